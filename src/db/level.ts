@@ -1,0 +1,76 @@
+import { ClassicLevel } from 'classic-level';
+import type { BatchOp, KeyValueStore } from './interface.ts';
+
+/** classic-level (LevelDB) on disk, binary keys and values. */
+export class LevelStore implements KeyValueStore {
+  private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
+
+  private constructor(db: ClassicLevel<Uint8Array, Uint8Array>) {
+    this.db = db;
+  }
+
+  static async open(path: string): Promise<LevelStore> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    return new LevelStore(db);
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return (await this.db.get(key)) ?? undefined;
+  }
+
+  async getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return (await this.db.getMany(keys)).map((v) => v ?? undefined);
+  }
+
+  put(key: Uint8Array, value: Uint8Array): Promise<void> {
+    return this.db.put(key, value);
+  }
+
+  del(key: Uint8Array): Promise<void> {
+    return this.db.del(key);
+  }
+
+  batch(ops: BatchOp[]): Promise<void> {
+    return this.db.batch(ops);
+  }
+
+  async *entries(range: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }): AsyncIterable<[Uint8Array, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator({ gte: range.gte, lt: range.lt, reverse: range.reverse ?? false, limit: range.limit ?? -1 })) yield [k, v];
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/** `bucket ‖ suffix` keys; numbers big-endian (8 bytes) so they sort. */
+export function bucketKey(bucket: number, ...parts: (Uint8Array | bigint | number)[]): Uint8Array {
+  const chunks = parts.map((p) => (p instanceof Uint8Array ? p : u64be(p)));
+  const out = new Uint8Array(1 + chunks.reduce((n, c) => n + c.length, 0));
+  out[0] = bucket;
+  let off = 1;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+export function u64be(n: bigint | number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+/** The exclusive upper bound of every key that starts with `prefix`. */
+export function prefixEnd(prefix: Uint8Array): Uint8Array {
+  const out = prefix.slice();
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i]!++;
+      return out.subarray(0, i + 1);
+    }
+  }
+  throw new Error('prefixEnd: prefix is all 0xff');
+}
