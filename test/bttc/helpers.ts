@@ -6,7 +6,6 @@ import { compareBytes } from '../../src/util/bytes.ts';
 import { buildExtra, isSprintEnd } from '../../src/bttc/engine/extra.ts';
 import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, headerHash } from '../../src/bttc/engine/header.ts';
 import { sealHeader } from '../../src/bttc/engine/seal.ts';
-import type { ProposerSet, ProposerSetFactory } from '../../src/bttc/engine/interface.ts';
 import type { BorParams, BttcHeader, ProducerEntry } from '../../src/bttc/engine/types.ts';
 
 export interface TestSigner {
@@ -81,37 +80,3 @@ export class MemHeaders {
   }
 }
 
-/**
- * A stand-in for Delivery's ValidatorSet (another helper's module) for equal powers, where Bor's
- * proposer priority is a round robin in address order starting at the lowest address. Used only
- * until/unless the real set is wired in through src/bttc/engine/valset.ts.
- */
-
-export class RoundRobinSet implements ProposerSet {
-  readonly validators: readonly ProducerEntry[];
-  readonly proposerIndex: number;
-  constructor(validators: readonly ProducerEntry[], proposerIndex: number) {
-    this.validators = [...validators].sort((a, b) => compareBytes(a.address, b.address));
-    this.proposerIndex = proposerIndex % this.validators.length;
-  }
-  proposer(): Uint8Array {
-    return this.validators[this.proposerIndex]!.address;
-  }
-  indexOf(address: Uint8Array): number {
-    return this.validators.findIndex((v) => compareBytes(v.address, address) === 0);
-  }
-  next(producers: readonly ProducerEntry[]): ProposerSet {
-    return new RoundRobinSet(producers, this.proposerIndex + 1);
-  }
-  serialize(): Uint8Array {
-    return new TextEncoder().encode(JSON.stringify({ p: this.proposerIndex, v: this.validators.map((v) => [Buffer.from(v.address).toString('hex'), v.power.toString()]) }));
-  }
-}
-
-export const roundRobinFactory: ProposerSetFactory = {
-  create: (producers) => new RoundRobinSet(producers, 0),
-  restore: (bytes) => {
-    const o = JSON.parse(new TextDecoder().decode(bytes)) as { p: number; v: [string, string][] };
-    return new RoundRobinSet(o.v.map(([a, p]) => ({ address: Uint8Array.from(Buffer.from(a, 'hex')), power: BigInt(p) })), o.p);
-  },
-};
