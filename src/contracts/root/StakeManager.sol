@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {IERC20} from "./IERC20.sol";
+import {StakingNFT} from "./StakingNFT.sol";
+import {ICheckpointSignatures} from "./IStakeManager.sol";
+
+/// @title StakeManager: stake custody, validator identity and checkpoint signature checks.
+/// @notice Written for bttc-node; ABI-compatible with BTTC's StakeManager for the functions and the
+///         staking events Delivery reads (Staked, UnstakeInit, Unstaked, SignerChange, StakeUpdate,
+///         TopUpFee). Events are emitted by this contract itself (no separate StakingInfo logger),
+///         so a watcher replays the validator set from this contract's logs alone.
+///
+///         Roles, kept narrow: `governance` tunes parameters and sets the RootChain once; the
+///         RootChain may only call `checkSignatures`; a validator's NFT owner manages its position.
+///         Nobody, governance included, can move staked tokens out except the position's owner
+///         after the withdrawal delay.
+contract StakeManager is ICheckpointSignatures {
+    uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+    uint256 private constant REWARD_PRECISION = 1e25;
+    uint256 public constant MAX_PROPOSER_BONUS = 100;
+
+    enum Status {
+        Inactive,
+        Active,
+        Locked,
+        Unstaked
+    }
+
+    struct Validator {
+        uint256 amount;
+        uint256 reward;
+        uint256 activationEpoch;
+        uint256 deactivationEpoch;
+        uint256 rewardSnapshot;
+        address signer;
+        Status status;
+    }
+
+    IERC20 public immutable token;
+    StakingNFT public immutable NFTContract;
+    address public governance;
+    address public rootChain;
+
+    uint256 public minDeposit;
+    uint256 public minHeimdallFee;
+    uint256 public validatorThreshold;
+    uint256 public WITHDRAWAL_DELAY;
+    uint256 public proposerBonus;
+    uint256 public checkpointReward;
+    uint256 public checkPointBlockInterval;
+    uint256 public signerUpdateLimit;
+
+    uint256 public currentEpoch = 1;
+    uint256 public NFTCounter = 1;
+    uint256 public totalStaked;
+    uint256 public totalHeimdallFee;
+    uint256 public totalRewards;
+    uint256 public totalRewardsLiquidated;
+    bytes32 public accountStateRoot;
+
+    /// Size of the active set that signatures are counted against (BTTC: one validator, one vote).
+    uint256 public stakerCount;
+    /// Scheduled changes of stakerCount, applied when the epoch reaches the key.
+    mapping(uint256 => int256) public stakerCountChanges;
+    /// Accumulated reward per active validator since genesis, scaled by REWARD_PRECISION.
+    uint256 public rewardPerValidator;
+
+    mapping(uint256 => Validator) public validators;
+    mapping(address => uint256) public signerToValidator;
+    mapping(uint256 => uint256) public validatorNonce;
+    mapping(uint256 => uint256) public latestSignerUpdateEpoch;
+    /// Last checkpoint number synced from each root chain (submitCheckpointSync; TRON 1, ETH 2, BSC 3).
+    mapping(uint256 => uint256) public currentHeaderBlockId;
+
+    event Staked(address indexed signer, uint256 indexed validatorId, uint256 nonce, uint256 indexed activationEpoch, uint256 amount, uint256 total, bytes signerPubkey);
+    event Unstaked(address indexed user, uint256 indexed validatorId, uint256 amount, uint256 total);
+    event UnstakeInit(address indexed user, uint256 indexed validatorId, uint256 nonce, uint256 deactivationEpoch, uint256 indexed amount);
+    event SignerChange(uint256 indexed validatorId, uint256 nonce, address indexed oldSigner, address indexed newSigner, bytes signerPubkey);
+    event StakeUpdate(uint256 indexed validatorId, uint256 indexed nonce, uint256 indexed newAmount);
+    event Restaked(uint256 indexed validatorId, uint256 amount, uint256 total);
+    event TopUpFee(address indexed user, uint256 indexed fee);
+    event ClaimRewards(uint256 indexed validatorId, uint256 indexed amount, uint256 indexed totalAmount);
+    event CheckpointRewarded(uint256 indexed epoch, uint256 indexed proposerValidatorId, uint256 reward, uint256 proposerBonus, uint256 signedCount);
+    event NewEpoch(uint256 indexed epoch, uint256 validatorCount);
+    event CheckpointSync(address indexed proposer, uint256 indexed rootChainId, uint256 indexed checkpointNumber, uint256 start, uint256 end);
+    event ThresholdChange(uint256 newThreshold, uint256 oldThreshold);
+    event DynastyValueChange(uint256 newDynasty, uint256 oldDynasty);
+    event ProposerBonusChange(uint256 newProposerBonus, uint256 oldProposerBonus);
+    event RewardUpdate(uint256 newReward, uint256 oldReward);
+    event MinAmountsChange(uint256 minDeposit, uint256 minHeimdallFee);
+    event RootChainSet(address indexed rootChain);
+    event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
+
+    modifier onlyGovernance() {
+        require(msg.sender == governance, "StakeManager: only governance");
+        _;
+    }
+
+    modifier onlyRootChain() {
+        require(msg.sender == rootChain, "StakeManager: only the RootChain");
+        _;
+    }
+
+    modifier onlyStaker(uint256 validatorId) {
+        require(NFTContract.ownerOf(validatorId) == msg.sender, "StakeManager: not the validator's owner");
+        _;
+    }
+
+    struct Params {
+        uint256 minDeposit;
+        uint256 minHeimdallFee;
+        uint256 validatorThreshold;
+        uint256 withdrawalDelay;
+        uint256 proposerBonus;
+        uint256 checkpointReward;
+        uint256 checkPointBlockInterval;
+        uint256 signerUpdateLimit;
+    }
+
+    constructor(address _token, address _governance, Params memory p) {
+        require(_token != address(0) && _governance != address(0), "StakeManager: zero address");
+        require(p.validatorThreshold > 0 && p.checkPointBlockInterval > 0, "StakeManager: zero parameter");
+        require(p.proposerBonus <= MAX_PROPOSER_BONUS, "StakeManager: proposer bonus above 100");
+        token = IERC20(_token);
+        governance = _governance;
+        NFTContract = new StakingNFT();
+        minDeposit = p.minDeposit;
+        minHeimdallFee = p.minHeimdallFee;
+        validatorThreshold = p.validatorThreshold;
+        WITHDRAWAL_DELAY = p.withdrawalDelay;
+        proposerBonus = p.proposerBonus;
+        checkpointReward = p.checkpointReward;
+        checkPointBlockInterval = p.checkPointBlockInterval;
+        signerUpdateLimit = p.signerUpdateLimit;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    function epoch() external view returns (uint256) {
+        return currentEpoch;
+    }
+
+    function withdrawalDelay() external view returns (uint256) {
+        return WITHDRAWAL_DELAY;
+    }
+
+    function currentValidatorSetSize() external view returns (uint256) {
+        return stakerCount;
+    }
+
+    function ownerOf(uint256 validatorId) external view returns (address) {
+        return NFTContract.ownerOf(validatorId);
+    }
+
+    function getValidatorId(address user) external view returns (uint256) {
+        return NFTContract.tokenOfOwnerByIndex(user, 0);
+    }
+
+    function validatorStake(uint256 validatorId) external view returns (uint256) {
+        return validators[validatorId].amount;
+    }
+
+    function isValidator(uint256 validatorId) public view returns (bool) {
+        Validator storage v = validators[validatorId];
+        return _isActive(v.status, v.amount, v.activationEpoch, v.deactivationEpoch, currentEpoch);
+    }
+
+    /// Reward earned and not yet withdrawn.
+    function validatorReward(uint256 validatorId) external view returns (uint256) {
+        Validator storage v = validators[validatorId];
+        return v.reward + _pending(v);
+    }
+
+    // ----------------------------------------------------------- governance
+
+    function setRootChain(address _rootChain) external onlyGovernance {
+        // Set once: the checkpoint contract cannot be swapped for one that skips the checks.
+        require(rootChain == address(0), "StakeManager: RootChain already set");
+        require(_rootChain != address(0), "StakeManager: zero address");
+        rootChain = _rootChain;
+        emit RootChainSet(_rootChain);
+    }
+
+    function transferGovernance(address newGovernance) external onlyGovernance {
+        require(newGovernance != address(0), "StakeManager: zero address");
+        emit GovernanceTransferred(governance, newGovernance);
+        governance = newGovernance;
+    }
+
+    function updateValidatorThreshold(uint256 newThreshold) external onlyGovernance {
+        require(newThreshold != 0, "StakeManager: zero threshold");
+        emit ThresholdChange(newThreshold, validatorThreshold);
+        validatorThreshold = newThreshold;
+    }
+
+    function updateDynastyValue(uint256 newDynasty) external onlyGovernance {
+        emit DynastyValueChange(newDynasty, WITHDRAWAL_DELAY);
+        WITHDRAWAL_DELAY = newDynasty;
+    }
+
+    function updateProposerBonus(uint256 newProposerBonus) external onlyGovernance {
+        require(newProposerBonus <= MAX_PROPOSER_BONUS, "StakeManager: proposer bonus above 100");
+        emit ProposerBonusChange(newProposerBonus, proposerBonus);
+        proposerBonus = newProposerBonus;
+    }
+
+    function updateCheckpointReward(uint256 newReward) external onlyGovernance {
+        emit RewardUpdate(newReward, checkpointReward);
+        checkpointReward = newReward;
+    }
+
+    function updateMinAmounts(uint256 _minDeposit, uint256 _minHeimdallFee) external onlyGovernance {
+        minDeposit = _minDeposit;
+        minHeimdallFee = _minHeimdallFee;
+        emit MinAmountsChange(_minDeposit, _minHeimdallFee);
+    }
+
+    function updateSignerUpdateLimit(uint256 limit) external onlyGovernance {
+        signerUpdateLimit = limit;
+    }
+
+    // -------------------------------------------------------------- staking
+
+    function stakeFor(address user, uint256 amount, uint256 heimdallFee, bool acceptDelegation, bytes calldata signerPubkey) external {
+        acceptDelegation; // delegation (ValidatorShare) is not part of this contract set
+        require(stakerCount < validatorThreshold, "StakeManager: no more slots");
+        require(amount >= minDeposit, "StakeManager: not enough deposit");
+        require(user != address(0), "StakeManager: zero user");
+        _topUp(user, msg.sender, heimdallFee, amount);
+
+        address signer = _signerOf(signerPubkey);
+        uint256 id = NFTCounter;
+        NFTCounter = id + 1;
+        uint256 epochNow = currentEpoch;
+        uint256 total = totalStaked + amount;
+        totalStaked = total;
+        validators[id] = Validator({
+            amount: amount,
+            reward: 0,
+            activationEpoch: epochNow,
+            deactivationEpoch: 0,
+            rewardSnapshot: rewardPerValidator,
+            signer: signer,
+            status: Status.Active
+        });
+        signerToValidator[signer] = id;
+        latestSignerUpdateEpoch[id] = epochNow;
+        stakerCount += 1;
+        NFTContract.mint(user, id);
+        emit Staked(signer, id, _bumpNonce(id), epochNow, amount, total, signerPubkey);
+    }
+
+    function topUpForFee(address user, uint256 heimdallFee) external {
+        _topUp(user, msg.sender, heimdallFee, 0);
+    }
+
+    function restake(uint256 validatorId, uint256 amount, bool stakeRewards) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        require(v.deactivationEpoch == 0, "StakeManager: no restaking after unstake");
+        if (amount > 0) require(token.transferFrom(msg.sender, address(this), amount), "StakeManager: transfer failed");
+        _settle(v);
+        if (stakeRewards) {
+            amount += v.reward;
+            v.reward = 0;
+        }
+        uint256 total = totalStaked + amount;
+        totalStaked = total;
+        v.amount += amount;
+        emit StakeUpdate(validatorId, _bumpNonce(validatorId), v.amount);
+        emit Restaked(validatorId, v.amount, total);
+    }
+
+    function unstake(uint256 validatorId) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        require(v.status == Status.Active && v.deactivationEpoch == 0, "StakeManager: not an active validator");
+        _settle(v);
+        uint256 exitEpoch = currentEpoch + 1; // one checkpoint of notice
+        v.deactivationEpoch = exitEpoch;
+        stakerCountChanges[exitEpoch] -= 1;
+        emit UnstakeInit(msg.sender, validatorId, _bumpNonce(validatorId), exitEpoch, v.amount);
+    }
+
+    function unstakeClaim(uint256 validatorId) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        uint256 deactivation = v.deactivationEpoch;
+        require(deactivation > 0 && v.status != Status.Unstaked, "StakeManager: not unstaking");
+        require(deactivation + WITHDRAWAL_DELAY <= currentEpoch, "StakeManager: withdrawal delay not over");
+        uint256 amount = v.amount;
+        uint256 reward = v.reward;
+        uint256 total = totalStaked - amount;
+        totalStaked = total;
+        delete signerToValidator[v.signer];
+        v.amount = 0;
+        v.reward = 0;
+        v.signer = address(0);
+        v.status = Status.Unstaked;
+        NFTContract.burn(validatorId);
+        if (reward > 0) _liquidate(validatorId, msg.sender, reward);
+        require(token.transfer(msg.sender, amount), "StakeManager: transfer failed");
+        emit Unstaked(msg.sender, validatorId, amount, total);
+    }
+
+    function withdrawRewards(uint256 validatorId) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        _settle(v);
+        uint256 reward = v.reward;
+        v.reward = 0;
+        _liquidate(validatorId, msg.sender, reward);
+    }
+
+    function updateSigner(uint256 validatorId, bytes calldata signerPubkey) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        require(v.status == Status.Active && v.deactivationEpoch == 0, "StakeManager: not an active validator");
+        uint256 epochNow = currentEpoch;
+        require(epochNow >= latestSignerUpdateEpoch[validatorId] + signerUpdateLimit, "StakeManager: signer update too soon");
+        address signer = _signerOf(signerPubkey);
+        address old = v.signer;
+        delete signerToValidator[old];
+        signerToValidator[signer] = validatorId;
+        v.signer = signer;
+        latestSignerUpdateEpoch[validatorId] = epochNow;
+        emit SignerChange(validatorId, _bumpNonce(validatorId), old, signer, signerPubkey);
+    }
+
+    // ---------------------------------------------------------- checkpoints
+
+    /// @notice Called by the RootChain for each checkpoint: counts valid signatures (BTTC rules),
+    ///         pays the checkpoint reward and advances the epoch.
+    function checkSignatures(
+        uint256 blockInterval,
+        bytes32 voteHash,
+        bytes32 stateRoot,
+        address proposer,
+        uint256[3][] calldata sigs
+    ) external override onlyRootChain returns (uint256 reward) {
+        uint256 signed = _countSignatures(voteHash, sigs);
+        accountStateRoot = stateRoot;
+        reward = _reward(blockInterval, proposer, signed);
+        _advanceEpoch();
+    }
+
+    /// @notice TRON side of an Ethereum/BSC checkpoint: data = abi.encode(proposer, start, end,
+    ///         checkpointNumber, rootChainId), signed 0x01-prefixed by 2/3+1 of the validators.
+    function submitCheckpointSync(bytes calldata data, uint256[3][] calldata sigs) external {
+        require(data.length == 160, "StakeManager: sync data must be 5 words");
+        (address proposer, uint256 start, uint256 end, uint256 checkpointNumber, uint256 rootChainId) =
+            abi.decode(data, (address, uint256, uint256, uint256, uint256));
+        require(currentHeaderBlockId[rootChainId] + 1 == checkpointNumber, "StakeManager: checkpoint number must follow the last synced one");
+        require(end >= start, "StakeManager: end before start");
+        uint256 signed = _countSignatures(keccak256(abi.encodePacked(bytes1(0x01), data)), sigs);
+        currentHeaderBlockId[rootChainId] = checkpointNumber;
+        _reward(end - start + 1, proposer, signed);
+        emit CheckpointSync(proposer, rootChainId, checkpointNumber, start, end);
+    }
+
+    // -------------------------------------------------------------- private
+
+    /// BTTC's loop: a repeated signer is skipped, a signer lower than the last counted one ends
+    /// the loop, signers that are not active validators are ignored; then count >= n*2/3 + 1.
+    function _countSignatures(bytes32 voteHash, uint256[3][] calldata sigs) private view returns (uint256 signed) {
+        uint256 needed = (stakerCount * 2) / 3 + 1;
+        require(sigs.length >= needed, "2/3+1 non-majority!");
+        uint256 epochNow = currentEpoch;
+        address last;
+        for (uint256 i = 0; i < sigs.length; ++i) {
+            address signer = _recover(voteHash, sigs[i]);
+            if (signer == last) continue;
+            if (signer < last) break;
+            Validator storage v = validators[signerToValidator[signer]];
+            if (_isActive(v.status, v.amount, v.activationEpoch, v.deactivationEpoch, epochNow)) {
+                last = signer;
+                ++signed;
+            }
+        }
+        require(signed >= needed, "2/3+1 non-majority!");
+    }
+
+    /// ecrecover with BTTC's limits: v in {27, 28} and s <= n/2; anything else recovers to zero.
+    function _recover(bytes32 hash, uint256[3] calldata sig) private pure returns (address) {
+        uint256 v = sig[2];
+        if ((v != 27 && v != 28) || sig[1] > HALF_N) return address(0);
+        return ecrecover(hash, uint8(v), bytes32(sig[0]), bytes32(sig[1]));
+    }
+
+    function _reward(uint256 blockInterval, address proposer, uint256 signed) private returns (uint256 reward) {
+        uint256 interval = checkPointBlockInterval;
+        reward = (checkpointReward * (blockInterval < interval ? blockInterval : interval)) / interval;
+        uint256 bonus = (reward * proposerBonus) / MAX_PROPOSER_BONUS;
+        uint256 proposerId = signerToValidator[proposer];
+        if (proposerId != 0 && isValidator(proposerId)) validators[proposerId].reward += bonus;
+        else bonus = 0;
+        // The rest is shared equally by the active set (one validator, one vote), lazily.
+        uint256 n = stakerCount;
+        if (n > 0) rewardPerValidator += ((reward - bonus) * REWARD_PRECISION) / n;
+        totalRewards += reward;
+        emit CheckpointRewarded(currentEpoch, proposerId, reward, bonus, signed);
+    }
+
+    function _advanceEpoch() private {
+        uint256 next = currentEpoch + 1;
+        int256 change = stakerCountChanges[next];
+        if (change != 0) {
+            stakerCount = uint256(int256(stakerCount) + change);
+            delete stakerCountChanges[next];
+        }
+        currentEpoch = next;
+        emit NewEpoch(next, stakerCount);
+    }
+
+    function _pending(Validator storage v) private view returns (uint256) {
+        if (v.status != Status.Active || v.deactivationEpoch != 0) return 0;
+        return (rewardPerValidator - v.rewardSnapshot) / REWARD_PRECISION;
+    }
+
+    function _settle(Validator storage v) private {
+        v.reward += _pending(v);
+        v.rewardSnapshot = rewardPerValidator;
+    }
+
+    function _liquidate(uint256 validatorId, address to, uint256 reward) private {
+        uint256 total = totalRewardsLiquidated + reward;
+        totalRewardsLiquidated = total;
+        if (reward > 0) require(token.transfer(to, reward), "StakeManager: reward pool too low");
+        emit ClaimRewards(validatorId, reward, total);
+    }
+
+    function _topUp(address user, address from, uint256 fee, uint256 extra) private {
+        require(fee >= minHeimdallFee, "StakeManager: fee too small");
+        require(token.transferFrom(from, address(this), fee + extra), "StakeManager: transfer failed");
+        totalHeimdallFee += fee;
+        emit TopUpFee(user, fee);
+    }
+
+    function _signerOf(bytes calldata pub) private view returns (address signer) {
+        require(pub.length == 64, "StakeManager: signer pubkey must be 64 bytes (x, y)");
+        signer = address(uint160(uint256(keccak256(pub))));
+        require(signer != address(0) && signerToValidator[signer] == 0, "StakeManager: signer already in use");
+    }
+
+    function _bumpNonce(uint256 validatorId) private returns (uint256 nonce) {
+        nonce = validatorNonce[validatorId] + 1;
+        validatorNonce[validatorId] = nonce;
+    }
+
+    function _isActive(Status status, uint256 amount, uint256 activation, uint256 deactivation, uint256 epochNow) private pure returns (bool) {
+        return status == Status.Active && amount > 0 && activation <= epochNow && (deactivation == 0 || deactivation > epochNow);
+    }
+}

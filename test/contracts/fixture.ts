@@ -1,0 +1,117 @@
+/** Root contract set on a TestChain, plus validator keys and checkpoint signing for tests. */
+import { AbiCoder } from 'ethers';
+import { TestChain, keyFromSeed, type Key } from './harness.ts';
+import { keccak256 } from '../../src/crypto/keccak.ts';
+import { publicKeyCreate, signRsv } from '../../src/crypto/secp256k1.ts';
+import { addressFromPublicKey } from '../../src/crypto/address.ts';
+import { bytesToHex, concatBytes, hexToBytes, compareBytes, bytesToBigInt } from '../../src/util/bytes.ts';
+
+export const E18 = 10n ** 18n;
+
+export interface Params {
+  minDeposit: bigint;
+  minHeimdallFee: bigint;
+  validatorThreshold: bigint;
+  withdrawalDelay: bigint;
+  proposerBonus: bigint;
+  checkpointReward: bigint;
+  checkPointBlockInterval: bigint;
+  signerUpdateLimit: bigint;
+}
+
+export const DEFAULT_PARAMS: Params = {
+  minDeposit: 1000n * E18,
+  minHeimdallFee: E18,
+  validatorThreshold: 10n,
+  withdrawalDelay: 4n,
+  proposerBonus: 10n,
+  checkpointReward: 1000n * E18,
+  checkPointBlockInterval: 256n,
+  signerUpdateLimit: 2n,
+};
+
+export interface Validator {
+  owner: Key;
+  signer: Key;
+  /** 64-byte x‖y. */
+  pubkey: Uint8Array;
+  signerAddress: string;
+}
+
+export function makeValidator(i: number | string): Validator {
+  const owner = keyFromSeed(`owner-${i}`);
+  const signer = keyFromSeed(`signer-${i}`);
+  const pub = publicKeyCreate(signer.privateKey, false);
+  return { owner, signer, pubkey: pub.subarray(1), signerAddress: bytesToHex(addressFromPublicKey(pub)) };
+}
+
+export interface RootSet {
+  chain: TestChain;
+  gov: Key;
+  token: string;
+  stakeManager: string;
+  nft: string;
+  rootChain: string;
+  stateSender: string;
+  borChainId: bigint;
+}
+
+export async function deployRootSet(opts: { params?: Partial<Params>; borChainId?: bigint; rootChainCaller?: Key } = {}): Promise<RootSet> {
+  const chain = await TestChain.create();
+  const gov = keyFromSeed('governance');
+  await chain.fund(gov.address);
+  const p = { ...DEFAULT_PARAMS, ...opts.params };
+  const borChainId = opts.borChainId ?? 199n;
+  const token = await chain.deploy('BttToken', gov, [gov.address]);
+  const stakeManager = await chain.deploy('StakeManager', gov, [token, gov.address, p]);
+  const nft = (await chain.call('StakeManager', stakeManager, 'NFTContract'))[0] as string;
+  chain.at('StakingNFT', nft);
+  const rootChain = await chain.deploy('RootChain', gov, [stakeManager, borChainId]);
+  await chain.must(gov, 'StakeManager', stakeManager, 'setRootChain', [opts.rootChainCaller?.address ?? rootChain]);
+  const stateSender = await chain.deploy('StateSender', gov, [gov.address]);
+  // Reward pool.
+  await chain.must(gov, 'BttToken', token, 'mint', [stakeManager, 10n ** 9n * E18]);
+  return { chain, gov, token, stakeManager, nft, rootChain, stateSender, borChainId };
+}
+
+export async function stake(set: RootSet, v: Validator, amount = 2000n * E18, fee = E18): Promise<ReturnType<TestChain['send']>> {
+  const { chain, gov, token, stakeManager } = set;
+  await chain.fund(v.owner.address);
+  await chain.must(gov, 'BttToken', token, 'mint', [v.owner.address, amount + fee]);
+  await chain.must(v.owner, 'BttToken', token, 'approve', [stakeManager, amount + fee]);
+  return chain.send(v.owner, 'StakeManager', stakeManager, 'stakeFor', [v.owner.address, amount, fee, false, v.pubkey]);
+}
+
+export interface CheckpointData {
+  proposer: string;
+  start: bigint;
+  end: bigint;
+  rootHash: string;
+  accountRootHash: string;
+  borChainId: bigint;
+  epoch: bigint;
+}
+
+export function encodeCheckpoint(c: CheckpointData): Uint8Array {
+  return hexToBytes(AbiCoder.defaultAbiCoder().encode(['address', 'uint256', 'uint256', 'bytes32', 'bytes32', 'uint256', 'uint256'], [c.proposer, c.start, c.end, c.rootHash, c.accountRootHash, c.borChainId, c.epoch]));
+}
+
+export function voteHash(data: Uint8Array): Uint8Array {
+  return keccak256(concatBytes(Uint8Array.of(1), data));
+}
+
+/** Signatures as the root chain wants them: sorted ascending by signer, [r, s, v+27]. */
+export function signSorted(data: Uint8Array, signers: Validator[]): bigint[][] {
+  const h = voteHash(data);
+  return signers
+    .map((v) => ({ addr: hexToBytes(v.signerAddress), sig: signRsv(h, v.signer.privateKey) }))
+    .sort((a, b) => compareBytes(a.addr, b.addr))
+    .map(({ sig }) => [bytesToBigInt(sig.subarray(0, 32)), bytesToBigInt(sig.subarray(32, 64)), BigInt(sig[64]!) + 27n]);
+}
+
+export function sortBySigner(vs: Validator[]): Validator[] {
+  return [...vs].sort((a, b) => compareBytes(hexToBytes(a.signerAddress), hexToBytes(b.signerAddress)));
+}
+
+export const ZERO32 = '0x' + '00'.repeat(32);
+export const ROOT = '0x' + 'ab'.repeat(32);
