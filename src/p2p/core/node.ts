@@ -1,0 +1,381 @@
+/**
+ * The network core: a libp2p node (TCP, noise, yamux, identify, gossipsub) plus the glue that
+ * turns its events into the plain messages of protocol.ts. It runs inside the network worker
+ * (workers/network.ts); tools and the gossip bench also run it on the main thread through the
+ * same port interface, so both paths share every line of this file.
+ *
+ * Gossip intake, per message: envelope check here (malformed → REJECT, never crosses the
+ * boundary) → per-kind pending cap (full → IGNORE, so a slow main thread sheds load instead of
+ * queueing without bound) → batched to the main thread once per event-loop turn → the main
+ * thread's verdict comes back by token and is reported to gossipsub, which forwards (accept),
+ * drops (ignore) or drops and penalises the sender (reject).
+ */
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import { gossipsub, TopicValidatorResult, type GossipSub, type GossipsubMessage } from '@libp2p/gossipsub';
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Logger } from 'pino';
+import { decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.ts';
+import { GossipBatchWriter, readResults, resultName, unpackList } from '../codec/wire.ts';
+import { idToHex, messageId } from '../msgId.ts';
+import type { FromCore, NetworkCoreOptions, Port, ReplyValue, ToCore } from '../protocol.ts';
+import type { NetworkStats, PeerInfo } from '../interface.ts';
+import { DEFAULT_KIND_LIMITS, GOSSIP_KINDS, KIND_CODE, REQ_METHODS, topicNames, type GossipKind, type KindLimits, type ReqMethod } from '../topics.ts';
+import { APP_PENALTY, APP_PENALTY_DECAY, SCORE_THRESHOLDS, peerScoreParams } from './scoring.ts';
+import { PeerKeeper } from './peers.ts';
+import { ReqResp, ReqRespError } from './reqresp.ts';
+
+/** The implementation's methods we use beyond the exported GossipSub interface. */
+interface GossipSubImpl extends GossipSub {
+  reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+  getScore(peerId: string): number;
+}
+
+type Services = { identify: unknown; pubsub: GossipSubImpl };
+
+const VERDICT = { accept: TopicValidatorResult.Accept, ignore: TopicValidatorResult.Ignore, reject: TopicValidatorResult.Reject } as const;
+
+interface Pending {
+  msgId: string;
+  peer: string;
+  kind: GossipKind;
+  at: number;
+}
+
+/** Messages the main thread has not answered within this are released as IGNORE. */
+const PENDING_TTL_MS = 30_000;
+/** Flush the gossip batch early when it grows past this (a burst of blocks). */
+const FLUSH_BYTES = 1024 * 1024;
+
+function hexToId(hex: string): Uint8Array {
+  const out = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function zeroCounts(): Record<string, number> {
+  return Object.fromEntries(GOSSIP_KINDS.map((k) => [k, 0]));
+}
+
+export class NetworkCore {
+  readonly #opts: NetworkCoreOptions;
+  readonly #port: Port<FromCore, ToCore>;
+  readonly #log: Logger;
+  readonly #topics: Record<GossipKind, string>;
+  readonly #topicKind = new Map<string, GossipKind>();
+  readonly #limits: Record<GossipKind, KindLimits>;
+  #node: Libp2p<Services> | null = null;
+  #reqresp: ReqResp | null = null;
+  #keeper: PeerKeeper | null = null;
+  readonly #handled = new Set<GossipKind>();
+  readonly #pending = new Map<number, Pending>();
+  readonly #pendingByKind: Record<string, number> = zeroCounts();
+  #nextToken = 1;
+  #batch = new GossipBatchWriter();
+  #flushScheduled = false;
+  readonly #penalties = new Map<string, { score: number; at: number }>();
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+  #early: ToCore[] | null = [];
+  readonly #stats: NetworkStats = {
+    received: zeroCounts(),
+    malformed: zeroCounts(),
+    droppedQueueFull: zeroCounts(),
+    accepted: zeroCounts(),
+    rejected: zeroCounts(),
+    ignored: zeroCounts(),
+    published: zeroCounts(),
+    requests: {},
+    redials: 0,
+    peers: 0,
+  };
+
+  constructor(opts: NetworkCoreOptions, deps: { port: Port<FromCore, ToCore>; logger: Logger }) {
+    this.#opts = opts;
+    this.#port = deps.port;
+    this.#log = deps.logger;
+    this.#topics = topicNames(opts.chainId);
+    for (const k of GOSSIP_KINDS) this.#topicKind.set(this.#topics[k], k);
+    this.#limits = Object.fromEntries(GOSSIP_KINDS.map((k) => [k, { ...DEFAULT_KIND_LIMITS[k], ...opts.kindLimits?.[k] }])) as Record<GossipKind, KindLimits>;
+    // Calls may arrive while libp2p is still starting (subscribe right after construction): hold them.
+    this.#port.onMessage((m) => (this.#early ? this.#early.push(m) : this.#onMessage(m)));
+  }
+
+  get node(): Libp2p<Services> {
+    if (!this.#node) throw new Error('network core not started');
+    return this.#node;
+  }
+
+  async start(): Promise<void> {
+    const o = this.#opts;
+    const g = o.gossip ?? {};
+    const maxData = Math.max(...GOSSIP_KINDS.map((k) => this.#limits[k].maxBytes)) + ENVELOPE_HEADER_BYTES;
+    const D = g.D ?? 4;
+    const node = await createLibp2p({
+      privateKey: privateKeyFromProtobuf(o.privateKey),
+      addresses: { listen: o.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      // Our own keeper redials static peers; libp2p's keep-alive reconnect would race it.
+      connectionManager: { maxConnections: o.maxConnections ?? 64, reconnectRetries: 0, dialTimeout: 5000 },
+      connectionMonitor: { enabled: false },
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({
+          // Small validator networks: a mesh of 4 (3–8) reaches everyone in two hops at 50 nodes
+          // and costs less duplicate traffic than the default 6 (4–12) at 4–10 nodes.
+          D,
+          Dlo: g.Dlo ?? 3,
+          Dhi: g.Dhi ?? 8,
+          Dout: 1,
+          Dscore: 2,
+          Dlazy: g.Dlazy ?? 4,
+          heartbeatInterval: g.heartbeatIntervalMs ?? 700,
+          seenTTL: g.seenTTLms ?? 120_000,
+          // Authorship is in the payloads (validator signatures, tx signatures): libp2p-level
+          // signatures would add 100+ bytes and an ed25519 verify per message for nothing.
+          globalSignaturePolicy: 'StrictNoSign',
+          asyncValidation: true,
+          allowPublishToZeroTopicPeers: true,
+          ignoreDuplicatePublishError: true,
+          emitSelf: false,
+          fallbackToFloodsub: false,
+          floodPublish: true,
+          allowedTopics: Object.values(this.#topics),
+          maxInboundDataLength: maxData,
+          msgIdFn: (msg) => messageId(msg.topic, msg.data),
+          msgIdToStrFn: idToHex,
+          scoreParams: peerScoreParams(this.#topics, (p) => this.#appScore(p)),
+          scoreThresholds: SCORE_THRESHOLDS,
+        }) as unknown as (components: unknown) => GossipSubImpl,
+      },
+    });
+    this.#node = node as unknown as Libp2p<Services>;
+    const pubsub = this.#node.services.pubsub;
+    pubsub.addEventListener('gossipsub:message', (e: CustomEvent<GossipsubMessage>) => this.#onGossip(e.detail));
+    node.addEventListener('peer:connect', (e) => {
+      const peer = e.detail.toString();
+      this.#keeper?.onConnect(peer);
+      this.#stats.peers = this.#connectedPeers().size;
+      this.#port.post({ t: 'peer', event: 'connect', peer, addr: node.getConnections(e.detail)[0]?.remoteAddr.toString() });
+    });
+    node.addEventListener('peer:disconnect', (e) => {
+      const peer = e.detail.toString();
+      this.#stats.peers = this.#connectedPeers().size;
+      this.#port.post({ t: 'peer', event: 'disconnect', peer });
+      this.#keeper?.onDisconnect(peer);
+    });
+    this.#reqresp = new ReqResp(o.chainId, o.reqresp, {
+      node: this.#node,
+      post: (m, tr) => this.#port.post(m, tr),
+      logger: this.#log,
+      count: (method, dir, result) => {
+        const key = `${method}:${dir}:${result}`;
+        this.#stats.requests[key] = (this.#stats.requests[key] ?? 0) + 1;
+      },
+    });
+    this.#keeper = new PeerKeeper(
+      { staticPeers: o.staticPeers ?? [], bootstrap: o.bootstrap ?? [], minPeers: o.minPeers ?? 3, baseMs: o.reconnect?.baseMs ?? 1000, maxMs: o.reconnect?.maxMs ?? 30_000 },
+      {
+        dial: async (addr) => {
+          await node.dial(multiaddr(addr), { signal: AbortSignal.timeout(5000) });
+        },
+        connectedCount: () => this.#connectedPeers().size,
+        isConnected: (p) => this.#connectedPeers().has(p),
+        logger: this.#log,
+      },
+    );
+    this.#keeper.start();
+    const statsEvery = o.statsIntervalMs ?? 1000;
+    this.#timers.push(setInterval(() => this.#postStats(), statsEvery));
+    this.#timers.push(setInterval(() => this.#sweepPending(), 5000));
+    for (const t of this.#timers) t.unref();
+    this.#port.post({ t: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) });
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const m of early) this.#onMessage(m);
+    this.#log.info({ peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) }, 'network started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#keeper?.stop();
+    this.#reqresp?.close();
+    this.#flush();
+    await this.#node?.stop();
+  }
+
+  #connectedPeers(): Set<string> {
+    const out = new Set<string>();
+    for (const c of this.#node?.getConnections() ?? []) if (c.status === 'open') out.add(c.remotePeer.toString());
+    return out;
+  }
+
+  #appScore(peer: string): number {
+    const p = this.#penalties.get(peer);
+    if (!p) return 0;
+    const v = p.score * APP_PENALTY_DECAY ** ((Date.now() - p.at) / 1000);
+    if (v > -1) {
+      this.#penalties.delete(peer);
+      return 0;
+    }
+    return v;
+  }
+
+  #onGossip(ev: GossipsubMessage): void {
+    const pubsub = this.node.services.pubsub;
+    const peer = ev.propagationSource.toString();
+    const kind = this.#topicKind.get(ev.msg.topic);
+    if (kind === undefined) {
+      pubsub.reportMessageValidationResult(ev.msgId, peer, VERDICT.reject);
+      return;
+    }
+    this.#stats.received[kind]!++;
+    const env = decodeEnvelope(ev.msg.data, kind, this.#limits[kind].maxBytes);
+    if (!env.ok) {
+      this.#stats.malformed[kind]!++;
+      this.#stats.rejected[kind]!++;
+      this.#log.debug({ peer, kind, err: env.error.message }, 'malformed gossip rejected');
+      pubsub.reportMessageValidationResult(ev.msgId, peer, VERDICT.reject);
+      return;
+    }
+    if (!this.#handled.has(kind) || this.#pendingByKind[kind]! >= this.#limits[kind].maxPending) {
+      if (this.#handled.has(kind)) this.#stats.droppedQueueFull[kind]!++;
+      this.#stats.ignored[kind]!++;
+      pubsub.reportMessageValidationResult(ev.msgId, peer, VERDICT.ignore);
+      return;
+    }
+    const token = this.#nextToken;
+    this.#nextToken = (this.#nextToken + 1) >>> 0 || 1;
+    this.#pending.set(token, { msgId: ev.msgId, peer, kind, at: Date.now() });
+    this.#pendingByKind[kind]!++;
+    this.#batch.add(token, KIND_CODE[kind], peer, hexToId(ev.msgId), env.value.payload);
+    if (this.#batch.bytes >= FLUSH_BYTES) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#batch.size === 0) return;
+    const { buf, peers } = this.#batch.flush();
+    this.#port.post({ t: 'gossip', buf, peers }, [buf.buffer as ArrayBuffer]);
+  }
+
+  #settle(token: number, result: 'accept' | 'ignore' | 'reject'): void {
+    const p = this.#pending.get(token);
+    if (!p) return;
+    this.#pending.delete(token);
+    this.#pendingByKind[p.kind]!--;
+    const stat = result === 'accept' ? this.#stats.accepted : result === 'reject' ? this.#stats.rejected : this.#stats.ignored;
+    stat[p.kind]!++;
+    if (!this.#stopped) this.node.services.pubsub.reportMessageValidationResult(p.msgId, p.peer, VERDICT[result]);
+  }
+
+  #sweepPending(): void {
+    const cutoff = Date.now() - PENDING_TTL_MS;
+    for (const [token, p] of this.#pending) if (p.at < cutoff) this.#settle(token, 'ignore');
+  }
+
+  #postStats(): void {
+    this.#stats.redials = this.#keeper?.redials ?? 0;
+    this.#port.post({ t: 'stats', stats: structuredClone(this.#stats) });
+  }
+
+  #reply<V extends ReplyValue | undefined>(id: number, p: Promise<V>, transfer?: (v: V) => ArrayBuffer[]): void {
+    p.then(
+      (value) => this.#port.post(value === undefined ? { t: 'reply', id, ok: true } : { t: 'reply', id, ok: true, value }, transfer?.(value)),
+      (err: unknown) => this.#port.post({ t: 'reply', id, ok: false, error: (err as Error).message ?? String(err), code: err instanceof ReqRespError ? err.code : undefined }),
+    );
+  }
+
+  #peers(): PeerInfo[] {
+    const node = this.node;
+    const byPeer = new Map<string, PeerInfo>();
+    for (const c of node.getConnections()) {
+      const id = c.remotePeer.toString();
+      const info = byPeer.get(id) ?? { peerId: id, addrs: [], score: node.services.pubsub.getScore(id), direction: c.direction };
+      info.addrs.push(c.remoteAddr.toString());
+      byPeer.set(id, info);
+    }
+    return [...byPeer.values()];
+  }
+
+  #onMessage(m: ToCore): void {
+    try {
+      switch (m.t) {
+        case 'validated':
+          for (const [token, code] of readResults(m.results)) this.#settle(token, resultName(code) ?? 'ignore');
+          return;
+        case 'publish': {
+          const kind = m.kind;
+          this.#reply(
+            m.id,
+            (async () => {
+              const limit = this.#limits[kind].maxBytes;
+              if (m.data.length > limit) throw new Error(`publish ${kind}: ${m.data.length} bytes exceeds the ${limit}-byte limit`);
+              const r = await this.node.services.pubsub.publish(this.#topics[kind], m.raw ? m.data : encodeEnvelope(kind, m.data));
+              this.#stats.published[kind]!++;
+              return { recipients: r.recipients.length };
+            })(),
+          );
+          return;
+        }
+        case 'subscribe':
+          this.#handled.add(m.kind);
+          this.node.services.pubsub.subscribe(this.#topics[m.kind]);
+          return;
+        case 'unsubscribe':
+          this.#handled.delete(m.kind);
+          this.node.services.pubsub.unsubscribe(this.#topics[m.kind]);
+          return;
+        case 'handle':
+          if (!(REQ_METHODS as readonly ReqMethod[]).includes(m.method)) throw new Error(`unknown request method ${m.method}`);
+          void this.#reqresp!.register(m.method).catch((err: unknown) => this.#log.error({ err, method: m.method }, 'could not register request handler'));
+          return;
+        case 'request':
+          this.#reply(
+            m.id,
+            this.#reqresp!.request(m.peer, m.method, m.body, m.timeoutMs).then((items) => ({ items })),
+            (v) => [v.items.buffer as ArrayBuffer],
+          );
+          return;
+        case 'respond':
+          this.#reqresp!.onRespond(m.id, m.ok ? { ok: true, items: unpackList(m.items) } : { ok: false, error: m.error });
+          return;
+        case 'penalize': {
+          const cur = this.#appScore(m.peer);
+          this.#penalties.set(m.peer, { score: cur + APP_PENALTY, at: Date.now() });
+          this.#log.info({ peer: m.peer, reason: m.reason }, 'peer penalised');
+          return;
+        }
+        case 'dial':
+          this.#reply(m.id, this.node.dial(multiaddr(m.addr), { signal: AbortSignal.timeout(5000) }).then(() => undefined));
+          return;
+        case 'peers':
+          this.#reply(m.id, Promise.resolve({ peers: this.#peers() }));
+          return;
+        case 'stats':
+          this.#stats.redials = this.#keeper?.redials ?? 0;
+          this.#reply(m.id, Promise.resolve({ stats: structuredClone(this.#stats) }));
+          return;
+        case 'stop':
+          this.#reply(m.id, this.stop().then(() => undefined));
+          return;
+      }
+    } catch (err) {
+      const id = 'id' in m ? m.id : undefined;
+      if (id !== undefined) this.#port.post({ t: 'reply', id, ok: false, error: (err as Error).message });
+      else this.#log.error({ err, t: m.t }, 'network core: bad message from the main thread');
+    }
+  }
+}
