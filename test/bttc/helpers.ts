@@ -80,3 +80,54 @@ export class MemHeaders {
   }
 }
 
+
+import { RLP } from '@ethereumjs/rlp';
+import { sign } from '../../src/crypto/secp256k1.ts';
+import { bigintToMinimalBytes } from '../../src/bttc/engine/header.ts';
+import { concatBytes } from '../../src/util/bytes.ts';
+import type { AccountInfo, AccountReader } from '../../src/bttc/txpool/interface.ts';
+
+export interface TxFields {
+  nonce: bigint;
+  gasPrice: bigint;
+  gasLimit?: bigint;
+  to?: Uint8Array | null;
+  value?: bigint;
+  data?: Uint8Array;
+  chainId?: bigint;
+  type?: 0 | 1;
+}
+
+function trimZeros(b: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+/** Signs a legacy (EIP-155) or type-1 transaction with the native signer. */
+export function signTx(f: TxFields, key: Uint8Array): Uint8Array {
+  const u = bigintToMinimalBytes;
+  const chainId = f.chainId ?? BigInt(testParams.chainId);
+  const to = f.to === null ? new Uint8Array(0) : (f.to ?? new Uint8Array(20).fill(0x42));
+  const common = [u(f.nonce), u(f.gasPrice), u(f.gasLimit ?? 21000n), to, u(f.value ?? 0n), f.data ?? new Uint8Array(0)];
+  if (f.type === 1) {
+    const body = [u(chainId), ...common, []];
+    const { signature, recid } = sign(keccak256(concatBytes(new Uint8Array([1]), RLP.encode(body))), key);
+    return concatBytes(new Uint8Array([1]), RLP.encode([...body, u(BigInt(recid)), trimZeros(signature.subarray(0, 32)), trimZeros(signature.subarray(32))]));
+  }
+  const { signature, recid } = sign(keccak256(RLP.encode([...common, u(chainId), new Uint8Array(0), new Uint8Array(0)])), key);
+  return RLP.encode([...common, u(chainId * 2n + 35n + BigInt(recid)), trimZeros(signature.subarray(0, 32)), trimZeros(signature.subarray(32))]);
+}
+
+/** Accounts for the pool tests (the executor's state stands behind this interface in the node). */
+export class MemAccounts implements AccountReader {
+  readonly map = new Map<string, AccountInfo>();
+  calls = 0;
+  set(address: Uint8Array, info: AccountInfo): void {
+    this.map.set(Buffer.from(address).toString('hex'), info);
+  }
+  async getAccounts(addresses: readonly Uint8Array[]): Promise<AccountInfo[]> {
+    this.calls++;
+    return addresses.map((a) => this.map.get(Buffer.from(a).toString('hex')) ?? { nonce: 0n, balance: 0n });
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * The transaction pool: per sender a nonce-ordered list, across senders ordered by gas price (no
+ * base fee on BTTC, so the gas price is the tip). Accepts a transaction only after every rule in
+ * spec/issue 5 holds, replaces one of the same sender and nonce for a price at least `priceBump`%
+ * higher, caps each sender and the whole pool, and when full evicts the cheapest transaction that
+ * is last in its sender's list (never opening a nonce gap). Senders are recovered in one verifier
+ * batch per intake call and kept with the transaction, so nothing downstream recovers again.
+ */
+import type { Logger } from '../../observability/logger.ts';
+import { counter, gauge, histogram, SECONDS_BUCKETS, type Registry, type Counter, type Gauge, type Histogram } from '../../observability/metrics.ts';
+import type { SignatureVerifier } from '../../pools/interface.ts';
+import { isLowS } from '../../crypto/secp256k1.ts';
+import { bytesToHex } from '../../util/bytes.ts';
+import type { KeyValueStore } from '../../db/interface.ts';
+import type { AccountInfo, AccountReader, AddResult, PoolTx, RejectCode, TxPoolApi } from './interface.ts';
+import { decodeTx, intrinsicGas, TxDecodeError, txCost, type DecodedTx } from './tx.ts';
+import { PoolStore } from './store.ts';
+
+export interface TxPoolOptions {
+  chainId: number;
+  /** Block gas limit: a transaction above it could never be included. */
+  blockGasLimit: bigint;
+  minGasPrice?: bigint;
+  /** A replacement must pay at least this many percent more. */
+  priceBumpPercent?: number;
+  maxPerSender?: number;
+  maxTotal?: number;
+  maxTxBytes?: number;
+  /** Accept pre-EIP-155 transactions (no chain id): geth refuses them by default, so do we. */
+  allowUnprotected?: boolean;
+}
+
+interface SenderList {
+  /** By nonce. */
+  txs: Map<bigint, PoolTx>;
+  nonce: bigint;
+  balance: bigint;
+}
+
+interface Metrics {
+  added: Counter<string>;
+  rejected: Counter<string>;
+  removed: Counter<string>;
+  size: Gauge<string>;
+  addSeconds: Histogram<string>;
+}
+
+export class TxPool implements TxPoolApi {
+  private readonly opts: Required<TxPoolOptions>;
+  private readonly verifier: SignatureVerifier;
+  private readonly accounts: AccountReader;
+  private readonly store: PoolStore | null;
+  private readonly logger: Logger | null;
+  private readonly metrics: Metrics | null;
+  private readonly all = new Map<string, PoolTx>();
+  private readonly senders = new Map<string, SenderList>();
+  private seq = 0;
+
+  constructor(opts: TxPoolOptions, deps: { verifier: SignatureVerifier; accounts: AccountReader; db?: KeyValueStore | null; metrics?: Registry | null; logger?: Logger | null }) {
+    this.opts = {
+      minGasPrice: 1n,
+      priceBumpPercent: 10,
+      maxPerSender: 64,
+      maxTotal: 8192,
+      maxTxBytes: 128 * 1024,
+      allowUnprotected: false,
+      ...opts,
+    };
+    this.verifier = deps.verifier;
+    this.accounts = deps.accounts;
+    this.store = deps.db ? new PoolStore(deps.db) : null;
+    this.logger = deps.logger ?? null;
+    const reg = deps.metrics ?? null;
+    this.metrics = reg
+      ? {
+          added: counter(reg, 'bttc_txpool_added_total', 'Transactions accepted into the pool'),
+          rejected: counter(reg, 'bttc_txpool_rejected_total', 'Transactions refused, by reason', ['reason']),
+          removed: counter(reg, 'bttc_txpool_removed_total', 'Transactions leaving the pool, by cause', ['cause']),
+          size: gauge(reg, 'bttc_txpool_transactions', 'Transactions in the pool'),
+          addSeconds: histogram(reg, 'bttc_txpool_add_seconds', 'Time to validate and insert one intake batch', SECONDS_BUCKETS),
+        }
+      : null;
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  setBlockGasLimit(limit: bigint): void {
+    this.opts.blockGasLimit = limit;
+  }
+
+  get(hash: Uint8Array): PoolTx | undefined {
+    return this.all.get(bytesToHex(hash));
+  }
+
+  /** Reloads persisted transactions: drops those the chain has included, keeps the rest (no re-recovery). */
+  async open(): Promise<{ loaded: number; dropped: number }> {
+    if (!this.store) return { loaded: 0, dropped: 0 };
+    const stored: PoolTx[] = [];
+    const broken: Uint8Array[] = [];
+    for await (const s of this.store.load()) {
+      try {
+        const d = decodeTx(s.raw);
+        stored.push({ ...d, sender: s.sender, senderHex: bytesToHex(s.sender), hashHex: bytesToHex(d.hash), seq: s.seq });
+      } catch {
+        broken.push(s.hash);
+      }
+    }
+    stored.sort((a, b) => a.seq - b.seq);
+    this.seq = stored.length ? stored[stored.length - 1]!.seq + 1 : 0;
+    await this.refreshAccounts(uniqueSenders(stored.map((t) => t.sender)));
+    let dropped = broken.length;
+    for (const h of broken) void this.store.del(h);
+    for (const tx of stored) {
+      const list = this.senderList(tx.senderHex);
+      if (tx.nonce < list.nonce || list.txs.has(tx.nonce) || list.txs.size >= this.opts.maxPerSender || this.all.size >= this.opts.maxTotal) {
+        dropped++;
+        void this.store.del(tx.hash);
+        continue;
+      }
+      list.txs.set(tx.nonce, tx);
+      this.all.set(tx.hashHex, tx);
+    }
+    this.pruneEmpty();
+    await this.store.settle();
+    this.metrics?.size.set(this.all.size);
+    this.logger?.info({ loaded: this.all.size, dropped }, 'txpool reloaded');
+    return { loaded: this.all.size, dropped };
+  }
+
+  async addRaw(raws: readonly Uint8Array[]): Promise<AddResult[]> {
+    const t0 = performance.now();
+    const results: (AddResult | null)[] = new Array(raws.length).fill(null);
+    const decoded: (DecodedTx | null)[] = raws.map((raw, i) => {
+      const r = this.precheck(raw);
+      if ('code' in r) {
+        results[i] = r;
+        return null;
+      }
+      return r;
+    });
+    const toRecover = decoded.map((d, i) => (d ? i : -1)).filter((i) => i >= 0);
+    const recovered = toRecover.length ? await this.verifier.verifyBatch(toRecover.map((i) => ({ kind: 'secp256k1-recover' as const, digest: decoded[i]!.sigHash, signature: decoded[i]!.signature }))) : [];
+    const candidates: PoolTx[] = [];
+    toRecover.forEach((i, k) => {
+      const res = recovered[k]!;
+      const d = decoded[i]!;
+      if (!res.ok || res.kind !== 'secp256k1-recover') {
+        results[i] = { ok: false, hash: d.hash, code: 'bad-signature', reason: `signature does not recover: ${res.ok ? 'unexpected result' : res.reason}` };
+        return;
+      }
+      candidates.push({ ...d, sender: res.address, senderHex: bytesToHex(res.address), hashHex: bytesToHex(d.hash), seq: i });
+    });
+    await this.insertRecovered(candidates, results);
+    this.metrics?.addSeconds.observe((performance.now() - t0) / 1000);
+    return results.map((r) => r!);
+  }
+
+  /**
+   * Transactions whose sender is already known (re-injected from blocks a reorg removed). They are
+   * checked like new ones except for the signature.
+   */
+  async addRecovered(txs: readonly { raw: Uint8Array; sender: Uint8Array }[]): Promise<AddResult[]> {
+    const results: (AddResult | null)[] = new Array(txs.length).fill(null);
+    const candidates: PoolTx[] = [];
+    txs.forEach((t, i) => {
+      const r = this.precheck(t.raw);
+      if ('code' in r) results[i] = r;
+      else candidates.push({ ...r, sender: t.sender, senderHex: bytesToHex(t.sender), hashHex: bytesToHex(r.hash), seq: i });
+    });
+    await this.insertRecovered(candidates, results);
+    return results.map((r) => r!);
+  }
+
+  /** Stateless checks, in the order that rejects cheap garbage first. */
+  private precheck(raw: Uint8Array): DecodedTx | (AddResult & { ok: false }) {
+    const fail = (code: RejectCode, reason: string, hash?: Uint8Array) => {
+      this.metrics?.rejected.inc({ reason: code });
+      return hash ? { ok: false as const, code, reason, hash } : { ok: false as const, code, reason };
+    };
+    if (!(raw instanceof Uint8Array)) return fail('malformed', 'transaction must be bytes');
+    if (raw.length > this.opts.maxTxBytes) return fail('oversized', `transaction is ${raw.length} bytes, more than ${this.opts.maxTxBytes}`);
+    let d: DecodedTx;
+    try {
+      d = decodeTx(raw);
+    } catch (err) {
+      if (err instanceof TxDecodeError) return fail(/type/.test(err.message) ? 'unsupported-type' : 'malformed', err.message);
+      throw err;
+    }
+    if (d.chainId === undefined) {
+      if (!this.opts.allowUnprotected) return fail('wrong-chain-id', `unprotected transaction (no EIP-155 chain id); this chain is ${this.opts.chainId}`, d.hash);
+    } else if (d.chainId !== BigInt(this.opts.chainId)) return fail('wrong-chain-id', `chain id ${d.chainId}, this chain is ${this.opts.chainId}`, d.hash);
+    if (d.gasLimit > this.opts.blockGasLimit) return fail('gas-limit-exceeds-block', `gas limit ${d.gasLimit} exceeds the block gas limit ${this.opts.blockGasLimit}`, d.hash);
+    const intrinsic = intrinsicGas(d);
+    if (d.gasLimit < intrinsic) return fail('intrinsic-gas-too-low', `gas limit ${d.gasLimit} is below the intrinsic gas ${intrinsic}`, d.hash);
+    if (d.gasPrice < this.opts.minGasPrice) return fail('underpriced', `gas price ${d.gasPrice} is below the minimum ${this.opts.minGasPrice}`, d.hash);
+    if (!isLowS(d.signature.subarray(0, 64))) return fail('bad-signature', 'signature s is above n/2 (EIP-2)', d.hash);
+    if (this.all.has(bytesToHex(d.hash))) return fail('already-known', 'transaction is already in the pool', d.hash);
+    return d;
+  }
+
+  private async insertRecovered(candidates: PoolTx[], results: (AddResult | null)[]): Promise<void> {
+    if (candidates.length === 0) return;
+    await this.refreshAccounts(uniqueSenders(candidates.map((c) => c.sender)));
+    const writes: Promise<void>[] = [];
+    for (const c of candidates) {
+      const idx = c.seq;
+      c.seq = this.seq++;
+      const r = this.insertOne(c);
+      if (!r.ok) this.metrics?.rejected.inc({ reason: r.code });
+      results[idx] = r;
+      if (r.ok && this.store) writes.push(this.store.put({ hash: c.hash, sender: c.sender, seq: c.seq, raw: c.raw }));
+    }
+    // Accepted means on disk: wait for the batch holding these puts.
+    await Promise.all(writes);
+    this.metrics?.size.set(this.all.size);
+  }
+
+  /** State checks and insertion; synchronous so no other intake interleaves with one sender's list. */
+  private insertOne(tx: PoolTx): AddResult {
+    const reject = (code: RejectCode, reason: string): AddResult => ({ ok: false, hash: tx.hash, code, reason });
+    if (this.all.has(tx.hashHex)) return reject('already-known', 'transaction is already in the pool');
+    const list = this.senderList(tx.senderHex);
+    if (tx.nonce < list.nonce) return reject('nonce-too-low', `nonce ${tx.nonce} is below the account nonce ${list.nonce}`);
+    const cost = txCost(tx);
+    if (list.balance < cost) return reject('insufficient-funds', `balance ${list.balance} is below gas × price + value = ${cost}`);
+    const existing = list.txs.get(tx.nonce);
+    if (existing) {
+      const minPrice = existing.gasPrice + (existing.gasPrice * BigInt(this.opts.priceBumpPercent)) / 100n;
+      if (tx.gasPrice < minPrice || tx.gasPrice === existing.gasPrice) return reject('replacement-underpriced', `replacing nonce ${tx.nonce} needs a gas price of at least ${minPrice > existing.gasPrice ? minPrice : existing.gasPrice + 1n} (+${this.opts.priceBumpPercent}%), got ${tx.gasPrice}`);
+      this.drop(existing, 'replaced');
+      this.put(list, tx);
+      return { ok: true, hash: tx.hash, sender: tx.sender, replaced: existing.hash };
+    }
+    if (tx.nonce >= list.nonce + BigInt(this.opts.maxPerSender)) return reject('sender-limit', `nonce ${tx.nonce} is ${tx.nonce - list.nonce} ahead of the account nonce ${list.nonce}; at most ${this.opts.maxPerSender} may wait per sender`);
+    if (list.txs.size >= this.opts.maxPerSender) return reject('sender-limit', `sender ${tx.senderHex} already has ${list.txs.size} transactions waiting (limit ${this.opts.maxPerSender})`);
+    if (this.all.size >= this.opts.maxTotal) {
+      const victim = this.cheapestTail(tx.senderHex);
+      if (!victim || victim.gasPrice >= tx.gasPrice) return reject('pool-full', `pool is full (${this.all.size}) and gas price ${tx.gasPrice} does not beat the cheapest evictable ${victim?.gasPrice ?? 'n/a'}`);
+      this.drop(victim, 'evicted');
+    }
+    this.put(list, tx);
+    return { ok: true, hash: tx.hash, sender: tx.sender };
+  }
+
+  private put(list: SenderList, tx: PoolTx): void {
+    list.txs.set(tx.nonce, tx);
+    this.all.set(tx.hashHex, tx);
+    this.metrics?.added.inc();
+  }
+
+  /**
+   * The cheapest transaction that is last in its sender's list (latest on ties), from another sender
+   * than the incoming one (evicting its own tail would open a gap before the newcomer).
+   */
+  private cheapestTail(excludeSender: string): PoolTx | undefined {
+    let best: PoolTx | undefined;
+    for (const [key, list] of this.senders) {
+      if (key === excludeSender) continue;
+      let tail: PoolTx | undefined;
+      for (const t of list.txs.values()) if (!tail || t.nonce > tail.nonce) tail = t;
+      if (tail && (!best || tail.gasPrice < best.gasPrice || (tail.gasPrice === best.gasPrice && tail.seq > best.seq))) best = tail;
+    }
+    return best;
+  }
+
+  private drop(tx: PoolTx, cause: string): void {
+    if (!this.all.delete(tx.hashHex)) return;
+    const list = this.senders.get(tx.senderHex);
+    if (list && list.txs.get(tx.nonce) === tx) list.txs.delete(tx.nonce);
+    this.metrics?.removed.inc({ cause });
+    if (this.store) void this.store.del(tx.hash);
+  }
+
+  private senderList(senderHex: string): SenderList {
+    let list = this.senders.get(senderHex);
+    if (!list) {
+      list = { txs: new Map(), nonce: 0n, balance: 0n };
+      this.senders.set(senderHex, list);
+    }
+    return list;
+  }
+
+  private pruneEmpty(): void {
+    for (const [k, l] of this.senders) if (l.txs.size === 0) this.senders.delete(k);
+  }
+
+  private async refreshAccounts(senders: Uint8Array[]): Promise<void> {
+    if (senders.length === 0) return;
+    const infos: AccountInfo[] = await this.accounts.getAccounts(senders);
+    senders.forEach((s, i) => {
+      const list = this.senderList(bytesToHex(s));
+      const info = infos[i]!;
+      list.nonce = info.nonce;
+      list.balance = info.balance;
+      for (const [nonce, tx] of list.txs) if (nonce < info.nonce) this.drop(tx, 'included');
+    });
+  }
+
+  async onNewHead(touchedSenders: readonly Uint8Array[]): Promise<void> {
+    const known = uniqueSenders(touchedSenders).filter((s) => this.senders.has(bytesToHex(s)));
+    await this.refreshAccounts(known);
+    this.pruneEmpty();
+    await this.store?.settle();
+    this.metrics?.size.set(this.all.size);
+  }
+
+  async remove(hashes: readonly Uint8Array[], cause: string): Promise<void> {
+    for (const h of hashes) {
+      const tx = this.all.get(bytesToHex(h));
+      if (tx) this.drop(tx, cause);
+    }
+    this.pruneEmpty();
+    await this.store?.settle();
+    this.metrics?.size.set(this.all.size);
+  }
+
+  /** Counts of executable (nonce-contiguous from the account) and waiting transactions. */
+  stats(): { pending: number; queued: number; senders: number } {
+    let pending = 0;
+    for (const list of this.senders.values()) {
+      let n = list.nonce;
+      while (list.txs.has(n)) {
+        pending++;
+        n++;
+      }
+    }
+    return { pending, queued: this.all.size - pending, senders: this.senders.size };
+  }
+
+  /**
+   * Executable transactions in the order a block should try them: repeatedly the highest gas price
+   * among each sender's next nonce (earlier arrival on ties). Transactions with a gas limit above
+   * `maxGas` are skipped together with the rest of their sender's list.
+   */
+  *pending(maxGas: bigint = this.opts.blockGasLimit): Generator<PoolTx> {
+    const heap = new TxHeap();
+    const cursor = new Map<string, bigint>();
+    for (const [k, list] of this.senders) {
+      const first = list.txs.get(list.nonce);
+      if (first) {
+        cursor.set(k, list.nonce);
+        heap.push(first);
+      }
+    }
+    for (;;) {
+      const tx = heap.pop();
+      if (!tx) return;
+      if (tx.gasLimit > maxGas) continue;
+      yield tx;
+      const list = this.senders.get(tx.senderHex);
+      const nextNonce = cursor.get(tx.senderHex)! + 1n;
+      cursor.set(tx.senderHex, nextNonce);
+      const next = list?.txs.get(nextNonce);
+      if (next) heap.push(next);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store?.settle();
+  }
+}
+
+function uniqueSenders(list: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Map<string, Uint8Array>();
+  for (const s of list) seen.set(bytesToHex(s), s);
+  return [...seen.values()];
+}
+
+/** Max-heap by gas price, then earliest arrival. */
+class TxHeap {
+  private readonly items: PoolTx[] = [];
+
+  private better(a: PoolTx, b: PoolTx): boolean {
+    return a.gasPrice > b.gasPrice || (a.gasPrice === b.gasPrice && a.seq < b.seq);
+  }
+
+  push(tx: PoolTx): void {
+    const a = this.items;
+    a.push(tx);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.better(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+
+  pop(): PoolTx | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.better(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.better(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,188 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Wallet, Transaction } from 'ethers';
+import { InlineVerifier } from '../../src/pools/inline.ts';
+import { LevelStore } from '../../src/db/level.ts';
+import { createMetricsRegistry } from '../../src/observability/metrics.ts';
+import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { TxPool, type TxPoolOptions } from '../../src/bttc/txpool/pool.ts';
+import { decodeTx } from '../../src/bttc/txpool/tx.ts';
+import type { AddResult } from '../../src/bttc/txpool/interface.ts';
+import { RLP } from '@ethereumjs/rlp';
+import { SECP256K1_N } from '../../src/crypto/secp256k1.ts';
+import { bigintToMinimalBytes } from '../../src/bttc/engine/header.ts';
+import { makeSigners, MemAccounts, signTx, testParams } from './helpers.ts';
+
+const users = makeSigners(6, 'pool-user');
+const CHAIN = BigInt(testParams.chainId);
+const RICH = 10n ** 24n;
+
+function makePool(opts: Partial<TxPoolOptions> = {}, deps: { db?: LevelStore; accounts?: MemAccounts; metrics?: ReturnType<typeof createMetricsRegistry> } = {}) {
+  const accounts = deps.accounts ?? new MemAccounts();
+  if (!deps.accounts) for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const pool = new TxPool({ chainId: testParams.chainId, blockGasLimit: 20_000_000n, ...opts }, { verifier: new InlineVerifier(), accounts, db: deps.db ?? null, metrics: deps.metrics ?? null });
+  return { pool, accounts };
+}
+
+function codeOf(r: AddResult): string {
+  return r.ok ? 'ok' : r.code;
+}
+
+test('decoding and sender recovery agree with ethers for legacy and access-list transactions', async () => {
+  const { pool } = makePool();
+  const wallet = new Wallet(bytesToHex(users[0]!.key));
+  const legacy = await wallet.signTransaction({ type: 0, chainId: CHAIN, nonce: 0, gasPrice: 5n, gasLimit: 21000n, to: '0x' + '11'.repeat(20), value: 7n });
+  const al = await wallet.signTransaction({ type: 1, chainId: CHAIN, nonce: 1, gasPrice: 5n, gasLimit: 30000n, to: '0x' + '22'.repeat(20), value: 1n, data: '0x00ff', accessList: [{ address: '0x' + '33'.repeat(20), storageKeys: ['0x' + '00'.repeat(31) + '01'] }] });
+  const res = await pool.addRaw([hexToBytes(legacy), hexToBytes(al)]);
+  assert.deepEqual(res.map(codeOf), ['ok', 'ok']);
+  for (const [i, raw] of [legacy, al].entries()) {
+    const r = res[i]!;
+    assert.ok(r.ok);
+    assert.equal(bytesToHex(r.sender), wallet.address.toLowerCase());
+    assert.equal(bytesToHex(r.hash), Transaction.from(raw).hash);
+  }
+  // Our own test signer produces what ethers reads back.
+  const mine = signTx({ nonce: 3n, gasPrice: 9n, value: 5n }, users[1]!.key);
+  assert.equal(Transaction.from(bytesToHex(mine)).from!.toLowerCase(), bytesToHex(users[1]!.address));
+  assert.equal(decodeTx(mine).gasPrice, 9n);
+  const d = decodeTx(hexToBytes(al));
+  assert.equal(d.accessListAddresses, 1);
+  assert.equal(d.accessListKeys, 1);
+});
+
+test('rejects with a reason: chain id, signature, nonce, funds, gas, size, price, type, duplicates', async () => {
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const { pool, accounts } = makePool({ minGasPrice: 2n, maxTxBytes: 2000 }, { metrics });
+  const [a, b] = users;
+  accounts.set(a!.address, { nonce: 3n, balance: RICH });
+  accounts.set(b!.address, { nonce: 0n, balance: 21000n * 2n });
+  const good = signTx({ nonce: 3n, gasPrice: 2n }, a!.key);
+  const badSig = good.slice();
+  badSig[badSig.length - 5]! ^= 0xff;
+  const cases: [string, Uint8Array][] = [
+    ['wrong-chain-id', signTx({ nonce: 3n, gasPrice: 2n, chainId: 1n }, a!.key)],
+    ['nonce-too-low', signTx({ nonce: 2n, gasPrice: 2n }, a!.key)],
+    ['insufficient-funds', signTx({ nonce: 0n, gasPrice: 2n, value: 1n }, b!.key)],
+    ['gas-limit-exceeds-block', signTx({ nonce: 3n, gasPrice: 2n, gasLimit: 20_000_001n }, a!.key)],
+    ['intrinsic-gas-too-low', signTx({ nonce: 3n, gasPrice: 2n, gasLimit: 20_999n }, a!.key)],
+    ['oversized', signTx({ nonce: 3n, gasPrice: 2n, gasLimit: 1_000_000n, data: new Uint8Array(2000).fill(1) }, a!.key)],
+    ['underpriced', signTx({ nonce: 3n, gasPrice: 1n }, a!.key)],
+    ['unsupported-type', Uint8Array.from([2, 0xc0])],
+    ['malformed', Uint8Array.from([0xc3, 1, 2])],
+    ['ok', good],
+    ['already-known', good],
+  ];
+  const res = await pool.addRaw(cases.map((c) => c[1]));
+  assert.deepEqual(res.map(codeOf), cases.map((c) => c[0]));
+  for (const r of res) if (!r.ok) assert.ok(r.reason.length > 10, `a reason is given for ${r.code}`);
+  const sig = await pool.addRaw([badSig]);
+  // A flipped byte in s either fails recovery or recovers someone else (who has no funds): never `a`.
+  assert.ok(!sig[0]!.ok || bytesToHex(sig[0]!.sender) !== bytesToHex(a!.address));
+  assert.ok(sig[0]!.ok || ['bad-signature', 'insufficient-funds'].includes(sig[0]!.code));
+  // The same signature in its high-s form (s' = n − s, parity flipped) recovers the same key: EIP-2 refuses it.
+  const f = RLP.decode(good) as Uint8Array[];
+  const sHigh = SECP256K1_N - BigInt(bytesToHex(f[8]!));
+  const v = BigInt(bytesToHex(f[6]!));
+  const malleable = RLP.encode([...f.slice(0, 6), bigintToMinimalBytes(v % 2n === 0n ? v - 1n : v + 1n), f[7]!, bigintToMinimalBytes(sHigh)]);
+  const hs = (await pool.addRaw([malleable]))[0]!;
+  assert.ok(!hs.ok && hs.code === 'bad-signature' && /EIP-2/.test(hs.reason));
+  const text = await metrics.getSingleMetricAsString('bttc_txpool_rejected_total');
+  assert.match(text, /reason="wrong-chain-id"} 1/);
+  assert.match(text, /reason="already-known"} 1/);
+  assert.equal(pool.size, 1);
+});
+
+test('pending: best price first across senders, nonce order within a sender, gaps wait', async () => {
+  const { pool } = makePool();
+  const [a, b, c] = users;
+  await pool.addRaw([
+    signTx({ nonce: 1n, gasPrice: 100n }, a!.key), // waits for nonce 0
+    signTx({ nonce: 0n, gasPrice: 10n }, a!.key),
+    signTx({ nonce: 0n, gasPrice: 50n }, b!.key),
+    signTx({ nonce: 1n, gasPrice: 5n }, b!.key),
+    signTx({ nonce: 0n, gasPrice: 20n }, c!.key),
+    signTx({ nonce: 2n, gasPrice: 99n }, c!.key), // gap at nonce 1: not executable
+  ]);
+  const order = [...pool.pending()].map((t) => `${users.indexOf(users.find((u) => bytesToHex(u.address) === t.senderHex)!)}:${t.nonce}`);
+  assert.deepEqual(order, ['1:0', '2:0', '0:0', '0:1', '1:1']);
+  assert.deepEqual(pool.stats(), { pending: 5, queued: 1, senders: 3 });
+  // maxGas skips transactions that could never fit, with their sender's later nonces.
+  await pool.addRaw([signTx({ nonce: 0n, gasPrice: 1000n, gasLimit: 100_000n }, users[3]!.key), signTx({ nonce: 1n, gasPrice: 1000n }, users[3]!.key)]);
+  assert.ok([...pool.pending(50_000n)].every((t) => t.senderHex !== bytesToHex(users[3]!.address)));
+});
+
+test('replacement needs the price bump; limits per sender and in total evict the cheapest tail', async () => {
+  const { pool } = makePool({ maxPerSender: 3, maxTotal: 5 });
+  const [a, b, c] = users;
+  assert.equal(codeOf((await pool.addRaw([signTx({ nonce: 0n, gasPrice: 100n }, a!.key)]))[0]!), 'ok');
+  assert.equal(codeOf((await pool.addRaw([signTx({ nonce: 0n, gasPrice: 109n }, a!.key)]))[0]!), 'replacement-underpriced');
+  const rep = (await pool.addRaw([signTx({ nonce: 0n, gasPrice: 110n }, a!.key)]))[0]!;
+  assert.ok(rep.ok && rep.replaced);
+  assert.equal(pool.size, 1);
+  assert.equal(pool.get(rep.replaced!), undefined);
+  const more = await pool.addRaw([signTx({ nonce: 1n, gasPrice: 110n }, a!.key), signTx({ nonce: 2n, gasPrice: 110n }, a!.key), signTx({ nonce: 3n, gasPrice: 110n }, a!.key)]);
+  assert.deepEqual(more.map(codeOf), ['ok', 'ok', 'sender-limit']);
+  const bRes = await pool.addRaw([signTx({ nonce: 0n, gasPrice: 30n }, b!.key), signTx({ nonce: 1n, gasPrice: 20n }, b!.key)]);
+  assert.deepEqual(bRes.map(codeOf), ['ok', 'ok']);
+  assert.equal(pool.size, 5);
+  // Full: a cheaper newcomer is refused, a dearer one evicts b's tail (nonce 1 at 20), not b's head.
+  assert.equal(codeOf((await pool.addRaw([signTx({ nonce: 0n, gasPrice: 20n }, c!.key)]))[0]!), 'pool-full');
+  const c0 = (await pool.addRaw([signTx({ nonce: 0n, gasPrice: 25n }, c!.key)]))[0]!;
+  assert.ok(c0.ok);
+  assert.equal(pool.size, 5);
+  const left = [...pool.pending()].map((t) => `${t.senderHex === bytesToHex(b!.address) ? 'b' : t.senderHex === bytesToHex(c!.address) ? 'c' : 'a'}${t.nonce}`);
+  assert.deepEqual(left.sort(), ['a0', 'a1', 'a2', 'b0', 'c0']);
+});
+
+test('restart: accepted transactions survive, included ones are dropped, evicted ones stay gone', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bttc-txpool-'));
+  try {
+    let db = await LevelStore.open(dir);
+    const accounts = new MemAccounts();
+    for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+    const { pool } = makePool({ maxTotal: 6 }, { db, accounts });
+    const raws = users.map((u, i) => signTx({ nonce: 0n, gasPrice: BigInt(10 + i) }, u.key));
+    raws.push(signTx({ nonce: 1n, gasPrice: 50n }, users[0]!.key));
+    const res = await pool.addRaw(raws);
+    assert.deepEqual(res.map(codeOf), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.equal(pool.size, 6, 'the seventh evicted the cheapest tail (users[1] at 11)');
+    const evicted = res[1]!;
+    assert.ok(evicted.ok && pool.get(evicted.hash) === undefined);
+    // users[5]'s transaction is included in a block: the account nonce moves on.
+    accounts.set(users[5]!.address, { nonce: 1n, balance: RICH });
+    await db.close(); // a crash right after the acks: nothing flushed later is needed
+    db = await LevelStore.open(dir);
+    const { pool: again } = makePool({ maxTotal: 6 }, { db, accounts });
+    const { loaded, dropped } = await again.open();
+    assert.equal(loaded, 5);
+    assert.equal(dropped, 1);
+    for (const [i, r] of res.entries()) {
+      assert.ok(r.ok);
+      const expectPresent = i !== 1 && i !== 5;
+      assert.equal(again.get(r.hash) !== undefined, expectPresent, `tx ${i}`);
+    }
+    assert.equal(bytesToHex(again.get(res[6]!.ok ? res[6]!.hash : new Uint8Array())!.sender), bytesToHex(users[0]!.address), 'sender kept, not recovered again');
+    // Same price/nonce order after the reload (users[0]'s nonce 1 at 50 waits behind its nonce 0 at 10).
+    assert.deepEqual([...again.pending()].map((t) => t.gasPrice), [14n, 13n, 12n, 10n, 50n]);
+    await again.close();
+    await db.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('onNewHead drops included transactions; remove() drops executor rejections', async () => {
+  const { pool, accounts } = makePool();
+  const [a, b] = users;
+  const res = await pool.addRaw([signTx({ nonce: 0n, gasPrice: 5n }, a!.key), signTx({ nonce: 1n, gasPrice: 5n }, a!.key), signTx({ nonce: 0n, gasPrice: 5n }, b!.key)]);
+  accounts.set(a!.address, { nonce: 1n, balance: RICH });
+  await pool.onNewHead([a!.address]);
+  assert.equal(pool.size, 2);
+  assert.equal(pool.get(res[0]!.ok ? res[0]!.hash : new Uint8Array()), undefined);
+  await pool.remove([res[2]!.ok ? res[2]!.hash : new Uint8Array()], 'rejected');
+  assert.equal(pool.size, 1);
+  assert.deepEqual([...pool.pending()].map((t) => t.nonce), [1n]);
+});
