@@ -1,0 +1,92 @@
+/**
+ * Votes of one type in one round of one height, tallied by voting power. The first vote from a
+ * validator counts; a later, different one is returned as a conflict (evidence) and not counted.
+ */
+import { bytesToHex } from '../../util/bytes.ts';
+import type { Vote, VoteType } from './types.ts';
+
+export const NIL_KEY = 'nil';
+
+export function valueKey(valueId: Uint8Array | null): string {
+  return valueId ? bytesToHex(valueId) : NIL_KEY;
+}
+
+/** > 2/3 of total power (2f+1). */
+export function isQuorum(power: number, total: number): boolean {
+  return power * 3 > total * 2;
+}
+
+/** > 1/3 of total power (f+1): at least one correct validator is among them. */
+export function isOneThird(power: number, total: number): boolean {
+  return power * 3 > total;
+}
+
+export type AddResult = { added: true } | { added: false; duplicate: true } | { added: false; duplicate: false; conflict: Vote };
+
+export class VoteSet {
+  readonly type: VoteType;
+  readonly round: number;
+  readonly totalPower: number;
+  /** Sum of the power of every counted vote, whatever its value. */
+  power = 0;
+  private readonly byValidator = new Map<string, { vote: Vote; key: string }>();
+  private readonly tally = new Map<string, number>();
+  /** The first value key to reach > 2/3 (it is unique among counted votes). */
+  private quorumKeyValue: string | null = null;
+  private quorumId: Uint8Array | null = null;
+
+  constructor(type: VoteType, round: number, totalPower: number) {
+    this.type = type;
+    this.round = round;
+    this.totalPower = totalPower;
+  }
+
+  /** 'same' if this validator already voted this value, 'conflict' for a different value. */
+  lookup(validatorHex: string, valueId: Uint8Array | null): 'none' | 'same' | 'conflict' {
+    const prior = this.byValidator.get(validatorHex);
+    if (!prior) return 'none';
+    return prior.key === valueKey(valueId) ? 'same' : 'conflict';
+  }
+
+  add(vote: Vote, validatorHex: string, power: number): AddResult {
+    const key = valueKey(vote.valueId);
+    const prior = this.byValidator.get(validatorHex);
+    if (prior) return prior.key === key ? { added: false, duplicate: true } : { added: false, duplicate: false, conflict: prior.vote };
+    this.byValidator.set(validatorHex, { vote, key });
+    this.power += power;
+    const p = (this.tally.get(key) ?? 0) + power;
+    this.tally.set(key, p);
+    if (this.quorumKeyValue === null && isQuorum(p, this.totalPower)) {
+      this.quorumKeyValue = key;
+      this.quorumId = vote.valueId;
+    }
+    return { added: true };
+  }
+
+  powerFor(valueId: Uint8Array | null): number {
+    return this.tally.get(valueKey(valueId)) ?? 0;
+  }
+
+  hasQuorumAny(): boolean {
+    return isQuorum(this.power, this.totalPower);
+  }
+
+  /** The value (or nil) with > 2/3 of power, if any. `undefined`: none yet. */
+  quorum(): { valueId: Uint8Array | null; key: string } | undefined {
+    return this.quorumKeyValue === null ? undefined : { valueId: this.quorumId, key: this.quorumKeyValue };
+  }
+
+  votesFor(key: string): Vote[] {
+    const out: Vote[] = [];
+    for (const v of this.byValidator.values()) if (v.key === key) out.push(v.vote);
+    return out;
+  }
+
+  all(): Vote[] {
+    return [...this.byValidator.values()].map((v) => v.vote);
+  }
+
+  get size(): number {
+    return this.byValidator.size;
+  }
+}
