@@ -1,0 +1,133 @@
+/**
+ * Block encoding shared by the executor, the chain store and RPC: pre-London header RLP and hash,
+ * receipt consensus encoding, ordered-trie roots (transactions, receipts) and the logs bloom.
+ */
+import { RLP } from '@ethereumjs/rlp';
+import { MerklePatriciaTrie } from '@ethereumjs/mpt';
+import { keccak256 } from './crypto.ts';
+import type { HeaderFields, Log, Receipt } from './interface.ts';
+
+export const EMPTY_TRIE_ROOT = keccak256(RLP.encode(new Uint8Array(0)));
+export const EMPTY_UNCLE_HASH = keccak256(RLP.encode([]));
+export const ZERO_HASH = new Uint8Array(32);
+export const ZERO_ADDRESS = new Uint8Array(20);
+
+export function bigToBytes(v: bigint): Uint8Array {
+  if (v < 0n) throw new RangeError(`negative quantity ${v}`);
+  if (v === 0n) return new Uint8Array(0);
+  let hex = v.toString(16);
+  if (hex.length & 1) hex = '0' + hex;
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+export function bytesToBig(b: Uint8Array): bigint {
+  if (b.length === 0) return 0n;
+  return BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+}
+
+export function headerToList(h: HeaderFields): Uint8Array[] {
+  return [h.parentHash, h.uncleHash, h.coinbase, h.stateRoot, h.txRoot, h.receiptRoot, h.bloom, bigToBytes(h.difficulty), bigToBytes(h.number), bigToBytes(h.gasLimit), bigToBytes(h.gasUsed), bigToBytes(h.time), h.extra, h.mixDigest, h.nonce];
+}
+
+export function encodeHeader(h: HeaderFields): Uint8Array {
+  return RLP.encode(headerToList(h));
+}
+
+function fixed(b: Uint8Array, len: number, name: string): Uint8Array {
+  if (b.length !== len) throw new Error(`header ${name}: expected ${len} bytes, got ${b.length}`);
+  return b;
+}
+
+export function headerFromList(v: Uint8Array[]): HeaderFields {
+  if (!Array.isArray(v) || v.length !== 15) throw new Error(`header: expected a list of 15 fields (pre-London), got ${Array.isArray(v) ? v.length : 'a byte string'}`);
+  return {
+    parentHash: fixed(v[0]!, 32, 'parentHash'),
+    uncleHash: fixed(v[1]!, 32, 'uncleHash'),
+    coinbase: fixed(v[2]!, 20, 'coinbase'),
+    stateRoot: fixed(v[3]!, 32, 'stateRoot'),
+    txRoot: fixed(v[4]!, 32, 'txRoot'),
+    receiptRoot: fixed(v[5]!, 32, 'receiptRoot'),
+    bloom: fixed(v[6]!, 256, 'bloom'),
+    difficulty: bytesToBig(v[7]!),
+    number: bytesToBig(v[8]!),
+    gasLimit: bytesToBig(v[9]!),
+    gasUsed: bytesToBig(v[10]!),
+    time: bytesToBig(v[11]!),
+    extra: v[12]!,
+    mixDigest: fixed(v[13]!, 32, 'mixDigest'),
+    nonce: fixed(v[14]!, 8, 'nonce'),
+  };
+}
+
+export function decodeHeader(bytes: Uint8Array): HeaderFields {
+  return headerFromList(RLP.decode(bytes) as Uint8Array[]);
+}
+
+export function hashHeader(h: HeaderFields): Uint8Array {
+  return keccak256(encodeHeader(h));
+}
+
+export function logToList(l: Log): (Uint8Array | Uint8Array[])[] {
+  return [l.address, l.topics, l.data];
+}
+
+export function logFromList(v: unknown): Log {
+  const [address, topics, data] = v as [Uint8Array, Uint8Array[], Uint8Array];
+  return { address, topics, data };
+}
+
+/** Consensus receipt encoding: rlp([status, cumulativeGas, bloom, logs]), type-prefixed for typed txs. */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  const body = RLP.encode([r.status === 1 ? Uint8Array.of(1) : new Uint8Array(0), bigToBytes(r.cumulativeGasUsed), r.logsBloom, r.logs.map(logToList)]);
+  if (r.txType === 0) return body;
+  const out = new Uint8Array(body.length + 1);
+  out[0] = r.txType;
+  out.set(body, 1);
+  return out;
+}
+
+/** Inverse of encodeReceipt; gasUsed and contractAddress are not part of the consensus form. */
+export function decodeReceipt(bytes: Uint8Array): Omit<Receipt, 'gasUsed' | 'contractAddress'> {
+  const txType = bytes[0]! <= 0x7f ? bytes[0]! : 0;
+  const v = RLP.decode(txType === 0 ? bytes : bytes.subarray(1)) as unknown as [Uint8Array, Uint8Array, Uint8Array, unknown[]];
+  return { txType, status: v[0].length > 0 && v[0][0] === 1 ? 1 : 0, cumulativeGasUsed: bytesToBig(v[1]), logsBloom: v[2], logs: v[3].map(logFromList) };
+}
+
+/** Root of the trie keyed by rlp(index) (transactions, receipts). */
+export async function orderedTrieRoot(values: Uint8Array[]): Promise<Uint8Array> {
+  if (values.length === 0) return EMPTY_TRIE_ROOT;
+  const trie = new MerklePatriciaTrie({ common: { customCrypto: { keccak256 } }, useKeyHashing: false });
+  for (let i = 0; i < values.length; i++) await trie.put(RLP.encode(i), values[i]!);
+  return trie.root();
+}
+
+/** 2048-bit bloom over log addresses and topics (3 × 11-bit indices from keccak). */
+export function bloomAdd(bloom: Uint8Array, item: Uint8Array): void {
+  const h = keccak256(item);
+  for (let i = 0; i < 6; i += 2) {
+    const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+    bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
+  }
+}
+
+export function logsBloom(logs: Log[]): Uint8Array {
+  const bloom = new Uint8Array(256);
+  for (const l of logs) {
+    bloomAdd(bloom, l.address);
+    for (const t of l.topics) bloomAdd(bloom, t);
+  }
+  return bloom;
+}
+
+export function orBloom(into: Uint8Array, other: Uint8Array): void {
+  for (let i = 0; i < 256; i++) into[i]! |= other[i]!;
+}
+
+export function bloomContains(bloom: Uint8Array, item: Uint8Array): boolean {
+  const h = keccak256(item);
+  for (let i = 0; i < 6; i += 2) {
+    const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+    if ((bloom[255 - (bit >> 3)]! & (1 << (bit & 7))) === 0) return false;
+  }
+  return true;
+}

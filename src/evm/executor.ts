@@ -1,0 +1,597 @@
+/**
+ * The EVM executor: @ethereumjs/vm on a shared native-crypto Common, state in classic-level.
+ *
+ * Where the time goes and what this does about it:
+ * - Transactions are decoded once against the shared Common (no per-object Common copy and parameter
+ *   merge) and carry the sender recovered upstream: `getSenderAddress` returns it, nothing recovers again.
+ * - A block runs inside one state-manager checkpoint, so per-transaction commits stay in the account
+ *   and storage caches; the tries are written once, at the end of the block.
+ * - Trie nodes go to an in-memory write buffer with a node cache (StateDb) and reach disk in one level
+ *   batch per block.
+ * - One call at a time: every public method goes through a promise queue.
+ */
+import { createBlock, type Block } from '@ethereumjs/block';
+import { createMPT } from '@ethereumjs/mpt';
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
+import { createLegacyTx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { Account, Address, type BatchDBOp, type DB } from '@ethereumjs/util';
+import { createVM, runTx, type VM } from '@ethereumjs/vm';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeReceipt, orBloom, orderedTrieRoot } from './block.ts';
+import { createBttcCommon, type SharedCommon } from './common.ts';
+import { keccak256 } from './crypto.ts';
+import { StateDb, metaKey } from './stateDb.ts';
+import {
+  BlockValidationError,
+  CallRevertedError,
+  type AccountState,
+  type BlockContext,
+  type BuildBlockRequest,
+  type BuildBlockResult,
+  type CallBlockRef,
+  type CallRequest,
+  type CallResult,
+  type ExecuteBlockRequest,
+  type ExecuteBlockResult,
+  type ExecutorApi,
+  type GenesisSpec,
+  type HeaderFields,
+  type HeaderTemplate,
+  type Log,
+  type Receipt,
+  type RejectedTx,
+  type SystemCall,
+  type SystemCallResult,
+  type TimingBreakdown,
+} from './interface.ts';
+
+export interface ExecutorOptions {
+  chainId: number | bigint;
+  /** Directory of the executor's own classic-level database (state tries and code). */
+  dataDir: string;
+  hardfork?: string;
+  eips?: number[];
+  /** Trie nodes kept in memory (default 500k). */
+  cacheNodes?: number;
+}
+
+export interface ExecutorDeps {
+  metrics?: Registry | null;
+  logger?: Logger;
+}
+
+const SYSTEM_GAS = (1n << 63n) - 1n;
+const CALL_GAS_DEFAULT = 50_000_000n;
+
+type ExecBlock = Block;
+
+/** Reads through to the shared StateDb, keeps writes to itself: eth_call never touches stored state. */
+class OverlayDb implements DB<string, string | Uint8Array> {
+  private readonly base: StateDb;
+  private local = new Map<string, string | Uint8Array>();
+  constructor(base: StateDb) {
+    this.base = base;
+  }
+  async get(key: string): Promise<string | Uint8Array | undefined> {
+    return this.local.get(key) ?? this.base.get(key);
+  }
+  async put(key: string, value: string | Uint8Array): Promise<void> {
+    this.local.set(key, value);
+  }
+  async del(_key: string): Promise<void> {}
+  async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
+    for (const op of ops) if (op.type === 'put') this.local.set(op.key, op.value as string | Uint8Array);
+  }
+  shallowCopy(): DB<string, string | Uint8Array> {
+    return this;
+  }
+  async open(): Promise<void> {}
+  clear(): void {
+    this.local.clear();
+  }
+}
+
+interface Metrics {
+  blockSeconds: ReturnType<typeof histogram>;
+  txs: ReturnType<typeof counter>;
+  gas: ReturnType<typeof counter>;
+  callSeconds: ReturnType<typeof histogram>;
+  errors: ReturnType<typeof counter>;
+}
+
+function createMetrics(reg: Registry): Metrics {
+  return {
+    blockSeconds: histogram(reg, 'bttc_executor_block_seconds', 'Time to build or execute and commit a block', SECONDS_BUCKETS, ['kind']),
+    txs: counter(reg, 'bttc_executor_txs_total', 'Transactions executed into blocks, by outcome', ['outcome']),
+    gas: counter(reg, 'bttc_executor_gas_total', 'Gas used by executed blocks'),
+    callSeconds: histogram(reg, 'bttc_executor_call_seconds', 'eth_call / estimateGas / state reads', SECONDS_BUCKETS, ['kind']),
+    errors: counter(reg, 'bttc_executor_errors_total', 'Blocks that failed validation or execution', ['kind']),
+  };
+}
+
+function newCaches(): Caches {
+  return new Caches({ account: { size: 200_000 }, storage: { size: 500_000 }, code: { size: 2_000 } });
+}
+
+function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  // EthereumJS appends a long "(block=… tx=…)" context; keep the reason.
+  const cut = m.indexOf(' -> ');
+  const base = cut > 0 ? m.slice(0, cut) : m;
+  return base.replace(/\s*\(block=.*$/s, '').replace(/\s*\(tx=.*$/s, '').slice(0, 300);
+}
+
+export class Executor implements ExecutorApi {
+  readonly common: SharedCommon;
+  readonly db: StateDb;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics | null;
+  private sm!: MerkleStateManager;
+  private vm!: VM;
+  private callDb!: OverlayDb;
+  private callSm!: MerkleStateManager;
+  private callVm!: VM;
+  private currentRoot: Uint8Array = EMPTY_TRIE_ROOT;
+  private callRoot: Uint8Array | null = null;
+  private ancestors: Uint8Array[] = [];
+  private ancestorsOf = 0n;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(common: SharedCommon, db: StateDb, deps: ExecutorDeps) {
+    this.common = common;
+    this.db = db;
+    this.logger = deps.logger ?? silentLogger();
+    this.metrics = deps.metrics ? createMetrics(deps.metrics) : null;
+  }
+
+  static async open(opts: ExecutorOptions, deps: ExecutorDeps = {}): Promise<Executor> {
+    const common = createBttcCommon({ chainId: opts.chainId, hardfork: opts.hardfork, eips: opts.eips });
+    const db = await StateDb.open(opts.dataDir, { cacheNodes: opts.cacheNodes });
+    const ex = new Executor(common, db, deps);
+    await ex.setup();
+    return ex;
+  }
+
+  private async setup(): Promise<void> {
+    const common = this.common;
+    // BLOCKHASH looks ancestors up by number; the request supplies them (the executor does not keep the chain).
+    const blockchain = {
+      getBlock: async (n: number) => {
+        const back = this.ancestorsOf - 1n - BigInt(n);
+        const h = back >= 0n && back < BigInt(this.ancestors.length) ? this.ancestors[Number(back)]! : ZERO_HASH;
+        return { hash: () => h };
+      },
+      putBlock: async () => {},
+      shallowCopy() {
+        return this;
+      },
+    };
+    const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
+    this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
+    this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never });
+    this.callDb = new OverlayDb(this.db);
+    const callTrie = await createMPT({ db: this.callDb, useKeyHashing: true, valueEncoding: 'view', common });
+    this.callSm = new MerkleStateManager({ trie: callTrie, common, caches: newCaches() });
+    this.callVm = await createVM({ common, stateManager: this.callSm, blockchain: blockchain as never });
+    const genesisRoot = await this.db.getMeta('genesisRoot');
+    if (genesisRoot) await this.moveTo(genesisRoot);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('executor is closed'));
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Points the block-building state at `root` (a reorg or a fork block); a no-op on the usual path. */
+  private async moveTo(root: Uint8Array): Promise<void> {
+    if (equalBytes(root, this.currentRoot)) return;
+    if (!equalBytes(root, EMPTY_TRIE_ROOT) && !(await this.sm['_trie'].checkRoot(root))) {
+      throw new BlockValidationError('parent', `parent state ${bytesToHex(root)} is not stored by this executor`);
+    }
+    await this.sm.setStateRoot(root, true);
+    this.currentRoot = root;
+  }
+
+  private decodeTx(raw: Uint8Array, sender: Uint8Array): TypedTransaction {
+    if (!(sender instanceof Uint8Array) || sender.length !== 20) throw new Error('sender must be 20 bytes');
+    const tx = createTxFromRLP(raw, { common: this.common, freeze: false }) as TypedTransaction;
+    const addr = new Address(sender);
+    const hash = keccak256(raw);
+    // The sender was recovered (and the signature checked) before the executor; never recover it again.
+    Object.defineProperty(tx, 'getSenderAddress', { value: () => addr });
+    Object.defineProperty(tx, 'hash', { value: () => hash });
+    return tx;
+  }
+
+  private execBlock(tpl: HeaderTemplate, ctx: BlockContext): ExecBlock {
+    this.ancestors = ctx.ancestorHashes ?? [];
+    this.ancestorsOf = tpl.number;
+    return createBlock(
+      {
+        header: {
+          number: tpl.number,
+          timestamp: tpl.time,
+          gasLimit: tpl.gasLimit,
+          difficulty: tpl.difficulty ?? 0n,
+          coinbase: ctx.author,
+          mixHash: tpl.mixDigest ?? ZERO_HASH,
+        },
+      },
+      { common: this.common, skipConsensusFormatValidation: true },
+    );
+  }
+
+  private receiptOf(r: Awaited<ReturnType<typeof runTx>>, txType: number, cumulative: bigint): Receipt {
+    const logs: Log[] = (r.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data }));
+    const ok = r.execResult.exceptionError === undefined;
+    const receipt: Receipt = { txType, status: ok ? 1 : 0, cumulativeGasUsed: cumulative, gasUsed: r.totalGasSpent, logsBloom: r.bloom.bitvector, logs };
+    if (ok && r.createdAddress) receipt.contractAddress = r.createdAddress.bytes;
+    return receipt;
+  }
+
+  private async runSystemCalls(calls: SystemCall[] | undefined, block: ExecBlock): Promise<SystemCallResult[]> {
+    const out: SystemCallResult[] = [];
+    for (const c of calls ?? []) {
+      const res = await this.vm.evm.runCall({
+        caller: new Address(c.from),
+        origin: new Address(c.from),
+        to: new Address(c.to),
+        data: c.data,
+        value: 0n,
+        gasLimit: c.gasLimit ?? SYSTEM_GAS,
+        gasPrice: 0n,
+        block,
+        skipNonceIncrement: true,
+      });
+      // As geth's Finalise after a system call: touched empty accounts (the system address) go away.
+      await this.vm.evm.journal.cleanup();
+      const err = res.execResult.exceptionError;
+      const r: SystemCallResult = {
+        success: err === undefined,
+        gasUsed: res.execResult.executionGasUsed,
+        returnValue: res.execResult.returnValue,
+        logs: (res.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })),
+      };
+      if (err) r.error = err.error;
+      out.push(r);
+    }
+    return out;
+  }
+
+  private async finishBlock(rawTxs: Uint8Array[], receipts: Receipt[]): Promise<{ stateRoot: Uint8Array; txRoot: Uint8Array; receiptRoot: Uint8Array; bloom: Uint8Array; commitMs: number; rootsMs: number }> {
+    const t0 = performance.now();
+    await this.sm.commit();
+    const stateRoot = await this.sm.getStateRoot();
+    const t1 = performance.now();
+    const txRoot = await orderedTrieRoot(rawTxs);
+    const receiptRoot = await orderedTrieRoot(receipts.map(encodeReceipt));
+    const bloom = new Uint8Array(256);
+    for (const r of receipts) orBloom(bloom, r.logsBloom);
+    const t2 = performance.now();
+    return { stateRoot, txRoot, receiptRoot, bloom, commitMs: t1 - t0, rootsMs: t2 - t1 };
+  }
+
+  /** Drops everything a failed block wrote and returns the state to `root`. */
+  private async abandon(root: Uint8Array): Promise<void> {
+    try {
+      while (this.sm['_checkpointCount'] > 0) await this.sm.revert();
+    } catch {
+      /* the reset below covers it */
+    }
+    await this.sm.setStateRoot(root, true);
+    this.db.discard();
+    this.currentRoot = root;
+  }
+
+  initGenesis(spec: GenesisSpec): Promise<HeaderFields> {
+    return this.serial(async () => {
+      await this.sm.setStateRoot(EMPTY_TRIE_ROOT, true);
+      await this.sm.checkpoint();
+      for (const [addrBytes, acc] of spec.alloc) {
+        const address = new Address(addrBytes);
+        await this.sm.putAccount(address, new Account(acc.nonce ?? 0n, acc.balance ?? 0n));
+        if (acc.code && acc.code.length > 0) await this.sm.putCode(address, acc.code);
+        for (const [slot, value] of acc.storage ?? []) {
+          if (value.every((b) => b === 0)) continue;
+          await this.sm.putStorage(address, slot.length === 32 ? slot : padLeft(slot, 32), value);
+        }
+      }
+      await this.sm.commit();
+      const stateRoot = await this.sm.getStateRoot();
+      await this.db.flush([{ type: 'put', key: metaKey('genesisRoot'), value: stateRoot }]);
+      this.currentRoot = stateRoot;
+      this.logger.info({ stateRoot: bytesToHex(stateRoot), accounts: spec.alloc.length }, 'genesis state written');
+      return {
+        parentHash: ZERO_HASH,
+        uncleHash: EMPTY_UNCLE_HASH,
+        coinbase: spec.coinbase ?? ZERO_ADDRESS,
+        stateRoot,
+        txRoot: EMPTY_TRIE_ROOT,
+        receiptRoot: EMPTY_TRIE_ROOT,
+        bloom: new Uint8Array(256),
+        difficulty: spec.difficulty ?? 1n,
+        number: 0n,
+        gasLimit: spec.gasLimit,
+        gasUsed: 0n,
+        time: spec.time ?? 0n,
+        extra: spec.extra ?? new Uint8Array(0),
+        mixDigest: spec.mixDigest ?? ZERO_HASH,
+        nonce: spec.nonce ?? new Uint8Array(8),
+      };
+    });
+  }
+
+  buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult> {
+    return this.serial(async () => {
+      const start = performance.now();
+      if (req.txs.length !== req.senders.length) throw new Error(`buildBlock: ${req.txs.length} txs but ${req.senders.length} senders`);
+      if (req.header.number !== req.parent.number + 1n) throw new Error(`buildBlock: header number ${req.header.number} does not follow parent ${req.parent.number}`);
+      await this.moveTo(req.parent.stateRoot);
+      const block = this.execBlock(req.header, req);
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0 };
+      const included: number[] = [];
+      const includedRaw: Uint8Array[] = [];
+      const receipts: Receipt[] = [];
+      const rejected: RejectedTx[] = [];
+      let notTried = 0;
+      let gasUsed = 0n;
+      await this.sm.checkpoint();
+      try {
+        for (let i = 0; i < req.txs.length; i++) {
+          if (performance.now() - start >= req.budgetMs) {
+            notTried += req.txs.length - i;
+            break;
+          }
+          const gasLeft = req.header.gasLimit - gasUsed;
+          if (gasLeft < 21000n) {
+            notTried += req.txs.length - i;
+            break;
+          }
+          const td = performance.now();
+          let tx: TypedTransaction;
+          try {
+            tx = this.decodeTx(req.txs[i]!, req.senders[i]!);
+          } catch (e) {
+            rejected.push({ index: i, reason: `malformed transaction: ${errorText(e)}` });
+            continue;
+          }
+          const te = performance.now();
+          timings.decodeMs += te - td;
+          if (tx.gasLimit > gasLeft) {
+            notTried++;
+            continue;
+          }
+          try {
+            const r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
+            gasUsed += r.totalGasSpent;
+            receipts.push(this.receiptOf(r, tx.type, gasUsed));
+            included.push(i);
+            includedRaw.push(req.txs[i]!);
+          } catch (e) {
+            rejected.push({ index: i, reason: errorText(e) });
+          }
+          timings.execMs += performance.now() - te;
+        }
+        const ts = performance.now();
+        const systemResults = await this.runSystemCalls(req.systemCalls, block);
+        timings.systemMs = performance.now() - ts;
+        const fin = await this.finishBlock(includedRaw, receipts);
+        timings.commitMs = fin.commitMs;
+        timings.rootsMs = fin.rootsMs;
+        const tf = performance.now();
+        await this.db.flush();
+        timings.commitMs += performance.now() - tf;
+        this.currentRoot = fin.stateRoot;
+        const header: HeaderFields = {
+          parentHash: req.parent.hash,
+          uncleHash: EMPTY_UNCLE_HASH,
+          coinbase: req.header.coinbase ?? ZERO_ADDRESS,
+          stateRoot: fin.stateRoot,
+          txRoot: fin.txRoot,
+          receiptRoot: fin.receiptRoot,
+          bloom: fin.bloom,
+          difficulty: req.header.difficulty ?? 0n,
+          number: req.header.number,
+          gasLimit: req.header.gasLimit,
+          gasUsed,
+          time: req.header.time,
+          extra: req.header.extra ?? new Uint8Array(0),
+          mixDigest: req.header.mixDigest ?? ZERO_HASH,
+          nonce: req.header.nonce ?? new Uint8Array(8),
+        };
+        this.metrics?.blockSeconds.observe({ kind: 'build' }, (performance.now() - start) / 1000);
+        this.metrics?.txs.inc({ outcome: 'included' }, included.length);
+        this.metrics?.txs.inc({ outcome: 'rejected' }, rejected.length);
+        this.metrics?.gas.inc(Number(gasUsed));
+        return { header, included, receipts, systemResults, rejected, notTried, timings };
+      } catch (e) {
+        this.metrics?.errors.inc({ kind: 'build' });
+        await this.abandon(req.parent.stateRoot);
+        throw e;
+      }
+    });
+  }
+
+  executeBlock(req: ExecuteBlockRequest): Promise<ExecuteBlockResult> {
+    return this.serial(async () => {
+      const start = performance.now();
+      const h = req.header;
+      if (req.txs.length !== req.senders.length) throw new BlockValidationError('senders', `${req.txs.length} txs but ${req.senders.length} senders`);
+      if (h.number !== req.parent.number + 1n) throw new BlockValidationError('number', `block ${h.number} does not follow parent ${req.parent.number}`);
+      if (!equalBytes(h.parentHash, req.parent.hash)) throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
+      await this.moveTo(req.parent.stateRoot);
+      const block = this.execBlock(h, req);
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0 };
+      const receipts: Receipt[] = [];
+      let gasUsed = 0n;
+      await this.sm.checkpoint();
+      try {
+        for (let i = 0; i < req.txs.length; i++) {
+          const td = performance.now();
+          let tx: TypedTransaction;
+          try {
+            tx = this.decodeTx(req.txs[i]!, req.senders[i]!);
+          } catch (e) {
+            throw new BlockValidationError('transactions', `block ${h.number} tx ${i}: malformed: ${errorText(e)}`);
+          }
+          const te = performance.now();
+          timings.decodeMs += te - td;
+          if (gasUsed + tx.gasLimit > h.gasLimit) throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${tx.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
+          let r;
+          try {
+            r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
+          } catch (e) {
+            throw new BlockValidationError('transactions', `block ${h.number} tx ${i}: ${errorText(e)}`);
+          }
+          gasUsed += r.totalGasSpent;
+          receipts.push(this.receiptOf(r, tx.type, gasUsed));
+          timings.execMs += performance.now() - te;
+        }
+        const ts = performance.now();
+        const systemResults = await this.runSystemCalls(req.systemCalls, block);
+        timings.systemMs = performance.now() - ts;
+        const fin = await this.finishBlock(req.txs, receipts);
+        timings.commitMs = fin.commitMs;
+        timings.rootsMs = fin.rootsMs;
+        const check = (field: string, ok: boolean, got: string, want: string) => {
+          if (!ok) throw new BlockValidationError(field, `block ${h.number}: ${field} mismatch: header has ${want}, execution gives ${got}`);
+        };
+        check('gasUsed', gasUsed === h.gasUsed, String(gasUsed), String(h.gasUsed));
+        check('txRoot', equalBytes(fin.txRoot, h.txRoot), bytesToHex(fin.txRoot), bytesToHex(h.txRoot));
+        check('receiptRoot', equalBytes(fin.receiptRoot, h.receiptRoot), bytesToHex(fin.receiptRoot), bytesToHex(h.receiptRoot));
+        check('bloom', equalBytes(fin.bloom, h.bloom), bytesToHex(fin.bloom).slice(0, 20) + '…', bytesToHex(h.bloom).slice(0, 20) + '…');
+        check('stateRoot', equalBytes(fin.stateRoot, h.stateRoot), bytesToHex(fin.stateRoot), bytesToHex(h.stateRoot));
+        const tf = performance.now();
+        await this.db.flush();
+        timings.commitMs += performance.now() - tf;
+        this.currentRoot = fin.stateRoot;
+        this.metrics?.blockSeconds.observe({ kind: 'execute' }, (performance.now() - start) / 1000);
+        this.metrics?.txs.inc({ outcome: 'executed' }, req.txs.length);
+        this.metrics?.gas.inc(Number(gasUsed));
+        return { receipts, systemResults, timings };
+      } catch (e) {
+        this.metrics?.errors.inc({ kind: 'execute' });
+        await this.abandon(req.parent.stateRoot);
+        throw e;
+      }
+    });
+  }
+
+  private async callAt(root: Uint8Array): Promise<void> {
+    if (this.callRoot && equalBytes(this.callRoot, root)) return;
+    if (!equalBytes(root, EMPTY_TRIE_ROOT) && !(await this.callSm['_trie'].checkRoot(root))) throw new Error(`state ${bytesToHex(root)} is not available (unknown block or not executed)`);
+    this.callDb.clear();
+    await this.callSm.setStateRoot(root, true);
+    this.callRoot = root;
+  }
+
+  private async runCallTx(req: CallRequest, ref: CallBlockRef, gasLimit: bigint): Promise<CallResult> {
+    const from = new Address(req.from ?? ZERO_ADDRESS);
+    const tx = createLegacyTx({ to: req.to, data: req.data ?? new Uint8Array(0), value: req.value ?? 0n, gasLimit, gasPrice: req.gasPrice ?? 0n, nonce: 0n }, { common: this.common, freeze: false });
+    Object.defineProperty(tx, 'getSenderAddress', { value: () => from });
+    this.ancestors = [];
+    this.ancestorsOf = ref.number;
+    const block = createBlock(
+      { header: { number: ref.number, timestamp: ref.time, gasLimit: ref.gasLimit > gasLimit ? ref.gasLimit : gasLimit, coinbase: ref.coinbase ?? ZERO_ADDRESS, difficulty: ref.difficulty ?? 0n } },
+      { common: this.common, skipConsensusFormatValidation: true },
+    );
+    await this.callSm.checkpoint();
+    try {
+      const r = await runTx(this.callVm, { tx, block, skipNonce: true, skipBalance: true, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
+      const err = r.execResult.exceptionError;
+      const out: CallResult = { success: err === undefined, returnValue: r.execResult.returnValue, gasUsed: r.totalGasSpent, logs: (r.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })) };
+      if (err) out.error = err.error === 'revert' ? 'revert' : err.error;
+      return out;
+    } finally {
+      await this.callSm.revert();
+    }
+  }
+
+  call(req: CallRequest, ref: CallBlockRef): Promise<CallResult> {
+    return this.serial(async () => {
+      const end = this.metrics?.callSeconds.startTimer({ kind: 'call' });
+      try {
+        await this.callAt(ref.stateRoot);
+        return await this.runCallTx(req, ref, req.gasLimit ?? (ref.gasLimit > CALL_GAS_DEFAULT ? ref.gasLimit : CALL_GAS_DEFAULT));
+      } finally {
+        end?.();
+      }
+    });
+  }
+
+  estimateGas(req: CallRequest, ref: CallBlockRef): Promise<bigint> {
+    return this.serial(async () => {
+      const end = this.metrics?.callSeconds.startTimer({ kind: 'estimate' });
+      try {
+        await this.callAt(ref.stateRoot);
+        let hi = req.gasLimit ?? ref.gasLimit;
+        const first = await this.runCallTx(req, ref, hi);
+        if (!first.success) {
+          if (first.error === 'revert') throw new CallRevertedError('execution reverted', first.returnValue);
+          throw new Error(`gas required exceeds allowance (${hi})` + (first.error ? `: ${first.error}` : ''));
+        }
+        // Refunds and the 63/64 rule mean gasUsed can be too little as a limit: search between it and hi.
+        let lo = first.gasUsed - 1n;
+        const atUsed = await this.runCallTx(req, ref, first.gasUsed);
+        if (atUsed.success) return first.gasUsed;
+        lo = first.gasUsed;
+        while (hi - lo > 1n && (hi - lo) * 1000n > lo) {
+          const mid = (lo + hi) / 2n;
+          const r = await this.runCallTx(req, ref, mid);
+          if (r.success) hi = mid;
+          else lo = mid;
+        }
+        return hi;
+      } finally {
+        end?.();
+      }
+    });
+  }
+
+  getAccount(stateRoot: Uint8Array, address: Uint8Array): Promise<AccountState | undefined> {
+    return this.serial(async () => {
+      await this.callAt(stateRoot);
+      const a = await this.callSm.getAccount(new Address(address));
+      return a ? { nonce: a.nonce, balance: a.balance, codeHash: a.codeHash, storageRoot: a.storageRoot } : undefined;
+    });
+  }
+
+  getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
+    return this.serial(async () => {
+      await this.callAt(stateRoot);
+      return this.callSm.getCode(new Address(address));
+    });
+  }
+
+  getStorage(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
+    return this.serial(async () => {
+      await this.callAt(stateRoot);
+      const v = await this.callSm.getStorage(new Address(address), padLeft(slot, 32));
+      return padLeft(v, 32);
+    });
+  }
+
+  hasState(stateRoot: Uint8Array): Promise<boolean> {
+    return this.serial(async () => equalBytes(stateRoot, EMPTY_TRIE_ROOT) || (await this.sm['_trie'].checkRoot(stateRoot)));
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => undefined).catch(() => undefined);
+    this.closed = true;
+    await this.db.close();
+  }
+}
+
+export function padLeft(b: Uint8Array, len: number): Uint8Array {
+  if (b.length >= len) return b;
+  const out = new Uint8Array(len);
+  out.set(b, len - b.length);
+  return out;
+}
