@@ -50,6 +50,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   readonly #host: CoreHost;
   readonly #log: Logger;
   readonly #metrics: NetworkMetrics | null;
+  readonly #registry: Registry | null;
   readonly #verifier: SignatureVerifier | null;
   #peerId = '';
   #addrs: string[] = [];
@@ -71,6 +72,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     this.#opts = opts;
     this.#host = deps.host;
     this.#log = deps.logger;
+    this.#registry = deps.metrics;
     this.#metrics = deps.metrics ? new NetworkMetrics(deps.metrics) : null;
     this.#verifier = deps.verifier ?? null;
     this.#host.port.onMessage((m) => this.#onMessage(m));
@@ -103,13 +105,14 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flushResults();
     try {
       await Promise.race([this.#call((id) => ({ t: 'stop', id })), new Promise((r) => setTimeout(r, 5000).unref())]);
     } catch {
       // stopping a core that already failed
     }
     this.#closed = true;
-    this.#flushResults();
+    for (const s of this.#subs.values()) s.queue.close();
     await this.#host.terminate();
     for (const c of this.#calls.values()) c.reject(new NetworkClosedError('network closed'));
     this.#calls.clear();
@@ -121,13 +124,16 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     const limits = { ...DEFAULT_KIND_LIMITS[kind], ...this.#opts.kindLimits?.[kind] };
     const verifier = this.#verifier;
     const canAccept = opts.canAccept ?? (verifier ? () => verifier.canAcceptWork() : undefined);
-    const queue = new ValidationQueue<Job>({ maxQueue: opts.maxQueue ?? limits.maxPending, concurrency: opts.concurrency ?? limits.concurrency, canAccept }, (job) => this.#validate(kind, job));
+    const queue = new ValidationQueue<Job>({ name: `gossip-${kind}`, maxQueue: opts.maxQueue ?? limits.maxPending, concurrency: opts.concurrency ?? limits.concurrency, canAccept }, { metrics: this.#registry }, (job) => this.#validate(kind, job));
     this.#subs.set(kind, { handler, queue });
     this.#post({ t: 'subscribe', kind });
   }
 
   unsubscribe(kind: GossipKind): void {
-    if (!this.#subs.delete(kind)) return;
+    const sub = this.#subs.get(kind);
+    if (!sub) return;
+    this.#subs.delete(kind);
+    sub.queue.close();
     this.#post({ t: 'unsubscribe', kind });
   }
 

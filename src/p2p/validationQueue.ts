@@ -1,58 +1,45 @@
 /**
- * One bounded intake queue per gossip kind on the main thread: at most `maxQueue` messages waiting
- * or running, `concurrency` handlers at once; when full, or when downstream says it cannot take
- * more (`canAccept`, the verify pool's backpressure), a new message is refused at once and
- * answered IGNORE — shedding load without penalising the peer that sent it.
- * Deliberately minimal until the shared job queue (src/util/jobQueue.ts) lands; then this becomes
- * a thin adapter over it.
+ * One bounded intake queue per gossip kind on the main thread, over the shared JobQueue: at most
+ * `maxQueue` messages waiting, `concurrency` handlers at once. When full, or when downstream says
+ * it cannot take more (`canAccept`, e.g. the verify pool's backpressure), a new message is refused
+ * at once and answered IGNORE — shedding load without penalising the peer that sent it, and
+ * without growing.
  */
+import type { Registry } from 'prom-client';
+import { JobQueue } from '../util/jobQueue.ts';
 
 export interface ValidationQueueOptions {
+  name: string;
   maxQueue: number;
   concurrency: number;
   canAccept?: () => boolean;
 }
 
 export class ValidationQueue<T> {
-  readonly #opts: ValidationQueueOptions;
-  readonly #run: (item: T) => Promise<void>;
-  #items: T[] = [];
-  #head = 0;
-  #running = 0;
+  readonly #queue: JobQueue<T, void>;
+  readonly #canAccept: (() => boolean) | undefined;
 
-  constructor(opts: ValidationQueueOptions, run: (item: T) => Promise<void>) {
-    if (!(opts.maxQueue >= 1) || !(opts.concurrency >= 1)) throw new RangeError(`validation queue: maxQueue (${opts.maxQueue}) and concurrency (${opts.concurrency}) must be ≥ 1`);
-    this.#opts = opts;
-    this.#run = run;
+  constructor(opts: ValidationQueueOptions, deps: { metrics: Registry | null }, run: (item: T) => Promise<void>) {
+    if (!(opts.maxQueue >= 1) || !(opts.concurrency >= 1)) throw new RangeError(`validation queue ${opts.name}: maxQueue (${opts.maxQueue}) and concurrency (${opts.concurrency}) must be ≥ 1`);
+    this.#queue = new JobQueue<T, void>({ name: opts.name, maxLength: opts.maxQueue, concurrency: opts.concurrency, dropPolicy: 'reject-new' }, { metrics: deps.metrics }, run);
+    this.#canAccept = opts.canAccept;
   }
 
   /** Waiting plus running. */
   get length(): number {
-    return this.#items.length - this.#head + this.#running;
+    return this.#queue.length + this.#queue.running;
   }
 
   /** False (and the item not taken) when full or downstream is saturated. */
   push(item: T): boolean {
-    if (this.length >= this.#opts.maxQueue) return false;
-    if (this.#opts.canAccept && !this.#opts.canAccept()) return false;
-    this.#items.push(item);
-    this.#drain();
+    if (!this.#queue.canAccept()) return false;
+    if (this.#canAccept && !this.#canAccept()) return false;
+    // `run` answers every message itself; a rejection here can only be the queue closing.
+    this.#queue.push(item).catch(() => undefined);
     return true;
   }
 
-  #drain(): void {
-    while (this.#running < this.#opts.concurrency && this.#head < this.#items.length) {
-      const item = this.#items[this.#head]!;
-      this.#items[this.#head++] = undefined as T;
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#running++;
-      void this.#run(item).finally(() => {
-        this.#running--;
-        this.#drain();
-      });
-    }
+  close(): void {
+    void this.#queue.close().catch(() => undefined);
   }
 }
