@@ -1,0 +1,113 @@
+/**
+ * Root chain client for EVM chains (Ethereum, BSC, the embedded dev chain) over JSON-RPC with ethers.
+ * Legacy (type 0) transactions: the embedded chain and Bttc have no London fork, and Ethereum still
+ * accepts them.
+ */
+import { JsonRpcProvider, Network, Wallet, FetchRequest, type Log as EthersLog } from 'ethers';
+import type { Logger } from '../observability/logger.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { bytesToHex } from '../util/bytes.ts';
+import { rootInterfaces } from './abi.ts';
+import type { RootChainClient, RootContracts, RootLog, RootReceipt, SendOptions, SentTx } from './interface.ts';
+
+export interface EvmRootChainClientOptions {
+  rpcUrl: string;
+  rootChainId: number;
+  contracts: RootContracts;
+  /** The EVM chain id; fetched once with eth_chainId when absent. */
+  chainId?: number;
+  /** Key that pays for checkpoint transactions (0x hex); reads work without it. */
+  privateKey?: string;
+  /** Per-request timeout. */
+  requestTimeoutMs?: number;
+}
+
+function toRootLog(l: EthersLog): RootLog {
+  return { address: l.address.toLowerCase(), topics: [...l.topics], data: l.data, blockNumber: l.blockNumber, logIndex: l.index, txHash: l.transactionHash };
+}
+
+export class EvmRootChainClient implements RootChainClient {
+  readonly kind = 'evm' as const;
+  readonly rootChainId: number;
+  readonly contracts: RootContracts;
+  readonly provider: JsonRpcProvider;
+  readonly wallet: Wallet | null;
+  private readonly logger: Logger;
+
+  private constructor(opts: EvmRootChainClientOptions, chainId: number, deps: { logger?: Logger }) {
+    this.rootChainId = opts.rootChainId;
+    this.contracts = opts.contracts;
+    this.logger = deps.logger ?? silentLogger();
+    const req = new FetchRequest(opts.rpcUrl);
+    req.timeout = opts.requestTimeoutMs ?? 15_000;
+    // A static network: no chain-id polling, and no endless "failed to detect network" retries.
+    this.provider = new JsonRpcProvider(req, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, polling: false });
+    this.wallet = opts.privateKey ? new Wallet(opts.privateKey, this.provider) : null;
+  }
+
+  static async connect(opts: EvmRootChainClientOptions, deps: { logger?: Logger } = {}): Promise<EvmRootChainClient> {
+    let chainId = opts.chainId;
+    if (chainId === undefined) {
+      const res = await fetch(opts.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) });
+      const body = (await res.json()) as { result?: string; error?: { message: string } };
+      if (!body.result) throw new Error(`root chain ${opts.rpcUrl}: eth_chainId failed: ${body.error?.message ?? res.status}`);
+      chainId = Number(BigInt(body.result));
+    }
+    return new EvmRootChainClient(opts, chainId, deps);
+  }
+
+  get address(): string | null {
+    return this.wallet?.address.toLowerCase() ?? null;
+  }
+
+  blockNumber(): Promise<number> {
+    return this.provider.getBlockNumber();
+  }
+
+  async getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]> {
+    const logs = await this.provider.getLogs({ fromBlock, toBlock, address: addresses });
+    return logs.map(toRootLog).sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+  }
+
+  private async callRootChain(fn: string): Promise<bigint> {
+    const iface = rootInterfaces().RootChain;
+    const out = await this.provider.call({ to: this.contracts.rootChain, data: iface.encodeFunctionData(fn, []) });
+    return iface.decodeFunctionResult(fn, out)[0] as bigint;
+  }
+
+  currentHeaderBlock(): Promise<bigint> {
+    return this.callRootChain('currentHeaderBlock');
+  }
+
+  lastChildBlock(): Promise<bigint> {
+    return this.callRootChain('getLastChildBlock');
+  }
+
+  async estimateCheckpointGas(calldata: Uint8Array): Promise<bigint> {
+    return this.provider.estimateGas({ from: this.wallet?.address, to: this.contracts.rootChain, data: bytesToHex(calldata) });
+  }
+
+  async gasPrice(): Promise<bigint> {
+    return BigInt((await this.provider.send('eth_gasPrice', [])) as string);
+  }
+
+  async sendCheckpoint(calldata: Uint8Array, opts: SendOptions): Promise<SentTx> {
+    if (!this.wallet) throw new Error(`root chain ${this.rootChainId}: no private key configured to submit checkpoints`);
+    const nonce = opts.nonce ?? (await this.provider.getTransactionCount(this.wallet.address, 'pending'));
+    const gasPrice = opts.gasPrice ?? (await this.gasPrice());
+    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.provider._network.chainId, to: this.contracts.rootChain, data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
+    const txHash = (await this.provider.send('eth_sendRawTransaction', [signed])) as string;
+    this.logger.debug({ rootChainId: this.rootChainId, txHash, nonce, gasPrice: gasPrice.toString() }, 'checkpoint transaction sent');
+    return { txHash, nonce };
+  }
+
+  async getReceipt(txHash: string): Promise<RootReceipt | null> {
+    const r = await this.provider.getTransactionReceipt(txHash);
+    if (!r) return null;
+    return { txHash: r.hash, status: r.status === 1 ? 'success' : 'reverted', blockNumber: r.blockNumber, gasUsed: r.gasUsed, logs: r.logs.map(toRootLog) };
+  }
+
+  async close(): Promise<void> {
+    this.provider.destroy();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the node needs from a root chain (TRON, Ethereum, BSC, or the embedded dev chain): read
+ * blocks and logs of the three root contracts, read the checkpoint position, and send a checkpoint.
+ * The same ABIs serve every chain; only transport, addresses and fees differ.
+ */
+
+export type RootChainKind = 'evm' | 'tron';
+
+/** Contract addresses as 0x-prefixed 20-byte hex (TRON clients convert from base58 / 41-hex at construction). */
+export interface RootContracts {
+  stakeManager: string;
+  rootChain: string;
+  stateSender: string;
+}
+
+/** A log in chain-neutral form: lower-case 0x hex, numbers as JS numbers. */
+export interface RootLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: number;
+  /** Position of the log in its block (TRON: counted across the block's transactions in order). */
+  logIndex: number;
+  txHash: string;
+}
+
+export interface RootReceipt {
+  txHash: string;
+  status: 'success' | 'reverted';
+  blockNumber: number;
+  gasUsed: bigint;
+  logs: RootLog[];
+}
+
+export interface SendOptions {
+  gasLimit: bigint;
+  /** EVM: legacy gas price in wei. TRON: ignored (energy is paid from the fee limit). */
+  gasPrice?: bigint;
+  /** EVM: reuse to replace a pending transaction with a higher fee. */
+  nonce?: number;
+}
+
+export interface SentTx {
+  txHash: string;
+  /** EVM: the nonce used, so a retry can replace it. */
+  nonce?: number;
+}
+
+export interface RootChainClient {
+  readonly kind: RootChainKind;
+  /** Delivery's id for this root chain: TRON 1, Ethereum 2, BSC 3. */
+  readonly rootChainId: number;
+  readonly contracts: RootContracts;
+
+  blockNumber(): Promise<number>;
+  /** Logs of `addresses` in [fromBlock, toBlock], ordered by (blockNumber, logIndex). */
+  getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]>;
+  /** RootChain.currentHeaderBlock(): 0 before the first checkpoint, then 10000, 20000, … */
+  currentHeaderBlock(): Promise<bigint>;
+  /** RootChain.getLastChildBlock(): end of the last checkpoint (0 before the first). */
+  lastChildBlock(): Promise<bigint>;
+  /** Gas (energy) a submitCheckpoint call with this calldata needs; throws with the revert reason. */
+  estimateCheckpointGas(calldata: Uint8Array): Promise<bigint>;
+  gasPrice(): Promise<bigint>;
+  /** Sends `calldata` to the RootChain contract from this node's key. */
+  sendCheckpoint(calldata: Uint8Array, opts: SendOptions): Promise<SentTx>;
+  getReceipt(txHash: string): Promise<RootReceipt | null>;
+  close(): Promise<void>;
+}

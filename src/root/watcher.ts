@@ -1,0 +1,189 @@
+/**
+ * Follows the StakeManager, RootChain and StateSender logs of one root chain, `confirmations` blocks
+ * behind its head, and hands each decoded event to `onEvent` exactly once across restarts:
+ *
+ * - the cursor (last fully processed block + sequence of the last delivered event) lives in the
+ *   key-value store and is written after every delivered event, so a restart resumes after the last
+ *   event that was handed over, even in the middle of a block range;
+ * - events carry their replay sequence (§6), which a consumer may also store with its own state;
+ * - RPC errors back off exponentially (with a cap) and the loop carries on; a throwing `onEvent`
+ *   is retried the same way, since dropping the event would lose a record.
+ */
+import type { Registry } from 'prom-client';
+import type { KeyValueStore } from '../db/interface.ts';
+import { bucketKey } from '../db/level.ts';
+import type { Logger } from '../observability/logger.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { counter, gauge } from '../observability/metrics.ts';
+import { decodeRootLog, type RootEvent } from './abi.ts';
+import type { RootChainClient } from './interface.ts';
+
+/** Key-value bucket for watcher cursors (one key per root chain id). */
+export const WATCHER_BUCKET = 0x52; // 'R'
+
+export interface WatcherOptions {
+  confirmations: number;
+  /** First block to scan when there is no saved cursor. */
+  startBlock?: number;
+  /** Most blocks per getLogs call. */
+  maxBlockRange?: number;
+  pollIntervalMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface WatcherDeps {
+  client: RootChainClient;
+  db: KeyValueStore;
+  onEvent: (event: RootEvent) => Promise<void> | void;
+  logger?: Logger;
+  metrics?: Registry | null;
+}
+
+interface Cursor {
+  /** Every event in blocks ≤ block has been delivered. */
+  block: number;
+  /** Sequence of the last delivered event (only events above it are delivered). */
+  lastSequence: bigint;
+}
+
+export class RootChainWatcher {
+  private readonly opts: Required<WatcherOptions>;
+  private readonly deps: WatcherDeps;
+  private readonly logger: Logger;
+  private readonly key: Uint8Array;
+  private cursor: Cursor | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private failures = 0;
+  private readonly m: {
+    events: ReturnType<typeof counter>;
+    errors: ReturnType<typeof counter>;
+    head: ReturnType<typeof gauge>;
+    processed: ReturnType<typeof gauge>;
+  } | null;
+
+  constructor(opts: WatcherOptions, deps: WatcherDeps) {
+    this.opts = {
+      confirmations: opts.confirmations,
+      startBlock: opts.startBlock ?? 0,
+      maxBlockRange: opts.maxBlockRange ?? 1000,
+      pollIntervalMs: opts.pollIntervalMs ?? 2000,
+      backoffInitialMs: opts.backoffInitialMs ?? 500,
+      backoffMaxMs: opts.backoffMaxMs ?? 30_000,
+    };
+    if (!Number.isInteger(this.opts.confirmations) || this.opts.confirmations < 0) throw new Error(`watcher: confirmations must be a non-negative integer, got ${opts.confirmations}`);
+    this.deps = deps;
+    this.logger = (deps.logger ?? silentLogger()).child({ module: 'root-watcher', rootChainId: deps.client.rootChainId });
+    this.key = bucketKey(WATCHER_BUCKET, deps.client.rootChainId);
+    const reg = deps.metrics;
+    this.m = reg
+      ? {
+          events: counter(reg, 'bttc_root_watcher_events_total', 'Root-chain events delivered', ['root_chain', 'event']),
+          errors: counter(reg, 'bttc_root_watcher_errors_total', 'Root-chain watcher poll errors', ['root_chain']),
+          head: gauge(reg, 'bttc_root_watcher_head_block', 'Root-chain head seen by the watcher', ['root_chain']),
+          processed: gauge(reg, 'bttc_root_watcher_processed_block', 'Last root-chain block fully processed', ['root_chain']),
+        }
+      : null;
+  }
+
+  /** Last fully processed block (after `start` or one `poll`). */
+  get processedBlock(): number | null {
+    return this.cursor?.block ?? null;
+  }
+
+  private async loadCursor(): Promise<Cursor> {
+    if (this.cursor) return this.cursor;
+    const raw = await this.deps.db.get(this.key);
+    if (raw) {
+      const j = JSON.parse(Buffer.from(raw).toString('utf8')) as { block: number; lastSequence: string };
+      this.cursor = { block: j.block, lastSequence: BigInt(j.lastSequence) };
+    } else {
+      this.cursor = { block: this.opts.startBlock - 1, lastSequence: -1n };
+    }
+    return this.cursor;
+  }
+
+  private async saveCursor(c: Cursor): Promise<void> {
+    this.cursor = c;
+    await this.deps.db.put(this.key, Buffer.from(JSON.stringify({ block: c.block, lastSequence: c.lastSequence.toString() })));
+    this.m?.processed.set({ root_chain: String(this.deps.client.rootChainId) }, c.block);
+  }
+
+  /**
+   * One pass: scan from the cursor up to head − confirmations (at most maxBlockRange blocks per
+   * getLogs) and deliver what it finds. Returns how many events were delivered. Throws on RPC errors.
+   */
+  async poll(): Promise<number> {
+    const { client } = this.deps;
+    const cursor = await this.loadCursor();
+    const head = await client.blockNumber();
+    this.m?.head.set({ root_chain: String(client.rootChainId) }, head);
+    const safe = head - this.opts.confirmations;
+    const addresses = [client.contracts.stakeManager, client.contracts.rootChain, client.contracts.stateSender];
+    let delivered = 0;
+    let from = cursor.block + 1;
+    while (from <= safe && (this.running || this.loop === null)) {
+      const to = Math.min(safe, from + this.opts.maxBlockRange - 1);
+      const logs = await client.getLogs(from, to, addresses);
+      for (const log of logs) {
+        const ev = decodeRootLog(log, client.contracts, client.rootChainId);
+        if (!ev) continue;
+        // Compare in the staking form for every event: the clerk form is that × 100 + chain id.
+        const seq = ev.name === 'StateSynced' ? ev.sequence / 100n : ev.sequence;
+        if (seq <= this.cursor!.lastSequence) continue;
+        await this.deps.onEvent(ev);
+        delivered++;
+        this.m?.events.inc({ root_chain: String(client.rootChainId), event: ev.name });
+        await this.saveCursor({ block: this.cursor!.block, lastSequence: seq });
+      }
+      await this.saveCursor({ block: to, lastSequence: this.cursor!.lastSequence });
+      from = to + 1;
+    }
+    return delivered;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let delay = this.opts.pollIntervalMs;
+      try {
+        await this.poll();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        this.m?.errors.inc({ root_chain: String(this.deps.client.rootChainId) });
+        delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** (this.failures - 1));
+        delay = Math.round(delay * (0.75 + Math.random() * 0.5));
+        this.logger.warn({ err: (err as Error).message, failures: this.failures, retryInMs: delay }, 'root chain poll failed; backing off');
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** Polls now instead of waiting for the interval. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+}

@@ -1,0 +1,121 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LevelStore } from '../../src/db/level.ts';
+import { RootChainWatcher } from '../../src/root/watcher.ts';
+import type { RootEvent } from '../../src/root/abi.ts';
+import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
+import { FakeRootClient } from './fake-client.ts';
+
+const SIGNER = '0x' + 'ab'.repeat(20);
+const PUB = '0x' + '01'.repeat(64);
+
+function populate(client: FakeRootClient): void {
+  client.emit('StakeManager', 'Staked', [SIGNER, 1n, 1n, 1n, 10n, 10n, PUB], 3, 0);
+  client.emit('StakeManager', 'TopUpFee', [SIGNER, 5n], 3, 1);
+  client.emit('StateSender', 'StateSynced', [1n, '0x' + '44'.repeat(20), '0xbeef'], 3, 2);
+  client.emit('RootChain', 'NewHeaderBlock', [SIGNER, 10000n, 7n, 0n, 255n, '0x' + 'cd'.repeat(32)], 5, 4);
+  client.emit('StakeManager', 'UnstakeInit', [SIGNER, 1n, 2n, 3n, 10n], 9, 0);
+  client.emit('StakeManager', 'SignerChange', [1n, 3n, SIGNER, '0x' + 'ef'.repeat(20), PUB], 12, 1);
+}
+
+describe('RootChainWatcher', () => {
+  let dir: string;
+  let db: LevelStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'watcher-'));
+    db = await LevelStore.open(dir);
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers decoded events in order, only below head - confirmations, with §6 sequences', async () => {
+    const client = new FakeRootClient(2);
+    populate(client);
+    client.head = 10;
+    const got: RootEvent[] = [];
+    const w = new RootChainWatcher({ confirmations: 2, maxBlockRange: 3 }, { client, db, onEvent: (e) => void got.push(e) });
+    assert.equal(await w.poll(), 4);
+    assert.deepEqual(got.map((e) => e.name), ['Staked', 'TopUpFee', 'StateSynced', 'NewHeaderBlock']);
+    assert.equal(w.processedBlock, 8);
+    assert.ok(client.getLogsCalls.every(([a, b]) => b - a + 1 <= 3), 'respects maxBlockRange');
+    const staked = got[0]!;
+    assert.equal(staked.args.signer, SIGNER);
+    assert.equal(staked.args.validatorId, 1n);
+    assert.equal(staked.args.signerPubkey, PUB);
+    assert.equal(staked.sequence, stakingSequence(3, 0));
+    assert.equal(staked.sequence, 300000n);
+    assert.equal(got[2]!.sequence, clerkSequence(3, 2, 2));
+    assert.equal(got[2]!.sequence, 30000202n);
+    const nh = got[3]!;
+    assert.equal(nh.contract, 'RootChain');
+    assert.equal(nh.args.headerBlockId, 10000n);
+    assert.equal(nh.args.end, 255n);
+    // Head moves: the rest arrives, nothing twice.
+    client.head = 14;
+    assert.equal(await w.poll(), 2);
+    assert.deepEqual(got.slice(4).map((e) => e.name), ['UnstakeInit', 'SignerChange']);
+    assert.equal(await w.poll(), 0);
+  });
+
+  it('resumes after a restart from the persisted cursor, mid-range, without redelivery', async () => {
+    const client = new FakeRootClient(1);
+    populate(client);
+    client.head = 20;
+    const first: RootEvent[] = [];
+    // The consumer dies on the 3rd event: two were delivered and recorded.
+    const w1 = new RootChainWatcher({ confirmations: 0 }, {
+      client,
+      db,
+      onEvent: (e) => {
+        if (first.length === 2) throw new Error('consumer crashed');
+        first.push(e);
+      },
+    });
+    await assert.rejects(w1.poll(), /consumer crashed/);
+    assert.equal(first.length, 2);
+    await db.close();
+    db = await LevelStore.open(dir);
+    const second: RootEvent[] = [];
+    const w2 = new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void second.push(e) });
+    assert.equal(await w2.poll(), 4);
+    const all = [...first, ...second].map((e) => `${e.blockNumber}:${e.logIndex}`);
+    assert.deepEqual(all, ['3:0', '3:1', '3:2', '5:4', '9:0', '12:1']);
+    assert.equal(new Set(all).size, all.length);
+    assert.equal(w2.processedBlock, 20);
+  });
+
+  it('keeps running through RPC errors with backoff and catches up', async () => {
+    const client = new FakeRootClient(2);
+    populate(client);
+    client.head = 20;
+    client.failNext = 3;
+    const got: RootEvent[] = [];
+    const { Registry } = await import('prom-client');
+    const metrics = new Registry();
+    const w = new RootChainWatcher({ confirmations: 1, pollIntervalMs: 5, backoffInitialMs: 5, backoffMaxMs: 20 }, { client, db, metrics, onEvent: (e) => void got.push(e) });
+    w.start();
+    const deadline = Date.now() + 5000;
+    while (got.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await w.stop();
+    assert.equal(got.length, 6);
+    assert.equal(client.failNext, 0);
+    const text = await metrics.metrics();
+    assert.match(text, /bttc_root_watcher_errors_total\{root_chain="2"\} 3/);
+    assert.match(text, /bttc_root_watcher_events_total\{root_chain="2",event="Staked"\} 1/);
+  });
+
+  it('starts from startBlock when there is no cursor', async () => {
+    const client = new FakeRootClient(2);
+    populate(client);
+    client.head = 20;
+    const got: RootEvent[] = [];
+    const w = new RootChainWatcher({ confirmations: 0, startBlock: 6 }, { client, db, onEvent: (e) => void got.push(e) });
+    await w.poll();
+    assert.deepEqual(got.map((e) => e.blockNumber), [9, 12]);
+  });
+});
