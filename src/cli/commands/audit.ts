@@ -1,0 +1,255 @@
+/**
+ * `bttc-node audit …`: an outside party recomputes what the network claims (checkpoint roots,
+ * account roots, span producers, the Delivery proposer, a checkpoint's signature set) from JSON on a
+ * file or stdin, and gets JSON back. Bad input exits non-zero with a message naming the entry and
+ * field at fault; protocol modules are imported lazily so `--help` stays fast.
+ */
+import type { Command } from 'commander';
+import { CliError, printJson, readJsonInput } from '../io.ts';
+
+type Json = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new CliError(message);
+}
+
+function asArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) fail(`${what}: expected a JSON array, got ${value === null ? 'null' : typeof value}`);
+  if (value.length === 0) fail(`${what}: the array is empty`);
+  return value;
+}
+
+function asObject(value: unknown, what: string): Json {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`${what}: expected a JSON object`);
+  return value as Json;
+}
+
+/** Non-negative integer from a JSON number or decimal string, as bigint. */
+function uintField(o: Json, key: string, what: string): bigint {
+  const v = o[key];
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  if (v === undefined) fail(`${what}: missing "${key}"`);
+  fail(`${what}.${key}: expected a non-negative integer (number or decimal string), got ${JSON.stringify(v)}`);
+}
+
+function intField(o: Json, key: string, what: string): bigint {
+  const v = o[key];
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  fail(`${what}.${key}: expected an integer (number or decimal string), got ${JSON.stringify(v)}`);
+}
+
+function hexField(o: Json, key: string, bytes: number, what: string): string {
+  const v = o[key];
+  if (v === undefined) fail(`${what}: missing "${key}"`);
+  if (typeof v !== 'string' || !new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v)) fail(`${what}.${key}: expected 0x-prefixed ${bytes}-byte hex, got ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+}
+
+function smallId(o: Json, what: string): number {
+  const id = uintField(o, 'id', what);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) fail(`${what}.id: too large`);
+  return Number(id);
+}
+
+/** A JSON-friendly integer: a number when exact, else a decimal string. */
+function jsonInt(v: bigint): number | string {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+}
+
+function onlyOneStdin(sources: (string | undefined)[]): void {
+  if (sources.filter((s) => s === '-').length > 1) fail('only one input can be read from standard input (-)');
+}
+
+interface ValidatorInput {
+  id: number;
+  signer: string;
+  power: bigint;
+  accum?: bigint;
+}
+
+function parseValidators(raw: unknown, what: string, opts: { accum: boolean }): ValidatorInput[] {
+  const seen = new Set<string>();
+  return asArray(raw, what).map((entry, i) => {
+    const w = `${what}[${i}]`;
+    const o = asObject(entry, w);
+    const signer = hexField(o, 'signer', 20, w);
+    if (seen.has(signer)) fail(`${w}.signer: ${signer} appears more than once`);
+    seen.add(signer);
+    const power = uintField(o, 'power', w);
+    const v: ValidatorInput = { id: smallId(o, w), signer, power };
+    if (opts.accum && o.accum !== undefined) v.accum = intField(o, 'accum', w);
+    return v;
+  });
+}
+
+async function checkpointRootCmd(opts: { headers: string }): Promise<void> {
+  const raw = readJsonInput(opts.headers, '--headers');
+  const { checkpointRoot, MAX_ROOT_HASH_BLOCKS } = await import('../../merkle/checkpoint.ts');
+  const { hexToBytes, bytesToHex } = await import('../../util/bytes.ts');
+  const list = asArray(raw, '--headers');
+  if (list.length > MAX_ROOT_HASH_BLOCKS) fail(`--headers: ${list.length} headers exceed the limit of ${MAX_ROOT_HASH_BLOCKS} per root`);
+  const headers = list.map((entry, i) => {
+    const w = `--headers[${i}]`;
+    const o = asObject(entry, w);
+    return { number: uintField(o, 'number', w), timestamp: uintField(o, 'timestamp', w), txRoot: hexToBytes(hexField(o, 'txRoot', 32, w)), receiptsRoot: hexToBytes(hexField(o, 'receiptsRoot', 32, w)) };
+  });
+  for (const [i, h] of headers.entries()) if (h.number >= 1n << 256n || h.timestamp >= 1n << 256n) fail(`--headers[${i}]: number or timestamp does not fit in 256 bits`);
+  printJson({ root: bytesToHex(checkpointRoot(headers)), leaves: headers.length });
+}
+
+async function accountRootCmd(opts: { accounts: string }): Promise<void> {
+  const raw = readJsonInput(opts.accounts, '--accounts');
+  const { accountRoot } = await import('../../merkle/account.ts');
+  const { hexToBytes, bytesToHex } = await import('../../util/bytes.ts');
+  const seen = new Set<string>();
+  const accounts = asArray(raw, '--accounts').map((entry, i) => {
+    const w = `--accounts[${i}]`;
+    const o = asObject(entry, w);
+    const address = hexField(o, 'address', 20, w);
+    if (seen.has(address)) fail(`${w}.address: ${address} appears more than once`);
+    seen.add(address);
+    const fee = uintField(o, 'fee', w);
+    if (fee >= 1n << 256n) fail(`${w}.fee: does not fit in 256 bits`);
+    return { address: hexToBytes(address), fee };
+  });
+  printJson({ root: bytesToHex(accountRoot(accounts)) });
+}
+
+async function producersCmd(opts: { seed: string; count: string; validators: string }): Promise<void> {
+  if (!/^0x(?:[0-9a-fA-F]{2}){8,32}$/.test(opts.seed)) fail(`--seed: expected 0x-prefixed hex of 8 to 32 bytes (a block hash), got ${JSON.stringify(opts.seed)}`);
+  if (!/^\d+$/.test(opts.count) || Number(opts.count) > 10_000) fail(`--count: expected a non-negative integer (at most 10000), got ${JSON.stringify(opts.count)}`);
+  const raw = readJsonInput(opts.validators, '--validators');
+  const vals = parseValidators(raw, '--validators', { accum: false });
+  for (const [i, v] of vals.entries()) if (v.power === 0n) fail(`--validators[${i}].power: must be greater than 0`);
+  const { selectNextProducers } = await import('../../delivery/span/selection.ts');
+  const { makeValidator } = await import('../../delivery/validators/validator.ts');
+  const { hexToBytes } = await import('../../util/bytes.ts');
+  let eligible;
+  try {
+    eligible = vals.map((v) => makeValidator({ id: v.id, signer: v.signer, votingPower: v.power }));
+  } catch (err) {
+    fail(`--validators: ${(err as Error).message}`);
+  }
+  const sel = selectNextProducers(hexToBytes(opts.seed), eligible, Number(opts.count));
+  printJson({ picked: sel.picked, producers: sel.producers.map((p) => ({ id: p.id, signer: p.signer, power: jsonInt(p.votingPower) })) });
+}
+
+async function proposerCmd(opts: { validators: string; times: string }): Promise<void> {
+  if (!/^\d+$/.test(opts.times) || Number(opts.times) > 1_000_000) fail(`--times: expected a non-negative integer (at most 1000000), got ${JSON.stringify(opts.times)}`);
+  const times = Number(opts.times);
+  const vals = parseValidators(readJsonInput(opts.validators, '--validators'), '--validators', { accum: true });
+  const withAccum = vals.filter((v) => v.accum !== undefined).length;
+  if (withAccum !== 0 && withAccum !== vals.length) fail(`--validators: give "accum" for every validator (an existing set) or for none (genesis); ${withAccum} of ${vals.length} have it`);
+  for (const [i, v] of vals.entries()) if (v.power === 0n) fail(`--validators[${i}].power: must be greater than 0`);
+  const { ValidatorSet } = await import('../../delivery/validators/validator-set.ts');
+  const { makeValidator } = await import('../../delivery/validators/validator.ts');
+  let set;
+  try {
+    const list = vals.map((v) => makeValidator({ id: v.id, signer: v.signer, votingPower: v.power, proposerPriority: v.accum ?? 0n }));
+    set = withAccum ? ValidatorSet.fromExisting(list) : ValidatorSet.fromValidators(list);
+    if (times > 0) set.incrementProposerPriority(times);
+  } catch (err) {
+    fail(`--validators: ${(err as Error).message}`);
+  }
+  printJson({
+    validators: set.validators().map((v) => ({ id: v.id, signer: v.signer, power: jsonInt(v.votingPower), accum: jsonInt(v.proposerPriority) })),
+    proposer: set.getProposer()!.id,
+  });
+}
+
+function parseSignature(entry: unknown, w: string, hexToBytes: (h: string) => Uint8Array): { signer?: string; signature: Uint8Array } {
+  if (typeof entry === 'string') {
+    if (!/^0x[0-9a-fA-F]{130}$/.test(entry)) fail(`${w}: expected a 65-byte 0x-hex signature (r ‖ s ‖ v), got ${entry.length > 40 ? entry.slice(0, 37) + '...' : JSON.stringify(entry)}`);
+    return { signature: hexToBytes(entry) };
+  }
+  const o = asObject(entry, w);
+  const signer = o.signer === undefined ? undefined : hexField(o, 'signer', 20, w);
+  let signature: Uint8Array;
+  if (o.signature !== undefined) signature = hexToBytes(hexField(o, 'signature', 65, w));
+  else if (o.r !== undefined || o.s !== undefined || o.v !== undefined) {
+    const r = hexToBytes(hexField(o, 'r', 32, w));
+    const s = hexToBytes(hexField(o, 's', 32, w));
+    const v = uintField(o, 'v', w);
+    if (v > 255n) fail(`${w}.v: expected 0, 1, 27 or 28, got ${v}`);
+    signature = new Uint8Array(65);
+    signature.set(r);
+    signature.set(s, 32);
+    signature[64] = Number(v);
+  } else fail(`${w}: expected "signature" (65-byte hex) or "r", "s", "v"`);
+  return signer ? { signer, signature } : { signature };
+}
+
+async function checkpointSigsCmd(opts: { checkpoint: string; sigs: string; validators: string }): Promise<void> {
+  onlyOneStdin([opts.checkpoint, opts.sigs, opts.validators]);
+  const cpRaw = readJsonInput(opts.checkpoint, '--checkpoint');
+  const sigsRaw = readJsonInput(opts.sigs, '--sigs');
+  const valsRaw = readJsonInput(opts.validators, '--validators');
+  const { parseCheckpoint, checkpointSignBytes, voteHash } = await import('../../delivery/checkpoint/checkpoint.ts');
+  const { SignatureSet } = await import('../../delivery/checkpoint/signature-set.ts');
+  const { InlineVerifier } = await import('../../pools/inline.ts');
+  const { hexToBytes, bytesToHex } = await import('../../util/bytes.ts');
+  let cp;
+  try {
+    cp = parseCheckpoint(cpRaw, '--checkpoint');
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const validators = asArray(valsRaw, '--validators').map((entry, i) => {
+    const w = `--validators[${i}]`;
+    if (typeof entry === 'string') return hexField({ signer: entry }, 'signer', 20, w);
+    return hexField(asObject(entry, w), 'signer', 20, w);
+  });
+  if (new Set(validators).size !== validators.length) fail('--validators: a signer appears more than once');
+  const sigList = Array.isArray(sigsRaw) ? sigsRaw : fail('--sigs: expected a JSON array');
+  const votes = sigList.map((e, i) => parseSignature(e, `--sigs[${i}]`, hexToBytes));
+  const data = checkpointSignBytes(cp);
+  const verifier = new InlineVerifier();
+  const set = new SignatureSet({ voteHash: voteHash(data), validators }, { verifier });
+  const outcomes = await set.add(votes);
+  await verifier.close();
+  printJson({
+    voteHash: bytesToHex(set.voteHash),
+    valid: set.signers(),
+    invalid: outcomes.flatMap((o, i) => (o.ok ? [] : [{ index: i, ...(o.signer ? { signer: o.signer } : {}), reason: o.detail ? `${o.reason}: ${o.detail}` : o.reason }])),
+    count: set.count,
+    threshold: set.threshold,
+    approved: set.approved,
+    calldata: bytesToHex(set.submitCheckpointCalldata(data)),
+  });
+}
+
+export function register(program: Command): void {
+  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input; FILE may be - for stdin');
+  audit
+    .command('checkpoint-root')
+    .description('checkpoint root hash over a block range: input [{"number","timestamp","txRoot","receiptsRoot"}]')
+    .requiredOption('--headers <FILE>', 'JSON array of headers in block order')
+    .action(checkpointRootCmd);
+  audit
+    .command('account-root')
+    .description('fee-dividend account root: input [{"address","fee"}] (any order)')
+    .requiredOption('--accounts <FILE>', 'JSON array of accounts')
+    .action(accountRootCmd);
+  audit
+    .command('producers')
+    .description('span producer selection: input [{"id","signer","power"}] in eligible (signer) order')
+    .requiredOption('--seed <HEX>', 'span seed (a root-chain block hash)')
+    .requiredOption('--count <N>', 'producer count (11 on mainnet)')
+    .requiredOption('--validators <FILE>', 'JSON array of eligible validators')
+    .action(producersCmd);
+  audit
+    .command('proposer')
+    .description('the validator set after T proposer-priority increments: input [{"id","signer","power","accum"?}]; without accum a genesis set is built first')
+    .requiredOption('--validators <FILE>', 'JSON array of validators')
+    .option('--times <T>', 'number of increments after loading (or after genesis)', '0')
+    .action(proposerCmd);
+  audit
+    .command('checkpoint-sigs')
+    .description('verify a checkpoint signature set and build the submitCheckpoint calldata')
+    .requiredOption('--checkpoint <FILE>', 'JSON {"proposer","start","end","rootHash","accountRootHash","borChainId","epoch"}')
+    .requiredOption('--sigs <FILE>', 'JSON array of "0x<65-byte sig>" or {"signer"?,"signature"} or {"signer"?,"r","s","v"}')
+    .requiredOption('--validators <FILE>', 'JSON array of current validator signers (strings or {"signer"})')
+    .action(checkpointSigsCmd);
+}
