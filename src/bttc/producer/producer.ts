@@ -1,0 +1,219 @@
+/**
+ * The slot scheduler (main thread). On every new head it works out whether this node may seal the
+ * next block and when: the in-turn producer at parent.time + period (producerDelay at a sprint
+ * start), a backup at + succession × backupMultiplier more (Bor's `CalcProducerDelay`). It starts
+ * building a time budget before that moment, seals when the build returns, and releases the block at
+ * its timestamp only if the head has not moved meanwhile: a backup's block is thus published only
+ * when the in-turn producer (and every better-placed backup) missed the slot. Turn order comes from
+ * the snapshot, so the in-turn producer of the next sprint takes over again by itself.
+ */
+import type { Logger } from '../../observability/logger.ts';
+import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../../observability/metrics.ts';
+import { bytesToHex } from '../../util/bytes.ts';
+import { fromExecHeader } from '../engine/convert.ts';
+import { buildExtra, isSprintEnd } from '../engine/extra.ts';
+import { headerHash } from '../engine/header.ts';
+import type { SpanProducerSource } from '../engine/interface.ts';
+import { calcGasLimit, NotAProducerError, producerDelay, succession } from '../engine/rules.ts';
+import { sealHeader } from '../engine/seal.ts';
+import type { Snapshot } from '../engine/snapshot.ts';
+import type { BorParams, BttcHeader } from '../engine/types.ts';
+import type { Clock } from './clock.ts';
+import type { BlockBuilder, SealedBlockSink, SystemCallSource, TxSource } from './interface.ts';
+
+export interface ProducerOptions {
+  params: BorParams;
+  signerKey: Uint8Array;
+  signerAddress: Uint8Array;
+  /** Gas limit to move toward (BTTC validators run with 20,000,000). */
+  targetGasLimit: bigint;
+  /** Wall time the executor may spend adding transactions. */
+  buildBudgetMs?: number;
+  /** Kept free after the build for sealing and handing over. */
+  sealMarginMs?: number;
+  /** Cap on transactions offered per block: sum of their gas limits ≤ this × the block gas limit. */
+  overcommit?: number;
+  maxTxsOffered?: number;
+  vanity?: Uint8Array;
+}
+
+export interface ProducerDeps {
+  clock: Clock;
+  snapshots: { snapshotAfter(header: BttcHeader, hash?: Uint8Array): Promise<Snapshot> };
+  spans: SpanProducerSource;
+  builder: BlockBuilder;
+  txs: TxSource;
+  sink: SealedBlockSink;
+  systemCalls?: SystemCallSource | null;
+  /** Up to 256 hashes from the parent back, for BLOCKHASH. */
+  ancestorHashes?: ((head: BttcHeader, headHash: Uint8Array) => Promise<Uint8Array[]>) | null;
+  logger?: Logger | null;
+  metrics?: Registry | null;
+}
+
+export type SlotOutcome = 'sealed' | 'superseded' | 'not-producer' | 'span-unknown' | 'failed';
+
+interface Metrics {
+  slots: Counter<string>;
+  sealed: Counter<string>;
+  buildSeconds: Histogram<string>;
+  txsPerBlock: Histogram<string>;
+}
+
+export class BlockProducer {
+  private readonly opts: Required<ProducerOptions>;
+  private readonly deps: ProducerDeps;
+  private readonly metrics: Metrics | null;
+  /** Bumped on every head and on stop: work started for an older generation is dropped. */
+  private generation = 0;
+  private cancelTimer: (() => void) | null = null;
+  private running = true;
+  /** Outcome of each slot this node tried, for tests and diagnostics. */
+  readonly history: { number: bigint; outcome: SlotOutcome; succession?: number }[] = [];
+
+  constructor(opts: ProducerOptions, deps: ProducerDeps) {
+    this.opts = { buildBudgetMs: 1000, sealMarginMs: 100, overcommit: 3, maxTxsOffered: 5000, vanity: new Uint8Array(32), ...opts };
+    this.deps = deps;
+    const reg = deps.metrics ?? null;
+    this.metrics = reg
+      ? {
+          slots: counter(reg, 'bttc_producer_slots_total', 'Slots this node considered, by outcome', ['outcome']),
+          sealed: counter(reg, 'bttc_producer_sealed_total', 'Blocks sealed by this node, in turn or as a backup', ['turn']),
+          buildSeconds: histogram(reg, 'bttc_producer_build_seconds', 'Executor time to build a block', SECONDS_BUCKETS),
+          txsPerBlock: histogram(reg, 'bttc_producer_block_transactions', 'Transactions in blocks this node sealed', [0, 1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
+        }
+      : null;
+  }
+
+  /** Schedules the slot after this head, replacing whatever was scheduled for the previous head. */
+  onHead(head: BttcHeader, hash: Uint8Array = headerHash(head)): void {
+    if (!this.running) return;
+    const gen = ++this.generation;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    void this.schedule(gen, head, hash).catch((err: unknown) => {
+      this.record(head.number + 1n, 'failed');
+      this.deps.logger?.error({ err, number: String(head.number + 1n) }, 'block production failed');
+    });
+  }
+
+  /** Resumes after `stop` (a node back online); call `onHead` with the current head next. */
+  start(): void {
+    this.running = true;
+  }
+
+  stop(): void {
+    this.running = false;
+    this.generation++;
+    this.cancelTimer?.();
+  }
+
+  private async schedule(gen: number, head: BttcHeader, headHash: Uint8Array): Promise<void> {
+    const p = this.opts.params;
+    const number = head.number + 1n;
+    const snap = await this.deps.snapshots.snapshotAfter(head, headHash);
+    if (gen !== this.generation) return;
+    let succ: number;
+    try {
+      succ = succession(snap.set, this.opts.signerAddress);
+    } catch (err) {
+      if (err instanceof NotAProducerError) return this.record(number, 'not-producer');
+      throw err;
+    }
+    const nowMs = this.deps.clock.now();
+    let time = head.time + BigInt(producerDelay(number, succ, p));
+    // Bor: a slot already in the past is sealed with the current time.
+    const nowSec = BigInt(Math.floor(nowMs / 1000));
+    if (time < nowSec) time = nowSec;
+    const releaseMs = Number(time) * 1000;
+    const startMs = Math.max(nowMs, releaseMs - this.opts.buildBudgetMs - this.opts.sealMarginMs);
+    await this.waitUntil(gen, startMs);
+    if (gen !== this.generation) return;
+    const difficulty = BigInt(snap.set.validators.length - succ);
+    const block = await this.build(gen, head, headHash, number, time, difficulty, succ, releaseMs);
+    if (!block) return;
+    await this.waitUntil(gen, releaseMs);
+    if (gen !== this.generation) return this.record(number, 'superseded', succ);
+    this.record(number, 'sealed', succ);
+    this.metrics?.sealed.inc({ turn: succ === 0 ? 'in-turn' : 'backup' });
+    this.deps.logger?.info({ number: String(number), hash: bytesToHex(block.hash), succession: succ, txs: block.txs.length, gasUsed: String(block.header.gasUsed) }, 'sealed block');
+    await this.deps.sink.onSealed(block);
+  }
+
+  private async build(gen: number, head: BttcHeader, headHash: Uint8Array, number: bigint, time: bigint, difficulty: bigint, succ: number, releaseMs: number) {
+    const p = this.opts.params;
+    let producers = null;
+    if (isSprintEnd(number, p.sprint)) {
+      producers = this.deps.spans.producersFor(number + 1n);
+      if (!producers) {
+        this.record(number, 'span-unknown', succ);
+        this.deps.logger?.warn({ number: String(number) }, 'next span unknown at a sprint end: cannot seal');
+        return null;
+      }
+    }
+    const gasLimit = calcGasLimit(head.gasLimit, this.opts.targetGasLimit);
+    const txs: Uint8Array[] = [];
+    const senders: Uint8Array[] = [];
+    const offered: Uint8Array[] = [];
+    let gasOffered = 0n;
+    const gasCap = gasLimit * BigInt(this.opts.overcommit);
+    for (const tx of this.deps.txs.pending(gasLimit)) {
+      if (txs.length >= this.opts.maxTxsOffered || gasOffered + tx.gasLimit > gasCap) break;
+      txs.push(tx.raw);
+      senders.push(tx.sender);
+      offered.push(tx.hash);
+      gasOffered += tx.gasLimit;
+    }
+    const systemCalls = this.deps.systemCalls ? await this.deps.systemCalls.systemCallsFor(number, head) : [];
+    const ancestorHashes = this.deps.ancestorHashes ? await this.deps.ancestorHashes(head, headHash) : [headHash];
+    if (gen !== this.generation) return null;
+    const budgetMs = Math.max(50, Math.min(this.opts.buildBudgetMs, releaseMs - this.opts.sealMarginMs - this.deps.clock.now()));
+    const t0 = performance.now();
+    const result = await this.deps.builder.buildBlock({
+      parent: { hash: headHash, number: head.number, stateRoot: head.stateRoot },
+      header: { number, timestamp: time, gasLimit, difficulty, coinbase: new Uint8Array(20), extraData: buildExtra(this.opts.vanity, producers), mixHash: new Uint8Array(32), nonce: new Uint8Array(8) },
+      author: this.opts.signerAddress,
+      ancestorHashes,
+      systemCalls,
+      txs,
+      senders,
+      budgetMs,
+    });
+    this.metrics?.buildSeconds.observe((performance.now() - t0) / 1000);
+    // Transactions the executor could not include at all leave the pool (nonce or funds no longer fit).
+    if (result.rejected.length) await this.deps.txs.remove(result.rejected.map((r) => offered[r.index]!), 'rejected-by-executor');
+    if (gen !== this.generation) return null;
+    const header = sealHeader(fromExecHeader(result.header), this.opts.signerKey);
+    this.metrics?.txsPerBlock.observe(result.included.length);
+    return {
+      header,
+      hash: headerHash(header),
+      txs: result.included.map((i) => txs[i]!),
+      senders: result.included.map((i) => senders[i]!),
+      build: result,
+      succession: succ,
+    };
+  }
+
+  private waitUntil(gen: number, atMs: number): Promise<void> {
+    if (atMs <= this.deps.clock.now()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cancel = this.deps.clock.at(atMs, () => {
+        if (this.cancelTimer === cancel) this.cancelTimer = null;
+        resolve();
+      });
+      // A newer head cancels the wait; the stale task then finds its generation outdated.
+      this.cancelTimer = () => {
+        cancel();
+        resolve();
+      };
+      if (gen !== this.generation) this.cancelTimer();
+    });
+  }
+
+  private record(number: bigint, outcome: SlotOutcome, succ?: number): void {
+    this.history.push(succ === undefined ? { number, outcome } : { number, outcome, succession: succ });
+    if (this.history.length > 10_000) this.history.splice(0, 5000);
+    this.metrics?.slots.inc({ outcome });
+  }
+}
