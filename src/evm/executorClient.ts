@@ -1,0 +1,156 @@
+/**
+ * Main-thread side of the executor worker: the same ExecutorApi as the in-process Executor, each
+ * call one packed request (transferred) and one packed reply. Calls may be issued concurrently; the
+ * worker serialises them in arrival order.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { silentLogger } from '../observability/logger.ts';
+import * as codec from './codec.ts';
+import { bytesToBig } from './block.ts';
+import type { ExecutorOptions } from './executor.ts';
+import {
+  BlockValidationError,
+  CallRevertedError,
+  type AccountState,
+  type BuildBlockRequest,
+  type BuildBlockResult,
+  type CallBlockRef,
+  type CallRequest,
+  type CallResult,
+  type ExecuteBlockRequest,
+  type ExecuteBlockResult,
+  type ExecutorApi,
+  type GenesisSpec,
+  type HeaderFields,
+} from './interface.ts';
+import type { ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from './rpcTypes.ts';
+
+const WORKER_URL = new URL('../../workers/executor.ts', import.meta.url);
+
+interface Pending {
+  resolve: (b: Uint8Array) => void;
+  reject: (e: Error) => void;
+  end?: () => void;
+}
+
+function exact(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+}
+
+export class ExecutorClient implements ExecutorApi {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: Error | null = null;
+  private readonly logger: Logger;
+  private readonly seconds: ReturnType<typeof histogram> | null;
+  private readonly errors: ReturnType<typeof counter> | null;
+
+  private constructor(worker: Worker, deps: { metrics?: Registry | null; logger?: Logger }) {
+    this.worker = worker;
+    this.logger = deps.logger ?? silentLogger();
+    this.seconds = deps.metrics ? histogram(deps.metrics, 'bttc_executor_request_seconds', 'Executor worker round trip by method', SECONDS_BUCKETS, ['method']) : null;
+    this.errors = deps.metrics ? counter(deps.metrics, 'bttc_executor_request_errors_total', 'Executor worker requests that failed, by method', ['method']) : null;
+    worker.on('message', (msg: ExecutorResponseMsg) => this.onMessage(msg));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`executor worker exited (code ${code})`)));
+  }
+
+  static start(opts: ExecutorOptions, deps: { metrics?: Registry | null; logger?: Logger; logLevel?: string } = {}): Promise<ExecutorClient> {
+    const workerData: ExecutorWorkerData = { opts, logLevel: deps.logLevel };
+    const worker = new Worker(WORKER_URL, { workerData });
+    return new Promise((resolve, reject) => {
+      const onFirst = (msg: ExecutorLifecycleMsg) => {
+        worker.off('error', onError);
+        if ('ready' in msg) resolve(new ExecutorClient(worker, deps));
+        else {
+          void worker.terminate();
+          reject(new Error(`executor worker failed to start: ${msg.failed}`));
+        }
+      };
+      const onError = (err: Error) => reject(new Error(`executor worker failed to start: ${err.message}`));
+      worker.once('message', onFirst);
+      worker.once('error', onError);
+    });
+  }
+
+  private fail(err: Error): void {
+    if (!this.dead) this.logger.error({ err: err.message }, 'executor worker stopped');
+    this.dead ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private onMessage(msg: ExecutorResponseMsg): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    p.end?.();
+    if (msg.ok) return p.resolve(msg.payload);
+    const e = msg.error;
+    let err: Error;
+    if (e.name === 'BlockValidationError') err = new BlockValidationError(e.field ?? 'block', e.message);
+    else if (e.name === 'CallRevertedError') err = new CallRevertedError(e.message, e.data ?? new Uint8Array(0));
+    else {
+      err = new Error(e.message);
+      err.name = e.name;
+    }
+    p.reject(err);
+  }
+
+  private request(method: ExecutorMethod, payload: Uint8Array): Promise<Uint8Array> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const body = exact(payload);
+    return new Promise((resolve, reject) => {
+      const end = this.seconds?.startTimer({ method });
+      this.pending.set(id, {
+        resolve,
+        reject: (err) => {
+          this.errors?.inc({ method });
+          reject(err);
+        },
+        end,
+      });
+      this.worker.postMessage({ id, method, payload: body } satisfies ExecutorRequestMsg, [body.buffer as ArrayBuffer]);
+    });
+  }
+
+  async initGenesis(spec: GenesisSpec): Promise<HeaderFields> {
+    return codec.decodeHeaderFields(await this.request('initGenesis', codec.encodeGenesis(spec)));
+  }
+  async buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult> {
+    return codec.decodeBuildResult(await this.request('buildBlock', codec.encodeBuildRequest(req)));
+  }
+  async executeBlock(req: ExecuteBlockRequest): Promise<ExecuteBlockResult> {
+    return codec.decodeExecuteResult(await this.request('executeBlock', codec.encodeExecuteRequest(req)));
+  }
+  async call(req: CallRequest, ref: CallBlockRef): Promise<CallResult> {
+    return codec.decodeCallResult(await this.request('call', codec.encodeCall(req, ref)));
+  }
+  async estimateGas(req: CallRequest, ref: CallBlockRef): Promise<bigint> {
+    return bytesToBig(codec.decode(await this.request('estimateGas', codec.encodeCall(req, ref))) as unknown as Uint8Array);
+  }
+  async getAccount(stateRoot: Uint8Array, address: Uint8Array): Promise<AccountState | undefined> {
+    return codec.decodeAccount(await this.request('getAccount', codec.encodeBytesList([stateRoot, address])));
+  }
+  async getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
+    return codec.decode(await this.request('getCode', codec.encodeBytesList([stateRoot, address]))) as unknown as Uint8Array;
+  }
+  async getStorage(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
+    return codec.decode(await this.request('getStorage', codec.encodeBytesList([stateRoot, address, slot]))) as unknown as Uint8Array;
+  }
+  async hasState(stateRoot: Uint8Array): Promise<boolean> {
+    return bytesToBig(codec.decode(await this.request('hasState', codec.encodeBytesList([stateRoot]))) as unknown as Uint8Array) === 1n;
+  }
+  async close(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    await this.request('close', new Uint8Array(0)).catch(() => undefined);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (!this.dead) await this.worker.terminate();
+  }
+}

@@ -1,0 +1,28 @@
+/** Messages between ExecutorClient (main thread) and workers/executor.ts. Payloads are codec.ts bytes, transferred. */
+import type { ExecutorOptions } from './executor.ts';
+
+export type ExecutorMethod = 'initGenesis' | 'buildBlock' | 'executeBlock' | 'call' | 'estimateGas' | 'getAccount' | 'getCode' | 'getStorage' | 'hasState' | 'close';
+
+export interface ExecutorWorkerData {
+  opts: ExecutorOptions;
+  logLevel?: string;
+}
+
+export interface ExecutorRequestMsg {
+  id: number;
+  method: ExecutorMethod;
+  payload: Uint8Array;
+}
+
+export interface ExecutorErrorInfo {
+  name: string;
+  message: string;
+  /** BlockValidationError: which header field failed. */
+  field?: string;
+  /** CallRevertedError: the revert data. */
+  data?: Uint8Array;
+}
+
+export type ExecutorResponseMsg = { id: number; ok: true; payload: Uint8Array } | { id: number; ok: false; error: ExecutorErrorInfo };
+
+export type ExecutorLifecycleMsg = { ready: true } | { failed: string };

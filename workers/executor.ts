@@ -1,0 +1,84 @@
+/**
+ * The executor worker: owns the Bttc EVM state (its own classic-level directory) and runs every VM
+ * call off the main thread, one at a time. Requests and results are single RLP buffers (src/evm/codec.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../src/observability/logger.ts';
+import { Executor } from '../src/evm/executor.ts';
+import * as codec from '../src/evm/codec.ts';
+import { BlockValidationError, CallRevertedError } from '../src/evm/interface.ts';
+import type { ExecutorErrorInfo, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from '../src/evm/rpcTypes.ts';
+import { bigToBytes } from '../src/evm/block.ts';
+
+if (!parentPort) throw new Error('workers/executor.ts must run as a worker thread');
+const port = parentPort;
+const data = workerData as ExecutorWorkerData;
+const logger = createLogger({ name: 'executor', level: (data.logLevel as LevelWithSilent | undefined) ?? 'warn' });
+
+function exact(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b;
+  return b.slice();
+}
+
+let ex: Executor;
+try {
+  ex = await Executor.open(data.opts, { logger });
+  port.postMessage({ ready: true });
+} catch (err) {
+  port.postMessage({ failed: (err as Error).message });
+  throw err;
+}
+
+const handlers: Record<ExecutorMethod, (p: Uint8Array) => Promise<Uint8Array>> = {
+  initGenesis: async (p) => codec.encodeHeaderFields(await ex.initGenesis(codec.decodeGenesis(p))),
+  buildBlock: async (p) => codec.encodeBuildResult(await ex.buildBlock(codec.decodeBuildRequest(p))),
+  executeBlock: async (p) => codec.encodeExecuteResult(await ex.executeBlock(codec.decodeExecuteRequest(p))),
+  call: async (p) => {
+    const { req, ref } = codec.decodeCall(p);
+    return codec.encodeCallResult(await ex.call(req, ref));
+  },
+  estimateGas: async (p) => {
+    const { req, ref } = codec.decodeCall(p);
+    return codec.encode(bigToBytes(await ex.estimateGas(req, ref)));
+  },
+  getAccount: async (p) => {
+    const [root, addr] = codec.decodeBytesList(p);
+    return codec.encodeAccount(await ex.getAccount(root!, addr!));
+  },
+  getCode: async (p) => {
+    const [root, addr] = codec.decodeBytesList(p);
+    return codec.encode(await ex.getCode(root!, addr!));
+  },
+  getStorage: async (p) => {
+    const [root, addr, slot] = codec.decodeBytesList(p);
+    return codec.encode(await ex.getStorage(root!, addr!, slot!));
+  },
+  hasState: async (p) => {
+    const [root] = codec.decodeBytesList(p);
+    return codec.encode(bigToBytes((await ex.hasState(root!)) ? 1n : 0n));
+  },
+  close: async () => {
+    await ex.close();
+    setImmediate(() => port.close());
+    return new Uint8Array(0);
+  },
+};
+
+port.on('message', (msg: ExecutorRequestMsg) => {
+  const h = handlers[msg.method];
+  const run = h ? h(msg.payload) : Promise.reject(new Error(`executor worker: unknown method ${String(msg.method)}`));
+  run.then(
+    (payload) => {
+      const out = exact(payload);
+      port.postMessage({ id: msg.id, ok: true, payload: out } satisfies ExecutorResponseMsg, [out.buffer as ArrayBuffer]);
+    },
+    (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const info: ExecutorErrorInfo = { name: e.name, message: e.message };
+      if (e instanceof BlockValidationError) info.field = e.field;
+      if (e instanceof CallRevertedError) info.data = e.data.slice();
+      port.postMessage({ id: msg.id, ok: false, error: info } satisfies ExecutorResponseMsg);
+    },
+  );
+});
