@@ -139,6 +139,11 @@ export function encodeBundle(messages: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A plain Uint8Array copy, even when the input is a Buffer (from a file or a socket) whose slice would be a view. */
+function copy(buf: Uint8Array, start: number, end?: number): Uint8Array {
+  return new Uint8Array(buf.subarray(start, end));
+}
+
 function need(buf: Uint8Array, n: number, what: string): void {
   if (buf.length < n) throw new CodecError(`${what}: truncated (${buf.length} bytes, need ${n})`);
 }
@@ -160,15 +165,15 @@ export function decodeProposal(buf: Uint8Array): Proposal {
   const validRound = dv.getInt32(13);
   if (round > 0x7fffffff) throw new CodecError(`proposal: round ${round} out of range`);
   if (validRound < -1 || validRound >= round) throw new CodecError(`proposal: validRound ${validRound} must be -1 or below round ${round}`);
-  const value = buf.slice(41, 41 + len);
+  const value = copy(buf, 41, 41 + len);
   return {
     height: readHeight(dv, 1),
     round,
     validRound,
-    proposer: buf.slice(17, 37),
+    proposer: copy(buf, 17, 37),
     value,
     valueId: valueIdOf(value),
-    signature: buf.slice(41 + len),
+    signature: copy(buf, 41 + len),
   };
 }
 
@@ -184,9 +189,9 @@ export function decodeVote(buf: Uint8Array): Vote {
   let o = 14;
   const idLen = has ? 32 : 0;
   need(buf, o + idLen + ADDR_LEN + 2, 'vote');
-  const valueId = has ? buf.slice(o, o + 32) : null;
+  const valueId = has ? copy(buf, o, o + 32) : null;
   o += idLen;
-  const validator = buf.slice(o, o + ADDR_LEN);
+  const validator = copy(buf, o, o + ADDR_LEN);
   o += ADDR_LEN;
   const extLen = dv.getUint16(o);
   o += 2;
@@ -198,8 +203,8 @@ export function decodeVote(buf: Uint8Array): Vote {
     round,
     valueId,
     validator,
-    extension: buf.slice(o, o + extLen),
-    signature: buf.slice(o + extLen),
+    extension: copy(buf, o, o + extLen),
+    signature: copy(buf, o + extLen),
   };
 }
 

@@ -45,10 +45,10 @@ export function decodeWalRecord(p: Uint8Array): WalRecord {
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   switch (p[0]) {
     case TAG_MESSAGE:
-      return { type: 'message', bytes: p.slice(1) };
+      return { type: 'message', bytes: new Uint8Array(p.subarray(1)) };
     case TAG_LOCK:
       if (p.length < 13) throw new WalError(`lock record too short (${p.length} bytes)`);
-      return { type: 'lock', height: Number(dv.getBigUint64(1)), round: dv.getUint32(9), value: p.slice(13) };
+      return { type: 'lock', height: Number(dv.getBigUint64(1)), round: dv.getUint32(9), value: new Uint8Array(p.subarray(13)) };
     case TAG_END_HEIGHT:
       if (p.length !== 9) throw new WalError(`end-height record must be 9 bytes, got ${p.length}`);
       return { type: 'end-height', height: Number(dv.getBigUint64(1)) };
