@@ -3,7 +3,8 @@
  * into requests of at most `maxItemsPerRequest`; each chunk is asked of one peer at a time, and
  * what comes back is checked by the caller's `verify` before the cursor moves. A peer that fails
  * (timeout, error, nothing to give) is skipped for that chunk; a peer whose data does not verify
- * is penalised (its gossip score drops) and not asked again during this fetch. A peer that gives
+ * is penalised (its gossip score drops) and not asked again during this fetch; one that timed out
+ * or had nothing is asked last for the rest of the fetch. A peer that gives
  * fewer items than asked is fine: it is behind; the rest is asked of the next peer.
  */
 import type { Logger } from 'pino';
@@ -76,10 +77,13 @@ export class RangeSync {
     if (o.to < o.from) throw new RangeError(`fetchRange: to (${o.to}) < from (${o.from})`);
     const result: FetchRangeResult = { fetched: 0, servedBy: [], failures: [], penalised: [] };
     const banned = new Set<string>();
+    // Peers that timed out or had nothing are asked last for the rest of this fetch.
+    const demoted = new Set<string>();
     let cursor = o.from;
     while (cursor <= o.to) {
       const count = Number(o.to - cursor + 1n < BigInt(this.#maxItems) ? o.to - cursor + 1n : BigInt(this.#maxItems));
-      const candidates = this.#candidates(o.peers).filter((p) => !banned.has(p));
+      const allowed = this.#candidates(o.peers).filter((p) => !banned.has(p));
+      const candidates = [...allowed.filter((p) => !demoted.has(p)), ...allowed.filter((p) => demoted.has(p))];
       let advanced = false;
       for (const peer of candidates) {
         const fail = (reason: string, kind: string) => {
@@ -92,10 +96,12 @@ export class RangeSync {
           items = await this.#network.request(peer, o.method, encodeRangeRequest({ start: cursor, count }), { timeoutMs: this.#timeoutMs });
         } catch (err) {
           fail((err as Error).message, err instanceof RequestError ? err.code : 'error');
+          demoted.add(peer);
           continue;
         }
         if (items.length === 0) {
           fail('peer has none of the range', 'empty');
+          demoted.add(peer);
           continue;
         }
         if (items.length > count) {
