@@ -85,9 +85,14 @@ export function isValidSecretKey(secretKey: Uint8Array): boolean {
   return secretKey.length === 32 && api.privateKeyVerify(secretKey);
 }
 
-/** True when s (bytes 32..64 of r ‖ s) is at most n/2. */
+const HALF_N_BYTES = Uint8Array.from(Buffer.from(SECP256K1_HALF_N.toString(16).padStart(64, '0'), 'hex'));
+
+/** True when s (bytes 32..64 of r ‖ s) is at most n/2. Byte compare: this runs per signature. */
 export function isLowS(signature64: Uint8Array): boolean {
-  let s = 0n;
-  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature64[i]!);
-  return s <= SECP256K1_HALF_N;
+  for (let i = 0; i < 32; i++) {
+    const a = signature64[32 + i]!;
+    const b = HALF_N_BYTES[i]!;
+    if (a !== b) return a < b;
+  }
+  return true;
 }

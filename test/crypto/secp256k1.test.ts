@@ -60,3 +60,17 @@ test('signatures agree with @noble/curves on random keys and digests', () => {
     assert.equal(bytesToHex(recover(ours.subarray(0, 64), ours[64]!, msg)), bytesToHex(noble.getPublicKey(key, false)));
   }
 });
+
+test('isLowS at the n/2 boundary', () => {
+  const HALF = SECP256K1_N >> 1n;
+  const sig = (s: bigint) => hexToBytes('0x' + '11'.repeat(32) + s.toString(16).padStart(64, '0'));
+  assert.ok(isLowS(sig(HALF)));
+  assert.ok(isLowS(sig(HALF - 1n)));
+  assert.ok(isLowS(sig(1n)));
+  assert.ok(!isLowS(sig(HALF + 1n)));
+  assert.ok(!isLowS(sig(SECP256K1_N - 1n)));
+  for (let i = 0; i < 200; i++) {
+    const s = BigInt(bytesToHex(crypto.getRandomValues(new Uint8Array(32))));
+    assert.equal(isLowS(sig(s)), s <= HALF);
+  }
+});
