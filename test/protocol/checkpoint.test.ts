@@ -21,6 +21,8 @@ test('checkpoint sign bytes: 7 words, equal to abi.encode by ethers', () => {
   const ref = abi.encode(['address', 'uint256', 'uint256', 'bytes32', 'bytes32', 'uint256', 'uint256'], [cp.proposer, cp.start, cp.end, cp.rootHash, cp.accountRootHash, cp.borChainId, cp.epoch]);
   assert.equal(bytesToHex(data), ref);
   assert.deepEqual(decodeCheckpointSignBytes(data), cp);
+  // The record is plain JSON: a stored checkpoint round-trips exactly.
+  assert.deepEqual(parseCheckpoint(JSON.parse(JSON.stringify(cp))), cp);
 });
 
 test('vote hash and signature vectors (r, s, v, root-chain V)', () => {

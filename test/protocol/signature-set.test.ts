@@ -75,6 +75,13 @@ test('signature set: accepts validators, rejects with reasons, approves at 5 of 
   assert.match(text, /bttc_checkpoint_votes_total\{outcome="accepted"\} 5/);
   assert.match(text, /bttc_checkpoint_votes_total\{outcome="duplicate"\} 1/);
   assert.equal(set.rejected().length, 7);
+
+  // Persisted and restored (votes re-verified), the export is identical; a tampered store loses the vote.
+  const json = JSON.parse(JSON.stringify(set.toJSON()));
+  const back = await SignatureSet.fromJSON(json, { verifier });
+  assert.equal(bytesToHex(back.submitCheckpointCalldata(data)), bytesToHex(set.submitCheckpointCalldata(data)));
+  json.signatures[0].signature = json.signatures[1].signature;
+  assert.equal((await SignatureSet.fromJSON(json, { verifier })).count, 4);
   await verifier.close();
 });
 

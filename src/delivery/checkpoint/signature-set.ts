@@ -12,9 +12,15 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { SignatureVerifier, Secp256k1RecoverItem } from '../../pools/interface.ts';
 import { counter, histogram, SECONDS_BUCKETS } from '../../observability/metrics.ts';
-import { bytesToHex, compareBytes, exactCopy } from '../../util/bytes.ts';
+import { bytesToHex, compareBytes, exactCopy, hexToBytes } from '../../util/bytes.ts';
 import { approvalThreshold, type CheckpointVote, type VoteOutcome } from './interface.ts';
 import { submitCheckpointCalldata, submitCheckpointSyncCalldata, toRootChainTriple, type RsvTriple, type SignerSignature } from './calldata.ts';
+
+export interface SignatureSetJson {
+  voteHash: string;
+  validators: string[];
+  signatures: { signer: string; signature: string }[];
+}
 
 export interface SignatureSetOptions {
   /** keccak256(0x01 ‖ signBytes). */
@@ -154,6 +160,19 @@ export class SignatureSet {
   /** RootChain.submitCheckpoint calldata for `signBytes` (the 224-byte checkpoint data). */
   submitCheckpointCalldata(signBytes: Uint8Array): Uint8Array {
     return submitCheckpointCalldata(signBytes, this.sortedSignatures());
+  }
+
+  /** Persistable form: the accepted votes only (rejected ones are not worth keeping). */
+  toJSON(): SignatureSetJson {
+    return { voteHash: bytesToHex(this.voteHash), validators: [...this.#validators].sort(), signatures: this.sortedSignatures().map((s) => ({ signer: s.signer, signature: bytesToHex(s.signature) })) };
+  }
+
+  /** Rebuilds a persisted set; the stored votes are verified again, so a tampered store cannot add votes. */
+  static async fromJSON(json: SignatureSetJson, deps: SignatureSetDeps): Promise<SignatureSet> {
+    if (!json || typeof json.voteHash !== 'string' || !Array.isArray(json.validators) || !Array.isArray(json.signatures)) throw new TypeError('signature set: expected {voteHash, validators, signatures}');
+    const set = new SignatureSet({ voteHash: hexToBytes(json.voteHash), validators: json.validators }, deps);
+    await set.add(json.signatures.map((s) => ({ signer: s.signer, signature: hexToBytes(s.signature) })));
+    return set;
   }
 
   /** StakeManager.submitCheckpointSync calldata for the 5-word sync data. */
