@@ -1,0 +1,385 @@
+/**
+ * ChainStore over a KeyValueStore (classic-level). Every state change is one `batch()`: a block with
+ * its body, receipts, total difficulty, and — when it becomes the head — its canonical number, tx
+ * and log-address index entries and the head pointer. LevelDB applies a batch atomically (write-ahead
+ * log), so after a kill the head pointer always names a block whose data and indexes are complete.
+ */
+import { RLP } from '@ethereumjs/rlp';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { BatchOp, KeyValueStore } from '../db/interface.ts';
+import { u64be } from '../db/level.ts';
+import { counter, gauge, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { bigToBytes, bloomContains, bytesToBig, decodeHeader, decodeReceipt, encodeHeader, encodeReceipt, hashHeader } from '../evm/block.ts';
+import { keccak256 } from '../evm/crypto.ts';
+import type { HeaderFields, Receipt } from '../evm/interface.ts';
+import { ChainStoreError, type BlockData, type ChainStoreApi, type HeadInfo, type LocatedLog, type LogFilter, type ReorgResult, type StoredTx, type TxLocation } from './interface.ts';
+
+/** Buckets 0xC0–0xCF belong to the chain store (src/bttc uses 0xB0–). */
+export const B_HEADER = 0xc0;
+export const B_BODY = 0xc1;
+export const B_RECEIPTS = 0xc2;
+export const B_TD = 0xc3;
+export const B_CANON = 0xc4;
+export const B_TXINDEX = 0xc5;
+export const B_ADDRLOG = 0xc6;
+export const B_META = 0xcf;
+
+const META_HEAD = Uint8Array.of(B_META, 0x01);
+const META_GENESIS = Uint8Array.of(B_META, 0x02);
+const ONE = Uint8Array.of(1);
+
+function key(bucket: number, ...parts: Uint8Array[]): Uint8Array {
+  let len = 1;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  out[0] = bucket;
+  let off = 1;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function u32be(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n);
+  return out;
+}
+
+export interface ChainStoreOptions {
+  /** eth_getLogs: widest block range per query (default 10,000). */
+  maxLogBlockRange?: number;
+  /** eth_getLogs: most logs per query (default 10,000). */
+  maxLogs?: number;
+  /** Headers kept in memory (default 4096). */
+  headerCache?: number;
+}
+
+export class ChainStore implements ChainStoreApi {
+  private readonly db: KeyValueStore;
+  private readonly logger: Logger;
+  private readonly opts: Required<ChainStoreOptions>;
+  private headInfo: HeadInfo | null = null;
+  private genesis: Uint8Array | null = null;
+  private headers = new Map<string, HeaderFields>();
+  private readonly m: {
+    putSeconds: ReturnType<typeof histogram>;
+    reorgs: ReturnType<typeof counter>;
+    reorgDepth: ReturnType<typeof histogram>;
+    head: ReturnType<typeof gauge>;
+  } | null;
+
+  constructor(opts: ChainStoreOptions, deps: { db: KeyValueStore; metrics?: Registry | null; logger?: Logger }) {
+    this.db = deps.db;
+    this.logger = deps.logger ?? silentLogger();
+    this.opts = { maxLogBlockRange: opts.maxLogBlockRange ?? 10_000, maxLogs: opts.maxLogs ?? 10_000, headerCache: opts.headerCache ?? 4096 };
+    const reg = deps.metrics;
+    this.m = reg
+      ? {
+          putSeconds: histogram(reg, 'bttc_chain_put_block_seconds', 'Time to store a block (one batch)', SECONDS_BUCKETS),
+          reorgs: counter(reg, 'bttc_chain_reorgs_total', 'Canonical chain switches that removed blocks'),
+          reorgDepth: histogram(reg, 'bttc_chain_reorg_depth_blocks', 'Blocks removed by a reorg', [1, 2, 4, 8, 16, 64, 256, 1024]),
+          head: gauge(reg, 'bttc_chain_head_number', 'Number of the canonical head block'),
+        }
+      : null;
+  }
+
+  private cacheHeader(hash: Uint8Array, h: HeaderFields): void {
+    const k = bytesToHex(hash);
+    this.headers.delete(k);
+    this.headers.set(k, h);
+    if (this.headers.size > this.opts.headerCache) this.headers.delete(this.headers.keys().next().value!);
+  }
+
+  async init(genesis: HeaderFields): Promise<HeadInfo> {
+    const gHash = hashHeader(genesis);
+    const stored = await this.db.get(META_GENESIS);
+    if (stored) {
+      if (!equalBytes(stored, gHash)) throw new ChainStoreError(`chain store holds genesis ${bytesToHex(stored)}, not ${bytesToHex(gHash)}: wrong data directory or changed genesis`);
+      this.genesis = stored;
+      const headHash = await this.db.get(META_HEAD);
+      if (!headHash) throw new ChainStoreError('chain store has a genesis but no head pointer (corrupt store)');
+      const header = await this.getHeader(headHash);
+      const td = await this.getTd(headHash);
+      if (!header || td === undefined) throw new ChainStoreError(`head ${bytesToHex(headHash)} has no header or total difficulty (corrupt store)`);
+      this.headInfo = { hash: headHash, number: header.number, header, td };
+      this.m?.head.set(Number(header.number));
+      this.logger.info({ head: Number(header.number), hash: bytesToHex(headHash) }, 'chain store opened');
+      return this.headInfo;
+    }
+    if (genesis.number !== 0n) throw new ChainStoreError(`genesis must be block 0, got ${genesis.number}`);
+    const ops: BatchOp[] = [
+      { type: 'put', key: key(B_HEADER, gHash), value: encodeHeader(genesis) },
+      { type: 'put', key: key(B_BODY, gHash), value: RLP.encode([[], new Uint8Array(0)]) },
+      { type: 'put', key: key(B_RECEIPTS, gHash), value: RLP.encode([]) },
+      { type: 'put', key: key(B_TD, gHash), value: bigToBytes(genesis.difficulty) },
+      { type: 'put', key: key(B_CANON, u64be(0)), value: gHash },
+      { type: 'put', key: META_GENESIS, value: gHash },
+      { type: 'put', key: META_HEAD, value: gHash },
+    ];
+    await this.db.batch(ops);
+    this.genesis = gHash;
+    this.headInfo = { hash: gHash, number: 0n, header: genesis, td: genesis.difficulty };
+    this.cacheHeader(gHash, genesis);
+    return this.headInfo;
+  }
+
+  head(): HeadInfo {
+    if (!this.headInfo) throw new ChainStoreError('chain store not initialised (call init first)');
+    return this.headInfo;
+  }
+
+  genesisHash(): Uint8Array {
+    if (!this.genesis) throw new ChainStoreError('chain store not initialised (call init first)');
+    return this.genesis;
+  }
+
+  /** Index entries that exist while a block is canonical: number → hash, tx hash → location, address → number. */
+  private canonicalOps(hash: Uint8Array, header: HeaderFields, txs: Uint8Array[], receipts: { logs: { address: Uint8Array }[] }[], add: boolean): BatchOp[] {
+    const ops: BatchOp[] = [];
+    const num = u64be(header.number);
+    if (add) ops.push({ type: 'put', key: key(B_CANON, num), value: hash });
+    txs.forEach((raw, i) => {
+      const k = key(B_TXINDEX, keccak256(raw));
+      ops.push(add ? { type: 'put', key: k, value: key(0, hash, num, u32be(i)).subarray(1) } : { type: 'del', key: k });
+    });
+    const seen = new Set<string>();
+    for (const r of receipts)
+      for (const l of r.logs) {
+        const a = bytesToHex(l.address);
+        if (seen.has(a)) continue;
+        seen.add(a);
+        const k = key(B_ADDRLOG, l.address, num);
+        ops.push(add ? { type: 'put', key: k, value: ONE } : { type: 'del', key: k });
+      }
+    return ops;
+  }
+
+  async putBlock(block: BlockData, opts: { setHead?: boolean } = {}): Promise<{ hash: Uint8Array; td: bigint }> {
+    const start = performance.now();
+    const head = this.head();
+    const h = block.header;
+    if (block.txs.length !== block.senders.length) throw new ChainStoreError(`block ${h.number}: ${block.txs.length} txs but ${block.senders.length} senders`);
+    if (block.txs.length !== block.receipts.length) throw new ChainStoreError(`block ${h.number}: ${block.txs.length} txs but ${block.receipts.length} receipts`);
+    const hash = hashHeader(h);
+    const parentTd = await this.getTd(h.parentHash);
+    if (parentTd === undefined) throw new ChainStoreError(`block ${h.number} ${bytesToHex(hash)}: parent ${bytesToHex(h.parentHash)} is not stored`);
+    const parent = (await this.getHeader(h.parentHash))!;
+    if (parent.number + 1n !== h.number) throw new ChainStoreError(`block ${h.number}: parent is block ${parent.number}`);
+    const td = parentTd + h.difficulty;
+    const senders = new Uint8Array(block.senders.length * 20);
+    block.senders.forEach((s, i) => {
+      if (s.length !== 20) throw new ChainStoreError(`block ${h.number} tx ${i}: sender must be 20 bytes`);
+      senders.set(s, i * 20);
+    });
+    const ops: BatchOp[] = [
+      { type: 'put', key: key(B_HEADER, hash), value: encodeHeader(h) },
+      { type: 'put', key: key(B_BODY, hash), value: RLP.encode([block.txs, senders]) },
+      { type: 'put', key: key(B_RECEIPTS, hash), value: RLP.encode(block.receipts.map((r) => [encodeReceipt(r), bigToBytes(r.gasUsed), r.contractAddress ? [r.contractAddress] : []])) },
+      { type: 'put', key: key(B_TD, hash), value: bigToBytes(td) },
+    ];
+    if (opts.setHead) {
+      if (!equalBytes(h.parentHash, head.hash)) throw new ChainStoreError(`block ${h.number} does not extend the head ${bytesToHex(head.hash)}: store it and call setHead (reorg)`);
+      ops.push(...this.canonicalOps(hash, h, block.txs, block.receipts, true));
+      ops.push({ type: 'put', key: META_HEAD, value: hash });
+    }
+    await this.db.batch(ops);
+    this.cacheHeader(hash, h);
+    if (opts.setHead) {
+      this.headInfo = { hash, number: h.number, header: h, td };
+      this.m?.head.set(Number(h.number));
+    }
+    this.m?.putSeconds.observe((performance.now() - start) / 1000);
+    return { hash, td };
+  }
+
+  async setHead(hash: Uint8Array): Promise<ReorgResult> {
+    const head = this.head();
+    const target = await this.getHeader(hash);
+    const td = await this.getTd(hash);
+    if (!target || td === undefined) throw new ChainStoreError(`setHead: block ${bytesToHex(hash)} is not stored`);
+    // Walk the new branch back to where it meets the canonical chain.
+    const added: { hash: Uint8Array; header: HeaderFields }[] = [];
+    let cur = hash;
+    let curH = target;
+    for (;;) {
+      const canon = await this.getCanonicalHash(curH.number);
+      if (canon && equalBytes(canon, cur) && curH.number <= head.number) break;
+      added.push({ hash: cur, header: curH });
+      if (curH.number === 0n) throw new ChainStoreError(`setHead: block ${bytesToHex(hash)} does not descend from this genesis`);
+      const p = await this.getHeader(curH.parentHash);
+      if (!p) throw new ChainStoreError(`setHead: ancestor ${bytesToHex(curH.parentHash)} of ${bytesToHex(hash)} is not stored`);
+      cur = curH.parentHash;
+      curH = p;
+    }
+    added.reverse();
+    const common = { hash: cur, number: curH.number };
+    const removed: Uint8Array[] = [];
+    const ops: BatchOp[] = [];
+    for (let n = head.number; n > common.number; n--) {
+      const h = (await this.getCanonicalHash(n))!;
+      removed.push(h);
+      const header = (await this.getHeader(h))!;
+      const body = (await this.getBody(h))!;
+      const receipts = (await this.getReceipts(h))!;
+      ops.push(...this.canonicalOps(h, header, body.txs, receipts, false));
+      if (n > target.number) ops.push({ type: 'del', key: key(B_CANON, u64be(n)) });
+    }
+    removed.reverse();
+    for (const a of added) {
+      const body = (await this.getBody(a.hash))!;
+      const receipts = (await this.getReceipts(a.hash))!;
+      ops.push(...this.canonicalOps(a.hash, a.header, body.txs, receipts, true));
+    }
+    ops.push({ type: 'put', key: META_HEAD, value: hash });
+    // Deletes of the old branch come first: a tx in both branches ends up indexed at its new place.
+    await this.db.batch(ops);
+    this.headInfo = { hash, number: target.number, header: target, td };
+    this.m?.head.set(Number(target.number));
+    if (removed.length > 0) {
+      this.m?.reorgs.inc();
+      this.m?.reorgDepth.observe(removed.length);
+      this.logger.info({ depth: removed.length, common: Number(common.number), head: Number(target.number) }, 'chain reorg');
+    }
+    return { common, removed, added: added.map((a) => a.hash) };
+  }
+
+  async hasBlock(hash: Uint8Array): Promise<boolean> {
+    return this.headers.has(bytesToHex(hash)) || (await this.db.get(key(B_HEADER, hash))) !== undefined;
+  }
+
+  async getHeader(hash: Uint8Array): Promise<HeaderFields | undefined> {
+    const c = this.headers.get(bytesToHex(hash));
+    if (c) return c;
+    const raw = await this.db.get(key(B_HEADER, hash));
+    if (!raw) return undefined;
+    const h = decodeHeader(raw);
+    this.cacheHeader(hash, h);
+    return h;
+  }
+
+  getCanonicalHash(number: bigint): Promise<Uint8Array | undefined> {
+    if (number < 0n) return Promise.resolve(undefined);
+    return this.db.get(key(B_CANON, u64be(number)));
+  }
+
+  async getHeaderByNumber(number: bigint): Promise<HeaderFields | undefined> {
+    const h = await this.getCanonicalHash(number);
+    return h ? this.getHeader(h) : undefined;
+  }
+
+  async getBody(hash: Uint8Array): Promise<{ txs: Uint8Array[]; senders: Uint8Array[] } | undefined> {
+    const raw = await this.db.get(key(B_BODY, hash));
+    if (!raw) return undefined;
+    const [txs, s] = RLP.decode(raw) as unknown as [Uint8Array[], Uint8Array];
+    const senders: Uint8Array[] = [];
+    for (let i = 0; i < s.length; i += 20) senders.push(s.subarray(i, i + 20));
+    return { txs, senders };
+  }
+
+  async getReceipts(hash: Uint8Array): Promise<Receipt[] | undefined> {
+    const raw = await this.db.get(key(B_RECEIPTS, hash));
+    if (!raw) return undefined;
+    return (RLP.decode(raw) as unknown as [Uint8Array, Uint8Array, Uint8Array[]][]).map(([enc, gasUsed, ca]) => {
+      const r: Receipt = { ...decodeReceipt(enc), gasUsed: bytesToBig(gasUsed) };
+      if (ca.length) r.contractAddress = ca[0]!;
+      return r;
+    });
+  }
+
+  async getTd(hash: Uint8Array): Promise<bigint | undefined> {
+    const raw = await this.db.get(key(B_TD, hash));
+    return raw ? bytesToBig(raw) : undefined;
+  }
+
+  async getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
+    const raw = await this.db.get(key(B_TXINDEX, txHash));
+    if (!raw) return undefined;
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return { blockHash: raw.slice(0, 32), blockNumber: dv.getBigUint64(32), index: dv.getUint32(40) };
+  }
+
+  async getTransaction(txHash: Uint8Array): Promise<StoredTx | undefined> {
+    const loc = await this.getTxLocation(txHash);
+    if (!loc) return undefined;
+    const body = await this.getBody(loc.blockHash);
+    if (!body || !body.txs[loc.index]) return undefined;
+    return { ...loc, hash: txHash, raw: body.txs[loc.index]!, sender: body.senders[loc.index]! };
+  }
+
+  async getBlockLogs(hash: Uint8Array): Promise<LocatedLog[]> {
+    const header = await this.getHeader(hash);
+    const body = await this.getBody(hash);
+    const receipts = await this.getReceipts(hash);
+    if (!header || !body || !receipts) return [];
+    const out: LocatedLog[] = [];
+    let logIndex = 0;
+    receipts.forEach((r, txIndex) => {
+      if (r.logs.length === 0) return;
+      const txHash = keccak256(body.txs[txIndex]!);
+      for (const l of r.logs) out.push({ ...l, blockHash: hash, blockNumber: header.number, txHash, txIndex, logIndex: logIndex++, removed: false });
+    });
+    return out;
+  }
+
+  async getLogs(f: LogFilter): Promise<LocatedLog[]> {
+    const head = this.head();
+    const to = f.toBlock > head.number ? head.number : f.toBlock;
+    if (f.fromBlock > to) return [];
+    if (to - f.fromBlock + 1n > BigInt(this.opts.maxLogBlockRange)) throw new ChainStoreError(`block range ${f.fromBlock}-${to} is wider than ${this.opts.maxLogBlockRange} blocks`);
+    const addrs = f.addresses ?? [];
+    const topics = f.topics ?? [];
+    let candidates: bigint[];
+    if (addrs.length > 0) {
+      const nums = new Set<bigint>();
+      for (const a of addrs) {
+        const gte = key(B_ADDRLOG, a, u64be(f.fromBlock));
+        const lt = key(B_ADDRLOG, a, u64be(to + 1n));
+        for await (const [k] of this.db.entries({ gte, lt })) nums.add(new DataView(k.buffer, k.byteOffset + 21, 8).getBigUint64(0));
+      }
+      candidates = [...nums].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    } else {
+      candidates = [];
+      for (let n = f.fromBlock; n <= to; n++) candidates.push(n);
+    }
+    const out: LocatedLog[] = [];
+    const addrSet = new Set(addrs.map((a) => bytesToHex(a)));
+    for (const n of candidates) {
+      const hash = await this.getCanonicalHash(n);
+      if (!hash) continue;
+      const header = (await this.getHeader(hash))!;
+      // The header bloom rules out most blocks without reading their receipts.
+      if (addrs.length > 0 && !addrs.some((a) => bloomContains(header.bloom, a))) continue;
+      if (!topics.every((t) => t === null || t.length === 0 || t.some((x) => bloomContains(header.bloom, x)))) continue;
+      for (const l of await this.getBlockLogs(hash)) {
+        if (addrSet.size > 0 && !addrSet.has(bytesToHex(l.address))) continue;
+        if (!topics.every((t, i) => t === null || t.length === 0 || (l.topics[i] !== undefined && t.some((x) => equalBytes(x, l.topics[i]!))))) continue;
+        out.push(l);
+        if (out.length > this.opts.maxLogs) throw new ChainStoreError(`query returned more than ${this.opts.maxLogs} logs; narrow the block range or filter`);
+      }
+    }
+    return out;
+  }
+
+  async getAncestorHashes(hash: Uint8Array, count: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let cur: Uint8Array | undefined = hash;
+    while (cur && out.length < count) {
+      const h = await this.getHeader(cur);
+      if (!h) break;
+      out.push(cur);
+      if (h.number === 0n) break;
+      cur = h.parentHash;
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
