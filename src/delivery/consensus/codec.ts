@@ -6,11 +6,13 @@
  *   vote     : 0x02|0x03 ‖ height u64 ‖ round u32 ‖ hasValue u8 ‖ [valueId 32] ‖ validator 20 ‖
  *              extLen u16 ‖ extension ‖ sig 65
  *   bundle   : 0x04 ‖ count u16 ‖ (len u32 ‖ message)*   (catch-up commits, proof-of-lock prevotes)
+ *   catch-up : 0x05 ‖ height u64   (unsigned request: "send me the commit of this height")
  */
 import { keccak256 } from '../../crypto/keccak.ts';
 import { MsgType, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './types.ts';
 
 export const BUNDLE_KIND = 4;
+export const CATCHUP_KIND = 5;
 const SIG_LEN = 65;
 const ADDR_LEN = 20;
 const MAX_VALUE_LEN = 16 * 1024 * 1024;
@@ -233,6 +235,19 @@ export function decodeMessages(buf: Uint8Array): ConsensusMessage[] {
     return out;
   }
   throw new CodecError(`unknown consensus message kind ${kind}`);
+}
+
+export function encodeCatchUpRequest(height: number): Uint8Array {
+  checkHeightRound(height, 0);
+  const out = new Uint8Array(9);
+  out[0] = CATCHUP_KIND;
+  new DataView(out.buffer).setBigUint64(1, BigInt(height));
+  return out;
+}
+
+export function decodeCatchUpRequest(buf: Uint8Array): number {
+  if (buf.length !== 9 || buf[0] !== CATCHUP_KIND) throw new CodecError(`catch-up request: expected 9 bytes starting with ${CATCHUP_KIND}`);
+  return readHeight(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 1);
 }
 
 export function encodeMessage(m: ConsensusMessage): Uint8Array {

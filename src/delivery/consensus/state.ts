@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { SignatureVerifier, VerifyItem } from '../../pools/interface.ts';
 import { bytesToHex, equalBytes } from '../../util/bytes.ts';
-import { CodecError, decodeMessages, encodeBundle, encodeProposal, encodeVote, proposalDigest, valueIdOf, voteDigest } from './codec.ts';
+import { CATCHUP_KIND, CodecError, decodeCatchUpRequest, decodeMessages, encodeCatchUpRequest, encodeBundle, encodeProposal, encodeVote, proposalDigest, valueIdOf, voteDigest } from './codec.ts';
 import type { Application, Clock, ConsensusOptions, ConsensusTimeouts, ConsensusTransport, Evidence, EvidenceStore, ValidatorSetView, Wal } from './interface.ts';
 import { consensusMetrics, type ConsensusMetrics } from './metrics.ts';
 import { DoubleSignError, VoteSigner } from './signer.ts';
@@ -54,6 +54,7 @@ type QueueItem =
   | { kind: 'msg'; from: string | null; msg: ConsensusMessage }
   | { kind: 'timeout'; step: RoundStep; height: number; round: number }
   | { kind: 'gossip' }
+  | { kind: 'catch-up'; from: string; height: number }
   | { kind: 'init' }
   | { kind: 'start-height'; height: number };
 
@@ -213,6 +214,10 @@ export class ConsensusState {
     if (this.closed) return;
     let msgs: ConsensusMessage[];
     try {
+      if (data[0] === CATCHUP_KIND) {
+        if (from !== null) this.enqueue({ kind: 'catch-up', from, height: decodeCatchUpRequest(data) });
+        return;
+      }
       msgs = decodeMessages(data);
     } catch (err) {
       this.drop(err instanceof CodecError ? 'malformed' : 'decode-error');
@@ -272,6 +277,9 @@ export class ConsensusState {
       case 'gossip':
         this.regossip();
         this.scheduleGossip();
+        return;
+      case 'catch-up':
+        this.serveCatchUp(item.from, item.height);
         return;
       case 'start-height':
         if (item.height === this.height && this.step === RoundStep.NewHeight) await this.startRound(0);
@@ -338,6 +346,7 @@ export class ConsensusState {
         this.drop('old-height');
         continue;
       }
+      if (h > this.height) this.requestCatchUp(from);
       if (h === this.height + 1) {
         if (this.future.length < 4 * this.valset.validators.length + 16) this.future.push({ kind: 'msg', from, msg });
         else this.drop('future-full');
@@ -722,7 +731,7 @@ export class ConsensusState {
     this.transport.broadcast(parts.length === 1 ? parts[0]! : encodeBundle(parts));
   }
 
-  /** A peer still on a decided height gets that height's proposal and precommits (at most once per gossip interval). */
+  /** A peer still on a decided height gets that height's proposal and precommits (at most once per gossip interval per height). */
   private serveCatchUp(from: string | null, height: number): void {
     if (from === null) return;
     const c = this.commits.get(height);
@@ -732,7 +741,25 @@ export class ConsensusState {
     const now = this.clock.now();
     if (last !== undefined && now - last < this.opts.gossipIntervalMs) return;
     this.served.set(key, now);
-    this.transport.sendTo(from, encodeBundle([encodeProposal(c.proposal), ...c.precommits.map(encodeVote)]));
+    // The next height's commit too: the peer buffers height+1, so it can decide both from one reply.
+    const next = this.commits.get(height + 1);
+    const parts = [encodeProposal(c.proposal), ...c.precommits.map(encodeVote)];
+    if (next) parts.push(encodeProposal(next.proposal), ...next.precommits.map(encodeVote));
+    this.transport.sendTo(from, encodeBundle(parts));
+  }
+
+  /**
+   * A peer ahead of us has decided our height: ask it for the commit rather than wait for our own
+   * gossip to reach it (a validator that never got the proposal sends nothing to trigger that).
+   */
+  private requestCatchUp(from: string | null): void {
+    if (from === null) return;
+    const key = `req/${from}/${this.height}`;
+    const last = this.served.get(key);
+    const now = this.clock.now();
+    if (last !== undefined && now - last < this.opts.gossipIntervalMs) return;
+    this.served.set(key, now);
+    this.transport.sendTo(from, encodeCatchUpRequest(this.height));
   }
 
   private drop(reason: string): void {

@@ -5,8 +5,9 @@
  * re-drawn per message. The conflicting messages are deterministic, so re-gossip repeats them.
  */
 import { keccak256 } from '../../../crypto/keccak.ts';
-import { signRsv } from '../../../crypto/secp256k1.ts';
-import { concatBytes } from '../../../util/bytes.ts';
+import { publicKeyCreate, signRsv } from '../../../crypto/secp256k1.ts';
+import { addressFromPublicKey } from '../../../crypto/address.ts';
+import { concatBytes, equalBytes } from '../../../util/bytes.ts';
 import { decodeMessages, encodeProposal, encodeVote, proposalDigest, valueIdOf, voteDigest } from '../codec.ts';
 import type { ConsensusTransport } from '../interface.ts';
 import type { Proposal, Vote } from '../types.ts';
@@ -21,6 +22,7 @@ export class EquivocatingTransport implements ConsensusTransport {
   private readonly chainId: string;
   private readonly secretKey: Uint8Array;
   private readonly prng: Prng;
+  private readonly address: Uint8Array;
 
   constructor(opts: { chainId: string; secretKey: Uint8Array }, deps: { inner: ConsensusTransport; peers: () => readonly string[]; prng: Prng }) {
     this.inner = deps.inner;
@@ -29,11 +31,18 @@ export class EquivocatingTransport implements ConsensusTransport {
     this.chainId = opts.chainId;
     this.secretKey = opts.secretKey;
     this.prng = deps.prng;
+    this.address = addressFromPublicKey(publicKeyCreate(opts.secretKey, false));
   }
 
   broadcast(data: Uint8Array): void {
     const others = this.peers().filter((p) => p !== this.peerId);
     for (const m of decodeMessages(data)) {
+      if (m.kind === 'vote' && !equalBytes(m.vote.validator, this.address)) {
+        // Someone else's vote relayed (a proof of lock): we cannot sign for them.
+        const bytes = encodeVote(m.vote);
+        for (const p of others) this.inner.sendTo(p, bytes);
+        continue;
+      }
       const honest = m.kind === 'proposal' ? encodeProposal(m.proposal) : encodeVote(m.vote);
       const evil = m.kind === 'proposal' ? encodeProposal(this.conflictingProposal(m.proposal)) : encodeVote(this.conflictingVote(m.vote));
       this.equivocations++;
