@@ -1,0 +1,78 @@
+/**
+ * The deployment plan of the root contracts for a genesis: signed transactions from the deployer
+ * (nonces 0, 1, 2, …) and the addresses they create, computed before anything runs.
+ */
+import { AbiCoder, Interface, getCreateAddress } from 'ethers';
+import { loadArtifacts } from '../contracts/build.ts';
+import { signLegacyTx } from '../evm/txSign.ts';
+import { hexToBytes } from '../util/bytes.ts';
+import type { RootGenesis } from './genesis.ts';
+
+export interface RootAddresses {
+  bttToken: string;
+  stakeManager: string;
+  stakingNft: string;
+  rootChain: string;
+  stateSender: string;
+}
+
+export interface DeployPlan {
+  addresses: RootAddresses;
+  /** Signed raw transactions in nonce order. */
+  txs: Uint8Array[];
+  /** What each transaction does (logs and errors). */
+  labels: string[];
+}
+
+const DEPLOY_GAS = 6_000_000n;
+const CALL_GAS = 1_000_000n;
+
+export function planDeployment(g: RootGenesis): DeployPlan {
+  const art = loadArtifacts();
+  const need = (n: string) => {
+    const a = art[n];
+    if (!a) throw new Error(`contract ${n} missing from the Solidity build`);
+    return a;
+  };
+  const token = need('BttToken');
+  const sm = need('StakeManager');
+  const rc = need('RootChain');
+  const ss = need('StateSender');
+  const iface = (n: string) => new Interface(need(n).abi as never);
+  const at = (nonce: number) => getCreateAddress({ from: g.deployer, nonce }).toLowerCase();
+  const addresses: RootAddresses = { bttToken: at(0), stakeManager: at(1), stakingNft: getCreateAddress({ from: at(1), nonce: 1 }).toLowerCase(), rootChain: at(2), stateSender: at(3) };
+
+  const txs: Uint8Array[] = [];
+  const labels: string[] = [];
+  const push = (label: string, to: string | undefined, data: string, gasLimit = CALL_GAS) => {
+    txs.push(signLegacyTx({ nonce: txs.length, gasPrice: 0n, gasLimit, to: to ? hexToBytes(to) : undefined, data: hexToBytes(data) }, g.chainId, g.deployerKey));
+    labels.push(label);
+  };
+  const coder = AbiCoder.defaultAbiCoder();
+  const deploy = (label: string, bytecode: string, types: string[], values: unknown[]) => push(label, undefined, bytecode + coder.encode(types, values).slice(2), DEPLOY_GAS);
+  const s = g.staking;
+
+  deploy('deploy BttToken', token.bytecode, ['address'], [g.deployer]);
+  deploy('deploy StakeManager', sm.bytecode, ['address', 'address', 'tuple(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)'], [
+    addresses.bttToken,
+    g.deployer,
+    [s.minDeposit, s.minHeimdallFee, s.validatorThreshold, s.withdrawalDelay, s.proposerBonus, s.checkpointReward, s.checkpointBlockInterval, s.signerUpdateLimit],
+  ]);
+  deploy('deploy RootChain', rc.bytecode, ['address', 'uint256'], [addresses.stakeManager, g.borChainId]);
+  deploy('deploy StateSender', ss.bytecode, ['address'], [g.governance]);
+  const smI = iface('StakeManager');
+  const tokI = iface('BttToken');
+  push('StakeManager.setRootChain', addresses.stakeManager, smI.encodeFunctionData('setRootChain', [addresses.rootChain]));
+  if (s.rewardPool > 0n) push('BTT reward pool', addresses.bttToken, tokI.encodeFunctionData('mint', [addresses.stakeManager, s.rewardPool]));
+  const total = g.validators.reduce((sum, v) => sum + v.stake + v.fee, 0n);
+  if (total > 0n) {
+    push('BTT for genesis stakes', addresses.bttToken, tokI.encodeFunctionData('mint', [g.deployer, total]));
+    push('approve StakeManager', addresses.bttToken, tokI.encodeFunctionData('approve', [addresses.stakeManager, total]));
+  }
+  for (const [i, v] of g.validators.entries()) {
+    push(`stakeFor validator ${i} (signer ${v.signer})`, addresses.stakeManager, smI.encodeFunctionData('stakeFor', [v.owner, v.stake, v.fee, false, v.signerPubkey]));
+  }
+  for (const h of g.btt) push(`BTT for ${h.address}`, addresses.bttToken, tokI.encodeFunctionData('mint', [h.address, h.amount]));
+  if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
+  return { addresses, txs, labels };
+}
