@@ -65,6 +65,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
   #started = false;
   #closed = false;
+  #terminated = false;
   #lastStats: NetworkStats | null = null;
 
   constructor(opts: NetworkCoreOptions, deps: NetworkClientDeps) {
@@ -104,7 +105,13 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#terminated) return;
+    this.#terminated = true;
+    if (this.#closed) {
+      // The core failed earlier: nothing to stop, but the host may still hold a thread.
+      await this.#host.terminate().catch(() => undefined);
+      return;
+    }
     this.#flushResults();
     try {
       await Promise.race([this.#call((id) => ({ t: 'stop', id })), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -50,7 +50,10 @@ export class WorkerHost implements CoreHost {
   }
 }
 
-/** Runs the core on this thread; messages are delivered asynchronously, as through a worker. */
+/**
+ * Runs the core on this thread. Each message is delivered in its own macrotask (setImmediate), as
+ * a worker's message would be: microtasks would let a publish loop starve timers and I/O.
+ */
 export class InProcessHost implements CoreHost {
   readonly port: Port<ToCore, FromCore>;
   readonly core: NetworkCore;
@@ -59,21 +62,25 @@ export class InProcessHost implements CoreHost {
     let toClient: ((m: FromCore) => void) | null = null;
     let toCore: ((m: ToCore) => void) | null = null;
     this.port = {
-      post: (msg) => queueMicrotask(() => toCore?.(msg)),
+      post: (msg) => setImmediate(() => toCore?.(msg)),
       onMessage: (cb) => {
         toClient = cb;
       },
     };
     this.core = new NetworkCore(opts, {
       port: {
-        post: (msg) => queueMicrotask(() => toClient?.(msg)),
+        post: (msg) => setImmediate(() => toClient?.(msg)),
         onMessage: (cb) => {
           toCore = cb;
         },
       },
       logger,
     });
-    this.core.start().catch((err: unknown) => toClient?.({ t: 'failed', error: (err as Error).message }));
+    this.core.start().catch(async (err: unknown) => {
+      // libp2p may be listening already when a later step fails: release the port first.
+      await this.core.stop().catch(() => undefined);
+      toClient?.({ t: 'failed', error: (err as Error).message });
+    });
   }
 
   onExit(): void {}
