@@ -1,42 +1,15 @@
-/**
- * What the producer needs from the executor, the txpool and the chain. The builder types are the
- * subset of src/evm/interface.ts (`ExecutorApi.buildBlock`) the producer uses, with the same names,
- * so the executor client satisfies `BlockBuilder` as it is.
- */
-import type { ExecHeaderFields } from '../engine/convert.ts';
+/** What the producer needs from the executor, the txpool and the chain. */
+import type { BuildBlockRequest, BuildBlockResult, SystemCall } from '../../evm/interface.ts';
 import type { BttcHeader } from '../engine/types.ts';
 import type { PoolTx } from '../txpool/interface.ts';
 
-export interface SystemCallSpec {
-  from: Uint8Array;
-  to: Uint8Array;
-  data: Uint8Array;
-  gasLimit?: bigint;
-}
+export type SystemCallSpec = SystemCall;
+export type BuildRequest = BuildBlockRequest;
+export type BuildResult = BuildBlockResult;
 
-export interface BuildRequest {
-  parent: { hash: Uint8Array; number: bigint; stateRoot: Uint8Array };
-  header: { number: bigint; timestamp: bigint; gasLimit: bigint; difficulty?: bigint; coinbase?: Uint8Array; extraData?: Uint8Array; mixHash?: Uint8Array; nonce?: Uint8Array };
-  /** Receives the fees (Bor pays the signer; the header coinbase stays zero). */
-  author: Uint8Array;
-  ancestorHashes?: Uint8Array[];
-  systemCalls?: SystemCallSpec[];
-  txs: Uint8Array[];
-  senders: Uint8Array[];
-  budgetMs: number;
-}
-
-export interface BuildResult {
-  header: ExecHeaderFields;
-  included: number[];
-  rejected: { index: number; reason: string }[];
-  notTried: number;
-  receipts: unknown[];
-  systemResults?: unknown[];
-}
-
+/** The executor's `buildBlock` (ExecutorApi satisfies it). */
 export interface BlockBuilder {
-  buildBlock(req: BuildRequest): Promise<BuildResult>;
+  buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult>;
 }
 
 export interface TxSource {

@@ -10,7 +10,6 @@
 import type { Logger } from '../../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../../observability/metrics.ts';
 import { bytesToHex } from '../../util/bytes.ts';
-import { fromExecHeader } from '../engine/convert.ts';
 import { buildExtra, isSprintEnd } from '../engine/extra.ts';
 import { headerHash } from '../engine/header.ts';
 import type { SpanProducerSource } from '../engine/interface.ts';
@@ -171,7 +170,7 @@ export class BlockProducer {
     const t0 = performance.now();
     const result = await this.deps.builder.buildBlock({
       parent: { hash: headHash, number: head.number, stateRoot: head.stateRoot },
-      header: { number, timestamp: time, gasLimit, difficulty, coinbase: new Uint8Array(20), extraData: buildExtra(this.opts.vanity, producers), mixHash: new Uint8Array(32), nonce: new Uint8Array(8) },
+      header: { number, time, gasLimit, difficulty, coinbase: new Uint8Array(20), extra: buildExtra(this.opts.vanity, producers), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8) },
       author: this.opts.signerAddress,
       ancestorHashes,
       systemCalls,
@@ -183,7 +182,7 @@ export class BlockProducer {
     // Transactions the executor could not include at all leave the pool (nonce or funds no longer fit).
     if (result.rejected.length) await this.deps.txs.remove(result.rejected.map((r) => offered[r.index]!), 'rejected-by-executor');
     if (gen !== this.generation) return null;
-    const header = sealHeader(fromExecHeader(result.header), this.opts.signerKey);
+    const header = sealHeader(result.header, this.opts.signerKey);
     this.metrics?.txsPerBlock.observe(result.included.length);
     return {
       header,
