@@ -59,6 +59,9 @@ async function measure(n: number): Promise<Row> {
 
 const results: Row[] = [];
 for (const n of SIZES) results.push(await measure(n));
+// Marginal cost of one more signature (execution only), between consecutive sizes.
+const marginal = results.map((r, i) => (i === 0 ? null : Math.round((r.steadyCheckpointGas - r.calldataGas - (results[i - 1]!.steadyCheckpointGas - results[i - 1]!.calldataGas)) / (r.signatures - results[i - 1]!.signatures))));
+results.forEach((r, i) => Object.assign(r, { marginalExecGasPerSignature: marginal[i] }));
 console.table(results);
 const rows: TaskRow[] = results.map((r) => ({ name: `submitCheckpoint ${r.validators} validators (${r.signatures} sigs)`, meanMs: r.submitMs, opsPerSec: 1000 / r.submitMs, samples: 1, ...r }));
 const base = results[0]!;
@@ -69,7 +72,7 @@ report('rootchain', {
   notes: [
     'gas is transaction gas (21000 intrinsic + calldata + execution) from @ethereumjs/vm (Berlin); deterministic, independent of machine load',
     'first checkpoint writes fresh storage slots (header block, epoch changes); steady = the second checkpoint',
-    'gasPerSignature = (steady − 21000 − calldata gas) / signatures: ecrecover (3000) + validator lookups + loop',
+    'gasPerSignature = (steady − 21000 − calldata gas) / signatures, fixed costs included; marginalExecGasPerSignature = execution gas of one more signature (ecrecover 3000 + two cold slots + loop)',
     'submitMs is one VM execution on a shared 2-core machine: indicative only',
   ],
 });

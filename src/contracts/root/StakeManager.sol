@@ -27,14 +27,15 @@ contract StakeManager is ICheckpointSignatures {
         Unstaked
     }
 
+    /// signer, status and both epochs share one slot: the signature loop reads only that slot.
     struct Validator {
         uint256 amount;
         uint256 reward;
-        uint256 activationEpoch;
-        uint256 deactivationEpoch;
         uint256 rewardSnapshot;
         address signer;
         Status status;
+        uint40 activationEpoch;
+        uint40 deactivationEpoch;
     }
 
     IERC20 public immutable token;
@@ -163,7 +164,7 @@ contract StakeManager is ICheckpointSignatures {
 
     function isValidator(uint256 validatorId) public view returns (bool) {
         Validator storage v = validators[validatorId];
-        return _isActive(v.status, v.amount, v.activationEpoch, v.deactivationEpoch, currentEpoch);
+        return _isActive(v.status, v.activationEpoch, v.deactivationEpoch, currentEpoch);
     }
 
     /// Reward earned and not yet withdrawn.
@@ -225,7 +226,7 @@ contract StakeManager is ICheckpointSignatures {
     function stakeFor(address user, uint256 amount, uint256 heimdallFee, bool acceptDelegation, bytes calldata signerPubkey) external {
         acceptDelegation; // delegation (ValidatorShare) is not part of this contract set
         require(stakerCount < validatorThreshold, "StakeManager: no more slots");
-        require(amount >= minDeposit, "StakeManager: not enough deposit");
+        require(amount >= minDeposit && amount > 0, "StakeManager: not enough deposit");
         require(user != address(0), "StakeManager: zero user");
         _topUp(user, msg.sender, heimdallFee, amount);
 
@@ -238,11 +239,11 @@ contract StakeManager is ICheckpointSignatures {
         validators[id] = Validator({
             amount: amount,
             reward: 0,
-            activationEpoch: epochNow,
-            deactivationEpoch: 0,
             rewardSnapshot: rewardPerValidator,
             signer: signer,
-            status: Status.Active
+            status: Status.Active,
+            activationEpoch: uint40(epochNow),
+            deactivationEpoch: 0
         });
         signerToValidator[signer] = id;
         latestSignerUpdateEpoch[id] = epochNow;
@@ -276,7 +277,7 @@ contract StakeManager is ICheckpointSignatures {
         require(v.status == Status.Active && v.deactivationEpoch == 0, "StakeManager: not an active validator");
         _settle(v);
         uint256 exitEpoch = currentEpoch + 1; // one checkpoint of notice
-        v.deactivationEpoch = exitEpoch;
+        v.deactivationEpoch = uint40(exitEpoch);
         stakerCountChanges[exitEpoch] -= 1;
         emit UnstakeInit(msg.sender, validatorId, _bumpNonce(validatorId), exitEpoch, v.amount);
     }
@@ -368,7 +369,7 @@ contract StakeManager is ICheckpointSignatures {
             if (signer == last) continue;
             if (signer < last) break;
             Validator storage v = validators[signerToValidator[signer]];
-            if (_isActive(v.status, v.amount, v.activationEpoch, v.deactivationEpoch, epochNow)) {
+            if (_isActive(v.status, v.activationEpoch, v.deactivationEpoch, epochNow)) {
                 last = signer;
                 ++signed;
             }
@@ -443,7 +444,8 @@ contract StakeManager is ICheckpointSignatures {
         validatorNonce[validatorId] = nonce;
     }
 
-    function _isActive(Status status, uint256 amount, uint256 activation, uint256 deactivation, uint256 epochNow) private pure returns (bool) {
-        return status == Status.Active && amount > 0 && activation <= epochNow && (deactivation == 0 || deactivation > epochNow);
+    /// Active = staked (amount > 0 is enforced at stake time; there is no slashing) and inside its epochs.
+    function _isActive(Status status, uint256 activation, uint256 deactivation, uint256 epochNow) private pure returns (bool) {
+        return status == Status.Active && activation <= epochNow && (deactivation == 0 || deactivation > epochNow);
     }
 }
