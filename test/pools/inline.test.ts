@@ -28,3 +28,15 @@ test('InlineVerifier: never throws for garbage items, rejects after close', asyn
   assert.ok(!v.canAcceptWork());
   await assert.rejects(v.verify(garbage[0]!), /closed/);
 });
+
+test('createSignatureVerifier: threads 0 is inline, otherwise a pool; both give the same results', async () => {
+  const { createSignatureVerifier, VerifyPool } = await import('../../src/pools/index.ts');
+  const inline = createSignatureVerifier({ threads: 0 });
+  const pool = createSignatureVerifier({ threads: 1 });
+  assert.ok(inline instanceof InlineVerifier);
+  assert.ok(pool instanceof VerifyPool);
+  const { items, expect } = mixedBatch();
+  checkMixedResults(await pool.verifyBatch(items), expect);
+  assert.deepEqual(await pool.verifyBatch(items), await inline.verifyBatch(items));
+  await Promise.all([inline.close(), pool.close()]);
+});
