@@ -120,9 +120,7 @@ function newCaches(): Caches {
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   // EthereumJS appends a long "(block=… tx=…)" context; keep the reason.
-  const cut = m.indexOf(' -> ');
-  const base = cut > 0 ? m.slice(0, cut) : m;
-  return base.replace(/\s*\(block=.*$/s, '').replace(/\s*\(tx=.*$/s, '').slice(0, 300);
+  return m.replace(/\s*\((vm hf|block|tx)[= ].*$/s, '').slice(0, 300);
 }
 
 export class Executor implements ExecutorApi {

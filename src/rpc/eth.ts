@@ -1,0 +1,364 @@
+/**
+ * The eth namespace (plus net_version, web3_clientVersion and subscriptions) over an EthBackend.
+ * Errors follow geth: unknown block → -32000 "header not found", revert → 3 "execution reverted: …"
+ * with the revert data, bad arguments → -32602 naming the argument.
+ */
+import { randomBytes } from 'node:crypto';
+import type { HeaderFields } from '../evm/interface.ts';
+import { CallRevertedError } from '../evm/interface.ts';
+import { hashHeader } from '../evm/block.ts';
+import { ChainStoreError, type LocatedLog, type LogFilter } from '../chain/interface.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { EXECUTION_REVERTED, LIMIT_EXCEEDED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
+import { formatBlock, formatHeader, formatLog, formatReceipt, formatTx, hex, qty } from './format.ts';
+import type { EthBackend, RpcContext } from './interface.ts';
+import type { ChainEvents } from './events.ts';
+import type { MethodRegistry } from './registry.ts';
+import * as p from './params.ts';
+
+const ERROR_SELECTOR = '0x08c379a0';
+
+/** "execution reverted: <reason>" when the data is Error(string), as geth formats it. */
+export function revertMessage(data: Uint8Array): string {
+  const h = bytesToHex(data);
+  if (h.startsWith(ERROR_SELECTOR) && data.length >= 68) {
+    try {
+      const len = Number(BigInt('0x' + h.slice(10 + 64, 10 + 128)));
+      const start = 10 + 128;
+      const reason = Buffer.from(h.slice(start, start + len * 2), 'hex').toString('utf8');
+      if (reason) return `execution reverted: ${reason}`;
+    } catch {
+      /* fall through */
+    }
+  }
+  return 'execution reverted';
+}
+
+interface CallArgs {
+  from?: Uint8Array;
+  to?: Uint8Array;
+  data?: Uint8Array;
+  value?: bigint;
+  gasLimit?: bigint;
+  gasPrice?: bigint;
+}
+
+function callArgs(v: unknown): CallArgs {
+  const o = p.object(v, '0 (transaction)');
+  const out: CallArgs = {};
+  if (o.from !== undefined && o.from !== null) out.from = p.address(o.from, 'from');
+  if (o.to !== undefined && o.to !== null) out.to = p.address(o.to, 'to');
+  const input = o.input ?? o.data;
+  if (o.input !== undefined && o.data !== undefined && o.input !== o.data) throw invalidParams('both "data" and "input" are set and differ');
+  if (input !== undefined && input !== null) out.data = p.data(input, 'data');
+  if (o.value !== undefined && o.value !== null) out.value = p.quantity(o.value, 'value');
+  if (o.gas !== undefined && o.gas !== null) out.gasLimit = p.quantity(o.gas, 'gas');
+  if (o.gasPrice !== undefined && o.gasPrice !== null) out.gasPrice = p.quantity(o.gasPrice, 'gasPrice');
+  return out;
+}
+
+function topicFilter(v: unknown): (Uint8Array[] | null)[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw invalidParams('invalid argument: topics must be an array');
+  if (v.length > 4) throw invalidParams('invalid argument: at most 4 topic positions');
+  return v.map((t, i) => (t === null ? null : Array.isArray(t) ? t.map((x) => p.hash32(x, `topics[${i}]`)) : [p.hash32(t, `topics[${i}]`)]));
+}
+
+function addressFilter(v: unknown): Uint8Array[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v.map((a, i) => p.address(a, `address[${i}]`)) : [p.address(v, 'address')];
+}
+
+function logMatches(l: LocatedLog, addrs: Uint8Array[], topics: (Uint8Array[] | null)[]): boolean {
+  if (addrs.length && !addrs.some((a) => equalBytes(a, l.address))) return false;
+  return topics.every((t, i) => t === null || t.length === 0 || (l.topics[i] !== undefined && t.some((x) => equalBytes(x, l.topics[i]!))));
+}
+
+export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEvents): void {
+  const chain = b.chain;
+
+  async function resolve(tagArg: unknown, name: string): Promise<{ hash: Uint8Array; header: HeaderFields } | null> {
+    const tag = p.blockTag(tagArg, name);
+    switch (tag.kind) {
+      case 'latest':
+      case 'pending': {
+        const h = chain.head();
+        return { hash: h.hash, header: h.header };
+      }
+      case 'earliest':
+        return byNumber(0n);
+      case 'finalized':
+      case 'safe': {
+        const n = b.finalizedNumber ? await b.finalizedNumber() : undefined;
+        if (n === undefined) throw new RpcError(SERVER_ERROR, `${tag.kind} block not found`);
+        return byNumber(n);
+      }
+      case 'number':
+        return byNumber(tag.number);
+      case 'hash': {
+        const header = await chain.getHeader(tag.hash);
+        if (!header) return null;
+        if (tag.requireCanonical) {
+          const c = await chain.getCanonicalHash(header.number);
+          if (!c || !equalBytes(c, tag.hash)) throw new RpcError(SERVER_ERROR, `hash ${hex(tag.hash)} is not currently canonical`);
+        }
+        return { hash: tag.hash, header };
+      }
+    }
+  }
+
+  async function byNumber(n: bigint): Promise<{ hash: Uint8Array; header: HeaderFields } | null> {
+    const hash = await chain.getCanonicalHash(n);
+    if (!hash) return null;
+    const header = await chain.getHeader(hash);
+    return header ? { hash, header } : null;
+  }
+
+  async function stateAt(tagArg: unknown, name: string): Promise<HeaderFields> {
+    const r = await resolve(tagArg, name);
+    if (!r) throw new RpcError(SERVER_ERROR, 'header not found');
+    return r.header;
+  }
+
+  function gasCap(): bigint {
+    return b.rpcGasCap ?? chain.head().header.gasLimit;
+  }
+
+  function refOf(h: HeaderFields) {
+    return { stateRoot: h.stateRoot, number: h.number, time: h.time, gasLimit: h.gasLimit, coinbase: h.coinbase, difficulty: h.difficulty };
+  }
+
+  async function blockJson(r: { hash: Uint8Array; header: HeaderFields } | null, full: boolean): Promise<unknown> {
+    if (!r) return null;
+    const body = await chain.getBody(r.hash);
+    if (!body) return null;
+    return formatBlock(r.header, body, full, await chain.getTd(r.hash));
+  }
+
+  async function receiptsOf(hash: Uint8Array, header: HeaderFields): Promise<Record<string, unknown>[] | null> {
+    const body = await chain.getBody(hash);
+    const receipts = await chain.getReceipts(hash);
+    if (!body || !receipts) return null;
+    let logIndex = 0;
+    return receipts.map((r, i) => {
+      const out = formatReceipt(r, body.txs[i]!, body.senders[i]!, hash, header.number, i, logIndex);
+      logIndex += r.logs.length;
+      return out;
+    });
+  }
+
+  const r = (name: string, fn: (params: unknown[], ctx: RpcContext) => unknown) => reg.register(name, fn);
+
+  r('web3_clientVersion', () => b.clientVersion ?? 'bttc-node/0.1.0');
+  r('net_version', () => String(b.networkId ?? b.chainId));
+  r('net_listening', () => true);
+  r('eth_chainId', () => qty(b.chainId));
+  r('eth_syncing', () => false);
+  r('eth_accounts', () => []);
+  r('eth_blockNumber', () => qty(chain.head().number));
+  r('eth_gasPrice', async () => qty(await b.gasPrice()));
+  // No London on BTTC: the whole price is the "tip"; ethers then sends legacy transactions.
+  r('eth_maxPriorityFeePerGas', async () => qty(await b.gasPrice()));
+  r('eth_feeHistory', async (params) => {
+    p.requireParams(params, 2, 3, 'eth_feeHistory');
+    const count = Number(p.quantity(typeof params[0] === 'number' ? qty(params[0]) : params[0], '0 (blockCount)'));
+    if (count < 1 || count > 1024) throw invalidParams('blockCount must be between 1 and 1024');
+    const newest = await resolve(params[1], '1 (newestBlock)');
+    if (!newest) throw new RpcError(SERVER_ERROR, 'header not found');
+    const percentiles = params[2] === undefined || params[2] === null ? null : (params[2] as unknown[]);
+    const oldest = newest.header.number - BigInt(count) + 1n < 0n ? 0n : newest.header.number - BigInt(count) + 1n;
+    const ratios: number[] = [];
+    const rewards: string[][] = [];
+    const price = qty(await b.gasPrice());
+    for (let n = oldest; n <= newest.header.number; n++) {
+      const h = (await byNumber(n))!.header;
+      ratios.push(h.gasLimit === 0n ? 0 : Number(h.gasUsed) / Number(h.gasLimit));
+      if (percentiles) rewards.push(percentiles.map(() => price));
+    }
+    const out: Record<string, unknown> = { oldestBlock: qty(oldest), baseFeePerGas: ratios.map(() => '0x0').concat('0x0'), gasUsedRatio: ratios };
+    if (percentiles) out.reward = rewards;
+    return out;
+  });
+
+  r('eth_getBalance', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_getBalance');
+    const addr = p.address(params[0], '0 (address)');
+    const h = await stateAt(params[1], '1 (block)');
+    return qty((await b.executor.getAccount(h.stateRoot, addr))?.balance ?? 0n);
+  });
+  r('eth_getTransactionCount', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_getTransactionCount');
+    const addr = p.address(params[0], '0 (address)');
+    if (params[1] === 'pending' && b.txSink.pendingNonce) {
+      const n = await b.txSink.pendingNonce(addr);
+      if (n !== undefined) return qty(n);
+    }
+    const h = await stateAt(params[1], '1 (block)');
+    return qty((await b.executor.getAccount(h.stateRoot, addr))?.nonce ?? 0n);
+  });
+  r('eth_getCode', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_getCode');
+    const addr = p.address(params[0], '0 (address)');
+    const h = await stateAt(params[1], '1 (block)');
+    return hex(await b.executor.getCode(h.stateRoot, addr));
+  });
+  r('eth_getStorageAt', async (params) => {
+    p.requireParams(params, 2, 3, 'eth_getStorageAt');
+    const addr = p.address(params[0], '0 (address)');
+    const slotQ = p.quantity(params[1], '1 (slot)');
+    if (slotQ >= 1n << 256n) throw invalidParams('invalid argument 1 (slot): larger than 32 bytes');
+    const slot = new Uint8Array(32);
+    let v = slotQ;
+    for (let i = 31; i >= 0; i--, v >>= 8n) slot[i] = Number(v & 0xffn);
+    const h = await stateAt(params[2], '2 (block)');
+    return hex(await b.executor.getStorage(h.stateRoot, addr, slot));
+  });
+
+  r('eth_call', async (params) => {
+    p.requireParams(params, 1, 3, 'eth_call');
+    const args = callArgs(params[0]);
+    const h = await stateAt(params[1], '1 (block)');
+    const cap = gasCap();
+    const res = await b.executor.call({ ...args, gasLimit: args.gasLimit === undefined || args.gasLimit > cap ? cap : args.gasLimit }, refOf(h));
+    if (res.success) return hex(res.returnValue);
+    if (res.error === 'revert') throw new RpcError(EXECUTION_REVERTED, revertMessage(res.returnValue), hex(res.returnValue));
+    throw new RpcError(SERVER_ERROR, res.error ?? 'execution failed');
+  });
+  r('eth_estimateGas', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_estimateGas');
+    const args = callArgs(params[0]);
+    const h = await stateAt(params[1], '1 (block)');
+    const cap = gasCap();
+    try {
+      return qty(await b.executor.estimateGas({ ...args, gasLimit: args.gasLimit === undefined || args.gasLimit > cap ? cap : args.gasLimit }, refOf(h)));
+    } catch (e) {
+      if (e instanceof CallRevertedError) throw new RpcError(EXECUTION_REVERTED, revertMessage(e.data), hex(e.data));
+      throw new RpcError(SERVER_ERROR, (e as Error).message);
+    }
+  });
+  r('eth_sendRawTransaction', async (params) => {
+    p.requireParams(params, 1, 1, 'eth_sendRawTransaction');
+    const raw = p.data(params[0], '0 (transaction)');
+    if (raw.length === 0) throw invalidParams('invalid argument 0: empty transaction');
+    try {
+      return hex(await b.txSink.sendRawTransaction(raw));
+    } catch (e) {
+      if (e instanceof RpcError) throw e;
+      throw new RpcError(SERVER_ERROR, (e as Error).message);
+    }
+  });
+
+  r('eth_getBlockByNumber', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_getBlockByNumber');
+    return blockJson(await resolve(params[0], '0 (block)'), p.bool(params[1], '1 (fullTransactions)', false));
+  });
+  r('eth_getBlockByHash', async (params) => {
+    p.requireParams(params, 1, 2, 'eth_getBlockByHash');
+    const hash = p.hash32(params[0], '0 (hash)');
+    const header = await chain.getHeader(hash);
+    return blockJson(header ? { hash, header } : null, p.bool(params[1], '1 (fullTransactions)', false));
+  });
+  r('eth_getBlockTransactionCountByNumber', async (params) => {
+    const res = await resolve(params[0], '0 (block)');
+    return res ? qty((await chain.getBody(res.hash))?.txs.length ?? 0) : null;
+  });
+  r('eth_getBlockTransactionCountByHash', async (params) => {
+    const hash = p.hash32(params[0], '0 (hash)');
+    const body = await chain.getBody(hash);
+    return body ? qty(body.txs.length) : null;
+  });
+  r('eth_getTransactionByHash', async (params) => {
+    p.requireParams(params, 1, 1, 'eth_getTransactionByHash');
+    const t = await chain.getTransaction(p.hash32(params[0], '0 (hash)'));
+    return t ? formatTx(t.raw, t.sender, t) : null;
+  });
+  r('eth_getTransactionReceipt', async (params) => {
+    p.requireParams(params, 1, 1, 'eth_getTransactionReceipt');
+    const loc = await chain.getTxLocation(p.hash32(params[0], '0 (hash)'));
+    if (!loc) return null;
+    const header = await chain.getHeader(loc.blockHash);
+    if (!header) return null;
+    return (await receiptsOf(loc.blockHash, header))?.[loc.index] ?? null;
+  });
+  r('eth_getBlockReceipts', async (params) => {
+    p.requireParams(params, 1, 1, 'eth_getBlockReceipts');
+    const res = await resolve(params[0], '0 (block)');
+    return res ? receiptsOf(res.hash, res.header) : null;
+  });
+  r('eth_getLogs', async (params) => {
+    p.requireParams(params, 1, 1, 'eth_getLogs');
+    const f = p.object(params[0], '0 (filter)');
+    const addrs = addressFilter(f.address);
+    const topics = topicFilter(f.topics);
+    try {
+      if (f.blockHash !== undefined) {
+        if (f.fromBlock !== undefined || f.toBlock !== undefined) throw invalidParams('invalid argument 0: blockHash cannot be combined with fromBlock/toBlock');
+        const hash = p.hash32(f.blockHash, 'blockHash');
+        if (!(await chain.hasBlock(hash))) throw new RpcError(SERVER_ERROR, 'unknown block');
+        return (await chain.getBlockLogs(hash)).filter((l) => logMatches(l, addrs, topics)).map(formatLog);
+      }
+      const from = await resolve(f.fromBlock ?? 'latest', 'fromBlock');
+      const to = await resolve(f.toBlock ?? 'latest', 'toBlock');
+      const head = chain.head().number;
+      const fromN = from?.header.number ?? head + 1n;
+      const toN = to?.header.number ?? head;
+      if (fromN > toN && from && to) throw invalidParams('invalid block range: fromBlock is after toBlock');
+      const filter: LogFilter = { fromBlock: fromN, toBlock: toN, addresses: addrs, topics };
+      return (await chain.getLogs(filter)).map(formatLog);
+    } catch (e) {
+      if (e instanceof ChainStoreError) throw new RpcError(LIMIT_EXCEEDED, e.message);
+      throw e;
+    }
+  });
+
+  // Subscriptions (websocket only).
+  const subs = new Map<string, () => void>();
+  r('eth_subscribe', (params, ctx) => {
+    const conn = ctx.connection;
+    if (!conn || !events) throw new RpcError(METHOD_NOT_FOUND, 'notifications not supported');
+    const kind = params[0];
+    const id = '0x' + randomBytes(16).toString('hex');
+    const send = (result: unknown) => {
+      if (!conn.notify('eth_subscription', { subscription: id, result })) unsubscribe();
+    };
+    let offs: (() => void)[] = [];
+    const unsubscribe = () => {
+      for (const o of offs) o();
+      offs = [];
+      subs.delete(id);
+    };
+    if (kind === 'newHeads') {
+      offs.push(events.onHead((ev) => send(formatHeader(ev.header))));
+    } else if (kind === 'logs') {
+      const f = params[1] === undefined ? {} : p.object(params[1], '1 (filter)');
+      const addrs = addressFilter(f.address);
+      const topics = topicFilter(f.topics);
+      offs.push(events.onHead((ev) => ev.logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
+      offs.push(events.onRemovedLogs((logs) => logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
+    } else if (kind === 'newPendingTransactions' || kind === 'syncing') {
+      throw invalidParams(`subscription ${String(kind)} is not supported`);
+    } else {
+      throw invalidParams(`invalid argument 0: unknown subscription ${JSON.stringify(kind)} (newHeads, logs)`);
+    }
+    subs.set(id, unsubscribe);
+    conn.onClose(unsubscribe);
+    return id;
+  });
+  r('eth_unsubscribe', (params) => {
+    const id = params[0];
+    if (typeof id !== 'string') throw invalidParams('invalid argument 0: subscription id expected');
+    const off = subs.get(id);
+    if (!off) return false;
+    off();
+    return true;
+  });
+}
+
+/** Builds the HeadEvent for a stored canonical block (its logs located), for ChainEvents.newHead. */
+export async function headEvent(chain: EthBackend['chain'], hash: Uint8Array): Promise<{ hash: Uint8Array; header: HeaderFields; logs: LocatedLog[] }> {
+  const header = await chain.getHeader(hash);
+  if (!header) throw new Error(`headEvent: block ${hex(hash)} is not stored`);
+  if (!equalBytes(hashHeader(header), hash)) throw new Error('headEvent: header hash mismatch');
+  return { hash, header, logs: await chain.getBlockLogs(hash) };
+}
+

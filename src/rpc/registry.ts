@@ -1,0 +1,60 @@
+/**
+ * Method registry with per-method metrics (requests, errors by code, latency). Handlers may be sync
+ * or async; thrown RpcErrors keep their code, anything else becomes -32603 with its message.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { INTERNAL_ERROR, METHOD_NOT_FOUND, RpcError } from './errors.ts';
+import type { MethodRegistryApi, RpcContext, RpcHandler } from './interface.ts';
+
+export class MethodRegistry implements MethodRegistryApi {
+  private readonly handlers = new Map<string, RpcHandler>();
+  private readonly logger: Logger;
+  private readonly m: { requests: ReturnType<typeof counter>; errors: ReturnType<typeof counter>; seconds: ReturnType<typeof histogram> } | null;
+
+  constructor(deps: { metrics?: Registry | null; logger?: Logger } = {}) {
+    this.logger = deps.logger ?? silentLogger();
+    const reg = deps.metrics;
+    this.m = reg
+      ? {
+          requests: counter(reg, 'bttc_rpc_requests_total', 'JSON-RPC calls by method', ['method']),
+          errors: counter(reg, 'bttc_rpc_errors_total', 'JSON-RPC calls that returned an error, by method and code', ['method', 'code']),
+          seconds: histogram(reg, 'bttc_rpc_request_seconds', 'JSON-RPC call latency by method', SECONDS_BUCKETS, ['method']),
+        }
+      : null;
+  }
+
+  register(name: string, handler: RpcHandler): void {
+    if (this.handlers.has(name)) throw new Error(`rpc method ${name} is already registered`);
+    this.handlers.set(name, handler);
+  }
+
+  has(name: string): boolean {
+    return this.handlers.has(name);
+  }
+
+  names(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  async call(method: string, params: unknown[], ctx: RpcContext): Promise<unknown> {
+    const handler = this.handlers.get(method);
+    // unknown names share one label: a client cannot grow the metric set without bound
+    const label = handler ? method : 'unknown';
+    const end = this.m?.seconds.startTimer({ method: label });
+    this.m?.requests.inc({ method: label });
+    try {
+      if (!handler) throw new RpcError(METHOD_NOT_FOUND, `the method ${method} does not exist/is not available`);
+      return await handler(params, ctx);
+    } catch (err) {
+      const e = err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, (err as Error)?.message ?? String(err));
+      if (!(err instanceof RpcError)) this.logger.warn({ method, err: (err as Error)?.stack ?? String(err) }, 'rpc handler failed');
+      this.m?.errors.inc({ method: label, code: String(e.code) });
+      throw e;
+    } finally {
+      end?.();
+    }
+  }
+}
