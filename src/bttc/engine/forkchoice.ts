@@ -77,6 +77,15 @@ export class ForkChoice {
     return this.blocks.get(bytesToHex(hash));
   }
 
+  /**
+   * Adds a block already stored with its total difficulty (an ancestor read back from the chain
+   * store after a restart or beyond the window); never moves the head.
+   */
+  insertKnown(meta: BlockMeta): void {
+    const key = bytesToHex(meta.hash);
+    if (!this.blocks.has(key)) this.blocks.set(key, meta);
+  }
+
   /** Adds a verified block; returns the head change (if any) after it and any orphans it connected. */
   add(block: { hash: Uint8Array; parentHash: Uint8Array; number: bigint; difficulty: bigint }): AddResult {
     const key = bytesToHex(block.hash);

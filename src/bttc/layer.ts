@@ -1,0 +1,336 @@
+/**
+ * The Bttc layer assembled: genesis (system contracts, span 0), the import path for blocks from the
+ * network (header rules → senders from the verify pool → sprint-start system calls → execution in
+ * the executor → chain store → fork choice with reorgs), the producer with its sink, and the txpool.
+ * Every chain mutation goes through one queue, so an imported block and a block this node seals
+ * never interleave.
+ */
+import type { BttcLayerConfig } from '../config/types.ts';
+import type { ChainStoreApi } from '../chain/interface.ts';
+import type { KeyValueStore } from '../db/interface.ts';
+import type { ExecutorApi, GenesisAccount } from '../evm/interface.ts';
+import type { Logger } from '../observability/logger.ts';
+import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../observability/metrics.ts';
+import type { SignatureVerifier } from '../pools/interface.ts';
+import { spanIdForBlock } from '../delivery/span/span.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { buildExtra } from './engine/extra.ts';
+import { ForkChoice, type BlockMeta, type Reorg } from './engine/forkchoice.ts';
+import { headerHash } from './engine/header.ts';
+import type { SpanProducerSource } from './engine/interface.ts';
+import { SignerCache } from './engine/seal.ts';
+import { SnapshotManager } from './engine/snapshot.ts';
+import { borParamsFromConfig, type BttcHeader, type ProducerEntry } from './engine/types.ts';
+import { borProducerSetFactory } from './engine/valset.ts';
+import { HeaderVerifier, type RejectCode } from './engine/verify.ts';
+import { systemClock, type Clock } from './producer/clock.ts';
+import type { SealedBlock } from './producer/interface.ts';
+import { BlockProducer } from './producer/producer.ts';
+import { systemContractsAlloc, type SystemContractsCode } from './system/genesis.ts';
+import { SystemCallPlanner } from './system/planner.ts';
+import { executorContractReader } from './system/reader.ts';
+import type { SpanSource, StateSyncSource } from './system/types.ts';
+import { TxPool, type TxPoolOptions } from './txpool/pool.ts';
+import { decodeTx } from './txpool/tx.ts';
+
+export interface BttcLayerOptions {
+  bttc: BttcLayerConfig;
+  genesis: {
+    time: bigint;
+    /** Accounts beyond the system contracts (funded users, test contracts). */
+    alloc?: [Uint8Array, GenesisAccount][];
+  };
+  systemCode: SystemContractsCode;
+  /** This node's signer; null for a node that only follows the chain. */
+  signer?: { key: Uint8Array; address: Uint8Array } | null;
+  txpool?: Partial<Omit<TxPoolOptions, 'chainId' | 'blockGasLimit'>>;
+  buildBudgetMs?: number;
+}
+
+export interface BttcLayerDeps {
+  executor: ExecutorApi;
+  chain: ChainStoreApi;
+  /** For snapshots and the txpool (the chain store keeps its own buckets). */
+  db: KeyValueStore;
+  verifier: SignatureVerifier;
+  spans: SpanSource;
+  stateSyncs: StateSyncSource;
+  clock?: Clock;
+  /** Publishes a block this node sealed (gossip). */
+  broadcast?: ((block: NetworkBlock) => void) | null;
+  metrics?: Registry | null;
+  logger?: Logger | null;
+}
+
+/** A block as it travels between nodes: senders are not trusted from peers and are recovered here. */
+export interface NetworkBlock {
+  header: BttcHeader;
+  txs: Uint8Array[];
+}
+
+export type ImportResult =
+  | { status: 'known' | 'side' | 'head'; hash: Uint8Array; reorg?: { removed: number; added: number } }
+  | { status: 'rejected'; code: RejectCode | 'bad-transaction' | 'execution' | 'system-calls'; reason: string }
+  | { status: 'unknown-parent'; reason: string };
+
+/** Producer lists by block number from Delivery's spans. */
+export function spanProducers(spans: SpanSource, cfg: BttcLayerConfig): SpanProducerSource {
+  return {
+    producersFor(number: bigint): readonly ProducerEntry[] | undefined {
+      const span = spans.spanById(spanIdForBlock(Number(number), cfg));
+      return span?.producers.map((p) => ({ address: p.signer, power: p.power }));
+    },
+  };
+}
+
+export class BttcLayer {
+  readonly txpool: TxPool;
+  readonly producer: BlockProducer | null;
+  readonly verifier: HeaderVerifier;
+  readonly snapshots: SnapshotManager;
+  readonly planner: SystemCallPlanner;
+  readonly signers = new SignerCache();
+  private readonly deps: BttcLayerDeps;
+  private readonly clock: Clock;
+  private fork!: ForkChoice;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly m: { imported: Counter<string>; importSeconds: Histogram<string>; reorgs: Counter<string> } | null;
+
+  private constructor(opts: BttcLayerOptions, deps: BttcLayerDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    const cfg = opts.bttc;
+    const params = borParamsFromConfig(cfg);
+    const span0 = deps.spans.spanById(0);
+    if (!span0) throw new Error('Bttc layer: Delivery has no span 0 (the genesis producers)');
+    const producers = spanProducers(deps.spans, cfg);
+    const headers = { getHeaderByHash: (h: Uint8Array) => deps.chain.getHeader(h) };
+    this.snapshots = new SnapshotManager({ sprint: cfg.sprint, genesisProducers: span0.producers.map((p) => ({ address: p.signer, power: p.power })) }, { factory: borProducerSetFactory, headers, db: deps.db });
+    this.verifier = new HeaderVerifier(params, { spans: producers, signers: this.signers });
+    this.planner = new SystemCallPlanner(
+      { sprint: cfg.sprint, chainId: cfg.chainId, systemAddress: cfg.systemAddress, validatorSetContract: cfg.validatorSetContract, stateReceiverContract: cfg.stateReceiverContract },
+      { reader: executorContractReader(deps.executor), headers, spans: deps.spans, stateSyncs: deps.stateSyncs },
+    );
+    this.txpool = new TxPool(
+      { chainId: cfg.chainId, blockGasLimit: BigInt(cfg.gasLimit), ...opts.txpool },
+      {
+        verifier: deps.verifier,
+        accounts: {
+          getAccounts: async (addresses) => {
+            const root = deps.chain.head().header.stateRoot;
+            const accs = await Promise.all(addresses.map((a) => deps.executor.getAccount(root, a)));
+            return accs.map((a) => ({ nonce: a?.nonce ?? 0n, balance: a?.balance ?? 0n }));
+          },
+        },
+        db: deps.db,
+        metrics: deps.metrics ?? null,
+        logger: deps.logger ?? null,
+      },
+    );
+    this.producer = opts.signer
+      ? new BlockProducer(
+          { params, signerKey: opts.signer.key, signerAddress: opts.signer.address, targetGasLimit: BigInt(cfg.gasLimit), buildBudgetMs: opts.buildBudgetMs ?? Math.min(1000, cfg.period * 500) },
+          {
+            clock: this.clock,
+            snapshots: this.snapshots,
+            spans: producers,
+            builder: deps.executor,
+            txs: this.txpool,
+            sink: { onSealed: (b) => this.onSealed(b) },
+            systemCalls: this.planner,
+            ancestorHashes: (_head, hash) => deps.chain.getAncestorHashes(hash, 256),
+            logger: deps.logger ?? null,
+            metrics: deps.metrics ?? null,
+          },
+        )
+      : null;
+    const reg = deps.metrics ?? null;
+    this.m = reg
+      ? {
+          imported: counter(reg, 'bttc_blocks_imported_total', 'Blocks from the network by import result', ['result']),
+          importSeconds: histogram(reg, 'bttc_block_import_seconds', 'Verify + execute + store time of an imported block', SECONDS_BUCKETS),
+          reorgs: counter(reg, 'bttc_reorgs_total', 'Head changes that replaced canonical blocks'),
+        }
+      : null;
+  }
+
+  /** Writes genesis (idempotent), reloads the txpool, and positions fork choice at the stored head. */
+  static async open(opts: BttcLayerOptions, deps: BttcLayerDeps): Promise<BttcLayer> {
+    const layer = new BttcLayer(opts, deps);
+    const cfg = opts.bttc;
+    const span0 = deps.spans.spanById(0)!;
+    const alloc = [...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, opts.systemCode, span0), ...(opts.genesis.alloc ?? [])];
+    const genesis = await deps.executor.initGenesis({ alloc, gasLimit: BigInt(cfg.genesisGasLimit), time: opts.genesis.time, extra: buildExtra(new Uint8Array(32), null), difficulty: 1n });
+    await deps.chain.init(genesis);
+    const head = deps.chain.head();
+    layer.fork = new ForkChoice({ hash: head.hash, parentHash: head.header.parentHash, number: head.number, difficulty: head.header.difficulty, td: head.td });
+    await layer.txpool.open();
+    return layer;
+  }
+
+  /** Starts producing from the current head (a node with a signer). */
+  start(): void {
+    const head = this.deps.chain.head();
+    this.producer?.onHead(head.header, head.hash);
+  }
+
+  head(): { hash: Uint8Array; header: BttcHeader } {
+    const h = this.deps.chain.head();
+    return { hash: h.hash, header: h.header };
+  }
+
+  /** Sends raw transactions into the pool (eth_sendRawTransaction, gossip). */
+  addTransactions(raws: Uint8Array[]) {
+    return this.txpool.addRaw(raws);
+  }
+
+  importBlock(block: NetworkBlock): Promise<ImportResult> {
+    return this.serialize(() => this.importNow(block));
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async importNow(block: NetworkBlock): Promise<ImportResult> {
+    const t0 = performance.now();
+    const h = block.header;
+    const hash = headerHash(h);
+    const done = (r: ImportResult): ImportResult => {
+      this.m?.imported.inc({ result: r.status === 'rejected' ? r.code : r.status });
+      this.m?.importSeconds.observe((performance.now() - t0) / 1000);
+      if (r.status === 'rejected') this.deps.logger?.warn({ number: String(h.number), hash: bytesToHex(hash), code: r.code, reason: r.reason }, 'block rejected');
+      return r;
+    };
+    if (await this.deps.chain.hasBlock(hash)) return done({ status: 'known', hash });
+    const parent = await this.deps.chain.getHeader(h.parentHash);
+    if (!parent) return done({ status: 'unknown-parent', reason: `parent ${bytesToHex(h.parentHash)} of block ${h.number} is not stored` });
+    const snapshot = await this.snapshots.snapshotAfter(parent, h.parentHash);
+    const v = this.verifier.verify(h, { parent, snapshot, now: Math.floor(this.clock.now() / 1000) });
+    if (!v.ok) return done({ status: 'rejected', code: v.code, reason: v.reason });
+
+    let senders: Uint8Array[];
+    try {
+      senders = await this.recoverSenders(block.txs);
+    } catch (err) {
+      return done({ status: 'rejected', code: 'bad-transaction', reason: (err as Error).message });
+    }
+    let systemCalls;
+    try {
+      systemCalls = await this.planner.systemCallsFor(h.number, parent);
+    } catch (err) {
+      return done({ status: 'rejected', code: 'system-calls', reason: (err as Error).message });
+    }
+    let receipts;
+    try {
+      const res = await this.deps.executor.executeBlock({
+        parent: { hash: h.parentHash, number: parent.number, stateRoot: parent.stateRoot },
+        header: h,
+        txs: block.txs,
+        senders,
+        author: v.signer,
+        ancestorHashes: await this.deps.chain.getAncestorHashes(h.parentHash, 256),
+        systemCalls,
+      });
+      receipts = res.receipts;
+    } catch (err) {
+      return done({ status: 'rejected', code: 'execution', reason: (err as Error).message });
+    }
+    const r = await this.store({ header: h, hash, txs: block.txs, senders, receipts });
+    return done(r);
+  }
+
+  /** One verifier batch for the whole block: the executor then never recovers a sender itself. */
+  private async recoverSenders(txs: Uint8Array[]): Promise<Uint8Array[]> {
+    if (txs.length === 0) return [];
+    const items = txs.map((raw, i) => {
+      try {
+        const d = decodeTx(raw);
+        return { kind: 'secp256k1-recover' as const, digest: d.sigHash, signature: d.signature };
+      } catch (err) {
+        throw new Error(`transaction ${i}: ${(err as Error).message}`);
+      }
+    });
+    const res = await this.deps.verifier.verifyBatch(items);
+    return res.map((r, i) => {
+      if (!r.ok || r.kind !== 'secp256k1-recover') throw new Error(`transaction ${i}: bad signature (${r.ok ? 'unexpected result' : r.reason})`);
+      return r.address;
+    });
+  }
+
+  /** Stores a verified, executed block and lets fork choice decide the head. */
+  private async store(b: { header: BttcHeader; hash: Uint8Array; txs: Uint8Array[]; senders: Uint8Array[]; receipts: import('../evm/interface.ts').Receipt[] }): Promise<ImportResult> {
+    const h = b.header;
+    const headBefore = this.deps.chain.head();
+    await this.ensureInForkChoice(h.parentHash);
+    const res = this.fork.add({ hash: b.hash, parentHash: h.parentHash, number: h.number, difficulty: h.difficulty });
+    if (res.status === 'too-old') {
+      await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts });
+      return { status: 'side', hash: b.hash };
+    }
+    const change = res.status === 'added' ? res.head : null;
+    const extendsHead = equalBytes(h.parentHash, headBefore.hash);
+    if (!change || !equalBytes(change.reorg.newHead.hash, b.hash)) {
+      await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts });
+      return { status: 'side', hash: b.hash };
+    }
+    if (extendsHead) {
+      await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts }, { setHead: true });
+      await this.afterHeadChange(change.reorg, b.senders);
+      return { status: 'head', hash: b.hash };
+    }
+    await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts });
+    await this.deps.chain.setHead(b.hash);
+    this.m?.reorgs.inc();
+    await this.afterHeadChange(change.reorg, b.senders);
+    return { status: 'head', hash: b.hash, reorg: { removed: change.reorg.removed.length, added: change.reorg.added.length } };
+  }
+
+  private async ensureInForkChoice(hash: Uint8Array): Promise<void> {
+    const missing: BlockMeta[] = [];
+    let cur = hash;
+    while (!this.fork.get(cur)) {
+      const h = await this.deps.chain.getHeader(cur);
+      const td = await this.deps.chain.getTd(cur);
+      if (!h || td === undefined) throw new Error(`fork choice: stored block ${bytesToHex(cur)} not found`);
+      missing.push({ hash: cur, parentHash: h.parentHash, number: h.number, difficulty: h.difficulty, td });
+      if (h.number === 0n || missing.length >= 1024) break;
+      cur = h.parentHash;
+    }
+    for (const m of missing.reverse()) this.fork.insertKnown(m);
+  }
+
+  private async afterHeadChange(reorg: Reorg, newSenders: Uint8Array[]): Promise<void> {
+    const touched = [...newSenders];
+    // Transactions of blocks that left the canonical chain go back to the pool (senders kept).
+    for (const m of reorg.removed) {
+      const body = await this.deps.chain.getBody(m.hash);
+      if (!body) continue;
+      await this.txpool.addRecovered(body.txs.map((raw, i) => ({ raw, sender: body.senders[i]! })));
+      touched.push(...body.senders);
+    }
+    for (const m of reorg.added.slice(0, -1)) {
+      const body = await this.deps.chain.getBody(m.hash);
+      if (body) touched.push(...body.senders);
+    }
+    await this.txpool.onNewHead(touched);
+    const head = this.deps.chain.head();
+    this.txpool.setBlockGasLimit(head.header.gasLimit);
+    this.producer?.onHead(head.header, head.hash);
+  }
+
+  private onSealed(block: SealedBlock): Promise<void> {
+    return this.serialize(async () => {
+      const r = await this.store({ header: block.header, hash: block.hash, txs: block.txs, senders: block.senders, receipts: block.build.receipts });
+      if (r.status === 'head' || r.status === 'side') this.deps.broadcast?.({ header: block.header, txs: block.txs });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.producer?.stop();
+    await this.queue.catch(() => undefined);
+    await this.txpool.close();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A real short run: two producers, each with its own executor (src/evm), chain store, txpool and
+ * verifier, connected by direct calls as the gossip layer would. Transfers go in through one node's
+ * pool; both nodes execute every block (the follower re-derives the sprint-start system calls), and
+ * the chain commits span 1 and 2 and a state sync on the way.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Interface } from 'ethers';
+import { loadConfig } from '../../src/config/load.ts';
+import { Executor } from '../../src/evm/executor.ts';
+import { ChainStore } from '../../src/chain/store.ts';
+import { LevelStore } from '../../src/db/level.ts';
+import { InlineVerifier } from '../../src/pools/inline.ts';
+import { getArtifact } from '../../src/contracts/build.ts';
+import { bytesToHex, equalBytes, hexToBytes } from '../../src/util/bytes.ts';
+import { BttcLayer, type ImportResult, type NetworkBlock } from '../../src/bttc/layer.ts';
+import { loadSystemContractsCode } from '../../src/bttc/system/genesis.ts';
+import { decodeCurrentSpan, decodeUint, GET_CURRENT_SPAN, LAST_STATE_ID } from '../../src/bttc/system/abi.ts';
+import { recoverSignerUncached } from '../../src/bttc/engine/seal.ts';
+import type { SpanRecord, StateSyncRecord } from '../../src/bttc/system/types.ts';
+import { makeSigners, signTx } from './helpers.ts';
+
+const cfg = loadConfig('devnet', { bttc: { chainId: 1337, period: 1, producerDelay: 1, backupMultiplier: 1, sprint: 4, spanLength: 8, firstSpanEnd: 7 } }).bttc;
+const producers = makeSigners(2, 'layer-producer');
+const users = makeSigners(4, 'layer-user');
+const TARGET = hexToBytes('0x00000000000000000000000000000000000a0001');
+const RECIPIENT = hexToBytes('0x000000000000000000000000000000000000beef');
+
+function span(id: number): SpanRecord {
+  const start = id === 0 ? 0 : cfg.firstSpanEnd + 1 + (id - 1) * cfg.spanLength;
+  const end = id === 0 ? cfg.firstSpanEnd : cfg.firstSpanEnd + id * cfg.spanLength;
+  const vals = producers.map((p, i) => ({ id: BigInt(i + 1), power: 1n, signer: p.address }));
+  return { id, startBlock: start, endBlock: end, validators: vals, producers: vals };
+}
+
+test('two producers: transfers, blocks executed by both, spans and a state sync committed at sprint starts', { timeout: 120_000 }, async () => {
+  const base = await mkdtemp(join(tmpdir(), 'bttc-layer-'));
+  const genesisTime = BigInt(Math.floor(Date.now() / 1000));
+  const systemCode = await loadSystemContractsCode();
+  const target = getArtifact('TestStateReceiverTarget');
+  const spans = new Map([0, 1, 2, 3, 4].map((i) => [i, span(i)]));
+  const record: StateSyncRecord = { id: 1n, time: genesisTime - 10n, contract: TARGET, data: Uint8Array.of(7), txHash: new Uint8Array(32), logIndex: 0n, chainId: String(cfg.chainId) };
+  const nodes: { layer: BttcLayer; executor: Executor; chain: ChainStore; dbs: LevelStore[]; results: ImportResult[] }[] = [];
+  try {
+    for (const [i, p] of producers.entries()) {
+      const executor = await Executor.open({ chainId: cfg.chainId, dataDir: join(base, `exec-${i}`) });
+      const chainDb = await LevelStore.open(join(base, `chain-${i}`));
+      const layerDb = await LevelStore.open(join(base, `layer-${i}`));
+      const chain = new ChainStore({}, { db: chainDb });
+      const results: ImportResult[] = [];
+      const layer = await BttcLayer.open(
+        { bttc: cfg, genesis: { time: genesisTime, alloc: [...users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]), [TARGET, { code: hexToBytes(target.deployedBytecode) }]] }, systemCode, signer: p, buildBudgetMs: 300 },
+        {
+          executor,
+          chain,
+          db: layerDb,
+          verifier: new InlineVerifier(),
+          spans: { spanById: (id) => spans.get(id) },
+          stateSyncs: { recordsFrom: async (from, to) => [record].filter((r) => r.id >= from && r.time < to) },
+          broadcast: (b: NetworkBlock) => setImmediate(() => void nodes[1 - i]!.layer.importBlock(b).then((r) => nodes[1 - i]!.results.push(r))),
+        },
+      );
+      nodes.push({ layer, executor, chain, dbs: [chainDb, layerDb], results });
+    }
+    assert.ok(equalBytes(nodes[0]!.chain.genesisHash(), nodes[1]!.chain.genesisHash()), 'same genesis on both nodes');
+    const txs = users.flatMap((u) => [0n, 1n, 2n].map((nonce) => signTx({ nonce, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 1000n + nonce, chainId: BigInt(cfg.chainId) }, u.key)));
+    const added = await nodes[0]!.layer.addTransactions(txs);
+    assert.ok(added.every((r) => r.ok), JSON.stringify(added.filter((r) => !r.ok)));
+    for (const n of nodes) n.layer.start();
+
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [a, b] = nodes.map((n) => n.chain.head());
+      if (a!.number >= 13n && equalBytes(a!.hash, b!.hash)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const n of nodes) n.layer.producer!.stop();
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const head = a.chain.head();
+    assert.ok(head.number >= 13n, `reached block ${head.number}`);
+    assert.equal(bytesToHex(b.chain.head().hash), bytesToHex(head.hash), 'both nodes on the same head');
+    for (const n of nodes) assert.deepEqual(n.results.filter((r) => r.status === 'rejected' || r.status === 'unknown-parent'), [], 'no import failures');
+
+    const recipient = await a.executor.getAccount(head.header.stateRoot, RECIPIENT);
+    assert.equal(recipient?.balance, 4n * (1000n + 1001n + 1002n), 'every transfer included');
+    assert.equal(a.layer.txpool.size, 0, 'pool drained by inclusion');
+    const call = async (to: Uint8Array, data: Uint8Array) => (await a.executor.call({ to, data }, { stateRoot: head.header.stateRoot, number: head.number, time: head.header.time, gasLimit: head.header.gasLimit })).returnValue;
+    assert.equal(decodeUint(await call(hexToBytes(cfg.stateReceiverContract), LAST_STATE_ID)), 1n);
+    const iface = new Interface(target.abi as never);
+    assert.equal(iface.decodeFunctionResult('count', await call(TARGET, hexToBytes(iface.encodeFunctionData('count', []))))[0], 1n, 'state sync delivered to its receiver');
+    assert.equal(decodeCurrentSpan(await call(hexToBytes(cfg.validatorSetContract), GET_CURRENT_SPAN)).id, 2n, 'spans 1 and 2 committed at blocks 4 and 12');
+    // Both producers sealed blocks, each in its own sprints.
+    const signersSeen = new Set<string>();
+    for (let n = 1n; n <= head.number; n++) signersSeen.add(bytesToHex(recoverSignerUncached((await a.chain.getHeaderByNumber(n))!)));
+    assert.equal(signersSeen.size, 2);
+  } finally {
+    for (const n of nodes) {
+      await n.layer.close();
+      await n.executor.close();
+      await n.chain.close().catch(() => {});
+      for (const d of n.dbs) await d.close().catch(() => {});
+    }
+    await rm(base, { recursive: true, force: true });
+  }
+});
