@@ -66,6 +66,7 @@ export class RootChainNode {
   private sealing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private blockListeners: ((hash: Uint8Array, header: HeaderFields) => void)[] = [];
   /** Resolvers waiting for the next sealed block. */
   private blockWaiters: (() => void)[] = [];
   private readonly m: { blocks: ReturnType<typeof counter>; txs: ReturnType<typeof counter>; pending: ReturnType<typeof gauge> } | null;
@@ -162,8 +163,15 @@ export class RootChainNode {
       budgetMs: 10_000,
     });
     const included = res.included.map((i) => txs[i]!);
-    await this.store.putBlock({ header: res.header, txs: included, senders: res.included.map((i) => senders[i]!), receipts: res.receipts }, { setHead: true });
+    const { hash } = await this.store.putBlock({ header: res.header, txs: included, senders: res.included.map((i) => senders[i]!), receipts: res.receipts }, { setHead: true });
     this.m?.blocks.inc();
+    for (const cb of this.blockListeners) {
+      try {
+        cb(hash, res.header);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'block listener failed');
+      }
+    }
     const waiters = this.blockWaiters;
     this.blockWaiters = [];
     for (const w of waiters) w();
@@ -240,6 +248,11 @@ export class RootChainNode {
     });
     this.sealing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Called after each sealed block is stored (RPC subscriptions). */
+  onBlock(cb: (hash: Uint8Array, header: HeaderFields) => void): void {
+    this.blockListeners.push(cb);
   }
 
   /** Resolves when the next block is sealed. */
