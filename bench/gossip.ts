@@ -3,7 +3,8 @@
  * side by side in one run:
  *  1. throughput: awaited publishes of 200-byte messages A → B, messages/s received;
  *  2. main-thread event-loop lag p99 (perf_hooks monitorEventLoopDelay) while the same fixed
- *     message rate flows (half the slower mode's throughput, so both modes carry equal load).
+ *     message rate flows in both modes (50% and 90% of the slower mode's throughput), and while
+ *     block-sized messages (512 KiB, 6/s) flow.
  * Both nodes live in this process; in "worker" mode each runs its libp2p node in its own worker,
  * in "main" mode both run on this thread. The receiving handler (accept) runs on the main thread
  * in both modes, as consensus would.
@@ -32,11 +33,14 @@ async function pair(mode: Mode): Promise<{ a: NetworkClient; b: NetworkClient; r
   const a = await mk();
   const b = await mk(a.listenAddrs());
   let received = 0;
-  b.subscribe('bttc-tx', () => {
+  const count = () => {
     received++;
-    return 'accept';
-  }, { maxQueue: 100_000, concurrency: 1024 });
+    return 'accept' as const;
+  };
+  b.subscribe('bttc-tx', count, { maxQueue: 100_000, concurrency: 1024 });
+  b.subscribe('bttc-block', count, { maxQueue: 1000, concurrency: 16 });
   a.subscribe('bttc-tx', () => 'accept');
+  a.subscribe('bttc-block', () => 'accept');
   const deadline = Date.now() + 15_000;
   while (!b.connectedPeers().includes(a.peerId)) {
     if (Date.now() > deadline) throw new Error('bench: nodes did not connect');
@@ -60,8 +64,8 @@ async function pair(mode: Mode): Promise<{ a: NetworkClient; b: NetworkClient; r
 }
 
 let run = 0;
-function payload(seq: number, tag: number): Uint8Array {
-  const p = new Uint8Array(MSG_BYTES);
+function payload(seq: number, tag: number, size = MSG_BYTES): Uint8Array {
+  const p = new Uint8Array(size);
   const v = new DataView(p.buffer);
   v.setUint32(0, seq);
   v.setUint32(4, run);
@@ -102,7 +106,7 @@ async function throughput(mode: Mode) {
   return { mode, sent, received: got, seconds: elapsed / 1000, publishPerSec: sent / (elapsed / 1000), receivedPerSec: got / (elapsed / 1000), lag: lagStats };
 }
 
-async function load(mode: Mode, rate: number) {
+async function load(mode: Mode, rate: number, kind: 'bttc-tx' | 'bttc-block' = 'bttc-tx', size = MSG_BYTES) {
   run++;
   const p = await pair(mode);
   const base = p.received();
@@ -116,7 +120,7 @@ async function load(mode: Mode, rate: number) {
       // Keep to the schedule: catch up on ticks the event loop delayed.
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
       for (let i = 0; i < perTick * 4 && sent < due; i++) {
-        const pr = p.a.publish('bttc-tx', payload(sent++, 2));
+        const pr = p.a.publish(kind, payload(sent++, 2, size));
         pending.add(pr);
         void pr.finally(() => pending.delete(pr));
       }
@@ -132,7 +136,7 @@ async function load(mode: Mode, rate: number) {
   await waitDrain(() => p.received() - base, sent);
   const got = p.received() - base;
   await p.close();
-  return { mode, rate, sent, received: got, achievedPerSec: sent / (elapsed / 1000), lag: lagStats };
+  return { mode, kind, size, rate, sent, received: got, achievedPerSec: sent / (elapsed / 1000), lag: lagStats };
 }
 
 const tp: Record<Mode, Awaited<ReturnType<typeof throughput>>> = { worker: await throughput('worker'), main: await throughput('main') };
@@ -141,21 +145,28 @@ const slower = Math.min(tp.worker.receivedPerSec, tp.main.receivedPerSec);
 const levels = [0.5, 0.9].map((f) => Math.max(50, Math.floor(slower * f)));
 const loads: { rate: number; worker: Awaited<ReturnType<typeof load>>; main: Awaited<ReturnType<typeof load>> }[] = [];
 for (const r of levels) loads.push({ rate: r, worker: await load('worker', r), main: await load('main', r) });
+// Block-sized messages: where libp2p's per-byte work (noise, yamux, protobuf) blocks a thread for milliseconds.
+const BLOCK_BYTES = 512 * 1024;
+const BLOCK_RATE = 6;
+const blocks = { worker: await load('worker', BLOCK_RATE, 'bttc-block', BLOCK_BYTES), main: await load('main', BLOCK_RATE, 'bttc-block', BLOCK_BYTES) };
 
 const rows: TaskRow[] = [
   ...(['worker', 'main'] as const).map((m) => ({ name: `throughput, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / tp[m].receivedPerSec, opsPerSec: tp[m].receivedPerSec, samples: tp[m].received, lagP99Ms: tp[m].lag.p99Ms })),
   ...loads.flatMap((l) => (['worker', 'main'] as const).map((m) => ({ name: `${l.rate} msg/s load, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / l[m].achievedPerSec, opsPerSec: l[m].achievedPerSec, samples: l[m].received, lagP99Ms: l[m].lag.p99Ms, lagP50Ms: l[m].lag.p50Ms, lagMaxMs: l[m].lag.maxMs }))),
+  ...(['worker', 'main'] as const).map((m) => ({ name: `${BLOCK_RATE}/s ${BLOCK_BYTES / 1024} KiB blocks, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / blocks[m].achievedPerSec, opsPerSec: blocks[m].achievedPerSec, samples: blocks[m].received, lagP99Ms: blocks[m].lag.p99Ms, lagP50Ms: blocks[m].lag.p50Ms, lagMaxMs: blocks[m].lag.maxMs })),
 ];
 
 report('gossip', {
   rows,
   ratios: {
     ...Object.fromEntries(loads.map((l, i) => [`event-loop lag p99 at ${l.rate} msg/s (${[50, 90][i]}% of the slower mode): main-thread libp2p / worker libp2p`, l.main.lag.p99Ms / l.worker.lag.p99Ms])),
+    [`event-loop lag p99 with ${BLOCK_RATE}/s ${BLOCK_BYTES / 1024} KiB blocks: main-thread libp2p / worker libp2p`]: blocks.main.lag.p99Ms / blocks.worker.lag.p99Ms,
     'event-loop lag p99 at max throughput: main / worker': tp.main.lag.p99Ms / tp.worker.lag.p99Ms,
     'throughput (awaited 200-byte publishes): worker / main': tp.worker.receivedPerSec / tp.main.receivedPerSec,
   },
   throughput: tp,
   load: loads,
+  blocks,
   notes: [
     `${MSG_BYTES}-byte messages, two nodes in one process on 127.0.0.1, gossipsub with async validation (handler on the main thread)`,
     `load phases: ${levels.join(' and ')} msg/s (50% and 90% of the slower mode's throughput) for ${LOAD_MS / 1000} s in each mode`,

@@ -7,13 +7,13 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { packList, packResults, readGossipBatch, RESULT_CODE, unpackList } from './codec/wire.ts';
+import { packList, packPublishes, packResults, readGossipBatch, readPublished, RESULT_CODE, unpackList, type PublishRecord } from './codec/wire.ts';
 import { idToHex } from './msgId.ts';
 import { NetworkMetrics } from './metrics.ts';
 import type { CoreHost } from './transport.ts';
 import type { FromCore, NetworkCoreOptions, ReplyValue, ToCore } from './protocol.ts';
 import { RequestError, type GossipHandler, type GossipMessage, type Network, type NetworkEvents, type NetworkStats, type PeerInfo, type PublishResult, type RequestHandler, type RequestOptions, type SubscribeOptions, type ValidationResult } from './interface.ts';
-import { DEFAULT_KIND_LIMITS, isGossipKind, kindFromCode, type GossipKind, type ReqMethod } from './topics.ts';
+import { DEFAULT_KIND_LIMITS, isGossipKind, KIND_CODE, kindFromCode, type GossipKind, type ReqMethod } from './topics.ts';
 import { ValidationQueue } from './validationQueue.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
 
@@ -59,6 +59,8 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   readonly #subs = new Map<GossipKind, Subscription>();
   readonly #reqHandlers = new Map<ReqMethod, RequestHandler>();
   readonly #connected = new Set<string>();
+  #pubQueue: PublishRecord[] = [];
+  #pubFlushScheduled = false;
   #tokens: number[] = [];
   #codes: number[] = [];
   #flushScheduled = false;
@@ -107,6 +109,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   async close(): Promise<void> {
     if (this.#terminated) return;
     this.#terminated = true;
+    this.#flushPublishes();
     if (this.#closed) {
       // The core failed earlier: nothing to stop, but the host may still hold a thread.
       await this.#host.terminate().catch(() => undefined);
@@ -159,9 +162,29 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   async #publish(kind: GossipKind, data: Uint8Array, raw: boolean): Promise<PublishResult> {
     if (!isGossipKind(kind)) throw new TypeError(`publish: unknown gossip kind ${String(kind)}`);
     if (!(data instanceof Uint8Array)) throw new TypeError(`publish ${kind}: data must be a Uint8Array`);
-    const copy = data.slice();
-    const v = await this.#call((id) => ({ t: 'publish', id, kind, data: copy, raw }), [copy.buffer]);
-    return { recipients: (v as { recipients: number }).recipients };
+    if (this.#closed) throw new NetworkClosedError('network closed');
+    // Publishes of one event-loop turn cross to the core as one packed buffer (a burst of
+    // transactions or votes costs one worker message, not one each).
+    const id = this.#nextId++;
+    const p = new Promise<ReplyValue | undefined>((resolve, reject) => this.#calls.set(id, { resolve, reject }));
+    // The payload is copied before publish() returns, so callers may reuse their buffer: small ones
+    // now, big ones (blocks) by packing at once rather than copying twice.
+    const big = data.length >= 64 * 1024;
+    this.#pubQueue.push({ id, kindCode: KIND_CODE[kind], raw, data: big ? data : data.slice() });
+    if (big) this.#flushPublishes();
+    else if (!this.#pubFlushScheduled) {
+      this.#pubFlushScheduled = true;
+      setImmediate(() => this.#flushPublishes());
+    }
+    return { recipients: ((await p) as { recipients: number }).recipients };
+  }
+
+  #flushPublishes(): void {
+    this.#pubFlushScheduled = false;
+    if (this.#pubQueue.length === 0 || this.#closed) return;
+    const buf = packPublishes(this.#pubQueue);
+    this.#pubQueue = [];
+    this.#host.port.post({ t: 'publish', buf }, [buf.buffer as ArrayBuffer]);
   }
 
   handleRequest(method: ReqMethod, handler: RequestHandler): void {
@@ -232,6 +255,18 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
         else c.reject(m.code ? new RequestError(m.code, m.error) : new Error(m.error));
         return;
       }
+      case 'published':
+        for (const [id, recipients] of readPublished(m.ok)) {
+          const c = this.#calls.get(id);
+          this.#calls.delete(id);
+          c?.resolve({ recipients });
+        }
+        for (const f of m.failed) {
+          const c = this.#calls.get(f.id);
+          this.#calls.delete(f.id);
+          c?.reject(new Error(f.error));
+        }
+        return;
       case 'peer':
         if (m.event === 'connect') {
           this.#connected.add(m.peer);

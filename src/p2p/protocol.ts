@@ -57,7 +57,8 @@ export interface ReqRespLimits {
 }
 
 export type ToCore =
-  | { t: 'publish'; id: number; kind: GossipKind; data: Uint8Array; raw?: boolean }
+  /** Publishes of one event-loop turn (codec/wire.ts packPublishes); answered by 'published'. */
+  | { t: 'publish'; buf: Uint8Array }
   | { t: 'subscribe'; kind: GossipKind }
   | { t: 'unsubscribe'; kind: GossipKind }
   | { t: 'validated'; results: Uint8Array }
@@ -79,7 +80,9 @@ export type FromCore =
   | { t: 'inbound'; id: number; peer: string; method: ReqMethod; body: Uint8Array }
   | { t: 'reply'; id: number; ok: true; value?: ReplyValue }
   | { t: 'reply'; id: number; ok: false; error: string; code?: string }
-  | { t: 'stats'; stats: NetworkStats };
+  | { t: 'stats'; stats: NetworkStats }
+  /** Publish outcomes of one turn: successes packed (packPublished), failures with their reason. */
+  | { t: 'published'; ok: Uint8Array; failed: { id: number; error: string }[] };
 
 export type ReplyValue =
   | { recipients: number }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../../src/p2p/codec/envelope.ts';
 import { encodeFrame, FrameReader } from '../../src/p2p/codec/frames.ts';
 import { decodeRangeRequest, decodeResponseFrame, decodeStatus, encodeErrorFrameBody, encodeItemFrameBody, encodeRangeRequest, encodeStatus } from '../../src/p2p/codec/sync.ts';
-import { GossipBatchWriter, packList, packResults, readGossipBatch, readResults, unpackList } from '../../src/p2p/codec/wire.ts';
+import { GossipBatchWriter, packList, packPublished, packPublishes, packResults, readGossipBatch, readPublished, readPublishes, readResults, unpackList } from '../../src/p2p/codec/wire.ts';
 import { idToHex, messageId } from '../../src/p2p/msgId.ts';
 import { GOSSIP_KINDS, KIND_CODE, topicName } from '../../src/p2p/topics.ts';
 
@@ -124,6 +124,9 @@ test('wire: packed lists, gossip batches and results survive the boundary', () =
   );
   assert.equal(w.size, 0);
   assert.deepEqual([...readResults(packResults([1, 2 ** 32 - 1], [0, 2]))], [[1, 0], [2 ** 32 - 1, 2]]);
+  const pubs = [{ id: 1, kindCode: 2, raw: false, data: new Uint8Array([1, 2]) }, { id: 70000, kindCode: 5, raw: true, data: new Uint8Array(0) }];
+  assert.deepEqual([...readPublishes(packPublishes(pubs))], pubs);
+  assert.deepEqual([...readPublished(packPublished([3, 4], [0, 12]))], [[3, 0], [4, 12]]);
 });
 
 test('message id: depends on topic and every byte, stable, 8 bytes', () => {

@@ -134,3 +134,58 @@ export function* readResults(buf: Uint8Array): Generator<[token: number, code: n
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let off = 0; off + 5 <= buf.length; off += 5) yield [view.getUint32(off), buf[off + 4]!];
 }
+
+/**
+ * Publishes from the main thread, one buffer per event-loop turn. Record:
+ *   call id u32 ‖ kind u8 ‖ raw u8 ‖ data length u32 ‖ data
+ */
+export interface PublishRecord {
+  id: number;
+  kindCode: number;
+  raw: boolean;
+  data: Uint8Array;
+}
+
+export function packPublishes(records: readonly PublishRecord[]): Uint8Array {
+  let total = 0;
+  for (const r of records) total += 10 + r.data.length;
+  const buf = new Uint8Array(total);
+  const view = new DataView(buf.buffer);
+  let off = 0;
+  for (const r of records) {
+    view.setUint32(off, r.id);
+    buf[off + 4] = r.kindCode;
+    buf[off + 5] = r.raw ? 1 : 0;
+    view.setUint32(off + 6, r.data.length);
+    buf.set(r.data, off + 10);
+    off += 10 + r.data.length;
+  }
+  return buf;
+}
+
+export function* readPublishes(buf: Uint8Array): Generator<PublishRecord> {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let off = 0;
+  while (off < buf.length) {
+    const len = view.getUint32(off + 6);
+    if (off + 10 + len > buf.length) throw new RangeError('readPublishes: record overruns the buffer');
+    yield { id: view.getUint32(off), kindCode: buf[off + 4]!, raw: buf[off + 5] === 1, data: buf.subarray(off + 10, off + 10 + len) };
+    off += 10 + len;
+  }
+}
+
+/** Publish outcomes back: call id u32 ‖ recipients u32 (failures travel separately, with their message). */
+export function packPublished(ids: readonly number[], recipients: readonly number[]): Uint8Array {
+  const buf = new Uint8Array(8 * ids.length);
+  const view = new DataView(buf.buffer);
+  for (let i = 0; i < ids.length; i++) {
+    view.setUint32(8 * i, ids[i]!);
+    view.setUint32(8 * i + 4, recipients[i]!);
+  }
+  return buf;
+}
+
+export function* readPublished(buf: Uint8Array): Generator<[id: number, recipients: number]> {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let off = 0; off + 8 <= buf.length; off += 8) yield [view.getUint32(off), view.getUint32(off + 4)];
+}

@@ -20,11 +20,11 @@ import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from 'pino';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.ts';
-import { GossipBatchWriter, readResults, resultName, unpackList } from '../codec/wire.ts';
+import { GossipBatchWriter, packPublished, readPublishes, readResults, resultName, unpackList, type PublishRecord } from '../codec/wire.ts';
 import { idToHex, messageId } from '../msgId.ts';
 import type { FromCore, NetworkCoreOptions, Port, ReplyValue, ToCore } from '../protocol.ts';
 import type { NetworkStats, PeerInfo } from '../interface.ts';
-import { DEFAULT_KIND_LIMITS, GOSSIP_KINDS, KIND_CODE, REQ_METHODS, topicNames, type GossipKind, type KindLimits, type ReqMethod } from '../topics.ts';
+import { DEFAULT_KIND_LIMITS, GOSSIP_KINDS, KIND_CODE, REQ_METHODS, kindFromCode, topicNames, type GossipKind, type KindLimits, type ReqMethod } from '../topics.ts';
 import { APP_PENALTY, APP_PENALTY_DECAY, SCORE_THRESHOLDS, peerScoreParams } from './scoring.ts';
 import { PeerKeeper } from './peers.ts';
 import { ReqResp, ReqRespError } from './reqresp.ts';
@@ -81,6 +81,10 @@ export class NetworkCore {
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   #early: ToCore[] | null = [];
+  #pubOk: number[] = [];
+  #pubRecipients: number[] = [];
+  #pubFailed: { id: number; error: string }[] = [];
+  #pubFlushScheduled = false;
   readonly #stats: NetworkStats = {
     received: zeroCounts(),
     malformed: zeroCounts(),
@@ -209,6 +213,7 @@ export class NetworkCore {
     this.#keeper?.stop();
     this.#reqresp?.close();
     this.#flush();
+    this.#flushPublished();
     await this.#node?.stop();
   }
 
@@ -298,6 +303,43 @@ export class NetworkCore {
     );
   }
 
+  #publishOne(r: PublishRecord): void {
+    const kind = kindFromCode(r.kindCode);
+    const done = (ok: boolean, value: number | string) => {
+      if (ok) {
+        this.#pubOk.push(r.id);
+        this.#pubRecipients.push(value as number);
+      } else this.#pubFailed.push({ id: r.id, error: value as string });
+      if (!this.#pubFlushScheduled) {
+        this.#pubFlushScheduled = true;
+        setImmediate(() => this.#flushPublished());
+      }
+    };
+    if (kind === undefined) return done(false, `publish: unknown kind code ${r.kindCode}`);
+    const limit = this.#limits[kind].maxBytes;
+    if (r.data.length > limit) return done(false, `publish ${kind}: ${r.data.length} bytes exceeds the ${limit}-byte limit`);
+    // gossipsub keeps the data (message cache): copy out of the shared batch buffer.
+    const data = r.raw ? r.data.slice() : encodeEnvelope(kind, r.data);
+    this.node.services.pubsub.publish(this.#topics[kind], data).then(
+      (res) => {
+        this.#stats.published[kind]!++;
+        done(true, res.recipients.length);
+      },
+      (err: unknown) => done(false, `publish ${kind}: ${(err as Error).message}`),
+    );
+  }
+
+  #flushPublished(): void {
+    this.#pubFlushScheduled = false;
+    if (this.#pubOk.length === 0 && this.#pubFailed.length === 0) return;
+    const ok = packPublished(this.#pubOk, this.#pubRecipients);
+    const failed = this.#pubFailed;
+    this.#pubOk = [];
+    this.#pubRecipients = [];
+    this.#pubFailed = [];
+    this.#port.post({ t: 'published', ok, failed }, [ok.buffer as ArrayBuffer]);
+  }
+
   #peers(): PeerInfo[] {
     const node = this.node;
     const byPeer = new Map<string, PeerInfo>();
@@ -316,20 +358,9 @@ export class NetworkCore {
         case 'validated':
           for (const [token, code] of readResults(m.results)) this.#settle(token, resultName(code) ?? 'ignore');
           return;
-        case 'publish': {
-          const kind = m.kind;
-          this.#reply(
-            m.id,
-            (async () => {
-              const limit = this.#limits[kind].maxBytes;
-              if (m.data.length > limit) throw new Error(`publish ${kind}: ${m.data.length} bytes exceeds the ${limit}-byte limit`);
-              const r = await this.node.services.pubsub.publish(this.#topics[kind], m.raw ? m.data : encodeEnvelope(kind, m.data));
-              this.#stats.published[kind]!++;
-              return { recipients: r.recipients.length };
-            })(),
-          );
+        case 'publish':
+          for (const r of readPublishes(m.buf)) this.#publishOne(r);
           return;
-        }
         case 'subscribe':
           this.#handled.add(m.kind);
           this.node.services.pubsub.subscribe(this.#topics[m.kind]);
