@@ -33,11 +33,13 @@ export class EvmRootChainClient implements RootChainClient {
   readonly provider: JsonRpcProvider;
   readonly wallet: Wallet | null;
   private readonly logger: Logger;
+  readonly chainId: number;
 
   private constructor(opts: EvmRootChainClientOptions, chainId: number, deps: { logger?: Logger }) {
     this.rootChainId = opts.rootChainId;
     this.contracts = opts.contracts;
     this.logger = deps.logger ?? silentLogger();
+    this.chainId = chainId;
     const req = new FetchRequest(opts.rpcUrl);
     req.timeout = opts.requestTimeoutMs ?? 15_000;
     // A static network: no chain-id polling, and no endless "failed to detect network" retries.
@@ -95,7 +97,7 @@ export class EvmRootChainClient implements RootChainClient {
     if (!this.wallet) throw new Error(`root chain ${this.rootChainId}: no private key configured to submit checkpoints`);
     const nonce = opts.nonce ?? (await this.provider.getTransactionCount(this.wallet.address, 'pending'));
     const gasPrice = opts.gasPrice ?? (await this.gasPrice());
-    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.provider._network.chainId, to: this.contracts.rootChain, data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
+    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.chainId, to: this.contracts.rootChain, data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
     const txHash = (await this.provider.send('eth_sendRawTransaction', [signed])) as string;
     this.logger.debug({ rootChainId: this.rootChainId, txHash, nonce, gasPrice: gasPrice.toString() }, 'checkpoint transaction sent');
     return { txHash, nonce };
