@@ -3,7 +3,6 @@
  * receipt consensus encoding, ordered-trie roots (transactions, receipts) and the logs bloom.
  */
 import { RLP } from '@ethereumjs/rlp';
-import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { keccak256 } from './crypto.ts';
 import type { HeaderFields, Log, Receipt } from './interface.ts';
 
@@ -93,12 +92,81 @@ export function decodeReceipt(bytes: Uint8Array): Omit<Receipt, 'gasUsed' | 'con
   return { txType, status: v[0].length > 0 && v[0][0] === 1 ? 1 : 0, cumulativeGasUsed: bytesToBig(v[1]), logsBloom: v[2], logs: v[3].map(logFromList) };
 }
 
-/** Root of the trie keyed by rlp(index) (transactions, receipts). */
-export async function orderedTrieRoot(values: Uint8Array[]): Promise<Uint8Array> {
+/**
+ * Root of the trie keyed by rlp(index) (transactions, receipts), built in one pass over the sorted
+ * keys: every node is encoded and hashed once, where inserting into an MPT re-hashes the path to the
+ * root on every put (≈700 ms for two 952-entry tries on this machine, against a few ms here).
+ */
+export function orderedTrieRoot(values: Uint8Array[]): Uint8Array {
   if (values.length === 0) return EMPTY_TRIE_ROOT;
-  const trie = new MerklePatriciaTrie({ common: { customCrypto: { keccak256 } }, useKeyHashing: false });
-  for (let i = 0; i < values.length; i++) await trie.put(RLP.encode(i), values[i]!);
-  return trie.root();
+  const entries: [Uint8Array, Uint8Array][] = values.map((v, i) => [toNibbles(RLP.encode(i)), v]);
+  entries.sort((a, b) => compareNibbles(a[0], b[0]));
+  return trieRootOfSorted(entries);
+}
+
+/** Root of a trie over sorted, distinct, prefix-free nibble keys. */
+export function trieRootOfSorted(entries: [Uint8Array, Uint8Array][]): Uint8Array {
+  if (entries.length === 0) return EMPTY_TRIE_ROOT;
+  return keccak256(RLP.encode(buildNode(entries, 0, entries.length, 0)));
+}
+
+type Node = Uint8Array | Node[];
+
+function toNibbles(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length * 2);
+  for (let i = 0; i < key.length; i++) {
+    out[2 * i] = key[i]! >> 4;
+    out[2 * i + 1] = key[i]! & 15;
+  }
+  return out;
+}
+
+function compareNibbles(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Hex-prefix encoding of a nibble path (leaf flag 2, odd flag 1). */
+function hexPrefix(nibbles: Uint8Array, from: number, to: number, leaf: boolean): Uint8Array {
+  const len = to - from;
+  const odd = len & 1;
+  const out = new Uint8Array(1 + (len >> 1));
+  out[0] = ((leaf ? 2 : 0) + odd) << 4;
+  let i = from;
+  if (odd) out[0]! |= nibbles[i++]!;
+  for (let o = 1; i < to; i += 2, o++) out[o] = (nibbles[i]! << 4) | nibbles[i + 1]!;
+  return out;
+}
+
+/** A child reference: the node itself when its encoding is under 32 bytes, else its hash. */
+function ref(node: Node): Node {
+  const enc = RLP.encode(node);
+  return enc.length < 32 ? node : keccak256(enc);
+}
+
+function buildNode(e: [Uint8Array, Uint8Array][], lo: number, hi: number, depth: number): Node {
+  const first = e[lo]![0];
+  if (hi - lo === 1) return [hexPrefix(first, depth, first.length, true), e[lo]![1]];
+  // Sorted keys: the common prefix of the range is the common prefix of its first and last keys.
+  const last = e[hi - 1]![0];
+  let cp = depth;
+  while (cp < first.length && cp < last.length && first[cp] === last[cp]) cp++;
+  if (cp > depth) return [hexPrefix(first, depth, cp, false), ref(buildNode(e, lo, hi, cp))];
+  const branch: Node[] = new Array<Node>(17).fill(new Uint8Array(0));
+  let i = lo;
+  if (first.length === depth) {
+    branch[16] = e[lo]![1];
+    i++;
+  }
+  while (i < hi) {
+    const nib = e[i]![0][depth]!;
+    let j = i + 1;
+    while (j < hi && e[j]![0][depth] === nib) j++;
+    branch[nib] = ref(buildNode(e, i, j, depth + 1));
+    i = j;
+  }
+  return branch;
 }
 
 /** 2048-bit bloom over log addresses and topics (3 × 11-bit indices from keccak). */

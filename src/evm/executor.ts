@@ -268,8 +268,8 @@ export class Executor implements ExecutorApi {
     await this.sm.commit();
     const stateRoot = await this.sm.getStateRoot();
     const t1 = performance.now();
-    const txRoot = await orderedTrieRoot(rawTxs);
-    const receiptRoot = await orderedTrieRoot(receipts.map(encodeReceipt));
+    const txRoot = orderedTrieRoot(rawTxs);
+    const receiptRoot = orderedTrieRoot(receipts.map(encodeReceipt));
     const bloom = new Uint8Array(256);
     for (const r of receipts) orBloom(bloom, r.logsBloom);
     const t2 = performance.now();
