@@ -73,6 +73,11 @@ export function register(program: Command): void {
       });
       const registry = new MethodRegistry({ metrics, logger });
       registerEth(registry, rootChainBackend(node), events);
+      // On-demand blocks (Hardhat/Anvil name): seals the pending transactions now.
+      registry.register('evm_mine', async () => {
+        await node.sealNow();
+        return '0x' + node.store.head().number.toString(16);
+      });
       const server = new RpcServer({ host: opts.host, port }, { registry, metrics, logger });
       server.route('GET', '/metrics', metricsRoute(metrics));
       const { url, wsUrl } = await server.start();
