@@ -30,6 +30,8 @@ export interface RootChainNodeOptions {
   dataDir: string;
   /** The genesis file's JSON: required on first start; on restart the copy in the data directory is used (and must match if given). */
   genesisJson?: unknown;
+  /** Where genesisJson came from, for error messages. */
+  genesisSource?: string;
   /** 0 = seal on demand (each transaction, or `sealNow`). */
   blockTimeMs: number;
 }
@@ -93,6 +95,7 @@ export class RootChainNode {
     mkdirSync(opts.dataDir, { recursive: true });
     const genesisPath = join(opts.dataDir, 'genesis.json');
     let genesisJson: unknown;
+    let source = genesisPath;
     if (existsSync(genesisPath)) {
       genesisJson = JSON.parse(readFileSync(genesisPath, 'utf8'));
       const given = opts.genesisJson as Record<string, unknown> | undefined;
@@ -103,10 +106,11 @@ export class RootChainNode {
     } else {
       if (opts.genesisJson === undefined) throw new Error(`data directory ${opts.dataDir} has no chain yet: a genesis file is needed on first start`);
       genesisJson = opts.genesisJson;
+      source = opts.genesisSource ?? 'genesis';
       // Pin the genesis time now, so a restart rebuilds the same genesis block.
       if (genesisJson && typeof genesisJson === 'object' && !('timestamp' in genesisJson)) genesisJson = { ...genesisJson, timestamp: Math.floor(Date.now() / 1000) };
     }
-    const genesis = parseGenesis(genesisJson, genesisPath);
+    const genesis = parseGenesis(genesisJson, source);
     const executor = await Executor.open({ chainId: genesis.chainId, dataDir: join(opts.dataDir, 'state') }, deps);
     const chainDb = await LevelStore.open(join(opts.dataDir, 'chain'));
     const store = new ChainStore({}, { db: chainDb, metrics: deps.metrics, logger: deps.logger });

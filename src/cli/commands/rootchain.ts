@@ -62,7 +62,7 @@ export function register(program: Command): void {
       const metrics = createMetricsRegistry();
       let node: RootChainNodeT;
       try {
-        node = await RootChainNode.open({ dataDir, genesisJson, blockTimeMs: Math.round(blockTime * 1000) }, { logger, metrics });
+        node = await RootChainNode.open({ dataDir, genesisJson, genesisSource: opts.genesis ?? 'dev genesis', blockTimeMs: Math.round(blockTime * 1000) }, { logger, metrics });
       } catch (err) {
         if (err instanceof GenesisError || /genesis/.test((err as Error).message)) throw new CliError((err as Error).message);
         throw err;
