@@ -21,6 +21,7 @@ import { BttcLayer, type ImportResult, type NetworkBlock } from '../../src/bttc/
 import { loadSystemContractsCode } from '../../src/bttc/system/genesis.ts';
 import { decodeCurrentSpan, decodeUint, GET_CURRENT_SPAN, LAST_STATE_ID } from '../../src/bttc/system/abi.ts';
 import { recoverSignerUncached } from '../../src/bttc/engine/seal.ts';
+import { headerHash as headerHashOf } from '../../src/bttc/engine/header.ts';
 import type { SpanRecord, StateSyncRecord } from '../../src/bttc/system/types.ts';
 import { makeSigners, signTx } from './helpers.ts';
 
@@ -102,6 +103,65 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
       await n.layer.close();
       await n.executor.close();
       await n.chain.close().catch(() => {});
+      for (const d of n.dbs) await d.close().catch(() => {});
+    }
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('import: a heavier branch arriving second reorganises the chain and returns the dropped transactions to the pool', { timeout: 60_000 }, async () => {
+  const base = await mkdtemp(join(tmpdir(), 'bttc-reorg-'));
+  const genesisTime = BigInt(Math.floor(Date.now() / 1000)) - 100n;
+  const systemCode = await loadSystemContractsCode();
+  const spans = new Map([0, 1].map((i) => [i, span(i)]));
+  const open = async (name: string) => {
+    const executor = await Executor.open({ chainId: cfg.chainId, dataDir: join(base, `exec-${name}`) });
+    const dbs = [await LevelStore.open(join(base, `chain-${name}`)), await LevelStore.open(join(base, `layer-${name}`))];
+    const chain = new ChainStore({}, { db: dbs[0]! });
+    const layer = await BttcLayer.open(
+      { bttc: cfg, genesis: { time: genesisTime, alloc: users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]) }, systemCode, signer: null },
+      { executor, chain, db: dbs[1]!, verifier: new InlineVerifier(), spans: { spanById: (id) => spans.get(id) }, stateSyncs: { recordsFrom: async () => [] } },
+    );
+    return { executor, chain, dbs, layer };
+  };
+  const maker = await open('maker');
+  const follower = await open('follower');
+  try {
+    const { sealHeader } = await import('../../src/bttc/engine/seal.ts');
+    const { buildExtra } = await import('../../src/bttc/engine/extra.ts');
+    const genesis = maker.chain.head();
+    // producers[0] has the lower address: in turn at genesis (difficulty 2); producers[1] is the backup.
+    const [inTurn, backup] = Buffer.compare(producers[0]!.address, producers[1]!.address) < 0 ? [producers[0]!, producers[1]!] : [producers[1]!, producers[0]!];
+    const tx = signTx({ nonce: 0n, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 5n, chainId: BigInt(cfg.chainId) }, users[0]!.key);
+    const build = async (signer: typeof inTurn, difficulty: bigint, delay: bigint, txs: Uint8Array[]) => {
+      const r = await maker.executor.buildBlock({
+        parent: { hash: genesis.hash, number: 0n, stateRoot: genesis.header.stateRoot },
+        header: { number: 1n, time: genesis.header.time + delay, gasLimit: genesis.header.gasLimit + genesis.header.gasLimit / 1024n - 1n, difficulty, coinbase: new Uint8Array(20), extra: buildExtra(new Uint8Array(32), null) },
+        author: signer.address,
+        txs,
+        senders: txs.map(() => users[0]!.address),
+        budgetMs: 1000,
+      });
+      return { header: sealHeader(r.header, signer.key), txs: r.included.map((i) => txs[i]!) };
+    };
+    const light = await build(backup, 1n, 2n, [tx]); // the backup's block, with the transaction
+    const heavy = await build(inTurn, 2n, 1n, []); // the in-turn block, empty
+    const r1 = await follower.layer.importBlock(light);
+    assert.equal(r1.status, 'head', JSON.stringify(r1));
+    assert.equal(follower.layer.txpool.size, 0);
+    const r2 = await follower.layer.importBlock(heavy);
+    assert.ok(r2.status === 'head' && r2.reorg && r2.reorg.removed === 1 && r2.reorg.added === 1, JSON.stringify(r2));
+    assert.equal(bytesToHex(follower.chain.head().hash), bytesToHex(headerHashOf(heavy.header)));
+    assert.equal(follower.layer.txpool.size, 1, 'the dropped transaction is pending again');
+    const again = await follower.layer.importBlock(light);
+    assert.equal(again.status, 'known');
+    const bad = await follower.layer.importBlock({ header: { ...heavy.header, gasUsed: 1n }, txs: [] });
+    // A tampered header recovers to someone else (or nobody): refused before any execution.
+    assert.ok(bad.status === 'rejected' && ['bad-seal', 'not-producer'].includes(bad.code), JSON.stringify(bad));
+  } finally {
+    for (const n of [maker, follower]) {
+      await n.layer.close();
+      await n.executor.close();
       for (const d of n.dbs) await d.close().catch(() => {});
     }
     await rm(base, { recursive: true, force: true });
