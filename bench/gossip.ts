@@ -12,6 +12,7 @@
  * Run: node bench/gossip.ts [--quick]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
 import { createNetwork, createNetworkKey, type NetworkClient } from '../src/p2p/index.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { QUICK, report, type TaskRow } from './lib/harness.ts';
@@ -139,6 +140,7 @@ async function load(mode: Mode, rate: number, kind: 'bttc-tx' | 'bttc-block' = '
   return { mode, kind, size, rate, sent, received: got, achievedPerSec: sent / (elapsed / 1000), lag: lagStats };
 }
 
+const loadBefore = loadavg();
 const tp: Record<Mode, Awaited<ReturnType<typeof throughput>>> = { worker: await throughput('worker'), main: await throughput('main') };
 const slower = Math.min(tp.worker.receivedPerSec, tp.main.receivedPerSec);
 // Two equal loads for both modes: comfortable (50% of the slower mode's capacity) and near it (90%).
@@ -164,6 +166,8 @@ report('gossip', {
     'event-loop lag p99 at max throughput: main / worker': tp.main.lag.p99Ms / tp.worker.lag.p99Ms,
     'throughput (awaited 200-byte publishes): worker / main': tp.worker.receivedPerSec / tp.main.receivedPerSec,
   },
+  // Other processes' load while this ran (1/5/15-min averages): on a shared 2-core machine it moves every lag figure.
+  loadAverage: { before: loadBefore, after: loadavg() },
   throughput: tp,
   load: loads,
   blocks,
