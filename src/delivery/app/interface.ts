@@ -1,0 +1,35 @@
+/**
+ * What the Delivery application needs from the rest of the node, as small interfaces: the node wires
+ * the real Bttc chain store, hash pool, root-chain submitters and span-seed source; tests plug fakes.
+ */
+import type { CheckpointHeader } from '../../merkle/checkpoint.ts';
+import type { CheckpointSubmission, SubmitOutcome } from '../../root/submitter.ts';
+
+/** Read side of the Bttc chain: enough to choose a checkpoint range and check its root. */
+export interface BttcHeaderReader {
+  /** Newest Bttc block number (the canonical head). */
+  latestNumber(): Promise<number> | number;
+  /** Headers [from, to] in order, or null when any of them is missing locally. */
+  headers(from: number, to: number): Promise<CheckpointHeader[] | null> | CheckpointHeader[] | null;
+}
+
+/** Checkpoint root over headers: the hash pool in a node, the inline Merkle code otherwise. */
+export interface CheckpointHasher {
+  checkpointRoot(headers: readonly CheckpointHeader[]): Promise<Uint8Array>;
+}
+
+/**
+ * The span seed: a root-chain block hash chosen per span (BTTC uses block #spanId of its seed chain).
+ * Null when the root chain cannot answer yet; the validator then abstains.
+ */
+export type SpanSeedSource = (spanId: number) => Promise<Uint8Array | null>;
+
+/** One configured root chain's checkpoint submitter (src/root/submitter.ts in a node). */
+export interface CheckpointSubmitterLike {
+  submit(cp: CheckpointSubmission): Promise<SubmitOutcome>;
+}
+
+export interface DeliveryClock {
+  /** ms since the epoch (virtual in simulations). */
+  now(): number;
+}
