@@ -98,11 +98,13 @@ export interface ConsensusStats {
   equivocations: number;
   doubleSignRefused: number;
   messagesDropped: number;
+  /** Own signed messages of the current height found in the WAL at start (a restart mid-height). */
+  restoredFromWal: number;
 }
 
 export class ConsensusState {
   readonly signer: VoteSigner;
-  readonly stats: ConsensusStats = { signaturesVerified: 0, signaturesInvalid: 0, verifyBatches: 0, equivocations: 0, doubleSignRefused: 0, messagesDropped: 0 };
+  readonly stats: ConsensusStats = { signaturesVerified: 0, signaturesInvalid: 0, verifyBatches: 0, equivocations: 0, doubleSignRefused: 0, messagesDropped: 0, restoredFromWal: 0 };
   /** Set when the loop hit an unrecoverable error (WAL write failed, application threw): the node stops. */
   halted: Error | null = null;
 
@@ -198,10 +200,14 @@ export class ConsensusState {
     for (const c of this.timers) c();
     this.timers.clear();
     this.queue.length = 0;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
+  /** Nothing queued or running. An abandoned engine counts as idle even if a write it started never returns. */
   isIdle(): boolean {
-    return !this.running && (this.queue.length === 0 || this.closed || this.halted !== null);
+    return this.closed || (!this.running && (this.queue.length === 0 || this.halted !== null));
   }
 
   whenIdle(): Promise<void> {
@@ -315,6 +321,7 @@ export class ConsensusState {
     }
     let round = 0;
     let step: RoundStep = RoundStep.Propose;
+    this.stats.restoredFromWal = mine.length;
     for (const s of mine) {
       const r = s.kind === 'proposal' ? s.proposal.round : s.vote.round;
       const st = (s.kind === 'proposal' ? RoundStep.Propose : s.vote.type) as RoundStep;
@@ -597,6 +604,7 @@ export class ConsensusState {
           return;
         }
       }
+      if (this.closed) return;
       this.insertProposal(proposal, true);
       this.markSender(round, this.signer.addressHex, proposer.votingPower);
       this.transport.broadcast(this.withProofOfLock(proposal, bytes));
@@ -623,6 +631,7 @@ export class ConsensusState {
       this.refused(err);
       return;
     }
+    if (this.closed) return; // crashed while the WAL write was in flight: a dead process sends nothing
     await this.addVote(signed.vote, this.signer.addressHex);
     this.transport.broadcast(signed.bytes);
   }

@@ -76,7 +76,8 @@ export class SingleNodeHarness {
   readonly app: SimApp;
   readonly wal: Wal;
   readonly evidence: EvidenceStore;
-  readonly state: ConsensusState;
+  /** The engine under test; a test may swap in a restarted one. */
+  state: ConsensusState;
 
   constructor(opts: HarnessOptions) {
     const seed = opts.seed ?? 1;
