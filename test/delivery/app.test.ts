@@ -142,7 +142,7 @@ describe('delivery app', () => {
     assert.equal(cp1?.signatureCount, buf.signatures.length);
 
     for (const n of net.nodes) n.bttc.latest = 80;
-    for (let i = 0; i < 16 && app.ackCount() < 2; i++) await run(net, 1, root);
+    for (let i = 0; i < 16 && (app.ackCount() ?? 0) < 2; i++) await run(net, 1, root);
     assert.equal(app.ackCount(), 2);
     const cp2 = await app.latestCheckpoint();
     assert.equal(cp2?.start, 32, 'the next checkpoint continues the range');

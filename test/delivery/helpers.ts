@@ -77,6 +77,8 @@ export class FakeRoot {
   block = 100;
   stateId = 0n;
   headerBlock = 0n;
+  /** End of the last checkpoint the fake RootChain accepted (−1: none). */
+  lastEnd = -1;
   readonly events: RootEvent[] = [];
   private txCounter = 0;
 
@@ -122,6 +124,10 @@ export class FakeSubmitter implements CheckpointSubmitterLike {
     if (!this.land) return { outcome: 'failed', reason: 'test says no', attempts: 1 };
     // calldata: selector ‖ offset ‖ offset ‖ len ‖ 224-byte data ‖ …; the data starts at 4 + 96.
     const data = decodeCheckpointSignBytes(cp.calldata.subarray(4 + 96, 4 + 96 + 224));
+    // The RootChain contract's rule: start must follow the last end (a resubmission is "already submitted").
+    if (data.end <= this.root.lastEnd) return { outcome: 'already-submitted', attempts: 0 };
+    if (data.start !== this.root.lastEnd + 1) return { outcome: 'failed', reason: 'start must be the previous end + 1', attempts: 1 };
+    this.root.lastEnd = data.end;
     this.root.newHeaderBlock(data.proposer, data.start, data.end, data.rootHash);
     return { outcome: 'submitted', txHash: '0x' + '00'.repeat(32), attempts: 1, gasUsed: 0n, blockNumber: this.root.block };
   }

@@ -269,7 +269,13 @@ export class DeliveryApp implements Application {
         this.pool.delete(key);
         continue;
       }
-      if (this.validateTx(tx, ctx, seen, pending) !== null) continue;
+      if (this.validateTx(tx, ctx, seen, pending) !== null) {
+        if (this.staleInPool(tx)) {
+          this.pool.delete(key);
+          await this.deps.store.deletePoolTx(tx.ref.rootChainId, tx.type, tx.ref.sequence);
+        }
+        continue;
+      }
       txs.push(tx);
       events++;
     }
@@ -296,6 +302,17 @@ export class DeliveryApp implements Application {
     // Carry only precommits with side votes: the others say nothing the tally needs.
     const votes = s.lastCommit.votes.filter((v) => v.extension.length > 0);
     return encodeBlock({ height, time, lastCommit: { round: s.lastCommit.round, votes }, txs });
+  }
+
+  /** A pooled event the committed state has already moved past (a duplicate ack, an old state id): never includable. */
+  private staleInPool(tx: EventTx): boolean {
+    const s = this.state;
+    if (tx.type === TxType.CheckpointAck) {
+      const t = trackOf(s, tx.ref.rootChainId);
+      return !t || tx.headerBlockId <= BigInt(t.ackCount) * checkpoint.HEADER_BLOCK_STEP;
+    }
+    if (tx.type === TxType.EventRecord) return tx.stateId <= (s.clerkLastStateId.get(tx.ref.rootChainId) ?? 0n);
+    return false;
   }
 
   /** Keys of side txs in blocks whose tally is still ahead (the last two), so nothing is proposed twice. */

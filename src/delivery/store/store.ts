@@ -132,6 +132,10 @@ export class DeliveryStore {
     await this.db.put(poolKey(tx.ref.rootChainId, tx.type, tx.ref.sequence), encodeTx(tx));
   }
 
+  async deletePoolTx(rootChainId: number, type: number, sequence: bigint): Promise<void> {
+    await this.db.del(poolKey(rootChainId, type, sequence));
+  }
+
   async loadPool(): Promise<DeliveryTx[]> {
     const out: DeliveryTx[] = [];
     const lo = Uint8Array.of(BUCKET_POOL);
