@@ -1,0 +1,2 @@
+export { DeliveryRestServer } from './server.ts';
+export type { DeliveryQuery, RestServerOptions } from './interface.ts';
