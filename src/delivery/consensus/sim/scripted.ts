@@ -76,6 +76,7 @@ export class SingleNodeHarness {
   readonly app: SimApp;
   readonly wal: Wal;
   readonly evidence: EvidenceStore;
+  private readonly valueSize: number | undefined;
   /** The engine under test; a test may swap in a restarted one. */
   state: ConsensusState;
 
@@ -91,6 +92,7 @@ export class SingleNodeHarness {
     const p0 = this.validators.at(1).proposer(0).address;
     this.self = opts.self ?? this.vals.findIndex((v) => !equalBytes(v.address, p0));
     const me = this.vals[this.self]!;
+    this.valueSize = opts.valueSize;
     this.transport = new CaptureTransport(bytesToHex(me.address));
     this.app = new SimApp({ address: me.address, valueSize: opts.valueSize }, { validators: this.validators });
     this.wal = opts.wal ?? new MemoryWal();
@@ -113,7 +115,7 @@ export class SingleNodeHarness {
   }
 
   value(height: number, round: number, by: number): Uint8Array {
-    return new SimApp({ address: this.vals[by]!.address }, { validators: this.validators }).proposeValue(height, round);
+    return new SimApp({ address: this.vals[by]!.address, valueSize: this.valueSize }, { validators: this.validators }).proposeValue(height, round);
   }
 
   proposal(by: number, height: number, round: number, value: Uint8Array, validRound = -1): Uint8Array {
