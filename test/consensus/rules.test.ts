@@ -192,3 +192,21 @@ test('bad signatures, unknown validators, wrong proposers and wrong chain ids ar
   await h.deliver(h.proposal(p, 1, 0, v));
   assert.equal(h.state.step, RoundStep.Prevote);
 });
+
+test('metrics: commits, verified signatures and height are exported to the registry', async () => {
+  const { Registry } = await import('prom-client');
+  const reg = new Registry();
+  const h = new SingleNodeHarness({ validators: 4, metrics: reg });
+  await h.state.start();
+  await h.settle();
+  const p = h.proposerIndex(1, 0);
+  const v = h.value(1, 0, p);
+  const id = valueIdOf(v);
+  const ps = h.peers();
+  await h.deliver(h.proposal(p, 1, 0, v), ...ps.map((i) => h.vote(i, PV, 1, 0, id)), ...ps.map((i) => h.vote(i, PC, 1, 0, id)));
+  const text = await reg.metrics();
+  assert.match(text, /bttc_consensus_commits_total 1\b/);
+  assert.match(text, /bttc_consensus_height 2\b/);
+  const verified = Number(/bttc_consensus_signatures_verified_total (\d+)/.exec(text)![1]);
+  assert.ok(verified >= 5, `verified ${verified}`);
+});
