@@ -17,6 +17,7 @@ import { VirtualClock } from '../../src/delivery/consensus/sim/virtual-clock.ts'
 import { ConsensusState } from '../../src/delivery/consensus/state.ts';
 import { MemoryWal } from '../../src/delivery/consensus/wal.ts';
 import { checkpointVoteHash } from '../../src/delivery/checkpoint/checkpoint.ts';
+import type { BufferedCheckpoint } from '../../src/delivery/app/state.ts';
 import { recoverAddress } from './recover.ts';
 import { closeNode, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type NodeHandle } from './helpers.ts';
 
@@ -121,17 +122,17 @@ describe('delivery simulation (consensus engine + Delivery app)', () => {
     for (const n of nodes) assert.equal(n.app.checkpointProposer(), proposer2);
 
     // Checkpoint cycle 2 continues the range, proposed by the next proposer.
-    let buffered: ReturnType<typeof nodes[0]['app']['checkpointBuffer']> = null;
+    const approved: { buffer: BufferedCheckpoint | null } = { buffer: null };
     nodes[0]!.app.onCommitted((cb) => {
-      for (const a of cb.approvedCheckpoints) buffered = a.buffer;
+      for (const a of cb.approvedCheckpoints) approved.buffer = a.buffer;
     });
     for (const n of nodes) n.bttc.latest = 80;
     await runUntil(() => nodes.every((n) => n.app.ackCount() === 2), 60_000, 'second checkpoint acked');
     const cp2 = (await nodes[0]!.app.latestCheckpoint())!;
     assert.deepEqual([cp2.start, cp2.end, cp2.proposer, cp2.epoch], [32, 63, proposer2, 2]);
     assert.equal(submitter.submitted.length, 2);
-    assert.ok(buffered, 'the approved checkpoint was seen');
-    const b = buffered as NonNullable<typeof buffered>;
+    const b = approved.buffer;
+    assert.ok(b, 'the approved checkpoint was seen');
     const hash = checkpointVoteHash(b.checkpoint);
     assert.deepEqual(b.signatures.map((s) => recoverAddress(hash, s.signature)), b.signatures.map((s) => s.signer), 'signatures from the precommits recover to their validators');
     assert.notEqual(nodes[0]!.app.checkpointProposer(), proposer2);
