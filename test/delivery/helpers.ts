@@ -21,7 +21,7 @@ import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
 import type { CheckpointSubmission, SubmitOutcome } from '../../src/root/submitter.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { DeliveryApp, type DeliveryGenesis } from '../../src/delivery/app/app.ts';
-import type { BttcHeaderReader, CheckpointSubmitterLike } from '../../src/delivery/app/interface.ts';
+import type { BttcHeaderReader, CheckpointSubmitterLike, SpanSeedSource } from '../../src/delivery/app/interface.ts';
 import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit, type Vote } from '../../src/delivery/consensus/types.ts';
@@ -149,6 +149,7 @@ export interface OpenOptions {
   clock: { now(): number };
   bttc?: FakeBttc;
   dir?: string;
+  spanSeed?: SpanSeedSource;
 }
 
 export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions): Promise<NodeHandle> {
@@ -157,7 +158,7 @@ export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions)
   const bttc = o.bttc ?? new FakeBttc();
   const app = await DeliveryApp.open(
     { config: o.config ?? devConfig(), signerKey: k.secretKey },
-    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed, submitters: o.submitters },
+    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, submitters: o.submitters },
     genesis,
   );
   return { key: k, dir, store, bttc, app, delivered: 0 };
