@@ -6,8 +6,7 @@
  * voting power at 1, so a stake update changes the nonce, not the power.
  */
 import type { RootEvent } from '../../../root/abi.ts';
-import { ValidatorSet } from '../../validators/validator-set.ts';
-import { getUpdatedValidators } from '../../validators/validator-set.ts';
+import { getUpdatedValidators, ValidatorSet } from '../../validators/validator-set.ts';
 import { makeValidator, type Validator } from '../../validators/validator.ts';
 import type { StateData } from '../../app/state.ts';
 import { StakingKind, TxType, type EventRef, type StakingTx } from '../../app/types.ts';
