@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CliError } from '../io.ts';
+
+interface Opts {
+  dir: string;
+  validators: string;
+  reset?: boolean;
+  rpcPort: string;
+  restPort: string;
+  p2pPort: string;
+  rootPort: string;
+  rootBlockTime: string;
+  restartDelay: string;
+  statusInterval: string;
+  logLevel: string;
+}
+
+function int(v: string, what: string, min: number, max = 65535): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${what}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('devnet')
+    .description('run a local network: the embedded root chain and N validators as processes on loopback, with a live status (Ctrl-C stops it; run again to resume)')
+    .option('--dir <dir>', 'data directory of the devnet', '.devnet')
+    .option('--validators <n>', 'validators (on first start; a resumed devnet keeps its count)', '4')
+    .option('--reset', 'delete the data directory and start a new network')
+    .option('--rpc-port <port>', 'JSON-RPC port of validator 0 (validator i: +i)', '8545')
+    .option('--rest-port <port>', 'Delivery REST port of validator 0 (validator i: +i)', '1317')
+    .option('--p2p-port <port>', 'libp2p TCP port of validator 0 (validator i: +i)', '30303')
+    .option('--root-port <port>', 'JSON-RPC port of the embedded root chain', '8645')
+    .option('--root-block-time <s>', 'root chain block time, seconds', '1')
+    .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
+    .option('--status-interval <s>', 'seconds between status lines when stdout is not a terminal', '5')
+    .option('--log-level <level>', 'log level of the node processes (logs go to <dir>/node-<i>/node.log)', 'info')
+    .action(async (opts: Opts) => {
+      const dir = resolve(opts.dir);
+      const validators = int(opts.validators, '--validators', 1, 64);
+      const ports = { rpc: int(opts.rpcPort, '--rpc-port', 1), rest: int(opts.restPort, '--rest-port', 1), p2p: int(opts.p2pPort, '--p2p-port', 1), root: int(opts.rootPort, '--root-port', 1) };
+      const { createDevnet, readLayout, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
+      const { createLogger } = await import('../../observability/logger.ts');
+      const logger = createLogger({ name: 'devnet' });
+      if (opts.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+      const existing = readLayout(dir);
+      if (existing) {
+        if (opts.validators !== '4' && existing.validators !== validators) throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
+        logger.info({ dir, validators: existing.validators }, 'resuming devnet from disk');
+      } else {
+        await createDevnet(dir, { validators, ports });
+        logger.info({ dir, validators }, 'created a new devnet');
+      }
+      const sup = new DevnetSupervisor({ dir, blockTimeSec: Number(opts.rootBlockTime), restartDelayMs: Number(opts.restartDelay) * 1000, logLevel: opts.logLevel }, { logger });
+      let stopping: Promise<void> | null = null;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        logger.info({ signal }, 'stopping every devnet process');
+        stopping = sup.stop().then(() => {
+          logger.info('devnet stopped; run again to resume, --reset to start over');
+          process.exit(0);
+        });
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      try {
+        await sup.start();
+      } catch (err) {
+        await sup.stop();
+        throw new CliError(`devnet did not start: ${(err as Error).message} (logs under ${dir})`, 1);
+      }
+      const started = Date.now();
+      const tty = process.stdout.isTTY === true;
+      let last = 0;
+      const every = Number(opts.statusInterval) * 1000;
+      for (;;) {
+        if (stopping) return;
+        const snap = await sup.snapshot();
+        if (tty) process.stdout.write('\x1b[H\x1b[2J' + statusTable(snap, started) + '\n');
+        else if (Date.now() - last >= every) {
+          last = Date.now();
+          process.stdout.write(statusLine(snap) + '\n');
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+}

@@ -1,0 +1,127 @@
+/**
+ * A devnet's data directory, created once and reused on every later run:
+ *
+ *   devnet.json          validators, ports, root-chain start block (the layout of this network)
+ *   root-genesis.json    the embedded root chain's genesis (validators staked in its first blocks)
+ *   rootchain/           its data directory
+ *   genesis.json         the network genesis every node reads (Bttc alloc, Delivery validators)
+ *   loadtest-keys.json   funded Bttc accounts for `bttc-node loadtest`
+ *   node-<i>/            validator i: validator-keys.json, p2p-key, config.json, data/, node.log
+ *
+ * Keys are deterministic dev keys (the root chain's devnetGenesis), so a devnet can be rebuilt
+ * identically; they must never hold real value.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { devnetGenesis, devKey } from '../rootchain/genesis.ts';
+import { loadConfig } from '../config/load.ts';
+import { keyPairFromSecret, writeKeyFile } from '../node/keys.ts';
+import { createNetworkKey, peerIdOfKey } from '../p2p/identity.ts';
+import { bytesToHex } from '../util/bytes.ts';
+import type { NetworkGenesisJson } from '../node/genesis.ts';
+
+export interface DevnetPorts {
+  /** Node i serves JSON-RPC on rpc + i (node 0 on 8545: where wallets look first). */
+  rpc: number;
+  rest: number;
+  p2p: number;
+  root: number;
+}
+
+export interface DevnetLayout {
+  version: 1;
+  validators: number;
+  ports: DevnetPorts;
+  /** libp2p peer id of each validator. */
+  peerIds: string[];
+  /** Root chain block after which the watchers start (genesis staking is already in Delivery's genesis). */
+  rootStartBlock: number | null;
+  loadtestAccounts: number;
+}
+
+export const DEFAULT_PORTS: DevnetPorts = { rpc: 8545, rest: 1317, p2p: 30303, root: 8645 };
+export const LOADTEST_ACCOUNTS = 128;
+
+export function layoutFile(dir: string): string {
+  return join(dir, 'devnet.json');
+}
+
+export function readLayout(dir: string): DevnetLayout | null {
+  const f = layoutFile(dir);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as DevnetLayout) : null;
+}
+
+export function writeLayout(dir: string, l: DevnetLayout): void {
+  writeFileSync(layoutFile(dir), JSON.stringify(l, null, 2) + '\n');
+}
+
+export function nodeDir(dir: string, i: number): string {
+  return join(dir, `node-${i}`);
+}
+
+/** Writes keys, genesis files and the layout for a fresh devnet. */
+export async function createDevnet(dir: string, opts: { validators: number; ports: DevnetPorts }): Promise<DevnetLayout> {
+  const config = loadConfig('devnet');
+  mkdirSync(dir, { recursive: true });
+  const n = opts.validators;
+  const root = devnetGenesis({ validators: n, borChainId: config.bttc.chainId, rootChainId: config.rootChains[0]!.id, staking: { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength } });
+  writeFileSync(join(dir, 'root-genesis.json'), JSON.stringify(root.json, null, 2) + '\n');
+  const now = Date.now();
+  const users = Array.from({ length: LOADTEST_ACCOUNTS }, (_, i) => devKey(`user ${i}`));
+  const alloc: Record<string, { balance: string }> = {};
+  for (const k of users) alloc[bytesToHex(keyPairFromSecret(k).address)] = { balance: (10n ** 26n).toString() };
+  const validators = [];
+  const peerIds: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const owner = keyPairFromSecret(root.ownerKeys[i]!);
+    const signer = keyPairFromSecret(root.signerKeys[i]!);
+    alloc[bytesToHex(signer.address)] = { balance: (10n ** 24n).toString() };
+    const d = nodeDir(dir, i);
+    mkdirSync(d, { recursive: true });
+    if (!existsSync(join(d, 'validator-keys.json'))) writeKeyFile(join(d, 'validator-keys.json'), { owner, signer });
+    const p2pKey = await createNetworkKey();
+    mkdirSync(join(d, 'data'), { recursive: true });
+    writeFileSync(join(d, 'data', 'p2p-key'), Buffer.from(p2pKey).toString('hex') + '\n', { mode: 0o600 });
+    peerIds.push(peerIdOfKey(p2pKey));
+    validators.push({ id: i + 1, signer: bytesToHex(signer.address), pubKey: bytesToHex(signer.publicKey) });
+  }
+  const genesis: NetworkGenesisJson = { network: 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
+  writeFileSync(join(dir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
+  writeFileSync(join(dir, 'loadtest-keys.json'), JSON.stringify({ keys: users.map(bytesToHex) }, null, 2) + '\n', { mode: 0o600 });
+  const layout: DevnetLayout = { version: 1, validators: n, ports: opts.ports, peerIds, rootStartBlock: null, loadtestAccounts: LOADTEST_ACCOUNTS };
+  writeLayout(dir, layout);
+  return layout;
+}
+
+export interface RootInfo {
+  rpcUrl: string;
+  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string };
+}
+
+/** Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers. */
+export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo): string {
+  const config = loadConfig('devnet');
+  const p = layout.ports;
+  const rc = config.rootChains[0]!;
+  const file = join(nodeDir(dir, i), 'config.json');
+  const json = {
+    preset: 'devnet',
+    set: { rootChains: [{ ...rc, rpcUrl: root.rpcUrl, stakeManager: root.contracts.stakeManager, rootChain: root.contracts.rootChain, stateSender: root.contracts.stateSender, stakingInfo: null }] },
+    node: {
+      dataDir: './data',
+      keys: './validator-keys.json',
+      genesis: '../genesis.json',
+      rpc: { host: '127.0.0.1', port: p.rpc + i },
+      rest: { host: '127.0.0.1', port: p.rest + i },
+      p2p: {
+        listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
+        staticPeers: layout.peerIds.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
+      },
+      rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }],
+      verifyThreads: 1,
+      executor: 'worker',
+    },
+  };
+  writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  return file;
+}

@@ -1,0 +1,33 @@
+/** The devnet's live status: a table redrawn in place on a terminal, one line per interval otherwise. */
+import type { DevnetSnapshot } from './supervisor.ts';
+
+const f1 = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
+const short = (a: string | null | undefined) => (a ? `${a.slice(0, 8)}…${a.slice(-4)}` : '-');
+
+export function statusTable(s: DevnetSnapshot, started: number): string {
+  const up = s.nodes.filter((n) => n.status);
+  const best = up.reduce<(typeof up)[number] | null>((b, n) => (!b || n.status!.bttc.head > b.status!.bttc.head ? n : b), null);
+  const b = best?.status;
+  const lines = [
+    `bttc-node devnet  ${s.dir}  up ${Math.round((Date.now() - started) / 1000)} s   Ctrl-C stops every process`,
+    `wallet RPC  ${s.nodes[0]?.rpcUrl ?? '-'}  (chain id ${b ? '1337199' : '-'}; every node: ${s.nodes.map((n) => n.rpcUrl.replace('http://127.0.0.1:', ':')).join(' ')})   root chain ${s.rootchain.rpcUrl ?? '-'} head ${s.rootchain.head ?? '-'}`,
+    b
+      ? `bttc  height ${b.bttc.head}  last interval ${f1(b.bttc.lastBlockInterval, 2)} s  ${f1(b.bttc.txPerSec)} tx/s  ${f1(b.bttc.mgasPerSec, 2)} Mgas/s  span ${b.bttc.span}  producer ${short(b.bttc.headProducer)}`
+      : 'bttc  (waiting for nodes)',
+    b
+      ? `delivery  height ${b.delivery.height}  checkpoints proposed ${b.delivery.checkpointsProposed}  signed ${b.delivery.checkpointsApproved}  acked ${b.delivery.checkpointsAcked}${b.delivery.lastCheckpointEnd !== null ? ` (to block ${b.delivery.lastCheckpointEnd})` : ''}  checkpoint proposer ${short(b.delivery.checkpointProposer)}`
+      : '',
+    ' node  pid      height  peers  delivery  txpool  sealed  restarts  signer',
+    ...s.nodes.map((n) => {
+      const st = n.status;
+      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${String(st?.bttc.txpool ?? '-').padEnd(7)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${short(st?.signer)}`;
+    }),
+  ];
+  return lines.join('\n');
+}
+
+export function statusLine(s: DevnetSnapshot): string {
+  const b = s.nodes.map((n) => n.status).filter((x) => x !== null).sort((a, c) => c!.bttc.head - a!.bttc.head)[0];
+  if (!b) return `devnet: waiting for nodes (${s.nodes.filter((n) => n.up).length}/${s.nodes.length} up)`;
+  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked} rpc ${s.nodes[0]?.rpcUrl}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * The node's config file (`bttc-node start --config FILE`): the network preset (a name or a preset
+ * file), overrides of its fields (`set`, e.g. root-chain contract addresses and RPC URLs), and the
+ * `node` section with this node's own settings. Every error names the file and the field.
+ *
+ * ```json
+ * { "preset": "devnet",
+ *   "set": { "rootChains": [{ "name": "ethereum", "id": 2, … "rootChain": "0x…", "rpcUrl": "http://127.0.0.1:8545" }] },
+ *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json",
+ *             "rpc": { "host": "127.0.0.1", "port": 8545 }, "rest": { "port": 1317 },
+ *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
+ *             "rootChains": [{ "id": 2, "startBlock": 0 }],
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadConfig, ConfigError } from '../config/load.ts';
+import type { NodeConfig } from '../config/types.ts';
+import { validate, type FieldSpec } from '../config/validate.ts';
+
+export interface NodeSection {
+  dataDir: string;
+  keys: string;
+  genesis: string;
+  rpc: { host: string; port: number; cors: string };
+  rest: { host: string; port: number };
+  p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
+  /** Per root chain: first block the watcher scans on a fresh data directory. */
+  rootChains: { id: number; startBlock: number }[];
+  verifyThreads: number;
+  executor: 'worker' | 'inline';
+  /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
+  deliveryBlockMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface NodeFile {
+  config: NodeConfig;
+  node: NodeSection;
+  /** The file read, for messages. */
+  source: string;
+}
+
+const str: FieldSpec = { type: 'string' };
+const port: FieldSpec = { type: 'int', min: 0, max: 65535 };
+const multiaddrs: FieldSpec = { type: 'array', of: { type: 'string', pattern: /^\/(ip4|ip6|dns4|dns6|dns)\//, describe: 'a multiaddr such as /ip4/127.0.0.1/tcp/30303' } };
+
+const NODE_SPEC: FieldSpec = {
+  type: 'object',
+  fields: {
+    dataDir: str,
+    keys: str,
+    genesis: str,
+    rpc: { type: 'object', fields: { host: str, port, cors: { type: 'string' } } },
+    rest: { type: 'object', fields: { host: str, port } },
+    p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
+    rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
+    verifyThreads: { type: 'int', min: 0, max: 64 },
+    executor: { type: 'enum', values: ['worker', 'inline'] },
+    deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
+    logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  },
+};
+
+const DEFAULTS = {
+  rpc: { host: '127.0.0.1', port: 8545, cors: '*' },
+  rest: { host: '127.0.0.1', port: 1317 },
+  p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
+  rootChains: [],
+  verifyThreads: 1,
+  executor: 'worker',
+  deliveryBlockMs: 1000,
+  logLevel: 'info',
+};
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Fills defaults one level deep, so a file can give `rpc: { port: 9000 }` alone. */
+function withDefaults(node: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...DEFAULTS, ...node };
+  for (const k of ['rpc', 'rest', 'p2p'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
+  return out;
+}
+
+export function parseNodeFile(raw: unknown, source: string): NodeFile {
+  if (!isObj(raw)) throw new ConfigError(source, '(root)', 'an object with preset, set and node', raw);
+  for (const k of Object.keys(raw)) if (!['preset', 'set', 'node'].includes(k)) throw new ConfigError(source, k, 'no such field (known: preset, set, node)', raw[k]);
+  if (typeof raw.preset !== 'string' || !raw.preset) throw new ConfigError(source, 'preset', 'a preset name (mainnet, donau, devnet) or a preset file path', raw.preset);
+  if (raw.set !== undefined && !isObj(raw.set)) throw new ConfigError(source, 'set', 'an object of preset fields to override', raw.set);
+  if (!isObj(raw.node)) throw new ConfigError(source, 'node', 'an object (dataDir, keys, genesis, rpc, rest, p2p, …)', raw.node);
+  const base = dirname(resolve(source));
+  const preset = ['mainnet', 'donau', 'devnet'].includes(raw.preset) ? raw.preset : resolve(base, raw.preset);
+  let config: NodeConfig;
+  try {
+    config = loadConfig(preset, (raw.set ?? {}) as Record<string, unknown>);
+  } catch (err) {
+    // Override errors are reported against the preset; say they came through this file's `set`.
+    if (err instanceof ConfigError) {
+      const e = new ConfigError(source, `set.${err.field}`, '', '');
+      e.message = `${source}: set.${err.field} (applied to ${err.source}): ${err.message.slice(err.message.indexOf(err.field) + err.field.length + 2)}`;
+      throw e;
+    }
+    throw err;
+  }
+  const node = validate(NODE_SPEC, withDefaults(raw.node), source, 'node') as NodeSection;
+  // Paths in the file are relative to the file.
+  node.dataDir = resolve(base, node.dataDir);
+  node.keys = resolve(base, node.keys);
+  node.genesis = resolve(base, node.genesis);
+  for (const [i, rc] of node.rootChains.entries()) {
+    if (!config.rootChains.some((c) => c.id === rc.id)) throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);
+  }
+  return { config, node, source };
+}
+
+export function readNodeFile(path: string): NodeFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, '(file)', code ? 'a readable file' : 'valid JSON', code ?? (err as Error).message);
+  }
+  return parseNodeFile(raw, path);
+}

@@ -1,0 +1,42 @@
+/** What the composition root takes and what it reports about itself (the devnet's live status reads it over RPC). */
+import type { NodeConfig } from '../config/types.ts';
+import type { NodeSection } from './config.ts';
+import type { NetworkGenesis } from './genesis.ts';
+import type { ValidatorKeys } from './keys.ts';
+
+export interface BttcNodeOptions {
+  config: NodeConfig;
+  node: NodeSection;
+  genesis: NetworkGenesis;
+  keys: ValidatorKeys;
+}
+
+export interface NodeStatus {
+  signer: string;
+  peerId: string;
+  peers: number;
+  rpcUrl: string;
+  restUrl: string;
+  bttc: {
+    head: number;
+    headHash: string;
+    /** Signer of the head block (the producer of the current sprint, or its backup). */
+    headProducer: string | null;
+    /** Seconds between the last two heads as this node saw them arrive. */
+    lastBlockInterval: number | null;
+    /** Over the last (up to) 10 blocks, chain time. */
+    txPerSec: number;
+    mgasPerSec: number;
+    txpool: number;
+    span: number;
+    blocksSealed: number;
+  };
+  delivery: {
+    height: number;
+    checkpointProposer: string | null;
+    checkpointsProposed: number;
+    checkpointsApproved: number;
+    checkpointsAcked: number;
+    lastCheckpointEnd: number | null;
+  };
+}
