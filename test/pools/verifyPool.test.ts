@@ -129,8 +129,10 @@ test('close with work in flight: every promise settles (result or PoolClosedErro
 test('close with a zero grace period cuts running tasks off with PoolClosedError', async () => {
   const p = new VerifyPool({ threads: 1, maxBatchSize: 128, closeTimeoutMs: 0 });
   await p.verify(verifyItem());
-  const items = recoverPool(128).map((f) => f.item);
-  const batches = Array.from({ length: 4 }, () => p.verifyBatch(items));
+  // Each batch is one task of BLS aggregate checks (a millisecond or more per item), so the first task
+  // is still inside the worker when close() runs, however fast or idle the machine is.
+  const bls = blsItem(16);
+  const batches = Array.from({ length: 4 }, () => p.verifyBatch(Array.from({ length: 64 }, () => bls)));
   const all = Promise.allSettled(batches);
   await new Promise((r) => setTimeout(r, 5)); // the first task is inside the worker now
   await p.close();
