@@ -18,6 +18,7 @@ export function formatReport(r: LoadReport): string {
     row('Mgas/s', r.mgasPerSec.toFixed(2)),
     row('block interval (seen)', dist(r.blockInterval, 's')),
     row('block interval (header)', dist(r.blockIntervalHeader, 's')),
+    ...(r.blockIntervalWithinSprint ? [row('interval within sprints', dist(r.blockIntervalWithinSprint, 's'))] : []),
     row('inclusion latency', dist(r.inclusionLatency, 's')),
   ];
   const errs = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);

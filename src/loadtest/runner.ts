@@ -27,6 +27,8 @@ export interface LoadTestOptions {
   drainSec?: number;
   /** Head polling period (ms); bounds the resolution of observed block intervals. */
   pollMs?: number;
+  /** Bor sprint length: also report intervals that do not end at a sprint start (where a producer switch adds producerDelay). */
+  sprint?: number;
   onProgress?: (p: Progress) => void;
 }
 
@@ -63,6 +65,8 @@ export interface LoadReport {
   blockInterval: Summary;
   /** Between consecutive header timestamps (seconds, whole numbers on Bor). */
   blockIntervalHeader: Summary;
+  /** Seen intervals not ending at a sprint-start block (only with `sprint`). */
+  blockIntervalWithinSprint: Summary | null;
   /** Send to first sight of the including block (seconds). */
   inclusionLatency: Summary;
 }
@@ -261,9 +265,11 @@ export class LoadTest {
     const txs = win.reduce((s, b) => s + b.txs, 0);
     const observed: number[] = [];
     const header: number[] = [];
+    const within: number[] = [];
     for (let i = 1; i < win.length; i++) {
       if (win[i]!.number !== win[i - 1]!.number + 1) continue;
       observed.push((win[i]!.seenAt - win[i - 1]!.seenAt) / 1000);
+      if (opts.sprint && win[i]!.number % opts.sprint !== 0) within.push((win[i]!.seenAt - win[i - 1]!.seenAt) / 1000);
       header.push(win[i]!.timestamp - win[i - 1]!.timestamp);
     }
     const included = this.latencies.length;
@@ -287,6 +293,7 @@ export class LoadTest {
       mgasPerSec: win.length ? Number(gasUsed) / windowSeconds / 1e6 : 0,
       blockInterval: summarize(observed),
       blockIntervalHeader: summarize(header),
+      blockIntervalWithinSprint: opts.sprint ? summarize(within) : null,
       inclusionLatency: summarize(this.latencies.map((ms) => ms / 1000)),
     };
   }
