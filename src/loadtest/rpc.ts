@@ -45,7 +45,15 @@ export class JsonRpcClient {
   }
 
   async call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-    const r = (await this.post({ jsonrpc: '2.0', id: this.nextId++, method, params })) as RpcResponse;
+    const body = { jsonrpc: '2.0', id: this.nextId++, method, params };
+    let r: RpcResponse;
+    try {
+      r = (await this.post(body)) as RpcResponse;
+    } catch (err) {
+      // A keep-alive socket the server closed while we were idle (signing) fails once: ask again on a fresh one.
+      if (!(err instanceof RpcCallError) || err.code !== 'connection') throw err;
+      r = (await this.post(body)) as RpcResponse;
+    }
     if (r.error) throw new RpcCallError(r.error.code, r.error.message);
     return r.result as T;
   }
