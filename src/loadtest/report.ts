@@ -12,6 +12,7 @@ export function formatReport(r: LoadReport): string {
     row('target', `${r.target.rate} tx/s for ${r.target.durationSec} s = ${r.target.transactions} txs${r.token ? `, token ${r.token}` : ''}`),
     row('signed in', `${r.signSeconds.toFixed(2)} s`),
     row('sent / accepted / included', `${r.sent} / ${r.accepted} / ${r.included}  (${r.notIncluded} accepted but not included)`),
+    row('not sent', `${r.notSent} (node slower than the rate: ${r.backpressureTicks} ticks with every account at its pending cap)`),
     row('send time', `${r.sendSeconds.toFixed(2)} s (${(r.sent / Math.max(r.sendSeconds, 1e-9)).toFixed(1)} tx/s offered)`),
     row('blocks', `${r.blocks.first}..${r.blocks.last} (${r.blocks.count} blocks, ${r.blocks.txs} txs, ${r.windowSeconds} s of chain time)`),
     row('TPS', r.tps.toFixed(1)),

@@ -27,6 +27,8 @@ export interface LoadTestOptions {
   drainSec?: number;
   /** Head polling period (ms); bounds the resolution of observed block intervals. */
   pollMs?: number;
+  /** Transactions an account may have sent and not yet included (default 48; txpools hold 64 per sender). */
+  maxPendingPerAccount?: number;
   /** Bor sprint length: also report intervals that do not end at a sprint start (where a producer switch adds producerDelay). */
   sprint?: number;
   onProgress?: (p: Progress) => void;
@@ -51,6 +53,10 @@ export interface LoadReport {
   /** Seconds the sending took (≥ durationSec when the node answers slowly). */
   sendSeconds: number;
   sent: number;
+  /** Pre-signed but not sent: the node did not include fast enough (per-account cap) or the account's sequence broke. */
+  notSent: number;
+  /** Send ticks on which every account was at its cap (the node is the bottleneck). */
+  backpressureTicks: number;
   accepted: number;
   included: number;
   notIncluded: number;
@@ -98,6 +104,9 @@ export class LoadTest {
   private readonly opts: LoadTestOptions;
   private readonly rpc: JsonRpcClient;
   private readonly sendTimes = new Map<string, number>();
+  private readonly accountOfHash = new Map<string, number>();
+  private pendingPerAccount = new Int32Array(0);
+  private backpressureTicks = 0;
   private readonly latencies: number[] = [];
   private readonly blocks: SeenBlock[] = [];
   private readonly errors: Record<string, number> = {};
@@ -197,6 +206,7 @@ export class LoadTest {
     this.watching = true;
     const watcher = this.watch(opts.pollMs ?? 50);
 
+    this.pendingPerAccount = new Int32Array(accounts.length);
     const t0 = performance.now();
     let sent = 0;
     let accepted = 0;
@@ -211,32 +221,54 @@ export class LoadTest {
         opts.onProgress({ phase, elapsedSec: (now - t0) / 1000, sent, included: this.latencies.length, errors: this.errorCount, head: this.lastSeen });
       }
     };
-    while (sent < total) {
+    // Per-account queues in nonce order. An account never has more than `cap` transactions sent and
+    // not yet included (the pool holds 64 per sender): beyond it the load backs off instead of
+    // being refused, and an account whose send was refused stops (its later nonces could only wait
+    // behind the gap).
+    const n = accounts.length;
+    const queues: number[][] = accounts.map(() => []);
+    for (let j = 0; j < total; j++) queues[j % n]!.push(j);
+    const next = new Int32Array(n);
+    const broken = new Uint8Array(n);
+    const cap = opts.maxPendingPerAccount ?? 48;
+    // One tick of grace: the last due transaction falls due exactly at the end.
+    const deadline = t0 + opts.durationSec * 1000 + 250;
+    let rr = 0;
+    while (sent < total && performance.now() < deadline) {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
-      while (sent < due && inflight.size < 8) {
-        const from = sent;
-        const to = Math.min(due, from + MAX_BATCH);
-        sent = to;
+      const picked: number[] = [];
+      let idle = 0;
+      while (sent + picked.length < due && idle < n) {
+        const a = rr;
+        rr = (rr + 1) % n;
+        if (broken[a] || next[a]! >= queues[a]!.length || this.pendingPerAccount[a]! >= cap) {
+          idle++;
+          continue;
+        }
+        idle = 0;
+        const j = queues[a]![next[a]!++]!;
+        this.pendingPerAccount[a]!++;
+        picked.push(j);
+      }
+      if (picked.length === 0 && sent < due) this.backpressureTicks++;
+      for (let off = 0; off < picked.length && inflight.size < 16; off += MAX_BATCH) {
+        const chunk = picked.slice(off, off + MAX_BATCH);
+        sent += chunk.length;
         const at = performance.now();
-        for (let j = from; j < to; j++) this.sendTimes.set(hashes[j]!, at);
+        for (const j of chunk) {
+          this.sendTimes.set(hashes[j]!, at);
+          this.accountOfHash.set(hashes[j]!, j % n);
+        }
+        const fail = (j: number, e: Error) => {
+          if (this.sendTimes.delete(hashes[j]!)) this.pendingPerAccount[j % n]!--;
+          broken[j % n] = 1;
+          this.countError(e);
+        };
         const p = rpc
-          .batch(raws.slice(from, to).map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })))
+          .batch(chunk.map((j) => ({ method: 'eth_sendRawTransaction', params: [raws[j]!] })))
           .then(
-            (res) => {
-              res.forEach((r, k) => {
-                if (r.ok) accepted++;
-                else {
-                  this.sendTimes.delete(hashes[from + k]!);
-                  this.countError(r.error);
-                }
-              });
-            },
-            (err: Error) => {
-              for (let j = from; j < to; j++) {
-                this.sendTimes.delete(hashes[j]!);
-                this.countError(err);
-              }
-            },
+            (res) => res.forEach((r, k) => (r.ok ? accepted++ : fail(chunk[k]!, r.error))),
+            (err: Error) => chunk.forEach((j) => fail(j, err)),
           )
           .finally(() => inflight.delete(p));
         inflight.add(p);
@@ -282,6 +314,8 @@ export class LoadTest {
       signSeconds,
       sendSeconds,
       sent,
+      notSent: total - sent,
+      backpressureTicks: this.backpressureTicks,
       accepted,
       included,
       notIncluded: accepted - included,
@@ -313,6 +347,8 @@ export class LoadTest {
             const at = this.sendTimes.get(h);
             if (at === undefined) continue;
             this.sendTimes.delete(h);
+            const a = this.accountOfHash.get(h);
+            if (a !== undefined) this.pendingPerAccount[a]!--;
             this.latencies.push(seenAt - at);
             this.lastInclusionBlock = n;
           }
