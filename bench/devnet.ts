@@ -82,5 +82,6 @@ try {
   });
 } finally {
   await sup.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP_DEVNET) rmSync(dir, { recursive: true, force: true });
+  else console.log(`devnet kept in ${dir}`);
 }

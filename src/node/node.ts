@@ -48,6 +48,7 @@ import { JsonRpcClient } from '../loadtest/rpc.ts';
 import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.ts';
 import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, SpanCache, stateSyncSource } from './adapters.ts';
 import type { BttcNodeOptions, NodeStatus } from './interface.ts';
+import { TxIntake } from './txIntake.ts';
 
 export class NodeStartError extends Error {
   override name = 'NodeStartError';
@@ -83,6 +84,7 @@ export class BttcNode {
   rpcUrl = '';
   restUrl = '';
   private spans!: SpanCache;
+  private txIntake!: TxIntake;
   private rangeSync!: RangeSync;
   private readonly heads: HeadSample[] = [];
   private readonly counts = { proposed: 0, approved: 0, sealed: 0 };
@@ -199,6 +201,7 @@ export class BttcNode {
       },
     );
     this.onClose('bttc layer', () => this.layer.close());
+    this.txIntake = new TxIntake(this.layer.txpool);
     this.recordHead();
 
     // Network
@@ -214,7 +217,7 @@ export class BttcNode {
     this.network.subscribe('bttc-tx', async (m) => {
       const d = decodeTxBatch(m.data);
       if (!d.ok) return 'reject';
-      await this.layer.addTransactions(d.value.map((t) => t.slice()));
+      await this.txIntake.add(d.value.map((t) => t.slice()));
       return 'accept';
     });
     this.rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network: this.network, logger, metrics });
@@ -250,7 +253,7 @@ export class BttcNode {
     const events = new ChainEvents();
     this.events = events;
     const registry = new MethodRegistry({ metrics, logger });
-    const sink = poolTxSink(this.layer.txpool);
+    const sink = poolTxSink({ addRaw: (raws) => this.txIntake.add([...raws]) });
     const txSink: TxSink = {
       sendRawTransaction: async (raw) => {
         const hash = await sink.sendRawTransaction(raw);

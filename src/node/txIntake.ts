@@ -1,0 +1,46 @@
+/**
+ * One door into the txpool. RPC handlers and gossip validation call the pool concurrently (an RPC
+ * batch of 500 is 500 calls; gossip validates up to 64 tx batches at once); the intake coalesces
+ * whatever arrives while the pool is busy into the next single `addRaw` call, so the pool sees one
+ * call at a time (its per-sender state is read and written across awaits) and senders are recovered
+ * in one verifier batch per call instead of one per transaction.
+ */
+import type { TxPoolApi } from '../bttc/txpool/interface.ts';
+
+type AddResult = Awaited<ReturnType<TxPoolApi['addRaw']>>[number];
+
+export class TxIntake {
+  private readonly pool: Pick<TxPoolApi, 'addRaw'>;
+  private waiting: { raws: Uint8Array[]; resolve: (r: AddResult[]) => void; reject: (e: unknown) => void }[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(pool: Pick<TxPoolApi, 'addRaw'>) {
+    this.pool = pool;
+  }
+
+  add(raws: Uint8Array[]): Promise<AddResult[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ raws, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length) {
+      const group = this.waiting;
+      this.waiting = [];
+      const all = group.flatMap((g) => g.raws);
+      try {
+        const res = await this.pool.addRaw(all);
+        let off = 0;
+        for (const g of group) {
+          g.resolve(res.slice(off, off + g.raws.length));
+          off += g.raws.length;
+        }
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.running = null;
+  }
+}
