@@ -213,6 +213,7 @@ export class LoadTest {
     const inflight = new Set<Promise<void>>();
     const TICK = 20;
     const MAX_BATCH = 500;
+    const MAX_INFLIGHT = 16;
     let lastProgress = 0;
     const progress = (phase: Progress['phase']) => {
       const now = performance.now();
@@ -236,9 +237,12 @@ export class LoadTest {
     let rr = 0;
     while (sent < total && performance.now() < deadline) {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
+      // Pick only what this tick can send: a picked transaction has taken its account's next nonce,
+      // so one left unsent would be a nonce gap that strands every later transaction of the account.
+      const room = (MAX_INFLIGHT - inflight.size) * MAX_BATCH;
       const picked: number[] = [];
       let idle = 0;
-      while (sent + picked.length < due && idle < n) {
+      while (sent + picked.length < due && picked.length < room && idle < n) {
         const a = rr;
         rr = (rr + 1) % n;
         if (broken[a] || next[a]! >= queues[a]!.length || this.pendingPerAccount[a]! >= cap) {
@@ -251,7 +255,7 @@ export class LoadTest {
         picked.push(j);
       }
       if (picked.length === 0 && sent < due) this.backpressureTicks++;
-      for (let off = 0; off < picked.length && inflight.size < 16; off += MAX_BATCH) {
+      for (let off = 0; off < picked.length; off += MAX_BATCH) {
         const chunk = picked.slice(off, off + MAX_BATCH);
         sent += chunk.length;
         const at = performance.now();
