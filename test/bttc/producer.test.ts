@@ -93,7 +93,7 @@ class SimNode {
         snapshots: this.snaps,
         spans,
         builder: this.builder,
-        txs: { pending: () => [], remove: async () => {} },
+        txs: { pending: () => [], dropRejected: async () => ({ dropped: 0, kept: 0 }) },
         sink: { onSealed: (b) => this.onSealed(b) },
       },
     );

@@ -186,3 +186,28 @@ test('onNewHead drops included transactions; remove() drops executor rejections'
   assert.equal(pool.size, 1);
   assert.deepEqual([...pool.pending()].map((t) => t.nonce), [1n]);
 });
+
+test('executor refusals: the next-in-line one is dropped, later nonces stay queued (no gap)', async () => {
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const { pool, accounts } = makePool({}, { metrics });
+  const [a, b] = users;
+  const res = await pool.addRaw([0n, 1n, 2n, 3n].map((nonce) => signTx({ nonce, gasPrice: 5n }, a!.key)).concat([0n, 1n, 2n].map((nonce) => signTx({ nonce, gasPrice: 5n }, b!.key))));
+  const h = res.map((r) => (r.ok ? r.hash : assert.fail(`not accepted: ${r.code}`)));
+  // A block on the head included a's nonce 0; nonce 1 did not fit (gas left, time budget), so the
+  // executor refused 2 and 3 as nonce-too-high. b's nonce 0 was refused as it stood (funds), 1 and 2 after it.
+  accounts.set(a!.address, { nonce: 1n, balance: RICH });
+  await pool.onNewHead([a!.address]);
+  const out = await pool.dropRejected([h[2]!, h[3]!, h[4]!, h[5]!, h[6]!]);
+  assert.deepEqual(out, { dropped: 1, kept: 4 });
+  assert.equal(pool.get(h[4]!), undefined, "b's refused next-in-line transaction left the pool");
+  assert.deepEqual([...pool.pending()].map((t) => `${bytesToHex(t.sender) === bytesToHex(a!.address) ? 'a' : 'b'}${t.nonce}`), ['a1', 'a2', 'a3'], "a's later nonces are still executable once 1 is");
+  assert.deepEqual(pool.stats(), { pending: 3, queued: 2, senders: 2 }, "b's later nonces wait for a replacement of 0");
+  // A replacement for b's nonce 0 fills the gap: 1 and 2 are promoted.
+  await pool.addRaw([signTx({ nonce: 0n, gasPrice: 6n }, b!.key)]);
+  assert.equal(pool.stats().pending, 6);
+  assert.match(await metrics.getSingleMetricAsString('bttc_txpool_rejected_kept_total'), / 4$/m);
+  // A refusal already included by the time the pool looks is simply gone (another producer's block).
+  accounts.set(a!.address, { nonce: 4n, balance: RICH });
+  assert.deepEqual(await pool.dropRejected([h[1]!, h[2]!, h[3]!]), { dropped: 0, kept: 0 });
+  assert.equal(pool.stats().pending, 3);
+});

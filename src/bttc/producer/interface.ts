@@ -14,7 +14,8 @@ export interface BlockBuilder {
 
 export interface TxSource {
   pending(maxGas?: bigint): Iterable<PoolTx>;
-  remove(hashes: readonly Uint8Array[], cause: string): Promise<void>;
+  /** Transactions the executor refused in a build on the current head. */
+  dropRejected(hashes: readonly Uint8Array[]): Promise<unknown>;
 }
 
 export interface SealedBlock {

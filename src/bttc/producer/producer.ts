@@ -179,8 +179,10 @@ export class BlockProducer {
       budgetMs,
     });
     this.metrics?.buildSeconds.observe((performance.now() - t0) / 1000);
-    // Transactions the executor could not include at all leave the pool (nonce or funds no longer fit).
-    if (result.rejected.length) await this.deps.txs.remove(result.rejected.map((r) => offered[r.index]!), 'rejected-by-executor');
+    // A build for a head that has since moved ran on a stale state: its refusals say nothing about
+    // the new head. Otherwise the pool drops only the refusals that were next in their sender's line.
+    if (gen !== this.generation) return null;
+    if (result.rejected.length) await this.deps.txs.dropRejected(result.rejected.map((r) => offered[r.index]!));
     if (gen !== this.generation) return null;
     const header = sealHeader(result.header, this.opts.signerKey);
     this.metrics?.txsPerBlock.observe(result.included.length);

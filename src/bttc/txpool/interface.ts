@@ -48,7 +48,9 @@ export interface TxPoolApi {
   get(hash: Uint8Array): PoolTx | undefined;
   /** After a new head: re-read these senders' accounts and drop what the chain has included. */
   onNewHead(touchedSenders: readonly Uint8Array[]): Promise<void>;
-  /** Remove transactions the executor refused (they could not be included); persisted. */
+  /** Executor refusals: drop those that were next in their sender's line, keep later nonces queued. */
+  dropRejected(hashes: readonly Uint8Array[]): Promise<{ dropped: number; kept: number }>;
+  /** Remove transactions by hash (persisted), counted under `cause`. */
   remove(hashes: readonly Uint8Array[], cause: string): Promise<void>;
   readonly size: number;
 }

@@ -43,6 +43,7 @@ interface Metrics {
   removed: Counter<string>;
   size: Gauge<string>;
   addSeconds: Histogram<string>;
+  rejectedKept: Counter<string>;
 }
 
 export class TxPool implements TxPoolApi {
@@ -78,6 +79,7 @@ export class TxPool implements TxPoolApi {
           removed: counter(reg, 'bttc_txpool_removed_total', 'Transactions leaving the pool, by cause', ['cause']),
           size: gauge(reg, 'bttc_txpool_transactions', 'Transactions in the pool'),
           addSeconds: histogram(reg, 'bttc_txpool_add_seconds', 'Time to validate and insert one intake batch', SECONDS_BUCKETS),
+          rejectedKept: counter(reg, 'bttc_txpool_rejected_kept_total', 'Executor refusals kept queued (a later nonce whose predecessor missed the block)'),
         }
       : null;
   }
@@ -304,6 +306,34 @@ export class TxPool implements TxPoolApi {
     this.pruneEmpty();
     await this.store?.settle();
     this.metrics?.size.set(this.all.size);
+  }
+
+  /**
+   * Transactions the executor refused while building on the current head. Re-reads their senders'
+   * accounts first (what the head included leaves as included), then drops only a refused
+   * transaction that was next in line: its nonce is the account nonce, so it ran against the right
+   * state and still failed (funds, code at the sender...). One with a higher nonce was refused
+   * because an earlier transaction of its sender did not make the block (gas left, time budget) or
+   * was itself refused: it stays queued, as geth keeps future nonces, instead of leaving a gap that
+   * would strand every later transaction of the sender in this producer's pool.
+   */
+  async dropRejected(hashes: readonly Uint8Array[]): Promise<{ dropped: number; kept: number }> {
+    const txs = hashes.map((h) => this.all.get(bytesToHex(h))).filter((t): t is PoolTx => t !== undefined);
+    await this.refreshAccounts(uniqueSenders(txs.map((t) => t.sender)));
+    let dropped = 0;
+    let kept = 0;
+    for (const tx of txs) {
+      if (!this.all.has(tx.hashHex)) continue;
+      if (tx.nonce === this.senders.get(tx.senderHex)?.nonce) {
+        this.drop(tx, 'rejected-by-executor');
+        dropped++;
+      } else kept++;
+    }
+    this.metrics?.rejectedKept.inc(kept);
+    this.pruneEmpty();
+    await this.store?.settle();
+    this.metrics?.size.set(this.all.size);
+    return { dropped, kept };
   }
 
   async remove(hashes: readonly Uint8Array[], cause: string): Promise<void> {
