@@ -11,33 +11,13 @@
  * `keccak` package (the stock native path) and @noble/hashes, and the pure permutation cost (the
  * same records in one batch call each), which no root can beat.
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { newBench, report, QUICK } from './lib/harness.ts';
-import { medianRows, type Row } from '../native-bench/common.ts';
+import { medianRows, keccakPackageSponge, type Row } from '../native-bench/common.ts';
 import { keccak256, keccak256Batch, keccakImplementation } from '../src/crypto/keccak.ts';
 import { checkpointRoot, packLeafPreimages, rootFromLeaves, leavesFromPreimages, nextPowerOfTwo, type CheckpointHeader } from '../src/merkle/checkpoint.ts';
 import { checkpointRootFromPreimages } from '../src/pools/hashOps.ts';
 import { HashPool } from '../src/pools/hashPool.ts';
-
-const require = createRequire(import.meta.url);
-interface Sponge {
-  initialize(rate: number, capacity: number): void;
-  absorb(data: Buffer): void;
-  absorbLastFewBits(bits: number): void;
-  squeeze(length: number): Buffer;
-}
-function spongeHasher(): (d: Uint8Array) => Buffer {
-  const gypBuild = require('node-gyp-build') as (dir: string) => new () => Sponge;
-  const s = new (gypBuild(dirname(require.resolve('keccak/package.json'))))();
-  return (d) => {
-    s.initialize(1088, 512);
-    s.absorb(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-    s.absorbLastFewBits(1);
-    return s.squeeze(32);
-  };
-}
 
 const SIZES = [256, 1024, 6400];
 
@@ -46,7 +26,7 @@ function headers(n: number): CheckpointHeader[] {
 }
 
 export async function main(): Promise<void> {
-  const sponge = spongeHasher();
+  const sponge = keccakPackageSponge();
   const pool = new HashPool({ threads: 1 });
   const bench = newBench();
   const hashCounts: Record<number, number> = {};

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
 /**
  * Shared bits for the per-operation benches. Ratios use the median time per iteration: the machine
  * these run on is shared, and a few preempted samples move the mean far more than the median.
@@ -33,4 +35,27 @@ export function ratio(byName: Map<string, Row>, slow: string, fast: string): num
 /** Runs `main` when the file is executed directly (not when run-all imports it). */
 export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && new URL(url).pathname === process.argv[1];
+}
+
+interface KeccakSponge {
+  initialize(rate: number, capacity: number): void;
+  absorb(data: Buffer): void;
+  absorbLastFewBits(bits: number): void;
+  squeeze(length: number): Buffer;
+}
+
+/**
+ * keccak256 through the `keccak` package's raw native sponge (four N-API calls per hash): the stock
+ * native path our batch addon is compared against.
+ */
+export function keccakPackageSponge(): (d: Uint8Array) => Buffer {
+  const require = createRequire(import.meta.url);
+  const gypBuild = require('node-gyp-build') as (dir: string) => new () => KeccakSponge;
+  const s = new (gypBuild(dirname(require.resolve('keccak/package.json'))))();
+  return (d) => {
+    s.initialize(1088, 512);
+    s.absorb(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+    s.absorbLastFewBits(1);
+    return s.squeeze(32);
+  };
 }

@@ -4,20 +4,12 @@
  * of several sizes and for a whole Merkle layer (1024 × 64-byte records).
  */
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { newBench, report } from '../bench/lib/harness.ts';
 import { keccak256, keccak256Batch, keccakBackend } from '../src/crypto/keccak.ts';
-import { runRows, ratio, isMain } from './common.ts';
+import { runRows, ratio, isMain, keccakPackageSponge } from './common.ts';
 
 const require = createRequire(import.meta.url);
-
-interface Sponge {
-  initialize(rate: number, capacity: number): void;
-  absorb(data: Buffer): void;
-  absorbLastFewBits(bits: number): void;
-  squeeze(length: number): Buffer;
-}
 
 interface KeccakHash {
   update(d: Buffer): KeccakHash;
@@ -25,20 +17,8 @@ interface KeccakHash {
 }
 const createKeccakHash = require('keccak') as (alg: 'keccak256') => KeccakHash;
 
-function spongeHasher(): (d: Buffer) => Buffer {
-  const gypBuild = require('node-gyp-build') as (dir: string) => new () => Sponge;
-  const S = gypBuild(dirname(require.resolve('keccak/package.json')));
-  const s = new S();
-  return (d) => {
-    s.initialize(1088, 512);
-    s.absorb(d);
-    s.absorbLastFewBits(1);
-    return s.squeeze(32);
-  };
-}
-
 export async function main(): Promise<void> {
-  const sponge = spongeHasher();
+  const sponge = keccakPackageSponge();
   const bench = newBench();
   const sizes = [32, 64, 128, 1000];
   for (const n of sizes) {

@@ -8,8 +8,8 @@
  */
 
 /**
- * The 15 pre-London header fields, in RLP order (Bor headers have no baseFee), with geth's names:
- * structurally the same type as src/bttc/engine's BttcHeader.
+ * The 15 pre-London header fields, in RLP order (Bor headers have no baseFee), with geth's names.
+ * src/bttc/engine's BttcHeader is this type.
  */
 export interface HeaderFields {
   parentHash: Uint8Array;

@@ -4,25 +4,13 @@
  * parameter cache per header; `header.ts` converts to and from RLP.
  */
 import type { BttcLayerConfig } from '../../config/types.ts';
+import type { HeaderFields } from '../../evm/interface.ts';
 
-/** A pre-London (no base fee) Ethereum header: the 15 fields Bor seals. */
-export interface BttcHeader {
-  parentHash: Uint8Array;
-  uncleHash: Uint8Array;
-  coinbase: Uint8Array;
-  stateRoot: Uint8Array;
-  txRoot: Uint8Array;
-  receiptRoot: Uint8Array;
-  bloom: Uint8Array;
-  difficulty: bigint;
-  number: bigint;
-  gasLimit: bigint;
-  gasUsed: bigint;
-  time: bigint;
-  extra: Uint8Array;
-  mixDigest: Uint8Array;
-  nonce: Uint8Array;
-}
+/**
+ * A pre-London (no base fee) Ethereum header: the 15 fields Bor seals. The executor's HeaderFields is
+ * the one definition, so a header passes between executor, engine and chain store without conversion.
+ */
+export type BttcHeader = HeaderFields;
 
 /** One entry of a producer list: signer address and its power (how often it was drawn). */
 export interface ProducerEntry {
