@@ -23,7 +23,7 @@ import { bytesToHex } from '../../src/util/bytes.ts';
 import { DeliveryApp, type DeliveryGenesis } from '../../src/delivery/app/app.ts';
 import type { BttcHeaderReader, CheckpointSubmitterLike, SpanSeedSource } from '../../src/delivery/app/interface.ts';
 import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
-import { valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
+import { proposalDigest, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit, type Vote } from '../../src/delivery/consensus/types.ts';
 import { decodeCheckpointSignBytes } from '../../src/delivery/checkpoint/checkpoint.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
@@ -202,7 +202,8 @@ export async function decideHeight(nodes: NodeHandle[], chainId: string, signers
     const signature = signRsv(voteDigest(chainId, { type: MsgType.Precommit, height, round: 0, valueId, extension }), n.key.secretKey);
     precommits.push({ type: MsgType.Precommit, height, round: 0, valueId, validator: Buffer.from(n.key.address.slice(2), 'hex'), extension, signature });
   }
-  const commit: Commit = { height, round: 0, proposal: { height, round: 0, validRound: -1, proposer: Buffer.from(proposerAddr.slice(2), 'hex'), value, valueId, signature: new Uint8Array(65) }, precommits };
+  const proposalSig = signRsv(proposalDigest(chainId, { height, round: 0, validRound: -1, valueId }), proposer.key.secretKey);
+  const commit: Commit = { height, round: 0, proposal: { height, round: 0, validRound: -1, proposer: Buffer.from(proposerAddr.slice(2), 'hex'), value, valueId, signature: proposalSig }, precommits };
   for (const n of nodes) await n.app.commitValue(height, value, commit);
   return value;
 }

@@ -42,6 +42,7 @@ import type { AckedCheckpoint, EventRecord, StoredSpanJson } from '../store/inte
 import { decodeBlock, decodeSideVotes, encodeBlock, encodeSideVotes, encodeTx } from './codec.ts';
 import type { BttcHeaderReader, CheckpointHasher, CheckpointSubmitterLike, DeliveryClock, SpanSeedSource } from './interface.ts';
 import { deliveryMetrics, type DeliveryMetrics } from './metrics.ts';
+import { commitError, decodeStoredCommit, decodeSyncItem, encodeStoredCommit, encodeSyncItem } from './commit.ts';
 import { cloneState, trackOf, type BufferedCheckpoint, type StateData } from './state.ts';
 import { isSideTx, SideVote, TxType, type CarriedVote, type DeliveryBlock, type DeliveryTx, type EventRef, type SideVoteEntry } from './types.ts';
 
@@ -458,14 +459,35 @@ export class DeliveryApp implements Application {
     return this.extensionOk(extension, sideIdx);
   }
 
-  async commitValue(height: number, value: Uint8Array, commit: Commit): Promise<void> {
+  /**
+   * Commits are applied one at a time, whoever hands them in: a consensus engine being stopped for a
+   * range sync may still be finishing its last decision while the first synced block arrives.
+   */
+  commitValue(height: number, value: Uint8Array, commit: Commit): Promise<void> {
+    return this.exclusive(() => this.applyDecided(height, value, commit));
+  }
+
+  /** Resolves once no commit is in progress. */
+  async whenCommitsSettled(): Promise<void> {
+    await this.commitChain.catch(() => undefined);
+  }
+
+  private commitChain: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.commitChain.catch(() => undefined).then(fn);
+    this.commitChain = run;
+    return run;
+  }
+
+  private async applyDecided(height: number, value: Uint8Array, commit: Commit): Promise<void> {
     const t0 = performance.now();
     const prev = this.state;
     if (height !== prev.height + 1) throw new Error(`delivery: commit of height ${height} after ${prev.height}`);
     const b = decodeBlock(value);
     const s = cloneState(prev);
     const ctx = this.ctx(height, b.time);
-    const w: BlockWrite = { state: s, blockBytes: value, processed: [], checkpoints: [], spans: [], eventRecords: [], poolDeletes: [] };
+    const w: BlockWrite = { state: s, blockBytes: value, commit: encodeStoredCommit(commit), processed: [], checkpoints: [], spans: [], eventRecords: [], poolDeletes: [] };
     const out: CommittedBlock = { height, block: b, outcomes: [], approvedCheckpoints: [], acked: [], spans: [], eventRecords: [] };
 
     // 1. Tally the side txs of height − 2 from the precommits this block carries.
@@ -505,6 +527,51 @@ export class DeliveryApp implements Application {
     this.m?.commitSeconds.observe((performance.now() - t0) / 1000);
     for (const a of out.approvedCheckpoints) if (a.buffer.checkpoint.proposer === this.address) this.submit(a.rootChainId, a.buffer);
     for (const l of this.listeners) l(out);
+  }
+
+  // ---- sync by range ---------------------------------------------------------------------
+
+  /** Blocks [start, start + count) with their commits, as `delivery-by-range` items; stops at the first one not held. */
+  async syncItems(start: number, count: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (let h = Math.max(1, start); h < start + count && h <= this.state.height; h++) {
+      const [block, commit] = await Promise.all([this.deps.store.getBlock(h), this.deps.store.getCommit(h)]);
+      if (!block || !commit) break;
+      out.push(encodeSyncItem(decodeStoredCommit(commit, block)));
+    }
+    return out;
+  }
+
+  /**
+   * A block fetched from a peer, for the next height: applied exactly as a consensus decision
+   * (commitValue) once its commit proves > 2/3 of this height's validator set decided it. Returns
+   * why it was refused, or null when applied. The block's own validity is not re-checked: the
+   * decision is the proof, and this node may lack what validators checked it against (Bttc headers).
+   */
+  async applySynced(item: Uint8Array): Promise<string | null> {
+    let d: ReturnType<typeof decodeSyncItem>;
+    try {
+      d = decodeSyncItem(item);
+    } catch (err) {
+      return `malformed: ${(err as Error).message}`;
+    }
+    return this.exclusive(() => this.applySyncedNow(d));
+  }
+
+  private async applySyncedNow(d: ReturnType<typeof decodeSyncItem>): Promise<string | null> {
+    const height = this.state.height + 1;
+    // Already applied (by consensus finishing a decision, or from another peer's overlapping answer).
+    if (d.commit.height < height) return null;
+    if (d.commit.height !== height) return `item is height ${d.commit.height}, expected ${height}`;
+    try {
+      decodeBlock(d.block);
+    } catch (err) {
+      return `block ${height}: ${(err as Error).message}`;
+    }
+    const bad = await commitError({ chainId: this.config.delivery.chainId, height, block: d.block, commit: d.commit, set: this.validatorSet(height) }, this.deps.verifier);
+    if (bad) return `block ${height}: ${bad}`;
+    await this.applyDecided(height, d.block, d.commit);
+    return null;
   }
 
   private async tally(s: StateData, tallied: DeliveryBlock, b: DeliveryBlock, ctx: ModuleContext, w: BlockWrite, out: CommittedBlock): Promise<void> {

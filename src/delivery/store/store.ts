@@ -22,6 +22,8 @@ export const BUCKET_CHECKPOINT = 0xe3;
 export const BUCKET_SPAN = 0xe4;
 export const BUCKET_EVENT_RECORD = 0xe5;
 export const BUCKET_POOL = 0xe6;
+/** The commit that decided each block (app/commit.ts stored form), for peers syncing by range. */
+export const BUCKET_COMMIT = 0xe7;
 
 /** Replay-protection namespaces (one per event family). */
 export const ProcessedKind = { Staking: 1, Ack: 2, Clerk: 3 } as const;
@@ -35,6 +37,8 @@ const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as 
 export interface BlockWrite {
   state: StateData;
   blockBytes: Uint8Array;
+  /** The block's commit in the stored form of app/commit.ts. */
+  commit?: Uint8Array;
   processed: { kind: ProcessedKind; rootChainId: number; sequence: bigint }[];
   checkpoints: AckedCheckpoint[];
   spans: StoredSpanJson[];
@@ -68,6 +72,7 @@ export class DeliveryStore {
     const ops: BatchOp[] = [];
     ops.push({ type: 'put', key: META_KEY, value: encodeState(w.state) });
     ops.push({ type: 'put', key: bucketKey(BUCKET_BLOCK, w.state.height), value: w.blockBytes });
+    if (w.commit) ops.push({ type: 'put', key: bucketKey(BUCKET_COMMIT, w.state.height), value: w.commit });
     for (const p of w.processed) ops.push({ type: 'put', key: processedKey(p.kind, p.rootChainId, p.sequence), value: Uint8Array.of(1) });
     for (const c of w.checkpoints) ops.push({ type: 'put', key: bucketKey(BUCKET_CHECKPOINT, Uint8Array.of(c.rootChainId), c.number), value: enc(c) });
     for (const s of w.spans) ops.push({ type: 'put', key: bucketKey(BUCKET_SPAN, s.id), value: enc(s) });
@@ -86,6 +91,11 @@ export class DeliveryStore {
 
   async getBlock(height: number): Promise<Uint8Array | undefined> {
     return this.db.get(bucketKey(BUCKET_BLOCK, height));
+  }
+
+  /** Undefined for genesis and for blocks committed before commits were kept. */
+  async getCommit(height: number): Promise<Uint8Array | undefined> {
+    return this.db.get(bucketKey(BUCKET_COMMIT, height));
   }
 
   async isProcessed(kind: ProcessedKind, rootChainId: number, sequence: bigint): Promise<boolean> {
