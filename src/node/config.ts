@@ -32,6 +32,13 @@ export interface NodeSection {
   executor: 'worker' | 'inline';
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
+  /**
+   * Decided Delivery heights the consensus engine keeps in memory to help peers a few heights behind;
+   * a node further behind syncs blocks and commits by range instead.
+   */
+  deliveryCatchUpHeights: number;
+  /** Heights a peer must be ahead of us before consensus is paused for a range sync of Delivery. */
+  deliverySyncLag: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -59,6 +66,8 @@ const NODE_SPEC: FieldSpec = {
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
+    deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
+    deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   },
 };
@@ -71,6 +80,8 @@ const DEFAULTS = {
   verifyThreads: 1,
   executor: 'worker',
   deliveryBlockMs: 1000,
+  deliveryCatchUpHeights: 64,
+  deliverySyncLag: 4,
   logLevel: 'info',
 };
 

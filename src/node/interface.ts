@@ -33,6 +33,10 @@ export interface NodeStatus {
   };
   delivery: {
     height: number;
+    /** Last height whose decisive precommits included ours (null: none since this process started). */
+    lastSignedHeight: number | null;
+    /** Blocks applied from peers' delivery-by-range answers since start. */
+    syncedBlocks: number;
     checkpointProposer: string | null;
     checkpointsProposed: number;
     checkpointsApproved: number;

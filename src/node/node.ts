@@ -43,6 +43,7 @@ import type { TxSink } from '../rpc/interface.ts';
 import { createNetwork, loadOrCreateNetworkKey, type NetworkClient } from '../p2p/index.ts';
 import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
+import type { StatusMessage } from '../p2p/codec/sync.ts';
 import { encodeTxBatch, decodeTxBatch, MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
 import { JsonRpcClient } from '../loadtest/rpc.ts';
 import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.ts';
@@ -91,6 +92,9 @@ export class BttcNode {
   private txOut: Uint8Array[] = [];
   private txFlush: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
+  private newConsensus!: () => ConsensusState;
+  private lastSignedHeight: number | null = null;
+  private syncedBlocks = 0;
   private syncTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: BttcNodeOptions, deps: BttcNodeDeps) {
@@ -223,6 +227,7 @@ export class BttcNode {
     this.rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network: this.network, logger, metrics });
     serveSync(this.network, {
       bttcBlocksByRange: (start, count) => this.blocksByRange(start, count),
+      deliveryByRange: (start, count) => this.app.syncItems(Number(start), count),
       status: async () => {
         const h = this.chain.head();
         return { genesisHash: this.chain.genesisHash(), bttcHead: h.number, bttcHeadHash: h.hash, deliveryHeight: BigInt(this.app.height) };
@@ -233,10 +238,19 @@ export class BttcNode {
     const wal = await FileWal.open(join(node.dataDir, 'consensus.wal'));
     this.onClose('consensus wal', () => wal.close());
     const transport = new GossipConsensusTransport(this.network, logger);
-    this.consensus = new ConsensusState(
-      { chainId: config.delivery.chainId, secretKey: signer.privateKey, startHeight: this.app.height + 1, timeouts: { commit: node.deliveryBlockMs } },
-      { app: this.app, transport, clock: { now: () => Date.now(), setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } }, verifier, wal, evidence: new KvEvidenceStore({ db }), metrics, logger },
-    );
+    const evidence = new KvEvidenceStore({ db });
+    // A new engine at the app's next height: at start, and after a range sync moved the app past the old one.
+    this.newConsensus = () => {
+      const c = new ConsensusState(
+        { chainId: config.delivery.chainId, secretKey: signer.privateKey, startHeight: this.app.height + 1, timeouts: { commit: node.deliveryBlockMs }, commitHistory: node.deliveryCatchUpHeights },
+        { app: this.app, transport, clock: { now: () => Date.now(), setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } }, verifier, wal, evidence, metrics, logger },
+      );
+      c.onCommit((e) => {
+        if (e.commit.precommits.some((v) => equalBytes(v.validator, signer.address))) this.lastSignedHeight = e.height;
+      });
+      return c;
+    };
+    this.consensus = this.newConsensus();
     await this.consensus.start();
     this.onClose('consensus', () => this.consensus.stop());
 
@@ -414,7 +428,9 @@ export class BttcNode {
   private async syncOnce(only?: string[]): Promise<void> {
     if (!this.network) return;
     try {
-      const statuses = await this.rangeSync.peerStatuses(only ?? this.network.connectedPeers());
+      let statuses = await this.rangeSync.peerStatuses(only ?? this.network.connectedPeers());
+      // Delivery first: Bttc blocks of a new span can only be checked once its span is committed.
+      if (!only && (await this.syncDelivery(statuses))) statuses = await this.rangeSync.peerStatuses(this.network.connectedPeers());
       const genesis = this.chain.genesisHash();
       const ahead = statuses.filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.bttcHead > this.chain.head().number).sort((a, b) => (b.status.bttcHead > a.status.bttcHead ? 1 : -1));
       if (ahead.length === 0) return;
@@ -446,6 +462,60 @@ export class BttcNode {
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'sync round ended early');
     }
+  }
+
+  /**
+   * Range sync of Delivery blocks and their commits when a peer is more than `deliverySyncLag`
+   * heights ahead (further than consensus' own catch-up can be relied on). Consensus is paused while
+   * the blocks are applied, so the engine and the sync never commit the same height, and restarted
+   * at the height after the last applied one. True when blocks were applied.
+   */
+  private async syncDelivery(statuses: { peer: string; status: StatusMessage }[]): Promise<boolean> {
+    const genesis = this.chain.genesisHash();
+    const lag = BigInt(this.opts.node.deliverySyncLag);
+    const startedAt = this.app.height;
+    let paused = false;
+    try {
+      for (let pass = 0; pass < 16; pass++) {
+        const ours = BigInt(this.app.height);
+        const ahead = statuses.filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.deliveryHeight > ours + (paused ? 1n : lag)).sort((a, b) => (b.status.deliveryHeight > a.status.deliveryHeight ? 1 : -1));
+        if (ahead.length === 0) break;
+        if (!paused) {
+          await this.consensus.stop();
+          await this.app.whenCommitsSettled();
+          paused = true;
+        }
+        const from = BigInt(this.app.height + 1);
+        const to = ahead[0]!.status.deliveryHeight;
+        this.logger.info({ from: String(from), to: String(to), peers: ahead.length }, 'syncing delivery blocks');
+        await this.rangeSync.fetchRange({
+          method: 'delivery-by-range',
+          from,
+          to,
+          peers: ahead.map((s) => s.peer),
+          verify: async (_start, items) => {
+            for (const [i, item] of items.entries()) {
+              const why = await this.app.applySynced(item);
+              if (why) return { ok: false, reason: `item ${i}: ${why}` };
+              this.syncedBlocks++;
+            }
+            return { ok: true };
+          },
+        });
+        // The peers moved on while we fetched: ask again, and close the rest of the gap before consensus resumes.
+        statuses = await this.rangeSync.peerStatuses(this.network.connectedPeers());
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, height: this.app.height }, 'delivery sync ended early');
+    } finally {
+      if (paused) {
+        await this.app.whenCommitsSettled();
+        this.consensus = this.newConsensus();
+        await this.consensus.start();
+        this.logger.info({ from: startedAt, height: this.app.height, applied: this.app.height - startedAt }, 'delivery synced; consensus resumed');
+      }
+    }
+    return this.app.height > startedAt;
   }
 
   status(): NodeStatus {
@@ -482,6 +552,8 @@ export class BttcNode {
       },
       delivery: {
         height: this.app.height,
+        lastSignedHeight: this.lastSignedHeight,
+        syncedBlocks: this.syncedBlocks,
         checkpointProposer: this.app.checkpointProposer(),
         checkpointsProposed: this.counts.proposed,
         checkpointsApproved: this.counts.approved,
