@@ -11,6 +11,10 @@ import { decodeSyncItem, encodeSyncItem } from '../../src/delivery/app/commit.ts
 import { proposalDigest, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit } from '../../src/delivery/consensus/types.ts';
 import { hexToBytes } from '../../src/util/bytes.ts';
+import { RangeSync } from '../../src/p2p/sync/rangeSync.ts';
+import { serveSync } from '../../src/p2p/sync/server.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { startNode, waitFor } from '../p2p/helpers.ts';
 import { closeNode, decideHeight, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type Key, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
@@ -48,6 +52,8 @@ function signedBy(c: Commit, keys: Key[]): Commit {
   };
 }
 
+let history: { genesis: ReturnType<typeof genesisOf>; clock: { now(): number }; items: Uint8Array[]; top: number; source: NodeHandle } | null = null;
+
 describe('delivery sync by range', () => {
   it('blocks and commits served by range verify and apply to the same state as consensus; bad commits are refused', async () => {
     const genesisKeys = Array.from({ length: 4 }, (_, i) => key(i, 31));
@@ -77,6 +83,7 @@ describe('delivery sync by range', () => {
     assert.ok((src.ackCount() ?? 0) >= 1, 'a checkpoint was acked in the history');
 
     const items = await src.syncItems(1, top + 10);
+    history = { genesis, clock, items, top, source: nodes[0]! };
     assert.equal(items.length, top, 'one item per height, stopping at the head');
     assert.deepEqual((await src.syncItems(5, 3)).map((b) => decodeSyncItem(b).commit.height), [5, 6, 7]);
 
@@ -130,5 +137,44 @@ describe('delivery sync by range', () => {
     assert.match(byOldSet ?? 'accepted', /not more than 2\/3/);
     assert.equal(await late.app.applySynced(next), null);
     assert.equal(await fingerprint(late), await fingerprint(nodes[0]!));
+  });
+
+  it('over real streams: a peer serving a forged commit is penalised and the range is finished from an honest peer', { timeout: 60_000 }, async () => {
+    assert.ok(history, 'runs after the history test');
+    const { genesis, clock, items, top, source } = history;
+    const [liar, honest] = await Promise.all([startNode(), startNode()]);
+    // The liar serves the right heights with one commit's precommit signature flipped.
+    serveSync(liar.net, {
+      deliveryByRange: async (start, count) =>
+        items.slice(Number(start) - 1, Number(start) - 1 + count).map((b, i) => (i === 2 ? mutate(b, (c) => ({ ...c, precommits: c.precommits.map((v, j) => (j === 0 ? { ...v, signature: Uint8Array.from(v.signature, (x, k) => (k === 5 ? x ^ 0x40 : x)) } : v)) })) : b)),
+    });
+    serveSync(honest.net, { deliveryByRange: (start, count) => source.app.syncItems(Number(start), count) });
+    const syncer = await startNode({ staticPeers: [liar, honest].map((n) => n.net.listenAddrs()[0]!) });
+    const late = await openNode(key(41, 31), genesis, { clock, submitters: new Map([[ROOT_CHAIN_ID, new FakeSubmitter(new FakeRoot())]]) });
+    cleanup.push(late);
+    try {
+      await waitFor('syncer connected to both', () => syncer.net.connectedPeers().length === 2);
+      const rs = new RangeSync({ maxItemsPerRequest: 8, timeoutMs: 5000 }, { network: syncer.net, logger: silentLogger(), metrics: null });
+      const r = await rs.fetchRange({
+        method: 'delivery-by-range',
+        from: 1n,
+        to: BigInt(source.app.height),
+        peers: [liar.net.peerId, honest.net.peerId],
+        verify: async (_start, batch) => {
+          for (const [i, item] of batch.entries()) {
+            const why = await late.app.applySynced(item);
+            if (why) return { ok: false, reason: `item ${i}: ${why}` };
+          }
+          return { ok: true };
+        },
+      });
+      assert.deepEqual(r.penalised, [liar.net.peerId]);
+      assert.ok(r.failures.some((f) => /invalid precommit signature/.test(f.reason)), r.failures.map((f) => f.reason).join('; '));
+      assert.ok(source.app.height > top);
+      assert.equal(late.app.height, source.app.height);
+      assert.equal(await fingerprint(late), await fingerprint(source));
+    } finally {
+      await Promise.all([syncer, liar, honest].map((n) => n.net.close()));
+    }
   });
 });
