@@ -15,12 +15,12 @@ import { createDevnet, nodeDir, writeLayout } from '../../src/devnet/setup.ts';
 import { writeNodeConfig, type RootInfo } from '../../src/devnet/setup.ts';
 import { JsonRpcClient } from '../../src/loadtest/rpc.ts';
 import type { NodeStatus } from '../../src/node/interface.ts';
+import { until } from '../helpers/until.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
 const BASE = 41000 + (process.pid % 1000) * 12;
 const PORTS = { rpc: BASE, rest: BASE + 4, root: BASE + 9, p2p: 52000 + (process.pid % 1000) * 12 };
 const WINDOW = 4;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function ready(child: ChildProcess, what: string, timeoutMs: number, parse: (out: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
   return new Promise((res, rej) => {
@@ -41,15 +41,6 @@ function ready(child: ChildProcess, what: string, timeoutMs: number, parse: (out
   });
 }
 
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | null | false | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(500);
-  }
-}
 
 test('a validator down longer than the consensus catch-up window range-syncs Delivery and signs again', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-dsync-'));
