@@ -4,7 +4,7 @@
  * with the revert data, bad arguments → -32602 naming the argument.
  */
 import { randomBytes } from 'node:crypto';
-import type { HeaderFields } from '../evm/interface.ts';
+import type { CallRequest, HeaderFields } from '../evm/interface.ts';
 import { CallRevertedError } from '../evm/interface.ts';
 import { hashHeader } from '../evm/block.ts';
 import { ChainStoreError, type LocatedLog, type LogFilter } from '../chain/interface.ts';
@@ -34,18 +34,9 @@ export function revertMessage(data: Uint8Array): string {
   return 'execution reverted';
 }
 
-interface CallArgs {
-  from?: Uint8Array;
-  to?: Uint8Array;
-  data?: Uint8Array;
-  value?: bigint;
-  gasLimit?: bigint;
-  gasPrice?: bigint;
-}
-
-function callArgs(v: unknown): CallArgs {
+function callArgs(v: unknown): CallRequest {
   const o = p.object(v, '0 (transaction)');
-  const out: CallArgs = {};
+  const out: CallRequest = {};
   if (o.from !== undefined && o.from !== null) out.from = p.address(o.from, 'from');
   if (o.to !== undefined && o.to !== null) out.to = p.address(o.to, 'to');
   const input = o.input ?? o.data;
