@@ -207,3 +207,20 @@ export async function decideHeight(nodes: NodeHandle[], chainId: string, signers
   for (const n of nodes) await n.app.commitValue(height, value, commit);
   return value;
 }
+
+/** Everything a node's Delivery state decides, as one string: equal strings mean the nodes agree. */
+export async function fingerprint(n: NodeHandle): Promise<string> {
+  const a = n.app;
+  return JSON.stringify({
+    height: a.height,
+    set: a.validatorSetJson(),
+    acks: a.ackCount(),
+    buffer: a.checkpointBuffer(),
+    span: a.lastSpanId,
+    spanJson: await a.latestSpanJson(),
+    records: await a.eventRecords(1, Number.MAX_SAFE_INTEGER, 100),
+    next: a.validatorSet(a.height + 1).validators.map((v) => Buffer.from(v.address).toString('hex')),
+    proposer: a.checkpointProposer(),
+    lastCheckpointEnd: a.lastCheckpointEnd(),
+  });
+}

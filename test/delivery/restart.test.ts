@@ -10,7 +10,7 @@ import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { DeliveryApp } from '../../src/delivery/app/app.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
-import { closeNode, decideHeight, deliverEvents, devConfig, FakeBttc, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
+import { closeNode, decideHeight, deliverEvents, devConfig, FakeBttc, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
 const cleanup: NodeHandle[] = [];
@@ -40,19 +40,6 @@ class FlakyStore implements KeyValueStore {
   close() { return this.inner.close(); }
 }
 
-async function fingerprint(n: NodeHandle) {
-  const a = n.app;
-  return JSON.stringify({
-    height: a.height,
-    set: a.validatorSetJson(),
-    acks: a.ackCount(),
-    buffer: a.checkpointBuffer(),
-    span: a.lastSpanId,
-    records: (await a.eventRecords(1, Number.MAX_SAFE_INTEGER, 100)).map((r) => [r.id, r.stateId, r.data]),
-    next: a.validatorSet(a.height + 1).validators.map((v) => Buffer.from(v.address).toString('hex')),
-    proposer: a.checkpointProposer(),
-  });
-}
 
 describe('delivery restart', () => {
   it('every node closed and reopened between heights: no event applied twice, none lost, same state as a node that never stopped', async () => {

@@ -15,7 +15,7 @@ import { RangeSync } from '../../src/p2p/sync/rangeSync.ts';
 import { serveSync } from '../../src/p2p/sync/server.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { startNode, waitFor } from '../p2p/helpers.ts';
-import { closeNode, decideHeight, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type Key, type NodeHandle } from './helpers.ts';
+import { closeNode, decideHeight, devConfig, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type Key, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
 const chainId = config.delivery.chainId;
@@ -24,21 +24,6 @@ after(async () => {
   for (const n of cleanup) await closeNode(n).catch(() => {});
 });
 
-async function fingerprint(n: NodeHandle): Promise<string> {
-  const a = n.app;
-  return JSON.stringify({
-    height: a.height,
-    set: a.validatorSetJson(),
-    acks: a.ackCount(),
-    buffer: a.checkpointBuffer(),
-    span: a.lastSpanId,
-    spanJson: await a.latestSpanJson(),
-    records: await a.eventRecords(1, Number.MAX_SAFE_INTEGER, 100),
-    next: a.validatorSet(a.height + 1).validators.map((v) => Buffer.from(v.address).toString('hex')),
-    proposer: a.checkpointProposer(),
-    lastCheckpointEnd: a.lastCheckpointEnd(),
-  });
-}
 
 function mutate(item: Uint8Array, fn: (c: Commit) => Commit): Uint8Array {
   return encodeSyncItem(fn(decodeSyncItem(item).commit));
