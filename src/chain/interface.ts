@@ -78,6 +78,8 @@ export interface ChainStoreApi {
   putBlock(block: BlockData, opts?: { setHead?: boolean }): Promise<{ hash: Uint8Array; td: bigint }>;
   /** Makes the branch ending at `hash` canonical, in one batch. */
   setHead(hash: Uint8Array): Promise<ReorgResult>;
+  /** Calls `listener` with the new head's hash after every head change is written; returns an unsubscribe. */
+  onHeadChange(listener: (hash: Uint8Array) => void): () => void;
   hasBlock(hash: Uint8Array): Promise<boolean>;
   getHeader(hash: Uint8Array): Promise<HeaderFields | undefined>;
   getCanonicalHash(number: bigint): Promise<Uint8Array | undefined>;

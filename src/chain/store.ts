@@ -66,6 +66,7 @@ export class ChainStore implements ChainStoreApi {
   private headInfo: HeadInfo | null = null;
   private genesis: Uint8Array | null = null;
   private headers = new Map<string, HeaderFields>();
+  private readonly headListeners = new Set<(hash: Uint8Array) => void>();
   private readonly m: {
     putSeconds: ReturnType<typeof histogram>;
     reorgs: ReturnType<typeof counter>;
@@ -194,7 +195,24 @@ export class ChainStore implements ChainStoreApi {
       this.m?.head.set(Number(h.number));
     }
     this.m?.putSeconds.observe((performance.now() - start) / 1000);
+    if (opts.setHead) this.notifyHead(hash);
     return { hash, td };
+  }
+
+  onHeadChange(listener: (hash: Uint8Array) => void): () => void {
+    this.headListeners.add(listener);
+    return () => this.headListeners.delete(listener);
+  }
+
+  /** After the head's batch is written: a listener's failure is logged and never undoes the write. */
+  private notifyHead(hash: Uint8Array): void {
+    for (const listener of this.headListeners) {
+      try {
+        listener(hash);
+      } catch (err) {
+        this.logger.error({ err, head: bytesToHex(hash) }, 'head-change listener failed');
+      }
+    }
   }
 
   async setHead(hash: Uint8Array): Promise<ReorgResult> {
@@ -245,6 +263,7 @@ export class ChainStore implements ChainStoreApi {
       this.m?.reorgDepth.observe(removed.length);
       this.logger.info({ depth: removed.length, common: Number(common.number), head: Number(target.number) }, 'chain reorg');
     }
+    this.notifyHead(hash);
     return { common, removed, added: added.map((a) => a.hash) };
   }
 

@@ -142,6 +142,13 @@ export class BttcNode {
       await this.chain.close().catch(() => undefined);
       await chainDb.close().catch(() => undefined);
     });
+    // Head changes feed the status (block intervals) and, once RPC is up, newHeads subscriptions.
+    const chain = this.chain;
+    this.onClose('head listener', chain.onHeadChange((hash) => {
+      this.recordHead();
+      const ev = this.events;
+      if (ev) void headEvent(chain, hash).then((e) => ev.newHead(e), () => undefined);
+    }));
     const db = await LevelStore.open(join(node.dataDir, 'node'));
     this.onClose('node db', () => db.close());
 
@@ -194,7 +201,7 @@ export class BttcNode {
       { bttc: config.bttc, genesis: { time: genesis.bttc.time, alloc: genesis.bttc.alloc }, systemCode: await loadSystemContractsCode(), signer: { key: signer.privateKey, address: signer.address } },
       {
         executor: this.executor,
-        chain: this.observedChain(),
+        chain: this.chain,
         db,
         verifier,
         spans: this.spans,
@@ -312,36 +319,6 @@ export class BttcNode {
 
   private events: ChainEvents | null = null;
   private m: { height: ReturnType<typeof gauge>; peers: ReturnType<typeof gauge>; deliveryHeight: ReturnType<typeof gauge>; checkpoints: ReturnType<typeof counter> } | null = null;
-
-  /** The chain store as the layer sees it, with a hook on head changes (RPC subscriptions, status). */
-  private observedChain(): ChainStore {
-    const chain = this.chain;
-    const onHead = (hash: Uint8Array) => {
-      this.recordHead();
-      const ev = this.events;
-      if (ev) void headEvent(chain, hash).then((e) => ev.newHead(e), () => undefined);
-    };
-    return new Proxy(chain, {
-      get: (target, prop, receiver) => {
-        if (prop === 'putBlock') {
-          return async (block: Parameters<ChainStore['putBlock']>[0], o?: { setHead?: boolean }) => {
-            const r = await target.putBlock(block, o);
-            if (o?.setHead) onHead(r.hash);
-            return r;
-          };
-        }
-        if (prop === 'setHead') {
-          return async (hash: Uint8Array) => {
-            const r = await target.setHead(hash);
-            onHead(hash);
-            return r;
-          };
-        }
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  }
 
   private recordHead(): void {
     const h = this.chain.head();

@@ -192,3 +192,33 @@ test('a writer killed with SIGKILL mid-loop leaves a consistent head, three time
     d.cleanup();
   }
 });
+
+test('head-change listeners hear every new head (extension and reorg), not side blocks; a throwing listener undoes nothing', async () => {
+  const d = tempDir('chain');
+  const s = await openStore(d.path);
+  try {
+    const g = await s.init(genesisHeader());
+    const heard: string[] = [];
+    const off = s.onHeadChange((h) => heard.push(hex(h)));
+    s.onHeadChange(() => {
+      throw new Error('a broken subscriber');
+    });
+    const b1 = makeBlock(g.header, 1);
+    const b2 = makeBlock(b1.header, 1);
+    const side = makeBlock(b1.header, 1, 9);
+    await s.putBlock(b1, { setHead: true });
+    await s.putBlock(b2, { setHead: true });
+    await s.putBlock(side);
+    assert.deepEqual(heard, [hex(b1.hash), hex(b2.hash)]);
+    await s.setHead(side.hash);
+    assert.deepEqual(heard, [hex(b1.hash), hex(b2.hash), hex(side.hash)]);
+    assert.equal(hex(s.head().hash), hex(side.hash));
+    off();
+    await s.setHead(b2.hash);
+    assert.equal(heard.length, 3, 'an unsubscribed listener hears nothing');
+    assert.equal(hex(s.head().hash), hex(b2.hash));
+  } finally {
+    await s.close();
+    d.cleanup();
+  }
+});
