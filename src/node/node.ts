@@ -282,8 +282,13 @@ export class BttcNode {
         return hash;
       },
     };
-    registerEth(registry, { chainId: BigInt(config.bttc.chainId), clientVersion: 'bttc-node', chain: this.chain, executor: this.executor, txSink, gasPrice: () => 1_000_000_000n, finalizedNumber: () => { const e = this.app.lastCheckpointEnd(); return e === null ? undefined : BigInt(e); } }, events);
-    registerBorMethods(registry, { chain: this.chain, signers: this.layer.signers, hashPool, finalizedNumber: () => { const e = this.app.lastCheckpointEnd(); return e === null ? undefined : BigInt(e); } });
+    // "finalized" = the last block a checkpoint acked on the root chain covers.
+    const finalizedNumber = (): bigint | undefined => {
+      const end = this.app.lastCheckpointEnd();
+      return end === null ? undefined : BigInt(end);
+    };
+    registerEth(registry, { chainId: BigInt(config.bttc.chainId), clientVersion: 'bttc-node', chain: this.chain, executor: this.executor, txSink, gasPrice: () => 1_000_000_000n, finalizedNumber }, events);
+    registerBorMethods(registry, { chain: this.chain, signers: this.layer.signers, hashPool, finalizedNumber });
     registry.register('bttcnode_status', () => this.status());
     const rpc = new RpcServer({ host: node.rpc.host, port: node.rpc.port, cors: node.rpc.cors }, { registry, metrics, logger });
     rpc.route('GET', '/metrics', metricsRoute(metrics));
