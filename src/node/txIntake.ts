@@ -1,9 +1,9 @@
 /**
- * One door into the txpool. RPC handlers and gossip validation call the pool concurrently (an RPC
- * batch of 500 is 500 calls; gossip validates up to 64 tx batches at once); the intake coalesces
- * whatever arrives while the pool is busy into the next single `addRaw` call, so the pool sees one
- * call at a time (its per-sender state is read and written across awaits) and senders are recovered
- * in one verifier batch per call instead of one per transaction.
+ * One door into the txpool, for throughput. RPC handlers and gossip validation call it concurrently
+ * (an RPC batch of 500 is 500 single-transaction calls); whatever arrives while an `addRaw` is running
+ * is coalesced into the next one, so senders are recovered in one verifier batch per call instead of
+ * one small task per transaction. The pool does not need it for correctness: its state checks and
+ * insertion run synchronously after the awaited account refresh.
  */
 import type { TxPoolApi } from '../bttc/txpool/interface.ts';
 
