@@ -167,3 +167,74 @@ test('import: a heavier branch arriving second reorganises the chain and returns
     await rm(base, { recursive: true, force: true });
   }
 });
+
+test('import: senders of transactions already in the pool are taken from it; the rest are recovered, and a forged one is refused', { timeout: 60_000 }, async () => {
+  const base = await mkdtemp(join(tmpdir(), 'bttc-senders-'));
+  const genesisTime = BigInt(Math.floor(Date.now() / 1000)) - 100n;
+  const systemCode = await loadSystemContractsCode();
+  const spans = new Map([0, 1].map((i) => [i, span(i)]));
+  class CountingVerifier extends InlineVerifier {
+    recovered = 0;
+    override async verifyBatch(items: Parameters<InlineVerifier['verifyBatch']>[0], opts?: Parameters<InlineVerifier['verifyBatch']>[1]) {
+      this.recovered += items.filter((i) => i.kind === 'secp256k1-recover').length;
+      return super.verifyBatch(items, opts);
+    }
+  }
+  const open = async (name: string, verifier: InlineVerifier) => {
+    const executor = await Executor.open({ chainId: cfg.chainId, dataDir: join(base, `exec-${name}`) });
+    const dbs = [await LevelStore.open(join(base, `chain-${name}`)), await LevelStore.open(join(base, `layer-${name}`))];
+    const chain = new ChainStore({}, { db: dbs[0]! });
+    const layer = await BttcLayer.open(
+      { bttc: cfg, genesis: { time: genesisTime, alloc: users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]) }, systemCode, signer: null },
+      { executor, chain, db: dbs[1]!, verifier, spans: { spanById: (id) => spans.get(id) }, stateSyncs: { recordsFrom: async () => [] } },
+    );
+    return { executor, chain, dbs, layer };
+  };
+  const counting = new CountingVerifier();
+  const maker = await open('maker', new InlineVerifier());
+  const node = await open('node', counting);
+  try {
+    const { sealHeader } = await import('../../src/bttc/engine/seal.ts');
+    const { buildExtra } = await import('../../src/bttc/engine/extra.ts');
+    const inTurn = Buffer.compare(producers[0]!.address, producers[1]!.address) < 0 ? producers[0]! : producers[1]!;
+    const txs = [0, 1, 2].map((u) => signTx({ nonce: 0n, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 10n + BigInt(u), chainId: BigInt(cfg.chainId) }, users[u]!.key));
+    const build = async (parent: ReturnType<typeof maker.chain.head>, list: Uint8Array[], senders: Uint8Array[]) => {
+      const r = await maker.executor.buildBlock({
+        parent: { hash: parent.hash, number: parent.header.number, stateRoot: parent.header.stateRoot },
+        header: { number: parent.header.number + 1n, time: parent.header.time + 1n, gasLimit: parent.header.gasLimit, difficulty: 2n, coinbase: new Uint8Array(20), extra: buildExtra(new Uint8Array(32), null) },
+        author: inTurn.address,
+        txs: list,
+        senders,
+        budgetMs: 1000,
+      });
+      assert.equal(r.included.length, list.length, 'every transaction fits the block');
+      return { header: sealHeader(r.header, inTurn.key), txs: list };
+    };
+    // Two of the three arrived by gossip first: the pool recovered them once.
+    assert.ok((await node.layer.addTransactions(txs.slice(0, 2))).every((r) => r.ok));
+    assert.equal(counting.recovered, 2);
+    const b1 = await build(maker.chain.head(), txs, [0, 1, 2].map((u) => users[u]!.address));
+    const r1 = await node.layer.importBlock(b1);
+    assert.equal(r1.status, 'head', JSON.stringify(r1));
+    assert.equal(counting.recovered, 3, 'only the transaction the pool did not hold was recovered on import');
+    assert.equal(node.layer.txpool.size, 0, 'the included transactions left the pool');
+    assert.equal((await node.executor.getAccount(node.chain.head().header.stateRoot, RECIPIENT))?.balance, 33n, 'executed with the right senders');
+
+    // A transaction with a tampered signature is not in any pool: it is recovered, and the block refused.
+    const honest = signTx({ nonce: 0n, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 1n, chainId: BigInt(cfg.chainId) }, users[3]!.key);
+    await maker.layer.importBlock(b1);
+    const b2 = await build(maker.chain.head(), [honest], [users[3]!.address]);
+    const forged = honest.slice();
+    forged[forged.length - 1] ^= 1; // last byte of s
+    const bad = await node.layer.importBlock({ header: b2.header, txs: [forged] });
+    assert.equal(bad.status, 'rejected', JSON.stringify(bad));
+    assert.equal(counting.recovered, 4);
+  } finally {
+    for (const n of [maker, node]) {
+      await n.layer.close();
+      await n.executor.close();
+      for (const d of n.dbs) await d.close().catch(() => {});
+    }
+    await rm(base, { recursive: true, force: true });
+  }
+});
