@@ -46,6 +46,10 @@ const handlers: Record<ExecutorMethod, (p: Uint8Array) => Promise<Uint8Array>> =
     const [root, addr] = codec.decodeBytesList(p);
     return codec.encodeAccount(await ex.getAccount(root!, addr!));
   },
+  getAccounts: async (p) => {
+    const [root, ...addrs] = codec.decodeBytesList(p);
+    return codec.encodeAccounts(await ex.getAccounts(root!, addrs));
+  },
   getCode: async (p) => {
     const [root, addr] = codec.decodeBytesList(p);
     return codec.encode(await ex.getCode(root!, addr!));

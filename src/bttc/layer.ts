@@ -119,7 +119,7 @@ export class BttcLayer {
         accounts: {
           getAccounts: async (addresses) => {
             const root = deps.chain.head().header.stateRoot;
-            const accs = await Promise.all(addresses.map((a) => deps.executor.getAccount(root, a)));
+            const accs = await deps.executor.getAccounts(root, addresses);
             return accs.map((a) => ({ nonce: a?.nonce ?? 0n, balance: a?.balance ?? 0n }));
           },
         },

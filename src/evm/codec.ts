@@ -269,6 +269,13 @@ export function decodeAccount(bytes: Uint8Array): AccountState | undefined {
   return { nonce: big(v[0]!), balance: big(v[1]!), codeHash: b(v[2]!), storageRoot: b(v[3]!) };
 }
 
+export function encodeAccounts(list: (AccountState | undefined)[]): Uint8Array {
+  return encode(list.map((a) => (a ? [u(a.nonce), u(a.balance), a.codeHash, a.storageRoot] : [])));
+}
+export function decodeAccounts(bytes: Uint8Array): (AccountState | undefined)[] {
+  return (decode(bytes) as unknown as Uint8Array[][]).map((v) => (v.length === 0 ? undefined : { nonce: big(v[0]!), balance: big(v[1]!), codeHash: b(v[2]!), storageRoot: b(v[3]!) }));
+}
+
 export function encodeBytesList(items: Uint8Array[]): Uint8Array {
   return encode(items);
 }

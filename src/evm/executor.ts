@@ -561,6 +561,18 @@ export class Executor implements ExecutorApi {
     });
   }
 
+  getAccounts(stateRoot: Uint8Array, addresses: readonly Uint8Array[]): Promise<(AccountState | undefined)[]> {
+    return this.serial(async () => {
+      await this.callAt(stateRoot);
+      const out: (AccountState | undefined)[] = [];
+      for (const address of addresses) {
+        const a = await this.callSm.getAccount(new Address(address));
+        out.push(a ? { nonce: a.nonce, balance: a.balance, codeHash: a.codeHash, storageRoot: a.storageRoot } : undefined);
+      }
+      return out;
+    });
+  }
+
   getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
     return this.serial(async () => {
       await this.callAt(stateRoot);

@@ -137,6 +137,10 @@ export class ExecutorClient implements ExecutorApi {
   async getAccount(stateRoot: Uint8Array, address: Uint8Array): Promise<AccountState | undefined> {
     return codec.decodeAccount(await this.request('getAccount', codec.encodeBytesList([stateRoot, address])));
   }
+  async getAccounts(stateRoot: Uint8Array, addresses: readonly Uint8Array[]): Promise<(AccountState | undefined)[]> {
+    if (addresses.length === 0) return [];
+    return codec.decodeAccounts(await this.request('getAccounts', codec.encodeBytesList([stateRoot, ...addresses])));
+  }
   async getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
     return codec.decode(await this.request('getCode', codec.encodeBytesList([stateRoot, address]))) as unknown as Uint8Array;
   }

@@ -215,6 +215,8 @@ export interface ExecutorApi {
   /** Lowest gas limit at which the call succeeds (binary search); throws CallRevertedError if it never does. */
   estimateGas(req: CallRequest, block: CallBlockRef): Promise<bigint>;
   getAccount(stateRoot: Uint8Array, address: Uint8Array): Promise<AccountState | undefined>;
+  /** Many accounts at one root in one call (one worker round trip for a txpool intake batch); results match input order. */
+  getAccounts(stateRoot: Uint8Array, addresses: readonly Uint8Array[]): Promise<(AccountState | undefined)[]>;
   getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array>;
   getStorage(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array>;
   /** True when the state for this root is stored (a head can be set there). */

@@ -1,7 +1,7 @@
 /** Messages between ExecutorClient (main thread) and workers/executor.ts. Payloads are codec.ts bytes, transferred. */
 import type { ExecutorOptions } from './executor.ts';
 
-export type ExecutorMethod = 'initGenesis' | 'buildBlock' | 'executeBlock' | 'call' | 'estimateGas' | 'getAccount' | 'getCode' | 'getStorage' | 'hasState' | 'close';
+export type ExecutorMethod = 'initGenesis' | 'buildBlock' | 'executeBlock' | 'call' | 'estimateGas' | 'getAccount' | 'getAccounts' | 'getCode' | 'getStorage' | 'hasState' | 'close';
 
 export interface ExecutorWorkerData {
   opts: ExecutorOptions;

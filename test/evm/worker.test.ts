@@ -58,6 +58,15 @@ test('the worker executor gives the same blocks as the in-process one, and error
     // concurrent calls are served in order
     const many = await Promise.all([1, 2, 3].map(() => worker.getAccount(w.header.stateRoot, deployer.address)));
     assert.ok(many.every((a) => a!.nonce === 2n));
+    // One round trip for many accounts, in input order, an unknown account as undefined; same answers inline.
+    const unknown = new Uint8Array(20).fill(0xee);
+    const addrs = [deployer.address, unknown, accounts[1]!.address];
+    const batch = await worker.getAccounts(w.header.stateRoot, addrs);
+    const single = await Promise.all(addrs.map((a) => inline.getAccount(w.header.stateRoot, a)));
+    assert.deepEqual(batch, single);
+    assert.equal(batch[0]!.nonce, 2n);
+    assert.equal(batch[1], undefined);
+    assert.deepEqual(await worker.getAccounts(w.header.stateRoot, []), []);
   } finally {
     await worker.close();
     await inline.close();
