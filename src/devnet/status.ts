@@ -17,10 +17,10 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
     b
       ? `delivery  height ${b.delivery.height}  checkpoints proposed ${b.delivery.checkpointsProposed}  signed ${b.delivery.checkpointsApproved}  acked ${b.delivery.checkpointsAcked}${b.delivery.lastCheckpointEnd !== null ? ` (to block ${b.delivery.lastCheckpointEnd})` : ''}  checkpoint proposer ${short(b.delivery.checkpointProposer)}`
       : '',
-    ' node  pid      height  peers  delivery  txpool  sealed  restarts  signer',
+    ' node  pid      height  peers  delivery  txpool (pending/queued)  sealed  restarts  signer',
     ...s.nodes.map((n) => {
       const st = n.status;
-      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${String(st?.bttc.txpool ?? '-').padEnd(7)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${short(st?.signer)}`;
+      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${(st ? `${st.bttc.txpoolPending ?? st.bttc.txpool}/${st.bttc.txpoolQueued ?? 0}` : '-').padEnd(23)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${short(st?.signer)}`;
     }),
   ];
   return lines.join('\n');

@@ -27,7 +27,10 @@ export interface NodeStatus {
     /** Over the last (up to) 10 blocks, chain time. */
     txPerSec: number;
     mgasPerSec: number;
+    /** Transactions in the pool: executable now (pending) and waiting for an earlier nonce (queued). */
     txpool: number;
+    txpoolPending: number;
+    txpoolQueued: number;
     span: number;
     blocksSealed: number;
   };

@@ -515,6 +515,7 @@ export class BttcNode {
     }
     const peers = this.network.connectedPeers().length;
     this.m?.peers.set(peers);
+    const pool = this.layer.txpool.stats();
     return {
       signer: bytesToHex(this.opts.keys.signer.address),
       peerId: this.network.peerId,
@@ -529,6 +530,8 @@ export class BttcNode {
         txPerSec: span > 0 ? txs / span : 0,
         mgasPerSec: span > 0 ? Number(gas) / span / 1e6 : 0,
         txpool: this.layer.txpool.size,
+        txpoolPending: pool.pending,
+        txpoolQueued: pool.queued,
         span: spanIdForBlock(Number(h.number), this.opts.config.bttc),
         blocksSealed: this.counts.sealed,
       },

@@ -96,7 +96,8 @@ test('rejects with a reason: chain id, signature, nonce, funds, gas, size, price
 });
 
 test('pending: best price first across senders, nonce order within a sender, gaps wait', async () => {
-  const { pool } = makePool();
+  const metrics = createMetricsRegistry();
+  const { pool } = makePool({}, { metrics });
   const [a, b, c] = users;
   await pool.addRaw([
     signTx({ nonce: 1n, gasPrice: 100n }, a!.key), // waits for nonce 0
@@ -109,6 +110,10 @@ test('pending: best price first across senders, nonce order within a sender, gap
   const order = [...pool.pending()].map((t) => `${users.indexOf(users.find((u) => bytesToHex(u.address) === t.senderHex)!)}:${t.nonce}`);
   assert.deepEqual(order, ['1:0', '2:0', '0:0', '0:1', '1:1']);
   assert.deepEqual(pool.stats(), { pending: 5, queued: 1, senders: 3 });
+  const scraped = await metrics.metrics();
+  assert.match(scraped, /^bttc_txpool_pending 5$/m);
+  assert.match(scraped, /^bttc_txpool_queued 1$/m);
+  assert.match(scraped, /^bttc_txpool_senders 3$/m);
   // maxGas skips transactions that could never fit, with their sender's later nonces.
   await pool.addRaw([signTx({ nonce: 0n, gasPrice: 1000n, gasLimit: 100_000n }, users[3]!.key), signTx({ nonce: 1n, gasPrice: 1000n }, users[3]!.key)]);
   assert.ok([...pool.pending(50_000n)].every((t) => t.senderHex !== bytesToHex(users[3]!.address)));

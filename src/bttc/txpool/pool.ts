@@ -7,7 +7,8 @@
  * batch per intake call and kept with the transaction, so nothing downstream recovers again.
  */
 import type { Logger } from '../../observability/logger.ts';
-import { counter, gauge, histogram, SECONDS_BUCKETS, type Registry, type Counter, type Gauge, type Histogram } from '../../observability/metrics.ts';
+import { Gauge } from 'prom-client';
+import { counter, gauge, histogram, SECONDS_BUCKETS, type Registry, type Counter, type Histogram } from '../../observability/metrics.ts';
 import type { SignatureVerifier } from '../../pools/interface.ts';
 import { isLowS } from '../../crypto/secp256k1.ts';
 import { bytesToHex } from '../../util/bytes.ts';
@@ -82,6 +83,23 @@ export class TxPool implements TxPoolApi {
           rejectedKept: counter(reg, 'bttc_txpool_rejected_kept_total', 'Executor refusals kept queued (a later nonce whose predecessor missed the block)'),
         }
       : null;
+    // Pending (executable now) against queued (waiting for an earlier nonce) tells a stalled producer
+    // from a load generator that skips nonces; counted when scraped, not on every insert.
+    if (reg && !reg.getSingleMetric('bttc_txpool_pending')) {
+      const pool = this;
+      let at = -1;
+      let last = { pending: 0, queued: 0, senders: 0 };
+      const read = () => {
+        // One scrape collects the three gauges: count once.
+        const now = Date.now();
+        if (now - at > 100) last = pool.stats();
+        at = now;
+        return last;
+      };
+      new Gauge({ name: 'bttc_txpool_pending', help: 'Pool transactions executable at the head (nonces contiguous from the account nonce)', registers: [reg], collect() { this.set(read().pending); } });
+      new Gauge({ name: 'bttc_txpool_queued', help: 'Pool transactions waiting for an earlier nonce', registers: [reg], collect() { this.set(read().queued); } });
+      new Gauge({ name: 'bttc_txpool_senders', help: 'Senders with transactions in the pool', registers: [reg], collect() { this.set(read().senders); } });
+    }
   }
 
   get size(): number {
