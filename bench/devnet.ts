@@ -5,7 +5,7 @@
  * checkpoints acked during the run and each node's main-thread event-loop lag p99 (prom-client's
  * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { QUICK, report, round } from './lib/harness.ts';
@@ -28,13 +28,50 @@ const dir = mkdtempSync(join(tmpdir(), 'bttc-bench-devnet-'));
 const base = 24000;
 const logger = createLogger({ name: 'bench-devnet', level: 'warn' });
 await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
-const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: 'warn' }, { logger });
+// BENCH_LOG_LEVEL=info (with KEEP_DEVNET=1) keeps every sealed block's timings in .../node-<i>/node.log.
+const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: (process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'warn' }, { logger });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function lagP99(url: string): Promise<number | null> {
-  const text = await fetch(url + '/metrics').then((r) => r.text(), () => '');
+/** CPU seconds (user + system, all threads) a process has used, from /proc; null where there is no /proc. */
+function cpuSeconds(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+async function scrape(url: string): Promise<string> {
+  return fetch(url + '/metrics').then((r) => r.text(), () => '');
+}
+
+function lagP99(text: string): number | null {
   const m = /^bttc_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** Cumulative bucket counts of a prom-client histogram, summed over several nodes' scrapes. */
+function buckets(texts: string[], name: string, phase?: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const labels = phase ? `le="([^"]+)",phase="${phase}"` : 'le="([^"]+)"';
+  const re = new RegExp(`^${name}_bucket\\{${labels}\\} (\\S+)$`, 'gm');
+  for (const t of texts) for (const m of t.matchAll(re)) {
+    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+    out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** Upper bound of the bucket holding quantile q, and the share above `over` seconds. */
+function histSummary(b: Map<number, number>, q: number, over: number): { count: number; quantileUpperBound: number | null; shareAbove: number | null } {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const count = b.get(Infinity) ?? 0;
+  if (count === 0) return { count, quantileUpperBound: null, shareAbove: null };
+  const ub = les.find((le) => b.get(le)! >= q * count) ?? Infinity;
+  const atOver = les.filter((le) => le <= over).map((le) => b.get(le)!).pop() ?? 0;
+  return { count, quantileUpperBound: ub, shareAbove: (count - atOver) / count };
 }
 
 try {
@@ -46,14 +83,37 @@ try {
   }
   const before = await sup.snapshot();
   const ackedBefore = Math.max(...before.nodes.map((n) => n.status!.delivery.checkpointsAcked));
+  const pids = [before.rootchain.pid, ...before.nodes.map((n) => n.pid)];
+  const cpuBefore = pids.map(cpuSeconds);
+  const selfBefore = process.cpuUsage();
   const accounts = readKeysFile(join(dir, 'loadtest-keys.json'));
   console.log(`load: ${rate} tx/s for ${seconds} s (${fullRate} tx/s fills a ${cfg.gasLimit}-gas block every ${cfg.period} s), ${accounts.length} accounts`);
   const lt = new LoadTest({ rpc: sup.rpcUrl(0), mode: 'transfer', rate, durationSec: seconds, accounts, drainSec: 30, sprint: cfg.sprint, onProgress: (p) => console.log(`  ${p.phase} ${p.elapsedSec.toFixed(0)} s sent ${p.sent} included ${p.included} errors ${p.errors} head ${p.head}`) });
   const r = await lt.run();
   process.stdout.write(formatReport(r));
+  const cpuAfter = pids.map(cpuSeconds);
+  const selfCpu = process.cpuUsage(selfBefore);
   const after = await sup.snapshot();
+  // CPU per included transaction, per process: on 2 shared cores this is what bounds throughput.
+  const perKtx = (a: number | null, b: number | null) => (a === null || b === null || r.included === 0 ? null : round(((b - a) / r.included) * 1000));
+  const cpuPerThousandTx = {
+    rootchain: perKtx(cpuBefore[0]!, cpuAfter[0]!),
+    validators: pids.slice(1).map((_, i) => perKtx(cpuBefore[i + 1]!, cpuAfter[i + 1]!)),
+    loadGenerator: perKtx(0, (selfCpu.user + selfCpu.system) / 1e6),
+  };
+  console.log(`CPU seconds per 1000 included transactions: validators ${cpuPerThousandTx.validators.join(', ')}; root chain ${cpuPerThousandTx.rootchain}; load generator ${cpuPerThousandTx.loadGenerator}`);
   const ackedAfter = Math.max(...after.nodes.map((n) => n.status?.delivery.checkpointsAcked ?? 0));
-  const lags = await Promise.all(after.nodes.map((n) => lagP99(n.rpcUrl)));
+  const texts = await Promise.all(after.nodes.map((n) => scrape(n.rpcUrl)));
+  const lags = texts.map(lagP99);
+  // Where an interval stretches: a producer releasing after the header time, or an import at validator 0.
+  const releaseLate = histSummary(buckets(texts, 'bttc_producer_release_late_seconds'), 0.99, 0.1);
+  const importAll = histSummary(buckets(texts, 'bttc_block_import_seconds'), 0.99, 0.25);
+  const import0 = histSummary(buckets(texts.slice(0, 1), 'bttc_block_import_seconds'), 0.99, 0.25);
+  const build = histSummary(buckets(texts, 'bttc_producer_build_seconds'), 0.99, 1);
+  const phases = Object.fromEntries(['queued', 'header', 'senders', 'system-calls', 'execute', 'store', 'head'].map((ph) => [ph, histSummary(buckets(texts.slice(0, 1), `bttc_block_import_phase_seconds`, ph), 0.99, 0.1)]));
+  console.log(`import phases at validator 0, p99 upper bound (share over 100 ms): ${Object.entries(phases).map(([k, v]) => `${k} ${v.quantileUpperBound} s (${((v.shareAbove ?? 0) * 100).toFixed(0)}%)`).join(', ')}`);
+  console.log(`producer release after header time: p99 ≤ ${releaseLate.quantileUpperBound} s, ${((releaseLate.shareAbove ?? 0) * 100).toFixed(1)}% later than 100 ms (n=${releaseLate.count})`);
+  console.log(`block import (all nodes): p99 ≤ ${importAll.quantileUpperBound} s, ${((importAll.shareAbove ?? 0) * 100).toFixed(1)}% over 250 ms; validator 0: p99 ≤ ${import0.quantileUpperBound} s`);
   const heads = after.nodes.map((n) => n.status?.bttc.head ?? null);
   report('devnet', {
     rows: [
@@ -75,10 +135,15 @@ try {
     errors: r.errors,
     checkpointsAcked: ackedAfter - ackedBefore,
     eventLoopLagP99Seconds: lags,
+    cpuSecondsPer1000Tx: cpuPerThousandTx,
+    producerReleaseLate: releaseLate,
+    blockImport: { allNodes: importAll, validator0: import0, validator0Phases: phases },
+    producerBuild: build,
     heads,
     loadtest: r,
     loadAverage: loadavg(),
-    notes: [`a producer switch at a sprint start (every ${cfg.sprint} blocks) waits producerDelay = ${cfg.producerDelay} s by Bor's rule, so p99 over all intervals includes those; "within sprints" leaves them out`, 'all validators, the root chain and the load generator share one machine (2 cores, shared with other work while this ran)', 'event-loop lag p99 is prom-client monitorEventLoopDelay since each node started'],
+    params: { period: cfg.period, producerDelay: cfg.producerDelay, sprint: cfg.sprint, gasLimit: cfg.gasLimit },
+    notes: [`a sprint start (every ${cfg.sprint} blocks) waits producerDelay = ${cfg.producerDelay} s instead of the ${cfg.period} s period (Bor's rule), so p99 over all intervals includes those whenever producerDelay > period; "within sprints" leaves them out`, 'histogram summaries (release lateness, import, build) give the upper bound of the bucket holding the quantile, summed over all nodes since they started', 'all validators, the root chain and the load generator share one machine (2 cores, shared with other work while this ran)', 'event-loop lag p99 is prom-client monitorEventLoopDelay since each node started'],
   });
 } finally {
   await sup.stop();

@@ -95,7 +95,7 @@ export class BttcLayer {
   private readonly clock: Clock;
   private fork!: ForkChoice;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly m: { imported: Counter<string>; importSeconds: Histogram<string>; reorgs: Counter<string>; senders: Counter<string> } | null;
+  private readonly m: { imported: Counter<string>; importSeconds: Histogram<string>; importPhase: Histogram<string>; reorgs: Counter<string>; senders: Counter<string> } | null;
 
   private constructor(opts: BttcLayerOptions, deps: BttcLayerDeps) {
     this.deps = deps;
@@ -122,6 +122,7 @@ export class BttcLayer {
             const accs = await deps.executor.getAccounts(root, addresses);
             return accs.map((a) => ({ nonce: a?.nonce ?? 0n, balance: a?.balance ?? 0n }));
           },
+          stateVersion: () => bytesToHex(deps.chain.head().header.stateRoot),
         },
         db: deps.db,
         metrics: deps.metrics ?? null,
@@ -150,6 +151,7 @@ export class BttcLayer {
       ? {
           imported: counter(reg, 'bttc_blocks_imported_total', 'Blocks from the network by import result', ['result']),
           importSeconds: histogram(reg, 'bttc_block_import_seconds', 'Verify + execute + store time of an imported block', SECONDS_BUCKETS),
+          importPhase: histogram(reg, 'bttc_block_import_phase_seconds', 'Time of each step of a block import that reached it', SECONDS_BUCKETS, ['phase']),
           reorgs: counter(reg, 'bttc_reorgs_total', 'Head changes that replaced canonical blocks'),
           senders: counter(reg, 'bttc_block_import_senders_total', 'Senders of imported transactions, taken from the txpool or recovered', ['source']),
         }
@@ -187,7 +189,11 @@ export class BttcLayer {
   }
 
   importBlock(block: NetworkBlock): Promise<ImportResult> {
-    return this.serialize(() => this.importNow(block));
+    const queuedAt = performance.now();
+    return this.serialize(() => {
+      this.m?.importPhase.observe({ phase: 'queued' }, (performance.now() - queuedAt) / 1000);
+      return this.importNow(block);
+    });
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -198,6 +204,13 @@ export class BttcLayer {
 
   private async importNow(block: NetworkBlock): Promise<ImportResult> {
     const t0 = performance.now();
+    let tPhase = t0;
+    // Per-step times show where a slow import under load goes (queue behind the executor, recovery, disk).
+    const phase = (name: string) => {
+      const now = performance.now();
+      this.m?.importPhase.observe({ phase: name }, (now - tPhase) / 1000);
+      tPhase = now;
+    };
     const h = block.header;
     const hash = headerHash(h);
     const done = (r: ImportResult): ImportResult => {
@@ -212,6 +225,7 @@ export class BttcLayer {
     const snapshot = await this.snapshots.snapshotAfter(parent, h.parentHash);
     const v = this.verifier.verify(h, { parent, snapshot, now: Math.floor(this.clock.now() / 1000) });
     if (!v.ok) return done({ status: 'rejected', code: v.code, reason: v.reason });
+    phase('header');
 
     let senders: Uint8Array[];
     try {
@@ -219,12 +233,14 @@ export class BttcLayer {
     } catch (err) {
       return done({ status: 'rejected', code: 'bad-transaction', reason: (err as Error).message });
     }
+    phase('senders');
     let systemCalls;
     try {
       systemCalls = await this.planner.systemCallsFor(h.number, parent);
     } catch (err) {
       return done({ status: 'rejected', code: 'system-calls', reason: (err as Error).message });
     }
+    phase('system-calls');
     let receipts;
     try {
       const res = await this.deps.executor.executeBlock({
@@ -240,7 +256,8 @@ export class BttcLayer {
     } catch (err) {
       return done({ status: 'rejected', code: 'execution', reason: (err as Error).message });
     }
-    const r = await this.store({ header: h, hash, txs: block.txs, senders, receipts });
+    phase('execute');
+    const r = await this.store({ header: h, hash, txs: block.txs, senders, receipts }, phase);
     return done(r);
   }
 
@@ -279,7 +296,7 @@ export class BttcLayer {
   }
 
   /** Stores a verified, executed block and lets fork choice decide the head. */
-  private async store(b: { header: BttcHeader; hash: Uint8Array; txs: Uint8Array[]; senders: Uint8Array[]; receipts: import('../evm/interface.ts').Receipt[] }): Promise<ImportResult> {
+  private async store(b: { header: BttcHeader; hash: Uint8Array; txs: Uint8Array[]; senders: Uint8Array[]; receipts: import('../evm/interface.ts').Receipt[] }, phase: (name: string) => void = () => {}): Promise<ImportResult> {
     const h = b.header;
     const headBefore = this.deps.chain.head();
     await this.ensureInForkChoice(h.parentHash);
@@ -296,7 +313,9 @@ export class BttcLayer {
     }
     if (extendsHead) {
       await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts }, { setHead: true });
+      phase('store');
       await this.afterHeadChange(change.reorg, b.senders);
+      phase('head');
       return { status: 'head', hash: b.hash };
     }
     await this.deps.chain.putBlock({ header: h, txs: b.txs, senders: b.senders, receipts: b.receipts });

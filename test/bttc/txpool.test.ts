@@ -216,3 +216,34 @@ test('executor refusals: the next-in-line one is dropped, later nonces stay queu
   assert.deepEqual(await pool.dropRejected([h[1]!, h[2]!, h[3]!]), { dropped: 0, kept: 0 });
   assert.equal(pool.stats().pending, 3);
 });
+
+test('intake reads a sender account once per state version; a new head state reads it again', async () => {
+  class VersionedAccounts extends MemAccounts {
+    version = 'root-1';
+    read: string[] = [];
+    stateVersion(): string {
+      return this.version;
+    }
+    override getAccounts(addresses: readonly Uint8Array[]) {
+      this.read.push(...addresses.map((x) => bytesToHex(x)));
+      return super.getAccounts(addresses);
+    }
+  }
+  const accounts = new VersionedAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const metrics = createMetricsRegistry();
+  const { pool } = makePool({}, { accounts, metrics });
+  const [a, b] = users;
+  assert.ok((await pool.addRaw([signTx({ nonce: 0n, gasPrice: 10n }, a!.key)]))[0]!.ok);
+  assert.equal(accounts.calls, 1);
+  // Same state: the account read for the first batch still holds; only the new sender is read.
+  assert.ok((await pool.addRaw([signTx({ nonce: 1n, gasPrice: 10n }, a!.key), signTx({ nonce: 0n, gasPrice: 10n }, b!.key)])).every((r) => r.ok));
+  assert.deepEqual(accounts.read, [bytesToHex(a!.address), bytesToHex(b!.address)], 'a was not read again');
+  assert.match(await metrics.metrics(), /^bttc_txpool_account_reads_total\{source="current"\} 1$/m);
+  // A block moved the state: a's nonce is now 2 and the next intake must see it (nonce 1 is too low).
+  accounts.set(a!.address, { nonce: 2n, balance: RICH });
+  accounts.version = 'root-2';
+  const [low] = await pool.addRaw([signTx({ nonce: 1n, gasPrice: 20n }, a!.key)]);
+  assert.equal(codeOf(low!), 'nonce-too-low');
+  assert.equal(accounts.read.length, 3);
+});

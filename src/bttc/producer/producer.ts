@@ -57,6 +57,7 @@ interface Metrics {
   sealed: Counter<string>;
   buildSeconds: Histogram<string>;
   txsPerBlock: Histogram<string>;
+  releaseLate: Histogram<string>;
 }
 
 export class BlockProducer {
@@ -80,6 +81,8 @@ export class BlockProducer {
           sealed: counter(reg, 'bttc_producer_sealed_total', 'Blocks sealed by this node, in turn or as a backup', ['turn']),
           buildSeconds: histogram(reg, 'bttc_producer_build_seconds', 'Executor time to build a block', SECONDS_BUCKETS),
           txsPerBlock: histogram(reg, 'bttc_producer_block_transactions', 'Transactions in blocks this node sealed', [0, 1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
+          // A block released after its timestamp stretches the interval every other node sees.
+          releaseLate: histogram(reg, 'bttc_producer_release_late_seconds', 'How long after its header timestamp a sealed block was released', [0, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2]),
         }
       : null;
   }
@@ -134,8 +137,10 @@ export class BlockProducer {
     await this.waitUntil(gen, releaseMs);
     if (gen !== this.generation) return this.record(number, 'superseded', succ);
     this.record(number, 'sealed', succ);
+    const lateMs = Math.max(0, this.deps.clock.now() - releaseMs);
     this.metrics?.sealed.inc({ turn: succ === 0 ? 'in-turn' : 'backup' });
-    this.deps.logger?.info({ number: String(number), hash: bytesToHex(block.hash), succession: succ, txs: block.txs.length, gasUsed: String(block.header.gasUsed) }, 'sealed block');
+    this.metrics?.releaseLate.observe(lateMs / 1000);
+    this.deps.logger?.info({ number: String(number), hash: bytesToHex(block.hash), succession: succ, txs: block.txs.length, gasUsed: String(block.header.gasUsed), lateMs: Math.round(lateMs), offered: block.offered, notTried: block.build.notTried, timingsMs: roundTimings(block.build.timings) }, 'sealed block');
     await this.deps.sink.onSealed(block);
   }
 
@@ -193,6 +198,7 @@ export class BlockProducer {
       senders: result.included.map((i) => senders[i]!),
       build: result,
       succession: succ,
+      offered: txs.length,
     };
   }
 
@@ -217,4 +223,8 @@ export class BlockProducer {
     if (this.history.length > 10_000) this.history.splice(0, 5000);
     this.metrics?.slots.inc({ outcome });
   }
+}
+
+function roundTimings(t: object | undefined): Record<string, number> | undefined {
+  return t && Object.fromEntries(Object.entries(t as Record<string, number>).map(([k, v]) => [k, Math.round(v)]));
 }

@@ -38,6 +38,11 @@ export interface AccountInfo {
 /** Account nonces and balances at the current head (the executor's state, behind an adapter). */
 export interface AccountReader {
   getAccounts(addresses: readonly Uint8Array[]): Promise<AccountInfo[]>;
+  /**
+   * Names the state getAccounts reads (the head's state root). While it is unchanged, an account
+   * read earlier is still current and the pool does not ask again. Without it, every intake reads.
+   */
+  stateVersion?(): string;
 }
 
 export interface TxPoolApi {

@@ -36,6 +36,8 @@ interface SenderList {
   txs: Map<bigint, PoolTx>;
   nonce: bigint;
   balance: bigint;
+  /** AccountReader.stateVersion when nonce and balance were read (null: unknown, read again). */
+  version: string | null;
 }
 
 interface Metrics {
@@ -45,6 +47,7 @@ interface Metrics {
   size: Gauge<string>;
   addSeconds: Histogram<string>;
   rejectedKept: Counter<string>;
+  accountReads: Counter<string>;
 }
 
 export class TxPool implements TxPoolApi {
@@ -81,6 +84,7 @@ export class TxPool implements TxPoolApi {
           size: gauge(reg, 'bttc_txpool_transactions', 'Transactions in the pool'),
           addSeconds: histogram(reg, 'bttc_txpool_add_seconds', 'Time to validate and insert one intake batch', SECONDS_BUCKETS),
           rejectedKept: counter(reg, 'bttc_txpool_rejected_kept_total', 'Executor refusals kept queued (a later nonce whose predecessor missed the block)'),
+          accountReads: counter(reg, 'bttc_txpool_account_reads_total', 'Sender accounts needed on intake: read from the executor, or still current from an earlier read', ['source']),
         }
       : null;
     // Pending (executable now) against queued (waiting for an earlier nonce) tells a stalled producer
@@ -222,7 +226,9 @@ export class TxPool implements TxPoolApi {
 
   private async insertRecovered(candidates: PoolTx[], results: (AddResult | null)[]): Promise<void> {
     if (candidates.length === 0) return;
-    await this.refreshAccounts(uniqueSenders(candidates.map((c) => c.sender)));
+    // Senders read at the current head state need no second read: on a busy node this keeps the
+    // executor free for blocks (one read per sender per block instead of one per intake batch).
+    await this.refreshAccounts(uniqueSenders(candidates.map((c) => c.sender)), true);
     const writes: Promise<void>[] = [];
     for (const c of candidates) {
       const idx = c.seq;
@@ -296,7 +302,7 @@ export class TxPool implements TxPoolApi {
   private senderList(senderHex: string): SenderList {
     let list = this.senders.get(senderHex);
     if (!list) {
-      list = { txs: new Map(), nonce: 0n, balance: 0n };
+      list = { txs: new Map(), nonce: 0n, balance: 0n, version: null };
       this.senders.set(senderHex, list);
     }
     return list;
@@ -306,7 +312,13 @@ export class TxPool implements TxPoolApi {
     for (const [k, l] of this.senders) if (l.txs.size === 0) this.senders.delete(k);
   }
 
-  private async refreshAccounts(senders: Uint8Array[]): Promise<void> {
+  private async refreshAccounts(all: Uint8Array[], onlyStale = false): Promise<void> {
+    const version = this.accounts.stateVersion?.() ?? null;
+    const senders = onlyStale && version !== null ? all.filter((s) => this.senders.get(bytesToHex(s))?.version !== version) : all;
+    if (onlyStale) {
+      this.metrics?.accountReads.inc({ source: 'current' }, all.length - senders.length);
+      this.metrics?.accountReads.inc({ source: 'executor' }, senders.length);
+    }
     if (senders.length === 0) return;
     const infos: AccountInfo[] = await this.accounts.getAccounts(senders);
     senders.forEach((s, i) => {
@@ -314,6 +326,7 @@ export class TxPool implements TxPoolApi {
       const info = infos[i]!;
       list.nonce = info.nonce;
       list.balance = info.balance;
+      list.version = version;
       for (const [nonce, tx] of list.txs) if (nonce < info.nonce) this.drop(tx, 'included');
     });
   }
