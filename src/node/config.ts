@@ -10,8 +10,13 @@
  *             "rpc": { "host": "127.0.0.1", "port": 8545 }, "rest": { "port": 1317 },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
+ *             "tron": { "maxFeeLimitSun": "1000000000" },
  *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
  * ```
+ *
+ * For a TRON root chain, `rpcUrl` is the full node's HTTP API (e.g. https://api.trongrid.io) and
+ * `node.tron.maxFeeLimitSun` caps what one checkpoint transaction may burn for energy (default
+ * 1000 TRX = 1e9 sun); the signer's TRON address pays it.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +33,8 @@ export interface NodeSection {
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
+  /** TRON root chain settings (there is at most one TRON root chain). */
+  tron: { maxFeeLimitSun: bigint };
   verifyThreads: number;
   executor: 'worker' | 'inline';
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
@@ -63,6 +70,7 @@ const NODE_SPEC: FieldSpec = {
     rest: { type: 'object', fields: { host: str, port } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
+    tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
@@ -77,6 +85,8 @@ const DEFAULTS = {
   rest: { host: '127.0.0.1', port: 1317 },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
+  // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
+  tron: { maxFeeLimitSun: '1000000000' },
   verifyThreads: 1,
   executor: 'worker',
   deliveryBlockMs: 1000,
@@ -92,7 +102,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 /** Fills defaults one level deep, so a file can give `rpc: { port: 9000 }` alone. */
 function withDefaults(node: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...DEFAULTS, ...node };
-  for (const k of ['rpc', 'rest', 'p2p'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
+  for (const k of ['rpc', 'rest', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
   return out;
 }
 

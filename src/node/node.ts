@@ -17,7 +17,7 @@ import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../po
 import { createExecutor, type ExecutorApi } from '../evm/index.ts';
 import { ChainStore } from '../chain/store.ts';
 import { LevelStore } from '../db/level.ts';
-import { EvmRootChainClient } from '../root/evm-client.ts';
+import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
 import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
@@ -45,9 +45,8 @@ import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
 import type { StatusMessage } from '../p2p/codec/sync.ts';
 import { encodeTxBatch, decodeTxBatch, MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
-import { JsonRpcClient } from '../loadtest/rpc.ts';
-import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.ts';
-import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, SpanCache, stateSyncSource } from './adapters.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, rootSpanSeed, SpanCache, stateSyncSource } from './adapters.ts';
 import type { BttcNodeOptions, NodeStatus } from './interface.ts';
 import { TxIntake } from './txIntake.ts';
 
@@ -156,19 +155,16 @@ export class BttcNode {
     const clients = new Map<number, RootChainClient>();
     const submitters = new Map<number, CheckpointSubmitterLike>();
     for (const [i, rc] of config.rootChains.entries()) {
-      if (rc.kind === 'tron') throw new NodeStartError(`rootChains[${i}] (${rc.name}): TRON root chains are not wired into bttc-node start yet (src/root/tron-client.ts exists; the node needs its key and fee-limit settings)`);
-      for (const f of ['stakeManager', 'rootChain', 'stateSender', 'rpcUrl'] as const) {
-        if (!rc[f]) throw new NodeStartError(`rootChains[${i}].${f} (${rc.name}) is not set: give it under "set" in the config file`);
-      }
-      const client = await EvmRootChainClient.connect({ rpcUrl: rc.rpcUrl!, rootChainId: rc.id, contracts: { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender! }, privateKey: bytesToHex(signer.privateKey) }, { logger }).catch((err: Error) => {
-        throw new NodeStartError(`rootChains[${i}] (${rc.name}): cannot reach ${rc.rpcUrl}: ${err.message}`);
+      const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: bytesToHex(signer.privateKey), tronMaxFeeLimitSun: node.tron.maxFeeLimitSun }, { logger }).catch((err: Error) => {
+        throw err instanceof RootChainSetupError ? new NodeStartError(err.message) : err;
       });
       this.onClose(`root client ${rc.name}`, () => client.close());
       clients.set(rc.id, client);
       submitters.set(rc.id, new CheckpointSubmitter({ receiptTimeoutMs: 30_000, receiptPollMs: 500 }, { client, logger, metrics }));
     }
+    // BTTC seeds spans from its staking chain, TRON, when there is one.
     const seedChain = config.rootChains.find((c) => c.kind === 'tron') ?? config.rootChains[0];
-    const seedRpc = seedChain?.rpcUrl ? new JsonRpcClient(seedChain.rpcUrl, { timeoutMs: 5000 }) : null;
+    const seedClient = seedChain ? (clients.get(seedChain.id) ?? null) : null;
 
     // Delivery application
     const store = new DeliveryStore(db);
@@ -179,12 +175,7 @@ export class BttcNode {
         bttc: bttcHeaderReader(this.chain),
         verifier,
         clock: { now: () => Date.now() },
-        // BTTC seeds span k with the staking root chain's block #k.
-        spanSeed: async (spanId) => {
-          if (!seedRpc) return null;
-          const b = await seedRpc.call<{ hash: string } | null>('eth_getBlockByNumber', ['0x' + spanId.toString(16), false]).catch(() => null);
-          return b ? hexToBytes(b.hash) : null;
-        },
+        spanSeed: rootSpanSeed(seedClient, logger),
         hasher: hashPool,
         submitters,
         metrics,

@@ -22,6 +22,10 @@ test('node file: defaults filled, paths resolved against the file, errors name t
   assert.equal(f.node.rpc.host, '127.0.0.1');
   assert.equal(f.node.executor, 'worker');
   assert.equal(f.config.bttc.chainId, 1337199);
+  assert.equal(f.node.tron.maxFeeLimitSun, 1_000_000_000n, 'TRON fee limit cap defaults to 1000 TRX');
+  assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: '250000000' } } }, 'n.json').node.tron.maxFeeLimitSun, 250_000_000n);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: 'lots' } } }, 'n.json'), /n\.json: node\.tron\.maxFeeLimitSun: expected a whole number as a decimal string ≥ 1, got "lots"/);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { feeLimit: 1 } } }, 'n.json'), /node\.tron\.feeLimit: expected no such field/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rpc: { port: 70000 } } }, 'n.json'), /n\.json: node\.rpc\.port: expected an integer from 0 to 65535, got 70000/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, p2p: { listen: ['tcp:1'] } } }, 'n.json'), /node\.p2p\.listen\[0\]: expected a multiaddr/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, colour: 'blue' } }, 'n.json'), /node\.colour: expected no such field/);
