@@ -14,6 +14,13 @@
  *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
  * ```
  *
+ * `keys` decides the node's role. With a key file the node is a validator: it seals Bttc blocks
+ * when its signer is a producer, votes and proposes in Delivery consensus, signs checkpoints and
+ * submits them to the root chains. Without one (`keys` left out, or `null`) it is a follower: it
+ * imports Bttc blocks and Delivery decisions from its peers and checks them, serves JSON-RPC and
+ * REST, and passes transactions sent to it on to the network, but never signs anything; its
+ * root-chain clients are read-only.
+ *
  * For a TRON root chain, `rpcUrl` is the full node's HTTP API (e.g. https://api.trongrid.io) and
  * `node.tron.maxFeeLimitSun` caps what one checkpoint transaction may burn for energy (default
  * 1000 TRX = 1e9 sun); the signer's TRON address pays it.
@@ -23,10 +30,12 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import type { NodeConfig } from '../config/types.ts';
 import { validate, type FieldSpec } from '../config/validate.ts';
+import type { NodeRole } from './interface.ts';
 
 export interface NodeSection {
   dataDir: string;
-  keys: string;
+  /** The validator key file; null for a follower (see the file comment). */
+  keys: string | null;
   genesis: string;
   rpc: { host: string; port: number; cors: string };
   rest: { host: string; port: number };
@@ -64,7 +73,7 @@ const NODE_SPEC: FieldSpec = {
   type: 'object',
   fields: {
     dataDir: str,
-    keys: str,
+    keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
     genesis: str,
     rpc: { type: 'object', fields: { host: str, port, cors: { type: 'string' } } },
     rest: { type: 'object', fields: { host: str, port } },
@@ -129,12 +138,16 @@ export function parseNodeFile(raw: unknown, source: string): NodeFile {
   const node = validate(NODE_SPEC, withDefaults(raw.node), source, 'node') as NodeSection;
   // Paths in the file are relative to the file.
   node.dataDir = resolve(base, node.dataDir);
-  node.keys = resolve(base, node.keys);
+  if (node.keys !== null) node.keys = resolve(base, node.keys);
   node.genesis = resolve(base, node.genesis);
   for (const [i, rc] of node.rootChains.entries()) {
     if (!config.rootChains.some((c) => c.id === rc.id)) throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);
   }
   return { config, node, source };
+}
+
+export function roleOf(node: Pick<NodeSection, 'keys'>): NodeRole {
+  return node.keys === null ? 'follower' : 'validator';
 }
 
 export function readNodeFile(path: string): NodeFile {
