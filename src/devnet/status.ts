@@ -20,7 +20,8 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
     ' node  pid      height  peers  delivery  txpool  sealed  restarts  signer',
     ...s.nodes.map((n) => {
       const st = n.status;
-      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${String(st?.bttc.txpool ?? '-').padEnd(7)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${short(st?.signer)}`;
+      // A follower has no signer: its row says what it is instead.
+      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${String(st?.bttc.txpool ?? '-').padEnd(7)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${n.role === 'follower' ? 'follower' : short(st?.signer)}`;
     }),
   ];
   return lines.join('\n');
