@@ -32,7 +32,9 @@ export type FieldSpec =
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
   | { type: 'object'; fields: Record<string, FieldSpec> }
-  | { type: 'array'; of: FieldSpec; minLength?: number };
+  | { type: 'array'; of: FieldSpec; minLength?: number }
+  /** Absent or null (read as null), else `of`. */
+  | { type: 'optional'; of: FieldSpec };
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -93,6 +95,9 @@ export function validate(spec: FieldSpec, value: unknown, source: string, path: 
       for (const [key, fieldSpec] of Object.entries(spec.fields)) out[key] = validate(fieldSpec, obj[key], source, join(path, key));
       return out;
     }
+    case 'optional':
+      if (value === undefined || value === null) return null;
+      return validate(spec.of, value, source, path);
     case 'array': {
       if (!Array.isArray(value)) fail('an array');
       const arr = value as unknown[];

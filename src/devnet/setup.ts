@@ -7,6 +7,8 @@
  *   genesis.json         the network genesis every node reads (Bttc alloc, Delivery validators)
  *   loadtest-keys.json   funded Bttc accounts for `bttc-node loadtest`
  *   node-<i>/            validator i: validator-keys.json, p2p-key, config.json, data/, node.log
+ *   node-<V+j>/          follower j (after the V validators, ports too): p2p-key, config.json, data/,
+ *                        node.log, and no keys: it follows the network and signs nothing
  *
  * Keys are deterministic dev keys (the root chain's devnetGenesis), so a devnet can be rebuilt
  * identically; they must never hold real value.
@@ -34,6 +36,10 @@ export interface DevnetLayout {
   ports: DevnetPorts;
   /** libp2p peer id of each validator. */
   peerIds: string[];
+  /** Follower processes (absent in layouts written before followers existed: 0). */
+  followers?: number;
+  /** libp2p peer id of each follower. */
+  followerPeerIds?: string[];
   /** Root chain block after which the watchers start (genesis staking is already in Delivery's genesis). */
   rootStartBlock: number | null;
   loadtestAccounts: number;
@@ -59,8 +65,38 @@ export function nodeDir(dir: string, i: number): string {
   return join(dir, `node-${i}`);
 }
 
+export function followerCount(l: DevnetLayout): number {
+  return l.followers ?? 0;
+}
+
+/** Node i's role: validators first, then followers. */
+export function isFollower(l: DevnetLayout, i: number): boolean {
+  return i >= l.validators;
+}
+
+async function writeP2pKey(dir: string, i: number): Promise<string> {
+  const d = nodeDir(dir, i);
+  mkdirSync(join(d, 'data'), { recursive: true });
+  const p2pKey = await createNetworkKey();
+  writeFileSync(join(d, 'data', 'p2p-key'), Buffer.from(p2pKey).toString('hex') + '\n', { mode: 0o600 });
+  return peerIdOfKey(p2pKey);
+}
+
+/**
+ * Sets the number of follower processes, creating the directories and network keys of new ones.
+ * Followers are outside genesis (no keys), so a resumed devnet can gain or lose them.
+ */
+export async function setFollowers(dir: string, layout: DevnetLayout, n: number): Promise<DevnetLayout> {
+  const ids = layout.followerPeerIds ?? [];
+  for (let j = ids.length; j < n; j++) ids.push(await writeP2pKey(dir, layout.validators + j));
+  layout.followers = n;
+  layout.followerPeerIds = ids;
+  writeLayout(dir, layout);
+  return layout;
+}
+
 /** Writes keys, genesis files and the layout for a fresh devnet. */
-export async function createDevnet(dir: string, opts: { validators: number; ports: DevnetPorts }): Promise<DevnetLayout> {
+export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts }): Promise<DevnetLayout> {
   const config = loadConfig('devnet');
   mkdirSync(dir, { recursive: true });
   const n = opts.validators;
@@ -79,10 +115,7 @@ export async function createDevnet(dir: string, opts: { validators: number; port
     const d = nodeDir(dir, i);
     mkdirSync(d, { recursive: true });
     if (!existsSync(join(d, 'validator-keys.json'))) writeKeyFile(join(d, 'validator-keys.json'), { owner, signer });
-    const p2pKey = await createNetworkKey();
-    mkdirSync(join(d, 'data'), { recursive: true });
-    writeFileSync(join(d, 'data', 'p2p-key'), Buffer.from(p2pKey).toString('hex') + '\n', { mode: 0o600 });
-    peerIds.push(peerIdOfKey(p2pKey));
+    peerIds.push(await writeP2pKey(dir, i));
     validators.push({ id: i + 1, signer: bytesToHex(signer.address), pubKey: bytesToHex(signer.publicKey) });
   }
   const genesis: NetworkGenesisJson = { network: 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
@@ -90,6 +123,7 @@ export async function createDevnet(dir: string, opts: { validators: number; port
   writeFileSync(join(dir, 'loadtest-keys.json'), JSON.stringify({ keys: users.map(bytesToHex) }, null, 2) + '\n', { mode: 0o600 });
   const layout: DevnetLayout = { version: 1, validators: n, ports: opts.ports, peerIds, rootStartBlock: null, loadtestAccounts: LOADTEST_ACCOUNTS };
   writeLayout(dir, layout);
+  if (opts.followers) await setFollowers(dir, layout, opts.followers);
   return layout;
 }
 
@@ -98,10 +132,16 @@ export interface RootInfo {
   contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string };
 }
 
-/** Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers. */
+/**
+ * Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers.
+ * Validators dial each other; a follower has no keys and dials every validator and the other
+ * followers (validators do not list followers: their configs stay what they were without any).
+ */
 export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo): string {
   const config = loadConfig('devnet');
   const p = layout.ports;
+  const follower = isFollower(layout, i);
+  const peers = follower ? [...layout.peerIds, ...(layout.followerPeerIds ?? []).slice(0, followerCount(layout))] : layout.peerIds;
   const rc = config.rootChains[0]!;
   const file = join(nodeDir(dir, i), 'config.json');
   const json = {
@@ -109,13 +149,13 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
     set: { rootChains: [{ ...rc, rpcUrl: root.rpcUrl, stakeManager: root.contracts.stakeManager, rootChain: root.contracts.rootChain, stateSender: root.contracts.stateSender, stakingInfo: null }] },
     node: {
       dataDir: './data',
-      keys: './validator-keys.json',
+      ...(follower ? {} : { keys: './validator-keys.json' }),
       genesis: '../genesis.json',
       rpc: { host: '127.0.0.1', port: p.rpc + i },
       rest: { host: '127.0.0.1', port: p.rest + i },
       p2p: {
         listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
-        staticPeers: layout.peerIds.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
+        staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
       },
       rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }],
       verifyThreads: 1,

@@ -20,7 +20,8 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
     ' node  pid      height  peers  delivery  txpool (pending/queued)  sealed  restarts  signer',
     ...s.nodes.map((n) => {
       const st = n.status;
-      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${(st ? `${st.bttc.txpoolPending ?? st.bttc.txpool}/${st.bttc.txpoolQueued ?? 0}` : '-').padEnd(23)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${short(st?.signer)}`;
+      // A follower has no signer: its row says what it is instead.
+      return ` ${String(n.index).padEnd(5)} ${String(n.pid ?? '-').padEnd(8)} ${String(st?.bttc.head ?? (n.up ? '…' : 'down')).padEnd(7)} ${String(st?.peers ?? '-').padEnd(6)} ${String(st?.delivery.height ?? '-').padEnd(9)} ${(st ? `${st.bttc.txpoolPending ?? st.bttc.txpool}/${st.bttc.txpoolQueued ?? 0}` : '-').padEnd(23)} ${String(st?.bttc.blocksSealed ?? '-').padEnd(7)} ${String(n.restarts).padEnd(9)} ${n.role === 'follower' ? 'follower' : short(st?.signer)}`;
     }),
   ];
   return lines.join('\n');

@@ -1,17 +1,18 @@
 /**
- * Runs a devnet as real processes: one `bttc-node rootchain` and N `bttc-node start`, each with its
- * own data directory and log file. A validator that dies unexpectedly is started again after
- * `restartDelayMs` (a crash, or a test's SIGKILL); `stop()` sends SIGTERM to every validator, then
- * to the root chain, and waits for each to exit (SIGKILL after a grace period).
+ * Runs a devnet as real processes: one `bttc-node rootchain` and N + F `bttc-node start` (N
+ * validators, then F followers), each with its own data directory and log file. A node that dies
+ * unexpectedly is started again after `restartDelayMs` (a crash, or a test's SIGKILL); `stop()`
+ * sends SIGTERM to every node, then to the root chain, and waits for each to exit (SIGKILL after a
+ * grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
-import type { NodeStatus } from '../node/interface.ts';
+import type { NodeRole, NodeStatus } from '../node/interface.ts';
 import { JsonRpcClient } from '../loadtest/rpc.ts';
-import { readLayout, writeLayout, writeNodeConfig, type DevnetLayout, type RootInfo } from './setup.ts';
+import { followerCount, isFollower, readLayout, writeLayout, writeNodeConfig, type DevnetLayout, type RootInfo } from './setup.ts';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/bttc-node');
 
@@ -37,7 +38,7 @@ export interface DevnetSnapshot {
   at: number;
   dir: string;
   rootchain: { pid: number | null; rpcUrl: string | null; head: number | null };
-  nodes: { index: number; pid: number | null; rpcUrl: string; restarts: number; up: boolean; status: NodeStatus | null; error?: string }[];
+  nodes: { index: number; role: NodeRole; pid: number | null; rpcUrl: string; restarts: number; up: boolean; status: NodeStatus | null; error?: string }[];
 }
 
 function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: (buf: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
@@ -78,12 +79,16 @@ export class DevnetSupervisor {
     const layout = readLayout(opts.dir);
     if (!layout) throw new Error(`${opts.dir} holds no devnet (devnet.json missing)`);
     this.layout = layout;
-    this.nodes = Array.from({ length: layout.validators }, (_, i) => ({ name: `node-${i}`, child: null, pid: null, info: null, restarts: 0, exits: [] }));
+    this.nodes = Array.from({ length: layout.validators + followerCount(layout) }, (_, i) => ({ name: `node-${i}`, child: null, pid: null, info: null, restarts: 0, exits: [] }));
     this.logger = deps.logger;
   }
 
   rpcUrl(i: number): string {
     return `http://127.0.0.1:${this.layout.ports.rpc + i}`;
+  }
+
+  role(i: number): NodeRole {
+    return isFollower(this.layout, i) ? 'follower' : 'validator';
   }
 
   private logFd(file: string): number {
@@ -115,8 +120,9 @@ export class DevnetSupervisor {
     await Promise.all(this.nodes.map((_, i) => this.startNode(i)));
   }
 
-  /** Starts validator i (again); resolves when it printed its ready line. */
+  /** Starts node i (again; a validator, or a follower from index N on); resolves when it printed its ready line. */
   async startNode(i: number): Promise<void> {
+    const role = this.role(i);
     const p = this.nodes[i]!;
     const config = writeNodeConfig(this.opts.dir, this.layout, i, this.rootInfo!);
     const fd = this.logFd(`node-${i}/node.log`);
@@ -132,16 +138,16 @@ export class DevnetSupervisor {
         p.pid = null;
       }
       if (this.stopping) return;
-      this.logger.warn({ node: i, code, signal, restartInMs: this.opts.restartDelayMs }, 'validator exited; restarting it');
+      this.logger.warn({ node: i, role, code, signal, restartInMs: this.opts.restartDelayMs }, `${role} exited; restarting it`);
       const t = setTimeout(() => {
         this.restartTimers.delete(t);
         if (this.stopping) return;
         p.restarts++;
-        this.startNode(i).catch((err: Error) => this.logger.error({ node: i, err: err.message }, 'validator restart failed'));
+        this.startNode(i).catch((err: Error) => this.logger.error({ node: i, role, err: err.message }, `${role} restart failed`));
       }, this.opts.restartDelayMs);
       this.restartTimers.add(t);
     });
-    p.info = await waitReady(child, `validator ${i}`, 120_000, (out) => {
+    p.info = await waitReady(child, `${role} ${i}`, 120_000, (out) => {
       const line = out.split('\n').find((l) => l.startsWith('{"ready":true'));
       return line ? (JSON.parse(line) as Record<string, unknown>) : null;
     });
@@ -151,12 +157,13 @@ export class DevnetSupervisor {
     const nodes = await Promise.all(
       this.nodes.map(async (p, i) => {
         const rpcUrl = this.rpcUrl(i);
-        if (!p.info || !p.child) return { index: i, pid: p.pid, rpcUrl, restarts: p.restarts, up: false, status: null };
+        const base = { index: i, role: this.role(i), pid: p.pid, rpcUrl, restarts: p.restarts };
+        if (!p.info || !p.child) return { ...base, up: false, status: null };
         try {
           const status = await new JsonRpcClient(rpcUrl, { timeoutMs: 2000 }).call<NodeStatus>('bttcnode_status');
-          return { index: i, pid: p.pid, rpcUrl, restarts: p.restarts, up: true, status };
+          return { ...base, up: true, status };
         } catch (err) {
-          return { index: i, pid: p.pid, rpcUrl, restarts: p.restarts, up: true, status: null, error: (err as Error).message };
+          return { ...base, up: true, status: null, error: (err as Error).message };
         }
       }),
     );
@@ -180,7 +187,7 @@ export class DevnetSupervisor {
     clearTimeout(t);
   }
 
-  /** Validators first (they may be mid-submission to the root chain), then the root chain. */
+  /** Nodes first (validators may be mid-submission to the root chain), then the root chain. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.restartTimers) clearTimeout(t);

@@ -7,13 +7,14 @@ import { RLP } from '@ethereumjs/rlp';
 import type { BttcLayerConfig } from '../config/types.ts';
 import type { ChainStoreApi } from '../chain/interface.ts';
 import type { DeliveryApp, CommittedBlock } from '../delivery/app/app.ts';
-import type { BttcHeaderReader } from '../delivery/app/interface.ts';
+import type { BttcHeaderReader, SpanSeedSource } from '../delivery/app/interface.ts';
 import type { ConsensusTransport } from '../delivery/consensus/interface.ts';
 import { spanFromJson, type SpanJson } from '../delivery/span/span.ts';
 import type { NetworkBlock } from '../bttc/layer.ts';
 import { decodeHeader, encodeHeader } from '../bttc/engine/header.ts';
 import type { SpanRecord, SpanSource, StateSyncRecord, StateSyncSource } from '../bttc/system/types.ts';
 import type { Network } from '../p2p/interface.ts';
+import type { RootChainClient } from '../root/interface.ts';
 import { hexToBytes } from '../util/bytes.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -93,6 +94,26 @@ export function bttcHeaderReader(chain: ChainStoreApi): BttcHeaderReader {
       }
       return out;
     },
+  };
+}
+
+// ---- root chain → Delivery ---------------------------------------------------------------------
+
+/**
+ * BTTC seeds span k's producer draw with the hash of block #k of its seed root chain, asked through
+ * the chain's client (TRON's HTTP API has no eth_getBlockByNumber). Null while the chain cannot
+ * answer, or without a seed chain: the validator then abstains on the span.
+ */
+export function rootSpanSeed(client: Pick<RootChainClient, 'blockHash' | 'rootChainId'> | null, logger: Logger | null): SpanSeedSource {
+  return async (spanId) => {
+    if (!client) return null;
+    try {
+      const hash = await client.blockHash(spanId);
+      return hash ? hexToBytes(hash) : null;
+    } catch (err) {
+      logger?.warn({ rootChainId: client.rootChainId, block: spanId, err: (err as Error).message }, 'span seed: root chain block hash unavailable');
+      return null;
+    }
   };
 }
 

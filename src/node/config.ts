@@ -10,24 +10,40 @@
  *             "rpc": { "host": "127.0.0.1", "port": 8545 }, "rest": { "port": 1317 },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
+ *             "tron": { "maxFeeLimitSun": "1000000000" },
  *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
  * ```
+ *
+ * `keys` decides the node's role. With a key file the node is a validator: it seals Bttc blocks
+ * when its signer is a producer, votes and proposes in Delivery consensus, signs checkpoints and
+ * submits them to the root chains. Without one (`keys` left out, or `null`) it is a follower: it
+ * imports Bttc blocks and Delivery decisions from its peers and checks them, serves JSON-RPC and
+ * REST, and passes transactions sent to it on to the network, but never signs anything; its
+ * root-chain clients are read-only.
+ *
+ * For a TRON root chain, `rpcUrl` is the full node's HTTP API (e.g. https://api.trongrid.io) and
+ * `node.tron.maxFeeLimitSun` caps what one checkpoint transaction may burn for energy (default
+ * 1000 TRX = 1e9 sun); the signer's TRON address pays it.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import type { NodeConfig } from '../config/types.ts';
 import { validate, type FieldSpec } from '../config/validate.ts';
+import type { NodeRole } from './interface.ts';
 
 export interface NodeSection {
   dataDir: string;
-  keys: string;
+  /** The validator key file; null for a follower (see the file comment). */
+  keys: string | null;
   genesis: string;
   rpc: { host: string; port: number; cors: string };
   rest: { host: string; port: number };
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
+  /** TRON root chain settings (there is at most one TRON root chain). */
+  tron: { maxFeeLimitSun: bigint };
   verifyThreads: number;
   executor: 'worker' | 'inline';
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
@@ -57,12 +73,13 @@ const NODE_SPEC: FieldSpec = {
   type: 'object',
   fields: {
     dataDir: str,
-    keys: str,
+    keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
     genesis: str,
     rpc: { type: 'object', fields: { host: str, port, cors: { type: 'string' } } },
     rest: { type: 'object', fields: { host: str, port } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
+    tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
@@ -77,6 +94,8 @@ const DEFAULTS = {
   rest: { host: '127.0.0.1', port: 1317 },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
+  // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
+  tron: { maxFeeLimitSun: '1000000000' },
   verifyThreads: 1,
   executor: 'worker',
   deliveryBlockMs: 1000,
@@ -92,7 +111,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 /** Fills defaults one level deep, so a file can give `rpc: { port: 9000 }` alone. */
 function withDefaults(node: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...DEFAULTS, ...node };
-  for (const k of ['rpc', 'rest', 'p2p'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
+  for (const k of ['rpc', 'rest', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
   return out;
 }
 
@@ -119,12 +138,16 @@ export function parseNodeFile(raw: unknown, source: string): NodeFile {
   const node = validate(NODE_SPEC, withDefaults(raw.node), source, 'node') as NodeSection;
   // Paths in the file are relative to the file.
   node.dataDir = resolve(base, node.dataDir);
-  node.keys = resolve(base, node.keys);
+  if (node.keys !== null) node.keys = resolve(base, node.keys);
   node.genesis = resolve(base, node.genesis);
   for (const [i, rc] of node.rootChains.entries()) {
     if (!config.rootChains.some((c) => c.id === rc.id)) throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);
   }
   return { config, node, source };
+}
+
+export function roleOf(node: Pick<NodeSection, 'keys'>): NodeRole {
+  return node.keys === null ? 'follower' : 'validator';
 }
 
 export function readNodeFile(path: string): NodeFile {

@@ -4,15 +4,24 @@ import type { NodeSection } from './config.ts';
 import type { NetworkGenesis } from './genesis.ts';
 import type { ValidatorKeys } from './keys.ts';
 
+/**
+ * A validator signs (Bttc blocks when it is a producer, Delivery votes and proposals, checkpoints)
+ * and submits checkpoints; a follower holds no key, signs nothing and only follows and serves.
+ */
+export type NodeRole = 'validator' | 'follower';
+
 export interface BttcNodeOptions {
   config: NodeConfig;
   node: NodeSection;
   genesis: NetworkGenesis;
-  keys: ValidatorKeys;
+  /** The validator's keys; null runs a follower. */
+  keys: ValidatorKeys | null;
 }
 
 export interface NodeStatus {
-  signer: string;
+  role: NodeRole;
+  /** The signer address; null for a follower. */
+  signer: string | null;
   peerId: string;
   peers: number;
   rpcUrl: string;

@@ -1,8 +1,10 @@
 /**
- * The composition root: one BTTC validator in one process. `start()` builds every module in
- * dependency order and records how to close it; `close()` closes them in reverse, so nothing is
- * used after its dependency is gone. A piece that cannot run (missing address, unsupported root
- * chain kind) stops the start with an error naming it; nothing is stubbed.
+ * The composition root: one BTTC node in one process, a validator or a follower (no keys: it
+ * follows Bttc blocks and Delivery decisions, serves RPC and REST, gossips transactions sent to it,
+ * and signs nothing). `start()` builds every module in dependency order and records how to close
+ * it; `close()` closes them in reverse, so nothing is used after its dependency is gone. A piece
+ * that cannot run (missing address, unreachable root chain) stops the start with an error naming
+ * it; nothing is stubbed.
  *
  * Order: crypto check → pools → executor + chain store + node db → root-chain clients → Delivery
  * app → Bttc layer → network → consensus → root watchers → JSON-RPC (+ /metrics) → REST → sync →
@@ -17,7 +19,7 @@ import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../po
 import { createExecutor, type ExecutorApi } from '../evm/index.ts';
 import { ChainStore } from '../chain/store.ts';
 import { LevelStore } from '../db/level.ts';
-import { EvmRootChainClient } from '../root/evm-client.ts';
+import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
 import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
@@ -45,10 +47,9 @@ import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
 import type { StatusMessage } from '../p2p/codec/sync.ts';
 import { encodeTxBatch, decodeTxBatch, MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
-import { JsonRpcClient } from '../loadtest/rpc.ts';
-import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.ts';
-import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, SpanCache, stateSyncSource } from './adapters.ts';
-import type { BttcNodeOptions, NodeStatus } from './interface.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, rootSpanSeed, SpanCache, stateSyncSource } from './adapters.ts';
+import type { BttcNodeOptions, NodeRole, NodeStatus } from './interface.ts';
 import { TxIntake } from './txIntake.ts';
 
 export class NodeStartError extends Error {
@@ -70,6 +71,8 @@ interface HeadSample {
 
 export class BttcNode {
   readonly opts: BttcNodeOptions;
+  /** Validator with keys, follower without (see src/node/config.ts). */
+  readonly role: NodeRole;
   readonly logger: Logger;
   readonly metrics: Registry;
   private readonly closers: { name: string; close: () => Promise<void> | void }[] = [];
@@ -99,6 +102,7 @@ export class BttcNode {
 
   constructor(opts: BttcNodeOptions, deps: BttcNodeDeps) {
     this.opts = opts;
+    this.role = opts.keys ? 'validator' : 'follower';
     this.logger = deps.logger;
     this.metrics = deps.metrics ?? createMetricsRegistry();
   }
@@ -123,9 +127,12 @@ export class BttcNode {
     const metrics = this.metrics;
     mkdirSync(node.dataDir, { recursive: true });
     warnIfSlowCrypto(logger);
-    const signer = keys.signer;
-    const me = bytesToHex(signer.address);
-    if (!genesis.delivery.validators.some((v) => v.signer === me)) logger.warn({ signer: me }, 'this signer is not a genesis validator: the node follows the chain but does not produce or vote');
+    // The role is fixed here and handed down explicitly: a follower gives every module a null key
+    // (no producer, an observing consensus engine, no checkpoint signatures, read-only root
+    // clients), never a made-up one.
+    const signer = keys?.signer ?? null;
+    const me = signer ? bytesToHex(signer.address) : null;
+    if (me && !genesis.delivery.validators.some((v) => v.signer === me)) logger.warn({ signer: me }, 'this signer is not a genesis validator: the node follows the chain but does not produce or vote');
 
     // Pools
     const verifier: SignatureVerifier = createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger });
@@ -156,35 +163,27 @@ export class BttcNode {
     const clients = new Map<number, RootChainClient>();
     const submitters = new Map<number, CheckpointSubmitterLike>();
     for (const [i, rc] of config.rootChains.entries()) {
-      if (rc.kind === 'tron') throw new NodeStartError(`rootChains[${i}] (${rc.name}): TRON root chains are not wired into bttc-node start yet (src/root/tron-client.ts exists; the node needs its key and fee-limit settings)`);
-      for (const f of ['stakeManager', 'rootChain', 'stateSender', 'rpcUrl'] as const) {
-        if (!rc[f]) throw new NodeStartError(`rootChains[${i}].${f} (${rc.name}) is not set: give it under "set" in the config file`);
-      }
-      const client = await EvmRootChainClient.connect({ rpcUrl: rc.rpcUrl!, rootChainId: rc.id, contracts: { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender! }, privateKey: bytesToHex(signer.privateKey) }, { logger }).catch((err: Error) => {
-        throw new NodeStartError(`rootChains[${i}] (${rc.name}): cannot reach ${rc.rpcUrl}: ${err.message}`);
+      const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: signer ? bytesToHex(signer.privateKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun }, { logger }).catch((err: Error) => {
+        throw err instanceof RootChainSetupError ? new NodeStartError(err.message) : err;
       });
       this.onClose(`root client ${rc.name}`, () => client.close());
       clients.set(rc.id, client);
-      submitters.set(rc.id, new CheckpointSubmitter({ receiptTimeoutMs: 30_000, receiptPollMs: 500 }, { client, logger, metrics }));
+      if (signer) submitters.set(rc.id, new CheckpointSubmitter({ receiptTimeoutMs: 30_000, receiptPollMs: 500 }, { client, logger, metrics }));
     }
+    // BTTC seeds spans from its staking chain, TRON, when there is one.
     const seedChain = config.rootChains.find((c) => c.kind === 'tron') ?? config.rootChains[0];
-    const seedRpc = seedChain?.rpcUrl ? new JsonRpcClient(seedChain.rpcUrl, { timeoutMs: 5000 }) : null;
+    const seedClient = seedChain ? (clients.get(seedChain.id) ?? null) : null;
 
     // Delivery application
     const store = new DeliveryStore(db);
     this.app = await DeliveryApp.open(
-      { config, signerKey: signer.privateKey },
+      { config, signerKey: signer?.privateKey ?? null },
       {
         store,
         bttc: bttcHeaderReader(this.chain),
         verifier,
         clock: { now: () => Date.now() },
-        // BTTC seeds span k with the staking root chain's block #k.
-        spanSeed: async (spanId) => {
-          if (!seedRpc) return null;
-          const b = await seedRpc.call<{ hash: string } | null>('eth_getBlockByNumber', ['0x' + spanId.toString(16), false]).catch(() => null);
-          return b ? hexToBytes(b.hash) : null;
-        },
+        spanSeed: rootSpanSeed(seedClient, logger),
         hasher: hashPool,
         submitters,
         metrics,
@@ -198,7 +197,7 @@ export class BttcNode {
 
     // Bttc layer
     this.layer = await BttcLayer.open(
-      { bttc: config.bttc, genesis: { time: genesis.bttc.time, alloc: genesis.bttc.alloc }, systemCode: await loadSystemContractsCode(), signer: { key: signer.privateKey, address: signer.address } },
+      { bttc: config.bttc, genesis: { time: genesis.bttc.time, alloc: genesis.bttc.alloc }, systemCode: await loadSystemContractsCode(), signer: signer ? { key: signer.privateKey, address: signer.address } : null },
       {
         executor: this.executor,
         chain: this.chain,
@@ -249,11 +248,11 @@ export class BttcNode {
     // A new engine at the app's next height: at start, and after a range sync moved the app past the old one.
     this.newConsensus = () => {
       const c = new ConsensusState(
-        { chainId: config.delivery.chainId, secretKey: signer.privateKey, startHeight: this.app.height + 1, timeouts: { commit: node.deliveryBlockMs }, commitHistory: node.deliveryCatchUpHeights },
+        { chainId: config.delivery.chainId, secretKey: signer?.privateKey ?? null, startHeight: this.app.height + 1, timeouts: { commit: node.deliveryBlockMs }, commitHistory: node.deliveryCatchUpHeights },
         { app: this.app, transport, clock: { now: () => Date.now(), setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } }, verifier, wal, evidence, metrics, logger },
       );
       c.onCommit((e) => {
-        if (e.commit.precommits.some((v) => equalBytes(v.validator, signer.address))) this.lastSignedHeight = e.height;
+        if (signer && e.commit.precommits.some((v) => equalBytes(v.validator, signer.address))) this.lastSignedHeight = e.height;
       });
       return c;
     };
@@ -261,7 +260,8 @@ export class BttcNode {
     await this.consensus.start();
     this.onClose('consensus', () => this.consensus.stop());
 
-    // Root-chain watchers feed Delivery's pool
+    // Root-chain watchers feed Delivery's pool. A follower runs them too: it never proposes or
+    // votes with the pool, but its cursor stays current, so adding keys later does not rescan.
     for (const rc of config.rootChains) {
       const client = clients.get(rc.id)!;
       const startBlock = node.rootChains.find((r) => r.id === rc.id)?.startBlock ?? 0;
@@ -319,7 +319,7 @@ export class BttcNode {
       deliveryHeight: gauge(metrics, 'bttc_node_delivery_height', 'Committed Delivery height'),
       checkpoints: counter(metrics, 'bttc_node_checkpoints_total', 'Checkpoints seen in committed Delivery blocks by stage', ['stage']),
     };
-    logger.info({ rpc: this.rpcUrl, rest: this.restUrl, peerId: this.network.peerId, listen: this.network.listenAddrs(), head: Number(this.chain.head().number), deliveryHeight: this.app.height }, 'node started');
+    logger.info({ role: this.role, signer: me, rpc: this.rpcUrl, rest: this.restUrl, peerId: this.network.peerId, listen: this.network.listenAddrs(), head: Number(this.chain.head().number), deliveryHeight: this.app.height }, 'node started');
   }
 
   private events: ChainEvents | null = null;
@@ -517,7 +517,8 @@ export class BttcNode {
     this.m?.peers.set(peers);
     const pool = this.layer.txpool.stats();
     return {
-      signer: bytesToHex(this.opts.keys.signer.address),
+      role: this.role,
+      signer: this.opts.keys ? bytesToHex(this.opts.keys.signer.address) : null,
       peerId: this.network.peerId,
       peers,
       rpcUrl: this.rpcUrl,

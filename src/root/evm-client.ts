@@ -66,6 +66,11 @@ export class EvmRootChainClient implements RootChainClient {
     return this.provider.getBlockNumber();
   }
 
+  async blockHash(number: number): Promise<string | null> {
+    const b = await this.provider.getBlock(number);
+    return b?.hash?.toLowerCase() ?? null;
+  }
+
   async getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]> {
     const logs = await this.provider.getLogs({ fromBlock, toBlock, address: addresses });
     return logs.map(toRootLog).sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);

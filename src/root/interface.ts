@@ -53,6 +53,11 @@ export interface RootChainClient {
   readonly contracts: RootContracts;
 
   blockNumber(): Promise<number>;
+  /**
+   * Hash of block `number` as 0x hex (EVM: the block hash; TRON: the blockID), or null while the
+   * chain has no such block. Delivery seeds span k's producer draw with block #k of the seed chain.
+   */
+  blockHash(number: number): Promise<string | null>;
   /** Logs of `addresses` in [fromBlock, toBlock], ordered by (blockNumber, logIndex). */
   getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]>;
   /** RootChain.currentHeaderBlock(): 0 before the first checkpoint, then 10000, 20000, … */

@@ -114,6 +114,17 @@ export class TronRootChainClient implements RootChainClient {
     return n;
   }
 
+  /** `wallet/getblockbynum`: TRON answers `{}` for a block it does not have. */
+  async blockHash(number: number): Promise<string | null> {
+    const b = await this.request<{ blockID?: string; block_header?: { raw_data?: { number?: number } } }>('wallet/getblockbynum', { num: number });
+    if (!b || b.blockID === undefined) return null;
+    if (!/^[0-9a-fA-F]{64}$/.test(b.blockID)) throw new Error(`TRON getblockbynum ${number}: blockID ${JSON.stringify(b.blockID)} is not 32 bytes of hex`);
+    // Protobuf JSON leaves out zero values, so block 0 has no number field.
+    const got = b.block_header?.raw_data?.number ?? 0;
+    if (got !== number) throw new Error(`TRON getblockbynum ${number}: the node answered block ${got}`);
+    return '0x' + b.blockID.toLowerCase();
+  }
+
   async getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]> {
     const out: RootLog[] = [];
     for (let num = fromBlock; num <= toBlock; num++) {

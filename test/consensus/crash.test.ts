@@ -71,9 +71,9 @@ test('file WAL: crash after locking and precommitting; the restarted validator k
   assert.deepEqual(resentSigs.sort(), [...before].sort(), 're-sent byte for byte, not re-signed');
 
   // Try to make it double-sign: a different prevote and precommit for round 0.
-  await assert.rejects(s2.signer.signVote({ type: PV, height: 1, round: 0, valueId: null }), DoubleSignError);
-  await assert.rejects(s2.signer.signVote({ type: PC, height: 1, round: 0, valueId: null }), DoubleSignError);
-  await assert.rejects(s2.signer.signVote({ type: PC, height: 1, round: 0, valueId: valueIdOf(Uint8Array.of(1)) }), DoubleSignError);
+  await assert.rejects(s2.signer!.signVote({ type: PV, height: 1, round: 0, valueId: null }), DoubleSignError);
+  await assert.rejects(s2.signer!.signVote({ type: PC, height: 1, round: 0, valueId: null }), DoubleSignError);
+  await assert.rejects(s2.signer!.signVote({ type: PC, height: 1, round: 0, valueId: valueIdOf(Uint8Array.of(1)) }), DoubleSignError);
   // Through the protocol: timeouts for round 0 must not make it vote nil now.
   const nVotes = () => h.transport.messages().filter((m) => m.kind === 'vote' && m.vote.round === 0 && m.vote.valueId === null).length;
   await h.deliver(h.vote(a!, PC, 1, 0, null), h.vote(b!, PC, 1, 0, null));

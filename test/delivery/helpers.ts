@@ -150,6 +150,8 @@ export interface OpenOptions {
   bttc?: FakeBttc;
   dir?: string;
   spanSeed?: SpanSeedSource;
+  /** Open the app without a key (a follower); `k` then only names the node in the test. */
+  follower?: boolean;
 }
 
 export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions): Promise<NodeHandle> {
@@ -157,7 +159,7 @@ export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions)
   const store = new DeliveryStore(await LevelStore.open(dir));
   const bttc = o.bttc ?? new FakeBttc();
   const app = await DeliveryApp.open(
-    { config: o.config ?? devConfig(), signerKey: k.secretKey },
+    { config: o.config ?? devConfig(), signerKey: o.follower ? null : k.secretKey },
     { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, submitters: o.submitters },
     genesis,
   );

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseNodeFile } from '../../src/node/config.ts';
+import { parseNodeFile, roleOf } from '../../src/node/config.ts';
 import { parseNetworkGenesis } from '../../src/node/genesis.ts';
 import { decodeNetworkBlock, encodeNetworkBlock } from '../../src/node/adapters.ts';
 import { generateValidatorKeys, writeKeyFile } from '../../src/node/keys.ts';
@@ -22,12 +22,28 @@ test('node file: defaults filled, paths resolved against the file, errors name t
   assert.equal(f.node.rpc.host, '127.0.0.1');
   assert.equal(f.node.executor, 'worker');
   assert.equal(f.config.bttc.chainId, 1337199);
+  assert.equal(f.node.tron.maxFeeLimitSun, 1_000_000_000n, 'TRON fee limit cap defaults to 1000 TRX');
+  assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: '250000000' } } }, 'n.json').node.tron.maxFeeLimitSun, 250_000_000n);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: 'lots' } } }, 'n.json'), /n\.json: node\.tron\.maxFeeLimitSun: expected a whole number as a decimal string ≥ 1, got "lots"/);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { feeLimit: 1 } } }, 'n.json'), /node\.tron\.feeLimit: expected no such field/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rpc: { port: 70000 } } }, 'n.json'), /n\.json: node\.rpc\.port: expected an integer from 0 to 65535, got 70000/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, p2p: { listen: ['tcp:1'] } } }, 'n.json'), /node\.p2p\.listen\[0\]: expected a multiaddr/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, colour: 'blue' } }, 'n.json'), /node\.colour: expected no such field/);
-  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: undefined } }, 'n.json'), /node\.keys: expected a non-empty string, got nothing/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', set: { bttc: { period: 'two' } }, node }, 'n.json'), /n\.json: set\.bttc\.period/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rootChains: [{ id: 9, startBlock: 0 }] } }, 'n.json'), /node\.rootChains\[0\]\.id: expected the id of a configured root chain/);
+});
+
+test('node file: keys left out or null runs a follower; a bad keys value is named', () => {
+  const { keys: _keys, ...noKeys } = node;
+  assert.equal(roleOf(parseNodeFile({ preset: 'devnet', node }, '/etc/bttc/node.json').node), 'validator');
+  assert.equal(parseNodeFile({ preset: 'devnet', node }, '/etc/bttc/node.json').node.keys, '/etc/bttc/k.json');
+  const absent = parseNodeFile({ preset: 'devnet', node: noKeys }, '/etc/bttc/node.json');
+  assert.equal(absent.node.keys, null);
+  assert.equal(roleOf(absent.node), 'follower');
+  assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, keys: null } }, 'n.json').node.keys, null);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: 5 } }, 'n.json'), /n\.json: node\.keys: expected the path of a validator key file \(leave "keys" out, or null, to run a follower\), got 5/);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: '' } }, 'n.json'), /node\.keys: expected the path of a validator key file/);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: false } }, 'n.json'), /node\.keys: expected the path .*got false/);
 });
 
 test('network genesis: the signer must be the address of its public key', () => {

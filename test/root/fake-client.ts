@@ -57,6 +57,11 @@ export class FakeRootClient implements RootChainClient {
     return this.head;
   }
 
+  async blockHash(number: number): Promise<string | null> {
+    this.maybeFail();
+    return number <= this.head ? '0x' + number.toString(16).padStart(64, '0') : null;
+  }
+
   async getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]> {
     this.maybeFail();
     this.getLogsCalls.push([fromBlock, toBlock]);

@@ -161,6 +161,29 @@ describe('TRON logs and receipts', () => {
     assert.equal(trig.body.contract_address, TRON_ROOT_CHAIN.toLowerCase());
   });
 
+  it('blockHash is the blockID of wallet/getblockbynum, null for a block the node does not have', async () => {
+    const c = client();
+    const id = (n: number) => n.toString(16).padStart(16, '0') + 'AB'.repeat(24);
+    const calls = stubNode(c, (path, body) => {
+      if (path !== 'wallet/getblockbynum') throw new Error(`unexpected ${path}`);
+      const num = body.num as number;
+      if (num > 100) return {};
+      // Protobuf JSON leaves the zero number of block 0 out.
+      return { blockID: id(num), block_header: { raw_data: num === 0 ? { timestamp: 1 } : { number: num, timestamp: 1 } } };
+    });
+    assert.equal(await c.blockHash(7), '0x' + id(7).toLowerCase());
+    assert.equal(await c.blockHash(0), '0x' + id(0).toLowerCase());
+    assert.equal(await c.blockHash(101), null);
+    assert.deepEqual(calls.map((x) => x.body.num), [7, 0, 101]);
+  });
+
+  it('blockHash refuses an answer for another block or a malformed id', async () => {
+    const c = client();
+    stubNode(c, (_path, body) => (body.num === 5 ? { blockID: 'ab'.repeat(32), block_header: { raw_data: { number: 6 } } } : { blockID: 'xyz', block_header: { raw_data: { number: body.num } } }));
+    await assert.rejects(c.blockHash(5), /getblockbynum 5: the node answered block 6/);
+    await assert.rejects(c.blockHash(9), /blockID "xyz" is not 32 bytes of hex/);
+  });
+
   it('a reverted constant call surfaces the revert reason', async () => {
     const c = client();
     const reason = rc.getAbiCoder().encode(['string'], ['2/3+1 non-majority!']).slice(2);

@@ -6,6 +6,7 @@ import { CliError } from '../io.ts';
 interface Opts {
   dir: string;
   validators: string;
+  followers?: string;
   reset?: boolean;
   rpcPort: string;
   restPort: string;
@@ -26,13 +27,14 @@ function int(v: string, what: string, min: number, max = 65535): number {
 export function register(program: Command): void {
   program
     .command('devnet')
-    .description('run a local network: the embedded root chain and N validators as processes on loopback, with a live status (Ctrl-C stops it; run again to resume)')
+    .description('run a local network: the embedded root chain, N validators and F followers as processes on loopback, with a live status (Ctrl-C stops it; run again to resume)')
     .option('--dir <dir>', 'data directory of the devnet', '.devnet')
     .option('--validators <n>', 'validators (on first start; a resumed devnet keeps its count)', '4')
+    .option('--followers <n>', 'follower nodes: no keys, they follow the network and serve RPC; ports after the validators\' (default 0; a resumed devnet keeps its count unless given)')
     .option('--reset', 'delete the data directory and start a new network')
-    .option('--rpc-port <port>', 'JSON-RPC port of validator 0 (validator i: +i)', '8545')
-    .option('--rest-port <port>', 'Delivery REST port of validator 0 (validator i: +i)', '1317')
-    .option('--p2p-port <port>', 'libp2p TCP port of validator 0 (validator i: +i)', '30303')
+    .option('--rpc-port <port>', 'JSON-RPC port of node 0 (node i: +i; followers come after the validators)', '8545')
+    .option('--rest-port <port>', 'Delivery REST port of node 0 (node i: +i)', '1317')
+    .option('--p2p-port <port>', 'libp2p TCP port of node 0 (node i: +i)', '30303')
     .option('--root-port <port>', 'JSON-RPC port of the embedded root chain', '8645')
     .option('--root-block-time <s>', 'root chain block time, seconds', '1')
     .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
@@ -41,18 +43,20 @@ export function register(program: Command): void {
     .action(async (opts: Opts) => {
       const dir = resolve(opts.dir);
       const validators = int(opts.validators, '--validators', 1, 64);
+      const followers = opts.followers === undefined ? undefined : int(opts.followers, '--followers', 0, 64);
       const ports = { rpc: int(opts.rpcPort, '--rpc-port', 1), rest: int(opts.restPort, '--rest-port', 1), p2p: int(opts.p2pPort, '--p2p-port', 1), root: int(opts.rootPort, '--root-port', 1) };
-      const { createDevnet, readLayout, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
+      const { createDevnet, readLayout, setFollowers, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const logger = createLogger({ name: 'devnet' });
       if (opts.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
       const existing = readLayout(dir);
       if (existing) {
         if (opts.validators !== '4' && existing.validators !== validators) throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
-        logger.info({ dir, validators: existing.validators }, 'resuming devnet from disk');
+        if (followers !== undefined && followers !== (existing.followers ?? 0)) await setFollowers(dir, existing, followers);
+        logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');
       } else {
-        await createDevnet(dir, { validators, ports });
-        logger.info({ dir, validators }, 'created a new devnet');
+        await createDevnet(dir, { validators, followers: followers ?? 0, ports });
+        logger.info({ dir, validators, followers: followers ?? 0 }, 'created a new devnet');
       }
       const sup = new DevnetSupervisor({ dir, blockTimeSec: Number(opts.rootBlockTime), restartDelayMs: Number(opts.restartDelay) * 1000, logLevel: opts.logLevel }, { logger });
       let stopping: Promise<void> | null = null;

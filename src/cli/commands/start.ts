@@ -4,8 +4,19 @@ import { CliError } from '../io.ts';
 export function register(program: Command): void {
   program
     .command('start')
-    .description('run one validator node (Delivery + Bttc + root-chain client + network + JSON-RPC + REST + /metrics) from a config file')
+    .description('run one node (Delivery + Bttc + root-chain clients + network + JSON-RPC + REST + /metrics) from a config file: a validator, or a follower when the config has no keys')
     .requiredOption('--config <file>', 'node config file: {"preset": …, "set": {…}, "node": {dataDir, keys, genesis, rpc, rest, p2p, …}}')
+    .addHelpText(
+      'after',
+      `
+Roles:
+  validator  node.keys names a validator key file (bttc-node keys): the node seals Bttc blocks as a
+             producer, proposes and votes in Delivery consensus, signs and submits checkpoints.
+  follower   node.keys left out (or null): the node follows the network without being a validator.
+             It imports Bttc blocks and Delivery decisions from its peers and checks them, serves
+             JSON-RPC and REST, forwards eth_sendRawTransaction to the network by gossip, and never
+             signs anything; its root-chain clients only read.`,
+    )
     .action(async (opts: { config: string }) => {
       const { readNodeFile } = await import('../../node/config.ts');
       const { readNetworkGenesis, GenesisFileError } = await import('../../node/genesis.ts');
@@ -14,7 +25,7 @@ export function register(program: Command): void {
       let genesis, keys;
       try {
         genesis = readNetworkGenesis(file.node.genesis);
-        keys = readKeyFile(file.node.keys);
+        keys = file.node.keys === null ? null : readKeyFile(file.node.keys);
       } catch (err) {
         if (err instanceof GenesisFileError || err instanceof KeyFileError) throw new CliError((err as Error).message);
         throw err;
@@ -41,7 +52,7 @@ export function register(program: Command): void {
         throw err;
       }
       // One line on stdout when ready: what a supervisor (bttc-node devnet) waits for.
-      process.stdout.write(JSON.stringify({ ready: true, rpcUrl: node.rpcUrl, restUrl: node.restUrl, peerId: node.network.peerId, listen: node.network.listenAddrs(), signer: node.status().signer }) + '\n');
+      process.stdout.write(JSON.stringify({ ready: true, rpcUrl: node.rpcUrl, restUrl: node.restUrl, peerId: node.network.peerId, listen: node.network.listenAddrs(), role: node.role, signer: node.status().signer }) + '\n');
       await new Promise(() => undefined);
     });
 }

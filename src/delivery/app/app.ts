@@ -55,8 +55,11 @@ export interface DeliveryGenesis {
 
 export interface DeliveryAppOptions {
   config: NodeConfig;
-  /** This validator's signer key: checkpoint signatures. */
-  signerKey: Uint8Array;
+  /**
+   * This validator's signer key: checkpoint signatures and side votes. Null for a follower, which
+   * never proposes or precommits, so it computes no side votes and submits nothing.
+   */
+  signerKey: Uint8Array | null;
   /** Mirrored root events included per block at most. */
   maxEventsPerBlock?: number;
   /** A proposed block time may be at most this far ahead of our clock. */
@@ -138,7 +141,8 @@ class SetView implements ValidatorSetView {
 
 export class DeliveryApp implements Application {
   readonly config: NodeConfig;
-  readonly address: string;
+  /** The signer address; null for a follower. */
+  readonly address: string | null;
   readonly stakingChainId: number;
   private state: StateData;
   /** Decoded blocks at state.height and state.height − 1 (pending side txs and carried-vote checks). */
@@ -147,7 +151,7 @@ export class DeliveryApp implements Application {
   private readonly views = new Map<number, SetView>();
   private readonly listeners: ((c: CommittedBlock) => void)[] = [];
   private readonly submissions = new Set<Promise<void>>();
-  private readonly signerKey: Uint8Array;
+  private readonly signerKey: Uint8Array | null;
   private readonly maxEvents: number;
   private readonly maxFutureMs: number;
   private readonly deps: DeliveryAppDeps;
@@ -157,7 +161,7 @@ export class DeliveryApp implements Application {
   private constructor(opts: DeliveryAppOptions, deps: DeliveryAppDeps, state: StateData) {
     this.config = opts.config;
     this.signerKey = opts.signerKey;
-    this.address = bytesToHex(addressFromPublicKey(publicKeyCreate(opts.signerKey, false)));
+    this.address = opts.signerKey ? bytesToHex(addressFromPublicKey(publicKeyCreate(opts.signerKey, false))) : null;
     this.stakingChainId = stakingChainOf(opts.config);
     this.maxEvents = opts.maxEventsPerBlock ?? 64;
     this.maxFutureMs = opts.maxFutureMs ?? 10_000;
@@ -250,6 +254,8 @@ export class DeliveryApp implements Application {
   async proposeValue(height: number, _round: number): Promise<Uint8Array> {
     const s = this.state;
     if (height !== s.height + 1) throw new Error(`delivery: asked to propose height ${height} at committed height ${s.height}`);
+    const me = this.address;
+    if (me === null) throw new Error('delivery: a follower has no key and never proposes');
     const time = Math.max(Math.floor(this.deps.clock.now()), s.time + 1);
     const ctx = this.ctx(height, time);
     const txs: DeliveryTx[] = [];
@@ -284,7 +290,7 @@ export class DeliveryApp implements Application {
     for (const t of s.tracks) {
       if (pending.has(`checkpoint/${t.rootChainId}`)) continue;
       try {
-        const cp = await checkpoint.proposeCheckpoint(s, t.rootChainId, ctx, { bttc: this.deps.bttc, hasher: this.deps.hasher, me: this.address });
+        const cp = await checkpoint.proposeCheckpoint(s, t.rootChainId, ctx, { bttc: this.deps.bttc, hasher: this.deps.hasher, me });
         if (cp && this.validateTx(cp, ctx, seen, pending) === null) txs.push(cp);
       } catch (err) {
         this.logger?.warn({ err: (err as Error).message, rootChainId: t.rootChainId }, 'could not build a checkpoint proposal');
@@ -646,13 +652,17 @@ export class DeliveryApp implements Application {
 
   /** Our verdicts on a committed block's side txs (abstentions are left out). */
   private async sideVotesFor(b: DeliveryBlock): Promise<Uint8Array> {
+    // A follower never precommits: verdicts would go nowhere, and the checks behind them (root
+    // chain, span seed) would cost it requests for nothing.
+    const signerKey = this.signerKey;
+    if (signerKey === null) return new Uint8Array(0);
     const entries: SideVoteEntry[] = [];
     for (let i = 0; i < b.txs.length; i++) {
       const tx = b.txs[i]!;
       if (!isSideTx(tx)) continue;
       let verdict: checkpoint.Verdict;
       try {
-        if (tx.type === TxType.Checkpoint) verdict = await checkpoint.checkpointVerdict(tx, { bttc: this.deps.bttc, hasher: this.deps.hasher, signerKey: this.signerKey });
+        if (tx.type === TxType.Checkpoint) verdict = await checkpoint.checkpointVerdict(tx, { bttc: this.deps.bttc, hasher: this.deps.hasher, signerKey });
         else if (tx.type === TxType.Span) verdict = await span.spanVerdict(tx, this.deps.spanSeed);
         else if (isEventTx(tx)) {
           const seen = this.pool.get(poolKey(tx.ref.rootChainId, tx.type, tx.ref.sequence));

@@ -104,8 +104,12 @@ export interface ConsensusTimeouts {
 
 export interface ConsensusOptions {
   chainId: string;
-  /** 32-byte secp256k1 signer key; its address must be in the validator set to vote. */
-  secretKey: Uint8Array;
+  /**
+   * 32-byte secp256k1 signer key; its address must be in the validator set to vote. Null runs an
+   * observer (a follower node): it decides heights from others' proposals and precommits and
+   * never proposes, votes or signs anything.
+   */
+  secretKey: Uint8Array | null;
   /** The first undecided height (the application's last committed height + 1). */
   startHeight: number;
   timeouts?: Partial<ConsensusTimeouts>;

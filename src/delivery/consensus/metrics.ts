@@ -14,6 +14,7 @@ export interface ConsensusMetrics {
   equivocations: Counter<string>;
   doubleSignRefused: Counter<string>;
   walAppendSeconds: Histogram<string>;
+  signed: Counter<string>;
   timeouts: Counter<string>;
 }
 
@@ -32,6 +33,7 @@ export function consensusMetrics(reg: Registry): ConsensusMetrics {
     equivocations: counter(reg, 'bttc_consensus_equivocations_total', 'Equivocation evidence recorded'),
     doubleSignRefused: counter(reg, 'bttc_consensus_double_sign_refused_total', 'Signatures refused by the double-sign guard'),
     walAppendSeconds: histogram(reg, 'bttc_consensus_wal_append_seconds', 'Sign + WAL append (fsync) before sending', SECONDS_BUCKETS),
+    signed: counter(reg, 'bttc_consensus_messages_signed_total', 'Proposals and votes this node signed (always 0 on a follower)', ['kind']),
     timeouts: counter(reg, 'bttc_consensus_timeouts_total', 'Consensus timeouts that fired and acted', ['step']),
   };
 }

@@ -103,7 +103,8 @@ export interface ConsensusStats {
 }
 
 export class ConsensusState {
-  readonly signer: VoteSigner;
+  /** Null for an observer (no key): it never proposes or votes. */
+  readonly signer: VoteSigner | null;
   readonly stats: ConsensusStats = { signaturesVerified: 0, signaturesInvalid: 0, verifyBatches: 0, equivocations: 0, doubleSignRefused: 0, messagesDropped: 0, restoredFromWal: 0 };
   /** Set when the loop hit an unrecoverable error (WAL write failed, application threw): the node stops. */
   halted: Error | null = null;
@@ -163,12 +164,13 @@ export class ConsensusState {
     this.evidence = deps.evidence;
     this.metrics = deps.metrics ? consensusMetrics(deps.metrics) : null;
     this.logger = deps.logger ?? null;
-    this.signer = new VoteSigner({ chainId: opts.chainId, secretKey: opts.secretKey }, { wal: deps.wal });
+    this.signer = opts.secretKey ? new VoteSigner({ chainId: opts.chainId, secretKey: opts.secretKey }, { wal: deps.wal }) : null;
     this.height = opts.startHeight;
   }
 
-  get address(): Uint8Array {
-    return this.signer.address;
+  /** Our signer address; null for an observer. */
+  get address(): Uint8Array | null {
+    return this.signer?.address ?? null;
   }
 
   onCommit(fn: (e: CommitEvent) => void): void {
@@ -178,7 +180,7 @@ export class ConsensusState {
   /** Reads the WAL (restoring what we signed and our lock), subscribes to the transport, starts height `startHeight`. */
   async start(): Promise<void> {
     const records = await this.wal.readAll();
-    this.signer.restore(records);
+    this.signer?.restore(records);
     this.enterHeight(this.opts.startHeight);
     const lock = records.filter((r) => r.type === 'lock' && r.height === this.height).at(-1);
     if (lock?.type === 'lock') this.setLock(lock.value, lock.round);
@@ -314,8 +316,9 @@ export class ConsensusState {
 
   /** After start: continue from what the WAL says we signed at this height, or begin round 0. */
   private async resumeOrStart(): Promise<void> {
-    const mine = this.signer.signedAtHeight(this.height);
-    if (mine.length === 0) {
+    const signer = this.signer;
+    const mine = signer?.signedAtHeight(this.height) ?? [];
+    if (!signer || mine.length === 0) {
       await this.startRound(0);
       return;
     }
@@ -330,7 +333,7 @@ export class ConsensusState {
         step = st;
       }
       if (s.kind === 'proposal') this.insertProposal(s.proposal, true);
-      else await this.addVote(s.vote, this.signer.addressHex);
+      else await this.addVote(s.vote, signer.addressHex);
     }
     this.round = round;
     this.step = step;
@@ -539,7 +542,8 @@ export class ConsensusState {
         rs.lockRuleDone = true;
         if (this.step === RoundStep.Prevote) {
           // The lock is durable before the precommit that reveals it, so a restart cannot forget it.
-          await this.wal.append({ type: 'lock', height: this.height, round: this.round, value: pe.proposal.value });
+          // A node that does not vote reveals nothing and has nothing to remember.
+          if (this.isValidator) await this.wal.append({ type: 'lock', height: this.height, round: this.round, value: pe.proposal.value });
           this.setLock(pe.proposal.value, this.round);
           await this.castVote(MsgType.Precommit, pe.proposal.valueId, pe.proposal.value);
           this.step = RoundStep.Precommit;
@@ -586,8 +590,9 @@ export class ConsensusState {
     this.step = RoundStep.Propose;
     this.metrics?.round.set(round);
     const proposer = this.valset.proposer(round);
-    if (this.isValidator && equalBytes(proposer.address, this.signer.address)) {
-      const prior = this.signer.signedAt(this.height, round, MsgType.Proposal);
+    const signer = this.isValidator ? this.signer : null;
+    if (signer && equalBytes(proposer.address, signer.address)) {
+      const prior = signer.signedAt(this.height, round, MsgType.Proposal);
       let proposal: Proposal;
       let bytes: Uint8Array;
       if (prior?.kind === 'proposal') {
@@ -597,7 +602,7 @@ export class ConsensusState {
         const value = this.validValue ?? (await this.app.proposeValue(this.height, round));
         const validRound = this.validValue ? this.validRound : -1;
         try {
-          ({ proposal, bytes } = await this.timedSign(() => this.signer.signProposal({ height: this.height, round, validRound, value })));
+          ({ proposal, bytes } = await this.timedSign('proposal', () => signer.signProposal({ height: this.height, round, validRound, value })));
         } catch (err) {
           if (!(err instanceof DoubleSignError)) throw err;
           this.refused(err);
@@ -606,7 +611,7 @@ export class ConsensusState {
       }
       if (this.closed) return;
       this.insertProposal(proposal, true);
-      this.markSender(round, this.signer.addressHex, proposer.votingPower);
+      this.markSender(round, signer.addressHex, proposer.votingPower);
       this.transport.broadcast(this.withProofOfLock(proposal, bytes));
     } else {
       this.scheduleTimeout(RoundStep.Propose, round);
@@ -621,25 +626,27 @@ export class ConsensusState {
   }
 
   private async castVote(type: VoteType, valueId: Uint8Array | null, value?: Uint8Array): Promise<void> {
-    if (!this.isValidator) return;
+    const signer = this.isValidator ? this.signer : null;
+    if (!signer) return;
     const extension = type === MsgType.Precommit && valueId && value && this.app.extendVote ? this.app.extendVote(this.height, this.round, value) : undefined;
     let signed: { vote: Vote; bytes: Uint8Array };
     try {
-      signed = await this.timedSign(() => this.signer.signVote({ type, height: this.height, round: this.round, valueId, extension }));
+      signed = await this.timedSign(type === MsgType.Prevote ? 'prevote' : 'precommit', () => signer.signVote({ type, height: this.height, round: this.round, valueId, extension }));
     } catch (err) {
       if (!(err instanceof DoubleSignError)) throw err;
       this.refused(err);
       return;
     }
     if (this.closed) return; // crashed while the WAL write was in flight: a dead process sends nothing
-    await this.addVote(signed.vote, this.signer.addressHex);
+    await this.addVote(signed.vote, signer.addressHex);
     this.transport.broadcast(signed.bytes);
   }
 
-  private async timedSign<T>(fn: () => Promise<T>): Promise<T> {
+  private async timedSign<T>(kind: 'proposal' | 'prevote' | 'precommit', fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     const out = await fn();
     this.metrics?.walAppendSeconds.observe((performance.now() - t0) / 1000);
+    this.metrics?.signed.inc({ kind });
     return out;
   }
 
@@ -663,7 +670,7 @@ export class ConsensusState {
     this.logger?.debug({ height, round }, 'decided');
     for (const l of this.commitListeners) l({ height, round, value: proposal.value, commit, elapsedMs });
     await this.wal.prune(height + 1);
-    this.signer.forgetBelow(height + 1);
+    this.signer?.forgetBelow(height + 1);
     this.enterHeight(height + 1);
     if (this.opts.timeouts.commit > 0) this.schedule(this.opts.timeouts.commit, { kind: 'start-height', height: this.height });
     else await this.startRound(0);
@@ -681,7 +688,7 @@ export class ConsensusState {
     this.lockedValue = this.lockedValueId = this.validValue = null;
     this.lockedRound = this.validRound = -1;
     this.valset = this.app.validatorSet(height);
-    this.isValidator = this.valset.getByAddress(this.signer.addressHex) !== undefined;
+    this.isValidator = this.signer !== null && this.valset.getByAddress(this.signer.addressHex) !== undefined;
     for (const c of this.timers) c();
     this.timers.clear();
     this.evidenceSeen.clear();
@@ -728,7 +735,7 @@ export class ConsensusState {
 
   /** Gossip is lossy: resend what we signed at this height (recent rounds), proofs of lock included. */
   private regossip(): void {
-    const mine = this.signer.signedAtHeight(this.height).filter((s) => (s.kind === 'proposal' ? s.proposal.round : s.vote.round) > this.round - REGOSSIP_ROUNDS);
+    const mine = (this.signer?.signedAtHeight(this.height) ?? []).filter((s) => (s.kind === 'proposal' ? s.proposal.round : s.vote.round) > this.round - REGOSSIP_ROUNDS);
     if (mine.length === 0) return;
     const parts: Uint8Array[] = [];
     for (const s of mine) {
