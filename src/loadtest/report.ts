@@ -17,7 +17,7 @@ export function formatReport(r: LoadReport): string {
     row('blocks', `${r.blocks.first}..${r.blocks.last} (${r.blocks.count} blocks, ${r.blocks.txs} txs, ${r.windowSeconds} s of chain time)`),
     row('TPS', r.tps.toFixed(1)),
     row('Mgas/s', r.mgasPerSec.toFixed(2)),
-    row('block interval (seen)', dist(r.blockInterval, 's')),
+    row(`block interval (seen${r.headTiming === 'newHeads' ? ', newHeads' : ', polled'})`, dist(r.blockInterval, 's')),
     row('block interval (header)', dist(r.blockIntervalHeader, 's')),
     ...(r.blockIntervalWithinSprint ? [row('interval within sprints', dist(r.blockIntervalWithinSprint, 's'))] : []),
     row('inclusion latency', dist(r.inclusionLatency, 's')),

@@ -74,6 +74,8 @@ export interface LoadReport {
   blockIntervalHeader: Summary;
   /** Seen intervals not ending at a sprint-start block (only with `sprint`). */
   blockIntervalWithinSprint: Summary | null;
+  /** How block arrival was timed: 'newHeads' (ws notifications) for every block, or 'poll' for some. */
+  headTiming: 'newHeads' | 'poll';
   /** Send to first sight of the including block (seconds). */
   inclusionLatency: Summary;
 }
@@ -207,6 +209,7 @@ export class LoadTest {
     this.lastSeen = startHead;
     const startBlock = await rpc.call<RpcBlock>('eth_getBlockByNumber', ['0x' + startHead.toString(16), false]);
     this.watching = true;
+    const stopHeads = this.subscribeHeads(opts.rpc);
     const watcher = this.watch(opts.pollMs ?? 50);
 
     this.pendingPerAccount = new Int32Array(accounts.length);
@@ -293,6 +296,7 @@ export class LoadTest {
     }
     this.watching = false;
     await watcher;
+    stopHeads();
 
     // Window: from the head at start to the block with our last inclusion (or the last block seen).
     const lastIncl = this.lastInclusionBlock ?? (this.blocks.length ? this.blocks[this.blocks.length - 1]!.number : startHead);
@@ -335,11 +339,41 @@ export class LoadTest {
       blockInterval: summarize(observed),
       blockIntervalHeader: summarize(header),
       blockIntervalWithinSprint: opts.sprint ? summarize(within) : null,
+      headTiming: win.length > 0 && win.every((b) => this.headSeenAt.has(b.number)) ? 'newHeads' : 'poll',
       inclusionLatency: summarize(this.latencies.map((ms) => ms / 1000)),
     };
   }
 
   private lastInclusionBlock: number | null = null;
+  /** Arrival time of each head announced over a ws newHeads subscription. */
+  private readonly headSeenAt = new Map<number, number>();
+
+  /**
+   * Times heads by the node's newHeads notifications when its ws endpoint answers: polling alone
+   * quantises each arrival to the poll period, which adds up to ±pollMs to every interval measured.
+   */
+  private subscribeHeads(rpcUrl: string): () => void {
+    if (typeof WebSocket === 'undefined' || !/^https?:/.test(rpcUrl)) return () => {};
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(rpcUrl.replace(/^http/, 'ws'));
+    } catch {
+      return () => {};
+    }
+    ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] }));
+    ws.onmessage = (ev: MessageEvent) => {
+      const at = performance.now();
+      try {
+        const m = JSON.parse(String(ev.data)) as { method?: string; params?: { result?: { number?: string } } };
+        const n = m.method === 'eth_subscription' ? m.params?.result?.number : undefined;
+        if (typeof n === 'string' && !this.headSeenAt.has(Number(BigInt(n)))) this.headSeenAt.set(Number(BigInt(n)), at);
+      } catch {
+        // Not a notification we understand: the poll still times this head.
+      }
+    };
+    ws.onerror = () => {};
+    return () => ws.close();
+  }
 
   private async watch(pollMs: number): Promise<void> {
     while (this.watching) {
@@ -349,14 +383,15 @@ export class LoadTest {
         for (let n = this.lastSeen + 1; n <= head; n++) {
           const b = await this.rpc.call<RpcBlock | null>('eth_getBlockByNumber', ['0x' + n.toString(16), false]);
           if (!b) break;
-          this.blocks.push({ number: n, timestamp: Number(BigInt(b.timestamp)), gasUsed: BigInt(b.gasUsed), txs: b.transactions.length, seenAt: n === head ? seenAt : performance.now() });
+          const blockSeenAt = this.headSeenAt.get(n) ?? (n === head ? seenAt : performance.now());
+          this.blocks.push({ number: n, timestamp: Number(BigInt(b.timestamp)), gasUsed: BigInt(b.gasUsed), txs: b.transactions.length, seenAt: blockSeenAt });
           for (const h of b.transactions) {
             const at = this.sendTimes.get(h);
             if (at === undefined) continue;
             this.sendTimes.delete(h);
             const a = this.accountOfHash.get(h);
             if (a !== undefined) this.pendingPerAccount[a]!--;
-            this.latencies.push(seenAt - at);
+            this.latencies.push(blockSeenAt - at);
             this.lastInclusionBlock = n;
           }
           this.lastSeen = n;

@@ -78,6 +78,12 @@ function fakeNode(sendDelayMs: number) {
     }
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // An HTTP-only endpoint: the load generator's ws newHeads attempt gets a refusal and it polls.
+    if (req.method !== 'POST') {
+      res.statusCode = 405;
+      res.end();
+      return;
+    }
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
