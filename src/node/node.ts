@@ -99,6 +99,7 @@ export class BttcNode {
   private lastSignedHeight: number | null = null;
   private syncedBlocks = 0;
   private syncTimer: NodeJS.Timeout | null = null;
+  private headAtLastTick = -1n;
 
   constructor(opts: BttcNodeOptions, deps: BttcNodeDeps) {
     this.opts = opts;
@@ -302,7 +303,7 @@ export class BttcNode {
     this.onClose('delivery rest', () => rest.close());
 
     // Sync, then produce
-    this.syncTimer = setInterval(() => void this.sync(), 3000);
+    this.syncTimer = setInterval(() => void this.periodicSync(), 3000);
     this.onClose('sync', async () => {
       if (this.syncTimer) clearInterval(this.syncTimer);
       this.syncTimer = null;
@@ -402,19 +403,33 @@ export class BttcNode {
   }
 
   /** Range sync of Bttc blocks from peers ahead of us; one at a time. */
-  sync(peers?: string[]): Promise<void> {
-    this.syncing ??= this.syncOnce(peers).finally(() => (this.syncing = null));
+  sync(peers?: string[], minLead = 1n): Promise<void> {
+    this.syncing ??= this.syncOnce(peers, minLead).finally(() => (this.syncing = null));
     return this.syncing;
   }
 
-  private async syncOnce(only?: string[]): Promise<void> {
+  /**
+   * The safety net behind gossip. A peer one block ahead is the normal state right after its own
+   * seal, while the block is still crossing gossip and our import; range-fetching then would have
+   * every node pull the producer's last 8 full blocks every few seconds, just when the producer is
+   * busiest. So the tick syncs only when a peer is two or more blocks ahead, or when our head has
+   * not moved since the previous tick (a slot passed with nothing arriving).
+   */
+  private periodicSync(): Promise<void> {
+    const ours = this.chain.head().number;
+    const stalled = ours === this.headAtLastTick;
+    this.headAtLastTick = ours;
+    return this.sync(undefined, stalled ? 1n : 2n);
+  }
+
+  private async syncOnce(only: string[] | undefined, minLead: bigint): Promise<void> {
     if (!this.network) return;
     try {
       let statuses = await this.rangeSync.peerStatuses(only ?? this.network.connectedPeers());
       // Delivery first: Bttc blocks of a new span can only be checked once its span is committed.
       if (!only && (await this.syncDelivery(statuses))) statuses = await this.rangeSync.peerStatuses(this.network.connectedPeers());
       const genesis = this.chain.genesisHash();
-      const ahead = statuses.filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.bttcHead > this.chain.head().number).sort((a, b) => (b.status.bttcHead > a.status.bttcHead ? 1 : -1));
+      const ahead = statuses.filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.bttcHead >= this.chain.head().number + minLead).sort((a, b) => (b.status.bttcHead > a.status.bttcHead ? 1 : -1));
       if (ahead.length === 0) return;
       const ours = this.chain.head().number;
       // Start a few blocks back: our newest blocks may be on a branch the peers dropped.
