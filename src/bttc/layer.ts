@@ -191,8 +191,9 @@ export class BttcLayer {
   importBlock(block: NetworkBlock): Promise<ImportResult> {
     const queuedAt = performance.now();
     return this.serialize(() => {
-      this.m?.importPhase.observe({ phase: 'queued' }, (performance.now() - queuedAt) / 1000);
-      return this.importNow(block);
+      const queuedMs = performance.now() - queuedAt;
+      this.m?.importPhase.observe({ phase: 'queued' }, queuedMs / 1000);
+      return this.importNow(block, queuedMs);
     });
   }
 
@@ -202,13 +203,16 @@ export class BttcLayer {
     return run;
   }
 
-  private async importNow(block: NetworkBlock): Promise<ImportResult> {
+  private async importNow(block: NetworkBlock, queuedMs = 0): Promise<ImportResult> {
     const t0 = performance.now();
     let tPhase = t0;
+    const phasesMs: Record<string, number> = { queued: Math.round(queuedMs) };
+    let executorMs: Record<string, number> | undefined;
     // Per-step times show where a slow import under load goes (queue behind the executor, recovery, disk).
     const phase = (name: string) => {
       const now = performance.now();
       this.m?.importPhase.observe({ phase: name }, (now - tPhase) / 1000);
+      phasesMs[name] = Math.round(now - tPhase);
       tPhase = now;
     };
     const h = block.header;
@@ -217,6 +221,8 @@ export class BttcLayer {
       this.m?.imported.inc({ result: r.status === 'rejected' ? r.code : r.status });
       this.m?.importSeconds.observe((performance.now() - t0) / 1000);
       if (r.status === 'rejected') this.deps.logger?.warn({ number: String(h.number), hash: bytesToHex(hash), code: r.code, reason: r.reason }, 'block rejected');
+      // Like Bor's "Imported new chain segment": one line per executed block, with where its time went.
+      else if (r.status === 'head' || r.status === 'side') this.deps.logger?.info({ number: String(h.number), hash: bytesToHex(hash), txs: block.txs.length, status: r.status, ms: Math.round(performance.now() - t0), phasesMs, executorMs }, 'imported block');
       return r;
     };
     if (await this.deps.chain.hasBlock(hash)) return done({ status: 'known', hash });
@@ -253,6 +259,7 @@ export class BttcLayer {
         systemCalls,
       });
       receipts = res.receipts;
+      executorMs = Object.fromEntries(Object.entries(res.timings).map(([k, v]) => [k.replace(/Ms$/, ''), Math.round(v)]));
     } catch (err) {
       return done({ status: 'rejected', code: 'execution', reason: (err as Error).message });
     }

@@ -143,11 +143,11 @@ function sysResultFromList(n: Nested): SystemCallResult {
 }
 
 function timingsToList(t: TimingBreakdown): Nested {
-  return [t.decodeMs, t.execMs, t.systemMs, t.commitMs, t.rootsMs].map((ms) => u(Math.round(ms * 1000)));
+  return [t.decodeMs, t.execMs, t.systemMs, t.commitMs, t.rootsMs, t.cpuMs, t.queuedMs].map((ms) => u(Math.round(ms * 1000)));
 }
 function timingsFromList(n: Nested): TimingBreakdown {
-  const [decodeMs, execMs, systemMs, commitMs, rootsMs] = l(n).map((x) => num(x) / 1000);
-  return { decodeMs: decodeMs!, execMs: execMs!, systemMs: systemMs!, commitMs: commitMs!, rootsMs: rootsMs! };
+  const [decodeMs, execMs, systemMs, commitMs, rootsMs, cpuMs, queuedMs] = l(n).map((x) => num(x) / 1000);
+  return { decodeMs: decodeMs!, execMs: execMs!, systemMs: systemMs!, commitMs: commitMs!, rootsMs: rootsMs!, cpuMs: cpuMs!, queuedMs: queuedMs! };
 }
 
 export function encodeBuildResult(r: BuildBlockResult): Uint8Array {

@@ -327,13 +327,15 @@ export class Executor implements ExecutorApi {
   }
 
   buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult> {
+    const called = performance.now();
     return this.serial(async () => {
       const start = performance.now();
+      const cpu0 = threadCpuMs();
       if (req.txs.length !== req.senders.length) throw new Error(`buildBlock: ${req.txs.length} txs but ${req.senders.length} senders`);
       if (req.header.number !== req.parent.number + 1n) throw new Error(`buildBlock: header number ${req.header.number} does not follow parent ${req.parent.number}`);
       await this.moveTo(req.parent.stateRoot);
       const block = this.execBlock(req.header, req);
-      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0 };
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const included: number[] = [];
       const includedRaw: Uint8Array[] = [];
       const receipts: Receipt[] = [];
@@ -386,6 +388,7 @@ export class Executor implements ExecutorApi {
         const tf = performance.now();
         await this.db.flush();
         timings.commitMs += performance.now() - tf;
+        timings.cpuMs = threadCpuMs() - cpu0;
         this.currentRoot = fin.stateRoot;
         const header: HeaderFields = {
           parentHash: req.parent.hash,
@@ -418,15 +421,17 @@ export class Executor implements ExecutorApi {
   }
 
   executeBlock(req: ExecuteBlockRequest): Promise<ExecuteBlockResult> {
+    const called = performance.now();
     return this.serial(async () => {
       const start = performance.now();
+      const cpu0 = threadCpuMs();
       const h = req.header;
       if (req.txs.length !== req.senders.length) throw new BlockValidationError('senders', `${req.txs.length} txs but ${req.senders.length} senders`);
       if (h.number !== req.parent.number + 1n) throw new BlockValidationError('number', `block ${h.number} does not follow parent ${req.parent.number}`);
       if (!equalBytes(h.parentHash, req.parent.hash)) throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
       await this.moveTo(req.parent.stateRoot);
       const block = this.execBlock(h, req);
-      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0 };
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const receipts: Receipt[] = [];
       let gasUsed = 0n;
       await this.sm.checkpoint();
@@ -469,6 +474,7 @@ export class Executor implements ExecutorApi {
         const tf = performance.now();
         await this.db.flush();
         timings.commitMs += performance.now() - tf;
+        timings.cpuMs = threadCpuMs() - cpu0;
         this.currentRoot = fin.stateRoot;
         this.metrics?.blockSeconds.observe({ kind: 'execute' }, (performance.now() - start) / 1000);
         this.metrics?.txs.inc({ outcome: 'executed' }, req.txs.length);
@@ -604,4 +610,10 @@ export function padLeft(b: Uint8Array, len: number): Uint8Array {
   const out = new Uint8Array(len);
   out.set(b, len - b.length);
   return out;
+}
+
+/** CPU milliseconds this thread has used (user + system). */
+function threadCpuMs(): number {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
 }

@@ -25,6 +25,7 @@ import {
   type ExecutorApi,
   type GenesisSpec,
   type HeaderFields,
+  type TimingBreakdown,
 } from './interface.ts';
 import type { ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from './rpcTypes.ts';
 
@@ -48,12 +49,20 @@ export class ExecutorClient implements ExecutorApi {
   private readonly logger: Logger;
   private readonly seconds: ReturnType<typeof histogram> | null;
   private readonly errors: ReturnType<typeof counter> | null;
+  private readonly blockTime: { cpu: ReturnType<typeof counter>; wall: ReturnType<typeof counter> } | null;
 
   private constructor(worker: Worker, deps: { metrics?: Registry | null; logger?: Logger }) {
     this.worker = worker;
     this.logger = deps.logger ?? silentLogger();
     this.seconds = deps.metrics ? histogram(deps.metrics, 'bttc_executor_request_seconds', 'Executor worker round trip by method', SECONDS_BUCKETS, ['method']) : null;
     this.errors = deps.metrics ? counter(deps.metrics, 'bttc_executor_request_errors_total', 'Executor worker requests that failed, by method', ['method']) : null;
+    // CPU against wall time of the worker's block work: far apart means the executor waited for a core.
+    this.blockTime = deps.metrics
+      ? {
+          cpu: counter(deps.metrics, 'bttc_executor_block_cpu_seconds_total', "CPU time of the executor thread building or executing blocks", ['kind']),
+          wall: counter(deps.metrics, 'bttc_executor_block_wall_seconds_total', 'Wall time of the executor building or executing blocks (decode to commit)', ['kind']),
+        }
+      : null;
     worker.on('message', (msg: ExecutorResponseMsg) => this.onMessage(msg));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`executor worker exited (code ${code})`)));
@@ -61,7 +70,7 @@ export class ExecutorClient implements ExecutorApi {
 
   static start(opts: ExecutorOptions, deps: { metrics?: Registry | null; logger?: Logger; logLevel?: string } = {}): Promise<ExecutorClient> {
     const workerData: ExecutorWorkerData = { opts, logLevel: deps.logLevel };
-    const worker = new Worker(WORKER_URL, { workerData });
+    const worker = new Worker(WORKER_URL, { workerData, name: 'bttc-executor' });
     return new Promise((resolve, reject) => {
       const onFirst = (msg: ExecutorLifecycleMsg) => {
         worker.off('error', onError);
@@ -123,10 +132,18 @@ export class ExecutorClient implements ExecutorApi {
     return codec.decodeHeaderFields(await this.request('initGenesis', codec.encodeGenesis(spec)));
   }
   async buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult> {
-    return codec.decodeBuildResult(await this.request('buildBlock', codec.encodeBuildRequest(req)));
+    const r = codec.decodeBuildResult(await this.request('buildBlock', codec.encodeBuildRequest(req)));
+    this.countBlockTime('build', r.timings);
+    return r;
   }
   async executeBlock(req: ExecuteBlockRequest): Promise<ExecuteBlockResult> {
-    return codec.decodeExecuteResult(await this.request('executeBlock', codec.encodeExecuteRequest(req)));
+    const r = codec.decodeExecuteResult(await this.request('executeBlock', codec.encodeExecuteRequest(req)));
+    this.countBlockTime('execute', r.timings);
+    return r;
+  }
+  private countBlockTime(kind: string, t: TimingBreakdown): void {
+    this.blockTime?.cpu.inc({ kind }, t.cpuMs / 1000);
+    this.blockTime?.wall.inc({ kind }, (t.decodeMs + t.execMs + t.systemMs + t.commitMs + t.rootsMs) / 1000);
   }
   async call(req: CallRequest, ref: CallBlockRef): Promise<CallResult> {
     return codec.decodeCallResult(await this.request('call', codec.encodeCall(req, ref)));

@@ -140,6 +140,10 @@ export interface TimingBreakdown {
   systemMs: number;
   commitMs: number;
   rootsMs: number;
+  /** CPU time of the executor's thread over the call: far below the wall time means it was waiting for a core. */
+  cpuMs: number;
+  /** Time the call waited behind earlier calls in the executor's queue. */
+  queuedMs: number;
 }
 
 export interface BuildBlockResult {

@@ -57,7 +57,7 @@ class FakeBuilder implements BlockBuilder {
       notTried: 0,
       receipts: [],
       systemResults: [],
-      timings: { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0 },
+      timings: { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: 0 },
     };
   }
 }
