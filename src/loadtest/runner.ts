@@ -32,6 +32,11 @@ export interface LoadTestOptions {
   maxPendingPerAccount?: number;
   /** Bor sprint length: also report intervals that do not end at a sprint start (where a producer switch adds producerDelay). */
   sprint?: number;
+  /**
+   * Other nodes' RPC URLs (http or ws) whose newHeads are watched too: a block's first arrival at any
+   * of them (or at `rpc`) times the network's block interval, apart from any one node's import time.
+   */
+  watch?: string[];
   onProgress?: (p: Progress) => void;
 }
 
@@ -76,6 +81,14 @@ export interface LoadReport {
   blockIntervalWithinSprint: Summary | null;
   /** How block arrival was timed: 'newHeads' (ws notifications) for every block, or 'poll' for some. */
   headTiming: 'newHeads' | 'poll';
+  /**
+   * With `watch`: between consecutive blocks' first newHeads arrival at any watched node (seconds).
+   * The producer announces its own block when it stores it, so this is the network's production
+   * cadence as an outside observer sees it; `blockInterval` adds the RPC node's own import time.
+   */
+  blockIntervalNetwork: Summary | null;
+  /** Nodes whose newHeads timed `blockIntervalNetwork` (the RPC node included). */
+  watched: string[];
   /** Send to first sight of the including block (seconds). */
   inclusionLatency: Summary;
 }
@@ -209,7 +222,8 @@ export class LoadTest {
     this.lastSeen = startHead;
     const startBlock = await rpc.call<RpcBlock>('eth_getBlockByNumber', ['0x' + startHead.toString(16), false]);
     this.watching = true;
-    const stopHeads = this.subscribeHeads(opts.rpc);
+    const stopHeads = this.subscribeHeads(opts.rpc, true);
+    const stopWatches = (opts.watch ?? []).map((url) => this.subscribeHeads(url, false));
     const watcher = this.watch(opts.pollMs ?? 50);
 
     this.pendingPerAccount = new Int32Array(accounts.length);
@@ -297,6 +311,7 @@ export class LoadTest {
     this.watching = false;
     await watcher;
     stopHeads();
+    for (const stop of stopWatches) stop();
 
     // Window: from the head at start to the block with our last inclusion (or the last block seen).
     const lastIncl = this.lastInclusionBlock ?? (this.blocks.length ? this.blocks[this.blocks.length - 1]!.number : startHead);
@@ -309,8 +324,12 @@ export class LoadTest {
     const observed: number[] = [];
     const header: number[] = [];
     const within: number[] = [];
+    const network: number[] = [];
     for (let i = 1; i < win.length; i++) {
       if (win[i]!.number !== win[i - 1]!.number + 1) continue;
+      const a = this.firstSeenAt.get(win[i - 1]!.number);
+      const b = this.firstSeenAt.get(win[i]!.number);
+      if (a !== undefined && b !== undefined) network.push((b - a) / 1000);
       observed.push((win[i]!.seenAt - win[i - 1]!.seenAt) / 1000);
       if (opts.sprint && win[i]!.number % opts.sprint !== 0) within.push((win[i]!.seenAt - win[i - 1]!.seenAt) / 1000);
       header.push(win[i]!.timestamp - win[i - 1]!.timestamp);
@@ -340,20 +359,24 @@ export class LoadTest {
       blockIntervalHeader: summarize(header),
       blockIntervalWithinSprint: opts.sprint ? summarize(within) : null,
       headTiming: win.length > 0 && win.every((b) => this.headSeenAt.has(b.number)) ? 'newHeads' : 'poll',
+      blockIntervalNetwork: opts.watch?.length ? summarize(network) : null,
+      watched: opts.watch?.length ? [opts.rpc, ...opts.watch] : [],
       inclusionLatency: summarize(this.latencies.map((ms) => ms / 1000)),
     };
   }
 
   private lastInclusionBlock: number | null = null;
-  /** Arrival time of each head announced over a ws newHeads subscription. */
+  /** Arrival time of each head announced over the RPC node's ws newHeads subscription. */
   private readonly headSeenAt = new Map<number, number>();
+  /** First arrival of each head over any subscription (the RPC node's and the watched nodes'). */
+  private readonly firstSeenAt = new Map<number, number>();
 
   /**
-   * Times heads by the node's newHeads notifications when its ws endpoint answers: polling alone
+   * Times heads by a node's newHeads notifications when its ws endpoint answers: polling alone
    * quantises each arrival to the poll period, which adds up to ±pollMs to every interval measured.
    */
-  private subscribeHeads(rpcUrl: string): () => void {
-    if (typeof WebSocket === 'undefined' || !/^https?:/.test(rpcUrl)) return () => {};
+  private subscribeHeads(rpcUrl: string, isRpcNode: boolean): () => void {
+    if (typeof WebSocket === 'undefined' || !/^(https?|wss?):/.test(rpcUrl)) return () => {};
     let ws: WebSocket;
     try {
       ws = new WebSocket(rpcUrl.replace(/^http/, 'ws'));
@@ -366,7 +389,11 @@ export class LoadTest {
       try {
         const m = JSON.parse(String(ev.data)) as { method?: string; params?: { result?: { number?: string } } };
         const n = m.method === 'eth_subscription' ? m.params?.result?.number : undefined;
-        if (typeof n === 'string' && !this.headSeenAt.has(Number(BigInt(n)))) this.headSeenAt.set(Number(BigInt(n)), at);
+        if (typeof n !== 'string') return;
+        const num = Number(BigInt(n));
+        if (isRpcNode && !this.headSeenAt.has(num)) this.headSeenAt.set(num, at);
+        const first = this.firstSeenAt.get(num);
+        if (first === undefined || at < first) this.firstSeenAt.set(num, at);
       } catch {
         // Not a notification we understand: the poll still times this head.
       }

@@ -14,6 +14,7 @@ interface Opts {
   devnet: string;
   gasPrice?: string;
   drain: string;
+  watch?: string;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--devnet <dir>', 'devnet data directory whose loadtest keys to use', '.devnet')
     .option('--gas-price <wei>', 'gas price (default: eth_gasPrice)')
     .option('--drain <s>', 'seconds to wait for inclusion after the last send', '30')
+    .option('--watch <urls>', "other nodes' RPC URLs, comma-separated: their newHeads time the network's block interval (first arrival anywhere), apart from the RPC node's import time")
     .option('--json', 'print the report as JSON')
     .action(async (opts: Opts) => {
       const { LoadTest, readKeysFile, mnemonicAccounts, formatReport } = await import('../../loadtest/index.ts');
@@ -63,6 +65,8 @@ export function register(program: Command): void {
         gasPrice = BigInt(opts.gasPrice);
       }
       if (rate / accounts.length > 8) process.stderr.write(`warning: ${rate} tx/s over ${accounts.length} accounts is ${(rate / accounts.length).toFixed(1)} tx/s per sender; a txpool holding 64 per sender may refuse some\n`);
+      const watch = (opts.watch ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+      for (const u of watch) if (!/^(https?|wss?):\/\//.test(u)) throw new CliError(`--watch: expected http(s):// or ws(s):// URLs, got ${JSON.stringify(u)}`);
       let lt;
       try {
         lt = new LoadTest({
@@ -72,6 +76,7 @@ export function register(program: Command): void {
           durationSec: duration,
           accounts,
           drainSec: Number(opts.drain),
+          ...(watch.length ? { watch } : {}),
           ...(gasPrice !== undefined ? { gasPrice } : {}),
           onProgress: opts.json ? undefined : (p) => process.stderr.write(`  ${p.phase} ${p.elapsedSec.toFixed(0)}s sent ${p.sent} included ${p.included} errors ${p.errors} head ${p.head}\n`),
         });
