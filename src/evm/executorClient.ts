@@ -47,6 +47,7 @@ export class ExecutorClient implements ExecutorApi {
   private nextId = 1;
   private dead: Error | null = null;
   private readonly logger: Logger;
+  private closing = false;
   private readonly seconds: ReturnType<typeof histogram> | null;
   private readonly errors: ReturnType<typeof counter> | null;
   private readonly blockTime: { cpu: ReturnType<typeof counter>; wall: ReturnType<typeof counter> } | null;
@@ -87,7 +88,8 @@ export class ExecutorClient implements ExecutorApi {
   }
 
   private fail(err: Error): void {
-    if (!this.dead) this.logger.error({ err: err.message }, 'executor worker stopped');
+    // An exit we asked for (close) is the normal end, not an error an operator should chase.
+    if (!this.dead && !this.closing) this.logger.error({ err: err.message }, 'executor worker stopped');
     this.dead ??= err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -169,6 +171,7 @@ export class ExecutorClient implements ExecutorApi {
   }
   async close(): Promise<void> {
     if (this.dead) return;
+    this.closing = true;
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
     await this.request('close', new Uint8Array(0)).catch(() => undefined);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
