@@ -4,6 +4,9 @@
  * and the errors must read well to an operator editing a file by hand.
  */
 
+import { fromTronAddress } from '../crypto/address.ts';
+import { bytesToHex } from '../util/bytes.ts';
+
 export class ConfigError extends Error {
   readonly source: string;
   readonly field: string;
@@ -37,6 +40,7 @@ export type FieldSpec =
   | { type: 'optional'; of: FieldSpec };
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const TRON_ADDRESS = /^T[1-9A-HJ-NP-Za-km-z]{33}$/;
 
 export function validate(spec: FieldSpec, value: unknown, source: string, path: string): unknown {
   const fail = (expected: string): never => {
@@ -73,7 +77,15 @@ export function validate(spec: FieldSpec, value: unknown, source: string, path: 
       return value;
     case 'address':
       if (value === null && spec.nullable) return null;
-      if (typeof value !== 'string' || !ADDRESS.test(value)) fail(`a 0x-prefixed 20-byte hex address${spec.nullable ? ' or null' : ''}`);
+      // TRON tools and explorers show contract addresses in base58check (T…); it is the same 20 bytes.
+      if (typeof value === 'string' && TRON_ADDRESS.test(value)) {
+        try {
+          return bytesToHex(fromTronAddress(value));
+        } catch (err) {
+          fail(`a TRON address with a valid checksum (${(err as Error).message})`);
+        }
+      }
+      if (typeof value !== 'string' || !ADDRESS.test(value)) fail(`a 0x-prefixed 20-byte hex address or a TRON base58 address (T…)${spec.nullable ? ' or null' : ''}`);
       return (value as string).toLowerCase();
     case 'url':
       if (value === null && spec.nullable) return null;

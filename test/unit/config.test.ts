@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseOverrides, PRESETS, PRESET_DIR, ConfigError } from '../../src/config/load.ts';
+import { toTronAddress } from '../../src/crypto/address.ts';
 
 test('every preset loads and carries the protocol constants', () => {
   for (const name of PRESETS) {
@@ -35,6 +36,11 @@ test('a bad value names the file, the field and what was expected', () => {
   writeFileSync(file, JSON.stringify(raw));
   assert.throws(() => loadConfig(file), (err: Error) => err instanceof ConfigError && err.message.includes(file) && err.message.includes('bttc.sprint') && err.message.includes('expected an integer'));
   assert.throws(() => loadConfig('devnet', { rootChains: [{ ...raw.rootChains[0], stakeManager: '0x12' }] }), /rootChains\[0\]\.stakeManager: expected a 0x-prefixed 20-byte hex address/);
+  // TRON's base58 form of an address is accepted (same 20 bytes); a mistyped one fails its checksum.
+  const tronForm = toTronAddress('0x98dfb360cbc65045a8415fa2514f549cd3000f02');
+  assert.equal(loadConfig('devnet', { rootChains: [{ ...raw.rootChains[0], stakeManager: tronForm }] }).rootChains[0]!.stakeManager, '0x98dfb360cbc65045a8415fa2514f549cd3000f02');
+  const typo = tronForm.slice(0, 10) + (tronForm[10] === 'a' ? 'b' : 'a') + tronForm.slice(11);
+  assert.throws(() => loadConfig('devnet', { rootChains: [{ ...raw.rootChains[0], stakeManager: typo }] }), /rootChains\[0\]\.stakeManager: expected a TRON address with a valid checksum/);
   assert.throws(() => loadConfig('devnet', { bttc: { spanLength: 100 } }), /bttc\.spanLength: expected a multiple of bttc\.sprint/);
   assert.throws(() => loadConfig('devnet', { bttc: { colour: 1 } }), /bttc\.colour: expected no such field/);
   assert.throws(() => loadConfig('devnet', { staking: { minStake: -1 } }), /staking\.minStake/);
