@@ -23,7 +23,9 @@
  *
  * For a TRON root chain, `rpcUrl` is the full node's HTTP API (e.g. https://api.trongrid.io) and
  * `node.tron.maxFeeLimitSun` caps what one checkpoint transaction may burn for energy (default
- * 1000 TRX = 1e9 sun); the signer's TRON address pays it.
+ * 1000 TRX = 1e9 sun); the signer's TRON address pays it. TronGrid rate-limits calls without a key:
+ * `node.tron.apiKey` (or the TRON_PRO_API_KEY environment variable, which keeps it out of the file) is
+ * sent as its TRON-PRO-API-KEY header.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -43,7 +45,7 @@ export interface NodeSection {
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
   /** TRON root chain settings (there is at most one TRON root chain). */
-  tron: { maxFeeLimitSun: bigint };
+  tron: { maxFeeLimitSun: bigint; apiKey: string | null };
   verifyThreads: number;
   executor: 'worker' | 'inline';
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
@@ -79,7 +81,7 @@ const NODE_SPEC: FieldSpec = {
     rest: { type: 'object', fields: { host: str, port } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
-    tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n } } },
+    tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n }, apiKey: { type: 'optional', of: { type: 'string', describe: 'a TronGrid API key (or set TRON_PRO_API_KEY)' } } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
@@ -95,7 +97,7 @@ const DEFAULTS = {
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
   // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
-  tron: { maxFeeLimitSun: '1000000000' },
+  tron: { maxFeeLimitSun: '1000000000', apiKey: null },
   verifyThreads: 1,
   executor: 'worker',
   deliveryBlockMs: 1000,

@@ -164,7 +164,7 @@ export class BttcNode {
     const clients = new Map<number, RootChainClient>();
     const submitters = new Map<number, CheckpointSubmitterLike>();
     for (const [i, rc] of config.rootChains.entries()) {
-      const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: signer ? bytesToHex(signer.privateKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun }, { logger }).catch((err: Error) => {
+      const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: signer ? bytesToHex(signer.privateKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun, tronApiKey: node.tron.apiKey ?? process.env.TRON_PRO_API_KEY ?? null }, { logger }).catch((err: Error) => {
         throw err instanceof RootChainSetupError ? new NodeStartError(err.message) : err;
       });
       this.onClose(`root client ${rc.name}`, () => client.close());

@@ -21,6 +21,8 @@ export interface RootClientSettings {
   privateKey: string | null;
   /** TRON: the most one checkpoint transaction may burn for energy, in sun. */
   tronMaxFeeLimitSun: bigint;
+  /** TRON: TronGrid API key, sent as the TRON-PRO-API-KEY header (TronGrid throttles keyless calls). */
+  tronApiKey?: string | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function connectRootChain(rc: RootChainConfig, where: string, setti
     let client: TronRootChainClient;
     try {
       client = new TronRootChainClient(
-        { fullHost: rc.rpcUrl!, rootChainId: rc.id, contracts, maxFeeLimitSun: settings.tronMaxFeeLimitSun, ...(settings.privateKey ? { privateKey: settings.privateKey } : {}) },
+        { fullHost: rc.rpcUrl!, rootChainId: rc.id, contracts, maxFeeLimitSun: settings.tronMaxFeeLimitSun, ...(settings.tronApiKey ? { headers: { 'TRON-PRO-API-KEY': settings.tronApiKey } } : {}), ...(settings.privateKey ? { privateKey: settings.privateKey } : {}) },
         { logger: deps.logger },
       );
     } catch (err) {

@@ -54,6 +54,19 @@ describe('root chain factory: TRON', () => {
     await c.close();
   });
 
+  it('node.tron.apiKey goes to TronGrid as the TRON-PRO-API-KEY header, and only when set', async () => {
+    tron.calls.length = 0;
+    const c = await connectRootChain(tronEntry(tron.url), 'rootChains[0]', { ...settings, tronApiKey: 'key-123' }, { logger });
+    await c.blockNumber();
+    assert.ok(tron.calls.length >= 2);
+    for (const call of tron.calls) assert.equal(call.headers['tron-pro-api-key'], 'key-123', `${call.path} without the key`);
+    await c.close();
+    tron.calls.length = 0;
+    const keyless = await connectRootChain(tronEntry(tron.url), 'rootChains[0]', settings, { logger });
+    assert.equal(tron.calls[0]!.headers['tron-pro-api-key'], undefined);
+    await keyless.close();
+  });
+
   it('with the signer key it can sign, and node.tron.maxFeeLimitSun caps the fee limit', async () => {
     const c = (await connectRootChain(tronEntry(tron.url), 'rootChains[0]', { privateKey: PK, tronMaxFeeLimitSun: 7_000_000n }, { logger })) as TronRootChainClient;
     assert.equal(c.address, '0x2c7536e3605d9c16a7a3d7b1898e529396a65c23');

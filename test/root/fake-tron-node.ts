@@ -19,7 +19,7 @@ export interface FakeTronNode {
   /** Head block number; tests move it (or `advanceEveryMs` does). */
   head: number;
   /** Every request: path and parsed body. */
-  calls: { path: string; body: Record<string, unknown> }[];
+  calls: { path: string; body: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }[];
   close(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ export async function startFakeTronNode(opts: { head?: number; advanceEveryMs?: 
       } catch {
         /* TRON answers garbage with an error too; the client never sends it */
       }
-      calls.push({ path, body });
+      calls.push({ path, body, headers: req.headers });
       const out = answer(path, body);
       if (out === null) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ Error: `no such path ${path}` }));
