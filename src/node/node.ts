@@ -51,6 +51,10 @@ import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { bttcHeaderReader, decodeNetworkBlock, encodeNetworkBlock, GossipConsensusTransport, rootSpanSeed, SpanCache, stateSyncSource } from './adapters.ts';
 import type { BttcNodeOptions, NodeRole, NodeStatus } from './interface.ts';
 import { TxIntake } from './txIntake.ts';
+import { TxRebroadcaster } from './txRebroadcast.ts';
+
+/** A pool transaction not included for this long is announced again (geth-like nodes resend local ones). */
+const TX_REBROADCAST_MS = 30_000;
 
 export class NodeStartError extends Error {
   override name = 'NodeStartError';
@@ -314,6 +318,9 @@ export class BttcNode {
     });
     await this.sync();
     this.layer.start();
+    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: this.layer.txpool, publish: (raws) => raws.forEach((r) => this.queueTxGossip(r)), metrics, logger });
+    rebroadcast.start();
+    this.onClose('tx rebroadcast', () => rebroadcast.stop());
     this.m = {
       height: gauge(metrics, 'bttc_node_head_number', 'Canonical Bttc head number'),
       peers: gauge(metrics, 'bttc_node_peers', 'Connected peers'),
