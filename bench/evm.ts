@@ -3,7 +3,8 @@
  * accounts, built by the executor worker, committed to classic-level and sealed (Bor seal), against
  * the stock EthereumJS path on the same workload: a default-crypto Common, transactions decoded the
  * stock way (per-tx Common copy, senders recovered by EthereumJS), vm.buildBlock/addTransaction,
- * an uncached MerkleStateManager over a plain classic-level adapter.
+ * an uncached MerkleStateManager over a plain classic-level adapter. Plain transfers also run with
+ * the executor's transfer fast path off (every transfer through runTx), side by side.
  *
  *   node bench/evm.ts            full run, writes bench/results/evm.json
  *   node bench/evm.ts --quick    smoke run (fewer blocks, stock path on a 100-tx block)
@@ -109,9 +110,9 @@ interface BlockStat {
   sealMs: number;
 }
 
-async function oursRun(w: Workload): Promise<{ row: TaskRow; stats: BlockStat[]; recoveryMs: number }> {
+async function oursRun(w: Workload, transferFastPath = true): Promise<{ row: TaskRow; stats: BlockStat[]; recoveryMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-evm-'));
-  const ex: ExecutorApi = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir });
+  const ex: ExecutorApi = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir, transferFastPath });
   try {
     const g = await ex.initGenesis(genesis());
     let parent: { hash: Uint8Array; number: bigint; stateRoot: Uint8Array; time: bigint } = { hash: headerHash(g), number: 0n, stateRoot: g.stateRoot, time: g.time };
@@ -135,7 +136,7 @@ async function oursRun(w: Workload): Promise<{ row: TaskRow; stats: BlockStat[];
     await one(false); // warm-up block: JIT, caches
     const bench = newBench({ iterations: BLOCKS, time: 0, warmup: false });
     // async declared: otherwise tinybench probes the function once to see whether it returns a promise, using up a block
-    bench.add(`ours ${w}: build+commit+seal 20M-gas block (worker)`, () => one(true), { async: true });
+    bench.add(`ours ${w}${transferFastPath ? '' : ', transfers through runTx (fast path off)'}: build+commit+seal 20M-gas block (worker)`, () => one(true), { async: true });
     await bench.run();
     const err = (bench.tasks[0]!.result as { error?: unknown } | undefined)?.error;
     if (err) throw err;
@@ -230,6 +231,18 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
   const t = (k: keyof TimingBreakdown) => mean(ours.stats.map((s) => s.timings[k]));
   const oursMgas = gas / wall / 1000;
   allRows.push({ ...ours.row, gasPerBlock: gas, txsPerBlock: txs, mgasPerSec: oursMgas, txPerSec: (txs / wall) * 1000 });
+  if (w === 'plain') {
+    // Side by side in this run: the same executor with every transfer through runTx.
+    const slow = await oursRun(w, false);
+    const slowWall = mean(slow.stats.map((s) => s.wallMs));
+    const slowExec = mean(slow.stats.map((s) => s.timings.execMs));
+    const slowCpu = mean(slow.stats.map((s) => s.timings.cpuMs));
+    allRows.push({ ...slow.row, gasPerBlock: gas, txsPerBlock: txs, mgasPerSec: gas / slowWall / 1000, txPerSec: (txs / slowWall) * 1000 });
+    ratios['plain: transfer fast path / runTx, block (Mgas/s)'] = slowWall / wall;
+    ratios['plain: transfer fast path / runTx, execution phase'] = slowExec / t('execMs');
+    ratios['plain: transfer fast path / runTx, executor CPU per block'] = slowCpu / t('cpuMs');
+    notes.push(`plain: the transfer fast path executes a block's transactions in ${t('execMs').toFixed(0)} ms against ${slowExec.toFixed(0)} ms through runTx (executor CPU per block ${t('cpuMs').toFixed(0)} vs ${slowCpu.toFixed(0)} ms); commit and roots are the same work either way`);
+  }
   const stock = await stockRun(w);
   const stockMgas = Number(stock.gas) / stock.ms / 1000;
   allRows.push({ ...stock.row, gasPerBlock: Number(stock.gas), txsPerBlock: stock.txs, mgasPerSec: stockMgas, txPerSec: (stock.txs / stock.ms) * 1000 });
@@ -239,6 +252,8 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
       blockMs: wall,
       mgasPerSec: oursMgas,
       txPerSec: (txs / wall) * 1000,
+      // CPU of the executor thread over the whole block (not a slice of the breakdown below).
+      executorCpuMs: t('cpuMs'),
       breakdownMs: { recoveryInVerifyPoolOneThread: ours.recoveryMs, decode: t('decodeMs'), execution: t('execMs'), systemCalls: t('systemMs'), commitStateAndWrite: t('commitMs'), txAndReceiptRoots: t('rootsMs'), seal: mean(ours.stats.map((s) => s.sealMs)), workerTransportAndOther: wall - t('decodeMs') - t('execMs') - t('systemMs') - t('commitMs') - t('rootsMs') - mean(ours.stats.map((s) => s.sealMs)) },
     },
     stock: { blockMs: stock.ms, gas: Number(stock.gas), txs: stock.txs, mgasPerSec: stockMgas, note: 'includes EthereumJS JS sender recovery and per-tx Common copies, as the stock path does' },

@@ -22,7 +22,7 @@ import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeReceipt, orBloom, orderedTrieRoot } from './block.ts';
-import { createBttcCommon, type SharedCommon } from './common.ts';
+import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
 import {
@@ -57,6 +57,8 @@ export interface ExecutorOptions {
   eips?: number[];
   /** Trie nodes kept in memory (default 500k). */
   cacheNodes?: number;
+  /** Apply plain value transfers between EOAs directly (default true; see `tryTransfer`). Off only to compare against runTx. */
+  transferFastPath?: boolean;
 }
 
 export interface ExecutorDeps {
@@ -117,6 +119,21 @@ function newCaches(): Caches {
   return new Caches({ account: { size: 200_000 }, storage: { size: 500_000 }, code: { size: 2_000 } });
 }
 
+const TRANSFER_GAS = 21_000n;
+const MAX_NONCE = (1n << 64n) - 2n;
+const KECCAK256_NULL = keccak256(new Uint8Array(0));
+
+/** Precompiles (0x01…) and BTTC's system contracts (0x…1000, 0x…1001) live below 2^16. */
+function isReservedAddress(a: Uint8Array): boolean {
+  for (let i = 0; i < 18; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+/** The receipt runTx gives a successful transfer: no logs, an empty bloom. */
+function transferReceipt(cumulativeGasUsed: bigint): Receipt {
+  return { txType: 0, status: 1, cumulativeGasUsed, gasUsed: TRANSFER_GAS, logsBloom: new Uint8Array(256), logs: [] };
+}
+
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   // EthereumJS appends a long "(block=… tx=…)" context; keep the reason.
@@ -139,9 +156,14 @@ export class Executor implements ExecutorApi {
   private ancestorsOf = 0n;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly fastPath: boolean;
+  /** Transactions applied by the plain-transfer fast path (diagnostics and tests). */
+  fastTransfers = 0;
 
-  private constructor(common: SharedCommon, db: StateDb, deps: ExecutorDeps) {
+  private constructor(common: SharedCommon, db: StateDb, deps: ExecutorDeps, fastPath: boolean) {
     this.common = common;
+    // The fast path encodes Berlin's rules for a transfer (no base fee, no 7702, intrinsic gas 21000).
+    this.fastPath = fastPath && common.hardfork() === BTTC_HARDFORK && !common.isActivatedEIP(1559) && !common.isActivatedEIP(7702);
     this.db = db;
     this.logger = deps.logger ?? silentLogger();
     this.metrics = deps.metrics ? createMetrics(deps.metrics) : null;
@@ -150,7 +172,7 @@ export class Executor implements ExecutorApi {
   static async open(opts: ExecutorOptions, deps: ExecutorDeps = {}): Promise<Executor> {
     const common = createBttcCommon({ chainId: opts.chainId, hardfork: opts.hardfork, eips: opts.eips });
     const db = await StateDb.open(opts.dataDir, { cacheNodes: opts.cacheNodes });
-    const ex = new Executor(common, db, deps);
+    const ex = new Executor(common, db, deps, opts.transferFastPath ?? true);
     await ex.setup();
     return ex;
   }
@@ -224,6 +246,47 @@ export class Executor implements ExecutorApi {
       },
       { common: this.common, skipConsensusFormatValidation: true },
     );
+  }
+
+  /**
+   * A plain value transfer between externally owned accounts, applied straight to the state manager:
+   * what runTx would do, without its per-transaction journal checkpoint, access-list warming, EVM
+   * frame, bloom and receipt objects, which are most of its cost when there is no code to run. Only a
+   * transaction that runTx would accept and that cannot reach code takes this path: legacy type, empty
+   * data, value and gas price above zero (so no account is left empty for EIP-161 to delete), a
+   * recipient above the precompile and system range without code, a sender without code, with the
+   * right nonce and funds for gasLimit × gasPrice + value. Anything else returns null and goes through
+   * runTx, which produces the canonical result or error. The differential test runs random blocks
+   * both ways and compares roots and receipts.
+   * Returns the gas used (always the 21,000 intrinsic gas: a legacy transfer has no execution gas).
+   */
+  private async tryTransfer(tx: TypedTransaction, coinbase: Address): Promise<bigint | null> {
+    if (!this.fastPath || tx.type !== 0 || tx.to === undefined || tx.data.length !== 0) return null;
+    const { value, gasLimit } = tx;
+    const gasPrice = (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+    if (value <= 0n || gasPrice <= 0n || gasLimit < TRANSFER_GAS) return null;
+    const to = tx.to;
+    if (isReservedAddress(to.bytes)) return null;
+    const from = tx.getSenderAddress();
+    const sm = this.sm;
+    const sender = await sm.getAccount(from);
+    if (!sender || !equalBytes(sender.codeHash, KECCAK256_NULL) || sender.nonce !== tx.nonce || sender.balance < gasLimit * gasPrice + value) return null;
+    if (sender.nonce >= MAX_NONCE) return null;
+    const recipient = await sm.getAccount(to);
+    if (recipient && !equalBytes(recipient.codeHash, KECCAK256_NULL)) return null;
+    // Sequential read-modify-write, so a sender that is also the recipient or the coinbase comes out right.
+    const fee = TRANSFER_GAS * gasPrice;
+    sender.nonce += 1n;
+    sender.balance -= value + fee;
+    await sm.putAccount(from, sender);
+    const r = (await sm.getAccount(to)) ?? new Account();
+    r.balance += value;
+    await sm.putAccount(to, r);
+    const m = (await sm.getAccount(coinbase)) ?? new Account();
+    m.balance += fee;
+    await sm.putAccount(coinbase, m);
+    this.fastTransfers++;
+    return TRANSFER_GAS;
   }
 
   private receiptOf(r: Awaited<ReturnType<typeof runTx>>, txType: number, cumulative: bigint): Receipt {
@@ -369,9 +432,15 @@ export class Executor implements ExecutorApi {
             continue;
           }
           try {
-            const r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
-            gasUsed += r.totalGasSpent;
-            receipts.push(this.receiptOf(r, tx.type, gasUsed));
+            const fast = await this.tryTransfer(tx, block.header.coinbase);
+            if (fast !== null) {
+              gasUsed += fast;
+              receipts.push(transferReceipt(gasUsed));
+            } else {
+              const r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
+              gasUsed += r.totalGasSpent;
+              receipts.push(this.receiptOf(r, tx.type, gasUsed));
+            }
             included.push(i);
             includedRaw.push(req.txs[i]!);
           } catch (e) {
@@ -447,14 +516,20 @@ export class Executor implements ExecutorApi {
           const te = performance.now();
           timings.decodeMs += te - td;
           if (gasUsed + tx.gasLimit > h.gasLimit) throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${tx.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
-          let r;
-          try {
-            r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
-          } catch (e) {
-            throw new BlockValidationError('transactions', `block ${h.number} tx ${i}: ${errorText(e)}`);
+          const fast = await this.tryTransfer(tx, block.header.coinbase);
+          if (fast !== null) {
+            gasUsed += fast;
+            receipts.push(transferReceipt(gasUsed));
+          } else {
+            let r;
+            try {
+              r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
+            } catch (e) {
+              throw new BlockValidationError('transactions', `block ${h.number} tx ${i}: ${errorText(e)}`);
+            }
+            gasUsed += r.totalGasSpent;
+            receipts.push(this.receiptOf(r, tx.type, gasUsed));
           }
-          gasUsed += r.totalGasSpent;
-          receipts.push(this.receiptOf(r, tx.type, gasUsed));
           timings.execMs += performance.now() - te;
         }
         const ts = performance.now();
