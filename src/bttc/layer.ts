@@ -31,6 +31,7 @@ import { SystemCallPlanner } from './system/planner.ts';
 import { executorContractReader } from './system/reader.ts';
 import type { SpanSource, StateSyncSource } from './system/types.ts';
 import { TxPool, type TxPoolOptions } from './txpool/pool.ts';
+import { IncomingBlocks } from './incoming.ts';
 import { decodeTx } from './txpool/tx.ts';
 import { keccak256 } from '../crypto/keccak.ts';
 
@@ -95,6 +96,8 @@ export class BttcLayer {
   private readonly clock: Clock;
   private fork!: ForkChoice;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Blocks waiting in (or going through) the import queue: a backup producer yields to a better one. */
+  private readonly incoming = new IncomingBlocks();
   private readonly m: { imported: Counter<string>; importSeconds: Histogram<string>; importPhase: Histogram<string>; reorgs: Counter<string>; senders: Counter<string> } | null;
 
   private constructor(opts: BttcLayerOptions, deps: BttcLayerDeps) {
@@ -141,6 +144,7 @@ export class BttcLayer {
             sink: { onSealed: (b) => this.onSealed(b) },
             systemCalls: this.planner,
             ancestorHashes: (_head, hash) => deps.chain.getAncestorHashes(hash, 256),
+            incoming: this.incoming,
             logger: deps.logger ?? null,
             metrics: deps.metrics ?? null,
           },
@@ -190,10 +194,22 @@ export class BttcLayer {
 
   importBlock(block: NetworkBlock): Promise<ImportResult> {
     const queuedAt = performance.now();
+    const h = block.header;
+    let hash: Uint8Array;
+    try {
+      hash = headerHash(h);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.incoming.add(h.parentHash, hash, h.difficulty);
     return this.serialize(() => {
       const queuedMs = performance.now() - queuedAt;
       this.m?.importPhase.observe({ phase: 'queued' }, queuedMs / 1000);
-      return this.importNow(block, queuedMs);
+      return this.importNow(block, queuedMs, hash);
+    }).finally(() => {
+      this.incoming.delete(h.parentHash, hash);
+      // A producer that yielded to this block seals now if it did not become the head.
+      this.producer?.wake();
     });
   }
 
@@ -203,7 +219,7 @@ export class BttcLayer {
     return run;
   }
 
-  private async importNow(block: NetworkBlock, queuedMs = 0): Promise<ImportResult> {
+  private async importNow(block: NetworkBlock, queuedMs = 0, knownHash?: Uint8Array): Promise<ImportResult> {
     const t0 = performance.now();
     let tPhase = t0;
     const phasesMs: Record<string, number> = { queued: Math.round(queuedMs) };
@@ -216,7 +232,7 @@ export class BttcLayer {
       tPhase = now;
     };
     const h = block.header;
-    const hash = headerHash(h);
+    const hash = knownHash ?? headerHash(h);
     const done = (r: ImportResult): ImportResult => {
       this.m?.imported.inc({ result: r.status === 'rejected' ? r.code : r.status });
       this.m?.importSeconds.observe((performance.now() - t0) / 1000);

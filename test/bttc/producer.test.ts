@@ -18,7 +18,8 @@ import type { BttcHeader, BorParams } from '../../src/bttc/engine/types.ts';
 import { FakeClock } from '../../src/bttc/producer/clock.ts';
 import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import type { BlockBuilder, BuildRequest, BuildResult, SealedBlock } from '../../src/bttc/producer/interface.ts';
-import { genesisHeader, makeSigners, MemHeaders, producersOf, type TestSigner } from './helpers.ts';
+import { IncomingBlocks } from '../../src/bttc/incoming.ts';
+import { genesisHeader, makeSigners, MemHeaders, producersOf, sealedChild, type TestSigner } from './helpers.ts';
 
 const params: BorParams = { period: 2, producerDelay: 6, backupMultiplier: 2, sprint: 4, maxFutureBlockTime: 3, chainId: 1337 };
 
@@ -71,6 +72,11 @@ class SimNode {
   readonly builder: FakeBuilder;
   readonly rejections: string[] = [];
   online = true;
+  /** Virtual time an import of a peer's block takes (a loaded node executing a full block). */
+  importMs = 0;
+  /** Off: the producer is not told about blocks waiting for import (the behaviour before yielding). */
+  yieldToIncoming = true;
+  readonly incoming = new IncomingBlocks();
   private queue: Promise<void> = Promise.resolve();
   readonly name: string;
   readonly signer: TestSigner;
@@ -95,6 +101,7 @@ class SimNode {
         builder: this.builder,
         txs: { pending: () => [], dropRejected: async () => ({ dropped: 0, kept: 0 }) },
         sink: { onSealed: (b) => this.onSealed(b) },
+        incoming: { hasBetter: (p, d) => this.yieldToIncoming && this.incoming.hasBetter(p, d) },
       },
     );
   }
@@ -106,8 +113,18 @@ class SimNode {
   }
 
   /** Imports in arrival order (one at a time, as the node's import queue would). */
-  receive(h: BttcHeader): Promise<void> {
-    this.queue = this.queue.then(() => this.importHeader(h));
+  receive(h: BttcHeader, fromPeer = false): Promise<void> {
+    const hash = headerHash(h);
+    this.incoming.add(h.parentHash, hash, h.difficulty);
+    this.queue = this.queue
+      .then(async () => {
+        if (fromPeer && this.importMs > 0) await this.net.clock.sleepUntil(this.net.clock.now() + this.importMs);
+        await this.importHeader(h);
+      })
+      .finally(() => {
+        this.incoming.delete(h.parentHash, hash);
+        if (this.online) this.producer.wake();
+      });
     return this.queue;
   }
 
@@ -162,7 +179,7 @@ class SimNet {
     this.latencyMs = latencyMs;
   }
   broadcast(from: SimNode, h: BttcHeader): void {
-    for (const n of this.nodes) if (n !== from && n.online) this.clock.at(this.clock.now() + this.latencyMs, () => void n.receive(h));
+    for (const n of this.nodes) if (n !== from && n.online) this.clock.at(this.clock.now() + this.latencyMs, () => void n.receive(h, true));
   }
 }
 
@@ -260,4 +277,62 @@ test('a late in-turn block still wins: the backup that had built its block stand
   assert.ok(b.producer.history.some((s) => s.number === 1n && s.outcome === 'superseded' && s.succession === 1), JSON.stringify(b.producer.history, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
   for (const n of net.nodes) assert.deepEqual(n.rejections, []);
   for (const n of net.nodes) n.producer.stop();
+});
+
+/** Every distinct block any node stored, sealed by whom and with which difficulty. */
+function allBlocks(net: SimNet, signers: TestSigner[]): { number: bigint; signer: number; difficulty: bigint }[] {
+  const seen = new Map<string, { number: bigint; signer: number; difficulty: bigint }>();
+  for (const n of net.nodes) for (const [k, h] of n.headers.byHash) if (h.number > 0n) seen.set(k, { number: h.number, signer: signerIndex(signers, h), difficulty: h.difficulty });
+  return [...seen.values()];
+}
+
+test('slow imports: a backup yields to the in-turn block waiting in its import queue instead of forking', async () => {
+  const run = async (yieldToIncoming: boolean) => {
+    const { signers, net, clock } = setupNet();
+    // Every import of a peer's block takes 2.5 s of virtual time: longer than a backup step (2 s),
+    // so each backup's slot comes while the better block it has received is still being imported.
+    for (const n of net.nodes) {
+      n.importMs = 2500;
+      n.yieldToIncoming = yieldToIncoming;
+    }
+    await runToHeight(net, clock, 8n);
+    await clock.runUntil(clock.now() + 6000);
+    for (const n of net.nodes) n.producer.stop();
+    return { net, signers };
+  };
+  const withYield = await run(true);
+  const blocks = allBlocks(withYield.net, withYield.signers);
+  assert.ok(blocks.length >= 8);
+  assert.deepEqual(blocks.filter((b) => b.difficulty !== 3n), [], 'only in-turn blocks were sealed');
+  for (const n of withYield.net.nodes) assert.deepEqual(n.rejections, []);
+  assert.ok(withYield.net.nodes.some((n) => n.producer.history.some((s) => s.outcome === 'yielded')), 'backups yielded');
+  const chain = withYield.net.nodes[0]!.chain();
+  for (const n of withYield.net.nodes) assert.deepEqual(n.chain().slice(0, 8).map((h) => bytesToHex(headerHash(h))), chain.slice(0, 8).map((h) => bytesToHex(headerHash(h))));
+  // The same network without the rule: backups seal losers that every node then imports.
+  const without = await run(false);
+  assert.ok(allBlocks(without.net, without.signers).some((b) => b.difficulty < 3n), 'without yielding, backups fork the chain');
+});
+
+test('a backup that yielded seals once the better block it waited for turns out invalid', async () => {
+  const { signers, net, clock, genesis } = setupNet();
+  const [a, b, c] = net.nodes as [SimNode, SimNode, SimNode];
+  a.goOffline(); // A is in turn for sprint 0; only a forgery claims its slot
+  const forger = makeSigners(1, 'forger')[0]!;
+  // A header claiming the in-turn difficulty, sealed by a key that is not a producer; B and C
+  // receive it just before the first backup slot and take 2.5 s to reach it in their queues.
+  const forged = sealedChild(genesis, forger, { time: genesis.time + 2n, difficulty: 3n, sprint: params.sprint });
+  for (const n of [b, c]) {
+    n.importMs = 2500;
+    clock.at(Number(genesis.time) * 1000 + 3300, () => void n.receive(forged, true));
+  }
+  await runToHeight(net, clock, 3n);
+  for (const n of net.nodes) n.producer.stop();
+  const block1 = b.chain()[1]!;
+  assert.notEqual(signerIndex(signers, block1), 0);
+  assert.ok(block1.difficulty < 3n, 'a backup sealed block 1');
+  for (const n of [b, c]) assert.equal(n.rejections.length, 1, `node ${n.name} rejected the forgery: ${n.rejections.join('; ')}`);
+  const backup = [b, c].find((n) => n.producer.history.some((s) => s.number === 1n && s.outcome === 'sealed'))!;
+  const slots = backup.producer.history.filter((s) => s.number === 1n).map((s) => s.outcome);
+  assert.deepEqual(slots.slice(0, 2), ['yielded', 'sealed'], JSON.stringify(slots));
+  assert.deepEqual(b.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))), c.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))));
 });

@@ -37,3 +37,13 @@ export interface SealedBlockSink {
 export interface SystemCallSource {
   systemCallsFor(number: bigint, parent: BttcHeader): Promise<SystemCallSpec[]>;
 }
+
+/**
+ * Blocks received from peers and waiting in the import queue. A backup producer asks before it
+ * builds and before it releases: a block for the same parent with a higher difficulty (a better
+ * placed producer) will win fork choice once imported, so a backup block sealed meanwhile only
+ * makes every node import a loser and reorg.
+ */
+export interface IncomingBlockSource {
+  hasBetter(parentHash: Uint8Array, difficulty: bigint): boolean;
+}

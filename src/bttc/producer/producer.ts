@@ -18,7 +18,7 @@ import { sealHeader } from '../engine/seal.ts';
 import type { Snapshot } from '../engine/snapshot.ts';
 import type { BorParams, BttcHeader } from '../engine/types.ts';
 import type { Clock } from './clock.ts';
-import type { BlockBuilder, SealedBlockSink, SystemCallSource, TxSource } from './interface.ts';
+import type { BlockBuilder, IncomingBlockSource, SealedBlockSink, SystemCallSource, TxSource } from './interface.ts';
 
 export interface ProducerOptions {
   params: BorParams;
@@ -46,11 +46,13 @@ export interface ProducerDeps {
   systemCalls?: SystemCallSource | null;
   /** Up to 256 hashes from the parent back, for BLOCKHASH. */
   ancestorHashes?: ((head: BttcHeader, headHash: Uint8Array) => Promise<Uint8Array[]>) | null;
+  /** Blocks queued for import; a backup yields to a better one (call `wake` when an import ends). */
+  incoming?: IncomingBlockSource | null;
   logger?: Logger | null;
   metrics?: Registry | null;
 }
 
-export type SlotOutcome = 'sealed' | 'superseded' | 'not-producer' | 'span-unknown' | 'failed';
+export type SlotOutcome = 'sealed' | 'superseded' | 'yielded' | 'not-producer' | 'span-unknown' | 'failed';
 
 interface Metrics {
   slots: Counter<string>;
@@ -68,6 +70,8 @@ export class BlockProducer {
   private generation = 0;
   private cancelTimer: (() => void) | null = null;
   private running = true;
+  /** The head whose slot this node yielded to a better block still being imported. */
+  private yielded: { gen: number; head: BttcHeader; hash: Uint8Array; difficulty: bigint } | null = null;
   /** Outcome of each slot this node tried, for tests and diagnostics. */
   readonly history: { number: bigint; outcome: SlotOutcome; succession?: number }[] = [];
 
@@ -97,6 +101,19 @@ export class BlockProducer {
       this.record(head.number + 1n, 'failed');
       this.deps.logger?.error({ err, number: String(head.number + 1n) }, 'block production failed');
     });
+  }
+
+  /**
+   * An import finished. If this node yielded its slot to a queued block and the head has not moved
+   * since (that block was rejected, or lost fork choice), the slot is scheduled again: it is in the
+   * past by now, so it seals at once unless another better block is still waiting.
+   */
+  wake(): void {
+    const y = this.yielded;
+    if (!y || !this.running || y.gen !== this.generation) return;
+    if (this.deps.incoming?.hasBetter(y.hash, y.difficulty)) return;
+    this.yielded = null;
+    this.onHead(y.head, y.hash);
   }
 
   /** Resumes after `stop` (a node back online); call `onHead` with the current head next. */
@@ -132,16 +149,29 @@ export class BlockProducer {
     await this.waitUntil(gen, startMs);
     if (gen !== this.generation) return;
     const difficulty = BigInt(snap.set.validators.length - succ);
+    // A backup whose better-placed producer's block is already here only waits for its import
+    // (on a loaded node that import can outlast the backup delay): building would spend executor
+    // time on a block that cannot win.
+    if (this.yieldTo(gen, head, headHash, number, difficulty, succ)) return;
     const block = await this.build(gen, head, headHash, number, time, difficulty, succ, releaseMs);
     if (!block) return;
     await this.waitUntil(gen, releaseMs);
     if (gen !== this.generation) return this.record(number, 'superseded', succ);
+    if (this.yieldTo(gen, head, headHash, number, difficulty, succ)) return;
     this.record(number, 'sealed', succ);
     const lateMs = Math.max(0, this.deps.clock.now() - releaseMs);
     this.metrics?.sealed.inc({ turn: succ === 0 ? 'in-turn' : 'backup' });
     this.metrics?.releaseLate.observe(lateMs / 1000);
     this.deps.logger?.info({ number: String(number), hash: bytesToHex(block.hash), succession: succ, txs: block.txs.length, gasUsed: String(block.header.gasUsed), lateMs: Math.round(lateMs), offered: block.offered, notTried: block.build.notTried, timingsMs: roundTimings(block.build.timings) }, 'sealed block');
     await this.deps.sink.onSealed(block);
+  }
+
+  private yieldTo(gen: number, head: BttcHeader, hash: Uint8Array, number: bigint, difficulty: bigint, succ: number): boolean {
+    if (succ === 0 || !this.deps.incoming?.hasBetter(hash, difficulty)) return false;
+    this.yielded = { gen, head, hash, difficulty };
+    this.record(number, 'yielded', succ);
+    this.deps.logger?.debug({ number: String(number), succession: succ }, 'backup slot yielded to a better block being imported');
+    return true;
   }
 
   private async build(gen: number, head: BttcHeader, headHash: Uint8Array, number: bigint, time: bigint, difficulty: bigint, succ: number, releaseMs: number) {
