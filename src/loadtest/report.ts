@@ -24,7 +24,7 @@ export function formatReport(r: LoadReport): string {
     row('inclusion latency', dist(r.inclusionLatency, 's')),
   ];
   const errs = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
-  lines.push(row('errors', errs.length ? String(errs.reduce((s, [, n]) => s + n, 0)) : 'none'));
+  lines.push(row('errors', (errs.length ? String(errs.reduce((s, [, n]) => s + n, 0)) : 'none') + (r.resent ? `  (${r.resent} refused for a full list or pool, then resent)` : '')));
   for (const [kind, n] of errs) lines.push(`    ${String(n).padStart(7)}  ${kind}`);
   return lines.join('\n') + '\n';
 }

@@ -63,6 +63,8 @@ export interface LoadReport {
   notSent: number;
   /** Send ticks on which every account was at its cap (the node is the bottleneck). */
   backpressureTicks: number;
+  /** Sends of a transaction the node had refused for a full list or pool (each refusal is also in `errors`). */
+  resent: number;
   accepted: number;
   included: number;
   notIncluded: number;
@@ -110,6 +112,14 @@ interface SeenBlock {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const MAX_ATTEMPTS = 20;
+const RETRY_PAUSE_MS = 500;
+
+/** A refusal that can succeed later unchanged: the pool's per-sender or total limit (geth words it alike). */
+export function isRetryableRefusal(e: Error): boolean {
+  return /may wait per sender|transactions waiting \(limit|pool is full|txpool is full|account limit exceeded/.test(e.message);
+}
+
 /** An EIP-155 legacy transaction signed natively, as 0x-hex raw bytes and its hash. */
 function signRaw(tx: LegacyTxFields, chainId: number, key: Uint8Array): { raw: string; hash: string } {
   const raw = signLegacyTx(tx, chainId, key);
@@ -123,6 +133,7 @@ export class LoadTest {
   private readonly accountOfHash = new Map<string, number>();
   private pendingPerAccount = new Int32Array(0);
   private backpressureTicks = 0;
+  private resent = 0;
   private readonly latencies: number[] = [];
   private readonly blocks: SeenBlock[] = [];
   private readonly errors: Record<string, number> = {};
@@ -244,49 +255,83 @@ export class LoadTest {
     };
     // Per-account queues in nonce order. An account never has more than `cap` transactions sent and
     // not yet included (the pool holds 64 per sender): beyond it the load backs off instead of
-    // being refused, and an account whose send was refused stops (its later nonces could only wait
-    // behind the gap).
+    // being refused. A refusal that says "not now" (the sender's list or the pool is full, or the
+    // nonce is too far ahead, as after a reorg moved the node's account nonce back) is resent after
+    // a pause, and the account sends nothing newer meanwhile: skipping it would leave a nonce gap
+    // that strands every later transaction of the account. Any other refusal stops the account.
     const n = accounts.length;
     const queues: number[][] = accounts.map(() => []);
     for (let j = 0; j < total; j++) queues[j % n]!.push(j);
     const next = new Int32Array(n);
-    const broken = new Uint8Array(n);
+    // Per account, the first transaction refused for good: nothing newer is sent (older refusals
+    // waiting for a resend still go, so the sequence up to it stays whole).
+    const NONE = 0x7fffffff;
+    const stoppedAt = new Int32Array(n).fill(NONE);
+    const retry: number[][] = accounts.map(() => []);
+    const retryAt = new Float64Array(n);
+    const attempts = new Uint8Array(total);
+    const firstSentAt = new Float64Array(total);
     const cap = opts.maxPendingPerAccount ?? 48;
     // One tick of grace: the last due transaction falls due exactly at the end.
     const deadline = t0 + opts.durationSec * 1000 + 250;
+    // Refused transactions may still be resent for a while after the last fresh one (as the drain would wait).
+    const retryDeadline = deadline + (opts.drainSec ?? 30) * 1000;
+    const retriesWaiting = () => retry.some((r) => r.length > 0);
     let rr = 0;
-    while (sent < total && performance.now() < deadline) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
+    for (;;) {
+      const now = performance.now();
+      if (!((sent < total && now < deadline) || (retriesWaiting() && now < retryDeadline))) break;
+      const due = now < deadline ? Math.min(total, Math.floor(((now - t0) / 1000) * opts.rate)) : sent;
       // Pick only what this tick can send: a picked transaction has taken its account's next nonce,
       // so one left unsent would be a nonce gap that strands every later transaction of the account.
       const room = (MAX_INFLIGHT - inflight.size) * MAX_BATCH;
       const picked: number[] = [];
+      let fresh = 0;
       let idle = 0;
-      while (sent + picked.length < due && picked.length < room && idle < n) {
+      while (picked.length < room && idle < n) {
         const a = rr;
         rr = (rr + 1) % n;
-        if (broken[a] || next[a]! >= queues[a]!.length || this.pendingPerAccount[a]! >= cap) {
+        let j: number;
+        if (this.pendingPerAccount[a]! >= cap || (retry[a]!.length > 0 && now < retryAt[a]!)) j = -1;
+        else if (retry[a]!.length > 0) j = retry[a]!.shift()!;
+        else if (stoppedAt[a] === NONE && sent + fresh < due && next[a]! < queues[a]!.length) {
+          j = queues[a]![next[a]!++]!;
+          fresh++;
+        } else j = -1;
+        if (j < 0) {
           idle++;
           continue;
         }
         idle = 0;
-        const j = queues[a]![next[a]!++]!;
         this.pendingPerAccount[a]!++;
         picked.push(j);
       }
       if (picked.length === 0 && sent < due) this.backpressureTicks++;
       for (let off = 0; off < picked.length; off += MAX_BATCH) {
         const chunk = picked.slice(off, off + MAX_BATCH);
-        sent += chunk.length;
         const at = performance.now();
         for (const j of chunk) {
-          this.sendTimes.set(hashes[j]!, at);
+          if (attempts[j]! === 0) {
+            sent++;
+            firstSentAt[j] = at;
+          } else this.resent++;
+          attempts[j]!++;
+          // Latency counts from the first send: a resend is the node's delay, not the client's.
+          this.sendTimes.set(hashes[j]!, firstSentAt[j]!);
           this.accountOfHash.set(hashes[j]!, j % n);
         }
         const fail = (j: number, e: Error) => {
-          if (this.sendTimes.delete(hashes[j]!)) this.pendingPerAccount[j % n]!--;
-          broken[j % n] = 1;
+          const a = j % n;
+          if (this.sendTimes.delete(hashes[j]!)) this.pendingPerAccount[a]!--;
           this.countError(e);
+          if (isRetryableRefusal(e) && attempts[j]! < MAX_ATTEMPTS && j < stoppedAt[a]!) {
+            retry[a]!.push(j);
+            retry[a]!.sort((x, y) => x - y);
+            retryAt[a] = performance.now() + RETRY_PAUSE_MS;
+          } else {
+            stoppedAt[a] = Math.min(stoppedAt[a]!, j);
+            retry[a] = retry[a]!.filter((k) => k < j);
+          }
         };
         const p = rpc
           .batch(chunk.map((j) => ({ method: 'eth_sendRawTransaction', params: [raws[j]!] })))
@@ -346,6 +391,7 @@ export class LoadTest {
       sent,
       notSent: total - sent,
       backpressureTicks: this.backpressureTicks,
+      resent: this.resent,
       accepted,
       included,
       notIncluded: accepted - included,

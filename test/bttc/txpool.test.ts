@@ -247,3 +247,27 @@ test('intake reads a sender account once per state version; a new head state rea
   assert.equal(codeOf(low!), 'nonce-too-low');
   assert.equal(accounts.read.length, 3);
 });
+
+test('a reorg re-injects a removed block\'s transactions even when their sender is at its limit (no stranded nonces)', async () => {
+  const { pool, accounts } = makePool({ maxPerSender: 4, maxTotal: 8 });
+  const [a, b] = users;
+  // A block on the old head included a's nonces 0–2; the pool then filled a's list with 3–6 and b's with 0–1.
+  accounts.set(a!.address, { nonce: 3n, balance: RICH });
+  const later = await pool.addRaw([3n, 4n, 5n, 6n].map((nonce) => signTx({ nonce, gasPrice: 5n }, a!.key)).concat([0n, 1n].map((nonce) => signTx({ nonce, gasPrice: 5n }, b!.key))));
+  assert.ok(later.every((r) => r.ok));
+  assert.equal(pool.size, 6);
+  // New intake at the limit is still refused.
+  assert.equal(codeOf((await pool.addRaw([signTx({ nonce: 7n, gasPrice: 5n }, a!.key)]))[0]!), 'sender-limit');
+  // The reorg: the new head's state is before that block, and its transactions come back.
+  accounts.set(a!.address, { nonce: 0n, balance: RICH });
+  await pool.onNewHead([a!.address]);
+  const removed = [0n, 1n, 2n].map((nonce) => signTx({ nonce, gasPrice: 5n }, a!.key));
+  const back = await pool.addRecovered(removed.map((raw) => ({ raw, sender: a!.address })));
+  assert.deepEqual(back.map(codeOf), ['ok', 'ok', 'ok']);
+  // a's whole sequence is executable again; the pool-wide cap made room by evicting b's tail, never a's.
+  const pendingA = [...pool.pending()].filter((t) => bytesToHex(t.sender) === bytesToHex(a!.address)).map((t) => t.nonce);
+  assert.deepEqual(pendingA, [0n, 1n, 2n, 3n, 4n, 5n, 6n]);
+  assert.equal(pool.size, 8);
+  assert.deepEqual([...pool.pending()].filter((t) => bytesToHex(t.sender) === bytesToHex(b!.address)).map((t) => t.nonce), [0n]);
+  assert.deepEqual(pool.stats().queued, 0, 'no transaction waits behind a gap');
+});

@@ -26,7 +26,13 @@ interface Call {
   params: unknown[];
 }
 
-function fakeNode(sendDelayMs: number) {
+/** Returns a refusal message for a send the node should refuse this time, or null to accept it. */
+type Refuse = (from: string, nonce: bigint, attempt: number) => string | null;
+
+class Refusal extends Error {}
+
+function fakeNode(sendDelayMs: number, refuse: Refuse = () => null) {
+  const attempts = new Map<string, number>();
   const received = new Map<string, bigint[]>();
   const waiting = new Map<string, Map<bigint, string>>();
   const next = new Map<string, bigint>();
@@ -66,6 +72,10 @@ function fakeNode(sendDelayMs: number) {
         const tx = decodeTx(hexToBytes(c.params[0] as string));
         const from = bytesToHex(addressFromPublicKey(recover(tx.signature.subarray(0, 64), tx.signature[64]!, tx.sigHash)));
         const hash = bytesToHex(tx.hash);
+        const attempt = (attempts.get(hash) ?? 0) + 1;
+        attempts.set(hash, attempt);
+        const refusal = refuse(from, tx.nonce, attempt);
+        if (refusal) throw new Refusal(refusal);
         const list = received.get(from) ?? [];
         list.push(tx.nonce);
         received.set(from, list);
@@ -89,7 +99,14 @@ function fakeNode(sendDelayMs: number) {
     req.on('end', () => {
       const parsed = JSON.parse(body) as Call | Call[];
       const calls = Array.isArray(parsed) ? parsed : [parsed];
-      const out = calls.map((c) => ({ jsonrpc: '2.0', id: c.id, result: answer(c) }));
+      const out = calls.map((c) => {
+        try {
+          return { jsonrpc: '2.0', id: c.id, result: answer(c) };
+        } catch (err) {
+          if (err instanceof Refusal) return { jsonrpc: '2.0', id: c.id, error: { code: -32000, message: err.message } };
+          throw err;
+        }
+      });
       const slow = calls.some((c) => c.method === 'eth_sendRawTransaction');
       setTimeout(() => res.end(JSON.stringify(Array.isArray(parsed) ? out : out[0])), slow ? sendDelayMs : 0);
     });
@@ -125,6 +142,38 @@ test('a slow node: every send reaches it, each account nonce-contiguous, all inc
     assert.equal(r.accepted, r.sent);
     assert.equal(r.included, r.sent, `${r.sent - r.included} sent transactions never included`);
     assert.deepEqual(r.errors, {});
+  } finally {
+    await node.close();
+  }
+});
+
+test('a refusal for a full list is resent (no nonce gap); any other refusal stops only that account', { timeout: 60_000 }, async () => {
+  const accounts = Array.from({ length: 8 }, (_, i) => accountFromKey(Uint8Array.from({ length: 32 }, (_, k) => (k === 31 ? i + 1 : k === 0 ? 9 : 0))));
+  const stopped = accounts[7]!.address.toLowerCase();
+  // Every account's nonce 2 is refused twice as a node with a full list words it (after a reorg moved
+  // its account nonce back); the last account's nonce 4 is refused for good.
+  const node = fakeNode(0, (from, nonce, attempt) => {
+    if (nonce === 2n && attempt <= 2) return `nonce 2 is 64 ahead of the account nonce 0; at most 64 may wait per sender`;
+    if (from === stopped && nonce === 4n) return 'insufficient funds for gas * price + value';
+    return null;
+  });
+  const url = await node.listen();
+  try {
+    // 20 transactions per account; the two 500 ms pauses before nonce 2 goes in leave time to send the rest.
+    const lt = new LoadTest({ rpc: url, mode: 'transfer', rate: 80, durationSec: 2, accounts, drainSec: 5, pollMs: 50 });
+    const r = await lt.run();
+    for (const a of accounts) {
+      const nonces = [...(node.received.get(a.address.toLowerCase()) ?? [])].sort((x, y) => (x < y ? -1 : 1));
+      if (a.address.toLowerCase() === stopped) {
+        // 0–3 whole (its refused nonce 2 was still resent); 4 never got in; maybe one newer already in flight.
+        assert.deepEqual(nonces.slice(0, 4), [0n, 1n, 2n, 3n], `stopped account: ${nonces.join(',')}`);
+        assert.ok(!nonces.includes(4n) && nonces.length <= 6, `stopped account: ${nonces.join(',')}`);
+      } else assert.deepEqual(nonces, Array.from({ length: 20 }, (_, i) => BigInt(i)), `account ${a.address}`);
+    }
+    assert.equal(r.resent, 16, 'each of 8 refused nonce-2 transactions resent twice');
+    assert.equal(r.included, 7 * 20 + 4);
+    assert.ok(r.notSent >= 14, `the stopped account sends nothing after its refused nonce 4 (not sent: ${r.notSent})`);
+    assert.deepEqual(Object.values(r.errors).reduce((x, y) => x + y, 0), 17);
   } finally {
     await node.close();
   }

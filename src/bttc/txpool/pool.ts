@@ -183,7 +183,9 @@ export class TxPool implements TxPoolApi {
 
   /**
    * Transactions whose sender is already known (re-injected from blocks a reorg removed). They are
-   * checked like new ones except for the signature.
+   * checked like new ones except for the signature and the per-sender limits: they are the lowest
+   * nonces of their senders (the new head's state is before them), so refusing one for a full list
+   * would strand every later transaction of the sender behind a gap no one fills.
    */
   async addRecovered(txs: readonly { raw: Uint8Array; sender: Uint8Array }[]): Promise<AddResult[]> {
     const results: (AddResult | null)[] = new Array(txs.length).fill(null);
@@ -193,7 +195,7 @@ export class TxPool implements TxPoolApi {
       if ('code' in r) results[i] = r;
       else candidates.push({ ...r, sender: t.sender, senderHex: bytesToHex(t.sender), hashHex: bytesToHex(r.hash), seq: i });
     });
-    await this.insertRecovered(candidates, results);
+    await this.insertRecovered(candidates, results, true);
     return results.map((r) => r!);
   }
 
@@ -224,7 +226,7 @@ export class TxPool implements TxPoolApi {
     return d;
   }
 
-  private async insertRecovered(candidates: PoolTx[], results: (AddResult | null)[]): Promise<void> {
+  private async insertRecovered(candidates: PoolTx[], results: (AddResult | null)[], reinjected = false): Promise<void> {
     if (candidates.length === 0) return;
     // Senders read at the current head state need no second read: on a busy node this keeps the
     // executor free for blocks (one read per sender per block instead of one per intake batch).
@@ -233,7 +235,7 @@ export class TxPool implements TxPoolApi {
     for (const c of candidates) {
       const idx = c.seq;
       c.seq = this.seq++;
-      const r = this.insertOne(c);
+      const r = this.insertOne(c, reinjected);
       if (!r.ok) this.metrics?.rejected.inc({ reason: r.code });
       results[idx] = r;
       if (r.ok && this.store) writes.push(this.store.put({ hash: c.hash, sender: c.sender, seq: c.seq, raw: c.raw }));
@@ -244,7 +246,7 @@ export class TxPool implements TxPoolApi {
   }
 
   /** State checks and insertion; synchronous so no other intake interleaves with one sender's list. */
-  private insertOne(tx: PoolTx): AddResult {
+  private insertOne(tx: PoolTx, reinjected = false): AddResult {
     const reject = (code: RejectCode, reason: string): AddResult => ({ ok: false, hash: tx.hash, code, reason });
     if (this.all.has(tx.hashHex)) return reject('already-known', 'transaction is already in the pool');
     const list = this.senderList(tx.senderHex);
@@ -259,11 +261,15 @@ export class TxPool implements TxPoolApi {
       this.put(list, tx);
       return { ok: true, hash: tx.hash, sender: tx.sender, replaced: existing.hash };
     }
-    if (tx.nonce >= list.nonce + BigInt(this.opts.maxPerSender)) return reject('sender-limit', `nonce ${tx.nonce} is ${tx.nonce - list.nonce} ahead of the account nonce ${list.nonce}; at most ${this.opts.maxPerSender} may wait per sender`);
-    if (list.txs.size >= this.opts.maxPerSender) return reject('sender-limit', `sender ${tx.senderHex} already has ${list.txs.size} transactions waiting (limit ${this.opts.maxPerSender})`);
+    // A re-injected transaction may go over the sender limits (see addRecovered), and when the pool
+    // is full it evicts another sender's tail on equal price: a sender's next nonce is worth more.
+    if (!reinjected) {
+      if (tx.nonce >= list.nonce + BigInt(this.opts.maxPerSender)) return reject('sender-limit', `nonce ${tx.nonce} is ${tx.nonce - list.nonce} ahead of the account nonce ${list.nonce}; at most ${this.opts.maxPerSender} may wait per sender`);
+      if (list.txs.size >= this.opts.maxPerSender) return reject('sender-limit', `sender ${tx.senderHex} already has ${list.txs.size} transactions waiting (limit ${this.opts.maxPerSender})`);
+    }
     if (this.all.size >= this.opts.maxTotal) {
       const victim = this.cheapestTail(tx.senderHex);
-      if (!victim || victim.gasPrice >= tx.gasPrice) return reject('pool-full', `pool is full (${this.all.size}) and gas price ${tx.gasPrice} does not beat the cheapest evictable ${victim?.gasPrice ?? 'n/a'}`);
+      if (!victim || victim.gasPrice > tx.gasPrice || (victim.gasPrice === tx.gasPrice && !reinjected)) return reject('pool-full', `pool is full (${this.all.size}) and gas price ${tx.gasPrice} does not beat the cheapest evictable ${victim?.gasPrice ?? 'n/a'}`);
       this.drop(victim, 'evicted');
     }
     this.put(list, tx);
