@@ -390,6 +390,8 @@ export class BttcLayer {
 
   async close(): Promise<void> {
     this.producer?.stop();
+    // A build in flight reads the executor and Delivery's store, which close after this layer.
+    await this.producer?.drain();
     await this.queue.catch(() => undefined);
     await this.txpool.close();
   }

@@ -336,3 +336,47 @@ test('a backup that yielded seals once the better block it waited for turns out 
   assert.deepEqual(slots.slice(0, 2), ['yielded', 'sealed'], JSON.stringify(slots));
   assert.deepEqual(b.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))), c.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))));
 });
+
+test('stop waits for a build in flight (drain), and a build failing after stop is not a production failure', async () => {
+  const signers = makeSigners(3, 'sim');
+  const producers = producersOf(signers);
+  const genesis = genesisHeader(1_700_000_000n);
+  const clock = new FakeClock(Number(genesis.time) * 1000);
+  const headers = new MemHeaders();
+  headers.add(genesis);
+  const snaps = new SnapshotManager({ sprint: params.sprint, genesisProducers: producers }, { factory: borProducerSetFactory, headers });
+  let fail!: (err: Error) => void;
+  let builds = 0;
+  const errors: unknown[] = [];
+  const logger = { error: (o: unknown) => errors.push(o), warn: () => {}, info: () => {}, debug: () => {} } as unknown as import('../../src/observability/logger.ts').Logger;
+  const producer = new BlockProducer(
+    { params, signerKey: signers[0]!.key, signerAddress: signers[0]!.address, targetGasLimit: 20_000_000n, buildBudgetMs: 500, sealMarginMs: 100 },
+    {
+      clock,
+      snapshots: snaps,
+      spans: { producersFor: () => producers },
+      builder: {
+        buildBlock: () => {
+          builds++;
+          // The executor (or a store it reads) is closing: the build fails, but only after stop.
+          return new Promise((_resolve, reject) => (fail = reject));
+        },
+      },
+      txs: { pending: () => [], dropRejected: async () => ({ dropped: 0, kept: 0 }) },
+      sink: { onSealed: async () => assert.fail('nothing is sealed') },
+      logger,
+    },
+  );
+  producer.onHead(genesis);
+  await clock.runUntil(clock.now() + 2000);
+  assert.equal(builds, 1, 'the in-turn build started');
+  producer.stop();
+  let drained = false;
+  const d = producer.drain().then(() => (drained = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(drained, false, 'drain waits for the build');
+  fail(new Error('Database is not open'));
+  await d;
+  assert.deepEqual(errors, []);
+  assert.ok(!producer.history.some((s) => s.outcome === 'failed'));
+});

@@ -70,6 +70,7 @@ export class BlockProducer {
   private generation = 0;
   private cancelTimer: (() => void) | null = null;
   private running = true;
+  private readonly inflight = new Set<Promise<void>>();
   /** The head whose slot this node yielded to a better block still being imported. */
   private yielded: { gen: number; head: BttcHeader; hash: Uint8Array; difficulty: bigint } | null = null;
   /** Outcome of each slot this node tried, for tests and diagnostics. */
@@ -97,10 +98,20 @@ export class BlockProducer {
     const gen = ++this.generation;
     this.cancelTimer?.();
     this.cancelTimer = null;
-    void this.schedule(gen, head, hash).catch((err: unknown) => {
-      this.record(head.number + 1n, 'failed');
-      this.deps.logger?.error({ err, number: String(head.number + 1n) }, 'block production failed');
-    });
+    const work = this.schedule(gen, head, hash)
+      .catch((err: unknown) => {
+        // After stop, a build still running can fail on stores that are closing: not a production failure.
+        if (!this.running) return;
+        this.record(head.number + 1n, 'failed');
+        this.deps.logger?.error({ err, number: String(head.number + 1n) }, 'block production failed');
+      })
+      .finally(() => this.inflight.delete(work));
+    this.inflight.add(work);
+  }
+
+  /** Resolves when work started before `stop` has finished (a build may be in the executor). */
+  async drain(): Promise<void> {
+    while (this.inflight.size) await Promise.all(this.inflight);
   }
 
   /**
