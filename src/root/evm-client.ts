@@ -43,7 +43,9 @@ export class EvmRootChainClient implements RootChainClient {
     const req = new FetchRequest(opts.rpcUrl);
     req.timeout = opts.requestTimeoutMs ?? 15_000;
     // A static network: no chain-id polling, and no endless "failed to detect network" retries.
-    this.provider = new JsonRpcProvider(req, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, polling: false });
+    // cacheTimeout -1: ethers otherwise answers an identical call from a 250 ms cache, so a nonce
+    // read right after a receipt on a fast chain (the devnet root chain) is stale ("nonce too low").
+    this.provider = new JsonRpcProvider(req, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, polling: false, cacheTimeout: -1 });
     this.wallet = opts.privateKey ? new Wallet(opts.privateKey, this.provider) : null;
   }
 
