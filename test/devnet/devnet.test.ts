@@ -7,40 +7,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
-import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 import { loadTokenArtifact } from '../../src/loadtest/token.ts';
 import { until } from '../helpers/until.ts';
+import { DevnetProcess } from '../helpers/devnet.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
 const BASE = 21000 + (process.pid % 1000) * 10;
 const PORTS = { rpc: BASE, rest: BASE + 4, p2p: BASE + 100, root: BASE + 9 };
 const RESTART_DELAY_S = 40;
 
-function snapshot(dir: string): DevnetSnapshot | null {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as DevnetSnapshot;
-  } catch {
-    return null;
-  }
-}
-
-
 test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint acked, a validator killed and back', { timeout: 360_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-devnet-'));
-  const args = ['devnet', '--dir', dir, '--validators', '4', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--restart-delay', String(RESTART_DELAY_S), '--status-interval', '2'];
-  const devnet = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  devnet.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  devnet.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const args = ['--validators', '4', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--restart-delay', String(RESTART_DELAY_S), '--status-interval', '2'];
+  const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {
     const snap0 = await until('4 validators up at height ≥ 3', 120_000, () => {
-      const s = snapshot(dir);
+      const s = devnet.snapshot();
       return s && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
     });
     for (let i = 0; i < 4; i++) providers.push(new JsonRpcProvider(snap0.nodes[i]!.rpcUrl, undefined, { staticNetwork: true, polling: false }));
@@ -76,7 +62,7 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
     assert.equal(median, 2, `median gap ${median}: ${gaps}`);
 
     // Kill the producer of the current sprint: its sprint must be finished by the backups.
-    const s1 = snapshot(dir)!;
+    const s1 = devnet.snapshot()!;
     const victimSigner = s1.nodes[0]!.status!.bttc.headProducer!;
     const victim = s1.nodes.find((n) => n.status?.signer === victimSigner)!;
     const killedAt = Date.now();
@@ -115,16 +101,16 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
     await until('a checkpoint on the root chain', 150_000, async () => (await rootChain.getFunction('currentHeaderBlock')()) >= 10000n);
     const lastChild = (await rootChain.getFunction('getLastChildBlock')()) as bigint;
     assert.ok(lastChild >= 31n, `checkpoint covers blocks to ${lastChild}`);
-    await until('the ack in Delivery', 60_000, () => snapshot(dir)?.nodes.some((n) => (n.status?.delivery.checkpointsAcked ?? 0) >= 1));
+    await until('the ack in Delivery', 60_000, () => devnet.snapshot()?.nodes.some((n) => (n.status?.delivery.checkpointsAcked ?? 0) >= 1));
 
     // The devnet restarts the killed validator; it syncs and seals again.
     await until('the killed validator restarted', RESTART_DELAY_S * 1000 + 90_000, () => {
-      const n = snapshot(dir)?.nodes[victim.index];
+      const n = devnet.snapshot()?.nodes[victim.index];
       return n && n.restarts >= 1 && n.status ? n : null;
     });
     assert.ok(Date.now() - killedAt >= RESTART_DELAY_S * 1000);
     const synced = await until('the restarted validator at the head', 60_000, () => {
-      const s = snapshot(dir);
+      const s = devnet.snapshot();
       if (!s) return null;
       const heads = s.nodes.map((n) => n.status?.bttc.head ?? -1);
       const me = heads[victim.index]!;
@@ -142,15 +128,10 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
       return false;
     });
   } catch (err) {
-    process.stderr.write(`--- devnet output ---\n${out.slice(-4000)}\n`);
+    devnet.dumpOutput();
     throw err;
   } finally {
     for (const p of providers) p.destroy();
-    devnet.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => (devnet.exitCode !== null ? r(devnet.exitCode) : devnet.once('exit', r)));
-    assert.equal(code, 0, 'Ctrl-C stops the devnet cleanly');
-    const s = snapshot(dir);
-    for (const n of s?.nodes ?? []) if (n.pid) assert.throws(() => process.kill(n.pid!, 0), 'validator process gone');
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    await devnet.stopAndCheck();
   }
 });

@@ -7,29 +7,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 import type { NodeStatus } from '../../src/node/interface.ts';
 import { JsonRpcClient } from '../../src/loadtest/rpc.ts';
 import { until } from '../helpers/until.ts';
+import { DevnetProcess } from '../helpers/devnet.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
 // Clear of devnet.test.ts (21000–31102) and delivery-sync.test.ts (41000+), which may run alongside.
 const BASE = 31200 + (process.pid % 500) * 16;
 const PORTS = { rpc: BASE, rest: BASE + 5, root: BASE + 10, p2p: BASE + 11 };
 const FOLLOWER = 4;
-
-function snapshot(dir: string): DevnetSnapshot | null {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as DevnetSnapshot;
-  } catch {
-    return null;
-  }
-}
 
 /** Sum of a counter's samples in a Prometheus text page (0 when it has none). */
 function counterSum(page: string, name: string): number {
@@ -40,15 +30,12 @@ function counterSum(page: string, name: string): number {
 
 test('devnet with a follower: it keeps up, holds the same chain, forwards a transaction, and never signs', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-follower-'));
-  const args = ['devnet', '--dir', dir, '--validators', '4', '--followers', '1', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
-  const devnet = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  devnet.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  devnet.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const args = ['--validators', '4', '--followers', '1', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {
     const snap0 = await until('4 validators and a follower up at height ≥ 3', 120_000, () => {
-      const s = snapshot(dir);
+      const s = devnet.snapshot();
       return s && s.nodes.length === 5 && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
     });
     assert.deepEqual(snap0.nodes.map((n) => n.role), ['validator', 'validator', 'validator', 'validator', 'follower']);
@@ -107,16 +94,10 @@ test('devnet with a follower: it keeps up, holds the same chain, forwards a tran
     assert.equal(counterSum(mf, 'bttc_p2p_gossip_published_total{kind="bttc-block"}'), 0, 'it published no block');
     assert.ok(counterSum(mf, 'bttc_p2p_gossip_published_total{kind="bttc-tx"}') >= 1, 'it gossiped the transaction');
   } catch (err) {
-    process.stderr.write(`--- devnet output ---\n${out.slice(-4000)}\n`);
+    devnet.dumpOutput();
     throw err;
   } finally {
     for (const p of providers) p.destroy();
-    devnet.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => (devnet.exitCode !== null ? r(devnet.exitCode) : devnet.once('exit', r)));
-    assert.equal(code, 0, 'Ctrl-C stops the devnet cleanly');
-    const s = snapshot(dir);
-    for (const n of s?.nodes ?? []) if (n.pid) assert.throws(() => process.kill(n.pid!, 0), 'node process gone');
-    if (existsSync(dir) && !process.env.KEEP_DEVNET) rmSync(dir, { recursive: true, force: true });
-    else if (existsSync(dir)) console.log('kept', dir);
+    await devnet.stopAndCheck();
   }
 });

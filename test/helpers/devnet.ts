@@ -1,0 +1,58 @@
+/**
+ * `bttc-node devnet` as a child process for the multi-process tests: start it, read its status.json,
+ * show its output when a test fails, and stop it with Ctrl-C checking that every node went away.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
+
+/** The devnet's last status.json, or null while it has not written one (or mid-write). */
+export function readDevnetSnapshot(dir: string): DevnetSnapshot | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as DevnetSnapshot;
+  } catch {
+    return null;
+  }
+}
+
+export class DevnetProcess {
+  readonly dir: string;
+  private readonly proc: ChildProcess;
+  private out = '';
+
+  /** Runs `bttc-node devnet --dir DIR …args`. */
+  constructor(dir: string, args: string[]) {
+    this.dir = dir;
+    this.proc = spawn(BIN, ['devnet', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.proc.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
+  }
+
+  snapshot(): DevnetSnapshot | null {
+    return readDevnetSnapshot(this.dir);
+  }
+
+  /** The tail of the devnet's output on stderr, for a failing test. */
+  dumpOutput(): void {
+    process.stderr.write(`--- devnet output ---\n${this.out.slice(-4000)}\n`);
+  }
+
+  /**
+   * Ctrl-C: asserts a clean exit and that no node process is left, then removes the directory
+   * (kept with KEEP_DEVNET=1).
+   */
+  async stopAndCheck(): Promise<void> {
+    this.proc.kill('SIGINT');
+    const p = this.proc;
+    const code = await new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', r)));
+    assert.equal(code, 0, 'Ctrl-C stops the devnet cleanly');
+    for (const n of this.snapshot()?.nodes ?? []) if (n.pid) assert.throws(() => process.kill(n.pid!, 0), `node process ${n.pid} gone`);
+    if (!existsSync(this.dir)) return;
+    if (process.env.KEEP_DEVNET) console.log('kept', this.dir);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+}
