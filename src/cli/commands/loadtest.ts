@@ -27,7 +27,7 @@ function positive(v: string, what: string): number {
 export function register(program: Command): void {
   program
     .command('loadtest')
-    .description('send pre-signed transactions to a JSON-RPC endpoint at a target rate; report TPS, Mgas/s, block intervals, inclusion latency and errors')
+    .description('send pre-signed transactions to a JSON-RPC endpoint at a target rate; report TPS, Mgas/s, block intervals, inclusion latency and errors (a send refused for a full pool is resent; any other refusal stops that account)')
     .option('--rpc <url>', 'JSON-RPC http URL', 'http://127.0.0.1:8545')
     .option('--mode <mode>', 'transfer (plain value transfers) or erc20 (a token is deployed first)', 'transfer')
     .option('--rate <n>', 'transactions per second', '100')
