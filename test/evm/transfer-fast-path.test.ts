@@ -49,7 +49,13 @@ interface TxPlan {
 }
 
 const fresh = hexToBytes('0x00000000000000000000000000000000f1e5f1e5');
-const recipientChoices = (from: number): Uint8Array[] => [...accounts.map((a) => a.address), fresh, REVERTER, SHA256_PRECOMPILE, author, accounts[from]!.address];
+// Low addresses without code: the load generator's sink, one just above the reserved range, Bor's
+// P256 precompile address (a plain account under these rules) and the zero address.
+const DEAD = hexToBytes('0x000000000000000000000000000000000000dead');
+const LOW = hexToBytes('0x0000000000000000000000000000000000000400');
+const P256 = hexToBytes('0x0000000000000000000000000000000000000100');
+const ZERO = new Uint8Array(20);
+const recipientChoices = (from: number): Uint8Array[] => [...accounts.map((a) => a.address), fresh, REVERTER, SHA256_PRECOMPILE, author, accounts[from]!.address, DEAD, LOW, P256, ZERO];
 
 async function build(fastPath: boolean, balances: bigint[], plans: TxPlan[]): Promise<{ res: BuildBlockResult; fast: number }> {
   const d = tempDir('fastpath');
@@ -77,7 +83,7 @@ async function build(fastPath: boolean, balances: bigint[], plans: TxPlan[]): Pr
 
 const planArb = fc.record<TxPlan>({
   from: fc.integer({ min: 0, max: accounts.length - 1 }),
-  to: fc.integer({ min: 0, max: accounts.length + 4 }),
+  to: fc.integer({ min: 0, max: accounts.length + 8 }),
   value: fc.constantFrom(0, 1, 2, 2, 2, 3),
   gasPrice: fc.constantFrom(0, 1, 1, 1),
   gasLimit: fc.constantFrom(0, 0, 1, 2),
@@ -133,4 +139,15 @@ test('a block of ordinary transfers goes entirely through the fast path and re-e
   } finally {
     await ex.close();
   }
+});
+
+test('transfers to low addresses without code (the load generator\'s 0x…dead sink) take the fast path; precompile-range ones do not', async () => {
+  const balances = [...accounts.map(() => 10n ** 20n), 0n];
+  const choices = recipientChoices(0);
+  const plans = (to: Uint8Array, n: number): TxPlan[] => Array.from({ length: n }, (_, i) => ({ from: i % 5, to: choices.indexOf(to), value: 2, gasPrice: 1, gasLimit: 0, nonceShift: 0 }));
+  const toDead = await build(true, balances, [...plans(DEAD, 6), ...plans(LOW, 4)]);
+  assert.equal(toDead.fast, 10);
+  const toReserved = await build(true, balances, [...plans(P256, 3), ...plans(ZERO, 3), ...plans(SHA256_PRECOMPILE, 3)]);
+  assert.equal(toReserved.fast, 0);
+  assert.deepEqual(summary(toReserved.res), summary((await build(false, balances, [...plans(P256, 3), ...plans(ZERO, 3), ...plans(SHA256_PRECOMPILE, 3)])).res));
 });
