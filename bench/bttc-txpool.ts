@@ -2,6 +2,8 @@
  * Bttc intake and header costs, side by side in one run:
  * - 256 signed transfers decoded and their senders recovered: ours (own RLP decoder + one native
  *   verifier batch) vs stock EthereumJS (`createTxFromRLP` + `getSenderAddress`, default crypto).
+ * - Decoding alone (fields + the digest the sender signed): ours (RLP read in place, digest hashed from
+ *   the raw fields) vs stock EthereumJS (`createTxFromRLP` + `getHashedMessageToSign`).
  * - TxPool.addRaw of the same 256 (decode, recover, state checks, ordering), for the absolute rate.
  * - A header sealed, and a header verified (seal recovery + Bor rules) cold and with the signer cache.
  * Run: node bench/bttc-txpool.ts [--quick]
@@ -46,6 +48,12 @@ bench
     const d = raws.map(decodeTx);
     await verifier.verifyBatch(d.map((t) => ({ kind: 'secp256k1-recover' as const, digest: t.sigHash, signature: t.signature })));
   })
+  .add(`decode only, stock: createTxFromRLP + getHashedMessageToSign ×${N}`, () => {
+    for (const r of raws) createTxFromRLP(r, { common }).getHashedMessageToSign();
+  })
+  .add(`decode only, ours: decodeTx ×${N}`, () => {
+    for (const r of raws) decodeTx(r);
+  })
   .add(`TxPool.addRaw ×${N} (fresh pool)`, async () => {
     const pool = new TxPool({ chainId: testParams.chainId, blockGasLimit: 20_000_000n }, { verifier, accounts });
     await pool.addRaw(raws);
@@ -68,6 +76,7 @@ report('bttc-txpool', {
   rows: r,
   ratios: {
     'decode+recover: stock / ours': by('stock:') / by('ours:'),
+    'decode only: stock / ours': by('decode only, stock') / by('decode only, ours'),
     'header verify: cold / cached': by('verify a header (cold') / by('verify a header (signer'),
   },
   notes: [

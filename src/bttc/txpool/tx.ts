@@ -82,34 +82,125 @@ function decodeList(bytesIn: Uint8Array, what: string): unknown[] {
   return list;
 }
 
+/** One canonical RLP item at `pos` (the rules @ethereumjs/rlp and geth enforce), bounded by `end`. */
+interface RlpItem {
+  /** Where the item (its header) begins. */
+  at: number;
+  /** Payload bounds. */
+  start: number;
+  end: number;
+  /** Where the whole item (header + payload) ends. */
+  next: number;
+  list: boolean;
+}
+
+function rlpItem(buf: Uint8Array, pos: number, end: number, what: string): RlpItem {
+  const fail = (why: string): never => {
+    throw new TxDecodeError(`${what}: invalid RLP (${why})`);
+  };
+  if (pos >= end) fail('not enough bytes');
+  const b0 = buf[pos]!;
+  let start: number;
+  let len: number;
+  let list = false;
+  if (b0 < 0x80) return { at: pos, start: pos, end: pos + 1, next: pos + 1, list: false };
+  if (b0 <= 0xb7 || (b0 >= 0xc0 && b0 <= 0xf7)) {
+    list = b0 >= 0xc0;
+    len = b0 - (list ? 0xc0 : 0x80);
+    start = pos + 1;
+    if (!list && len === 1 && start < end && buf[start]! < 0x80) fail('single byte below 0x80 must not be prefixed');
+  } else {
+    list = b0 >= 0xf8;
+    const lenOfLen = b0 - (list ? 0xf7 : 0xb7);
+    if (pos + 1 + lenOfLen > end) fail('not enough bytes for the length');
+    if (buf[pos + 1] === 0) fail('length with leading zeros');
+    len = 0;
+    for (let i = 0; i < lenOfLen; i++) len = len * 256 + buf[pos + 1 + i]!;
+    if (len < 56) fail('long form for a length below 56');
+    start = pos + 1 + lenOfLen;
+  }
+  if (start + len > end) fail('not enough bytes');
+  return { at: pos, start, end: start + len, next: start + len, list };
+}
+
+/** Big-endian unsigned integer, canonical (no leading zero byte), at most 32 bytes. */
+function uintAt(buf: Uint8Array, it: RlpItem, name: string): bigint {
+  const n = it.end - it.start;
+  if (n > 32) throw new TxDecodeError(`${name}: ${n} bytes, more than 32`);
+  if (n > 0 && buf[it.start] === 0) throw new TxDecodeError(`${name}: leading zero byte (non-canonical integer)`);
+  if (n <= 6) {
+    // Nonces, gas, prices and small values fit a double exactly: one BigInt instead of one per byte.
+    let v = 0;
+    for (let i = it.start; i < it.end; i++) v = v * 256 + buf[i]!;
+    return BigInt(v);
+  }
+  return bytesToBigInt(buf.subarray(it.start, it.end));
+}
+
+/** RLP list header for a payload of `len` bytes. */
+function listHeader(len: number): Uint8Array {
+  if (len < 56) return Uint8Array.of(0xc0 + len);
+  const lenBytes = bigintToMinimalBytes(BigInt(len));
+  return Uint8Array.of(0xf7 + lenBytes.length, ...lenBytes);
+}
+
+const LEGACY_FIELDS = ['nonce', 'gasPrice', 'gasLimit', 'to', 'value', 'data', 'v', 'r', 's'];
+
+/**
+ * A legacy transaction read in place: field offsets instead of decoded copies, and the signed digest
+ * hashed from the raw bytes of the first six fields (canonical RLP re-encodes to the same bytes),
+ * so nothing is re-encoded. Gossip and RPC intake decode every transaction here.
+ */
 function decodeLegacy(raw: Uint8Array, hash: Uint8Array): DecodedTx {
-  const f = decodeList(raw, 'legacy transaction');
-  if (f.length !== 9) throw new TxDecodeError(`legacy transaction: expected 9 fields, got ${f.length}`);
-  const nonce = uint(f[0], 'nonce');
-  const gasPrice = uint(f[1], 'gasPrice');
-  const gasLimit = uint(f[2], 'gasLimit');
-  const to = toField(f[3]);
-  const value = uint(f[4], 'value');
-  const data = bytes(f[5], 'data');
-  const v = uint(f[6], 'v');
-  const r = uint(f[7], 'r');
-  const s = uint(f[8], 's');
+  const what = 'legacy transaction';
+  const top = rlpItem(raw, 0, raw.length, what);
+  if (!top.list) throw new TxDecodeError(`${what}: expected an RLP list`);
+  if (top.next !== raw.length) throw new TxDecodeError(`${what}: invalid RLP (${raw.length - top.next} bytes after the list)`);
+  const f: RlpItem[] = [];
+  for (let pos = top.start; pos < top.end; ) {
+    const it = rlpItem(raw, pos, top.end, what);
+    f.push(it);
+    pos = it.next;
+  }
+  if (f.length !== 9) throw new TxDecodeError(`${what}: expected 9 fields, got ${f.length}`);
+  f.forEach((it, i) => {
+    if (it.list) throw new TxDecodeError(`${LEGACY_FIELDS[i]}: expected a byte string`);
+  });
+  const field = (i: number) => raw.subarray(f[i]!.start, f[i]!.end);
+  const nonce = uintAt(raw, f[0]!, 'nonce');
+  const gasPrice = uintAt(raw, f[1]!, 'gasPrice');
+  const gasLimit = uintAt(raw, f[2]!, 'gasLimit');
+  const to = toField(field(3));
+  const value = uintAt(raw, f[4]!, 'value');
+  const data = field(5);
+  const v = uintAt(raw, f[6]!, 'v');
+  // r and s are only copied into the signature, but they are checked as integers like the rest.
+  uintAt(raw, f[7]!, 'r');
+  uintAt(raw, f[8]!, 's');
+  // The unsigned transaction's first six fields, exactly as they are encoded here.
+  const body = raw.subarray(f[0]!.at, f[5]!.next);
   let chainId: bigint | undefined;
   let recid: number;
-  let sigHash: Uint8Array;
-  const body = f.slice(0, 6) as Uint8Array[];
+  let signed: Uint8Array;
   if (v === 27n || v === 28n) {
     chainId = undefined;
     recid = Number(v - 27n);
-    sigHash = keccak256(RLP.encode(body));
+    signed = concatBytes(listHeader(body.length), body);
   } else if (v >= 35n) {
     chainId = (v - 35n) / 2n;
     recid = Number((v - 35n) % 2n);
-    sigHash = keccak256(RLP.encode([...body, bigintToMinimalBytes(chainId), new Uint8Array(0), new Uint8Array(0)]));
+    const id = bigintToMinimalBytes(chainId);
+    const idItem = id.length === 1 && id[0]! < 0x80 ? id : concatBytes(Uint8Array.of(0x80 + id.length), id);
+    const tail = concatBytes(idItem, Uint8Array.of(0x80, 0x80));
+    signed = concatBytes(listHeader(body.length + tail.length), body, tail);
   } else {
-    throw new TxDecodeError(`legacy transaction: invalid v ${v}`);
+    throw new TxDecodeError(`${what}: invalid v ${v}`);
   }
-  return { type: 0, hash, raw, chainId, nonce, gasPrice, gasLimit, to, value, data, accessListAddresses: 0, accessListKeys: 0, sigHash, signature: signature(r, s, recid) };
+  const sig = new Uint8Array(65);
+  sig.set(field(7), 32 - (f[7]!.end - f[7]!.start));
+  sig.set(field(8), 64 - (f[8]!.end - f[8]!.start));
+  sig[64] = recid;
+  return { type: 0, hash, raw, chainId, nonce, gasPrice, gasLimit, to, value, data, accessListAddresses: 0, accessListKeys: 0, sigHash: keccak256(signed), signature: sig };
 }
 
 function decodeAccessList(raw: Uint8Array, hash: Uint8Array): DecodedTx {
