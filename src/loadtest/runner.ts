@@ -5,6 +5,7 @@
  * The report covers the blocks from the first after the start to the one that included our last
  * transaction (or the end of the drain period).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Interface } from 'ethers';
 import { keccak256 } from '../crypto/keccak.ts';
 import { signLegacyTx, type LegacyTxFields } from '../evm/txSign.ts';
@@ -93,6 +94,11 @@ export interface LoadReport {
   watched: string[];
   /** Send to first sight of the including block (seconds). */
   inclusionLatency: Summary;
+  /**
+   * The load generator's own event-loop delay while it ran (seconds). Every arrival time above is
+   * taken on that loop, so a block interval can read longer by up to this much than it was.
+   */
+  observerLag: { p50: number; p99: number; max: number };
 }
 
 interface RpcBlock {
@@ -238,6 +244,8 @@ export class LoadTest {
     const watcher = this.watch(opts.pollMs ?? 50);
 
     this.pendingPerAccount = new Int32Array(accounts.length);
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const t0 = performance.now();
     let sent = 0;
     let accepted = 0;
@@ -354,6 +362,7 @@ export class LoadTest {
       await sleep(100);
     }
     this.watching = false;
+    loopDelay.disable();
     await watcher;
     stopHeads();
     for (const stop of stopWatches) stop();
@@ -408,6 +417,7 @@ export class LoadTest {
       blockIntervalNetwork: opts.watch?.length ? summarize(network) : null,
       watched: opts.watch?.length ? [opts.rpc, ...opts.watch] : [],
       inclusionLatency: summarize(this.latencies.map((ms) => ms / 1000)),
+      observerLag: { p50: loopDelay.percentile(50) / 1e9, p99: loopDelay.percentile(99) / 1e9, max: loopDelay.max / 1e9 },
     };
   }
 

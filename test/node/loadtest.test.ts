@@ -78,6 +78,9 @@ test('transfer mode: every transaction included, report matches the chain', { ti
   assert.ok(Math.abs(report.mgasPerSec - Number(gas) / report.windowSeconds / 1e6) < 1e-9);
   assert.ok(report.inclusionLatency.count === 160 && report.inclusionLatency.p99! < 10);
   assert.ok(report.blockInterval.p50! > 0.5 && report.blockInterval.p50! < 2, `1 s blocks seen as ${report.blockInterval.p50}`);
+  // The generator's own loop delay is reported beside the arrival times it qualifies.
+  const lag = report.observerLag;
+  assert.ok(lag.p50 > 0 && lag.p50 <= lag.p99 && lag.p99 <= lag.max && lag.max < 5, JSON.stringify(lag));
   provider.destroy();
 });
 
