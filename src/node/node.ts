@@ -38,7 +38,7 @@ import { registerBorMethods } from '../bttc/rpc.ts';
 import { headerHash } from '../bttc/engine/header.ts';
 import { MethodRegistry } from '../rpc/registry.ts';
 import { RpcServer, metricsRoute } from '../rpc/server.ts';
-import { registerEth, headEvent } from '../rpc/eth.ts';
+import { registerEth } from '../rpc/eth.ts';
 import { ChainEvents } from '../rpc/events.ts';
 import { poolTxSink } from '../rpc/txSink.ts';
 import type { TxSink } from '../rpc/interface.ts';
@@ -159,7 +159,7 @@ export class BttcNode {
     this.onClose('head listener', chain.onHeadChange((hash) => {
       this.recordHead();
       const ev = this.events;
-      if (ev) void headEvent(chain, hash).then((e) => ev.newHead(e), () => undefined);
+      if (ev) void ev.publish(chain, hash).catch(() => undefined);
     }));
     const db = await LevelStore.open(join(node.dataDir, 'node'));
     this.onClose('node db', () => db.close());

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallRequest, HeaderFields } from '../evm/interface.ts';
 import { CallRevertedError } from '../evm/interface.ts';
-import { hashHeader } from '../evm/block.ts';
 import { ChainStoreError, type LocatedLog, type LogFilter } from '../chain/interface.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EXECUTION_REVERTED, LIMIT_EXCEEDED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
@@ -324,7 +323,7 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
       const f = params[1] === undefined ? {} : p.object(params[1], '1 (filter)');
       const addrs = addressFilter(f.address);
       const topics = topicFilter(f.topics);
-      offs.push(events.onHead((ev) => ev.logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
+      offs.push(events.onLogs((logs) => logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
       offs.push(events.onRemovedLogs((logs) => logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
     } else if (kind === 'newPendingTransactions' || kind === 'syncing') {
       throw invalidParams(`subscription ${String(kind)} is not supported`);
@@ -344,12 +343,3 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
     return true;
   });
 }
-
-/** Builds the HeadEvent for a stored canonical block (its logs located), for ChainEvents.newHead. */
-export async function headEvent(chain: EthBackend['chain'], hash: Uint8Array): Promise<{ hash: Uint8Array; header: HeaderFields; logs: LocatedLog[] }> {
-  const header = await chain.getHeader(hash);
-  if (!header) throw new Error(`headEvent: block ${hex(hash)} is not stored`);
-  if (!equalBytes(hashHeader(header), hash)) throw new Error('headEvent: header hash mismatch');
-  return { hash, header, logs: await chain.getBlockLogs(hash) };
-}
-

@@ -11,7 +11,7 @@ import { recover } from '../../src/crypto/secp256k1.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { MethodRegistry } from '../../src/rpc/registry.ts';
 import { RpcServer } from '../../src/rpc/server.ts';
-import { registerEth, headEvent } from '../../src/rpc/eth.ts';
+import { registerEth } from '../../src/rpc/eth.ts';
 import { ChainEvents } from '../../src/rpc/events.ts';
 import { RpcError, SERVER_ERROR } from '../../src/rpc/errors.ts';
 import type { Registry } from 'prom-client';
@@ -58,7 +58,7 @@ export async function startDevChain(chainId: number, genesis: GenesisSpec, deps:
     });
     if (res.included.length !== 1) throw new RpcError(SERVER_ERROR, res.rejected[0]?.reason ?? 'transaction not included');
     const { hash } = await chain.putBlock({ header: res.header, txs: [raw], senders: [sender], receipts: res.receipts }, { setHead: true });
-    events.newHead(await headEvent(chain, hash));
+    await events.publish(chain, hash);
     return tx.hash;
   }
 

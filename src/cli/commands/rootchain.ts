@@ -53,7 +53,7 @@ export function register(program: Command): void {
       const { rootChainBackend } = await import('../../rootchain/backend.ts');
       const { MethodRegistry } = await import('../../rpc/registry.ts');
       const { RpcServer, metricsRoute } = await import('../../rpc/server.ts');
-      const { registerEth, headEvent } = await import('../../rpc/eth.ts');
+      const { registerEth } = await import('../../rpc/eth.ts');
       const { ChainEvents } = await import('../../rpc/events.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const { createMetricsRegistry } = await import('../../observability/metrics.ts');
@@ -69,7 +69,7 @@ export function register(program: Command): void {
       }
       const events = new ChainEvents();
       node.onBlock((hash: Uint8Array) => {
-        void headEvent(node.store, hash).then((ev) => events.newHead(ev), (err: unknown) => logger.warn({ err: (err as Error).message }, 'head event failed'));
+        void events.publish(node.store, hash).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'head event failed'));
       });
       const registry = new MethodRegistry({ metrics, logger });
       registerEth(registry, rootChainBackend(node), events);
