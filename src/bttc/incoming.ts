@@ -33,10 +33,4 @@ export class IncomingBlocks implements IncomingBlockSource {
     for (const d of m.values()) if (d > difficulty) return true;
     return false;
   }
-
-  get size(): number {
-    let n = 0;
-    for (const m of this.byParent.values()) n += m.size;
-    return n;
-  }
 }

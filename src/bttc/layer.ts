@@ -192,15 +192,11 @@ export class BttcLayer {
     return this.txpool.addRaw(raws);
   }
 
-  importBlock(block: NetworkBlock): Promise<ImportResult> {
+  async importBlock(block: NetworkBlock): Promise<ImportResult> {
     const queuedAt = performance.now();
     const h = block.header;
-    let hash: Uint8Array;
-    try {
-      hash = headerHash(h);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const hash = headerHash(h);
+    // Recorded before anything awaits, so a producer asking right after sees the block.
     this.incoming.add(h.parentHash, hash, h.difficulty);
     return this.serialize(() => {
       const queuedMs = performance.now() - queuedAt;

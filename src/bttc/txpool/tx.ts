@@ -36,6 +36,12 @@ function uint(b: unknown, name: string): bigint {
   if (!(b instanceof Uint8Array)) throw new TxDecodeError(`${name}: expected a byte string`);
   if (b.length > 32) throw new TxDecodeError(`${name}: ${b.length} bytes, more than 32`);
   if (b.length > 0 && b[0] === 0) throw new TxDecodeError(`${name}: leading zero byte (non-canonical integer)`);
+  if (b.length <= 6) {
+    // Nonces, gas, prices and small values fit a double exactly: one BigInt instead of one per byte.
+    let v = 0;
+    for (const x of b) v = v * 256 + x;
+    return BigInt(v);
+  }
   return bytesToBigInt(b);
 }
 
@@ -51,12 +57,11 @@ function toField(b: unknown): Uint8Array | null {
   return v;
 }
 
-function signature(r: bigint, s: bigint, recid: number): Uint8Array {
+/** r ‖ s ‖ recid from r and s as canonical integer bytes (already checked by `uint`: at most 32, no leading zero). */
+function signature(r: Uint8Array, s: Uint8Array, recid: number): Uint8Array {
   const out = new Uint8Array(65);
-  const rb = bigintToMinimalBytes(r);
-  const sb = bigintToMinimalBytes(s);
-  out.set(rb, 32 - rb.length);
-  out.set(sb, 64 - sb.length);
+  out.set(r, 32 - r.length);
+  out.set(s, 64 - s.length);
   out[64] = recid;
   return out;
 }
@@ -123,20 +128,6 @@ function rlpItem(buf: Uint8Array, pos: number, end: number, what: string): RlpIt
   return { at: pos, start, end: start + len, next: start + len, list };
 }
 
-/** Big-endian unsigned integer, canonical (no leading zero byte), at most 32 bytes. */
-function uintAt(buf: Uint8Array, it: RlpItem, name: string): bigint {
-  const n = it.end - it.start;
-  if (n > 32) throw new TxDecodeError(`${name}: ${n} bytes, more than 32`);
-  if (n > 0 && buf[it.start] === 0) throw new TxDecodeError(`${name}: leading zero byte (non-canonical integer)`);
-  if (n <= 6) {
-    // Nonces, gas, prices and small values fit a double exactly: one BigInt instead of one per byte.
-    let v = 0;
-    for (let i = it.start; i < it.end; i++) v = v * 256 + buf[i]!;
-    return BigInt(v);
-  }
-  return bytesToBigInt(buf.subarray(it.start, it.end));
-}
-
 /** RLP list header for a payload of `len` bytes. */
 function listHeader(len: number): Uint8Array {
   if (len < 56) return Uint8Array.of(0xc0 + len);
@@ -167,16 +158,18 @@ function decodeLegacy(raw: Uint8Array, hash: Uint8Array): DecodedTx {
     if (it.list) throw new TxDecodeError(`${LEGACY_FIELDS[i]}: expected a byte string`);
   });
   const field = (i: number) => raw.subarray(f[i]!.start, f[i]!.end);
-  const nonce = uintAt(raw, f[0]!, 'nonce');
-  const gasPrice = uintAt(raw, f[1]!, 'gasPrice');
-  const gasLimit = uintAt(raw, f[2]!, 'gasLimit');
+  const nonce = uint(field(0), 'nonce');
+  const gasPrice = uint(field(1), 'gasPrice');
+  const gasLimit = uint(field(2), 'gasLimit');
   const to = toField(field(3));
-  const value = uintAt(raw, f[4]!, 'value');
+  const value = uint(field(4), 'value');
   const data = field(5);
-  const v = uintAt(raw, f[6]!, 'v');
+  const v = uint(field(6), 'v');
   // r and s are only copied into the signature, but they are checked as integers like the rest.
-  uintAt(raw, f[7]!, 'r');
-  uintAt(raw, f[8]!, 's');
+  const r = field(7);
+  const s = field(8);
+  uint(r, 'r');
+  uint(s, 's');
   // The unsigned transaction's first six fields, exactly as they are encoded here.
   const body = raw.subarray(f[0]!.at, f[5]!.next);
   let chainId: bigint | undefined;
@@ -196,11 +189,7 @@ function decodeLegacy(raw: Uint8Array, hash: Uint8Array): DecodedTx {
   } else {
     throw new TxDecodeError(`${what}: invalid v ${v}`);
   }
-  const sig = new Uint8Array(65);
-  sig.set(field(7), 32 - (f[7]!.end - f[7]!.start));
-  sig.set(field(8), 64 - (f[8]!.end - f[8]!.start));
-  sig[64] = recid;
-  return { type: 0, hash, raw, chainId, nonce, gasPrice, gasLimit, to, value, data, accessListAddresses: 0, accessListKeys: 0, sigHash: keccak256(signed), signature: sig };
+  return { type: 0, hash, raw, chainId, nonce, gasPrice, gasLimit, to, value, data, accessListAddresses: 0, accessListKeys: 0, sigHash: keccak256(signed), signature: signature(r, s, recid) };
 }
 
 function decodeAccessList(raw: Uint8Array, hash: Uint8Array): DecodedTx {
@@ -223,8 +212,9 @@ function decodeAccessList(raw: Uint8Array, hash: Uint8Array): DecodedTx {
   }
   const yParity = uint(f[8], 'yParity');
   if (yParity > 1n) throw new TxDecodeError(`yParity must be 0 or 1, got ${yParity}`);
-  const r = uint(f[9], 'r');
-  const s = uint(f[10], 's');
+  uint(f[9], 'r');
+  uint(f[10], 's');
+  const [r, s] = [f[9] as Uint8Array, f[10] as Uint8Array];
   const sigHash = keccak256(concatBytes(new Uint8Array([1]), RLP.encode(f.slice(0, 8) as Uint8Array[])));
   return { type: 1, hash, raw, chainId, nonce, gasPrice, gasLimit, to, value, data, accessListAddresses: al.length, accessListKeys: keys, sigHash, signature: signature(r, s, Number(yParity)) };
 }
