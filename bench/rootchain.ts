@@ -1,15 +1,15 @@
 /**
  * Gas used by RootChain.submitCheckpoint with 7, 21 and 100 validators (secp256k1 signatures, the
  * form BTTC submits), beside the calldata size. Runs the real contracts in @ethereumjs/vm with
- * calldata from the protocol core (src/delivery/checkpoint). Gas is deterministic: quick mode only
+ * calldata from the protocol core (src/protocol/checkpoint). Gas is deterministic: quick mode only
  * shortens nothing but is accepted for symmetry with the other benches.
  *
  *   node bench/rootchain.ts [--quick]
  */
 import { report, type TaskRow } from './lib/harness.ts';
 import { deployRootSet, makeValidator, sortBySigner, stake, type Validator } from '../test/contracts/fixture.ts';
-import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../src/delivery/checkpoint/checkpoint.ts';
-import { submitCheckpointCalldata } from '../src/delivery/checkpoint/calldata.ts';
+import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../src/protocol/checkpoint/checkpoint.ts';
+import { submitCheckpointCalldata } from '../src/protocol/checkpoint/calldata.ts';
 
 interface Row {
   validators: number;

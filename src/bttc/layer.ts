@@ -12,7 +12,7 @@ import type { ExecutorApi, GenesisAccount } from '../evm/interface.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../observability/metrics.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
-import { spanIdForBlock } from '../delivery/span/span.ts';
+import { spanIdForBlock } from '../protocol/span/span.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { buildExtra } from './engine/extra.ts';
 import { ForkChoice, type BlockMeta, type Reorg } from './engine/forkchoice.ts';

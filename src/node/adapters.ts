@@ -9,7 +9,7 @@ import type { ChainStoreApi } from '../chain/interface.ts';
 import type { DeliveryApp, CommittedBlock } from '../delivery/app/app.ts';
 import type { BttcHeaderReader, SpanSeedSource } from '../delivery/app/interface.ts';
 import type { ConsensusTransport } from '../delivery/consensus/interface.ts';
-import { spanFromJson, type SpanJson } from '../delivery/span/span.ts';
+import { spanFromJson, type SpanJson } from '../protocol/span/span.ts';
 import type { NetworkBlock } from '../bttc/layer.ts';
 import { decodeHeader, encodeHeader } from '../bttc/engine/header.ts';
 import type { SpanRecord, SpanSource, StateSyncRecord, StateSyncSource } from '../bttc/system/types.ts';

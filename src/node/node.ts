@@ -31,7 +31,7 @@ import { ConsensusState } from '../delivery/consensus/state.ts';
 import { FileWal } from '../delivery/consensus/wal.ts';
 import { KvEvidenceStore } from '../delivery/consensus/evidence.ts';
 import { DeliveryRestServer } from '../delivery/rest/index.ts';
-import { spanIdForBlock } from '../delivery/span/span.ts';
+import { spanIdForBlock } from '../protocol/span/span.ts';
 import { BttcLayer, type ImportResult, type NetworkBlock } from '../bttc/layer.ts';
 import { loadSystemContractsCode } from '../bttc/system/genesis.ts';
 import { registerBorMethods } from '../bttc/rpc.ts';

@@ -225,7 +225,7 @@ test('import: senders of transactions already in the pool are taken from it; the
     await maker.layer.importBlock(b1);
     const b2 = await build(maker.chain.head(), [honest], [users[3]!.address]);
     const forged = honest.slice();
-    forged[forged.length - 1] ^= 1; // last byte of s
+    forged[forged.length - 1]! ^= 1; // last byte of s
     const bad = await node.layer.importBlock({ header: b2.header, txs: [forged] });
     assert.equal(bad.status, 'rejected', JSON.stringify(bad));
     assert.equal(counting.recovered, 4);

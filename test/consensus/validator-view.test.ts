@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vectors } from '../helpers/vectors.ts';
-import { ValidatorSet } from '../../src/delivery/validators/validator-set.ts';
-import { makeValidator } from '../../src/delivery/validators/validator.ts';
+import { ValidatorSet } from '../../src/protocol/validators/validator-set.ts';
+import { makeValidator } from '../../src/protocol/validators/validator.ts';
 import { validatorSetView } from '../../src/delivery/consensus/validator-view.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 

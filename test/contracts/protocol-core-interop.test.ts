@@ -1,8 +1,8 @@
-/** The protocol core's calldata (src/delivery/checkpoint) against the real RootChain contract. */
+/** The protocol core's calldata (src/protocol/checkpoint) against the real RootChain contract. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../../src/delivery/checkpoint/checkpoint.ts';
-import { submitCheckpointCalldata } from '../../src/delivery/checkpoint/calldata.ts';
+import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
+import { submitCheckpointCalldata } from '../../src/protocol/checkpoint/calldata.ts';
 import { deployRootSet, makeValidator, stake, sortBySigner, type Validator } from './fixture.ts';
 
 describe('protocol core calldata on the RootChain contract', () => {

@@ -8,7 +8,7 @@ import { checkpointRoot } from '../../src/merkle/checkpoint.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { decodeBlock, encodeBlock } from '../../src/delivery/app/codec.ts';
 import { TxType } from '../../src/delivery/app/types.ts';
-import { checkpointVoteHash } from '../../src/delivery/checkpoint/checkpoint.ts';
+import { checkpointVoteHash } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { recoverAddress } from './recover.ts';
 import {
   closeNode,

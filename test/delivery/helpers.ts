@@ -25,7 +25,7 @@ import type { BttcHeaderReader, CheckpointSubmitterLike, SpanSeedSource } from '
 import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { proposalDigest, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit, type Vote } from '../../src/delivery/consensus/types.ts';
-import { decodeCheckpointSignBytes } from '../../src/delivery/checkpoint/checkpoint.ts';
+import { decodeCheckpointSignBytes } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
 
 export const ROOT_CHAIN_ID = 2; // devnet: Ethereum only, so it is also the staking chain

@@ -16,7 +16,7 @@ import { Prng } from '../../src/delivery/consensus/sim/prng.ts';
 import { VirtualClock } from '../../src/delivery/consensus/sim/virtual-clock.ts';
 import { ConsensusState } from '../../src/delivery/consensus/state.ts';
 import { MemoryWal } from '../../src/delivery/consensus/wal.ts';
-import { checkpointVoteHash } from '../../src/delivery/checkpoint/checkpoint.ts';
+import { checkpointVoteHash } from '../../src/protocol/checkpoint/checkpoint.ts';
 import type { BufferedCheckpoint } from '../../src/delivery/app/state.ts';
 import { recoverAddress } from './recover.ts';
 import { closeNode, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type NodeHandle } from './helpers.ts';

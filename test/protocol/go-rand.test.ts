@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vectors } from '../helpers/vectors.ts';
-import { GoRand, seedFromHash } from '../../src/delivery/span/go-rand.ts';
-import { RNG_COOKED } from '../../src/delivery/span/rng-cooked.ts';
-import { computeRngCooked, computeRngCookedNaive } from '../../src/delivery/span/gen-cooked.ts';
+import { GoRand, seedFromHash } from '../../src/protocol/span/go-rand.ts';
+import { RNG_COOKED } from '../../src/protocol/span/rng-cooked.ts';
+import { computeRngCooked, computeRngCookedNaive } from '../../src/protocol/span/gen-cooked.ts';
 import { hexToBytes } from '../../src/util/bytes.ts';
 
 test('goMathRand vectors: seed from hash and first six Uint64 for all three seeds', () => {

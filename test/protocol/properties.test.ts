@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ValidatorSet } from '../../src/delivery/validators/validator-set.ts';
-import { makeValidator, type Validator } from '../../src/delivery/validators/validator.ts';
-import { SignatureSet } from '../../src/delivery/checkpoint/signature-set.ts';
-import { checkpointSignBytes, checkpointVoteHash, parseCheckpoint, signCheckpoint } from '../../src/delivery/checkpoint/checkpoint.ts';
+import { ValidatorSet } from '../../src/protocol/validators/validator-set.ts';
+import { makeValidator, type Validator } from '../../src/protocol/validators/validator.ts';
+import { SignatureSet } from '../../src/protocol/checkpoint/signature-set.ts';
+import { checkpointSignBytes, checkpointVoteHash, parseCheckpoint, signCheckpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vectors } from '../helpers/vectors.ts';
-import { createWeightedRanges, binarySearch, selectNextProducerIds, selectNextProducers, spanEligibleValidators, randomRangeInclusive } from '../../src/delivery/span/selection.ts';
-import { spanBounds, spanIdForBlock, spanToJson, spanFromJson } from '../../src/delivery/span/span.ts';
-import { GoRand } from '../../src/delivery/span/go-rand.ts';
-import { makeValidator } from '../../src/delivery/validators/validator.ts';
-import { ValidatorSet } from '../../src/delivery/validators/validator-set.ts';
+import { createWeightedRanges, binarySearch, selectNextProducerIds, selectNextProducers, spanEligibleValidators, randomRangeInclusive } from '../../src/protocol/span/selection.ts';
+import { spanBounds, spanIdForBlock, spanToJson, spanFromJson } from '../../src/protocol/span/span.ts';
+import { GoRand } from '../../src/protocol/span/go-rand.ts';
+import { makeValidator } from '../../src/protocol/validators/validator.ts';
+import { ValidatorSet } from '../../src/protocol/validators/validator-set.ts';
 import { hexToBytes } from '../../src/util/bytes.ts';
 import { loadConfig } from '../../src/config/load.ts';
 

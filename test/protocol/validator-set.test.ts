@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vectors } from '../helpers/vectors.ts';
-import { ValidatorSet, ValidatorSetError, getUpdatedValidators } from '../../src/delivery/validators/validator-set.ts';
-import { makeValidator, isCurrentValidator, type Validator } from '../../src/delivery/validators/validator.ts';
-import { INT64_MAX, INT64_MIN, euclidDiv, safeAddClip, safeSubClip, truncDiv } from '../../src/delivery/validators/int64.ts';
+import { ValidatorSet, ValidatorSetError, getUpdatedValidators } from '../../src/protocol/validators/validator-set.ts';
+import { makeValidator, isCurrentValidator, type Validator } from '../../src/protocol/validators/validator.ts';
+import { INT64_MAX, INT64_MIN, euclidDiv, safeAddClip, safeSubClip, truncDiv } from '../../src/protocol/validators/int64.ts';
 
 const gen = vectors.mainnetGenesisValidatorSet;
 

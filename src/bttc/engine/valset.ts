@@ -6,8 +6,8 @@
  * followed by `IncrementProposerPriority(1)`. With equal powers that is a round robin in address order.
  */
 import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import { ValidatorSet } from '../../delivery/validators/validator-set.ts';
-import { makeValidator, type Validator } from '../../delivery/validators/validator.ts';
+import { ValidatorSet } from '../../protocol/validators/validator-set.ts';
+import { makeValidator, type Validator } from '../../protocol/validators/validator.ts';
 import type { ProposerSet, ProposerSetFactory } from './interface.ts';
 import type { ProducerEntry } from './types.ts';
 

@@ -123,8 +123,8 @@ async function producersCmd(opts: { seed: string; count: string; validators: str
   const raw = readJsonInput(opts.validators, '--validators');
   const vals = parseValidators(raw, '--validators', { accum: false });
   for (const [i, v] of vals.entries()) if (v.power === 0n) fail(`--validators[${i}].power: must be greater than 0`);
-  const { selectNextProducers } = await import('../../delivery/span/selection.ts');
-  const { makeValidator } = await import('../../delivery/validators/validator.ts');
+  const { selectNextProducers } = await import('../../protocol/span/selection.ts');
+  const { makeValidator } = await import('../../protocol/validators/validator.ts');
   const { hexToBytes } = await import('../../util/bytes.ts');
   let eligible;
   try {
@@ -143,8 +143,8 @@ async function proposerCmd(opts: { validators: string; times: string }): Promise
   const withAccum = vals.filter((v) => v.accum !== undefined).length;
   if (withAccum !== 0 && withAccum !== vals.length) fail(`--validators: give "accum" for every validator (an existing set) or for none (genesis); ${withAccum} of ${vals.length} have it`);
   for (const [i, v] of vals.entries()) if (v.power === 0n) fail(`--validators[${i}].power: must be greater than 0`);
-  const { ValidatorSet } = await import('../../delivery/validators/validator-set.ts');
-  const { makeValidator } = await import('../../delivery/validators/validator.ts');
+  const { ValidatorSet } = await import('../../protocol/validators/validator-set.ts');
+  const { makeValidator } = await import('../../protocol/validators/validator.ts');
   let set;
   try {
     const list = vals.map((v) => makeValidator({ id: v.id, signer: v.signer, votingPower: v.power, proposerPriority: v.accum ?? 0n }));
@@ -186,8 +186,8 @@ async function checkpointSigsCmd(opts: { checkpoint: string; sigs: string; valid
   const cpRaw = readJsonInput(opts.checkpoint, '--checkpoint');
   const sigsRaw = readJsonInput(opts.sigs, '--sigs');
   const valsRaw = readJsonInput(opts.validators, '--validators');
-  const { parseCheckpoint, checkpointSignBytes, voteHash } = await import('../../delivery/checkpoint/checkpoint.ts');
-  const { SignatureSet } = await import('../../delivery/checkpoint/signature-set.ts');
+  const { parseCheckpoint, checkpointSignBytes, voteHash } = await import('../../protocol/checkpoint/checkpoint.ts');
+  const { SignatureSet } = await import('../../protocol/checkpoint/signature-set.ts');
   const { InlineVerifier } = await import('../../pools/inline.ts');
   const { hexToBytes, bytesToHex } = await import('../../util/bytes.ts');
   let cp;

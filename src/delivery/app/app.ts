@@ -24,14 +24,16 @@ import { publicKeyCreate } from '../../crypto/secp256k1.ts';
 import type { SignatureVerifier, VerifyItem } from '../../pools/interface.ts';
 import type { RootEvent } from '../../root/abi.ts';
 import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import { checkpointSignBytes } from '../checkpoint/checkpoint.ts';
-import { submitCheckpointCalldata } from '../checkpoint/calldata.ts';
+import { checkpointSignBytes } from '../../protocol/checkpoint/checkpoint.ts';
+import { submitCheckpointCalldata } from '../../protocol/checkpoint/calldata.ts';
 import { valueIdOf, voteDigest } from '../consensus/codec.ts';
-import type { Application, ConsensusValidator, ValidatorSetView } from '../consensus/interface.ts';
+import { validatorSetView } from '../consensus/validator-view.ts';
+import { isQuorum, quorumThreshold } from '../../protocol/quorum.ts';
+import type { Application, ValidatorSetView } from '../consensus/interface.ts';
 import { MsgType, type Commit } from '../consensus/types.ts';
-import type { ValidatorSet } from '../validators/validator-set.ts';
-import { makeValidator, validatorToJson, type ValidatorInit, type ValidatorJson } from '../validators/validator.ts';
-import { spanFromJson, type Span, type SpanJson } from '../span/span.ts';
+import type { ValidatorSet } from '../../protocol/validators/validator-set.ts';
+import { makeValidator, validatorToJson, type ValidatorInit, type ValidatorJson } from '../../protocol/validators/validator.ts';
+import { spanFromJson, type Span, type SpanJson } from '../../protocol/span/span.ts';
 import * as checkpoint from '../modules/checkpoint/index.ts';
 import * as clerk from '../modules/clerk/index.ts';
 import * as span from '../modules/span/index.ts';
@@ -106,39 +108,6 @@ function isEventTx(tx: DeliveryTx): tx is EventTx {
   return tx.type === TxType.Staking || tx.type === TxType.CheckpointAck || tx.type === TxType.EventRecord;
 }
 
-function quorum(total: number): number {
-  return Math.floor((total * 2) / 3) + 1;
-}
-
-/** The consensus engine's view of a Delivery ValidatorSet (Tendermint's proposer rotation by round). */
-class SetView implements ValidatorSetView {
-  readonly validators: readonly ConsensusValidator[];
-  readonly totalVotingPower: number;
-  private readonly set: ValidatorSet;
-  private readonly byAddr: Map<string, ConsensusValidator>;
-  private readonly byRound: ConsensusValidator[] = [];
-
-  constructor(set: ValidatorSet) {
-    this.set = set;
-    this.validators = set.validators().map((v) => ({ address: hexToBytes(v.signer), publicKey: hexToBytes(v.pubKey), votingPower: Number(v.votingPower) }));
-    this.totalVotingPower = Number(set.totalVotingPower());
-    this.byAddr = new Map(this.validators.map((v) => [bytesToHex(v.address), v]));
-  }
-
-  getByAddress(addressHex: string): ConsensusValidator | undefined {
-    return this.byAddr.get(addressHex);
-  }
-
-  proposer(round: number): ConsensusValidator {
-    while (this.byRound.length <= round) {
-      const r = this.byRound.length;
-      const p = r === 0 ? this.set.getProposer() : this.set.copyIncrementProposerPriority(r).getProposer();
-      this.byRound.push(this.byAddr.get(p!.signer)!);
-    }
-    return this.byRound[round]!;
-  }
-}
-
 export class DeliveryApp implements Application {
   readonly config: NodeConfig;
   /** The signer address; null for a follower. */
@@ -148,7 +117,7 @@ export class DeliveryApp implements Application {
   /** Decoded blocks at state.height and state.height − 1 (pending side txs and carried-vote checks). */
   private readonly recent = new Map<number, DeliveryBlock>();
   private readonly pool = new Map<string, { tx: EventTx; bytes: string }>();
-  private readonly views = new Map<number, SetView>();
+  private readonly views = new Map<number, ValidatorSetView>();
   private readonly listeners: ((c: CommittedBlock) => void)[] = [];
   private readonly submissions = new Set<Promise<void>>();
   private readonly signerKey: Uint8Array | null;
@@ -244,7 +213,7 @@ export class DeliveryApp implements Application {
     const key = height;
     let v = this.views.get(key);
     if (!v) {
-      v = new SetView(set);
+      v = validatorSetView(set);
       this.views.set(key, v);
       for (const k of this.views.keys()) if (k < s.height) this.views.delete(k);
     }
@@ -608,8 +577,8 @@ export class DeliveryApp implements Application {
         if (r.buffer) out.approvedCheckpoints.push({ rootChainId: tx.rootChainId, buffer: r.buffer });
         continue;
       }
-      if (power < quorum(total)) {
-        record('rejected', `${power}/${total} Yes, need ${quorum(total)}`);
+      if (!isQuorum(power, total)) {
+        record('rejected', `${power}/${total} Yes, need ${quorumThreshold(total)}`);
         continue;
       }
       if (tx.type === TxType.Span) {

@@ -9,7 +9,7 @@
  *   extension : count u16 ‖ (txIndex u16 ‖ vote u8 ‖ sigLen u8 ‖ sig)*
  */
 import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../../protocol/checkpoint/checkpoint.ts';
 import {
   StakingKind,
   SideVote,

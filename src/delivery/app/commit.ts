@@ -11,7 +11,7 @@
 import { CodecError, decodeMessages, encodeBundle, encodeProposal, encodeVote, proposalDigest, valueIdOf, voteDigest } from '../consensus/codec.ts';
 import type { ValidatorSetView } from '../consensus/interface.ts';
 import { MsgType, type Commit, type Proposal, type Vote } from '../consensus/types.ts';
-import { isQuorum } from '../consensus/vote-set.ts';
+import { isQuorum } from '../../protocol/quorum.ts';
 import type { SignatureVerifier, VerifyItem } from '../../pools/interface.ts';
 import { bytesToHex, equalBytes } from '../../util/bytes.ts';
 

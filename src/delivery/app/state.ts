@@ -5,10 +5,10 @@
  * block's batch is on disk, so a failed write never leaves memory ahead of the disk.
  */
 import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { ValidatorSet } from '../validators/validator-set.ts';
-import type { ValidatorSetJson } from '../validators/interface.ts';
-import { validatorFromJson, validatorToJson, type Validator, type ValidatorJson } from '../validators/validator.ts';
+import type { Checkpoint } from '../../protocol/checkpoint/checkpoint.ts';
+import { ValidatorSet } from '../../protocol/validators/validator-set.ts';
+import type { ValidatorSetJson } from '../../protocol/validators/interface.ts';
+import { validatorFromJson, validatorToJson, type Validator, type ValidatorJson } from '../../protocol/validators/validator.ts';
 import type { LastCommit } from './types.ts';
 
 export interface BufferedCheckpoint {

@@ -4,7 +4,7 @@
  * does) and the transactions. Addresses and hashes are lower-case 0x-hex, as in the validator and
  * checkpoint records they end up in.
  */
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../../protocol/checkpoint/checkpoint.ts';
 
 export const TxType = {
   Staking: 1,

@@ -16,7 +16,8 @@ import type { Application, Clock, ConsensusOptions, ConsensusTimeouts, Consensus
 import { consensusMetrics, type ConsensusMetrics } from './metrics.ts';
 import { DoubleSignError, VoteSigner } from './signer.ts';
 import { MsgType, type Commit, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './types.ts';
-import { isOneThird, isQuorum, valueKey, VoteSet } from './vote-set.ts';
+import { isOneThird, isQuorum } from '../../protocol/quorum.ts';
+import { valueKey, VoteSet } from './vote-set.ts';
 
 /** Steps of a round; NewHeight is the pause between a decision and round 0 of the next height. */
 export const RoundStep = { NewHeight: 0, Propose: 1, Prevote: 2, Precommit: 3 } as const;

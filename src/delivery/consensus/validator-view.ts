@@ -1,12 +1,12 @@
 /**
- * Consensus's view of the Delivery validator set (src/delivery/validators, spec §6): proposer(h, r) is
+ * Consensus's view of the Delivery validator set (src/protocol/validators, spec §6): proposer(h, r) is
  * the height's set advanced `r` times by the proposer-priority algorithm (CometBFT's
  * `CopyIncrementProposerPriority(round)`), and the next height's set is this one advanced once when
  * nothing changed.
  */
 import { hexToBytes } from '../../util/bytes.ts';
-import type { ValidatorSet } from '../validators/validator-set.ts';
-import type { Validator } from '../validators/validator.ts';
+import type { ValidatorSet } from '../../protocol/validators/validator-set.ts';
+import type { Validator } from '../../protocol/validators/validator.ts';
 import type { ConsensusValidator, ValidatorSetView } from './interface.ts';
 
 function toConsensus(v: Validator): ConsensusValidator {

@@ -8,22 +8,13 @@
  * ever counts twice toward one tally.
  */
 import { bytesToHex } from '../../util/bytes.ts';
+import { isQuorum } from '../../protocol/quorum.ts';
 import type { Vote, VoteType } from './types.ts';
 
 export const NIL_KEY = 'nil';
 
 export function valueKey(valueId: Uint8Array | null): string {
   return valueId ? bytesToHex(valueId) : NIL_KEY;
-}
-
-/** > 2/3 of total power (2f+1). */
-export function isQuorum(power: number, total: number): boolean {
-  return power * 3 > total * 2;
-}
-
-/** > 1/3 of total power (f+1): at least one correct validator is among them. */
-export function isOneThird(power: number, total: number): boolean {
-  return power * 3 > total;
 }
 
 export type AddResult = { added: true } | { added: false; duplicate: true } | { added: false; duplicate: false; conflict: Vote };

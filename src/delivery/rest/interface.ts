@@ -1,6 +1,6 @@
 /** What the REST server reads from Delivery: the DeliveryApp implements it. */
-import type { SpanJson } from '../span/span.ts';
-import type { ValidatorJson } from '../validators/validator.ts';
+import type { SpanJson } from '../../protocol/span/span.ts';
+import type { ValidatorJson } from '../../protocol/validators/validator.ts';
 import type { BufferedCheckpoint } from '../app/state.ts';
 import type { AckedCheckpoint, EventRecord } from '../store/interface.ts';
 

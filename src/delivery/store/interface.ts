@@ -1,5 +1,5 @@
 /** Records the Delivery store keeps and the REST API serves. */
-import type { SpanJson } from '../span/span.ts';
+import type { SpanJson } from '../../protocol/span/span.ts';
 
 export interface AckedCheckpoint {
   rootChainId: number;

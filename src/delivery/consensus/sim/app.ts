@@ -6,7 +6,7 @@
 import { bytesToHex, equalBytes } from '../../../util/bytes.ts';
 import type { Application, ValidatorSetView } from '../interface.ts';
 import type { Commit } from '../types.ts';
-import { isQuorum } from '../vote-set.ts';
+import { isQuorum } from '../../../protocol/quorum.ts';
 import type { SimValidators } from './validators.ts';
 
 export class SimApp implements Application {

@@ -4,8 +4,8 @@
  * proposer(h, r) the height's set advanced r times (validatorSetView).
  */
 import { bytesToHex, compareBytes } from '../../../util/bytes.ts';
-import { ValidatorSet } from '../../validators/validator-set.ts';
-import { makeValidator } from '../../validators/validator.ts';
+import { ValidatorSet } from '../../../protocol/validators/validator-set.ts';
+import { makeValidator } from '../../../protocol/validators/validator.ts';
 import type { ConsensusValidator, ValidatorSetView } from '../interface.ts';
 import { validatorSetView } from '../validator-view.ts';
 

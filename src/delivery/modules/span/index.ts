@@ -5,9 +5,9 @@
  * validators and the span is stored for Bttc to read.
  */
 import { bytesToHex, hexToBytes } from '../../../util/bytes.ts';
-import { selectNextProducers, spanEligibleValidators } from '../../span/selection.ts';
-import { spanBounds, spanToJson, type SpanJson } from '../../span/span.ts';
-import type { ValidatorSet } from '../../validators/validator-set.ts';
+import { selectNextProducers, spanEligibleValidators } from '../../../protocol/span/selection.ts';
+import { spanBounds, spanToJson, type SpanJson } from '../../../protocol/span/span.ts';
+import type { ValidatorSet } from '../../../protocol/validators/validator-set.ts';
 import type { BttcHeaderReader, SpanSeedSource } from '../../app/interface.ts';
 import { trackOf, type StateData } from '../../app/state.ts';
 import { TxType, type SpanTx } from '../../app/types.ts';

@@ -6,8 +6,8 @@
  * voting power at 1, so a stake update changes the nonce, not the power.
  */
 import type { RootEvent } from '../../../root/abi.ts';
-import { getUpdatedValidators, ValidatorSet } from '../../validators/validator-set.ts';
-import { makeValidator, type Validator } from '../../validators/validator.ts';
+import { getUpdatedValidators, ValidatorSet } from '../../../protocol/validators/validator-set.ts';
+import { makeValidator, type Validator } from '../../../protocol/validators/validator.ts';
 import type { StateData } from '../../app/state.ts';
 import { StakingKind, TxType, type EventRef, type StakingTx } from '../../app/types.ts';
 import { argBigInt, argHex, argNumber, type ApplyOutcome, type ModuleContext } from '../context.ts';

@@ -1,4 +1,5 @@
 /** Shapes shared by the checkpoint signature set and its consumers (Delivery, audit, bench). */
+import { quorumThreshold } from '../quorum.ts';
 
 export interface CheckpointVote {
   /** Who claims to have signed (lower-case 0x-hex); optional: the recovered signer is used if absent. */
@@ -20,5 +21,5 @@ export type VoteOutcome =
 
 /** `count ≥ ⌊n·2/3⌋ + 1` of the current validators (signatures counted, not stake: BTTC's rule). */
 export function approvalThreshold(validatorCount: number): number {
-  return Math.floor((validatorCount * 2) / 3) + 1;
+  return quorumThreshold(validatorCount);
 }

@@ -5,7 +5,7 @@
  * generator is linear over Z/2^64 with characteristic polynomial x^607 − x^334 − 1, so the value
  * written at step T is Σ c_i·z_i where Σ c_i·x^i = x^T mod that polynomial (square-and-multiply).
  *
- * Run: node src/delivery/span/gen-cooked.ts > src/delivery/span/rng-cooked.ts
+ * Run: node src/protocol/span/gen-cooked.ts > src/protocol/span/rng-cooked.ts
  * The test suite calls `computeRngCooked()` and compares with the committed table.
  */
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,69 @@
+/**
+ * Every key prefix of every store the node writes, in one table. A key is `bucket ‖ suffix`; the
+ * bucket is one byte naming the record kind (Lodestar's convention), so a range scan never crosses
+ * kinds and a new record kind is one new line here. `test/db/buckets.test.ts` checks that no two
+ * record kinds share a byte, so stores that share one LevelDB (the node db: Delivery, Bttc engine,
+ * txpool, consensus evidence, watchers) can never overwrite each other.
+ *
+ * Stores on disk (below the node's data dir):
+ *   chain/  the Bttc chain store (src/chain)
+ *   node/   Delivery state and records, consensus evidence, root-chain watcher cursors, Bor snapshots, txpool
+ *   state/  the executor's trie nodes and code (src/evm/stateDb.ts), content-addressed
+ * The consensus WAL is a flat file (consensus.wal) framed by src/delivery/consensus/wal.ts, not a store.
+ */
+
+export type StoreName = 'chain' | 'node' | 'state';
+
+export interface Bucket {
+  /** The prefix byte. */
+  readonly id: number;
+  /** Which LevelDB it lives in. */
+  readonly store: StoreName;
+  /** The module that owns the records (the only one that reads or writes them). */
+  readonly owner: string;
+  /** What one record is, key → value. */
+  readonly holds: string;
+}
+
+function bucket(id: number, store: StoreName, owner: string, holds: string): Bucket {
+  return Object.freeze({ id, store, owner, holds });
+}
+
+export const BUCKETS = {
+  // ---- executor state (state/) --------------------------------------------------------------------
+  stateMeta: bucket(0x6d, 'state', 'evm/stateDb', "name → executor metadata ('m')"),
+  stateNode: bucket(0x6e, 'state', 'evm/stateDb', "trie-node or code hash → bytes ('n')"),
+
+  // ---- root-chain watchers (node/) ----------------------------------------------------------------
+  watcherCursor: bucket(0x52, 'node', 'root/watcher', 'root chain id → last scanned block'),
+
+  // ---- Bttc engine and txpool (node/) -------------------------------------------------------------
+  borSnapshot: bucket(0xb0, 'node', 'bttc/engine/snapshot', 'sprint-end block hash → Bor signer snapshot'),
+  txpoolTx: bucket(0xb1, 'node', 'bttc/txpool/store', 'tx hash → pooled transaction'),
+  txpoolMeta: bucket(0xb2, 'node', 'bttc/txpool/store', 'name → txpool metadata'),
+
+  // ---- Bttc chain (chain/) ------------------------------------------------------------------------
+  chainHeader: bucket(0xc0, 'chain', 'chain/store', 'block hash → header'),
+  chainBody: bucket(0xc1, 'chain', 'chain/store', 'block hash → body'),
+  chainReceipts: bucket(0xc2, 'chain', 'chain/store', 'block hash → receipts'),
+  chainTotalDifficulty: bucket(0xc3, 'chain', 'chain/store', 'block hash → total difficulty'),
+  chainCanonical: bucket(0xc4, 'chain', 'chain/store', 'number → canonical hash'),
+  chainTxIndex: bucket(0xc5, 'chain', 'chain/store', 'tx hash → block and index'),
+  chainAddressLog: bucket(0xc6, 'chain', 'chain/store', 'address ‖ number ‖ index → log location'),
+  chainMeta: bucket(0xcf, 'chain', 'chain/store', 'name → head, genesis'),
+
+  // ---- Delivery consensus (node/) -----------------------------------------------------------------
+  consensusEvidence: bucket(0xd0, 'node', 'delivery/consensus/evidence', 'height ‖ round ‖ step ‖ validator → conflicting votes'),
+
+  // ---- Delivery application (node/) ---------------------------------------------------------------
+  deliveryMeta: bucket(0xe0, 'node', 'delivery/app', 'name → committed state'),
+  deliveryBlock: bucket(0xe1, 'node', 'delivery/app', 'height → block bytes'),
+  deliveryProcessed: bucket(0xe2, 'node', 'delivery/app', 'kind ‖ root chain ‖ sequence → processed marker'),
+  deliveryCheckpoint: bucket(0xe3, 'node', 'delivery/modules/checkpoint', 'root chain ‖ number → acked checkpoint'),
+  deliverySpan: bucket(0xe4, 'node', 'delivery/modules/span', 'span id → span'),
+  deliveryEventRecord: bucket(0xe5, 'node', 'delivery/modules/clerk', 'record id → state-sync event record'),
+  deliveryPool: bucket(0xe6, 'node', 'delivery/app', 'root chain ‖ tx type ‖ sequence → mirrored root event'),
+  deliveryCommit: bucket(0xe7, 'node', 'delivery/app', 'height → the commit that decided it'),
+} as const satisfies Record<string, Bucket>;
+
+export type BucketName = keyof typeof BUCKETS;
