@@ -198,6 +198,8 @@ export class Executor implements ExecutorApi {
       },
     };
     const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
+    // `sm['_trie']` and `sm['_checkpointCount']` below are EthereumJS private fields: the @ethereumjs
+    // packages are pinned to one exact version for that (test/evm/ethereumjs-pin.test.ts checks both).
     this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
     this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never });
     this.callDb = new OverlayDb(this.db);
