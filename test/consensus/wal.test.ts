@@ -53,9 +53,10 @@ test('FileWal: corruption before the last frame is an error naming the offset', 
   for (const r of records) await w.append(r);
   await w.close();
   const buf = readFileSync(path);
-  buf[10] = buf[10]! ^ 0xff;
+  // A payload byte of the first frame (after the 8-byte file magic and the 12-byte frame header).
+  buf[8 + 12 + 2] = buf[8 + 12 + 2]! ^ 0xff;
   writeFileSync(path, buf);
-  await assert.rejects(FileWal.open(path), (e: unknown) => e instanceof WalError && /offset 0/.test((e as Error).message));
+  await assert.rejects(FileWal.open(path), (e: unknown) => e instanceof WalError && /offset 8:/.test((e as Error).message));
 });
 
 test('FileWal: prune keeps only undecided heights once the file is large', async () => {
