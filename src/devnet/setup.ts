@@ -101,7 +101,8 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
   mkdirSync(dir, { recursive: true });
   const n = opts.validators;
   const root = devnetGenesis({ validators: n, borChainId: config.bttc.chainId, rootChainId: config.rootChains[0]!.id, staking: { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength } });
-  writeFileSync(join(dir, 'root-genesis.json'), JSON.stringify(root.json, null, 2) + '\n');
+  // It holds the root chain deployer's (governance) private key: 0600 like the other key files.
+  writeFileSync(join(dir, 'root-genesis.json'), JSON.stringify(root.json, null, 2) + '\n', { mode: 0o600 });
   const now = Date.now();
   const users = Array.from({ length: LOADTEST_ACCOUNTS }, (_, i) => devKey(`user ${i}`));
   const alloc: Record<string, { balance: string }> = {};

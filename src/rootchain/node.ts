@@ -10,7 +10,7 @@
  *   genesis.json    the genesis the chain was created from (used on restart)
  *   rootchain.json  RPC URL, chain ids and contract addresses, for the devnet and tools
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import type { Registry } from 'prom-client';
@@ -97,6 +97,8 @@ export class RootChainNode {
     let genesisJson: unknown;
     let source = genesisPath;
     if (existsSync(genesisPath)) {
+      // Data dirs made before the file was written 0600: tighten it now.
+      if ((statSync(genesisPath).mode & 0o077) !== 0) chmodSync(genesisPath, 0o600);
       genesisJson = JSON.parse(readFileSync(genesisPath, 'utf8'));
       const given = opts.genesisJson as Record<string, unknown> | undefined;
       const stored = genesisJson as Record<string, unknown>;
@@ -131,7 +133,8 @@ export class RootChainNode {
     };
     const node = new RootChainNode(opts, { executor, store, chainDb, genesis, info }, deps);
     if (head.number === 0n) {
-      writeJsonAtomic(genesisPath, genesisJson);
+      // The genesis names the deployer (governance) key: readable by its owner only, like every key file.
+      writeJsonAtomic(genesisPath, genesisJson, 0o600);
       await node.deploy(plan.txs, plan.labels);
     }
     return node;
@@ -291,8 +294,8 @@ export class RootChainNode {
   }
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
+function writeJsonAtomic(file: string, value: unknown, mode = 0o644): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  writeFileSync(tmp, JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n', { mode });
   renameSync(tmp, file);
 }

@@ -1,6 +1,6 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
@@ -45,6 +45,7 @@ describe('RootChainNode (embedded root chain, no RPC)', () => {
     dirs.push(dir);
     const { json, signerKeys } = devnetGenesis({ validators: 4, borChainId: 1337199 });
     let node = await RootChainNode.open({ dataDir: dir, genesisJson: json, blockTimeMs: 0 });
+    assert.equal(statSync(join(dir, 'genesis.json')).mode & 0o777, 0o600, 'the stored genesis holds the deployer key: owner-only');
     const c = node.info.contracts;
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'currentValidatorSetSize'))[0], 4n);
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'rootChain'))[0].toLowerCase(), c.rootChain);

@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
     .option('--status-interval <s>', 'seconds between status lines when stdout is not a terminal', '5')
     .option('--log-level <level>', 'log level of the node processes (logs go to <dir>/node-<i>/node.log)', 'info')
-    .action(async (opts: Opts) => {
+    .action(async (opts: Opts, cmd: Command) => {
       const dir = resolve(opts.dir);
       const validators = int(opts.validators, '--validators', 1, 64);
       const followers = opts.followers === undefined ? undefined : int(opts.followers, '--followers', 0, 64);
@@ -48,16 +48,48 @@ export function register(program: Command): void {
       const { createDevnet, readLayout, setFollowers, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const logger = createLogger({ name: 'devnet' });
-      if (opts.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+      // One devnet per directory: a second `npm start` names the running one instead of clashing on ports.
+      const { acquirePidLock, DirInUseError } = await import('../../util/pid-lock.ts');
+      const { busyPorts, devnetPorts, overlappingPorts } = await import('../../devnet/ports.ts');
+      const existedBefore = existsSync(dir);
+      let lock: { release(): void } = { release: () => undefined };
+      process.on('exit', () => lock.release());
+      try {
+        if (existedBefore) lock = acquirePidLock(dir, 'devnet', 'devnet.pid');
+      } catch (err) {
+        if (err instanceof DirInUseError) throw new CliError(`a devnet is already running in ${dir} (PID ${err.pid}); stop it (Ctrl-C in its terminal, or kill ${err.pid}) or use --dir for another one`, 1);
+        throw err;
+      }
+      if (opts.reset && existedBefore) {
+        lock.release();
+        rmSync(dir, { recursive: true, force: true });
+      }
       const existing = readLayout(dir);
       if (existing) {
         if (opts.validators !== '4' && existing.validators !== validators) throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
+        // Ports are fixed when a devnet is created (peers and configs name them): a different one given now is refused, never ignored.
+        const given = (['rpc', 'rest', 'p2p', 'root'] as const).filter((k) => cmd.getOptionValueSource(`${k}Port`) === 'cli' && ports[k] !== existing.ports[k]);
+        if (given.length) throw new CliError(`${dir} was created with ${given.map((k) => `--${k}-port ${existing.ports[k]}`).join(', ')}; a resumed devnet keeps its ports (use --reset to create one on ${given.map((k) => `--${k}-port ${ports[k]}`).join(', ')})`);
+      }
+      const planned = devnetPorts(existing ? { ...existing, followers: followers ?? existing.followers ?? 0 } : { validators, followers: followers ?? 0, ports });
+      const clash = overlappingPorts(planned);
+      if (clash) throw new CliError(`port ${clash[0].port} would serve both ${clash[0].what} and ${clash[1].what}; choose --rpc-port, --rest-port, --p2p-port and --root-port further apart`);
+      const busy = await busyPorts(planned);
+      if (busy.length) throw new CliError(`port${busy.length > 1 ? 's' : ''} already in use on 127.0.0.1: ${busy.map((p) => `${p.port} (${p.what})`).join(', ')}; stop what holds ${busy.length > 1 ? 'them' : 'it'} or start the devnet on other ports (--rpc-port, --rest-port, --p2p-port, --root-port; only for a new devnet)`, 1);
+      if (existing) {
         if (followers !== undefined && followers !== (existing.followers ?? 0)) await setFollowers(dir, existing, followers);
         logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');
       } else {
-        await createDevnet(dir, { validators, followers: followers ?? 0, ports });
+        try {
+          await createDevnet(dir, { validators, followers: followers ?? 0, ports });
+        } catch (err) {
+          // Leave no half-made devnet behind: a later start would try to resume it.
+          rmSync(dir, { recursive: true, force: true });
+          throw new CliError(`could not create the devnet in ${dir}: ${(err as Error).message}`, 1);
+        }
         logger.info({ dir, validators, followers: followers ?? 0 }, 'created a new devnet');
       }
+      if (!existedBefore || opts.reset) lock = acquirePidLock(dir, 'devnet', 'devnet.pid');
       const sup = new DevnetSupervisor({ dir, blockTimeSec: Number(opts.rootBlockTime), restartDelayMs: Number(opts.restartDelay) * 1000, logLevel: opts.logLevel }, { logger });
       let stopping: Promise<void> | null = null;
       const stop = (signal: string) => {
