@@ -1,10 +1,10 @@
 /**
- * Sealing and signer recovery. A seal is r ‖ s ‖ v (v ∈ {0,1}) over `sealHash(header)`. Recovery is
+ * Sealing and signer recovery. A seal is r ‖ s ‖ v (v ∈ {0,1}, s high or low, as Bor) over `sealHash(header)`. Recovery is
  * a single latency-critical native call, so it runs inline (a worker round trip costs more), and
  * recovered signers are cached by block hash: a header is checked on gossip, on import and again
  * by fork choice and the RPC (`bor_getAuthor`).
  */
-import { recover, signRsv, isLowS } from '../../crypto/secp256k1.ts';
+import { recover, signRsv } from '../../crypto/secp256k1.ts';
 import { addressFromPublicKey } from '../../crypto/address.ts';
 import { bytesToHex } from '../../util/bytes.ts';
 import { LruCache } from '../util/lru.ts';
@@ -29,13 +29,14 @@ export function recoverSignerUncached(header: BttcHeader): Uint8Array {
   if (header.extra.length < EXTRA_SEAL) throw new SealError(`block ${header.number}: extra is shorter than the 65-byte seal`);
   const seal = header.extra.subarray(header.extra.length - EXTRA_SEAL);
   const v = seal[64]!;
-  // 27/28 are accepted like geth's ecrecover does; anything else is malformed.
-  const recid = v >= 27 ? v - 27 : v;
-  if (recid !== 0 && recid !== 1) throw new SealError(`block ${header.number}: seal v=${v}, expected 0 or 1`);
+  // Exactly Bor's rule (spec §"Bor seal recovery edge cases"): the recovery id byte is 0 or 1 —
+  // 27/28 is "invalid signature recovery id" there — and a high-s seal is accepted, since ecrecover
+  // has no low-s rule. Being stricter or looser than Bor would let one hostile producer split the
+  // network between this node and BTTC's own.
+  if (v !== 0 && v !== 1) throw new SealError(`block ${header.number}: seal v=${v}, expected 0 or 1`);
   const rs = seal.slice(0, 64);
-  if (!isLowS(rs)) throw new SealError(`block ${header.number}: seal has a high s value`);
   try {
-    return addressFromPublicKey(recover(rs, recid, sealHash(header)));
+    return addressFromPublicKey(recover(rs, v, sealHash(header)));
   } catch (err) {
     throw new SealError(`block ${header.number}: seal does not recover (${(err as Error).message})`);
   }
