@@ -136,10 +136,33 @@ async function producersCmd(opts: { seed: string; count: string; validators: str
   printJson({ picked: sel.picked, producers: sel.producers.map((p) => ({ id: p.id, signer: p.signer, power: jsonInt(p.votingPower) })) });
 }
 
-async function proposerCmd(opts: { validators: string; times: string }): Promise<void> {
+type ProposerStep = { update: ValidatorInput[] } | { increment: number };
+
+/** `--changes`: [{"update":[{"id","signer","power"}]} | {"increment":k}], checked before anything is applied. */
+function parseChanges(raw: unknown): ProposerStep[] {
+  return asArray(raw, '--changes').map((entry, i): ProposerStep => {
+    const w = `--changes[${i}]`;
+    const o = asObject(entry, w);
+    const keys = Object.keys(o);
+    if (keys.length !== 1 || (keys[0] !== 'update' && keys[0] !== 'increment')) fail(`${w}: expected {"update":[…]} or {"increment":k}, got keys ${JSON.stringify(keys)}`);
+    if (keys[0] === 'increment') {
+      const k = uintField(o, 'increment', w);
+      if (k > 1_000_000n) fail(`${w}.increment: at most 1000000, got ${k}`);
+      return { increment: Number(k) };
+    }
+    const update = parseValidators(o.update, `${w}.update`, { accum: false });
+    if (update.length === 0) fail(`${w}.update: expected at least one change`);
+    return { update };
+  });
+}
+
+async function proposerCmd(opts: { validators: string; times: string; changes?: string; each?: boolean }): Promise<void> {
   if (!/^\d+$/.test(opts.times) || Number(opts.times) > 1_000_000) fail(`--times: expected a non-negative integer (at most 1000000), got ${JSON.stringify(opts.times)}`);
+  if (opts.each && !opts.changes) fail('--each: only with --changes');
+  if (opts.changes) onlyOneStdin([opts.validators, opts.changes]);
   const times = Number(opts.times);
   const vals = parseValidators(readJsonInput(opts.validators, '--validators'), '--validators', { accum: true });
+  const steps = opts.changes ? parseChanges(readJsonInput(opts.changes, '--changes')) : [];
   const withAccum = vals.filter((v) => v.accum !== undefined).length;
   if (withAccum !== 0 && withAccum !== vals.length) fail(`--validators: give "accum" for every validator (an existing set) or for none (genesis); ${withAccum} of ${vals.length} have it`);
   for (const [i, v] of vals.entries()) if (v.power === 0n) fail(`--validators[${i}].power: must be greater than 0`);
@@ -153,10 +176,24 @@ async function proposerCmd(opts: { validators: string; times: string }): Promise
   } catch (err) {
     fail(`--validators: ${(err as Error).message}`);
   }
-  printJson({
-    validators: set.validators().map((v) => ({ id: v.id, signer: v.signer, power: jsonInt(v.votingPower), accum: jsonInt(v.proposerPriority) })),
-    proposer: set.getProposer()!.id,
+  const view = (s: typeof set) => ({
+    validators: s.validators().map((v) => ({ id: v.id, signer: v.signer, power: jsonInt(v.votingPower), accum: jsonInt(v.proposerPriority) })),
+    proposer: s.getProposer()!.id,
   });
+  const each: ReturnType<typeof view>[] = [];
+  // Delivery's UpdateWithChangeSet: power 0 removes, a new signer enters at −1.125 × the new total
+  // priority, then priorities are rescaled and centred; an increment moves the proposer k times.
+  for (const [i, step] of steps.entries()) {
+    try {
+      if ('increment' in step) {
+        if (step.increment > 0) set.incrementProposerPriority(step.increment);
+      } else set.updateWithChangeSet(step.update.map((v) => makeValidator({ id: v.id, signer: v.signer, votingPower: v.power })));
+    } catch (err) {
+      fail(`--changes[${i}]: ${(err as Error).message}`);
+    }
+    if (opts.each) each.push(view(set));
+  }
+  printJson(opts.each ? each : view(set));
 }
 
 function parseSignature(entry: unknown, w: string, hexToBytes: (h: string) => Uint8Array): { signer?: string; signature: Uint8Array } {
@@ -241,9 +278,11 @@ export function register(program: Command): void {
     .action(producersCmd);
   audit
     .command('proposer')
-    .description('the validator set after T proposer-priority increments: input [{"id","signer","power","accum"?}]; without accum a genesis set is built first')
+    .description('the validator set after T proposer-priority increments and then each step of --changes: input [{"id","signer","power","accum"?}]; without accum a genesis set is built first')
     .requiredOption('--validators <FILE>', 'JSON array of validators')
     .option('--times <T>', 'number of increments after loading (or after genesis)', '0')
+    .option('--changes <FILE>', 'JSON array of steps applied after --times: {"update":[{"id","signer","power"}]} (power 0 removes; Delivery\'s UpdateWithChangeSet) or {"increment":k}')
+    .option('--each', 'print the set after every step of --changes (an array) instead of only the last')
     .action(proposerCmd);
   audit
     .command('checkpoint-sigs')
