@@ -196,6 +196,22 @@ async function proposerCmd(opts: { validators: string; times: string; changes?: 
   printJson(opts.each ? each : view(set));
 }
 
+async function genesisCmd(opts: { genesis: string }): Promise<void> {
+  const raw = readJsonInput(opts.genesis, '--genesis');
+  const { parseGethGenesis, GethGenesisError } = await import('../../bttc/genesis/geth-genesis.ts');
+  const { genesisBlockSummary } = await import('../../bttc/genesis/genesis-block.ts');
+  const { bytesToHex } = await import('../../util/bytes.ts');
+  let g;
+  try {
+    g = parseGethGenesis(raw, opts.genesis === '-' ? 'standard input' : opts.genesis);
+  } catch (err) {
+    if (err instanceof GethGenesisError) fail(err.message);
+    throw err;
+  }
+  const s = await genesisBlockSummary(g);
+  printJson({ hash: bytesToHex(s.hash), stateRoot: bytesToHex(s.stateRoot), chainId: jsonInt(s.chainId) });
+}
+
 function parseSignature(entry: unknown, w: string, hexToBytes: (h: string) => Uint8Array): { signer?: string; signature: Uint8Array } {
   if (typeof entry === 'string') {
     if (!/^0x[0-9a-fA-F]{130}$/.test(entry)) fail(`${w}: expected a 65-byte 0x-hex signature (r ‖ s ‖ v), got ${entry.length > 40 ? entry.slice(0, 37) + '...' : JSON.stringify(entry)}`);
@@ -284,6 +300,11 @@ export function register(program: Command): void {
     .option('--changes <FILE>', 'JSON array of steps applied after --times: {"update":[{"id","signer","power"}]} (power 0 removes; Delivery\'s UpdateWithChangeSet) or {"increment":k}')
     .option('--each', 'print the set after every step of --changes (an array) instead of only the last')
     .action(proposerCmd);
+  audit
+    .command('genesis')
+    .description('the genesis block of a geth-format genesis file (BTTC\'s config/genesis/*-bttc.json): {"hash","stateRoot","chainId"}')
+    .requiredOption('--genesis <FILE>', 'geth-format genesis JSON')
+    .action(genesisCmd);
   audit
     .command('checkpoint-sigs')
     .description('verify a checkpoint signature set and build the submitCheckpoint calldata')
