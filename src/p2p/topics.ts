@@ -3,7 +3,7 @@
  * sharing a machine (devnet next to a testnet node) can never mesh into each other.
  */
 
-export const GOSSIP_KINDS = ['bttc-block', 'bttc-tx', 'delivery-proposal', 'delivery-vote', 'checkpoint-sig'] as const;
+export const GOSSIP_KINDS = ['bttc-block', 'bttc-tx', 'delivery-proposal', 'delivery-vote'] as const;
 export type GossipKind = (typeof GOSSIP_KINDS)[number];
 
 /** One byte per kind on the wire (envelope) and across the worker boundary. */
@@ -12,7 +12,6 @@ export const KIND_CODE: Readonly<Record<GossipKind, number>> = {
   'bttc-tx': 2,
   'delivery-proposal': 3,
   'delivery-vote': 4,
-  'checkpoint-sig': 5,
 };
 
 const CODE_KIND: ReadonlyMap<number, GossipKind> = new Map(GOSSIP_KINDS.map((k) => [KIND_CODE[k], k]));
@@ -52,7 +51,6 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<GossipKind, KindLimits>> = {
   'bttc-tx': { maxPending: 4096, concurrency: 64, maxBytes: 256 * 1024 },
   'delivery-proposal': { maxPending: 64, concurrency: 4, maxBytes: 2 * 1024 * 1024 },
   'delivery-vote': { maxPending: 2048, concurrency: 64, maxBytes: 4 * 1024 },
-  'checkpoint-sig': { maxPending: 2048, concurrency: 64, maxBytes: 4 * 1024 },
 };
 
 /** Request/response methods (one libp2p protocol each). */

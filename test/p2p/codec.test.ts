@@ -151,29 +151,6 @@ test('message id: depends on topic and every byte, stable, 8 bytes', () => {
   assert.equal(ids.size, 50_000);
 });
 
-test('checkpoint-sig payload: the protocol vector round-trips and its signer recovers from it', async () => {
-  const { vectors } = await import('../helpers/vectors.ts');
-  const { recover } = await import('../../src/crypto/secp256k1.ts');
-  const { addressFromPublicKey } = await import('../../src/crypto/address.ts');
-  const { hexToBytes, bytesToHex } = await import('../../src/util/bytes.ts');
-  const { encodeCheckpointSig, decodeCheckpointSig, CHECKPOINT_SIG_BYTES } = await import('../../src/p2p/codec/checkpointSig.ts');
-  const v = vectors.checkpointSignature;
-  const signature = Uint8Array.from([...hexToBytes(v.r), ...hexToBytes(v.s), v.v]);
-  const enc = encodeCheckpointSig({ rootChainId: 2, voteHash: hexToBytes(v.voteHash), signer: hexToBytes(v.address), signature });
-  assert.equal(enc.length, CHECKPOINT_SIG_BYTES);
-  const d = decodeCheckpointSig(enc);
-  assert.ok(d.ok);
-  assert.equal(d.value.rootChainId, 2);
-  const signer = addressFromPublicKey(recover(d.value.signature.subarray(0, 64), d.value.signature[64]!, d.value.voteHash));
-  assert.equal(bytesToHex(signer), v.address.toLowerCase());
-  assert.deepEqual(d.value.signer, signer);
-  const badV = enc.slice();
-  badV[CHECKPOINT_SIG_BYTES - 1] = 27;
-  const e = decodeCheckpointSig(badV);
-  assert.ok(!e.ok && e.error.code === 'bad-value' && /v is 27/.test(e.error.message));
-  assert.ok(!decodeCheckpointSig(enc.subarray(0, 100)).ok);
-});
-
 test('tx batch payload: round trip, limits, typed errors', async () => {
   const { encodeTxBatch, decodeTxBatch, MAX_TXS_PER_BATCH } = await import('../../src/p2p/codec/txBatch.ts');
   fc.assert(

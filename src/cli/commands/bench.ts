@@ -1,35 +1,43 @@
 import type { Command } from 'commander';
 import { CliError, printJson } from '../io.ts';
 
+function int(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export function register(program: Command): void {
   const bench = program.command('bench').description('stress tools (end-to-end benches live under bench/)');
   bench
     .command('checkpoint')
-    .description('N validator keys sign a checkpoint; gossip-encoded, verified in the pool to 2/3+1, submitted to an embedded root chain staked with N validators')
-    .option('--validators <n>', 'validators (up to 1000 and beyond)', '100')
+    .description(
+      'one checkpoint round as the node runs it, with N validator keys: checkpoint signatures in precommit side-vote extensions, ' +
+        'the H+2 block carrying them, precommit verify + SignatureSet tally to 2/3+1 in the verify pool, submitCheckpoint to an embedded root chain staked with N (secp256k1 only)',
+    )
+    .option('--validators <n>', 'validators (up to 10000)', '100')
     .option('--threads <n>', 'verify-pool threads (0 = inline)', '1')
-    .option('--batch <n>', 'votes per verify batch', '32')
+    .option('--batch <n>', 'checkpoint signatures per SignatureSet.add while tallying (the pool task size)', '128')
+    .option('--rounds <n>', 'repeat signing, block and checks this many times; timings are the median', '1')
+    .option('--forged <k>', 'validators whose precommit carries a forged checkpoint signature', '0')
+    .option('--bad-precommits <k>', 'validators whose precommit signature is corrupted (the block is refused)', '0')
+    .option('--no-submit', 'stop at the calldata; no root chain')
     .option('--json', 'print JSON')
-    .action(async (opts: { validators: string; threads: string; batch: string; json?: boolean }) => {
-      const n = Number(opts.validators);
-      const threads = Number(opts.threads);
-      const batch = Number(opts.batch);
-      if (!Number.isInteger(n) || n < 1) throw new CliError(`--validators: expected a positive integer, got ${JSON.stringify(opts.validators)}`);
-      if (!Number.isInteger(threads) || threads < 0) throw new CliError(`--threads: expected an integer ≥ 0, got ${JSON.stringify(opts.threads)}`);
-      if (!Number.isInteger(batch) || batch < 1) throw new CliError(`--batch: expected a positive integer, got ${JSON.stringify(opts.batch)}`);
-      const { runCheckpointStress } = await import('../../loadtest/checkpoint-stress.ts');
-      const r = await runCheckpointStress({ validators: n, threads, batch });
-      if (opts.json) return printJson(r);
-      const f = (x: number, d = 3) => x.toFixed(d);
-      process.stdout.write(
-        [
-          `checkpoint stress: ${r.validators} validators (quorum ${r.threshold}), verify pool ${r.threads} thread(s), batches of ${r.batch}`,
-          `  root chain with ${r.validators} staked ready in ${f(r.rootSetupSeconds, 1)} s`,
-          `  signing           ${f(r.signSeconds)} s  (${f(r.signaturesPerSec, 0)} signatures/s)`,
-          `  gossip encode+decode ${f(r.encodeDecodeSeconds)} s, ${r.gossipBytes} bytes`,
-          `  time to 2/3+1     ${f(r.timeToQuorumSeconds)} s;  all verified in ${f(r.verifyAllSeconds)} s (${f(r.verifiedPerSec, 0)}/s)`,
-          `  submitCheckpoint  ${r.submit.outcome}, gas ${r.submit.gasUsed}, calldata ${r.calldataBytes} bytes, ${f(r.submit.seconds)} s`,
-        ].join('\n') + '\n',
-      );
+    .action(async (opts: { validators: string; threads: string; batch: string; rounds: string; forged: string; badPrecommits: string; submit: boolean; json?: boolean }) => {
+      const validators = int(opts.validators, '--validators', 1, 10_000);
+      const run = {
+        validators,
+        threads: int(opts.threads, '--threads', 0),
+        batch: int(opts.batch, '--batch', 1),
+        rounds: int(opts.rounds, '--rounds', 1),
+        forged: int(opts.forged, '--forged', 0),
+        badPrecommits: int(opts.badPrecommits, '--bad-precommits', 0),
+        submit: opts.submit,
+      };
+      if (run.forged > validators || run.badPrecommits > validators) throw new CliError('--forged and --bad-precommits: at most --validators');
+      const { runCheckpointStress, formatCheckpointStress } = await import('../../loadtest/checkpoint-stress.ts');
+      const r = await runCheckpointStress(run);
+      if (opts.json) printJson(r);
+      else process.stdout.write(formatCheckpointStress(r));
     });
 }

@@ -15,7 +15,6 @@ const TOPIC_WEIGHT: Readonly<Record<GossipKind, number>> = {
   'bttc-tx': 0.25,
   'delivery-proposal': 1,
   'delivery-vote': 0.5,
-  'checkpoint-sig': 0.5,
 };
 
 /** Score of one invalid message before squaring (P4 = weight × count² × topicWeight). */

@@ -1,9 +1,19 @@
 /**
- * Optional compressed form of a checkpoint signature set (issue 3, roadmap "snapshot compression to
- * reduce signature costs"): each validator also holds a BLS key (48-byte min-pk) and signs the same
- * vote hash; the set travels as one 96-byte aggregate signature plus a bitmap of which validators (by
- * index in signer order) signed, and is checked with a single fastAggregateVerify. Secp256k1 stays
- * the canonical form the root contracts accept; this is for testnets measuring the saving.
+ * LIBRARY-ONLY: nothing in the node calls this module; consensus, the Delivery app, the submitter
+ * and `bttc-node bench checkpoint` all use the secp256k1 form (signature-set.ts, calldata.ts).
+ *
+ * What it is: a compressed form of a checkpoint signature set (issue 3, roadmap "snapshot
+ * compression to reduce signature costs"). Each validator would also hold a BLS key (48-byte min-pk)
+ * and sign the same vote hash; the set travels as one 96-byte aggregate signature plus a bitmap of
+ * which validators (by index in signer order) signed, and is checked with one fastAggregateVerify
+ * instead of n recoveries. It is kept for a future aggregate-signature root contract, where calldata
+ * and on-chain verification would no longer grow by 96 bytes and one ecrecover per validator.
+ *
+ * Why the node does not use it: BTTC's RootChain.submitCheckpoint takes a list of secp256k1
+ * [R, S, V] triples sorted by signer and ecrecovers each against the StakeManager's signers, so
+ * an aggregate has nowhere to go on today's root chains; validators register no BLS keys; and
+ * checkpoint signatures already ride in Delivery precommits, whose own secp256k1 signatures every
+ * receiver verifies anyway. Do not wire it into consensus without a root contract that accepts it.
  */
 import type { SignatureVerifier, BlsFastAggregateItem } from '../../pools/interface.ts';
 import { blsAggregateSignatures, BLS_SIGNATURE_SIZE } from '../../crypto/bls.ts';
