@@ -3,11 +3,12 @@
  * part into a local before constructing anything that holds it, so no field is `!`-asserted.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 
-const NODE = resolve(import.meta.dirname, '../../src/node/node.ts');
+const SRC = resolve(import.meta.dirname, '../../src');
+const NODE = join(SRC, 'node/node.ts');
 const MAX_LINES = 250;
 
 export function definiteAssignmentFields(text: string): string[] {
@@ -26,4 +27,16 @@ test('src/node/node.ts declares no definitely-assigned (!:) field', () => {
 test('the field check can fail', () => {
   const sample = ['class X {', '  chain!: ChainStore;', '  private spans!: SpanCache;', '  readonly ok: number;', '  private readonly y!: Y;', '  #z!: Z;', '}'].join('\n');
   assert.deepEqual(definiteAssignmentFields(sample), ['chain!:', 'private spans!:', 'private readonly y!:', '#z!:']);
+});
+
+test('the sync policy (src/sync) does not reach back into the node that wires it', () => {
+  const bad: string[] = [];
+  for (const name of readdirSync(join(SRC, 'sync')).filter((n) => n.endsWith('.ts'))) {
+    const file = join(SRC, 'sync', name);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+      const target = relative(SRC, resolve(dirname(file), m[1]!));
+      if (target.startsWith('node/')) bad.push(`src/sync/${name} imports src/${target}`);
+    }
+  }
+  assert.deepEqual(bad, []);
 });
