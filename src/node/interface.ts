@@ -1,5 +1,13 @@
 /** What the composition root takes and what it reports about itself (the devnet's live status reads it over RPC). */
 import type { NodeConfig } from '../config/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Registry } from '../observability/metrics.ts';
+import type { ChainStore } from '../chain/store.ts';
+import type { ExecutorApi } from '../evm/index.ts';
+import type { DeliveryApp } from '../delivery/app/app.ts';
+import type { ConsensusState } from '../delivery/consensus/state.ts';
+import type { BttcLayer } from '../bttc/layer.ts';
+import type { NetworkClient } from '../p2p/index.ts';
 import type { NodeSection } from './config.ts';
 import type { NetworkGenesis } from './genesis.ts';
 import type { ValidatorKeys } from './keys.ts';
@@ -16,6 +24,27 @@ export interface BttcNodeOptions {
   genesis: NetworkGenesis;
   /** The validator's keys; null runs a follower. */
   keys: ValidatorKeys | null;
+}
+
+export interface BttcNodeDeps {
+  logger: Logger;
+  metrics?: Registry | null;
+}
+
+/** What `start()` built: the running modules and the node's own reports. */
+export interface RunningNode {
+  readonly chain: ChainStore;
+  readonly executor: ExecutorApi;
+  readonly app: DeliveryApp;
+  readonly layer: BttcLayer;
+  readonly network: NetworkClient;
+  /** The current engine: a Delivery range sync replaces it. */
+  readonly consensus: ConsensusState;
+  readonly rpcUrl: string;
+  readonly restUrl: string;
+  status(): NodeStatus;
+  /** A range-sync round with `peers` (default all); joins one in flight. */
+  sync(peers?: string[], minLead?: bigint): Promise<void>;
 }
 
 export interface NodeStatus {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNodeFile, roleOf } from '../../src/node/config.ts';
 import { parseNetworkGenesis } from '../../src/node/genesis.ts';
-import { decodeNetworkBlock, encodeNetworkBlock } from '../../src/node/adapters.ts';
+import { decodeNetworkBlock, encodeNetworkBlock } from '../../src/p2p/codec/block.ts';
 import { generateValidatorKeys, writeKeyFile } from '../../src/node/keys.ts';
 import { genesisHeader } from '../bttc/helpers.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';

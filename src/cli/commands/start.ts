@@ -45,14 +45,15 @@ Roles:
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      let running;
       try {
-        await node.start();
+        running = await node.start();
       } catch (err) {
         if (err instanceof NodeStartError) throw new CliError(err.message, 1);
         throw err;
       }
       // One line on stdout when ready: what a supervisor (bttc-node devnet) waits for.
-      process.stdout.write(JSON.stringify({ ready: true, rpcUrl: node.rpcUrl, restUrl: node.restUrl, peerId: node.network.peerId, listen: node.network.listenAddrs(), role: node.role, signer: node.status().signer }) + '\n');
+      process.stdout.write(JSON.stringify({ ready: true, rpcUrl: running.rpcUrl, restUrl: running.restUrl, peerId: running.network.peerId, listen: running.network.listenAddrs(), role: node.role, signer: running.status().signer }) + '\n');
       await new Promise(() => undefined);
     });
 }

@@ -1,0 +1,45 @@
+/**
+ * The node's root-chain clients, one per configured chain, in config order; a validator also gets a
+ * checkpoint submitter per chain (a follower's clients only read). BTTC seeds spans from its staking
+ * chain, TRON, when there is one, else from the first chain.
+ */
+import type { Logger } from '../observability/logger.ts';
+import type { Registry } from '../observability/metrics.ts';
+import type { NodeConfig } from '../config/types.ts';
+import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
+import type { RootChainClient } from '../root/interface.ts';
+import { CheckpointSubmitter } from '../root/submitter.ts';
+import type { CheckpointSubmitterLike } from '../delivery/app/interface.ts';
+import { bytesToHex } from '../util/bytes.ts';
+import type { NodeSection } from './config.ts';
+import { NodeStartError } from './errors.ts';
+
+export interface RootChains {
+  clients: Map<number, RootChainClient>;
+  submitters: Map<number, CheckpointSubmitterLike>;
+  seedClient: RootChainClient | null;
+}
+
+export interface RootChainsDeps {
+  logger: Logger;
+  metrics: Registry;
+  onClose: (name: string, close: () => Promise<void> | void) => void;
+}
+
+/** Connects in order, recording each client's close as it goes; a chain that cannot be set up stops the start. */
+export async function connectRootChains(config: NodeConfig, node: NodeSection, signerKey: Uint8Array | null, deps: RootChainsDeps): Promise<RootChains> {
+  const { logger, metrics, onClose } = deps;
+  const clients = new Map<number, RootChainClient>();
+  const submitters = new Map<number, CheckpointSubmitterLike>();
+  for (const [i, rc] of config.rootChains.entries()) {
+    const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: signerKey ? bytesToHex(signerKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun, tronApiKey: node.tron.apiKey ?? process.env.TRON_PRO_API_KEY ?? null }, { logger }).catch((err: Error) => {
+      throw err instanceof RootChainSetupError ? new NodeStartError(err.message) : err;
+    });
+    onClose(`root client ${rc.name}`, () => client.close());
+    clients.set(rc.id, client);
+    if (signerKey) submitters.set(rc.id, new CheckpointSubmitter({ receiptTimeoutMs: 30_000, receiptPollMs: 500 }, { client, logger, metrics }));
+  }
+  const seedChain = config.rootChains.find((c) => c.kind === 'tron') ?? config.rootChains[0];
+  const seedClient = seedChain ? (clients.get(seedChain.id) ?? null) : null;
+  return { clients, submitters, seedClient };
+}
