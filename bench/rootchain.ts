@@ -44,7 +44,7 @@ async function measure(n: number): Promise<Row> {
   for (let k = 0; k < 2; k++) {
     const cp: Checkpoint = { proposer: signers[0]!.signerAddress, start, end: start + 255, rootHash: '0x' + 'ab'.repeat(32), accountRootHash: '0x' + 'cd'.repeat(32), borChainId: 199, epoch: k + 1 };
     const signBytes = checkpointSignBytes(cp);
-    const calldata = submitCheckpointCalldata(signBytes, signers.map((v) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.privateKey) })));
+    const calldata = submitCheckpointCalldata(signBytes, signers.map((v) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.secret) })));
     calldataBytes = calldata.length;
     calldataGas = calldata.reduce((g, b) => g + (b === 0 ? 4 : 16), 0);
     const t0 = performance.now();

@@ -16,6 +16,7 @@ import { vectors } from '../helpers/vectors.ts';
 import { hexToBytes } from '../../src/util/bytes.ts';
 import { ForkChoice, type BlockMeta } from '../../src/bttc/engine/forkchoice.ts';
 import { childHeader, genesisHeader, makeSigners, MemHeaders, producersOf, sealedChild, testParams } from './helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const signers = makeSigners(5);
 const producers = producersOf(signers);
@@ -245,13 +246,9 @@ test('fork choice property: the heaviest chain wins whatever the arrival order',
   );
 });
 
-test('snapshots persist at sprint ends: a restarted manager needs no headers before the last sprint end', async () => {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+test('snapshots persist at sprint ends: a restarted manager needs no headers before the last sprint end', async (t) => {
   const { LevelStore } = await import('../../src/db/level.ts');
-  const dir = await mkdtemp(join(tmpdir(), 'bttc-snap-'));
-  const db = await LevelStore.open(dir);
+  const db = await LevelStore.open(tempDir(t, 'bttc-snap'));
   try {
     const headers = new MemHeaders();
     const genesis = genesisHeader();
@@ -277,6 +274,5 @@ test('snapshots persist at sprint ends: a restarted manager needs no headers bef
     assert.ok(equalBytes(before.set.proposer(), signers[2]!.address), 'two sprint ends passed: third producer in turn');
   } finally {
     await db.close();
-    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,6 @@
 /** Shared fixtures for the Bttc tests: deterministic keys, sealed header chains. */
 import { keccak256 } from '../../src/crypto/keccak.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
+import { testKeys } from '../helpers/keys.ts';
 import { compareBytes } from '../../src/util/bytes.ts';
 import { buildExtra, isSprintEnd } from '../../src/bttc/engine/extra.ts';
 import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, headerHash } from '../../src/bttc/engine/header.ts';
@@ -13,14 +12,11 @@ export interface TestSigner {
   address: Uint8Array;
 }
 
-/** `count` signers sorted by address. */
+/** `count` signers (the keys labelled `${salt}-i`) sorted by address. */
 export function makeSigners(count: number, salt = 'bttc-test'): TestSigner[] {
-  const out: TestSigner[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = keccak256(new TextEncoder().encode(`${salt}-${i}`));
-    out.push({ key, address: addressFromPublicKey(publicKeyCreate(key, false)) });
-  }
-  return out.sort((a, b) => compareBytes(a.address, b.address));
+  return testKeys(count, salt)
+    .map((k) => ({ key: k.secret, address: k.address }))
+    .sort((a, b) => compareBytes(a.address, b.address));
 }
 
 export function producersOf(signers: readonly TestSigner[], power = 1n): ProducerEntry[] {

@@ -6,8 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
 import { loadConfig } from '../../src/config/load.ts';
@@ -24,6 +22,8 @@ import { recoverSignerUncached } from '../../src/bttc/engine/seal.ts';
 import { headerHash as headerHashOf } from '../../src/bttc/engine/header.ts';
 import type { SpanRecord, StateSyncRecord } from '../../src/bttc/system/types.ts';
 import { makeSigners, signTx } from './helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const cfg = loadConfig('devnet', { bttc: { chainId: 1337, period: 1, producerDelay: 1, backupMultiplier: 1, sprint: 4, spanLength: 8, firstSpanEnd: 7 } }).bttc;
 const producers = makeSigners(2, 'layer-producer');
@@ -38,8 +38,8 @@ function span(id: number): SpanRecord {
   return { id, startBlock: start, endBlock: end, validators: vals, producers: vals };
 }
 
-test('two producers: transfers, blocks executed by both, spans and a state sync committed at sprint starts', { timeout: 120_000 }, async () => {
-  const base = await mkdtemp(join(tmpdir(), 'bttc-layer-'));
+test('two producers: transfers, blocks executed by both, spans and a state sync committed at sprint starts', { timeout: 120_000 }, async (t) => {
+  const base = tempDir(t, 'bttc-layer');
   const genesisTime = BigInt(Math.floor(Date.now() / 1000));
   const systemCode = await loadSystemContractsCode();
   const target = getArtifact('TestStateReceiverTarget');
@@ -73,12 +73,15 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
     assert.ok(added.every((r) => r.ok), JSON.stringify(added.filter((r) => !r.ok)));
     for (const n of nodes) n.layer.start();
 
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const [a, b] = nodes.map((n) => n.chain.head());
-      if (a!.number >= 13n && equalBytes(a!.hash, b!.hash)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(
+      () => `both nodes at one head ≥ 13 (heads ${nodes.map((n) => n.chain.head().number).join(', ')})`,
+      60_000,
+      () => {
+        const [a, b] = nodes.map((n) => n.chain.head());
+        return a!.number >= 13n && equalBytes(a!.hash, b!.hash);
+      },
+      200,
+    );
     for (const n of nodes) n.layer.producer!.stop();
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
     const head = a.chain.head();
@@ -105,12 +108,11 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
       await n.chain.close().catch(() => {});
       for (const d of n.dbs) await d.close().catch(() => {});
     }
-    await rm(base, { recursive: true, force: true });
   }
 });
 
-test('import: a heavier branch arriving second reorganises the chain and returns the dropped transactions to the pool', { timeout: 60_000 }, async () => {
-  const base = await mkdtemp(join(tmpdir(), 'bttc-reorg-'));
+test('import: a heavier branch arriving second reorganises the chain and returns the dropped transactions to the pool', { timeout: 60_000 }, async (t) => {
+  const base = tempDir(t, 'bttc-reorg');
   const genesisTime = BigInt(Math.floor(Date.now() / 1000)) - 100n;
   const systemCode = await loadSystemContractsCode();
   const spans = new Map([0, 1].map((i) => [i, span(i)]));
@@ -164,12 +166,11 @@ test('import: a heavier branch arriving second reorganises the chain and returns
       await n.executor.close();
       for (const d of n.dbs) await d.close().catch(() => {});
     }
-    await rm(base, { recursive: true, force: true });
   }
 });
 
-test('import: senders of transactions already in the pool are taken from it; the rest are recovered, and a forged one is refused', { timeout: 60_000 }, async () => {
-  const base = await mkdtemp(join(tmpdir(), 'bttc-senders-'));
+test('import: senders of transactions already in the pool are taken from it; the rest are recovered, and a forged one is refused', { timeout: 60_000 }, async (t) => {
+  const base = tempDir(t, 'bttc-senders');
   const genesisTime = BigInt(Math.floor(Date.now() / 1000)) - 100n;
   const systemCode = await loadSystemContractsCode();
   const spans = new Map([0, 1].map((i) => [i, span(i)]));
@@ -235,6 +236,5 @@ test('import: senders of transactions already in the pool are taken from it; the
       await n.executor.close();
       for (const d of n.dbs) await d.close().catch(() => {});
     }
-    await rm(base, { recursive: true, force: true });
   }
 });

@@ -20,6 +20,7 @@ import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import type { BlockBuilder, BuildRequest, BuildResult, SealedBlock } from '../../src/bttc/producer/interface.ts';
 import { IncomingBlocks } from '../../src/bttc/incoming.ts';
 import { genesisHeader, makeSigners, MemHeaders, producersOf, sealedChild, type TestSigner } from './helpers.ts';
+import { tick } from '../helpers/until.ts';
 
 const params: BorParams = { period: 2, producerDelay: 6, backupMultiplier: 2, sprint: 4, maxFutureBlockTime: 3, chainId: 1337 };
 
@@ -373,7 +374,7 @@ test('stop waits for a build in flight (drain), and a build failing after stop i
   producer.stop();
   let drained = false;
   const d = producer.drain().then(() => (drained = true));
-  await new Promise((r) => setImmediate(r));
+  await tick();
   assert.equal(drained, false, 'drain waits for the build');
   fail(new Error('Database is not open'));
   await d;

@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LevelStore } from '../../src/db/level.ts';
 import { ChainStore } from '../../src/chain/store.ts';
 import { MethodRegistry } from '../../src/rpc/registry.ts';
@@ -11,10 +8,10 @@ import { bytesToHex } from '../../src/util/bytes.ts';
 import { registerBorMethods } from '../../src/bttc/rpc.ts';
 import { vectors } from '../helpers/vectors.ts';
 import { genesisHeader, makeSigners, sealedChild } from './helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
-test('bor_getRootHash matches the checkpoint vectors over stored headers; bor_getAuthor recovers the sealer', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'bttc-borrpc-'));
-  const db = await LevelStore.open(dir);
+test('bor_getRootHash matches the checkpoint vectors over stored headers; bor_getAuthor recovers the sealer', async (t) => {
+  const db = await LevelStore.open(tempDir(t, 'bttc-borrpc'));
   try {
     const chain = new ChainStore({}, { db });
     const genesis = genesisHeader(998n);
@@ -51,6 +48,5 @@ test('bor_getRootHash matches the checkpoint vectors over stored headers; bor_ge
     await chain.close();
   } finally {
     await db.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
   }
 });

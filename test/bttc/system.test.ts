@@ -6,9 +6,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Interface } from 'ethers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Executor } from '../../src/evm/executor.ts';
 import type { HeaderFields, SystemCall } from '../../src/evm/interface.ts';
 import { hashHeader } from '../../src/evm/block.ts';
@@ -22,6 +19,7 @@ import { SystemCallPlanner } from '../../src/bttc/system/planner.ts';
 import { executorContractReader } from '../../src/bttc/system/reader.ts';
 import type { SpanRecord, StateSyncRecord } from '../../src/bttc/system/types.ts';
 import { makeSigners, MemHeaders } from './helpers.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
 
 const CHAIN_ID = 1337;
 const SYSTEM = hexToBytes('0xfffffffffffffffffffffffffffffffffffffffe');
@@ -34,7 +32,7 @@ const vals = makeSigners(4, 'span-vals');
 const span0: SpanRecord = { id: 0, startBlock: 0, endBlock: 7, validators: vals.map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })), producers: vals.slice(0, 3).map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })) };
 const span1: SpanRecord = { id: 1, startBlock: 8, endBlock: 15, validators: span0.validators, producers: vals.slice(1).map((v, i) => ({ id: BigInt(i + 2), power: BigInt(i + 1), signer: v.address })) };
 
-let dir: string;
+const dir = makeTempDir('bttc-system');
 let ex: Executor;
 let gen: HeaderFields;
 const target = getArtifact('TestStateReceiverTarget');
@@ -48,8 +46,7 @@ function modeSlot(mode: number): [Uint8Array, Uint8Array][] {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bttc-system-'));
-  ex = await Executor.open({ chainId: CHAIN_ID, dataDir: dir });
+  ex = await Executor.open({ chainId: CHAIN_ID, dataDir: dir.path });
   const code = { validatorSet: getArtifact('BttcValidatorSet').deployedBytecode, stateReceiver: getArtifact('BttcStateReceiver').deployedBytecode };
   gen = await ex.initGenesis({
     gasLimit: 20_000_000n,
@@ -65,7 +62,7 @@ before(async () => {
 
 after(async () => {
   await ex.close();
-  rmSync(dir, { recursive: true, force: true });
+  dir.remove();
 });
 
 async function callAt(h: HeaderFields, to: Uint8Array, data: Uint8Array, from?: Uint8Array) {

@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Wallet, Transaction } from 'ethers';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { LevelStore } from '../../src/db/level.ts';
@@ -15,6 +12,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { SECP256K1_N } from '../../src/crypto/secp256k1.ts';
 import { bigintToMinimalBytes } from '../../src/bttc/engine/header.ts';
 import { makeSigners, MemAccounts, signTx, testParams } from './helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const users = makeSigners(6, 'pool-user');
 const CHAIN = BigInt(testParams.chainId);
@@ -142,41 +140,37 @@ test('replacement needs the price bump; limits per sender and in total evict the
   assert.deepEqual(left.sort(), ['a0', 'a1', 'a2', 'b0', 'c0']);
 });
 
-test('restart: accepted transactions survive, included ones are dropped, evicted ones stay gone', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'bttc-txpool-'));
-  try {
-    let db = await LevelStore.open(dir);
-    const accounts = new MemAccounts();
-    for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
-    const { pool } = makePool({ maxTotal: 6 }, { db, accounts });
-    const raws = users.map((u, i) => signTx({ nonce: 0n, gasPrice: BigInt(10 + i) }, u.key));
-    raws.push(signTx({ nonce: 1n, gasPrice: 50n }, users[0]!.key));
-    const res = await pool.addRaw(raws);
-    assert.deepEqual(res.map(codeOf), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
-    assert.equal(pool.size, 6, 'the seventh evicted the cheapest tail (users[1] at 11)');
-    const evicted = res[1]!;
-    assert.ok(evicted.ok && pool.get(evicted.hash) === undefined);
-    // users[5]'s transaction is included in a block: the account nonce moves on.
-    accounts.set(users[5]!.address, { nonce: 1n, balance: RICH });
-    await db.close(); // a crash right after the acks: nothing flushed later is needed
-    db = await LevelStore.open(dir);
-    const { pool: again } = makePool({ maxTotal: 6 }, { db, accounts });
-    const { loaded, dropped } = await again.open();
-    assert.equal(loaded, 5);
-    assert.equal(dropped, 1);
-    for (const [i, r] of res.entries()) {
-      assert.ok(r.ok);
-      const expectPresent = i !== 1 && i !== 5;
-      assert.equal(again.get(r.hash) !== undefined, expectPresent, `tx ${i}`);
-    }
-    assert.equal(bytesToHex(again.get(res[6]!.ok ? res[6]!.hash : new Uint8Array())!.sender), bytesToHex(users[0]!.address), 'sender kept, not recovered again');
-    // Same price/nonce order after the reload (users[0]'s nonce 1 at 50 waits behind its nonce 0 at 10).
-    assert.deepEqual([...again.pending()].map((t) => t.gasPrice), [14n, 13n, 12n, 10n, 50n]);
-    await again.close();
-    await db.close();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+test('restart: accepted transactions survive, included ones are dropped, evicted ones stay gone', async (t) => {
+  const dir = tempDir(t, 'bttc-txpool');
+  let db = await LevelStore.open(dir);
+  const accounts = new MemAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const { pool } = makePool({ maxTotal: 6 }, { db, accounts });
+  const raws = users.map((u, i) => signTx({ nonce: 0n, gasPrice: BigInt(10 + i) }, u.key));
+  raws.push(signTx({ nonce: 1n, gasPrice: 50n }, users[0]!.key));
+  const res = await pool.addRaw(raws);
+  assert.deepEqual(res.map(codeOf), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+  assert.equal(pool.size, 6, 'the seventh evicted the cheapest tail (users[1] at 11)');
+  const evicted = res[1]!;
+  assert.ok(evicted.ok && pool.get(evicted.hash) === undefined);
+  // users[5]'s transaction is included in a block: the account nonce moves on.
+  accounts.set(users[5]!.address, { nonce: 1n, balance: RICH });
+  await db.close(); // a crash right after the acks: nothing flushed later is needed
+  db = await LevelStore.open(dir);
+  const { pool: again } = makePool({ maxTotal: 6 }, { db, accounts });
+  const { loaded, dropped } = await again.open();
+  assert.equal(loaded, 5);
+  assert.equal(dropped, 1);
+  for (const [i, r] of res.entries()) {
+    assert.ok(r.ok);
+    const expectPresent = i !== 1 && i !== 5;
+    assert.equal(again.get(r.hash) !== undefined, expectPresent, `tx ${i}`);
   }
+  assert.equal(bytesToHex(again.get(res[6]!.ok ? res[6]!.hash : new Uint8Array())!.sender), bytesToHex(users[0]!.address), 'sender kept, not recovered again');
+  // Same price/nonce order after the reload (users[0]'s nonce 1 at 50 waits behind its nonce 0 at 10).
+  assert.deepEqual([...again.pending()].map((t) => t.gasPrice), [14n, 13n, 12n, 10n, 50n]);
+  await again.close();
+  await db.close();
 });
 
 test('onNewHead drops included transactions; remove() drops executor rejections', async () => {

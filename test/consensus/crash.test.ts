@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleNodeHarness } from '../../src/delivery/consensus/sim/scripted.ts';
 import { FileWal, MemoryWal, MemoryWalDisk } from '../../src/delivery/consensus/wal.ts';
@@ -18,6 +16,8 @@ import { InlineVerifier } from '../../src/pools/inline.ts';
 import { SIM_TIMEOUTS } from '../../src/delivery/consensus/sim/cluster.ts';
 import { bytesToHex, equalBytes } from '../../src/util/bytes.ts';
 import { cluster, evidenceAgainst, reach } from './sim-helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { sleep, tick } from '../helpers/until.ts';
 
 const PV = MsgType.Prevote;
 const PC = MsgType.Precommit;
@@ -30,8 +30,8 @@ function restarted(h: SingleNodeHarness, wal: FileWal | MemoryWal): ConsensusSta
   );
 }
 
-test('file WAL: crash after locking and precommitting; the restarted validator keeps its lock and will not double-sign', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'cs-wal-')), 'consensus.wal');
+test('file WAL: crash after locking and precommitting; the restarted validator keeps its lock and will not double-sign', async (t) => {
+  const path = join(tempDir(t, 'cs-wal'), 'consensus.wal');
   // Pick a seed where the engine proposes neither round 0 nor round 1 of height 1.
   let seed = 1;
   for (; ; seed++) {
@@ -58,7 +58,7 @@ test('file WAL: crash after locking and precommitting; the restarted validator k
   h.state = s2;
   await s2.start();
   await h.settle();
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   await s2.whenIdle();
   assert.equal(s2.height, 1);
   assert.equal(s2.round, 0);
@@ -102,8 +102,8 @@ test('crash during the WAL write: the vote was never sent, the torn record is cu
   const v = h.value(1, 0, p0);
   disk.tearNextWrite = true;
   h.inject(h.proposal(p0, 1, 0, v));
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
+  await tick();
+  await tick();
   assert.equal(h.transport.messages().filter((m) => m.kind === 'vote').length, 0, 'nothing sent before the record is durable');
   h.state.abandon();
   const s2 = restarted(h, new MemoryWal(disk));
@@ -113,7 +113,7 @@ test('crash during the WAL write: the vote was never sent, the torn record is cu
   await s2.whenIdle();
   assert.equal(s2.step, RoundStep.Propose, 'no vote survived: back at the propose step');
   h.inject(h.proposal(p0, 1, 0, v));
-  await new Promise((r) => setImmediate(r));
+  await tick();
   await s2.whenIdle();
   const pv = h.transport.messages().filter((m) => m.kind === 'vote' && m.vote.type === PV);
   assert.equal(pv.length, 1);

@@ -1,19 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LevelStore } from '../../src/db/level.ts';
 import { KvEvidenceStore, decodeEvidence, encodeEvidence } from '../../src/delivery/consensus/evidence.ts';
 import { VoteSigner } from '../../src/delivery/consensus/signer.ts';
 import { MemoryWal } from '../../src/delivery/consensus/wal.ts';
-import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { MsgType } from '../../src/delivery/consensus/types.ts';
 import type { Evidence } from '../../src/delivery/consensus/interface.ts';
+import { testKey } from '../helpers/keys.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 async function evidence(height: number): Promise<Evidence> {
   // Two signers over the same key: the guard of each is satisfied, the pair is an equivocation.
-  const k = simKey(3, 1);
+  const k = testKey(1, 3).secret;
   const a = await new VoteSigner({ chainId: 'c', secretKey: k }, { wal: new MemoryWal() }).signVote({ type: MsgType.Precommit, height, round: 1, valueId: new Uint8Array(32).fill(1), extension: Uint8Array.of(1) });
   const b = await new VoteSigner({ chainId: 'c', secretKey: k }, { wal: new MemoryWal() }).signVote({ type: MsgType.Precommit, height, round: 1, valueId: null });
   return { validator: a.vote.validator, height, round: 1, step: MsgType.Precommit, voteA: a.vote, voteB: b.vote };
@@ -24,8 +22,8 @@ test('evidence round-trips through its encoding', async () => {
   assert.deepEqual(decodeEvidence(encodeEvidence(e)), e);
 });
 
-test('KvEvidenceStore persists evidence in classic-level, once per (height, round, step, validator), ordered by height', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'evidence-'));
+test('KvEvidenceStore persists evidence in classic-level, once per (height, round, step, validator), ordered by height', async (t) => {
+  const dir = tempDir(t, 'evidence');
   const db = await LevelStore.open(dir);
   const store = new KvEvidenceStore({ db });
   const e12 = await evidence(12);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimCluster, SIM_TIMEOUTS, simKey } from '../../src/delivery/consensus/sim/cluster.ts';
+import { SimCluster, SIM_TIMEOUTS } from '../../src/delivery/consensus/sim/cluster.ts';
 import { SimApp } from '../../src/delivery/consensus/sim/app.ts';
 import { ConsensusState } from '../../src/delivery/consensus/state.ts';
 import { MemoryWal, MemoryWalDisk } from '../../src/delivery/consensus/wal.ts';
@@ -15,14 +15,13 @@ import { CATCHUP_KIND, decodeMessages } from '../../src/delivery/consensus/codec
 import { MsgType } from '../../src/delivery/consensus/types.ts';
 import type { ConsensusTransport } from '../../src/delivery/consensus/interface.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
+import { testKey } from '../helpers/keys.ts';
 
 test('an observer (no key) decides what the validators decide and never signs or sends a vote', async () => {
   const c = new SimCluster({ validators: 4, seed: 5, network: { minDelayMs: 1, maxDelayMs: 80, dropRate: 0.05 } });
   await c.start();
-  const address = addressFromPublicKey(publicKeyCreate(simKey(5, 99), false));
+  const address = testKey(99, 5).address;
   const app = new SimApp({ address }, { validators: c.validators });
   const endpoint = c.network.endpoint('observer');
   const sent: { to: string | null; data: Uint8Array }[] = [];

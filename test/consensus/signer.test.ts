@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DoubleSignError, VoteSigner } from '../../src/delivery/consensus/signer.ts';
 import { MemoryWal, MemoryWalDisk } from '../../src/delivery/consensus/wal.ts';
-import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { voteDigest, proposalDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType } from '../../src/delivery/consensus/types.ts';
 import { verify } from '../../src/crypto/secp256k1.ts';
 import { equalBytes } from '../../src/util/bytes.ts';
+import { testKey } from '../helpers/keys.ts';
 
 const id = (b: number) => new Uint8Array(32).fill(b);
 
 test('signatures verify against the key, over the documented digest', async () => {
-  const s = new VoteSigner({ chainId: 'c', secretKey: simKey(1, 0) }, { wal: new MemoryWal() });
+  const s = new VoteSigner({ chainId: 'c', secretKey: testKey(0, 1).secret }, { wal: new MemoryWal() });
   const { vote } = await s.signVote({ type: MsgType.Prevote, height: 3, round: 1, valueId: id(1) });
   assert.ok(verify(vote.signature.subarray(0, 64), voteDigest('c', vote), s.publicKey));
   assert.ok(!verify(vote.signature.subarray(0, 64), voteDigest('other', vote), s.publicKey));
@@ -21,7 +21,7 @@ test('signatures verify against the key, over the documented digest', async () =
 
 test('the guard: same vote again → the stored bytes; different vote → refused; earlier step → refused', async () => {
   const wal = new MemoryWal();
-  const s = new VoteSigner({ chainId: 'c', secretKey: simKey(1, 0) }, { wal });
+  const s = new VoteSigner({ chainId: 'c', secretKey: testKey(0, 1).secret }, { wal });
   const a = await s.signVote({ type: MsgType.Prevote, height: 5, round: 0, valueId: id(1) });
   const again = await s.signVote({ type: MsgType.Prevote, height: 5, round: 0, valueId: id(1) });
   assert.ok(equalBytes(a.bytes, again.bytes));
@@ -35,10 +35,10 @@ test('the guard: same vote again → the stored bytes; different vote → refuse
 
 test('the guard is rebuilt from the WAL by a new signer (restart)', async () => {
   const disk = new MemoryWalDisk();
-  const s1 = new VoteSigner({ chainId: 'c', secretKey: simKey(1, 0) }, { wal: new MemoryWal(disk) });
+  const s1 = new VoteSigner({ chainId: 'c', secretKey: testKey(0, 1).secret }, { wal: new MemoryWal(disk) });
   const a = await s1.signVote({ type: MsgType.Precommit, height: 7, round: 2, valueId: id(3), extension: Uint8Array.of(1) });
   const wal2 = new MemoryWal(disk);
-  const s2 = new VoteSigner({ chainId: 'c', secretKey: simKey(1, 0) }, { wal: wal2 });
+  const s2 = new VoteSigner({ chainId: 'c', secretKey: testKey(0, 1).secret }, { wal: wal2 });
   s2.restore(await wal2.readAll());
   await assert.rejects(s2.signVote({ type: MsgType.Precommit, height: 7, round: 2, valueId: null }), DoubleSignError);
   const same = await s2.signVote({ type: MsgType.Precommit, height: 7, round: 2, valueId: id(3), extension: Uint8Array.of(9) });

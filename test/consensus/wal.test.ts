@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileWal, MemoryWal, MemoryWalDisk, WalError, frame, encodeWalRecord } from '../../src/delivery/consensus/wal.ts';
 import type { WalRecord } from '../../src/delivery/consensus/interface.ts';
 import { encodeVote } from '../../src/delivery/consensus/codec.ts';
 import { MsgType } from '../../src/delivery/consensus/types.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { tick } from '../helpers/until.ts';
 
 function vote(height: number, round: number): Uint8Array {
   return encodeVote({ type: MsgType.Prevote, height, round, valueId: null, validator: new Uint8Array(20).fill(height), extension: new Uint8Array(0), signature: new Uint8Array(65) });
@@ -19,8 +20,8 @@ const records: WalRecord[] = [
   { type: 'message', bytes: vote(2, 3) },
 ];
 
-test('FileWal: records survive reopening, in order', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'wal-')), 'cs.wal');
+test('FileWal: records survive reopening, in order', async (t) => {
+  const path = join(tempDir(t, 'wal'), 'cs.wal');
   const w = await FileWal.open(path);
   for (const r of records) await w.append(r);
   await w.close();
@@ -31,8 +32,8 @@ test('FileWal: records survive reopening, in order', async () => {
   await w2.close();
 });
 
-test('FileWal: a torn last frame (crash mid-write) is cut off on open', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'wal-')), 'cs.wal');
+test('FileWal: a torn last frame (crash mid-write) is cut off on open', async (t) => {
+  const path = join(tempDir(t, 'wal'), 'cs.wal');
   const w = await FileWal.open(path);
   for (const r of records) await w.append(r);
   await w.close();
@@ -47,8 +48,8 @@ test('FileWal: a torn last frame (crash mid-write) is cut off on open', async ()
   await w2.close();
 });
 
-test('FileWal: corruption before the last frame is an error naming the offset', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'wal-')), 'cs.wal');
+test('FileWal: corruption before the last frame is an error naming the offset', async (t) => {
+  const path = join(tempDir(t, 'wal'), 'cs.wal');
   const w = await FileWal.open(path);
   for (const r of records) await w.append(r);
   await w.close();
@@ -59,8 +60,8 @@ test('FileWal: corruption before the last frame is an error naming the offset', 
   await assert.rejects(FileWal.open(path), (e: unknown) => e instanceof WalError && /offset 8:/.test((e as Error).message));
 });
 
-test('FileWal: prune keeps only undecided heights once the file is large', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'wal-')), 'cs.wal');
+test('FileWal: prune keeps only undecided heights once the file is large', async (t) => {
+  const path = join(tempDir(t, 'wal'), 'cs.wal');
   const w = await FileWal.open(path, { maxBytes: 100 });
   for (const r of records) await w.append(r);
   await w.prune(2);
@@ -79,7 +80,7 @@ test('MemoryWal: same framing, a torn write never resolves and is cut on read', 
   disk.tearNextWrite = true;
   let resolved = false;
   void w.append({ type: 'end-height', height: 2 }).then(() => (resolved = true));
-  await new Promise((r) => setImmediate(r));
+  await tick();
   assert.equal(resolved, false);
   const w2 = new MemoryWal(disk);
   assert.deepEqual(await w2.readAll(), records);

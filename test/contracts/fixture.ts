@@ -1,10 +1,10 @@
 /** Root contract set on a TestChain, plus validator keys and checkpoint signing for tests. */
 import { AbiCoder } from 'ethers';
-import { TestChain, keyFromSeed, type Key } from './harness.ts';
+import { TestChain } from './harness.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
-import { publicKeyCreate, signRsv } from '../../src/crypto/secp256k1.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { bytesToHex, concatBytes, hexToBytes, compareBytes, bytesToBigInt } from '../../src/util/bytes.ts';
+import { signRsv } from '../../src/crypto/secp256k1.ts';
+import { concatBytes, hexToBytes, compareBytes, bytesToBigInt } from '../../src/util/bytes.ts';
+import { testKey, type TestKey } from '../helpers/keys.ts';
 
 export const E18 = 10n ** 18n;
 
@@ -31,23 +31,22 @@ export const DEFAULT_PARAMS: Params = {
 };
 
 export interface Validator {
-  owner: Key;
-  signer: Key;
+  owner: TestKey;
+  signer: TestKey;
   /** 64-byte x‖y. */
   pubkey: Uint8Array;
   signerAddress: string;
 }
 
 export function makeValidator(i: number | string): Validator {
-  const owner = keyFromSeed(`owner-${i}`);
-  const signer = keyFromSeed(`signer-${i}`);
-  const pub = publicKeyCreate(signer.privateKey, false);
-  return { owner, signer, pubkey: pub.subarray(1), signerAddress: bytesToHex(addressFromPublicKey(pub)) };
+  const owner = testKey(`owner-${i}`);
+  const signer = testKey(`signer-${i}`);
+  return { owner, signer, pubkey: signer.publicKey.subarray(1), signerAddress: signer.addressHex };
 }
 
 export interface RootSet {
   chain: TestChain;
-  gov: Key;
+  gov: TestKey;
   token: string;
   stakeManager: string;
   nft: string;
@@ -56,19 +55,19 @@ export interface RootSet {
   borChainId: bigint;
 }
 
-export async function deployRootSet(opts: { params?: Partial<Params>; borChainId?: bigint; rootChainCaller?: Key } = {}): Promise<RootSet> {
+export async function deployRootSet(opts: { params?: Partial<Params>; borChainId?: bigint; rootChainCaller?: TestKey } = {}): Promise<RootSet> {
   const chain = await TestChain.create();
-  const gov = keyFromSeed('governance');
-  await chain.fund(gov.address);
+  const gov = testKey('governance');
+  await chain.fund(gov.addressHex);
   const p = { ...DEFAULT_PARAMS, ...opts.params };
   const borChainId = opts.borChainId ?? 199n;
-  const token = await chain.deploy('BttToken', gov, [gov.address]);
-  const stakeManager = await chain.deploy('StakeManager', gov, [token, gov.address, p]);
+  const token = await chain.deploy('BttToken', gov, [gov.addressHex]);
+  const stakeManager = await chain.deploy('StakeManager', gov, [token, gov.addressHex, p]);
   const nft = (await chain.call('StakeManager', stakeManager, 'NFTContract'))[0] as string;
   chain.at('StakingNFT', nft);
   const rootChain = await chain.deploy('RootChain', gov, [stakeManager, borChainId]);
-  await chain.must(gov, 'StakeManager', stakeManager, 'setRootChain', [opts.rootChainCaller?.address ?? rootChain]);
-  const stateSender = await chain.deploy('StateSender', gov, [gov.address]);
+  await chain.must(gov, 'StakeManager', stakeManager, 'setRootChain', [opts.rootChainCaller?.addressHex ?? rootChain]);
+  const stateSender = await chain.deploy('StateSender', gov, [gov.addressHex]);
   // Reward pool.
   await chain.must(gov, 'BttToken', token, 'mint', [stakeManager, 10n ** 9n * E18]);
   return { chain, gov, token, stakeManager, nft, rootChain, stateSender, borChainId };
@@ -76,10 +75,10 @@ export async function deployRootSet(opts: { params?: Partial<Params>; borChainId
 
 export async function stake(set: RootSet, v: Validator, amount = 2000n * E18, fee = E18): Promise<ReturnType<TestChain['send']>> {
   const { chain, gov, token, stakeManager } = set;
-  await chain.fund(v.owner.address);
-  await chain.must(gov, 'BttToken', token, 'mint', [v.owner.address, amount + fee]);
+  await chain.fund(v.owner.addressHex);
+  await chain.must(gov, 'BttToken', token, 'mint', [v.owner.addressHex, amount + fee]);
   await chain.must(v.owner, 'BttToken', token, 'approve', [stakeManager, amount + fee]);
-  return chain.send(v.owner, 'StakeManager', stakeManager, 'stakeFor', [v.owner.address, amount, fee, false, v.pubkey]);
+  return chain.send(v.owner, 'StakeManager', stakeManager, 'stakeFor', [v.owner.addressHex, amount, fee, false, v.pubkey]);
 }
 
 export interface CheckpointData {
@@ -104,7 +103,7 @@ export function voteHash(data: Uint8Array): Uint8Array {
 export function signSorted(data: Uint8Array, signers: Validator[]): bigint[][] {
   const h = voteHash(data);
   return signers
-    .map((v) => ({ addr: hexToBytes(v.signerAddress), sig: signRsv(h, v.signer.privateKey) }))
+    .map((v) => ({ addr: hexToBytes(v.signerAddress), sig: signRsv(h, v.signer.secret) }))
     .sort((a, b) => compareBytes(a.addr, b.addr))
     .map(({ sig }) => [bytesToBigInt(sig.subarray(0, 32)), bytesToBigInt(sig.subarray(32, 64)), BigInt(sig[64]!) + 27n]);
 }

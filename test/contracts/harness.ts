@@ -6,11 +6,11 @@ import { createVM, runTx, type VM } from '@ethereumjs/vm';
 import { createCustomCommon, Mainnet, type Common } from '@ethereumjs/common';
 import { createLegacyTx } from '@ethereumjs/tx';
 import { createBlock } from '@ethereumjs/block';
-import { Account, createZeroAddress, createAddressFromPrivateKey, createAddressFromString } from '@ethereumjs/util';
+import { Account, createZeroAddress, createAddressFromString } from '@ethereumjs/util';
 import { Interface, type LogDescription, type Result } from 'ethers';
 import { loadArtifacts, type Artifacts } from '../../src/contracts/build.ts';
-import { keccak256 } from '../../src/crypto/keccak.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import type { TestKey } from '../helpers/keys.ts';
 
 export interface TxOutcome {
   ok: boolean;
@@ -18,16 +18,6 @@ export interface TxOutcome {
   revert?: string;
   logs: LogDescription[];
   createdAddress?: string;
-}
-
-export interface Key {
-  privateKey: Uint8Array;
-  address: string;
-}
-
-export function keyFromSeed(seed: string): Key {
-  const privateKey = keccak256(new TextEncoder().encode(seed));
-  return { privateKey, address: createAddressFromPrivateKey(privateKey).toString() };
 }
 
 export class TestChain {
@@ -75,8 +65,8 @@ export class TestChain {
     return createBlock({ header: { number: this.number, timestamp: this.timestamp, gasLimit: 100_000_000n } }, { common: this.common });
   }
 
-  async sendRaw(from: Key, to: string | undefined, data: Uint8Array, gasLimit = 30_000_000n): Promise<TxOutcome> {
-    const tx = createLegacyTx({ nonce: await this.nonce(from.address), gasPrice: 1n, gasLimit, to: to === undefined ? undefined : createAddressFromString(to), data }, { common: this.common }).sign(from.privateKey);
+  async sendRaw(from: TestKey, to: string | undefined, data: Uint8Array, gasLimit = 30_000_000n): Promise<TxOutcome> {
+    const tx = createLegacyTx({ nonce: await this.nonce(from.addressHex), gasPrice: 1n, gasLimit, to: to === undefined ? undefined : createAddressFromString(to), data }, { common: this.common }).sign(from.secret);
     const res = await runTx(this.vm, { tx, block: this.block(), skipBalance: true });
     this.number++;
     this.timestamp += 1n;
@@ -96,7 +86,7 @@ export class TestChain {
     };
   }
 
-  async deploy(name: string, from: Key, args: unknown[] = []): Promise<string> {
+  async deploy(name: string, from: TestKey, args: unknown[] = []): Promise<string> {
     const a = this.artifacts[name];
     if (!a) throw new Error(`no artifact ${name}`);
     const ctor = this.iface(name).encodeDeploy(args);
@@ -110,12 +100,12 @@ export class TestChain {
     this.names.set(address.toLowerCase(), name);
   }
 
-  async send(from: Key, name: string, to: string, fn: string, args: unknown[] = []): Promise<TxOutcome> {
+  async send(from: TestKey, name: string, to: string, fn: string, args: unknown[] = []): Promise<TxOutcome> {
     return this.sendRaw(from, to, hexToBytes(this.iface(name).encodeFunctionData(fn, args)));
   }
 
   /** Sends and throws on revert (for setup steps). */
-  async must(from: Key, name: string, to: string, fn: string, args: unknown[] = []): Promise<TxOutcome> {
+  async must(from: TestKey, name: string, to: string, fn: string, args: unknown[] = []): Promise<TxOutcome> {
     const out = await this.send(from, name, to, fn, args);
     if (!out.ok) throw new Error(`${name}.${fn} reverted: ${out.revert}`);
     return out;

@@ -15,7 +15,7 @@ describe('protocol core calldata on the RootChain contract', () => {
       vals.push(v);
     }
     const cp: Checkpoint = { proposer: vals[0]!.signerAddress, start: 0, end: 63, rootHash: '0x' + '12'.repeat(32), accountRootHash: '0x' + '34'.repeat(32), borChainId: 199, epoch: 1 };
-    const sig = (v: Validator) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.privateKey) });
+    const sig = (v: Validator) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.secret) });
     // n = 6 needs 5. Four are refused.
     const four = submitCheckpointCalldata(checkpointSignBytes(cp), vals.slice(0, 4).map(sig));
     assert.equal((await set.chain.sendRaw(set.gov, set.rootChain, four)).revert, '2/3+1 non-majority!');

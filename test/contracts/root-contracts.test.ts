@@ -5,7 +5,7 @@ import { vectors } from '../helpers/vectors.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { SECP256K1_N } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
-import { keyFromSeed } from './harness.ts';
+import { keyFromSecret, testKey } from '../helpers/keys.ts';
 import { deployRootSet, encodeCheckpoint, makeValidator, signSorted, sortBySigner, stake, voteHash, E18, ROOT, ZERO32, type RootSet, type Validator, type CheckpointData } from './fixture.ts';
 
 const N = 7;
@@ -45,13 +45,12 @@ describe('root contracts: ABI', () => {
 
   it('checkpoint vote hash and signature vector is accepted by checkSignatures', async () => {
     const cs = vectors.checkpointSignature;
-    const caller = keyFromSeed('fake-rootchain');
+    const caller = testKey('fake-rootchain');
     const set = await deployRootSet({ rootChainCaller: caller });
-    await set.chain.fund(caller.address);
+    await set.chain.fund(caller.addressHex);
     // Stake the vector's signer: pubkey from its private key.
-    const { publicKeyCreate } = await import('../../src/crypto/secp256k1.ts');
-    const pub = publicKeyCreate(hexToBytes(cs.privateKey), false);
-    const v: Validator = { owner: keyFromSeed('vector-owner'), signer: { privateKey: hexToBytes(cs.privateKey), address: cs.address }, pubkey: pub.subarray(1), signerAddress: cs.address };
+    const signer = keyFromSecret(hexToBytes(cs.privateKey));
+    const v: Validator = { owner: testKey('vector-owner'), signer, pubkey: signer.publicKey.subarray(1), signerAddress: cs.address };
     assert.ok((await stake(set, v)).ok);
     const c = cs.checkpoint;
     const data = encodeCheckpoint({ proposer: c.proposer, start: BigInt(c.start), end: BigInt(c.end), rootHash: c.rootHash, accountRootHash: c.accountRootHash, borChainId: BigInt(c.borChainId), epoch: BigInt(c.epoch) });
@@ -161,7 +160,7 @@ describe('RootChain.submitCheckpoint', () => {
   it('only the RootChain may call checkSignatures', async () => {
     const out = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'checkSignatures', [1n, ROOT, ZERO32, vals[0]!.signerAddress, []]);
     assert.equal(out.revert, 'StakeManager: only the RootChain');
-    const again = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'setRootChain', [set.gov.address]);
+    const again = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'setRootChain', [set.gov.addressHex]);
     assert.equal(again.revert, 'StakeManager: RootChain already set');
   });
 });
@@ -181,14 +180,14 @@ describe('StakeManager: staking', () => {
     assert.equal(staked.args.signerPubkey, bytesToHex(a.pubkey));
     assert.ok(out.logs.some((l) => l.name === 'TopUpFee' && l.args.fee === E18));
     assert.ok(out.logs.some((l) => l.name === 'Transfer' && l.args.tokenId === 1n));
-    assert.equal(((await set.chain.call('StakingNFT', set.nft, 'ownerOf', [1n]))[0] as string).toLowerCase(), a.owner.address.toLowerCase());
+    assert.equal(((await set.chain.call('StakingNFT', set.nft, 'ownerOf', [1n]))[0] as string).toLowerCase(), a.owner.addressHex.toLowerCase());
     assert.equal((await set.chain.call('StakeManager', set.stakeManager, 'signerToValidator', [a.signerAddress]))[0], 1n);
 
     // Same owner, new signer: one position per owner.
     const sameOwner = { ...makeValidator('b'), owner: a.owner };
     assert.equal((await stake(set, sameOwner)).revert, 'StakingNFT: one validator per owner');
     // Same signer, new owner.
-    const sameSigner = { ...a, owner: keyFromSeed('other-owner') };
+    const sameSigner = { ...a, owner: testKey('other-owner') };
     assert.equal((await stake(set, sameSigner)).revert, 'StakeManager: signer already in use');
     // Below the minimum, fee too small, bad pubkey.
     const c = makeValidator('c');
@@ -208,7 +207,7 @@ describe('StakeManager: staking', () => {
 
   it('only the StakeManager mints StakingNFTs', async () => {
     const set = await deployRootSet();
-    const out = await set.chain.send(set.gov, 'StakingNFT', set.nft, 'mint', [set.gov.address, 99n]);
+    const out = await set.chain.send(set.gov, 'StakingNFT', set.nft, 'mint', [set.gov.addressHex, 99n]);
     assert.equal(out.revert, 'StakingNFT: only the StakeManager');
   });
 });
@@ -251,9 +250,9 @@ describe('StakeManager: unstake, signer update, rewards', () => {
     const claim = await set.chain.send(leaving.owner, 'StakeManager', set.stakeManager, 'unstakeClaim', [id]);
     assert.ok(claim.ok, claim.revert);
     assert.equal(claim.logs.find((l) => l.name === 'Unstaked')!.args.amount, 2000n * E18);
-    const bal = (await set.chain.call('BttToken', set.token, 'balanceOf', [leaving.owner.address]))[0] as bigint;
+    const bal = (await set.chain.call('BttToken', set.token, 'balanceOf', [leaving.owner.addressHex]))[0] as bigint;
     assert.ok(bal >= 2000n * E18, 'stake returned (plus its rewards)');
-    assert.equal((await set.chain.call('StakingNFT', set.nft, 'balanceOf', [leaving.owner.address]))[0], 0n);
+    assert.equal((await set.chain.call('StakingNFT', set.nft, 'balanceOf', [leaving.owner.addressHex]))[0], 0n);
     // Its signer is free again and the owner may stake anew.
     assert.ok((await stake(set, leaving)).ok);
   });
@@ -300,7 +299,7 @@ describe('StakeManager: unstake, signer update, rewards', () => {
     assert.ok(w.ok, w.revert);
     const paid = 325n * E18 + 112_500_000_000_000_000_000n;
     assert.equal(w.logs.find((l) => l.name === 'ClaimRewards')!.args.amount, paid);
-    assert.equal((await set.chain.call('BttToken', set.token, 'balanceOf', [proposer.owner.address]))[0], paid);
+    assert.equal((await set.chain.call('BttToken', set.token, 'balanceOf', [proposer.owner.addressHex]))[0], paid);
     assert.equal(await rewardOf(proposer), 0n);
   });
 
@@ -320,12 +319,12 @@ describe('StakeManager: unstake, signer update, rewards', () => {
 describe('StateSender', () => {
   it('only a registered sender syncs; ids count up from 1', async () => {
     const set = await deployRootSet();
-    const sender = keyFromSeed('sender');
-    await set.chain.fund(sender.address);
+    const sender = testKey('sender');
+    await set.chain.fund(sender.addressHex);
     const receiver = '0x' + '11'.repeat(20);
     assert.equal((await set.chain.send(sender, 'StateSender', set.stateSender, 'syncState', [receiver, '0x1234'])).revert, 'StateSender: sender not registered for receiver');
-    assert.equal((await set.chain.send(sender, 'StateSender', set.stateSender, 'register', [sender.address, receiver])).revert, 'StateSender: only owner registers');
-    await set.chain.must(set.gov, 'StateSender', set.stateSender, 'register', [sender.address, receiver]);
+    assert.equal((await set.chain.send(sender, 'StateSender', set.stateSender, 'register', [sender.addressHex, receiver])).revert, 'StateSender: only owner registers');
+    await set.chain.must(set.gov, 'StateSender', set.stateSender, 'register', [sender.addressHex, receiver]);
     for (const n of [1n, 2n]) {
       const out = await set.chain.send(sender, 'StateSender', set.stateSender, 'syncState', [receiver, '0x1234']);
       const ev = out.logs.find((l) => l.name === 'StateSynced')!;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import type { NodeStatus } from '../../src/node/interface.ts';
 import { JsonRpcClient } from '../../src/loadtest/rpc.ts';
-import { until } from '../helpers/until.ts';
+import { sleep, until } from '../helpers/until.ts';
 import { DevnetProcess } from '../helpers/devnet.ts';
 
 // Clear of devnet.test.ts (21000–31102) and delivery-sync.test.ts (41000+), which may run alongside.
@@ -67,7 +67,7 @@ test('devnet with a follower: it keeps up, holds the same chain, forwards a tran
       const [v, f] = await Promise.all([status(0), status(FOLLOWER)]);
       assert.ok(Math.abs(v.bttc.head - f.bttc.head) <= 3, `bttc heads: validator 0 ${v.bttc.head}, follower ${f.bttc.head}`);
       assert.ok(Math.abs(v.delivery.height - f.delivery.height) <= 5, `delivery heights: validator 0 ${v.delivery.height}, follower ${f.delivery.height}`);
-      if (k < 3) await new Promise((r) => setTimeout(r, 3000));
+      if (k < 3) await sleep(3000);
     }
 
     // The same chain: every block hash up to a common height agrees with validator 0.

@@ -10,7 +10,8 @@ import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { vectors } from '../helpers/vectors.ts';
 import { compileFixture } from './fixtures/compile.ts';
 import { stockBuild, stockGenesis } from './stock.ts';
-import { tempDir, testAccounts } from './helpers.ts';
+import { testAccounts } from './helpers.ts';
+import { makeTempDir, tempDir } from '../helpers/tmp.ts';
 
 const CHAIN_ID = 199;
 const GWEI = 1_000_000_000n;
@@ -18,7 +19,7 @@ const accounts = testAccounts(8);
 const author = testAccounts(1, 99)[0]!.address;
 const token = compileFixture();
 const iface = new Interface(token.abi as never);
-const dirs: (() => void)[] = [];
+const mainDir = makeTempDir('exec');
 
 function genesis(): GenesisSpec {
   const slot = new Uint8Array(32);
@@ -34,10 +35,8 @@ function genesis(): GenesisSpec {
   };
 }
 
-async function openExecutor(): Promise<Executor> {
-  const d = tempDir('exec');
-  dirs.push(d.cleanup);
-  return Executor.open({ chainId: CHAIN_ID, dataDir: d.path });
+function openExecutor(dataDir: string): Promise<Executor> {
+  return Executor.open({ chainId: CHAIN_ID, dataDir });
 }
 
 function parentOf(h: HeaderFields) {
@@ -62,26 +61,26 @@ let ex: Executor;
 let gen: HeaderFields;
 
 before(async () => {
-  ex = await openExecutor();
+  ex = await openExecutor(mainDir.path);
   gen = await ex.initGenesis(genesis());
 });
 
 after(async () => {
   await ex.close();
-  for (const c of dirs) c();
+  mainDir.remove();
 });
 
-test('genesis state root equals the stock EthereumJS state manager on the same alloc; empty alloc gives the empty trie root', async () => {
+test('genesis state root equals the stock EthereumJS state manager on the same alloc; empty alloc gives the empty trie root', async (t) => {
   const stock = await stockGenesis(CHAIN_ID, genesis());
   assert.equal(bytesToHex(gen.stateRoot), bytesToHex(stock.stateRoot));
-  const e2 = await openExecutor();
+  const e2 = await openExecutor(tempDir(t, 'exec'));
   const empty = await e2.initGenesis({ alloc: [], gasLimit: 1n });
   assert.equal(bytesToHex(empty.stateRoot), vectors.emptyTrieRoot);
   assert.equal(bytesToHex(EMPTY_TRIE_ROOT), vectors.emptyTrieRoot);
   await e2.close();
 });
 
-test('a built block matches stock buildBlock (state, tx and receipt roots, bloom, gas) and re-executes on a fresh executor', async () => {
+test('a built block matches stock buildBlock (state, tx and receipt roots, bloom, gas) and re-executes on a fresh executor', async (t) => {
   nonces.clear();
   const deployer = accounts[0]!.address;
   const tokenAddr = createAddress(deployer, 0);
@@ -110,7 +109,7 @@ test('a built block matches stock buildBlock (state, tx and receipt roots, bloom
   assert.equal(bytesToHex(res.header.bloom), bytesToHex(stock.bloom), 'bloom');
   assert.equal(res.header.gasUsed, stock.gasUsed);
 
-  const other = await openExecutor();
+  const other = await openExecutor(tempDir(t, 'exec'));
   const gen2 = await other.initGenesis(genesis());
   const ok = await other.executeBlock({ parent: parentOf(gen2), header: res.header, txs, senders, author });
   assert.equal(ok.receipts.length, 9);
@@ -120,12 +119,12 @@ test('a built block matches stock buildBlock (state, tx and receipt roots, bloom
   await other.close();
 });
 
-test('a received block with a wrong root is rejected and leaves the state at its parent', async () => {
+test('a received block with a wrong root is rejected and leaves the state at its parent', async (t) => {
   nonces.clear();
   const txs = [tx(3, { to: accounts[4]!.address, value: 1n })];
   const senders = [accounts[3]!.address];
   const built = await ex.buildBlock({ parent: parentOf(gen), header: { number: 1n, time: 1002n, gasLimit: 20_000_000n }, author, txs, senders, budgetMs: 10_000 });
-  const other = await openExecutor();
+  const other = await openExecutor(tempDir(t, 'exec'));
   const g2 = await other.initGenesis(genesis());
   const bad = { ...built.header, stateRoot: new Uint8Array(32).fill(1) };
   await assert.rejects(other.executeBlock({ parent: parentOf(g2), header: bad, txs, senders, author }), (e: unknown) => e instanceof BlockValidationError && e.field === 'stateRoot');
@@ -224,15 +223,14 @@ test('system calls run after the transactions from the system address without to
   assert.equal(await ex.getAccount(b2.header.stateRoot, system), undefined, 'the empty system account is not left in the state');
 });
 
-test('state survives a restart of the executor', async () => {
-  const d = tempDir('exec-restart');
-  dirs.push(d.cleanup);
-  const e1 = await Executor.open({ chainId: CHAIN_ID, dataDir: d.path });
+test('state survives a restart of the executor', async (t) => {
+  const dir = tempDir(t, 'exec-restart');
+  const e1 = await openExecutor(dir);
   const g = await e1.initGenesis(genesis());
   nonces.clear();
   const b1 = await e1.buildBlock({ parent: parentOf(g), header: { number: 1n, time: 1002n, gasLimit: 20_000_000n }, author, txs: [tx(1, { to: accounts[2]!.address, value: 5n })], senders: [accounts[1]!.address], budgetMs: 10_000 });
   await e1.close();
-  const e2 = await Executor.open({ chainId: CHAIN_ID, dataDir: d.path });
+  const e2 = await openExecutor(dir);
   assert.equal((await e2.getAccount(b1.header.stateRoot, accounts[2]!.address))!.balance, 10n ** 21n + 5n);
   const b2 = await e2.buildBlock({ parent: parentOf(b1.header), header: { number: 2n, time: 1004n, gasLimit: 20_000_000n }, author, txs: [tx(1, { to: accounts[2]!.address, value: 5n })], senders: [accounts[1]!.address], budgetMs: 10_000 });
   assert.deepEqual(b2.included, [0]);

@@ -1,28 +1,19 @@
 /** Deterministic accounts and small builders shared by the executor, chain and RPC tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
+import { testKeys } from '../helpers/keys.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
 
 export interface TestAccount {
   key: Uint8Array;
   address: Uint8Array;
 }
 
+/** `n` accounts; a different `seed` gives a disjoint set (an author, a second party). */
 export function testAccounts(n: number, seed = 1): TestAccount[] {
-  const out: TestAccount[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = new Uint8Array(32);
-    const v = seed * 1_000_003 + i + 1;
-    new DataView(key.buffer).setUint32(28, v);
-    key[0] = 0x11;
-    out.push({ key, address: addressFromPublicKey(publicKeyCreate(key, false)) });
-  }
-  return out;
+  return testKeys(n, `evm-account-${seed}`).map((k) => ({ key: k.secret, address: k.address }));
 }
 
+/** Kept only for test/chain/store.test.ts until it moves to test/helpers/tmp.ts; new tests use that. */
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), `bttc-${prefix}-`));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  const d = makeTempDir(prefix);
+  return { path: d.path, cleanup: d.remove };
 }

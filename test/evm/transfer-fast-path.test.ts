@@ -6,7 +6,7 @@
  * too little balance, a precompile (which costs gas above 21,000), a contract that reverts, the
  * block's fee recipient and the sender itself as recipients, and fresh addresses.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Executor } from '../../src/evm/executor.ts';
@@ -14,7 +14,8 @@ import type { BuildBlockResult, GenesisSpec, HeaderFields } from '../../src/evm/
 import { hashHeader } from '../../src/evm/block.ts';
 import { signLegacyTx } from '../../src/evm/txSign.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
-import { tempDir, testAccounts } from './helpers.ts';
+import { testAccounts } from './helpers.ts';
+import { tempDir, withTempDir } from '../helpers/tmp.ts';
 
 const CHAIN_ID = 199;
 const GWEI = 1_000_000_000n;
@@ -23,8 +24,6 @@ const author = testAccounts(1, 98)[0]!.address;
 // PUSH1 0 PUSH1 0 REVERT: any call into it fails, so the transaction is included with status 0.
 const REVERTER = hexToBytes('0x00000000000000000000000000000000000baddd');
 const SHA256_PRECOMPILE = hexToBytes('0x0000000000000000000000000000000000000002');
-const dirs: (() => void)[] = [];
-after(() => dirs.forEach((d) => d()));
 
 function genesis(balances: bigint[]): GenesisSpec {
   return {
@@ -58,27 +57,27 @@ const ZERO = new Uint8Array(20);
 const recipientChoices = (from: number): Uint8Array[] => [...accounts.map((a) => a.address), fresh, REVERTER, SHA256_PRECOMPILE, author, accounts[from]!.address, DEAD, LOW, P256, ZERO];
 
 async function build(fastPath: boolean, balances: bigint[], plans: TxPlan[]): Promise<{ res: BuildBlockResult; fast: number }> {
-  const d = tempDir('fastpath');
-  dirs.push(d.cleanup);
-  const ex = await Executor.open({ chainId: CHAIN_ID, dataDir: d.path, transferFastPath: fastPath });
-  try {
-    const gen: HeaderFields = await ex.initGenesis(genesis(balances));
-    const nonces = accounts.map(() => 0);
-    const txs: Uint8Array[] = [];
-    const senders: Uint8Array[] = [];
-    for (const p of plans) {
-      const nonce = Math.max(0, nonces[p.from]! + p.nonceShift);
-      if (p.nonceShift === 0) nonces[p.from]!++;
-      const balance = balances[p.from]!;
-      const value = [0n, 1n, balance / 7n, balance + 1n][p.value]!;
-      txs.push(signLegacyTx({ nonce, gasPrice: p.gasPrice ? GWEI : 0n, gasLimit: [21_000n, 30_000n, 20_999n][p.gasLimit]!, to: recipientChoices(p.from)[p.to]!, value }, CHAIN_ID, accounts[p.from]!.key));
-      senders.push(accounts[p.from]!.address);
+  return withTempDir('fastpath', async (dataDir) => {
+    const ex = await Executor.open({ chainId: CHAIN_ID, dataDir, transferFastPath: fastPath });
+    try {
+      const gen: HeaderFields = await ex.initGenesis(genesis(balances));
+      const nonces = accounts.map(() => 0);
+      const txs: Uint8Array[] = [];
+      const senders: Uint8Array[] = [];
+      for (const p of plans) {
+        const nonce = Math.max(0, nonces[p.from]! + p.nonceShift);
+        if (p.nonceShift === 0) nonces[p.from]!++;
+        const balance = balances[p.from]!;
+        const value = [0n, 1n, balance / 7n, balance + 1n][p.value]!;
+        txs.push(signLegacyTx({ nonce, gasPrice: p.gasPrice ? GWEI : 0n, gasLimit: [21_000n, 30_000n, 20_999n][p.gasLimit]!, to: recipientChoices(p.from)[p.to]!, value }, CHAIN_ID, accounts[p.from]!.key));
+        senders.push(accounts[p.from]!.address);
+      }
+      const res = await ex.buildBlock({ parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot }, header: { number: 1n, time: 1002n, gasLimit: 30_000_000n }, author, txs, senders, budgetMs: 60_000 });
+      return { res, fast: ex.fastTransfers };
+    } finally {
+      await ex.close();
     }
-    const res = await ex.buildBlock({ parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot }, header: { number: 1n, time: 1002n, gasLimit: 30_000_000n }, author, txs, senders, budgetMs: 60_000 });
-    return { res, fast: ex.fastTransfers };
-  } finally {
-    await ex.close();
-  }
+  });
 }
 
 const planArb = fc.record<TxPlan>({
@@ -118,16 +117,14 @@ test('fast path and runTx build identical blocks from random transfers', { timeo
   assert.ok(fastTotal > 60, `only ${fastTotal} transactions took the fast path`);
 });
 
-test('a block of ordinary transfers goes entirely through the fast path and re-executes through runTx', async () => {
+test('a block of ordinary transfers goes entirely through the fast path and re-executes through runTx', async (t) => {
   const plans: TxPlan[] = Array.from({ length: 20 }, (_, i) => ({ from: i % 5, to: (i + 1) % 5, value: 2, gasPrice: 1, gasLimit: (i % 2) as 0 | 1, nonceShift: 0 }));
   const balances = [...accounts.map(() => 10n ** 20n), 0n];
   const fast = await build(true, balances, plans);
   assert.equal(fast.fast, 20);
   assert.deepEqual(fast.res.rejected, []);
   // The runTx executor accepts the fast-built header (executeBlock checks every root).
-  const d = tempDir('fastpath-exec');
-  dirs.push(d.cleanup);
-  const ex = await Executor.open({ chainId: CHAIN_ID, dataDir: d.path, transferFastPath: false });
+  const ex = await Executor.open({ chainId: CHAIN_ID, dataDir: tempDir(t, 'fastpath-exec'), transferFastPath: false });
   try {
     const gen = await ex.initGenesis(genesis(balances));
     const txs: Uint8Array[] = [];

@@ -9,7 +9,8 @@ import { signLegacyTx } from '../../src/evm/txSign.ts';
 import { keccak256 } from '../../src/evm/crypto.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { compileFixture } from './fixtures/compile.ts';
-import { tempDir, testAccounts } from './helpers.ts';
+import { testAccounts } from './helpers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const accounts = testAccounts(4, 7);
 const author = testAccounts(1, 98)[0]!.address;
@@ -18,11 +19,9 @@ const iface = new Interface(token.abi as never);
 const spec: GenesisSpec = { gasLimit: 20_000_000n, time: 10n, alloc: accounts.map((a) => [a.address, { balance: 10n ** 20n }]) };
 const parentOf = (h: HeaderFields) => ({ hash: hashHeader(h), number: h.number, stateRoot: h.stateRoot });
 
-test('the worker executor gives the same blocks as the in-process one, and errors keep their type across the boundary', async () => {
-  const d1 = tempDir('w1');
-  const d2 = tempDir('w2');
-  const worker = await createExecutor({ mode: 'worker', chainId: 1029, dataDir: d1.path });
-  const inline = await createExecutor({ mode: 'inline', chainId: 1029, dataDir: d2.path });
+test('the worker executor gives the same blocks as the in-process one, and errors keep their type across the boundary', async (t) => {
+  const worker = await createExecutor({ mode: 'worker', chainId: 1029, dataDir: tempDir(t, 'w1') });
+  const inline = await createExecutor({ mode: 'inline', chainId: 1029, dataDir: tempDir(t, 'w2') });
   try {
     const g1 = await worker.initGenesis(spec);
     const g2 = await inline.initGenesis(spec);
@@ -70,8 +69,6 @@ test('the worker executor gives the same blocks as the in-process one, and error
   } finally {
     await worker.close();
     await inline.close();
-    d1.cleanup();
-    d2.cleanup();
   }
 });
 

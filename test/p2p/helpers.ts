@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { createNetwork, createNetworkKey, type NetworkClient } from '../../src/p2p/index.ts';
 import type { CreateNetworkOptions } from '../../src/p2p/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { until } from '../helpers/until.ts';
 
 export const CHAIN_ID = 1337199;
 
@@ -33,16 +34,13 @@ export async function startNode(opts: Partial<CreateNetworkOptions> = {}): Promi
   return { net, key, metrics };
 }
 
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** How long a network test waits (with `until` from test/helpers) for connections, gossip and scores to settle. */
+export const P2P_WAIT_MS = 15_000;
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `until` with the network defaults, kept only for test/delivery/sync.test.ts; new tests call `until`. */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = P2P_WAIT_MS, everyMs = 50): Promise<void> {
+  await until(what, timeoutMs, cond, everyMs);
+}
 
 /** A port free right now on 127.0.0.1 (for a node that must come back on the same address). */
 export async function freePort(): Promise<number> {

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryHub } from '../../src/p2p/memory.ts';
 import { RequestError, type GossipMessage } from '../../src/p2p/interface.ts';
-
-const tick = () => new Promise((r) => setTimeout(r, 10));
+import { sleep } from '../helpers/until.ts';
 
 test('memory network: delivery, dedup, self-exclusion, rejects, isolation, requests', async () => {
   const hub = new MemoryHub();
@@ -20,18 +19,18 @@ test('memory network: delivery, dedup, self-exclusion, rejects, isolation, reque
   assert.equal((await a.publish('delivery-vote', new Uint8Array([1]))).recipients, 2);
   // Same bytes from b before a's copy arrived: b already has it, c takes whichever comes first, once.
   await b.publish('delivery-vote', new Uint8Array([1]));
-  await tick();
+  await sleep(10);
   assert.deepEqual([got.a!.length, got.b!.length, got.c!.length], [0, 0, 1]);
   assert.equal(got.c![0]!.from, 'a');
 
   await a.publish('delivery-vote', new Uint8Array([0xff]));
-  await tick();
+  await sleep(10);
   assert.ok((await b.peers()).find((p) => p.peerId === 'a')!.score < 0);
 
   hub.isolate('c');
   assert.deepEqual(a.connectedPeers(), ['b']);
   await a.publish('delivery-vote', new Uint8Array([2]));
-  await tick();
+  await sleep(10);
   assert.equal(got.c!.length, 2, 'isolated node gets nothing');
   hub.reconnect('c');
 

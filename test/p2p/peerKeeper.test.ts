@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PeerKeeper, peerIdOfAddr } from '../../src/p2p/core/peers.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { sleep } from '../helpers/until.ts';
 
 const addr = (id: string) => `/ip4/127.0.0.1/tcp/1/p2p/${id}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function harness(opts: { staticPeers?: string[]; bootstrap?: string[]; minPeers?: number }) {
   const connected = new Set<string>();

@@ -1,7 +1,8 @@
 /** Static peers: a validator that restarts (same key, same address) is redialled with backoff and gossip resumes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metricValue, freePort, startNode, waitFor, sleep } from './helpers.ts';
+import { metricValue, freePort, startNode, P2P_WAIT_MS } from './helpers.ts';
+import { sleep, until } from '../helpers/until.ts';
 import type { GossipMessage } from '../../src/p2p/interface.ts';
 
 test('static peer reconnects after the peer restarts, and gossip flows again', async () => {
@@ -20,10 +21,10 @@ test('static peer reconnects after the peer restarts, and gossip flows again', a
   b.net.on('peer:connect', (e) => e.peerId === idA && events.push('connect'));
   b.net.on('peer:disconnect', (e) => e.peerId === idA && events.push('disconnect'));
   try {
-    await waitFor('B connects to A', () => b.net.connectedPeers().includes(idA));
+    await until('B connects to A', P2P_WAIT_MS, () => b.net.connectedPeers().includes(idA), 50);
 
     await a.net.close();
-    await waitFor('B sees A go', () => !b.net.connectedPeers().includes(idA));
+    await until('B sees A go', P2P_WAIT_MS, () => !b.net.connectedPeers().includes(idA), 50);
     // A stays down long enough for several redials to fail.
     await sleep(1500);
     const redialsWhileDown = (await b.net.stats()).redials;
@@ -31,17 +32,17 @@ test('static peer reconnects after the peer restarts, and gossip flows again', a
 
     a = await startNode({ listen, privateKey: keyA });
     assert.equal(a.net.peerId, idA, 'same key, same peer id');
-    await waitFor('B reconnects to restarted A', () => b.net.connectedPeers().includes(idA), 10_000);
+    await until('B reconnects to restarted A', 10_000, () => b.net.connectedPeers().includes(idA), 50);
     assert.deepEqual(events.slice(-2), ['disconnect', 'connect']);
 
     a.net.subscribe('bttc-block', () => 'accept');
     // Publish until the mesh has re-formed on the new connection.
-    await waitFor('a block from restarted A reaches B', async () => {
+    await until('a block from restarted A reaches B', 10_000, async () => {
       if (got.length === 0) await a.net.publish('bttc-block', new TextEncoder().encode(`block-after-restart-${Date.now()}`));
       return got.length > 0;
-    }, 10_000, 300);
+    }, 300);
     assert.equal(got[0]!.from, idA);
-    await waitFor('redials counted in metrics', async () => (await metricValue(b.metrics, 'bttc_p2p_redials_total')) >= 2);
+    await until('redials counted in metrics', P2P_WAIT_MS, async () => (await metricValue(b.metrics, 'bttc_p2p_redials_total')) >= 2, 50);
     assert.equal(await metricValue(b.metrics, 'bttc_p2p_peers'), 1);
   } finally {
     await Promise.all([a.net.close(), b.net.close()]);

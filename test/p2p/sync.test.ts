@@ -11,7 +11,8 @@ import { encodeRangeRequest, encodeStatus, decodeStatus } from '../../src/p2p/co
 import { RequestError } from '../../src/p2p/interface.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { Registry } from 'prom-client';
-import { metricValue, scoreOf, startNode, waitFor, type TestNode } from './helpers.ts';
+import { metricValue, scoreOf, startNode, P2P_WAIT_MS, type TestNode } from './helpers.ts';
+import { until } from '../helpers/until.ts';
 
 /** A toy chain: item = number u64 ‖ parent hash (32) ‖ body; hash = sha256(item). */
 const LENGTH = 300;
@@ -50,7 +51,7 @@ before(async () => {
     status: async () => ({ genesisHash: new Uint8Array(32).fill(7), bttcHead: BigInt(LENGTH), bttcHeadHash: hashes[LENGTH]!, deliveryHeight: 42n }),
   });
   syncer = await startNode({ staticPeers: [staller, liar, behind, honest].map((n) => n.net.listenAddrs()[0]!), reqresp: { requestTimeoutMs: 800 } });
-  await waitFor('syncer connected to all four', () => syncer.net.connectedPeers().length === 4);
+  await until('syncer connected to all four', P2P_WAIT_MS, () => syncer.net.connectedPeers().length === 4, 50);
 });
 
 after(async () => {
@@ -87,11 +88,11 @@ test('fetches a range past a staller, a liar and a peer that is behind; the liar
   // The liar was asked once only (banned for the rest of this fetch).
   assert.equal(r.failures.filter((f) => f.peer === liar.net.peerId).length, 1);
 
-  await waitFor("liar's score at the syncer drops below zero", async () => ((await scoreOf(syncer.net, liar.net.peerId)) ?? 0) < 0);
+  await until("liar's score at the syncer drops below zero", P2P_WAIT_MS, async () => ((await scoreOf(syncer.net, liar.net.peerId)) ?? 0) < 0, 50);
   assert.ok(((await scoreOf(syncer.net, honest.net.peerId)) ?? -1) >= 0, 'honest peer not penalised');
   assert.equal(await metricValue(metrics, 'bttc_p2p_sync_items_total', { method: 'bttc-blocks-by-range' }), LENGTH);
   assert.ok((await metricValue(metrics, 'bttc_p2p_sync_failures_total', { reason: 'invalid' })) === 1);
-  await waitFor('timeouts counted by the worker', async () => (await metricValue(syncer.metrics, 'bttc_p2p_requests_total', { method: 'bttc-blocks-by-range', direction: 'out', result: 'timeout' })) >= 1);
+  await until('timeouts counted by the worker', P2P_WAIT_MS, async () => (await metricValue(syncer.metrics, 'bttc_p2p_requests_total', { method: 'bttc-blocks-by-range', direction: 'out', result: 'timeout' })) >= 1, 50);
 });
 
 test('server limits: count clamped to maxItems, malformed request answered with an error', async () => {

@@ -1,10 +1,11 @@
 /** Shared test data for verifiers: a batch mixing valid, invalid and malformed items of every kind. */
 import assert from 'node:assert/strict';
 import type { VerifyItem, VerifyResult } from '../../src/pools/interface.ts';
-import { signRsv, publicKeyCreate, SECP256K1_N, isValidSecretKey } from '../../src/crypto/secp256k1.ts';
+import { signRsv, publicKeyCreate, SECP256K1_N } from '../../src/crypto/secp256k1.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { blsKeygen, blsSign, blsAggregateSignatures } from '../../src/crypto/bls.ts';
 import { bytesToHex, uintToBytes } from '../../src/util/bytes.ts';
+import { randomKey } from '../helpers/keys.ts';
 
 export interface Expectation {
   ok: boolean;
@@ -13,28 +14,21 @@ export interface Expectation {
   address?: string;
 }
 
-export function randomKey(): Uint8Array {
-  for (;;) {
-    const k = crypto.getRandomValues(new Uint8Array(32));
-    if (isValidSecretKey(k)) return k;
-  }
-}
-
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
 /** A valid recover item and the signer address it must give. */
 export function recoverItem(): { item: VerifyItem; address: string } {
-  const sk = randomKey();
+  const k = randomKey();
   const digest = randomBytes(32);
-  return { item: { kind: 'secp256k1-recover', digest, signature: signRsv(digest, sk) }, address: bytesToHex(addressFromPublicKey(publicKeyCreate(sk))) };
+  return { item: { kind: 'secp256k1-recover', digest, signature: signRsv(digest, k.secret) }, address: k.addressHex };
 }
 
 export function verifyItem(compressed = false): VerifyItem {
-  const sk = randomKey();
+  const k = randomKey();
   const digest = randomBytes(32);
-  return { kind: 'secp256k1-verify', digest, signature: signRsv(digest, sk).subarray(0, 64), publicKey: publicKeyCreate(sk, compressed) };
+  return { kind: 'secp256k1-verify', digest, signature: signRsv(digest, k.secret).subarray(0, 64), publicKey: compressed ? publicKeyCreate(k.secret, true) : k.publicKey };
 }
 
 let blsKeys: { secretKey: Uint8Array; publicKey: Uint8Array }[] | undefined;
@@ -119,7 +113,7 @@ export function mixedBatch(): { items: VerifyItem[]; expect: Expectation[] } {
     pk[32] = 5;
     add({ ...(verifyItem() as object), publicKey: pk } as VerifyItem, { ok: false, kind: V, reason: /^invalid/ });
   }
-  add({ kind: V, digest: randomBytes(32), signature: randomBytes(65), publicKey: publicKeyCreate(randomKey()) }, { ok: false, kind: V, reason: /^malformed: signature/ });
+  add({ kind: V, digest: randomBytes(32), signature: randomBytes(65), publicKey: randomKey().publicKey }, { ok: false, kind: V, reason: /^malformed: signature/ });
 
   add(blsItem(4), { ok: true, kind: B });
   add(blsItem(1), { ok: true, kind: B });

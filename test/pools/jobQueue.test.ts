@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { JobQueue, JobDroppedError } from '../../src/util/jobQueue.ts';
+import { tick } from '../helpers/until.ts';
 
 /** A processor whose jobs finish only when the test says so. */
 function gated<T>() {
@@ -14,8 +15,6 @@ function gated<T>() {
     });
   return { started, process, finish: (job: T) => gates.get(job)!() };
 }
-
-const tick = () => new Promise((r) => setImmediate(r));
 
 test('runs at most `concurrency` jobs at once, in FIFO order', async () => {
   const g = gated<number>();

@@ -5,6 +5,7 @@ import { VerifyPool, PoolClosedError, PoolOverloadedError } from '../../src/pool
 import type { VerifyItem, VerifyResult } from '../../src/pools/interface.ts';
 import { mixedBatch, checkMixedResults, recoverItem, verifyItem, blsItem } from './fixtures.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
+import { sleep } from '../helpers/until.ts';
 
 const pools: VerifyPool[] = [];
 function pool(opts: ConstructorParameters<typeof VerifyPool>[0], deps: ConstructorParameters<typeof VerifyPool>[1] = {}): VerifyPool {
@@ -134,7 +135,7 @@ test('close with a zero grace period cuts running tasks off with PoolClosedError
   const bls = blsItem(16);
   const batches = Array.from({ length: 4 }, () => p.verifyBatch(Array.from({ length: 64 }, () => bls)));
   const all = Promise.allSettled(batches);
-  await new Promise((r) => setTimeout(r, 5)); // the first task is inside the worker now
+  await sleep(5); // the first task is inside the worker now
   await p.close();
   const settled = await all;
   assert.ok(settled.every((s) => s.status === 'rejected' && s.reason instanceof PoolClosedError), JSON.stringify(settled.map((s) => s.status === 'rejected' && (s.reason as Error).message)));

@@ -1,17 +1,17 @@
 /** The audit commands as a user runs them: real `bin/bttc-node` processes on vector and broken input. */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Interface } from 'ethers';
 import { vectors } from '../helpers/vectors.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/bttc-node');
-const dir = mkdtempSync(join(tmpdir(), 'bttc-audit-'));
+const dir = tempDir({ after }, 'audit');
 let n = 0;
 function file(content: unknown): string {
   const p = join(dir, `in${n++}.json`);

@@ -10,6 +10,7 @@ import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { publicKeyCreate, recover } from '../../src/crypto/secp256k1.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { testKeys } from '../helpers/keys.ts';
 
 const V = vectors.checkpointSignature;
 const abi = AbiCoder.defaultAbiCoder();
@@ -50,8 +51,8 @@ test('selectors match the vectors and keccak of the signatures', () => {
 test('submitCheckpoint calldata equals ethers encodeFunctionData, signatures sorted by signer', () => {
   const cp = parseCheckpoint(V.checkpoint);
   const data = checkpointSignBytes(cp);
-  const keys = [3, 1, 2].map((i) => new Uint8Array(32).fill(i));
-  const sigs = keys.map((sk) => ({ signer: bytesToHex(addressFromPublicKey(publicKeyCreate(sk))), signature: signCheckpoint(cp, sk) }));
+  const keys = testKeys(3, 'calldata');
+  const sigs = keys.map((k) => ({ signer: k.addressHex, signature: signCheckpoint(cp, k.secret) }));
   const calldata = submitCheckpointCalldata(data, sigs);
   const sorted = [...sigs].sort((a, b) => (a.signer < b.signer ? -1 : 1));
   const iface = new Interface(['function submitCheckpoint(bytes data, uint256[3][] sigs)', 'function submitCheckpointSync(bytes data, uint256[3][] sigs)']);
@@ -63,7 +64,7 @@ test('submitCheckpoint calldata equals ethers encodeFunctionData, signatures sor
   const sync = parseCheckpointSync({ proposer: V.address, start: 0, end: 255, checkpointNumber: 10000, rootChainId: 2 });
   const sdata = checkpointSyncSignBytes(sync);
   assert.equal(bytesToHex(sdata), abi.encode(['address', 'uint256', 'uint256', 'uint256', 'uint256'], [sync.proposer, 0, 255, 10000, 2]));
-  const ssigs = keys.map((sk) => ({ signer: bytesToHex(addressFromPublicKey(publicKeyCreate(sk))), signature: signCheckpointSync(sync, sk) }));
+  const ssigs = keys.map((k) => ({ signer: k.addressHex, signature: signCheckpointSync(sync, k.secret) }));
   assert.equal(bytesToHex(submitCheckpointSyncCalldata(sdata, ssigs)), iface.encodeFunctionData('submitCheckpointSync', [sdata, [...ssigs].sort((a, b) => (a.signer < b.signer ? -1 : 1)).map((s) => toRootChainTriple(s.signature))]));
   assert.equal(bytesToHex(addressFromPublicKey(recover(ssigs[0]!.signature.subarray(0, 64), ssigs[0]!.signature[64]!, checkpointSyncVoteHash(sync)))), ssigs[0]!.signer);
   assert.throws(() => submitCheckpointCalldata(data, [sigs[0]!, sigs[0]!]), /twice/);

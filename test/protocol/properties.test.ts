@@ -7,10 +7,9 @@ import { makeValidator, type Validator } from '../../src/protocol/validators/val
 import { SignatureSet } from '../../src/protocol/checkpoint/signature-set.ts';
 import { checkpointSignBytes, checkpointVoteHash, parseCheckpoint, signCheckpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
-import { bytesToHex, uintToBytes } from '../../src/util/bytes.ts';
+import { bytesToHex } from '../../src/util/bytes.ts';
 import { vectors } from '../helpers/vectors.ts';
+import { testKeys } from '../helpers/keys.ts';
 
 const addr = (i: number) => '0x' + i.toString(16).padStart(40, '0');
 const powersArb = fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 12 });
@@ -102,11 +101,11 @@ test('validator set: random add/remove/update keeps the invariants and never los
 const cp = parseCheckpoint(vectors.checkpointSignature.checkpoint);
 const voteHash = checkpointVoteHash(cp);
 const data = checkpointSignBytes(cp);
-const keys = Array.from({ length: 12 }, (_, i) => uintToBytes(5000 + i));
-const signers = keys.map((k) => bytesToHex(addressFromPublicKey(publicKeyCreate(k))));
-const sigs = keys.map((k) => signCheckpoint(cp, k));
+const keys = testKeys(12, 'signature-pool');
+const signers = keys.map((k) => k.addressHex);
+const sigs = keys.map((k) => signCheckpoint(cp, k.secret));
 const validators = signers.slice(0, 10); // keys 10 and 11 are outsiders
-const otherCp = signCheckpoint({ ...cp, epoch: 2 }, keys[0]!);
+const otherCp = signCheckpoint({ ...cp, epoch: 2 }, keys[0]!.secret);
 
 type VoteSpec = { kind: 'good' | 'v27' | 'claimless' | 'wrongmsg' | 'garbage'; who: number };
 const voteArb = fc.record({ kind: fc.constantFrom<VoteSpec['kind']>('good', 'v27', 'claimless', 'wrongmsg', 'garbage'), who: fc.integer({ min: 0, max: 11 }) });

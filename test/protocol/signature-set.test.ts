@@ -8,18 +8,18 @@ import { checkpointSignBytes, checkpointVoteHash, parseCheckpoint, signCheckpoin
 import { toRootChainTriple } from '../../src/protocol/checkpoint/calldata.ts';
 import { BlsSignatureAggregator, verifyBlsAggregate, encodeBlsAggregate, decodeBlsAggregate } from '../../src/protocol/checkpoint/bls-aggregate.ts';
 import { blsKeygen, blsSign } from '../../src/crypto/bls.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate, SECP256K1_N } from '../../src/crypto/secp256k1.ts';
+import { SECP256K1_N } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex, uintToBytes, bytesToBigInt } from '../../src/util/bytes.ts';
 import { createMetricsRegistry } from '../../src/observability/metrics.ts';
 import { vectors } from '../helpers/vectors.ts';
+import { testKeys } from '../helpers/keys.ts';
 
 const cp = parseCheckpoint(vectors.checkpointSignature.checkpoint);
 const hash = checkpointVoteHash(cp);
-const keys = Array.from({ length: 8 }, (_, i) => uintToBytes(1000 + i));
-const signers = keys.map((k) => bytesToHex(addressFromPublicKey(publicKeyCreate(k))));
+const keys = testKeys(8, 'signature-set');
+const signers = keys.map((k) => k.addressHex);
 const validators = signers.slice(0, 7); // key 7 is not a validator
-const vote = (i: number) => ({ signer: signers[i]!, signature: signCheckpoint(cp, keys[i]!) });
+const vote = (i: number) => ({ signer: signers[i]!, signature: signCheckpoint(cp, keys[i]!.secret) });
 
 test('threshold is ⌊n·2/3⌋ + 1', () => {
   assert.deepEqual([1, 2, 3, 4, 6, 7, 21, 100].map(approvalThreshold), [1, 2, 3, 3, 5, 5, 15, 67]);

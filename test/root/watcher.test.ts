@@ -1,13 +1,12 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LevelStore } from '../../src/db/level.ts';
 import { RootChainWatcher } from '../../src/root/watcher.ts';
 import type { RootEvent } from '../../src/root/abi.ts';
 import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
 import { FakeRootClient } from './fake-client.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const SIGNER = '0x' + 'ab'.repeat(20);
 const PUB = '0x' + '01'.repeat(64);
@@ -22,15 +21,15 @@ function populate(client: FakeRootClient): void {
 }
 
 describe('RootChainWatcher', () => {
-  let dir: string;
+  let dir: ReturnType<typeof makeTempDir>;
   let db: LevelStore;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'watcher-'));
-    db = await LevelStore.open(dir);
+    dir = makeTempDir('watcher');
+    db = await LevelStore.open(dir.path);
   });
   afterEach(async () => {
     await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   });
 
   it('delivers decoded events in order, only below head - confirmations, with §6 sequences', async () => {
@@ -79,7 +78,7 @@ describe('RootChainWatcher', () => {
     await assert.rejects(w1.poll(), /consumer crashed/);
     assert.equal(first.length, 2);
     await db.close();
-    db = await LevelStore.open(dir);
+    db = await LevelStore.open(dir.path);
     const second: RootEvent[] = [];
     const w2 = new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void second.push(e) });
     assert.equal(await w2.poll(), 4);
@@ -99,9 +98,11 @@ describe('RootChainWatcher', () => {
     const metrics = new Registry();
     const w = new RootChainWatcher({ confirmations: 1, pollIntervalMs: 5, backoffInitialMs: 5, backoffMaxMs: 20 }, { client, db, metrics, onEvent: (e) => void got.push(e) });
     w.start();
-    const deadline = Date.now() + 5000;
-    while (got.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await w.stop();
+    try {
+      await until(() => `6 events through the failures (got ${got.length})`, 5000, () => got.length >= 6, 10);
+    } finally {
+      await w.stop();
+    }
     assert.equal(got.length, 6);
     assert.equal(client.failNext, 0);
     const text = await metrics.metrics();

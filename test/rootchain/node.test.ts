@@ -1,7 +1,6 @@
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
 import { RootChainNode } from '../../src/rootchain/node.ts';
@@ -10,14 +9,9 @@ import { loadArtifacts } from '../../src/contracts/build.ts';
 import { signLegacyTx } from '../../src/evm/txSign.ts';
 import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { submitCheckpointCalldata } from '../../src/protocol/checkpoint/calldata.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { keyFromSecret } from '../helpers/keys.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 async function call(node: RootChainNode, name: string, to: string, fn: string, args: unknown[] = []) {
   const iface = new Interface(loadArtifacts()[name]!.abi as never);
@@ -40,9 +34,8 @@ describe('genesis file', () => {
 });
 
 describe('RootChainNode (embedded root chain, no RPC)', () => {
-  it('deploys and stakes at genesis, accepts a 2/3+1 checkpoint, restarts with all state', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rootchain-'));
-    dirs.push(dir);
+  it('deploys and stakes at genesis, accepts a 2/3+1 checkpoint, restarts with all state', async (t) => {
+    const dir = tempDir(t, 'rootchain');
     const { json, signerKeys } = devnetGenesis({ validators: 4, borChainId: 1337199 });
     let node = await RootChainNode.open({ dataDir: dir, genesisJson: json, blockTimeMs: 0 });
     assert.equal(statSync(join(dir, 'genesis.json')).mode & 0o777, 0o600, 'the stored genesis holds the deployer key: owner-only');
@@ -50,7 +43,7 @@ describe('RootChainNode (embedded root chain, no RPC)', () => {
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'currentValidatorSetSize'))[0], 4n);
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'rootChain'))[0].toLowerCase(), c.rootChain);
     assert.equal((await call(node, 'RootChain', c.rootChain, 'CHAINID'))[0], 1337199n);
-    const signers = signerKeys.map((k) => ({ key: k, addr: bytesToHex(addressFromPublicKey(publicKeyCreate(k, false))) }));
+    const signers = signerKeys.map((k) => ({ key: k, addr: keyFromSecret(k).addressHex }));
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'signerToValidator', [signers[2]!.addr]))[0], 3n);
 
     // A checkpoint signed by 3 of 4 (2/3+1), sent from a funded signer's account.

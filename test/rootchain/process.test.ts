@@ -3,11 +3,9 @@
  * ethers; a checkpoint signed by 2/3+1 submitted through the ethers client and the submitter; the
  * NewHeaderBlock seen through the watcher; fewer or out-of-order signatures rejected; restart.
  */
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, Wallet, Interface } from 'ethers';
@@ -20,18 +18,18 @@ import { loadArtifacts } from '../../src/contracts/build.ts';
 import { devKey } from '../../src/rootchain/genesis.ts';
 import { checkpointSignBytes, signCheckpoint, type Checkpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { submitCheckpointCalldata, sortForRootChain, toRootChainTriple } from '../../src/protocol/checkpoint/calldata.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
-import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { keyFromSecret } from '../helpers/keys.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
-const dirs: string[] = [];
 const procs: ChildProcess[] = [];
-after(() => {
+/** Kills what a failed test left running (a passing test stops its own processes). */
+function killLeftovers(): void {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+}
 
 interface Started {
   proc: ChildProcess;
@@ -70,12 +68,12 @@ function stopProcess(p: ChildProcess): Promise<number | null> {
   });
 }
 
-const signerOf = (k: Uint8Array) => bytesToHex(addressFromPublicKey(publicKeyCreate(k, false)));
+const signerOf = (k: Uint8Array) => keyFromSecret(k).addressHex;
 
 describe('bttc-node rootchain (real process)', { timeout: 180_000 }, () => {
-  it('stakes, accepts a 2/3+1 checkpoint seen by the watcher, rejects fewer or unsorted, survives a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rootchain-proc-'));
-    dirs.push(dataDir);
+  it('stakes, accepts a 2/3+1 checkpoint seen by the watcher, rejects fewer or unsorted, survives a restart', async (t) => {
+    t.after(killLeftovers); // before the dirs are asked for: a failed test's processes die before their dirs go
+    const dataDir = tempDir(t, 'rootchain-proc');
     let { proc, info } = await startRootChain(dataDir, ['--dev-validators', '4']);
     const art = loadArtifacts();
     const client = await EvmRootChainClient.connect({ rpcUrl: info.rpcUrl, rootChainId: 2, contracts: info.contracts, privateKey: bytesToHex(devKey('signer 0')) });
@@ -93,24 +91,16 @@ describe('bttc-node rootchain (real process)', { timeout: 180_000 }, () => {
     await (await deployer.sendTransaction({ to: owner.address, value: 10n ** 18n, ...txOpts })).wait();
     await (await (btt.connect(owner) as Contract).getFunction('approve')(info.contracts.stakeManager, stakeAmount + fee, txOpts)).wait();
     const sm = new Contract(info.contracts.stakeManager, art.StakeManager!.abi as never, owner);
-    const stakeReceipt = await (await sm.getFunction('stakeFor')(owner.address, stakeAmount, fee, false, publicKeyCreate(newSignerKey, false).subarray(1), txOpts)).wait();
+    const stakeReceipt = await (await sm.getFunction('stakeFor')(owner.address, stakeAmount, fee, false, keyFromSecret(newSignerKey).publicKey.subarray(1), txOpts)).wait();
     assert.equal(stakeReceipt!.status, 1);
     assert.equal(await sm.getFunction('currentValidatorSetSize')(), 5n);
 
     // Watcher from block 0 with a confirmation depth of 1.
-    const wdir = mkdtempSync(join(tmpdir(), 'rootchain-watch-'));
-    dirs.push(wdir);
-    const db = await LevelStore.open(wdir);
+    const db = await LevelStore.open(tempDir(t, 'rootchain-watch'));
     const seen: RootEvent[] = [];
     const watcher = new RootChainWatcher({ confirmations: 1, pollIntervalMs: 100 }, { client, db, onEvent: (e) => void seen.push(e) });
     watcher.start();
-    const waitFor = async (pred: () => boolean, what: string) => {
-      const deadline = Date.now() + 30_000;
-      while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; seen: ${seen.map((e) => e.name).join(',')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const waitFor = (pred: () => boolean, what: string) => until(() => `${what}; seen: ${seen.map((e) => e.name).join(',')}`, 30_000, pred, 100);
     await waitFor(() => seen.filter((e) => e.name === 'Staked').length === 5, 'five Staked events');
     const staked5 = seen.filter((e) => e.name === 'Staked')[4]!;
     assert.equal(staked5.args.validatorId, 5n);

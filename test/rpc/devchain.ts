@@ -15,7 +15,7 @@ import { registerEth } from '../../src/rpc/eth.ts';
 import { ChainEvents } from '../../src/rpc/events.ts';
 import { RpcError, SERVER_ERROR } from '../../src/rpc/errors.ts';
 import type { Registry } from 'prom-client';
-import { tempDir } from '../evm/helpers.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
 
 export interface DevChain {
   url: string;
@@ -28,8 +28,9 @@ export interface DevChain {
 }
 
 export async function startDevChain(chainId: number, genesis: GenesisSpec, deps: { metrics?: Registry | null } = {}): Promise<DevChain> {
-  const d1 = tempDir('dev-state');
-  const d2 = tempDir('dev-chain');
+  // The dirs live as long as the chain: close() removes them.
+  const d1 = makeTempDir('dev-state');
+  const d2 = makeTempDir('dev-chain');
   const executor = await Executor.open({ chainId, dataDir: d1.path }, deps);
   const chain = new ChainStore({}, { db: await LevelStore.open(d2.path), metrics: deps.metrics });
   await chain.init(await executor.initGenesis(genesis));
@@ -94,8 +95,8 @@ export async function startDevChain(chainId: number, genesis: GenesisSpec, deps:
       await server.close();
       await chain.close();
       await executor.close();
-      d1.cleanup();
-      d2.cleanup();
+      d1.remove();
+      d2.remove();
     },
   };
 }

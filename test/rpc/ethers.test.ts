@@ -6,6 +6,7 @@ import { bytesToHex } from '../../src/util/bytes.ts';
 import { compileFixture } from '../evm/fixtures/compile.ts';
 import { testAccounts } from '../evm/helpers.ts';
 import { startDevChain, type DevChain } from './devchain.ts';
+import { sleep } from '../helpers/until.ts';
 
 const CHAIN_ID = 1029;
 const accounts = testAccounts(3, 42);
@@ -107,7 +108,7 @@ test('websocket: newHeads and contract event subscriptions deliver as blocks are
       void wsToken.on('Transfer', (_from: string, _to: string, value: bigint) => resolve(value));
     });
     // let the subscriptions reach the server before mining
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const erc20 = new Contract(await c.getAddress(), token.abi as never, wallet);
     const tx = await erc20.getFunction('transfer')(Wallet.createRandom().address, 7n);
     const r = await tx.wait();

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, parseOverrides, PRESETS, PRESET_DIR, ConfigError } from '../../src/config/load.ts';
 import { toTronAddress } from '../../src/crypto/address.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 test('every preset loads and carries the protocol constants', () => {
   for (const name of PRESETS) {
@@ -28,8 +28,8 @@ test('every preset loads and carries the protocol constants', () => {
   assert.equal(loadConfig('donau').bttc.chainId, 1029);
 });
 
-test('a bad value names the file, the field and what was expected', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+test('a bad value names the file, the field and what was expected', (t) => {
+  const dir = tempDir(t, 'cfg');
   const raw = JSON.parse(readFileSync(join(PRESET_DIR, 'devnet.json'), 'utf8'));
   raw.bttc.sprint = 'sixty-four';
   const file = join(dir, 'bad.json');
