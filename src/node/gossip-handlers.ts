@@ -96,7 +96,10 @@ export class TxGossipBatcher {
 
 /** The RPC's `eth_sendRawTransaction` door: into our pool, then out to peers. */
 export function gossipingTxSink(sink: TxSink, batcher: Pick<TxGossipBatcher, 'queue'>): TxSink {
+  // Spread, not a new object with one method: everything else the pool sink answers (the pending
+  // nonce for eth_getTransactionCount "pending") must stay reachable through the wrapper.
   return {
+    ...sink,
     sendRawTransaction: async (raw) => {
       const hash = await sink.sendRawTransaction(raw);
       batcher.queue(raw);

@@ -24,7 +24,7 @@ import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
 import { ConsensusState } from '../delivery/consensus/state.ts';
-import { FileWal } from '../delivery/consensus/wal.ts';
+import { FileWal, WalError, type WalProblem } from '../delivery/consensus/wal.ts';
 import { KvEvidenceStore } from '../delivery/consensus/evidence.ts';
 import { DeliveryRestServer } from '../delivery/rest/index.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
@@ -55,7 +55,10 @@ import { NodeStatusTracker } from './status.ts';
 import { TxIntake } from './txIntake.ts';
 import { TxRebroadcaster } from './txRebroadcast.ts';
 
-export { NodeStartError } from './errors.ts';
+import { NodeStartError } from './errors.ts';
+import { takeDataDir } from './data-dir.ts';
+
+export { NodeStartError };
 
 /** A pool transaction not included for this long is announced again (geth-like nodes resend local ones). */
 const TX_REBROADCAST_MS = 30_000;
@@ -99,6 +102,8 @@ export class BttcNode {
     const { logger, metrics, role } = this;
     const onClose = (name: string, close: () => Promise<void> | void) => this.closers.add(name, close);
     mkdirSync(node.dataDir, { recursive: true });
+    const dirLock = takeDataDir(node.dataDir);
+    onClose('data dir lock', () => dirLock.release());
     warnIfSlowCrypto(logger);
     // The role is fixed here and handed down explicitly: a follower gives every module a null key
     // (no producer, an observing consensus engine, no checkpoint signatures, read-only root
@@ -172,7 +177,11 @@ export class BttcNode {
     serveSync(network, syncSource({ chain, app }));
 
     // Consensus: a new engine at the app's next height, at start and after a range sync moved the app past the old one.
-    const wal = await FileWal.open(join(node.dataDir, 'consensus.wal'));
+    // A validator that has committed heights must find its WAL: without it, it could sign twice.
+    const walOpts = { mustExist: signer && app.height > 0 ? { height: app.height } : null, onTornTail: (p: WalProblem | null) => p && logger.warn({ offset: p.offset, bytes: p.kind === 'torn-tail' ? p.bytes : 0, reason: p.reason }, 'consensus WAL: cut a torn final record (a write interrupted by a crash)') };
+    const wal = await FileWal.open(join(node.dataDir, 'consensus.wal'), walOpts).catch((err: Error) => {
+      throw err instanceof WalError ? new NodeStartError(err.message) : err;
+    });
     onClose('consensus wal', () => wal.close());
     const transport = new GossipConsensusTransport(network, logger);
     const evidence = new KvEvidenceStore({ db });

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,6 +51,12 @@ test('start: a TRON root chain entry is wired (client, watcher) and the node run
     await until('the watcher reading TRON blocks', 20_000, () => tron.calls.some((c) => c.path === '/wallet/gettransactioninfobyblocknum' && c.body.num === 950));
     const status = await new JsonRpcClient(ready.rpcUrl, { timeoutMs: 3000 }).call<NodeStatus>('bttcnode_status');
     assert.equal(status.signer, bytesToHex(k.signer.address));
+    // A second node on the same data dir is refused with the first one's PID, on the console
+    // (synchronously is fine: it stops at the data dir, before it would ask the fake TRON node).
+    const second = spawnSync(BIN, ['start', '--config', join(dir, 'n.json')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, BTTC_LOG_LEVEL: 'warn' } });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr, new RegExp(`data dir .* is in use by PID ${child.pid}`));
+    await until('a committed Delivery height', 30_000, async () => (await new JsonRpcClient(ready.rpcUrl, { timeoutMs: 3000 }).call<NodeStatus>('bttcnode_status')).delivery.height > 0);
   } catch (e) {
     process.stderr.write(`--- node stderr ---\n${err.slice(-3000)}\n`);
     throw e;
@@ -59,8 +65,20 @@ test('start: a TRON root chain entry is wired (client, watcher) and the node run
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+  }
+  try {
+    assert.equal(child.exitCode, 0, 'SIGTERM stops it cleanly');
+    // A validator that has voted refuses to start without its consensus WAL (it could sign twice).
+    rmSync(join(dir, 'd', 'consensus.wal'));
+    // Asynchronously: the fake TRON node answers from this process, so it must not be blocked.
+    const again = spawn(BIN, ['start', '--config', join(dir, 'n.json')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BTTC_LOG_LEVEL: 'warn' } });
+    let againErr = '';
+    again.stderr.on('data', (d: Buffer) => (againErr += d.toString()));
+    const code = await new Promise<number | null>((r) => again.once('exit', r));
+    assert.notEqual(code, 0);
+    assert.match(againErr, /consensus WAL is missing, but this node has already taken part in consensus/);
+  } finally {
     await tron.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(child.exitCode, 0, 'SIGTERM stops it cleanly');
 });
