@@ -4,51 +4,17 @@
  * and log-address index entries and the head pointer. LevelDB applies a batch atomically (write-ahead
  * log), so after a kill the head pointer always names a block whose data and indexes are complete.
  */
-import { RLP } from '@ethereumjs/rlp';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BatchOp, KeyValueStore } from '../db/interface.ts';
-import { u64be } from '../db/level.ts';
 import { counter, gauge, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
-import { bigToBytes, bloomContains, bytesToBig, decodeHeader, decodeReceipt, encodeHeader, encodeReceipt, hashHeader } from '../evm/block.ts';
+import { bloomContains, hashHeader } from '../evm/block.ts';
 import { keccak256 } from '../evm/crypto.ts';
 import type { HeaderFields, Receipt } from '../evm/interface.ts';
 import { ChainStoreError, type BlockData, type ChainStoreApi, type HeadInfo, type LocatedLog, type LogFilter, type ReorgResult, type StoredTx, type TxLocation } from './interface.ts';
-
-/** Buckets 0xC0–0xCF belong to the chain store (src/bttc uses 0xB0–). */
-export const B_HEADER = 0xc0;
-export const B_BODY = 0xc1;
-export const B_RECEIPTS = 0xc2;
-export const B_TD = 0xc3;
-export const B_CANON = 0xc4;
-export const B_TXINDEX = 0xc5;
-export const B_ADDRLOG = 0xc6;
-export const B_META = 0xcf;
-
-const META_HEAD = Uint8Array.of(B_META, 0x01);
-const META_GENESIS = Uint8Array.of(B_META, 0x02);
-const ONE = Uint8Array.of(1);
-
-function key(bucket: number, ...parts: Uint8Array[]): Uint8Array {
-  let len = 1;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  out[0] = bucket;
-  let off = 1;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-function u32be(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
-  return out;
-}
+import { chainRecords, type ChainRecords, type StoredBody } from './records.ts';
 
 export interface ChainStoreOptions {
   /** eth_getLogs: widest block range per query (default 10,000). */
@@ -61,6 +27,7 @@ export interface ChainStoreOptions {
 
 export class ChainStore implements ChainStoreApi {
   private readonly db: KeyValueStore;
+  private readonly r: ChainRecords;
   private readonly logger: Logger;
   private readonly opts: Required<ChainStoreOptions>;
   private headInfo: HeadInfo | null = null;
@@ -76,6 +43,7 @@ export class ChainStore implements ChainStoreApi {
 
   constructor(opts: ChainStoreOptions, deps: { db: KeyValueStore; metrics?: Registry | null; logger?: Logger }) {
     this.db = deps.db;
+    this.r = chainRecords(deps.db);
     this.logger = deps.logger ?? silentLogger();
     this.opts = { maxLogBlockRange: opts.maxLogBlockRange ?? 10_000, maxLogs: opts.maxLogs ?? 10_000, headerCache: opts.headerCache ?? 4096 };
     const reg = deps.metrics;
@@ -98,11 +66,11 @@ export class ChainStore implements ChainStoreApi {
 
   async init(genesis: HeaderFields): Promise<HeadInfo> {
     const gHash = hashHeader(genesis);
-    const stored = await this.db.get(META_GENESIS);
+    const stored = await this.r.meta.get('genesis');
     if (stored) {
       if (!equalBytes(stored, gHash)) throw new ChainStoreError(`chain store holds genesis ${bytesToHex(stored)}, not ${bytesToHex(gHash)}: wrong data directory or changed genesis`);
       this.genesis = stored;
-      const headHash = await this.db.get(META_HEAD);
+      const headHash = await this.r.meta.get('head');
       if (!headHash) throw new ChainStoreError('chain store has a genesis but no head pointer (corrupt store)');
       const header = await this.getHeader(headHash);
       const td = await this.getTd(headHash);
@@ -113,14 +81,15 @@ export class ChainStore implements ChainStoreApi {
       return this.headInfo;
     }
     if (genesis.number !== 0n) throw new ChainStoreError(`genesis must be block 0, got ${genesis.number}`);
+    const r = this.r;
     const ops: BatchOp[] = [
-      { type: 'put', key: key(B_HEADER, gHash), value: encodeHeader(genesis) },
-      { type: 'put', key: key(B_BODY, gHash), value: RLP.encode([[], new Uint8Array(0)]) },
-      { type: 'put', key: key(B_RECEIPTS, gHash), value: RLP.encode([]) },
-      { type: 'put', key: key(B_TD, gHash), value: bigToBytes(genesis.difficulty) },
-      { type: 'put', key: key(B_CANON, u64be(0)), value: gHash },
-      { type: 'put', key: META_GENESIS, value: gHash },
-      { type: 'put', key: META_HEAD, value: gHash },
+      r.header.putOp(gHash, genesis),
+      r.body.putOp(gHash, { txs: [], senders: [] }),
+      r.receipts.putOp(gHash, []),
+      r.td.putOp(gHash, genesis.difficulty),
+      r.canonical.putOp(0n, gHash),
+      r.meta.putOp('genesis', gHash),
+      r.meta.putOp('head', gHash),
     ];
     await this.db.batch(ops);
     this.genesis = gHash;
@@ -139,14 +108,19 @@ export class ChainStore implements ChainStoreApi {
     return this.genesis;
   }
 
-  /** Index entries that exist while a block is canonical: number → hash, tx hash → location, address → number. */
+  /**
+   * Index entries that exist while a block is canonical: number → hash, tx hash → location, address → number.
+   * On the put path of every block (one entry per transaction): putOp/delOp are only the key and value
+   * encodings into a batch operation, no more work than building the bytes by hand.
+   */
   private canonicalOps(hash: Uint8Array, header: HeaderFields, txs: Uint8Array[], receipts: { logs: { address: Uint8Array }[] }[], add: boolean): BatchOp[] {
+    const { canonical, txIndex, addressLog } = this.r;
     const ops: BatchOp[] = [];
-    const num = u64be(header.number);
-    if (add) ops.push({ type: 'put', key: key(B_CANON, num), value: hash });
-    txs.forEach((raw, i) => {
-      const k = key(B_TXINDEX, keccak256(raw));
-      ops.push(add ? { type: 'put', key: k, value: key(0, hash, num, u32be(i)).subarray(1) } : { type: 'del', key: k });
+    const blockNumber = header.number;
+    if (add) ops.push(canonical.putOp(blockNumber, hash));
+    txs.forEach((raw, index) => {
+      const txHash = keccak256(raw);
+      ops.push(add ? txIndex.putOp(txHash, { blockHash: hash, blockNumber, index }) : txIndex.delOp(txHash));
     });
     const seen = new Set<string>();
     for (const r of receipts)
@@ -154,8 +128,7 @@ export class ChainStore implements ChainStoreApi {
         const a = bytesToHex(l.address);
         if (seen.has(a)) continue;
         seen.add(a);
-        const k = key(B_ADDRLOG, l.address, num);
-        ops.push(add ? { type: 'put', key: k, value: ONE } : { type: 'del', key: k });
+        ops.push(add ? addressLog.putOp([l.address, blockNumber], true) : addressLog.delOp([l.address, blockNumber]));
       }
     return ops;
   }
@@ -172,21 +145,15 @@ export class ChainStore implements ChainStoreApi {
     const parent = (await this.getHeader(h.parentHash))!;
     if (parent.number + 1n !== h.number) throw new ChainStoreError(`block ${h.number}: parent is block ${parent.number}`);
     const td = parentTd + h.difficulty;
-    const senders = new Uint8Array(block.senders.length * 20);
     block.senders.forEach((s, i) => {
       if (s.length !== 20) throw new ChainStoreError(`block ${h.number} tx ${i}: sender must be 20 bytes`);
-      senders.set(s, i * 20);
     });
-    const ops: BatchOp[] = [
-      { type: 'put', key: key(B_HEADER, hash), value: encodeHeader(h) },
-      { type: 'put', key: key(B_BODY, hash), value: RLP.encode([block.txs, senders]) },
-      { type: 'put', key: key(B_RECEIPTS, hash), value: RLP.encode(block.receipts.map((r) => [encodeReceipt(r), bigToBytes(r.gasUsed), r.contractAddress ? [r.contractAddress] : []])) },
-      { type: 'put', key: key(B_TD, hash), value: bigToBytes(td) },
-    ];
+    const r = this.r;
+    const ops: BatchOp[] = [r.header.putOp(hash, h), r.body.putOp(hash, { txs: block.txs, senders: block.senders }), r.receipts.putOp(hash, block.receipts), r.td.putOp(hash, td)];
     if (opts.setHead) {
       if (!equalBytes(h.parentHash, head.hash)) throw new ChainStoreError(`block ${h.number} does not extend the head ${bytesToHex(head.hash)}: store it and call setHead (reorg)`);
       ops.push(...this.canonicalOps(hash, h, block.txs, block.receipts, true));
-      ops.push({ type: 'put', key: META_HEAD, value: hash });
+      ops.push(r.meta.putOp('head', hash));
     }
     await this.db.batch(ops);
     this.cacheHeader(hash, h);
@@ -245,7 +212,7 @@ export class ChainStore implements ChainStoreApi {
       const body = (await this.getBody(h))!;
       const receipts = (await this.getReceipts(h))!;
       ops.push(...this.canonicalOps(h, header, body.txs, receipts, false));
-      if (n > target.number) ops.push({ type: 'del', key: key(B_CANON, u64be(n)) });
+      if (n > target.number) ops.push(this.r.canonical.delOp(n));
     }
     removed.reverse();
     for (const a of added) {
@@ -253,7 +220,7 @@ export class ChainStore implements ChainStoreApi {
       const receipts = (await this.getReceipts(a.hash))!;
       ops.push(...this.canonicalOps(a.hash, a.header, body.txs, receipts, true));
     }
-    ops.push({ type: 'put', key: META_HEAD, value: hash });
+    ops.push(this.r.meta.putOp('head', hash));
     // Deletes of the old branch come first: a tx in both branches ends up indexed at its new place.
     await this.db.batch(ops);
     this.headInfo = { hash, number: target.number, header: target, td };
@@ -268,22 +235,21 @@ export class ChainStore implements ChainStoreApi {
   }
 
   async hasBlock(hash: Uint8Array): Promise<boolean> {
-    return this.headers.has(bytesToHex(hash)) || (await this.db.get(key(B_HEADER, hash))) !== undefined;
+    return this.headers.has(bytesToHex(hash)) || (await this.r.header.has(hash));
   }
 
   async getHeader(hash: Uint8Array): Promise<HeaderFields | undefined> {
     const c = this.headers.get(bytesToHex(hash));
     if (c) return c;
-    const raw = await this.db.get(key(B_HEADER, hash));
-    if (!raw) return undefined;
-    const h = decodeHeader(raw);
+    const h = await this.r.header.get(hash);
+    if (!h) return undefined;
     this.cacheHeader(hash, h);
     return h;
   }
 
   getCanonicalHash(number: bigint): Promise<Uint8Array | undefined> {
     if (number < 0n) return Promise.resolve(undefined);
-    return this.db.get(key(B_CANON, u64be(number)));
+    return this.r.canonical.get(number);
   }
 
   async getHeaderByNumber(number: bigint): Promise<HeaderFields | undefined> {
@@ -291,35 +257,20 @@ export class ChainStore implements ChainStoreApi {
     return h ? this.getHeader(h) : undefined;
   }
 
-  async getBody(hash: Uint8Array): Promise<{ txs: Uint8Array[]; senders: Uint8Array[] } | undefined> {
-    const raw = await this.db.get(key(B_BODY, hash));
-    if (!raw) return undefined;
-    const [txs, s] = RLP.decode(raw) as unknown as [Uint8Array[], Uint8Array];
-    const senders: Uint8Array[] = [];
-    for (let i = 0; i < s.length; i += 20) senders.push(s.subarray(i, i + 20));
-    return { txs, senders };
+  getBody(hash: Uint8Array): Promise<StoredBody | undefined> {
+    return this.r.body.get(hash);
   }
 
-  async getReceipts(hash: Uint8Array): Promise<Receipt[] | undefined> {
-    const raw = await this.db.get(key(B_RECEIPTS, hash));
-    if (!raw) return undefined;
-    return (RLP.decode(raw) as unknown as [Uint8Array, Uint8Array, Uint8Array[]][]).map(([enc, gasUsed, ca]) => {
-      const r: Receipt = { ...decodeReceipt(enc), gasUsed: bytesToBig(gasUsed) };
-      if (ca.length) r.contractAddress = ca[0]!;
-      return r;
-    });
+  getReceipts(hash: Uint8Array): Promise<Receipt[] | undefined> {
+    return this.r.receipts.get(hash);
   }
 
-  async getTd(hash: Uint8Array): Promise<bigint | undefined> {
-    const raw = await this.db.get(key(B_TD, hash));
-    return raw ? bytesToBig(raw) : undefined;
+  getTd(hash: Uint8Array): Promise<bigint | undefined> {
+    return this.r.td.get(hash);
   }
 
-  async getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
-    const raw = await this.db.get(key(B_TXINDEX, txHash));
-    if (!raw) return undefined;
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return { blockHash: raw.slice(0, 32), blockNumber: dv.getBigUint64(32), index: dv.getUint32(40) };
+  getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
+    return this.r.txIndex.get(txHash);
   }
 
   async getTransaction(txHash: Uint8Array): Promise<StoredTx | undefined> {
@@ -355,11 +306,7 @@ export class ChainStore implements ChainStoreApi {
     let candidates: bigint[];
     if (addrs.length > 0) {
       const nums = new Set<bigint>();
-      for (const a of addrs) {
-        const gte = key(B_ADDRLOG, a, u64be(f.fromBlock));
-        const lt = key(B_ADDRLOG, a, u64be(to + 1n));
-        for await (const [k] of this.db.entries({ gte, lt })) nums.add(new DataView(k.buffer, k.byteOffset + 21, 8).getBigUint64(0));
-      }
+      for (const a of addrs) for await (const [[, n]] of this.r.addressLog.entries({ gte: [a, f.fromBlock], lt: [a, to + 1n] })) nums.add(n);
       candidates = [...nums].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     } else {
       candidates = [];

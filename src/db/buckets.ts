@@ -31,29 +31,29 @@ function bucket(id: number, store: StoreName, owner: string, holds: string): Buc
 
 export const BUCKETS = {
   // ---- executor state (state/) --------------------------------------------------------------------
-  stateMeta: bucket(0x6d, 'state', 'evm/stateDb', "name → executor metadata ('m')"),
-  stateNode: bucket(0x6e, 'state', 'evm/stateDb', "trie-node or code hash → bytes ('n')"),
+  stateMeta: bucket(0x6d, 'state', 'evm/stateDb', "name (UTF-8) → executor metadata, e.g. genesisRoot ('m')"),
+  stateNode: bucket(0x6e, 'state', 'evm/stateDb', "trie-node or code hash (32) → node or code bytes ('n')"),
 
   // ---- root-chain watchers (node/) ----------------------------------------------------------------
-  watcherCursor: bucket(0x52, 'node', 'root/watcher', 'root chain id → last scanned block'),
+  watcherCursor: bucket(0x52, 'node', 'root/watcher', 'root chain id (u64) → cursor JSON {"block":n,"lastSequence":"s"}'),
 
   // ---- Bttc engine and txpool (node/) -------------------------------------------------------------
-  borSnapshot: bucket(0xb0, 'node', 'bttc/engine/snapshot', 'sprint-end block hash → Bor signer snapshot'),
-  txpoolTx: bucket(0xb1, 'node', 'bttc/txpool/store', 'tx hash → pooled transaction'),
-  txpoolMeta: bucket(0xb2, 'node', 'bttc/txpool/store', 'name → txpool metadata'),
+  borSnapshot: bucket(0xb0, 'node', 'bttc/engine/snapshot', 'sprint-end block hash (32) → number (u64) ‖ serialized producer set'),
+  txpoolTx: bucket(0xb1, 'node', 'bttc/txpool/store', 'tx hash (32) → sender (20) ‖ seq (u64) ‖ raw tx'),
+  txpoolMeta: bucket(0xb2, 'node', 'bttc/txpool/store', 'name → txpool metadata (reserved: nothing writes it yet)'),
 
   // ---- Bttc chain (chain/) ------------------------------------------------------------------------
-  chainHeader: bucket(0xc0, 'chain', 'chain/store', 'block hash → header'),
-  chainBody: bucket(0xc1, 'chain', 'chain/store', 'block hash → body'),
-  chainReceipts: bucket(0xc2, 'chain', 'chain/store', 'block hash → receipts'),
-  chainTotalDifficulty: bucket(0xc3, 'chain', 'chain/store', 'block hash → total difficulty'),
-  chainCanonical: bucket(0xc4, 'chain', 'chain/store', 'number → canonical hash'),
-  chainTxIndex: bucket(0xc5, 'chain', 'chain/store', 'tx hash → block and index'),
-  chainAddressLog: bucket(0xc6, 'chain', 'chain/store', 'address ‖ number ‖ index → log location'),
-  chainMeta: bucket(0xcf, 'chain', 'chain/store', 'name → head, genesis'),
+  chainHeader: bucket(0xc0, 'chain', 'chain/store', 'block hash (32) → RLP header'),
+  chainBody: bucket(0xc1, 'chain', 'chain/store', 'block hash (32) → RLP [txs, senders (20 bytes each, concatenated)]'),
+  chainReceipts: bucket(0xc2, 'chain', 'chain/store', 'block hash (32) → RLP [[consensus receipt, gas used, [contract address]?], …]'),
+  chainTotalDifficulty: bucket(0xc3, 'chain', 'chain/store', 'block hash (32) → total difficulty (minimal big-endian)'),
+  chainCanonical: bucket(0xc4, 'chain', 'chain/store', 'number (u64) → canonical block hash'),
+  chainTxIndex: bucket(0xc5, 'chain', 'chain/store', 'tx hash (32) → block hash (32) ‖ number (u64) ‖ index (u32)'),
+  chainAddressLog: bucket(0xc6, 'chain', 'chain/store', 'address (20) ‖ number (u64) → 0x01: a canonical block has a log by the address'),
+  chainMeta: bucket(0xcf, 'chain', 'chain/store', '0x01 → head hash, 0x02 → genesis hash'),
 
   // ---- Delivery consensus (node/) -----------------------------------------------------------------
-  consensusEvidence: bucket(0xd0, 'node', 'delivery/consensus/evidence', 'height ‖ round ‖ step ‖ validator → conflicting votes'),
+  consensusEvidence: bucket(0xd0, 'node', 'delivery/consensus/evidence', 'height (u64) ‖ round (u32) ‖ step (u8) ‖ validator → u32 len ‖ vote A ‖ u32 len ‖ vote B'),
 
   // ---- Delivery application (node/) ---------------------------------------------------------------
   deliveryMeta: bucket(0xe0, 'node', 'delivery/app', 'name → committed state'),

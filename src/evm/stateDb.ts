@@ -10,10 +10,15 @@
  */
 import type { BatchDBOp, DB } from '@ethereumjs/util';
 import { ClassicLevel } from 'classic-level';
+import { BUCKETS } from '../db/buckets.ts';
 
-/** Key prefixes inside the executor's level database. */
-export const NODE_PREFIX = 0x6e; // 'n' ‖ node hash / code hash (as the MPT names them)
-export const META_PREFIX = 0x6d; // 'm' ‖ name
+/**
+ * Key prefixes inside the executor's level database, from the registry. Only the bytes are taken,
+ * not a Repository: the MPT hands over hex keys that are written straight into one buffer, on a
+ * path that runs for every trie node of every block, through this store's own ClassicLevel.
+ */
+const NODE_PREFIX = BUCKETS.stateNode.id; // 'n' ‖ node hash / code hash (as the MPT names them)
+const META_PREFIX = BUCKETS.stateMeta.id; // 'm' ‖ name
 
 export type RawBatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 

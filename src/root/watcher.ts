@@ -10,16 +10,14 @@
  *   is retried the same way, since dropping the event would lose a record.
  */
 import type { Registry } from 'prom-client';
+import { BUCKETS } from '../db/buckets.ts';
 import type { KeyValueStore } from '../db/interface.ts';
-import { bucketKey } from '../db/level.ts';
+import { Repository, u64Codec, type Codec } from '../db/repository.ts';
 import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { counter, gauge } from '../observability/metrics.ts';
 import { decodeRootLog, type RootEvent } from './abi.ts';
 import type { RootChainClient } from './interface.ts';
-
-/** Key-value bucket for watcher cursors (one key per root chain id). */
-export const WATCHER_BUCKET = 0x52; // 'R'
 
 export interface WatcherOptions {
   confirmations: number;
@@ -47,11 +45,21 @@ interface Cursor {
   lastSequence: bigint;
 }
 
+/** `{"block":…,"lastSequence":"…"}` in UTF-8; the sequence as a decimal string (it can pass 2^53). */
+const cursorCodec: Codec<Cursor> = {
+  encode: (c) => new TextEncoder().encode(JSON.stringify({ block: c.block, lastSequence: c.lastSequence.toString() })),
+  decode(raw) {
+    const j = JSON.parse(new TextDecoder().decode(raw)) as { block: number; lastSequence: string };
+    return { block: j.block, lastSequence: BigInt(j.lastSequence) };
+  },
+};
+
 export class RootChainWatcher {
   private readonly opts: Required<WatcherOptions>;
   private readonly deps: WatcherDeps;
   private readonly logger: Logger;
-  private readonly key: Uint8Array;
+  /** Cursors by root chain id (u64); this watcher reads and writes only its own chain's. */
+  private readonly cursors: Repository<number, Cursor>;
   private cursor: Cursor | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -76,7 +84,8 @@ export class RootChainWatcher {
     if (!Number.isInteger(this.opts.confirmations) || this.opts.confirmations < 0) throw new Error(`watcher: confirmations must be a non-negative integer, got ${opts.confirmations}`);
     this.deps = deps;
     this.logger = (deps.logger ?? silentLogger()).child({ module: 'root-watcher', rootChainId: deps.client.rootChainId });
-    this.key = bucketKey(WATCHER_BUCKET, deps.client.rootChainId);
+    this.cursors = new Repository(deps.db, BUCKETS.watcherCursor, u64Codec, cursorCodec);
+    this.cursors.key(deps.client.rootChainId); // a root chain id that cannot be a key fails here, not at the first poll
     const reg = deps.metrics;
     this.m = reg
       ? {
@@ -95,19 +104,13 @@ export class RootChainWatcher {
 
   private async loadCursor(): Promise<Cursor> {
     if (this.cursor) return this.cursor;
-    const raw = await this.deps.db.get(this.key);
-    if (raw) {
-      const j = JSON.parse(Buffer.from(raw).toString('utf8')) as { block: number; lastSequence: string };
-      this.cursor = { block: j.block, lastSequence: BigInt(j.lastSequence) };
-    } else {
-      this.cursor = { block: this.opts.startBlock - 1, lastSequence: -1n };
-    }
+    this.cursor = (await this.cursors.get(this.deps.client.rootChainId)) ?? { block: this.opts.startBlock - 1, lastSequence: -1n };
     return this.cursor;
   }
 
   private async saveCursor(c: Cursor): Promise<void> {
     this.cursor = c;
-    await this.deps.db.put(this.key, Buffer.from(JSON.stringify({ block: c.block, lastSequence: c.lastSequence.toString() })));
+    await this.cursors.put(this.deps.client.rootChainId, c);
     this.m?.processed.set({ root_chain: String(this.deps.client.rootChainId) }, c.block);
   }
 

@@ -8,6 +8,8 @@ import { MsgType } from '../../src/delivery/consensus/types.ts';
 import type { Evidence } from '../../src/delivery/consensus/interface.ts';
 import { testKey } from '../helpers/keys.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { encodeVote } from '../../src/delivery/consensus/codec.ts';
+import { beHex, hexOf, rawEntries } from '../db/raw.ts';
 
 async function evidence(height: number): Promise<Evidence> {
   // Two signers over the same key: the guard of each is satisfied, the pair is an equivocation.
@@ -37,4 +39,21 @@ test('KvEvidenceStore persists evidence in classic-level, once per (height, roun
   assert.deepEqual(list.map((e) => e.height), [3, 12]);
   assert.deepEqual(list[1], e12);
   await db2.close();
+});
+
+test('evidence layout: 0xd0 ‖ height (u64) ‖ round (u32) ‖ step (u8) ‖ validator → u32 len ‖ vote A ‖ u32 len ‖ vote B', async (t) => {
+  const dir = tempDir(t, 'evidence-layout');
+  const db = await LevelStore.open(dir);
+  try {
+    const e = await evidence(12);
+    await new KvEvidenceStore({ db }).add(e);
+    const raw = await rawEntries(db);
+    const key = `d0${beHex(12, 8)}${beHex(1, 4)}${beHex(MsgType.Precommit, 1)}${hexOf(e.validator)}`;
+    assert.deepEqual([...raw.keys()], [key]);
+    const a = encodeVote(e.voteA);
+    const b = encodeVote(e.voteB);
+    assert.equal(raw.get(key), beHex(a.length, 4) + hexOf(a) + beHex(b.length, 4) + hexOf(b));
+  } finally {
+    await db.close();
+  }
 });

@@ -7,6 +7,7 @@ import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
 import { FakeRootClient } from './fake-client.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { beHex, rawEntries } from '../db/raw.ts';
 
 const SIGNER = '0x' + 'ab'.repeat(20);
 const PUB = '0x' + '01'.repeat(64);
@@ -118,5 +119,24 @@ describe('RootChainWatcher', () => {
     const w = new RootChainWatcher({ confirmations: 0, startBlock: 6 }, { client, db, onEvent: (e) => void got.push(e) });
     await w.poll();
     assert.deepEqual(got.map((e) => e.blockNumber), [9, 12]);
+  });
+  it('keeps its cursor at 0x52 ‖ root chain id (u64) as JSON, and resumes from one written by hand', async () => {
+    const client = new FakeRootClient(2);
+    populate(client);
+    client.head = 10;
+    const got: RootEvent[] = [];
+    await new RootChainWatcher({ confirmations: 2 }, { client, db, onEvent: (e) => void got.push(e) }).poll();
+    const last = got[got.length - 1]!.sequence;
+    const raw = await rawEntries(db);
+    assert.deepEqual([...raw.keys()], [`52${beHex(2, 8)}`]);
+    assert.equal(Buffer.from(raw.get(`52${beHex(2, 8)}`)!, 'hex').toString('utf8'), `{"block":8,"lastSequence":"${last}"}`);
+    // Another root chain's cursor, as an older node wrote it: only events after it are delivered.
+    const other = new FakeRootClient(7);
+    populate(other);
+    other.head = 20;
+    await db.put(Buffer.from(`52${beHex(7, 8)}`, 'hex'), Buffer.from(`{"block":9,"lastSequence":"${stakingSequence(9, 0)}"}`));
+    const resumed: RootEvent[] = [];
+    await new RootChainWatcher({ confirmations: 0 }, { client: other, db, onEvent: (e) => void resumed.push(e) }).poll();
+    assert.deepEqual(resumed.map((e) => e.blockNumber), [12]);
   });
 });

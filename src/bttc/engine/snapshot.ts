@@ -4,11 +4,11 @@
  * priority moves once (Bor's `snapshot.apply`). Snapshots are shared objects keyed by block hash;
  * those at sprint ends are persisted so a restart does not replay the chain from genesis.
  */
+import { BUCKETS } from '../../db/buckets.ts';
 import type { KeyValueStore } from '../../db/interface.ts';
-import { bucketKey } from '../../db/level.ts';
+import { fixedBytesCodec, Repository, type Codec } from '../../db/repository.ts';
 import { bytesToHex, equalBytes } from '../../util/bytes.ts';
 import { LruCache } from '../util/lru.ts';
-import { BUCKET_BOR_SNAPSHOT } from '../buckets.ts';
 import { decodeProducers, isSprintEnd, parseExtra } from './extra.ts';
 import { headerHash } from './header.ts';
 import type { HeaderReader, ProposerSet, ProposerSetFactory } from './interface.ts';
@@ -38,7 +38,8 @@ export class SnapshotManager {
   private readonly opts: SnapshotManagerOptions;
   private readonly factory: ProposerSetFactory;
   private readonly headers: HeaderReader;
-  private readonly db: KeyValueStore | null;
+  /** Persisted sprint-end snapshots: block hash(32) → number(u64) ‖ serialized producer set. */
+  private readonly stored: Repository<Uint8Array, StoredSnapshot> | null;
   private readonly cache: LruCache<string, Snapshot>;
   private genesis: Snapshot | null = null;
 
@@ -46,7 +47,7 @@ export class SnapshotManager {
     this.opts = opts;
     this.factory = deps.factory;
     this.headers = deps.headers;
-    this.db = deps.db ?? null;
+    this.stored = deps.db ? new Repository(deps.db, BUCKETS.borSnapshot, fixedBytesCodec(32), snapshotCodec(deps.factory)) : null;
     this.cache = new LruCache(opts.cacheSize ?? 8192);
   }
 
@@ -83,7 +84,7 @@ export class SnapshotManager {
       this.cache.set(bytesToHex(hh), snap);
       if (isSprintEnd(h.number, this.opts.sprint)) writes.push(snap);
     }
-    if (this.db && writes.length) await this.db.batch(writes.map((s) => ({ type: 'put' as const, key: bucketKey(BUCKET_BOR_SNAPSHOT, s.hash), value: encodeSnapshot(s) })));
+    if (this.stored && writes.length) await this.stored.putMany(writes.map((s) => [s.hash, s]));
     return snap;
   }
 
@@ -96,25 +97,38 @@ export class SnapshotManager {
   }
 
   private async load(hash: Uint8Array): Promise<Snapshot | undefined> {
-    if (!this.db) return undefined;
-    const raw = await this.db.get(bucketKey(BUCKET_BOR_SNAPSHOT, hash));
-    if (!raw) return undefined;
-    const snap = decodeSnapshot(raw, hash, this.factory);
+    if (!this.stored) return undefined;
+    let stored: StoredSnapshot | undefined;
+    try {
+      stored = await this.stored.get(hash);
+    } catch (err) {
+      // The record does not carry its own hash (it is the key): name it here.
+      throw new Error(`snapshot ${bytesToHex(hash)}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!stored) return undefined;
+    const snap: Snapshot = { number: stored.number, hash, set: stored.set };
     this.cache.set(bytesToHex(hash), snap);
     return snap;
   }
 }
 
-function encodeSnapshot(s: Snapshot): Uint8Array {
-  const set = s.set.serialize();
-  const out = new Uint8Array(8 + set.length);
-  new DataView(out.buffer).setBigUint64(0, s.number);
-  out.set(set, 8);
-  return out;
-}
+/** A snapshot as stored: its hash is the key. */
+type StoredSnapshot = Pick<Snapshot, 'number' | 'set'>;
 
-function decodeSnapshot(raw: Uint8Array, hash: Uint8Array, factory: ProposerSetFactory): Snapshot {
-  if (raw.length < 8) throw new Error(`snapshot ${bytesToHex(hash)}: stored record is ${raw.length} bytes`);
-  const number = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getBigUint64(0);
-  return { number, hash, set: factory.restore(raw.subarray(8)) };
+/** `number(u64) ‖ serialized set`; decoding needs the factory that restores a set. */
+function snapshotCodec(factory: ProposerSetFactory): Codec<StoredSnapshot> {
+  return {
+    encode(s) {
+      const set = s.set.serialize();
+      const out = new Uint8Array(8 + set.length);
+      new DataView(out.buffer).setBigUint64(0, s.number);
+      out.set(set, 8);
+      return out;
+    },
+    decode(raw) {
+      if (raw.length < 8) throw new Error(`stored record is ${raw.length} bytes`);
+      const number = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getBigUint64(0);
+      return { number, set: factory.restore(raw.subarray(8)) };
+    },
+  };
 }

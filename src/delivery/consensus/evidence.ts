@@ -2,25 +2,22 @@
  * Equivocation evidence: two validly signed, different votes by one validator for the same height,
  * round and step. Kept for the slashing work; persisted one record per (height, round, step, validator).
  */
-import { bucketKey, prefixEnd } from '../../db/level.ts';
+import { BUCKETS } from '../../db/buckets.ts';
 import type { KeyValueStore } from '../../db/interface.ts';
+import { bytesCodec, Repository, tupleCodec, u32Codec, u64Codec, u8Codec, type Codec } from '../../db/repository.ts';
 import { bytesToHex } from '../../util/bytes.ts';
 import { decodeVote, encodeVote } from './codec.ts';
 import type { Evidence, EvidenceStore } from './interface.ts';
 
-/** Delivery consensus buckets live in the 0xD0 range, away from the chain (src/chain) and Bttc (0xB0) ones. */
-export const BUCKET_CONSENSUS_EVIDENCE = 0xd0;
+/** What one record is about: height(u64) ‖ round(u32) ‖ step(u8) ‖ validator, so records sort by height. */
+type EvidenceKey = readonly [height: number, round: number, step: number, validator: Uint8Array];
+const evidenceKeyCodec = tupleCodec<EvidenceKey>(u64Codec, u32Codec, u8Codec, bytesCodec);
 
-function u32be(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
-  return out;
+function keyOf(e: Evidence): EvidenceKey {
+  return [e.height, e.round, e.step, e.validator];
 }
 
-export function evidenceKey(e: Evidence): Uint8Array {
-  return bucketKey(BUCKET_CONSENSUS_EVIDENCE, e.height, u32be(e.round), Uint8Array.of(e.step), e.validator);
-}
-
+/** `u32 length ‖ vote A ‖ u32 length ‖ vote B`, each vote in its consensus encoding. */
 export function encodeEvidence(e: Evidence): Uint8Array {
   const a = encodeVote(e.voteA);
   const b = encodeVote(e.voteB);
@@ -57,20 +54,21 @@ export class MemoryEvidenceStore implements EvidenceStore {
   }
 }
 
+const evidenceCodec: Codec<Evidence> = { encode: encodeEvidence, decode: decodeEvidence };
+
 /** Evidence in the node's classic-level store, ordered by height. */
 export class KvEvidenceStore implements EvidenceStore {
-  private readonly db: KeyValueStore;
+  private readonly records: Repository<EvidenceKey, Evidence>;
   constructor(deps: { db: KeyValueStore }) {
-    this.db = deps.db;
+    this.records = new Repository(deps.db, BUCKETS.consensusEvidence, evidenceKeyCodec, evidenceCodec);
   }
   async add(e: Evidence): Promise<void> {
-    const key = evidenceKey(e);
-    if ((await this.db.get(key)) === undefined) await this.db.put(key, encodeEvidence(e));
+    // The first evidence for a (height, round, step, validator) is kept; later pairs add nothing.
+    if (!(await this.records.has(keyOf(e)))) await this.records.put(keyOf(e), e);
   }
   async list(): Promise<Evidence[]> {
-    const gte = Uint8Array.of(BUCKET_CONSENSUS_EVIDENCE);
     const out: Evidence[] = [];
-    for await (const [, v] of this.db.entries({ gte, lt: prefixEnd(gte) })) out.push(decodeEvidence(v));
+    for await (const e of this.records.values()) out.push(e);
     return out;
   }
 }
