@@ -1,6 +1,10 @@
 import { ClassicLevel } from 'classic-level';
 import type { BatchOp, KeyValueStore } from './interface.ts';
 
+export class LevelOpenError extends Error {
+  override name = 'LevelOpenError';
+}
+
 /** classic-level (LevelDB) on disk, binary keys and values. */
 export class LevelStore implements KeyValueStore {
   private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
@@ -9,9 +13,23 @@ export class LevelStore implements KeyValueStore {
     this.db = db;
   }
 
-  static async open(path: string): Promise<LevelStore> {
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
-    await db.open();
+  /**
+   * Opens (or, unless `createIfMissing` is false, creates) the database. LevelDB's "Database failed
+   * to open" is turned into the cause: held by another process, missing (a deleted CURRENT file
+   * makes LevelDB see no database at all), or corrupt.
+   */
+  static async open(path: string, opts: { createIfMissing?: boolean } = {}): Promise<LevelStore> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: opts.createIfMissing ?? true });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const detail = cause?.message ?? (err as Error).message;
+      if (cause?.code === 'LEVEL_LOCKED') throw new LevelOpenError(`database ${path} is held by another process (${detail}): is another bttc-node using this data dir?`);
+      if (/does not exist/.test(detail)) throw new LevelOpenError(`database ${path} is missing or lost its CURRENT file (${detail}), but this data dir was initialised before: restore it, or remove the data dir to start over`);
+      if (cause?.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(detail)) throw new LevelOpenError(`database ${path} is corrupt: ${detail}`);
+      throw new LevelOpenError(`database ${path} failed to open: ${detail}`);
+    }
     return new LevelStore(db);
   }
 

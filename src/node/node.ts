@@ -18,8 +18,6 @@ import { createMetricsRegistry, type Registry } from '../observability/metrics.t
 import { warnIfSlowCrypto } from '../crypto/status.ts';
 import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../pools/index.ts';
 import { createExecutor } from '../evm/index.ts';
-import { ChainStore } from '../chain/store.ts';
-import { LevelStore } from '../db/level.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
@@ -52,6 +50,7 @@ import { GossipConsensusTransport } from './consensus-transport.ts';
 import { blockGossipHandler, blockPublisher, gossipingTxSink, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
+import { openNodeStores } from './stores.ts';
 import { TxIntake } from './txIntake.ts';
 import { TxRebroadcaster } from './txRebroadcast.ts';
 
@@ -121,12 +120,8 @@ export class BttcNode {
     // Execution and storage
     const executor = await createExecutor({ mode: node.executor, chainId: config.bttc.chainId, dataDir: join(node.dataDir, 'state') }, { metrics, logger });
     onClose('executor', () => executor.close());
-    const chainDb = await LevelStore.open(join(node.dataDir, 'chain'));
-    const chain = new ChainStore({}, { db: chainDb, metrics, logger });
-    onClose('chain store', async () => {
-      await chain.close().catch(() => undefined);
-      await chainDb.close().catch(() => undefined);
-    });
+    const stores = await openNodeStores(node.dataDir, { logger, metrics, onClose });
+    const { chain, db } = stores;
     // Head changes feed the status (block intervals) and, once RPC is up, newHeads subscriptions.
     const tracker = new NodeStatusTracker({ role, signer: signer?.address ?? null, spans: config.bttc }, { chain, logger });
     let events: ChainEvents | null = null;
@@ -134,8 +129,6 @@ export class BttcNode {
       tracker.recordHead();
       if (events) void events.publish(chain, hash).catch(() => undefined);
     }));
-    const db = await LevelStore.open(join(node.dataDir, 'node'));
-    onClose('node db', () => db.close());
 
     // Root chains
     const { clients, submitters, seedClient } = await connectRootChains(config, node, signer?.privateKey ?? null, { logger, metrics, onClose });
@@ -157,6 +150,7 @@ export class BttcNode {
       { executor, chain, db, verifier, spans, stateSyncs: stateSyncSource(app, config.bttc.chainId), broadcast, metrics, logger },
     );
     onClose('bttc layer', () => layer.close());
+    await stores.verify({ hasState: (root) => executor.hasState(root), network: genesis.network });
     const txIntake = new TxIntake(layer.txpool);
     tracker.recordHead();
 
