@@ -4,6 +4,7 @@
  * (eth_subscribe "newPendingTransactions", eth_newPendingTransactionFilter). The node and the
  * client-compatibility tests compose the same way; bor_* and debug_* are registered beside it.
  */
+import type { Registry } from 'prom-client';
 import type { PoolTx } from '../bttc/txpool/interface.ts';
 import { blockResolver } from './blocks.ts';
 import { registerEth } from './eth.ts';
@@ -18,6 +19,7 @@ export interface NodeRpcDeps {
   /** The Bttc txpool (TxPool): txpool_* and pending-transaction events. Absent: neither. */
   pool?: (TxPoolView & { onAdded(listener: (txs: readonly PoolTx[]) => void): () => void }) | null;
   filters?: FilterOptions;
+  metrics?: Registry | null;
 }
 
 export interface NodeRpc {
@@ -29,13 +31,14 @@ export interface NodeRpc {
 export function registerNodeRpc(reg: MethodRegistryApi, deps: NodeRpcDeps): NodeRpc {
   const { backend, events } = deps;
   registerEth(reg, backend, events);
-  const filters = new FilterSystem(deps.filters ?? {}, { events, chain: backend.chain, blocks: blockResolver(backend) });
+  const filters = new FilterSystem(deps.filters ?? {}, { events, chain: backend.chain, blocks: blockResolver(backend), metrics: deps.metrics ?? null });
   registerFilters(reg, filters);
   filters.start();
   let offPool = () => {};
   if (deps.pool) {
     registerTxPool(reg, deps.pool);
-    const off = deps.pool.onAdded((txs) => events.pendingTxs(txs.map((t) => ({ hash: t.hash, raw: t.raw, sender: t.sender }))));
+    // A PoolTx is a PendingTxEvent: published as is, nothing copied per intake.
+    const off = deps.pool.onAdded((txs) => events.pendingTxs(txs));
     offPool = () => void off();
   }
   return {

@@ -13,7 +13,9 @@
  * Buffered logs and hashes are the event's own objects, shared by every filter holding them.
  */
 import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
 import type { ChainStoreApi, LocatedLog } from '../chain/interface.ts';
+import { counter, gauge } from '../observability/metrics.ts';
 import type { BlockResolver } from './blocks.ts';
 import { LIMIT_EXCEEDED, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
 import type { ChainEvents } from './events.ts';
@@ -37,6 +39,7 @@ export interface FilterDeps {
   blocks: BlockResolver;
   /** Milliseconds; injectable for tests of the timeout. */
   now?: () => number;
+  metrics?: Registry | null;
 }
 
 type FilterKind = 'logs' | 'blocks' | 'pending';
@@ -64,11 +67,18 @@ export class FilterSystem {
   private readonly deps: FilterDeps;
   private readonly now: () => number;
   private sweeper: NodeJS.Timeout | null = null;
+  private readonly m: { filters: ReturnType<typeof gauge>; dropped: ReturnType<typeof counter> } | null;
 
   constructor(opts: FilterOptions, deps: FilterDeps) {
     this.opts = { timeoutMs: FILTER_TIMEOUT_MS, maxFilters: 1000, maxChanges: 10_000, ...opts };
     this.deps = deps;
     this.now = deps.now ?? Date.now;
+    this.m = deps.metrics
+      ? {
+          filters: gauge(deps.metrics, 'bttc_rpc_filters', 'Polled filters installed, by kind', ['kind']),
+          dropped: counter(deps.metrics, 'bttc_rpc_filters_removed_total', 'Filters removed other than by eth_uninstallFilter, by cause', ['cause']),
+        }
+      : null;
   }
 
   get size(): number {
@@ -95,6 +105,7 @@ export class FilterSystem {
     for (const [id, f] of this.filters) {
       if (f.deadline <= t) {
         this.uninstall(id);
+        this.m?.dropped.inc({ cause: 'expired' });
         n++;
       }
     }
@@ -122,11 +133,12 @@ export class FilterSystem {
   changes(id: string): unknown[] {
     const f = this.filters.get(id);
     if (!f || f.deadline <= this.now()) {
-      if (f) this.uninstall(id);
+      if (f && this.uninstall(id)) this.m?.dropped.inc({ cause: 'expired' });
       throw new RpcError(SERVER_ERROR, FILTER_NOT_FOUND);
     }
     if (f.overflowed) {
       this.uninstall(id);
+      this.m?.dropped.inc({ cause: 'overflow' });
       throw new RpcError(LIMIT_EXCEEDED, `filter ${id} buffered more than ${this.opts.maxChanges} logs since its last poll and was removed: install a new filter and read the gap with eth_getLogs`);
     }
     f.deadline = this.now() + this.opts.timeoutMs;
@@ -146,6 +158,7 @@ export class FilterSystem {
     const f = this.filters.get(id);
     if (!f) return false;
     this.filters.delete(id);
+    this.m?.filters.dec({ kind: f.kind });
     f.off();
     f.changes = [];
     return true;
@@ -159,6 +172,7 @@ export class FilterSystem {
     let id = newId();
     while (this.filters.has(id)) id = newId();
     this.filters.set(id, f);
+    this.m?.filters.inc({ kind });
     return id;
   }
 

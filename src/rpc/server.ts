@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { gauge } from '../observability/metrics.ts';
+import { counter, gauge } from '../observability/metrics.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { INVALID_PARAMS, INVALID_REQUEST, LIMIT_EXCEEDED, PARSE_ERROR, RESPONSE_TOO_LARGE, RpcError } from './errors.ts';
 import type { HttpRoute, RpcConnection, RpcContext } from './interface.ts';
@@ -123,6 +123,7 @@ export class RpcServer {
   private wss: WebSocketServer | null = null;
   private nextConn = 1;
   private readonly wsGauge: ReturnType<typeof gauge> | null;
+  private readonly truncated: ReturnType<typeof counter> | null;
 
   constructor(opts: RpcServerOptions, deps: { registry: MethodRegistry; metrics?: Registry | null; logger?: Logger }) {
     this.registry = deps.registry;
@@ -140,6 +141,7 @@ export class RpcServer {
     this.corsAny = origins.includes('*');
     this.logger = deps.logger ?? silentLogger();
     this.wsGauge = deps.metrics ? gauge(deps.metrics, 'bttc_rpc_ws_connections', 'Open JSON-RPC websocket connections') : null;
+    this.truncated = deps.metrics ? counter(deps.metrics, 'bttc_rpc_batch_truncated_total', 'Batch responses cut at batchResponseMaxSize (the rest answered -32003)') : null;
   }
 
   /** Mounts a plain HTTP handler, e.g. route('GET', '/metrics', metricsRoute(registry)). */
@@ -323,6 +325,7 @@ export class RpcServer {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.batchConcurrency, msgs.length) }, worker));
+    if (over) this.truncated?.inc();
     const out = parts.filter((x): x is string => x !== null);
     return out.length ? `[${out.join(',')}]` : null;
   }

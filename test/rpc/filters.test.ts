@@ -15,6 +15,8 @@ import { FILTER_TIMEOUT_MS, FilterSystem, registerFilters, type FilterOptions } 
 import { MethodRegistry } from '../../src/rpc/registry.ts';
 import { RpcServer } from '../../src/rpc/server.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
+import { createMetricsRegistry } from '../../src/observability/metrics.ts';
+import type { Registry } from 'prom-client';
 
 const base: HeaderFields = {
   parentHash: new Uint8Array(32),
@@ -47,11 +49,12 @@ function log(n: number, address: Uint8Array, i = 0): LocatedLog {
   return { address, topics: [T], data: new Uint8Array(0), blockHash: head(n).hash, blockNumber: BigInt(n), txHash: new Uint8Array(32).fill(n), txIndex: 0, logIndex: i, removed: false };
 }
 
-async function setup(opts: FilterOptions, fn: (t: { call: (method: string, params?: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string } }>; events: ChainEvents; clock: { now: number }; filters: FilterSystem }) => Promise<void>): Promise<void> {
+async function setup(opts: FilterOptions, fn: (t: { call: (method: string, params?: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string } }>; events: ChainEvents; clock: { now: number }; filters: FilterSystem; metrics: Registry }) => Promise<void>): Promise<void> {
   const events = new ChainEvents();
   const clock = { now: 1_000_000 };
   const chain = { head: () => ({ ...head(9), number: 9n, td: 9n }), getCanonicalHash: async () => undefined, getHeader: async () => undefined, hasBlock: async () => false, getBlockLogs: async () => [], getLogs: async () => [log(3, A)] } as unknown as ChainStoreApi;
-  const filters = new FilterSystem(opts, { events, chain, blocks: blockResolver({ chain }), now: () => clock.now });
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const filters = new FilterSystem(opts, { events, chain, blocks: blockResolver({ chain }), now: () => clock.now, metrics });
   const registry = new MethodRegistry();
   registerFilters(registry, filters);
   const server = new RpcServer({ port: 0 }, { registry });
@@ -59,7 +62,7 @@ async function setup(opts: FilterOptions, fn: (t: { call: (method: string, param
   let id = 0;
   const call = async (method: string, params: unknown[] = []) => (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })).json()) as { result?: unknown; error?: { code: number; message: string } };
   try {
-    await fn({ call, events, clock, filters });
+    await fn({ call, events, clock, filters, metrics });
   } finally {
     filters.close();
     await server.close();
@@ -131,7 +134,7 @@ test('a filter not polled for 5 minutes expires; each poll resets its deadline; 
 });
 
 test('bounds: installed filters, and changes buffered per filter', async () => {
-  await setup({ maxFilters: 3, maxChanges: 3 }, async ({ call, events, clock }) => {
+  await setup({ maxFilters: 3, maxChanges: 3 }, async ({ call, events, clock, metrics }) => {
     const blocks = (await call('eth_newBlockFilter')).result as string;
     const logs = (await call('eth_newFilter', [{}])).result as string;
     await call('eth_newPendingTransactionFilter');
@@ -145,6 +148,9 @@ test('bounds: installed filters, and changes buffered per filter', async () => {
     assert.equal(lost.error?.code, -32005, 'a log filter that overflowed says so');
     assert.match(lost.error!.message, /more than 3 logs.*eth_getLogs/);
     assert.deepEqual((await call('eth_getFilterChanges', [logs])).error, { code: -32000, message: 'filter not found' }, 'and is gone');
+    const text = await metrics.metrics();
+    assert.match(text, /bttc_rpc_filters_removed_total\{cause="overflow"\} 1/);
+    assert.match(text, /bttc_rpc_filters\{kind="blocks"\} 1/);
 
     // Expired filters make room for new ones.
     assert.equal(typeof (await call('eth_newBlockFilter')).result, 'string');

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from '../../src/observability/metrics.ts';
 import type { ChainStoreApi } from '../../src/chain/interface.ts';
 import { hashHeader } from '../../src/evm/block.ts';
 import type { HeaderFields } from '../../src/evm/interface.ts';
@@ -26,8 +28,8 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: r.status, headers: r.headers, text: await r.text() };
 }
 
-async function withServer(opts: Omit<RpcServerOptions, 'port'>, registry: MethodRegistry, fn: (u: { url: string; wsUrl: string }) => Promise<void>): Promise<void> {
-  const server = new RpcServer({ port: 0, ...opts }, { registry });
+async function withServer(opts: Omit<RpcServerOptions, 'port'>, registry: MethodRegistry, fn: (u: { url: string; wsUrl: string }) => Promise<void>, metrics?: Registry): Promise<void> {
+  const server = new RpcServer({ port: 0, ...opts }, { registry, metrics });
   const u = await server.start();
   try {
     await fn(u);
@@ -212,6 +214,7 @@ test('batch response bound: 1,000 full blocks stop at batchResponseMaxSize with 
   const gc = runInNewContext('gc') as () => void;
   const registry = ethRegistry(fakeChain(1000, 300));
   const bound = 8_000_000;
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
   await withServer({ batchResponseMaxSize: bound }, registry, async ({ url }) => {
     const batch = Array.from({ length: 1000 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_getBlockByNumber', params: ['0x' + i.toString(16), true] }));
     const one = (await post(url, [batch[0]])).text.length;
@@ -242,5 +245,6 @@ test('batch response bound: 1,000 full blocks stop at batchResponseMaxSize with 
     // Within the bound a batch is served whole.
     const small = JSON.parse((await post(url, batch.slice(0, 10))).text) as Json[];
     assert.ok(small.every((x) => x.result));
-  });
+    assert.match(await metrics.metrics(), /bttc_rpc_batch_truncated_total 3/);
+  }, metrics);
 });

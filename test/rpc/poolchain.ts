@@ -90,6 +90,7 @@ export async function startPoolChain(opts: PoolChainOptions): Promise<PoolChain>
     events,
     pool,
     filters: opts.filters,
+    metrics: opts.metrics,
   });
   const server = new RpcServer({ port: 0, ...opts.server }, { registry, metrics: opts.metrics });
   const { url, wsUrl } = await server.start();
