@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devnetGenesis, devKey } from '../rootchain/genesis.ts';
 import { loadConfig } from '../config/load.ts';
+import { DEVNET_RPC_NAMESPACES } from '../node/config.ts';
 import { keyPairFromSecret, writeKeyFile } from '../node/keys.ts';
 import { createNetworkKey, peerIdOfKey } from '../p2p/identity.ts';
 import { bytesToHex } from '../util/bytes.ts';
@@ -152,7 +153,8 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
       dataDir: './data',
       ...(follower ? {} : { keys: './validator-keys.json' }),
       genesis: '../genesis.json',
-      rpc: { host: '127.0.0.1', port: p.rpc + i },
+      // A developer network: browser dapps from any origin, and the debug namespace (traces) on.
+      rpc: { host: '127.0.0.1', port: p.rpc + i, cors: ['*'], namespaces: DEVNET_RPC_NAMESPACES },
       rest: { host: '127.0.0.1', port: p.rest + i },
       p2p: {
         listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],

@@ -7,7 +7,8 @@
  * { "preset": "devnet",
  *   "set": { "rootChains": [{ "name": "ethereum", "id": 2, … "rootChain": "0x…", "rpcUrl": "http://127.0.0.1:8545" }] },
  *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json",
- *             "rpc": { "host": "127.0.0.1", "port": 8545 }, "rest": { "port": 1317 },
+ *             "rpc": { "host": "127.0.0.1", "port": 8545, "cors": ["https://app.example"], "namespaces": ["eth", "net", "web3", "bor", "txpool"] },
+ *             "rest": { "port": 1317 },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
@@ -39,7 +40,7 @@ export interface NodeSection {
   /** The validator key file; null for a follower (see the file comment). */
   keys: string | null;
   genesis: string;
-  rpc: { host: string; port: number; cors: string };
+  rpc: RpcSection;
   rest: { host: string; port: number };
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
@@ -60,6 +61,34 @@ export interface NodeSection {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+/**
+ * JSON-RPC server settings (geth's --http.* flags):
+ * - `cors`: origins browser dapps may call from (["https://app.example"], or ["*"] for any);
+ *   default none, so no CORS header is sent. A single string (the old form) is one origin.
+ * - `namespaces`: method namespaces served (geth's --http.api); a method of another namespace
+ *   answers -32601. Default eth, net, web3, bor, txpool, bttcnode (this node's status, which
+ *   `bttc-node status` and the devnet supervisor read); a node of the devnet preset adds debug.
+ * - `batchResponseMaxSize`: bytes of results one batch may return before the rest answer -32003
+ *   "response too large" (geth's BatchResponseMaxSize, 25 MB).
+ * - `maxFilters`, `maxFilterChanges`: polled filters installed at once, and changes buffered per
+ *   filter between polls (filters not polled for 5 minutes expire, as in geth).
+ */
+export interface RpcSection {
+  host: string;
+  port: number;
+  cors: string[];
+  namespaces: string[];
+  batchResponseMaxSize: number;
+  maxFilters: number;
+  maxFilterChanges: number;
+}
+
+/** Namespaces a node can serve (a name outside this list in `rpc.namespaces` is a typo, refused). */
+export const RPC_NAMESPACES = ['eth', 'net', 'web3', 'bor', 'txpool', 'debug', 'bttcnode'] as const;
+export const DEFAULT_RPC_NAMESPACES = ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'];
+/** The devnet is for developers: traces on by default. */
+export const DEVNET_RPC_NAMESPACES = [...DEFAULT_RPC_NAMESPACES, 'debug'];
+
 export interface NodeFile {
   config: NodeConfig;
   node: NodeSection;
@@ -77,7 +106,18 @@ const NODE_SPEC: FieldSpec = {
     dataDir: str,
     keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
     genesis: str,
-    rpc: { type: 'object', fields: { host: str, port, cors: { type: 'string' } } },
+    rpc: {
+      type: 'object',
+      fields: {
+        host: str,
+        port,
+        cors: { type: 'array', of: { type: 'string', pattern: /^(\*|https?:\/\/[^\s/]+)$/, describe: 'an origin such as "https://app.example" (scheme://host[:port], no path), or "*" for any' } },
+        namespaces: { type: 'array', of: { type: 'enum', values: RPC_NAMESPACES } },
+        batchResponseMaxSize: { type: 'int', min: 0, max: 2 ** 31 - 1 },
+        maxFilters: { type: 'int', min: 0, max: 1_000_000 },
+        maxFilterChanges: { type: 'int', min: 1, max: 10_000_000 },
+      },
+    },
     rest: { type: 'object', fields: { host: str, port } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
@@ -92,7 +132,7 @@ const NODE_SPEC: FieldSpec = {
 };
 
 const DEFAULTS = {
-  rpc: { host: '127.0.0.1', port: 8545, cors: '*' },
+  rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000 },
   rest: { host: '127.0.0.1', port: 1317 },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
@@ -111,9 +151,13 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 /** Fills defaults one level deep, so a file can give `rpc: { port: 9000 }` alone. */
-function withDefaults(node: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...DEFAULTS, ...node };
-  for (const k of ['rpc', 'rest', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(DEFAULTS[k] as object), ...node[k] };
+function withDefaults(node: Record<string, unknown>, preset: string): Record<string, unknown> {
+  const defaults = { ...DEFAULTS, rpc: { ...DEFAULTS.rpc, namespaces: preset === 'devnet' ? DEVNET_RPC_NAMESPACES : DEFAULT_RPC_NAMESPACES } };
+  const out: Record<string, unknown> = { ...defaults, ...node };
+  for (const k of ['rpc', 'rest', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
+  // rpc.cors was one origin (a string) before it became a list: such files still load.
+  const rpc = out.rpc as Record<string, unknown>;
+  if (typeof rpc.cors === 'string') out.rpc = { ...rpc, cors: rpc.cors === '' ? [] : [rpc.cors] };
   return out;
 }
 
@@ -137,7 +181,7 @@ export function parseNodeFile(raw: unknown, source: string): NodeFile {
     }
     throw err;
   }
-  const node = validate(NODE_SPEC, withDefaults(raw.node), source, 'node') as NodeSection;
+  const node = validate(NODE_SPEC, withDefaults(raw.node, raw.preset), source, 'node') as NodeSection;
   // Paths in the file are relative to the file.
   node.dataDir = resolve(base, node.dataDir);
   if (node.keys !== null) node.keys = resolve(base, node.keys);

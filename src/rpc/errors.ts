@@ -10,6 +10,8 @@ export const SERVER_ERROR = -32000;
 export const EXECUTION_REVERTED = 3;
 /** Request too large / batch too large / rate limited. */
 export const LIMIT_EXCEEDED = -32005;
+/** geth: a batch response passed BatchResponseMaxSize; the calls left answer "response too large". */
+export const RESPONSE_TOO_LARGE = -32003;
 
 export class RpcError extends Error {
   override name = 'RpcError';

@@ -6,14 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import type { CallRequest, HeaderFields } from '../evm/interface.ts';
 import { CallRevertedError } from '../evm/interface.ts';
-import { ChainStoreError, type LocatedLog, type LogFilter } from '../chain/interface.ts';
-import { bytesToHex, equalBytes } from '../util/bytes.ts';
-import { EXECUTION_REVERTED, LIMIT_EXCEEDED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
+import { bytesToHex } from '../util/bytes.ts';
+import { blockResolver, type BlockRef } from './blocks.ts';
+import { EXECUTION_REVERTED, METHOD_NOT_FOUND, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
 import { formatBlock, formatHeader, formatLog, formatReceipt, formatTx, hex, qty } from './format.ts';
-import type { EthBackend, RpcContext } from './interface.ts';
+import type { EthBackend, MethodRegistryApi, RpcContext } from './interface.ts';
 import type { ChainEvents } from './events.ts';
-import type { MethodRegistry } from './registry.ts';
+import { newLogMatches, parseLogCriteria, queryLogs } from './logs.ts';
 import * as p from './params.ts';
+import { clientVersion } from './version.ts';
 
 const ERROR_SELECTOR = '0x08c379a0';
 
@@ -47,62 +48,11 @@ function callArgs(v: unknown): CallRequest {
   return out;
 }
 
-function topicFilter(v: unknown): (Uint8Array[] | null)[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalidParams('invalid argument: topics must be an array');
-  if (v.length > 4) throw invalidParams('invalid argument: at most 4 topic positions');
-  return v.map((t, i) => (t === null ? null : Array.isArray(t) ? t.map((x) => p.hash32(x, `topics[${i}]`)) : [p.hash32(t, `topics[${i}]`)]));
-}
-
-function addressFilter(v: unknown): Uint8Array[] {
-  if (v === undefined || v === null) return [];
-  return Array.isArray(v) ? v.map((a, i) => p.address(a, `address[${i}]`)) : [p.address(v, 'address')];
-}
-
-function logMatches(l: LocatedLog, addrs: Uint8Array[], topics: (Uint8Array[] | null)[]): boolean {
-  if (addrs.length && !addrs.some((a) => equalBytes(a, l.address))) return false;
-  return topics.every((t, i) => t === null || t.length === 0 || (l.topics[i] !== undefined && t.some((x) => equalBytes(x, l.topics[i]!))));
-}
-
-export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEvents): void {
+export function registerEth(reg: MethodRegistryApi, b: EthBackend, events?: ChainEvents): void {
   const chain = b.chain;
 
-  async function resolve(tagArg: unknown, name: string): Promise<{ hash: Uint8Array; header: HeaderFields } | null> {
-    const tag = p.blockTag(tagArg, name);
-    switch (tag.kind) {
-      case 'latest':
-      case 'pending': {
-        const h = chain.head();
-        return { hash: h.hash, header: h.header };
-      }
-      case 'earliest':
-        return byNumber(0n);
-      case 'finalized':
-      case 'safe': {
-        const n = b.finalizedNumber ? await b.finalizedNumber() : undefined;
-        if (n === undefined) throw new RpcError(SERVER_ERROR, `${tag.kind} block not found`);
-        return byNumber(n);
-      }
-      case 'number':
-        return byNumber(tag.number);
-      case 'hash': {
-        const header = await chain.getHeader(tag.hash);
-        if (!header) return null;
-        if (tag.requireCanonical) {
-          const c = await chain.getCanonicalHash(header.number);
-          if (!c || !equalBytes(c, tag.hash)) throw new RpcError(SERVER_ERROR, `hash ${hex(tag.hash)} is not currently canonical`);
-        }
-        return { hash: tag.hash, header };
-      }
-    }
-  }
-
-  async function byNumber(n: bigint): Promise<{ hash: Uint8Array; header: HeaderFields } | null> {
-    const hash = await chain.getCanonicalHash(n);
-    if (!hash) return null;
-    const header = await chain.getHeader(hash);
-    return header ? { hash, header } : null;
-  }
+  const blocks = blockResolver(b);
+  const { resolve, byNumber } = blocks;
 
   async function stateAt(tagArg: unknown, name: string): Promise<HeaderFields> {
     const r = await resolve(tagArg, name);
@@ -118,7 +68,7 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
     return { stateRoot: h.stateRoot, number: h.number, time: h.time, gasLimit: h.gasLimit, coinbase: h.coinbase, difficulty: h.difficulty };
   }
 
-  async function blockJson(r: { hash: Uint8Array; header: HeaderFields } | null, full: boolean): Promise<unknown> {
+  async function blockJson(r: BlockRef | null, full: boolean): Promise<unknown> {
     if (!r) return null;
     const body = await chain.getBody(r.hash);
     if (!body) return null;
@@ -139,7 +89,7 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
 
   const r = (name: string, fn: (params: unknown[], ctx: RpcContext) => unknown) => reg.register(name, fn);
 
-  r('web3_clientVersion', () => b.clientVersion ?? 'bttc-node/0.1.0');
+  r('web3_clientVersion', () => b.clientVersion ?? clientVersion());
   r('net_version', () => String(b.networkId ?? b.chainId));
   r('net_listening', () => true);
   r('eth_chainId', () => qty(b.chainId));
@@ -179,12 +129,14 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
   r('eth_getTransactionCount', async (params) => {
     p.requireParams(params, 1, 2, 'eth_getTransactionCount');
     const addr = p.address(params[0], '0 (address)');
-    if (params[1] === 'pending' && b.txSink.pendingNonce) {
-      const n = await b.txSink.pendingNonce(addr);
-      if (n !== undefined) return qty(n);
-    }
     const h = await stateAt(params[1], '1 (block)');
-    return qty((await b.executor.getAccount(h.stateRoot, addr))?.nonce ?? 0n);
+    const stateNonce = (await b.executor.getAccount(h.stateRoot, addr))?.nonce ?? 0n;
+    if (params[1] === 'pending' && b.txSink.pendingNonce) {
+      // The pool's view may lag the head by a block (its accounts refresh after import): never below the state.
+      const n = await b.txSink.pendingNonce(addr);
+      if (n !== undefined && n > stateNonce) return qty(n);
+    }
+    return qty(stateNonce);
   });
   r('eth_getCode', async (params) => {
     p.requireParams(params, 1, 2, 'eth_getCode');
@@ -259,8 +211,11 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
   });
   r('eth_getTransactionByHash', async (params) => {
     p.requireParams(params, 1, 1, 'eth_getTransactionByHash');
-    const t = await chain.getTransaction(p.hash32(params[0], '0 (hash)'));
-    return t ? formatTx(t.raw, t.sender, t) : null;
+    const hash = p.hash32(params[0], '0 (hash)');
+    const t = await chain.getTransaction(hash);
+    if (t) return formatTx(t.raw, t.sender, t);
+    const pending = b.txSink.pendingTransaction?.(hash);
+    return pending ? formatTx(pending.raw, pending.sender, null) : null;
   });
   r('eth_getTransactionReceipt', async (params) => {
     p.requireParams(params, 1, 1, 'eth_getTransactionReceipt');
@@ -277,28 +232,7 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
   });
   r('eth_getLogs', async (params) => {
     p.requireParams(params, 1, 1, 'eth_getLogs');
-    const f = p.object(params[0], '0 (filter)');
-    const addrs = addressFilter(f.address);
-    const topics = topicFilter(f.topics);
-    try {
-      if (f.blockHash !== undefined) {
-        if (f.fromBlock !== undefined || f.toBlock !== undefined) throw invalidParams('invalid argument 0: blockHash cannot be combined with fromBlock/toBlock');
-        const hash = p.hash32(f.blockHash, 'blockHash');
-        if (!(await chain.hasBlock(hash))) throw new RpcError(SERVER_ERROR, 'unknown block');
-        return (await chain.getBlockLogs(hash)).filter((l) => logMatches(l, addrs, topics)).map(formatLog);
-      }
-      const from = await resolve(f.fromBlock ?? 'latest', 'fromBlock');
-      const to = await resolve(f.toBlock ?? 'latest', 'toBlock');
-      const head = chain.head().number;
-      const fromN = from?.header.number ?? head + 1n;
-      const toN = to?.header.number ?? head;
-      if (fromN > toN && from && to) throw invalidParams('invalid block range: fromBlock is after toBlock');
-      const filter: LogFilter = { fromBlock: fromN, toBlock: toN, addresses: addrs, topics };
-      return (await chain.getLogs(filter)).map(formatLog);
-    } catch (e) {
-      if (e instanceof ChainStoreError) throw new RpcError(LIMIT_EXCEEDED, e.message);
-      throw e;
-    }
+    return (await queryLogs(chain, blocks, parseLogCriteria(params[0]))).map(formatLog);
   });
 
   // Subscriptions (websocket only).
@@ -320,15 +254,17 @@ export function registerEth(reg: MethodRegistry, b: EthBackend, events?: ChainEv
     if (kind === 'newHeads') {
       offs.push(events.onHead((ev) => send(formatHeader(ev.header))));
     } else if (kind === 'logs') {
-      const f = params[1] === undefined ? {} : p.object(params[1], '1 (filter)');
-      const addrs = addressFilter(f.address);
-      const topics = topicFilter(f.topics);
-      offs.push(events.onLogs((logs) => logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
-      offs.push(events.onRemovedLogs((logs) => logs.filter((l) => logMatches(l, addrs, topics)).forEach((l) => send(formatLog(l)))));
-    } else if (kind === 'newPendingTransactions' || kind === 'syncing') {
-      throw invalidParams(`subscription ${String(kind)} is not supported`);
+      const c = parseLogCriteria(params[1], '1 (filter)');
+      offs.push(events.onLogs((logs) => logs.filter((l) => newLogMatches(l, c)).forEach((l) => send(formatLog(l)))));
+      offs.push(events.onRemovedLogs((logs) => logs.filter((l) => newLogMatches(l, c)).forEach((l) => send(formatLog(l)))));
+    } else if (kind === 'newPendingTransactions') {
+      // geth's optional second parameter `true` sends whole transactions instead of hashes.
+      const full = p.bool(params[1], '1 (fullTx)', false);
+      offs.push(events.onPendingTxs((txs) => txs.forEach((t) => send(full ? formatTx(t.raw, t.sender, null) : hex(t.hash)))));
+    } else if (kind === 'syncing') {
+      throw invalidParams('subscription syncing is not supported');
     } else {
-      throw invalidParams(`invalid argument 0: unknown subscription ${JSON.stringify(kind)} (newHeads, logs)`);
+      throw invalidParams(`invalid argument 0: unknown subscription ${p.show(kind)} (newHeads, logs, newPendingTransactions)`);
     }
     subs.set(id, unsubscribe);
     conn.onClose(unsubscribe);

@@ -1,16 +1,17 @@
 /**
- * Chain events for subscriptions: the composition publishes after the chain store has the block
+ * Chain and pool events for subscriptions and filters: the composition publishes after the chain store has the block
  * (`publish`, or `newHead` with a ready event) or after a reorg (`removedLogs`, the logs that left the
  * chain, sent as removed: true). A block's logs are read only while someone subscribes to logs:
  * locating them reads the block's body and receipts, which on a loaded node is a full block every
- * 2 s for nobody.
+ * 2 s for nobody. Transactions the pool accepted come in through `pendingTxs` (wire it to
+ * TxPool.onAdded).
  */
 import { EventEmitter } from 'node:events';
 import type { LocatedLog } from '../chain/interface.ts';
 import { hashHeader } from '../evm/block.ts';
 import type { HeaderFields } from '../evm/interface.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
-import type { HeadEvent } from './interface.ts';
+import type { HeadEvent, PendingTxEvent } from './interface.ts';
 
 /** What `publish` reads from the chain store. */
 export interface HeadSource {
@@ -64,5 +65,15 @@ export class ChainEvents {
   onRemovedLogs(cb: (logs: LocatedLog[]) => void): () => void {
     this.ee.on('removed', cb);
     return () => this.ee.off('removed', cb);
+  }
+
+  /** Transactions newly accepted into the pool, one call per intake batch. */
+  pendingTxs(txs: readonly PendingTxEvent[]): void {
+    if (txs.length) this.ee.emit('pending', txs);
+  }
+
+  onPendingTxs(cb: (txs: readonly PendingTxEvent[]) => void): () => void {
+    this.ee.on('pending', cb);
+    return () => this.ee.off('pending', cb);
   }
 }

@@ -35,8 +35,20 @@ export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void | Pr
 export interface TxSink {
   /** Returns the transaction hash; throws an Error whose message says why it was refused. */
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>;
-  /** Next nonce counting pending transactions (eth_getTransactionCount "pending"). */
+  /**
+   * Next nonce counting pending transactions (eth_getTransactionCount "pending"); undefined = the
+   * sink holds nothing of this sender. eth.ts never answers below the head state's nonce.
+   */
   pendingNonce?(address: Uint8Array): Promise<bigint | undefined>;
+  /** A transaction waiting in the sink (eth_getTransactionByHash before inclusion, as geth answers). */
+  pendingTransaction?(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array } | undefined;
+}
+
+/** A transaction accepted into the pool, as filters and subscriptions announce it. */
+export interface PendingTxEvent {
+  hash: Uint8Array;
+  raw: Uint8Array;
+  sender: Uint8Array;
 }
 
 export interface HeadEvent {

@@ -1,6 +1,80 @@
-/** Parameter parsing for RPC handlers: every failure is -32602 naming the argument and what was expected. */
+/**
+ * Parameter parsing for RPC handlers: every failure is -32602 naming the argument and what was
+ * expected, with the offending input echoed through `show` (at most ECHO_MAX characters, however
+ * large or deep the input: a 4 MB string must not come back as a 4 MB error).
+ */
 import { hexToBytes } from '../util/bytes.ts';
 import { invalidParams } from './errors.ts';
+
+/** Longest echo of an input in an error message. */
+export const ECHO_MAX = 200;
+/** Nesting a JSON-like echo walks before writing "…" (the budget stops it long before on real input). */
+const SHOW_DEPTH = 16;
+
+/**
+ * A JSON-like rendering of `v` cut at `max` characters. It stops walking once the budget is spent,
+ * so its cost follows what it prints, not the input's size or depth (JSON.stringify of a
+ * 100,000-deep array overflows the stack).
+ */
+export function show(v: unknown, max = ECHO_MAX): string {
+  let out = '';
+  const full = () => out.length > max;
+  const put = (s: string) => {
+    out += s.length > max + 1 ? s.slice(0, max + 1) : s;
+  };
+  const walk = (x: unknown, depth: number): void => {
+    if (full()) return;
+    if (typeof x === 'string') {
+      put(JSON.stringify(x.length > max ? x.slice(0, max) : x));
+      return;
+    }
+    if (x === null || typeof x === 'number' || typeof x === 'boolean') return put(String(x));
+    if (x === undefined) return put('undefined');
+    if (typeof x !== 'object') return put(typeof x);
+    if (depth >= SHOW_DEPTH) return put('…');
+    if (Array.isArray(x)) {
+      put('[');
+      for (let i = 0; i < x.length && !full(); i++) {
+        if (i) put(',');
+        walk(x[i], depth + 1);
+      }
+      return put(']');
+    }
+    put('{');
+    let first = true;
+    for (const k in x as Record<string, unknown>) {
+      if (full()) break;
+      if (!first) put(',');
+      first = false;
+      put(JSON.stringify(k.length > max ? k.slice(0, max) : k) + ':');
+      walk((x as Record<string, unknown>)[k], depth + 1);
+    }
+    put('}');
+  };
+  walk(v, 0);
+  if (!full()) return out;
+  const size = typeof v === 'string' ? ` (${v.length} characters)` : '';
+  return `${out.slice(0, max)}…${size}`;
+}
+
+/**
+ * How deep `v` nests arrays and objects, counting no further than `limit + 1`: iterative, so a
+ * hostile 100,000-deep array costs a walk, never the stack.
+ */
+export function nestingDepth(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    const depth = d + 1;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    if (Array.isArray(x)) for (const y of x) stack.push([y, depth]);
+    else for (const k in x as Record<string, unknown>) stack.push([(x as Record<string, unknown>)[k], depth]);
+  }
+  return max;
+}
 
 const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const DATA = /^0x([0-9a-fA-F]{2})*$/;
@@ -13,11 +87,11 @@ export function quantity(v: unknown, name: string): bigint {
   if (typeof v === 'string' && QUANTITY.test(v)) return BigInt(v);
   // ethers and some tools send leading zeros ("0x01"); geth accepts them for block numbers and values
   if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(v)) return BigInt(v);
-  throw invalidParams(`invalid argument ${name}: expected a hex quantity like "0x1a", got ${JSON.stringify(v)}`);
+  throw invalidParams(`invalid argument ${name}: expected a hex quantity like "0x1a", got ${show(v)}`);
 }
 
 export function data(v: unknown, name: string, size?: number): Uint8Array {
-  if (typeof v !== 'string' || !DATA.test(v)) throw invalidParams(`invalid argument ${name}: expected 0x-prefixed hex bytes, got ${JSON.stringify(v)?.slice(0, 80)}`);
+  if (typeof v !== 'string' || !DATA.test(v)) throw invalidParams(`invalid argument ${name}: expected 0x-prefixed hex bytes, got ${show(v)}`);
   const b = hexToBytes(v);
   if (size !== undefined && b.length !== size) throw invalidParams(`invalid argument ${name}: expected ${size} bytes, got ${b.length}`);
   return b;
@@ -33,7 +107,7 @@ export function hash32(v: unknown, name: string): Uint8Array {
 
 export function bool(v: unknown, name: string, dflt?: boolean): boolean {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'boolean') throw invalidParams(`invalid argument ${name}: expected true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw invalidParams(`invalid argument ${name}: expected true or false, got ${show(v)}`);
   return v;
 }
 
@@ -52,11 +126,11 @@ export function blockTag(v: unknown, name: string): BlockTag {
     if (o.blockHash !== undefined) return { kind: 'hash', hash: hash32(o.blockHash, `${name}.blockHash`), requireCanonical: o.requireCanonical === true };
     if (o.blockNumber !== undefined) return blockTag(o.blockNumber, `${name}.blockNumber`);
   }
-  throw invalidParams(`invalid argument ${name}: expected a block number, "latest", "earliest", "pending", "finalized", "safe" or {blockHash}, got ${JSON.stringify(v)}`);
+  throw invalidParams(`invalid argument ${name}: expected a block number, "latest", "earliest", "pending", "finalized", "safe" or {blockHash}, got ${show(v)}`);
 }
 
 export function object(v: unknown, name: string): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`invalid argument ${name}: expected an object`);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`invalid argument ${name}: expected an object, got ${show(v)}`);
   return v as Record<string, unknown>;
 }
 

@@ -1,6 +1,11 @@
 /**
  * Method registry with per-method metrics (requests, errors by code, latency). Handlers may be sync
  * or async; thrown RpcErrors keep their code, anything else becomes -32603 with its message.
+ *
+ * Namespaces (the part of a method name before "_") are switched on by `namespaces` (geth's
+ * --http.api): a method of a namespace that is off answers -32601 "the method debug_x does not
+ * exist/is not available", exactly as an unknown method does, whenever it was registered. `rpc` is
+ * always on: rpc_modules lists the namespaces served, as geth's does.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -11,11 +16,14 @@ import type { MethodRegistryApi, RpcContext, RpcHandler } from './interface.ts';
 
 export class MethodRegistry implements MethodRegistryApi {
   private readonly handlers = new Map<string, RpcHandler>();
+  /** null: every namespace is on. */
+  private readonly namespaces: ReadonlySet<string> | null;
   private readonly logger: Logger;
   private readonly m: { requests: ReturnType<typeof counter>; errors: ReturnType<typeof counter>; seconds: ReturnType<typeof histogram> } | null;
 
-  constructor(deps: { metrics?: Registry | null; logger?: Logger } = {}) {
+  constructor(deps: { metrics?: Registry | null; logger?: Logger; namespaces?: readonly string[] | null } = {}) {
     this.logger = deps.logger ?? silentLogger();
+    this.namespaces = deps.namespaces ? new Set(deps.namespaces) : null;
     const reg = deps.metrics;
     this.m = reg
       ? {
@@ -35,12 +43,26 @@ export class MethodRegistry implements MethodRegistryApi {
     return this.handlers.has(name);
   }
 
+  /** Whether calls to this method name reach its handler (its namespace is on). */
+  enabled(name: string): boolean {
+    const ns = namespaceOf(name);
+    return ns === 'rpc' || this.namespaces === null || this.namespaces.has(ns);
+  }
+
+  /** rpc_modules: each served namespace with a registered method, as geth answers ("1.0"). */
+  modules(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of this.names()) if (this.enabled(name)) out[namespaceOf(name)] = '1.0';
+    return out;
+  }
+
   names(): string[] {
     return [...this.handlers.keys()].sort();
   }
 
   async call(method: string, params: unknown[], ctx: RpcContext): Promise<unknown> {
-    const handler = this.handlers.get(method);
+    let handler = this.enabled(method) ? this.handlers.get(method) : undefined;
+    if (!handler && method === 'rpc_modules') handler = () => this.modules();
     // unknown names share one label: a client cannot grow the metric set without bound
     const label = handler ? method : 'unknown';
     const end = this.m?.seconds.startTimer({ method: label });
@@ -57,4 +79,9 @@ export class MethodRegistry implements MethodRegistryApi {
       end?.();
     }
   }
+}
+
+function namespaceOf(method: string): string {
+  const i = method.indexOf('_');
+  return i < 0 ? method : method.slice(0, i);
 }

@@ -60,6 +60,7 @@ export class TxPool implements TxPoolApi {
   private readonly all = new Map<string, PoolTx>();
   private readonly senders = new Map<string, SenderList>();
   private seq = 0;
+  private readonly addedListeners = new Set<(txs: readonly PoolTx[]) => void>();
 
   constructor(opts: TxPoolOptions, deps: { verifier: SignatureVerifier; accounts: AccountReader; db?: KeyValueStore | null; metrics?: Registry | null; logger?: Logger | null }) {
     this.opts = {
@@ -116,6 +117,45 @@ export class TxPool implements TxPoolApi {
 
   get(hash: Uint8Array): PoolTx | undefined {
     return this.all.get(bytesToHex(hash));
+  }
+
+  /**
+   * Called once per intake call with the transactions it accepted (new, replacing, or re-injected
+   * after a reorg), after they are on disk: pending-transaction filters and subscriptions. A
+   * listener that throws is logged and does not affect the pool. Returns the unsubscribe function.
+   */
+  onAdded(listener: (txs: readonly PoolTx[]) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
+  /**
+   * The nonce a sender should sign next: its account nonce plus its executable run in the pool
+   * (eth_getTransactionCount "pending"); undefined when the pool holds nothing of the sender.
+   */
+  nextNonce(sender: Uint8Array): bigint | undefined {
+    const list = this.senders.get(bytesToHex(sender));
+    if (!list || list.txs.size === 0) return undefined;
+    let n = list.nonce;
+    while (list.txs.has(n)) n++;
+    return n;
+  }
+
+  /** Every sender's transactions by nonce, split as `stats` counts them (txpool_content, txpool_inspect). */
+  content(): { sender: Uint8Array; pending: PoolTx[]; queued: PoolTx[] }[] {
+    const out: { sender: Uint8Array; pending: PoolTx[]; queued: PoolTx[] }[] = [];
+    for (const list of this.senders.values()) {
+      const txs = [...list.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0));
+      if (txs.length === 0) continue;
+      let n = list.nonce;
+      let split = 0;
+      while (split < txs.length && txs[split]!.nonce === n) {
+        split++;
+        n++;
+      }
+      out.push({ sender: txs[0]!.sender, pending: txs.slice(0, split), queued: txs.slice(split) });
+    }
+    return out;
   }
 
   /** Reloads persisted transactions: drops those the chain has included, keeps the rest (no re-recovery). */
@@ -232,17 +272,30 @@ export class TxPool implements TxPoolApi {
     // executor free for blocks (one read per sender per block instead of one per intake batch).
     await this.refreshAccounts(uniqueSenders(candidates.map((c) => c.sender)), true);
     const writes: Promise<void>[] = [];
+    const accepted: PoolTx[] = [];
     for (const c of candidates) {
       const idx = c.seq;
       c.seq = this.seq++;
       const r = this.insertOne(c, reinjected);
       if (!r.ok) this.metrics?.rejected.inc({ reason: r.code });
       results[idx] = r;
+      if (r.ok) accepted.push(c);
       if (r.ok && this.store) writes.push(this.store.put({ hash: c.hash, sender: c.sender, seq: c.seq, raw: c.raw }));
     }
     // Accepted means on disk: wait for the batch holding these puts.
     await Promise.all(writes);
     this.metrics?.size.set(this.all.size);
+    if (accepted.length) this.emitAdded(accepted);
+  }
+
+  private emitAdded(txs: readonly PoolTx[]): void {
+    for (const l of this.addedListeners) {
+      try {
+        l(txs);
+      } catch (err) {
+        this.logger?.warn({ err: (err as Error)?.stack ?? String(err) }, 'txpool onAdded listener failed');
+      }
+    }
   }
 
   /** State checks and insertion; synchronous so no other intake interleaves with one sender's list. */
