@@ -27,12 +27,7 @@ import { KvEvidenceStore } from '../delivery/consensus/evidence.ts';
 import { DeliveryRestServer } from '../delivery/rest/index.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
 import { loadSystemContractsCode } from '../bttc/system/genesis.ts';
-import { registerBorMethods } from '../bttc/rpc.ts';
-import { MethodRegistry } from '../rpc/registry.ts';
-import { RpcServer, metricsRoute } from '../rpc/server.ts';
-import { registerEth } from '../rpc/eth.ts';
 import { ChainEvents } from '../rpc/events.ts';
-import { poolTxSink } from '../rpc/txSink.ts';
 import { createNetwork, loadOrCreateNetworkKey } from '../p2p/index.ts';
 import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
@@ -47,7 +42,8 @@ import { Closers } from './closers.ts';
 import { ConsensusHost } from './consensus-host.ts';
 import { connectRootChains } from './root-chains.ts';
 import { GossipConsensusTransport } from './consensus-transport.ts';
-import { blockGossipHandler, blockPublisher, gossipingTxSink, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
+import { blockGossipHandler, blockPublisher, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
+import { startJsonRpc } from './json-rpc.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
 import { openNodeStores } from './stores.ts';
@@ -208,16 +204,10 @@ export class BttcNode {
     let restUrl = '';
     const status = () => tracker.report({ layer, network, app, rpcUrl, restUrl, syncedBlocks: deliverySync.syncedBlocks });
     events = new ChainEvents();
-    const registry = new MethodRegistry({ metrics, logger });
-    const txSink = gossipingTxSink(poolTxSink({ addRaw: (raws) => txIntake.add([...raws]) }), txGossip);
     // "finalized" = the last block a checkpoint acked on the root chain covers.
     const finalizedNumber = (): bigint | undefined => { const end = app.lastCheckpointEnd(); return end === null ? undefined : BigInt(end); };
-    registerEth(registry, { chainId: BigInt(config.bttc.chainId), clientVersion: 'bttc-node', chain, executor, txSink, gasPrice: () => 1_000_000_000n, finalizedNumber }, events);
-    registerBorMethods(registry, { chain, signers: layer.signers, hashPool, finalizedNumber });
-    registry.register('bttcnode_status', () => status());
-    const rpc = new RpcServer({ host: node.rpc.host, port: node.rpc.port, cors: node.rpc.cors }, { registry, metrics, logger });
-    rpc.route('GET', '/metrics', metricsRoute(metrics));
-    rpcUrl = (await rpc.start()).url;
+    const rpc = await startJsonRpc({ rpc: node.rpc, chainId: config.bttc.chainId }, { chain, executor, layer, intake: txIntake, txGossip, hashPool, events, finalizedNumber, status, metrics, logger });
+    rpcUrl = rpc.url;
     onClose('json-rpc', () => rpc.close());
 
     // Delivery REST
