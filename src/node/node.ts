@@ -24,7 +24,7 @@ import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp, type CommittedBlock } from '../delivery/app/app.ts';
-import type { CheckpointSubmitterLike } from '../delivery/app/interface.ts';
+import { CheckpointSubmission, type CheckpointSubmitterLike } from '../delivery/modules/checkpoint/submission.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
 import { TxType } from '../delivery/app/types.ts';
 import { ConsensusState } from '../delivery/consensus/state.ts';
@@ -190,13 +190,14 @@ export class BttcNode {
         clock: { now: () => Date.now() },
         spanSeed: rootSpanSeed(seedClient, logger),
         hasher: hashPool,
-        submitters,
         metrics,
         logger,
       },
       genesis.delivery,
     );
-    this.onClose('delivery submissions', () => Promise.race([this.app.whenSubmissionsSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
+    const submission = new CheckpointSubmission({ submitters, address: this.app.address, metrics, logger });
+    submission.attach(this.app);
+    this.onClose('delivery submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
     this.app.onCommitted((c) => this.onDeliveryCommit(c));
     this.spans = await SpanCache.load(this.app);
 
