@@ -27,7 +27,6 @@ import { publicKeyCreate } from '../../crypto/secp256k1.ts';
 import type { SignatureVerifier, VerifyItem } from '../../pools/interface.ts';
 import type { RootEvent } from '../../root/abi.ts';
 import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import { isQuorum, quorumThreshold } from '../../protocol/quorum.ts';
 import type { ValidatorSet } from '../../protocol/validators/validator-set.ts';
 import type { ValidatorJson } from '../../protocol/validators/validator.ts';
 import { valueIdOf, voteDigest } from '../consensus/codec.ts';
@@ -35,26 +34,27 @@ import { validatorSetView } from '../consensus/validator-view.ts';
 import type { Application, ValidatorSetView } from '../consensus/interface.ts';
 import { MsgType, type Commit } from '../consensus/types.ts';
 import { builtinModules, builtinNoticeFields, type BuiltinNoticeFields, type BuiltinQueries } from '../modules/builtin.ts';
-import { stakingChainOf, type ApplyOutcome, type ModuleContext } from '../modules/context.ts';
+import { stakingChainOf, type ModuleContext } from '../modules/context.ts';
 import type { BufferedCheckpoint } from '../modules/checkpoint/state.ts';
 import type { AckedCheckpoint } from '../modules/checkpoint/store.ts';
 import type { EventRecord } from '../modules/clerk/store.ts';
-import type { BlockContext, Notices, ProposalContext, Verdict, YesVote } from '../modules/module.ts';
+import type { BlockContext, Notices, ProposalContext } from '../modules/module.ts';
 import type { StoredSpanJson } from '../modules/span/store.ts';
 import type { ValidatorSetJsonView } from '../modules/staking/queries.ts';
 import { eventKey, ModuleRegistry, type RoutedTx } from '../modules/registry.ts';
 import type { RestRoute, RestSource } from '../rest/interface.ts';
 import type { DeliveryStore, PoolRef, ProcessedRef } from '../store/store.ts';
-import { decodeBlock, decodeSideVotes, encodeBlock, encodeSideVotes, encodeTx } from './codec.ts';
+import { decodeBlock, encodeBlock } from './codec.ts';
 import { commitError, decodeStoredCommit, decodeSyncItem, encodeStoredCommit, encodeSyncItem } from './commit.ts';
 import { BlockOutput } from './effects.ts';
 import type { BttcHeaderReader, CheckpointHasher, DeliveryClock, SpanSeedSource } from './interface.ts';
 import { deliveryMetrics, type DeliveryMetrics } from './metrics.ts';
-import { poolKeyOf, poolRef, RootEventPool } from './pool.ts';
+import { poolKeyOf, processedRef, RootEventPool } from './pool.ts';
+import { extensionOk, sideTxIndices, sideVotesFor, tallySideTxs } from './side-txs.ts';
 import { CommittedState, DeliveryState } from './state.ts';
-import { SideVote, type CarriedVote, type DeliveryBlock, type DeliveryGenesis, type DeliveryTx, type SideVoteEntry } from './types.ts';
+import type { CarriedVote, DeliveryBlock, DeliveryGenesis, DeliveryTx, TxOutcome } from './types.ts';
 
-export type { DeliveryGenesis } from './types.ts';
+export type { DeliveryGenesis, TxOutcome } from './types.ts';
 
 export interface DeliveryAppOptions {
   config: NodeConfig;
@@ -78,15 +78,6 @@ export interface DeliveryAppDeps {
   hasher?: CheckpointHasher | null;
   metrics?: Registry | null;
   logger?: Logger | null;
-}
-
-/** One tx's fate in a committed block: tallied (height − 2), applied on inclusion, or just included. */
-export interface TxOutcome {
-  height: number;
-  index: number;
-  type: number;
-  outcome: ApplyOutcome | 'included';
-  reason?: string;
 }
 
 export interface CommittedBlock extends BuiltinNoticeFields {
@@ -230,7 +221,7 @@ export class DeliveryApp implements Application, RestSource {
       if (pending.has(key)) continue;
       const r = this.registry.route(tx);
       if (r.kind !== 'event') continue;
-      if (await this.deps.store.isProcessed(this.processedRef(r))) {
+      if (await this.deps.store.isProcessed(processedRef(r.tx, r.spec))) {
         this.pool.forget(key);
         continue;
       }
@@ -281,10 +272,6 @@ export class DeliveryApp implements Application, RestSource {
     return null;
   }
 
-  private processedRef(r: Extract<RoutedTx, { kind: 'event' }>): ProcessedRef {
-    return { kind: r.spec.processedKind, rootChainId: r.tx.ref.rootChainId, sequence: r.tx.ref.sequence };
-  }
-
   async validateValue(height: number, value: Uint8Array): Promise<boolean> {
     const reason = await this.invalidReason(height, value);
     if (reason) {
@@ -316,17 +303,11 @@ export class DeliveryApp implements Application, RestSource {
     const pending = this.pendingSideTxs();
     for (let i = 0; i < b.txs.length; i++) {
       const r = this.registry.route(b.txs[i]!);
-      if (r.kind === 'event' && (await this.deps.store.isProcessed(this.processedRef(r)))) return `tx ${i}: ${r.spec.codec.name} sequence ${r.tx.ref.sequence} already processed`;
+      if (r.kind === 'event' && (await this.deps.store.isProcessed(processedRef(r.tx, r.spec)))) return `tx ${i}: ${r.spec.codec.name} sequence ${r.tx.ref.sequence} already processed`;
       const err = this.validateTx(r, ctx, seen, pending);
       if (err) return `tx ${i}: ${err}`;
     }
     return null;
-  }
-
-  private sideTxIndices(b: DeliveryBlock | undefined): Set<number> {
-    const out = new Set<number>();
-    b?.txs.forEach((tx, i) => this.registry.isSide(tx) && out.add(i));
-    return out;
   }
 
   /** The carried precommits of height − 1: known validators, once each, side votes on real side txs, valid signatures. */
@@ -335,7 +316,7 @@ export class DeliveryApp implements Application, RestSource {
     const votes = b.lastCommit.votes;
     if (b.height === 1) return votes.length === 0 ? null : 'the first block carries no votes';
     const set = this.validatorSet(s.height);
-    const sideIdx = this.sideTxIndices(this.recent.get(s.height - 1));
+    const sideIdx = sideTxIndices(this.registry, this.recent.get(s.height - 1));
     const seen = new Set<string>();
     const items: VerifyItem[] = [];
     const valueId = hexToBytes(s.lastBlockId);
@@ -345,7 +326,7 @@ export class DeliveryApp implements Application, RestSource {
       if (!val) return `${hex} is not in the validator set of height ${s.height}`;
       if (seen.has(hex)) return `${hex} appears twice`;
       seen.add(hex);
-      if (!this.extensionOk(v.extension, sideIdx)) return `${hex}: malformed side votes`;
+      if (!extensionOk(v.extension, sideIdx)) return `${hex}: malformed side votes`;
       if (v.signature[64]! > 1) return `${hex}: signature v must be 0 or 1`;
       const digest = voteDigest(this.config.delivery.chainId, { type: MsgType.Precommit, height: s.height, round: b.lastCommit.round, valueId, extension: v.extension });
       items.push({ kind: 'secp256k1-verify', digest, signature: v.signature.subarray(0, 64), publicKey: val.publicKey });
@@ -356,15 +337,6 @@ export class DeliveryApp implements Application, RestSource {
     return bad >= 0 ? `${bytesToHex(votes[bad]!.validator)}: invalid precommit signature` : null;
   }
 
-  private extensionOk(ext: Uint8Array, sideIdx: Set<number>): boolean {
-    if (ext.length === 0) return true;
-    try {
-      return decodeSideVotes(ext).every((e) => sideIdx.has(e.txIndex));
-    } catch {
-      return false;
-    }
-  }
-
   extendVote(height: number): Uint8Array {
     return height === this.state.height + 1 ? this.state.mySideVotes : new Uint8Array(0);
   }
@@ -372,7 +344,7 @@ export class DeliveryApp implements Application, RestSource {
   verifyVoteExtension(height: number, _validator: Uint8Array, _valueId: Uint8Array, extension: Uint8Array): boolean {
     if (extension.length === 0) return true;
     if (height !== this.state.height + 1) return false;
-    return this.extensionOk(extension, this.sideTxIndices(this.recent.get(this.state.height)));
+    return extensionOk(extension, sideTxIndices(this.registry, this.recent.get(this.state.height)));
   }
 
   /**
@@ -408,7 +380,7 @@ export class DeliveryApp implements Application, RestSource {
 
     // 1. Tally the side txs of height − 2 from the precommits this block carries.
     const tallied = this.recent.get(height - 2);
-    if (tallied) await this.tally(tallied, b, ctx, fx, { outcomes, processed, poolDeletes });
+    if (tallied) await tallySideTxs(tallied, b, this.registry.consensusSets(s).decided, ctx, fx, { registry: this.registry }, { outcomes, processed, poolDeletes });
 
     // 2. This block's plain txs take effect now.
     b.txs.forEach((tx, index) => {
@@ -424,7 +396,9 @@ export class DeliveryApp implements Application, RestSource {
     for (const m of this.registry.modules) m.endBlock?.(ctx, fx);
 
     // 4. Our side votes on this block's side txs, for our precommit at height + 1.
-    s.mySideVotes = await this.sideVotesFor(b);
+    // A follower never precommits: verdicts would go nowhere, and the checks behind them (root
+    // chain, span seed) would cost it requests for nothing.
+    s.mySideVotes = this.signerKey === null ? new Uint8Array(0) : await sideVotesFor(b, this.signerKey, { registry: this.registry, pool: this.pool, logger: this.logger, counted: (vote) => this.m?.sideVotes.inc({ vote }) });
     s.height = height;
     s.time = b.time;
     s.lastBlockId = bytesToHex(valueIdOf(value));
@@ -444,77 +418,6 @@ export class DeliveryApp implements Application, RestSource {
     this.m?.commitSeconds.observe((performance.now() - t0) / 1000);
     const out: CommittedBlock = { height, block: b, outcomes, notices: fx, ...builtinNoticeFields(fx) };
     for (const l of this.listeners) l(out);
-  }
-
-  private async tally(tallied: DeliveryBlock, b: DeliveryBlock, ctx: BlockContext, fx: BlockOutput, w: { outcomes: TxOutcome[]; processed: ProcessedRef[]; poolDeletes: PoolRef[] }): Promise<void> {
-    const set = this.registry.consensusSets(ctx.state).decided;
-    const total = Number(set.totalVotingPower());
-    const yes = new Map<number, YesVote[]>();
-    for (const v of b.lastCommit.votes) {
-      if (v.extension.length === 0) continue;
-      const hex = bytesToHex(v.validator);
-      const power = Number(set.getByAddress(hex)?.validator.votingPower ?? 0n);
-      for (const e of decodeSideVotes(v.extension)) {
-        if (e.vote !== SideVote.Yes) continue;
-        let list = yes.get(e.txIndex);
-        if (!list) yes.set(e.txIndex, (list = []));
-        list.push({ validator: hex, power, signature: e.signature });
-      }
-    }
-    const h = tallied.height;
-    for (let index = 0; index < tallied.txs.length; index++) {
-      const r = this.registry.route(tallied.txs[index]!);
-      if (r.kind === 'plain') continue;
-      const votes = yes.get(index) ?? [];
-      const record = (outcome: ApplyOutcome, reason?: string) => w.outcomes.push({ height: h, index, type: r.tx.type, outcome, ...(reason ? { reason } : {}) });
-      if (r.kind === 'event' || r.spec.quorum === 'power') {
-        const power = votes.reduce((n, v) => n + v.power, 0);
-        if (!isQuorum(power, total)) {
-          record('rejected', `${power}/${total} Yes, need ${quorumThreshold(total)}`);
-          continue;
-        }
-      }
-      if (r.kind === 'side') {
-        const res = await r.spec.apply(r.tx, votes, ctx, fx);
-        record(res.outcome, res.reason);
-        continue;
-      }
-      const res = r.spec.apply(r.tx, ctx, fx);
-      record(res.outcome, res.reason);
-      if (res.outcome === 'applied' || res.outcome === 'stale') {
-        w.processed.push(this.processedRef(r));
-        w.poolDeletes.push(poolRef(r.tx));
-      }
-    }
-  }
-
-  /** Our verdicts on a committed block's side txs (abstentions are left out). */
-  private async sideVotesFor(b: DeliveryBlock): Promise<Uint8Array> {
-    // A follower never precommits: verdicts would go nowhere, and the checks behind them (root
-    // chain, span seed) would cost it requests for nothing.
-    const signerKey = this.signerKey;
-    if (signerKey === null) return new Uint8Array(0);
-    const entries: SideVoteEntry[] = [];
-    for (let i = 0; i < b.txs.length; i++) {
-      const r = this.registry.route(b.txs[i]!);
-      if (r.kind === 'plain') continue;
-      let verdict: Verdict;
-      try {
-        if (r.kind === 'side') verdict = await r.spec.verdict(r.tx, { signerKey, height: b.height });
-        else {
-          // A mirrored event: Yes when our own watcher saw the identical event, abstain when it has not (yet).
-          const seen = this.pool.bytesOf(poolKeyOf(r.tx));
-          verdict = seen === undefined ? { vote: 'abstain' } : seen === bytesToHex(encodeTx(r.tx, this.registry.codecs)) ? { vote: 'yes' } : { vote: 'no' };
-        }
-      } catch (err) {
-        this.logger?.warn({ err: (err as Error).message, height: b.height, index: i }, 'side-tx check failed; abstaining');
-        verdict = { vote: 'abstain' };
-      }
-      this.m?.sideVotes.inc({ vote: verdict.vote });
-      if (verdict.vote === 'abstain') continue;
-      entries.push({ txIndex: i, vote: verdict.vote === 'yes' ? SideVote.Yes : SideVote.No, signature: verdict.vote === 'yes' && verdict.signature ? verdict.signature : new Uint8Array(0) });
-    }
-    return entries.length ? encodeSideVotes(entries) : new Uint8Array(0);
   }
 
   // ---- sync by range ---------------------------------------------------------------------
@@ -572,7 +475,7 @@ export class DeliveryApp implements Application, RestSource {
     const found = this.registry.txFromRootEvent(ev);
     if (!found) return;
     const { tx, spec } = found;
-    if (await this.deps.store.isProcessed({ kind: spec.processedKind, rootChainId: tx.ref.rootChainId, sequence: tx.ref.sequence })) return;
+    if (await this.deps.store.isProcessed(processedRef(tx, spec))) return;
     if (this.pool.has(poolKeyOf(tx))) return;
     await this.pool.add(tx);
     this.m?.pool.set(this.pool.size);

@@ -7,12 +7,18 @@
  */
 import { bytesToHex } from '../../util/bytes.ts';
 import { eventKey, type ModuleRegistry } from '../modules/registry.ts';
-import type { DeliveryStore, PoolRef } from '../store/store.ts';
+import type { EventTxSpec } from '../modules/module.ts';
+import type { DeliveryStore, PoolRef, ProcessedRef } from '../store/store.ts';
 import { decodeTx, encodeTx } from './codec.ts';
 import type { EventTx } from './types.ts';
 
 export function poolRef(tx: EventTx): PoolRef {
   return { rootChainId: tx.ref.rootChainId, type: tx.type, sequence: tx.ref.sequence };
+}
+
+/** The event's replay marker, in its module's namespace. */
+export function processedRef(tx: EventTx, spec: EventTxSpec<EventTx>): ProcessedRef {
+  return { kind: spec.processedKind, rootChainId: tx.ref.rootChainId, sequence: tx.ref.sequence };
 }
 
 export function poolKeyOf(tx: EventTx): string {

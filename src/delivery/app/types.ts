@@ -10,6 +10,7 @@ import { EVENT_RECORD_TX } from '../modules/clerk/txs.ts';
 import { SPAN_TX } from '../modules/span/txs.ts';
 import { STAKING_TX } from '../modules/staking/txs.ts';
 import type { ValidatorInit } from '../../protocol/validators/validator.ts';
+import type { ApplyOutcome } from '../modules/context.ts';
 
 export type { StakingTx } from '../modules/staking/txs.ts';
 export { StakingKind } from '../modules/staking/txs.ts';
@@ -92,4 +93,13 @@ export interface DeliveryGenesis {
   time: number;
   /** Validators with their 65-byte public keys (power is forced to 1, BTTC's rule). */
   validators: ValidatorInit[];
+}
+
+/** One tx's fate in a committed block: tallied (height − 2), applied on inclusion, or just included. */
+export interface TxOutcome {
+  height: number;
+  index: number;
+  type: number;
+  outcome: ApplyOutcome | 'included';
+  reason?: string;
 }
