@@ -61,6 +61,7 @@ describe('module registry', () => {
     const reg = new ModuleRegistry(await builtins());
     assert.deepEqual(reg.modules.map((m) => m.name), ['staking', 'checkpoint', 'span', 'clerk']);
     for (const c of BUILTIN_TX_CODECS) assert.equal(reg.codecs.codec(c.type), c, `${c.name} decodes through its module`);
+    assert.equal(BUILTIN_TX_CODECS.length, reg.modules.flatMap((m) => m.txs).length, 'every module tx is in the default codec table');
     assert.deepEqual(Object.values(TxType).map((t) => reg.nameOf(t)), ['staking', 'checkpoint', 'checkpoint-ack', 'checkpoint-noack', 'span', 'event-record']);
   });
 
@@ -114,6 +115,17 @@ describe('the app routes through the registry', () => {
     for (const { file, text } of appSources()) {
       if (file === 'types.ts') continue;
       for (const hit of txDispatchIn(text)) bad.push(`${file}: ${hit}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('modules reach the app only through its state, types, codecs and interfaces (never the router or its store)', () => {
+    const root = resolve(import.meta.dirname, '../../src/delivery/modules');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const bad: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(root, f), 'utf8');
+      for (const m of text.matchAll(/from\s+'((?:\.\.\/)+(?:app\/app|store\/store)\.ts)'/g)) bad.push(`${f}: ${m[1]}`);
     }
     assert.deepEqual(bad, []);
   });
