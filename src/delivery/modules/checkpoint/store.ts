@@ -4,9 +4,8 @@
  * of the block that acks them.
  */
 import { BUCKETS } from '../../../db/buckets.ts';
-import type { KeyValueStore } from '../../../db/interface.ts';
+import type { BatchOp, KeyValueStore } from '../../../db/interface.ts';
 import { jsonCodec, Repository, u64Codec, type Codec } from '../../../db/repository.ts';
-import type { BatchOp } from '../../../db/interface.ts';
 
 export interface AckedCheckpoint {
   rootChainId: number;
