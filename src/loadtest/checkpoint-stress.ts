@@ -30,7 +30,8 @@ import { SignatureSet } from '../protocol/checkpoint/signature-set.ts';
 import { submitCheckpointCalldata } from '../protocol/checkpoint/calldata.ts';
 import { approvalThreshold } from '../protocol/checkpoint/interface.ts';
 import { decodeBlock, decodeSideVotes, encodeBlock, encodeSideVotes } from '../delivery/app/codec.ts';
-import { SideVote, TxType, isSideTx, type CarriedVote, type DeliveryBlock } from '../delivery/app/types.ts';
+import { SideVote, TxType, type CarriedVote, type DeliveryBlock } from '../delivery/app/types.ts';
+import type { CheckpointTx } from '../delivery/modules/checkpoint/txs.ts';
 import { valueIdOf, voteDigest } from '../delivery/consensus/codec.ts';
 import { MsgType } from '../delivery/consensus/types.ts';
 import { createSignatureVerifier, type SignatureVerifier, type VerifyItem } from '../pools/index.ts';
@@ -192,7 +193,8 @@ async function checkCarriedVotes(
   verifier: SignatureVerifier,
 ): Promise<{ error: string | null; invalid: number }> {
   const sideIdx = new Set<number>();
-  ctx.blockH.txs.forEach((tx, i) => isSideTx(tx) && sideIdx.add(i));
+  // Block H here holds only the checkpoint, a side transaction (the app asks its module registry).
+  ctx.blockH.txs.forEach((tx, i) => tx.type === TxType.Checkpoint && sideIdx.add(i));
   const seen = new Set<string>();
   const items: VerifyItem[] = [];
   for (const v of b.lastCommit.votes) {
@@ -303,7 +305,7 @@ export async function runCheckpointStress(opts: CheckpointStressOptions, deps: {
     const vals = blockOrder(n).map((i) => all[i]!);
     const signers = all.map((v) => v.hex);
     const cp: Checkpoint = { proposer: signers[0]!, start: 0, end: 255, rootHash: bytesToHex(keccak256(Uint8Array.of(1))), accountRootHash: '0x' + '00'.repeat(32), borChainId, epoch: 1 };
-    const blockH: DeliveryBlock = { height: H, time: 1_700_000_000_000 + H * 1000, lastCommit: { round: ROUND, votes: [] }, txs: [{ type: TxType.Checkpoint, rootChainId: 2, checkpoint: cp }] };
+    const blockH: DeliveryBlock = { height: H, time: 1_700_000_000_000 + H * 1000, lastCommit: { round: ROUND, votes: [] }, txs: [{ type: TxType.Checkpoint, rootChainId: 2, checkpoint: cp } as CheckpointTx] };
     const blockH1 = encodeBlock({ height: H + 1, time: blockH.time + 1000, lastCommit: { round: ROUND, votes: [] }, txs: [] });
 
     let rootSetupSeconds: number | null = null;

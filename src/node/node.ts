@@ -20,6 +20,7 @@ import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../po
 import { createExecutor } from '../evm/index.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
+import { CheckpointSubmission } from '../delivery/modules/checkpoint/submission.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
 import { ConsensusState } from '../delivery/consensus/state.ts';
 import { FileWal, WalError, type WalProblem } from '../delivery/consensus/wal.ts';
@@ -132,8 +133,11 @@ export class BttcNode {
     // Delivery application
     const store = new DeliveryStore(db);
     const spanSeed = rootSpanSeed(seedClient, logger);
-    const app = await DeliveryApp.open({ config, signerKey: signer?.privateKey ?? null }, { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, submitters, metrics, logger }, genesis.delivery);
-    onClose('delivery submissions', () => Promise.race([app.whenSubmissionsSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
+    const app = await DeliveryApp.open({ config, signerKey: signer?.privateKey ?? null }, { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, metrics, logger }, genesis.delivery);
+    // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.
+    const submission = new CheckpointSubmission({ submitters, address: app.address, metrics, logger });
+    submission.attach(app);
+    onClose('delivery submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
     app.onCommitted((c) => tracker.onDeliveryCommit(c));
     const spans = await SpanCache.load(app);
 

@@ -9,7 +9,7 @@ import type { NodeConfig } from '../config/types.ts';
 import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
 import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
-import type { CheckpointSubmitterLike } from '../delivery/app/interface.ts';
+import type { CheckpointSubmitterLike } from '../delivery/modules/checkpoint/submission.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import type { NodeSection } from './config.ts';
 import { NodeStartError } from './errors.ts';

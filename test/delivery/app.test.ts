@@ -46,7 +46,7 @@ async function run(net: Awaited<ReturnType<typeof network>>, heights: number, ro
     net.clock.t += 2000;
     if (root) await deliverEvents(net.nodes, root);
     await decideHeight(net.nodes, chainId, signers);
-    for (const n of net.nodes) await n.app.whenSubmissionsSettled();
+    for (const n of net.nodes) await n.submission.whenSettled();
   }
 }
 

@@ -42,7 +42,7 @@ it('a follower app keeps the validators\' state without signing, voting, proposi
     await deliverEvents(all, root);
     await decideHeight(all, config.delivery.chainId, validators);
     assert.equal(follower.app.extendVote(follower.app.height + 1).length, 0, 'no side votes');
-    for (const n of all) await n.app.whenSubmissionsSettled();
+    for (const n of all) await n.submission.whenSettled();
   }
   assert.equal(validators[0]!.app.ackCount(), 1, 'a checkpoint went through approval and ack');
   assert.ok(validators[0]!.app.lastSpanId >= 1, 'a span was committed');

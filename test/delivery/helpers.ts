@@ -18,10 +18,11 @@ import type { CheckpointHeader } from '../../src/merkle/checkpoint.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import type { RootEvent } from '../../src/root/abi.ts';
 import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
-import type { CheckpointSubmission, SubmitOutcome } from '../../src/root/submitter.ts';
+import type { CheckpointSubmission as SubmitRequest, SubmitOutcome } from '../../src/root/submitter.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { DeliveryApp, type DeliveryGenesis } from '../../src/delivery/app/app.ts';
-import type { BttcHeaderReader, CheckpointSubmitterLike, SpanSeedSource } from '../../src/delivery/app/interface.ts';
+import type { BttcHeaderReader, SpanSeedSource } from '../../src/delivery/app/interface.ts';
+import { CheckpointSubmission, type CheckpointSubmitterLike } from '../../src/delivery/modules/checkpoint/submission.ts';
 import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { proposalDigest, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit, type Vote } from '../../src/delivery/consensus/types.ts';
@@ -113,13 +114,13 @@ export class FakeRoot {
 
 /** Records submissions; `land` decides whether the root chain accepts them (emits NewHeaderBlock). */
 export class FakeSubmitter implements CheckpointSubmitterLike {
-  readonly submitted: CheckpointSubmission[] = [];
+  readonly submitted: SubmitRequest[] = [];
   private readonly root: FakeRoot;
   land = true;
   constructor(root: FakeRoot) {
     this.root = root;
   }
-  async submit(cp: CheckpointSubmission): Promise<SubmitOutcome> {
+  async submit(cp: SubmitRequest): Promise<SubmitOutcome> {
     this.submitted.push(cp);
     if (!this.land) return { outcome: 'failed', reason: 'test says no', attempts: 1 };
     // calldata: selector ‖ offset ‖ offset ‖ len ‖ 224-byte data ‖ …; the data starts at 4 + 96.
@@ -139,6 +140,8 @@ export interface NodeHandle {
   store: DeliveryStore;
   bttc: FakeBttc;
   app: DeliveryApp;
+  /** The node's checkpoint submission, listening on the app's committed blocks. */
+  submission: CheckpointSubmission;
   /** Root events this node's "watcher" has delivered so far (index into FakeRoot.events). */
   delivered: number;
 }
@@ -160,14 +163,16 @@ export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions)
   const bttc = o.bttc ?? new FakeBttc();
   const app = await DeliveryApp.open(
     { config: o.config ?? devConfig(), signerKey: o.follower ? null : k.secretKey },
-    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, submitters: o.submitters },
+    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed },
     genesis,
   );
-  return { key: k, dir, store, bttc, app, delivered: 0 };
+  const submission = new CheckpointSubmission({ submitters: o.submitters ?? new Map(), address: app.address });
+  submission.attach(app);
+  return { key: k, dir, store, bttc, app, submission, delivered: 0 };
 }
 
 export async function closeNode(n: NodeHandle, remove = true): Promise<void> {
-  await n.app.whenSubmissionsSettled();
+  await n.submission.whenSettled();
   await n.store.close();
   if (remove) rmSync(n.dir, { recursive: true, force: true });
 }

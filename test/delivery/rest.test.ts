@@ -32,7 +32,7 @@ before(async () => {
     clock.t += 2000;
     await deliverEvents(nodes, root);
     await decideHeight(nodes, config.delivery.chainId);
-    for (const n of nodes) await n.app.whenSubmissionsSettled();
+    for (const n of nodes) await n.submission.whenSettled();
   }
   assert.equal(nodes[0]!.app.ackCount(), 1, 'setup: one checkpoint acked');
   server = new DeliveryRestServer({ rootChainNames: { ethereum: ROOT_CHAIN_ID } }, { app: nodes[0]!.app, metrics });

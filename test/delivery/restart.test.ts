@@ -69,7 +69,7 @@ describe('delivery restart', () => {
       const upTo = Math.min(root.events.length, 2 + step * 2);
       for (const n of nodes) while (n.delivered < upTo) await n.app.onRootEvent(root.events[n.delivered++]!);
       await decideHeight(nodes, config.delivery.chainId);
-      for (const n of nodes) await n.app.whenSubmissionsSettled();
+      for (const n of nodes) await n.submission.whenSettled();
       for (const r of await nodes[0]!.app.eventRecords(1, Number.MAX_SAFE_INTEGER, 100)) seenRecords.add(r.id);
       if (step % 3 === 1) {
         // Close every node (the delivered counters are each node's watcher cursor, kept across restarts).
@@ -87,7 +87,7 @@ describe('delivery restart', () => {
       clock.t += 2000;
       await deliverEvents(nodes, root);
       await decideHeight(nodes, config.delivery.chainId);
-      for (const n of nodes) await n.app.whenSubmissionsSettled();
+      for (const n of nodes) await n.submission.whenSettled();
     }
     const records = await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 100);
     assert.deepEqual(records.map((r) => r.id), [1, 2, 3, 4, 5], 'ids sequential, none twice, none lost');

@@ -17,7 +17,7 @@ import { VirtualClock } from '../../src/delivery/consensus/sim/virtual-clock.ts'
 import { ConsensusState } from '../../src/delivery/consensus/state.ts';
 import { MemoryWal } from '../../src/delivery/consensus/wal.ts';
 import { checkpointVoteHash } from '../../src/protocol/checkpoint/checkpoint.ts';
-import type { BufferedCheckpoint } from '../../src/delivery/app/state.ts';
+import type { BufferedCheckpoint } from '../../src/delivery/modules/checkpoint/state.ts';
 import { recoverAddress } from './recover.ts';
 import { closeNode, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type NodeHandle } from './helpers.ts';
 
@@ -70,7 +70,7 @@ describe('delivery simulation (consensus engine + Delivery app)', () => {
       for (;;) {
         const busy = nodes.filter((n) => !n.consensus.isIdle());
         if (busy.length) await Promise.all(busy.map((n) => n.consensus.whenIdle()));
-        await Promise.all(nodes.map((n) => n.app.whenSubmissionsSettled()));
+        await Promise.all(nodes.map((n) => n.submission.whenSettled()));
         // Each node's watcher hands over the root events it has not seen yet.
         let fed = false;
         for (const n of nodes) while (n.delivered < root.events.length) {

@@ -60,7 +60,7 @@ describe('delivery sync by range', () => {
       const upTo = Math.min(root.events.length, 2 + step);
       for (const n of nodes) while (n.delivered < upTo) await n.app.onRootEvent(root.events[n.delivered++]!);
       await decideHeight(nodes, chainId);
-      for (const n of nodes) await n.app.whenSubmissionsSettled();
+      for (const n of nodes) await n.submission.whenSettled();
     }
     const src = nodes[0]!.app;
     const top = src.height;

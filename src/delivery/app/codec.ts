@@ -5,273 +5,76 @@
  *
  *   block     : version u8 (1) ‖ height u64 ‖ time u64 ‖ round u32 ‖ nVotes u16 ‖ vote* ‖ nTx u16 ‖ (len u32 ‖ tx)*
  *   vote      : validator 20 ‖ extLen u16 ‖ ext ‖ sig 65
- *   tx        : type u8 ‖ body (per type, below)
+ *   tx        : type u8 ‖ body (the owning module's codec, modules/<name>/txs.ts)
  *   extension : count u16 ‖ (txIndex u16 ‖ vote u8 ‖ sigLen u8 ‖ sig)*
+ *
+ * Transactions go through a table of the registered modules' tx codecs; the functions without a
+ * table use the built-in modules' (modules/builtin.ts), which is what every node registers.
  */
-import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
-import type { Checkpoint } from '../../protocol/checkpoint/checkpoint.ts';
-import {
-  StakingKind,
-  SideVote,
-  TxType,
-  type CarriedVote,
-  type DeliveryBlock,
-  type DeliveryTx,
-  type EventRef,
-  type SideVoteEntry,
-} from './types.ts';
+import type { TxCodec } from '../modules/module.ts';
+import { BUILTIN_TX_CODECS } from '../modules/builtin.ts';
+import { DeliveryCodecError, Reader, Writer } from './binary.ts';
+import { SideVote, type CarriedVote, type DeliveryBlock, type DeliveryTx, type SideVoteEntry } from './types.ts';
+
+export { DeliveryCodecError } from './binary.ts';
 
 export const BLOCK_VERSION = 1;
 const MAX_VOTES = 0xffff;
 const MAX_TXS = 0xffff;
 
-export class DeliveryCodecError extends Error {
-  override name = 'DeliveryCodecError';
-}
+/** The tx codecs of a set of modules, by type byte. */
+export class TxCodecs {
+  private readonly byType = new Map<number, TxCodec<DeliveryTx>>();
 
-class Writer {
-  private buf = new Uint8Array(256);
-  private dv = new DataView(this.buf.buffer);
-  len = 0;
-
-  private need(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-    this.dv = new DataView(next.buffer);
-  }
-  u8(v: number): void {
-    this.need(1);
-    this.dv.setUint8(this.len, v);
-    this.len += 1;
-  }
-  u16(v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new DeliveryCodecError(`u16 out of range: ${v}`);
-    this.need(2);
-    this.dv.setUint16(this.len, v);
-    this.len += 2;
-  }
-  u32(v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new DeliveryCodecError(`u32 out of range: ${v}`);
-    this.need(4);
-    this.dv.setUint32(this.len, v);
-    this.len += 4;
-  }
-  u64(v: number | bigint): void {
-    const b = BigInt(v);
-    if (b < 0n || b >= 1n << 64n) throw new DeliveryCodecError(`u64 out of range: ${v}`);
-    this.need(8);
-    this.dv.setBigUint64(this.len, b);
-    this.len += 8;
-  }
-  u256(v: bigint): void {
-    if (v < 0n || v >= 1n << 256n) throw new DeliveryCodecError(`u256 out of range: ${v}`);
-    for (let i = 3; i >= 0; i--) this.u64((v >> BigInt(i * 64)) & 0xffffffffffffffffn);
-  }
-  fixed(bytes: Uint8Array, size: number, what: string): void {
-    if (bytes.length !== size) throw new DeliveryCodecError(`${what}: expected ${size} bytes, got ${bytes.length}`);
-    this.need(size);
-    this.buf.set(bytes, this.len);
-    this.len += size;
-  }
-  hex(hex: string, size: number, what: string): void {
-    this.fixed(hexToBytes(hex), size, what);
-  }
-  var32(bytes: Uint8Array): void {
-    this.u32(bytes.length);
-    this.need(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-  raw(bytes: Uint8Array): void {
-    this.need(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
-class Reader {
-  private off = 0;
-  private readonly dv: DataView;
-  private readonly what: string;
-  readonly buf: Uint8Array;
-  constructor(buf: Uint8Array, what: string) {
-    this.buf = buf;
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.what = what;
-  }
-  private take(n: number, field: string): number {
-    if (this.off + n > this.buf.length) throw new DeliveryCodecError(`${this.what}: truncated at ${field} (need ${n} bytes at offset ${this.off}, have ${this.buf.length - this.off})`);
-    const at = this.off;
-    this.off += n;
-    return at;
-  }
-  u8(field: string): number {
-    return this.dv.getUint8(this.take(1, field));
-  }
-  u16(field: string): number {
-    return this.dv.getUint16(this.take(2, field));
-  }
-  u32(field: string): number {
-    return this.dv.getUint32(this.take(4, field));
-  }
-  u64(field: string): bigint {
-    return this.dv.getBigUint64(this.take(8, field));
-  }
-  /** A u64 that must fit a JS safe integer (heights, block numbers, epochs). */
-  num(field: string): number {
-    const v = this.u64(field);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DeliveryCodecError(`${this.what}: ${field} ${v} exceeds 2^53`);
-    return Number(v);
-  }
-  u256(field: string): bigint {
-    let v = 0n;
-    for (let i = 0; i < 4; i++) v = (v << 64n) | this.u64(field);
-    return v;
-  }
-  fixed(n: number, field: string): Uint8Array {
-    const at = this.take(n, field);
-    return this.buf.slice(at, at + n);
-  }
-  hex(n: number, field: string): string {
-    return bytesToHex(this.fixed(n, field));
-  }
-  var32(field: string, max = 1 << 24): Uint8Array {
-    const n = this.u32(`${field} length`);
-    if (n > max) throw new DeliveryCodecError(`${this.what}: ${field} of ${n} bytes exceeds ${max}`);
-    return this.fixed(n, field);
-  }
-  end(): void {
-    if (this.off !== this.buf.length) throw new DeliveryCodecError(`${this.what}: ${this.buf.length - this.off} trailing byte(s)`);
-  }
-}
-
-function writeRef(w: Writer, r: EventRef): void {
-  w.u8(r.rootChainId);
-  w.u64(r.sequence);
-  w.u64(r.blockNumber);
-  w.u32(r.logIndex);
-  w.hex(r.txHash, 32, 'txHash');
-}
-
-function readRef(r: Reader): EventRef {
-  return { rootChainId: r.u8('rootChainId'), sequence: r.u64('sequence'), blockNumber: r.num('blockNumber'), logIndex: r.u32('logIndex'), txHash: r.hex(32, 'txHash') };
-}
-
-function writeCheckpoint(w: Writer, c: Checkpoint): void {
-  w.hex(c.proposer, 20, 'checkpoint proposer');
-  w.u64(c.start);
-  w.u64(c.end);
-  w.hex(c.rootHash, 32, 'rootHash');
-  w.hex(c.accountRootHash, 32, 'accountRootHash');
-  w.u64(c.borChainId);
-  w.u64(c.epoch);
-}
-
-function readCheckpoint(r: Reader): Checkpoint {
-  return { proposer: r.hex(20, 'proposer'), start: r.num('start'), end: r.num('end'), rootHash: r.hex(32, 'rootHash'), accountRootHash: r.hex(32, 'accountRootHash'), borChainId: r.num('borChainId'), epoch: r.num('epoch') };
-}
-
-function writeTx(w: Writer, tx: DeliveryTx): void {
-  w.u8(tx.type);
-  switch (tx.type) {
-    case TxType.Staking:
-      writeRef(w, tx.ref);
-      w.u8(tx.kind);
-      w.u64(tx.validatorId);
-      w.u64(tx.nonce);
-      w.hex(tx.signer, 20, 'signer');
-      if (tx.pubKey === '0x') w.u8(0);
-      else {
-        w.u8(1);
-        w.hex(tx.pubKey, 65, 'pubKey');
-      }
-      w.u64(tx.epoch);
-      w.u256(tx.amount);
-      return;
-    case TxType.Checkpoint:
-      w.u8(tx.rootChainId);
-      writeCheckpoint(w, tx.checkpoint);
-      return;
-    case TxType.CheckpointAck:
-      writeRef(w, tx.ref);
-      w.u64(tx.headerBlockId);
-      w.hex(tx.proposer, 20, 'ack proposer');
-      w.u64(tx.start);
-      w.u64(tx.end);
-      w.hex(tx.rootHash, 32, 'ack rootHash');
-      return;
-    case TxType.CheckpointNoAck:
-      w.u8(tx.rootChainId);
-      return;
-    case TxType.Span:
-      w.u64(tx.spanId);
-      w.u64(tx.startBlock);
-      w.u64(tx.endBlock);
-      w.hex(tx.seed, 32, 'span seed');
-      w.u64(tx.bttcChainId);
-      return;
-    case TxType.EventRecord:
-      writeRef(w, tx.ref);
-      w.u256(tx.stateId);
-      w.hex(tx.contract, 20, 'event contract');
-      w.var32(hexToBytes(tx.data));
-      return;
-  }
-}
-
-const STAKING_KINDS = new Set<number>(Object.values(StakingKind));
-
-function readTx(r: Reader): DeliveryTx {
-  const type = r.u8('tx type');
-  switch (type) {
-    case TxType.Staking: {
-      const ref = readRef(r);
-      const kind = r.u8('staking kind');
-      if (!STAKING_KINDS.has(kind)) throw new DeliveryCodecError(`staking tx: unknown kind ${kind}`);
-      const validatorId = r.num('validatorId');
-      const nonce = r.num('nonce');
-      const signer = r.hex(20, 'signer');
-      const hasKey = r.u8('hasPubKey');
-      if (hasKey > 1) throw new DeliveryCodecError(`staking tx: hasPubKey must be 0 or 1, got ${hasKey}`);
-      const pubKey = hasKey ? r.hex(65, 'pubKey') : '0x';
-      return { type, ref, kind: kind as StakingKind, validatorId, nonce, signer, pubKey, epoch: r.num('epoch'), amount: r.u256('amount') };
+  constructor(codecs: readonly TxCodec<DeliveryTx>[]) {
+    for (const c of codecs) {
+      const other = this.byType.get(c.type);
+      if (other) throw new Error(`delivery codec: tx type ${c.type} is both ${other.name} and ${c.name}`);
+      this.byType.set(c.type, c);
     }
-    case TxType.Checkpoint:
-      return { type, rootChainId: r.u8('rootChainId'), checkpoint: readCheckpoint(r) };
-    case TxType.CheckpointAck:
-      return { type, ref: readRef(r), headerBlockId: r.u64('headerBlockId'), proposer: r.hex(20, 'proposer'), start: r.num('start'), end: r.num('end'), rootHash: r.hex(32, 'rootHash') };
-    case TxType.CheckpointNoAck:
-      return { type, rootChainId: r.u8('rootChainId') };
-    case TxType.Span:
-      return { type, spanId: r.num('spanId'), startBlock: r.num('startBlock'), endBlock: r.num('endBlock'), seed: r.hex(32, 'seed'), bttcChainId: r.num('bttcChainId') };
-    case TxType.EventRecord:
-      return { type, ref: readRef(r), stateId: r.u256('stateId'), contract: r.hex(20, 'contract'), data: bytesToHex(r.var32('data')) };
-    default:
-      throw new DeliveryCodecError(`unknown tx type ${type}`);
+  }
+
+  codec(type: number): TxCodec<DeliveryTx> | undefined {
+    return this.byType.get(type);
+  }
+
+  writeTx(w: Writer, tx: DeliveryTx): void {
+    const c = this.byType.get(tx.type);
+    if (!c) throw new DeliveryCodecError(`unknown tx type ${tx.type}`);
+    w.u8(tx.type);
+    c.encode(w, tx);
+  }
+
+  readTx(r: Reader): DeliveryTx {
+    const type = r.u8('tx type');
+    const c = this.byType.get(type);
+    if (!c) throw new DeliveryCodecError(`unknown tx type ${type}`);
+    return c.decode(r);
   }
 }
 
-export function encodeTx(tx: DeliveryTx): Uint8Array {
+let builtin: TxCodecs | null = null;
+
+/** The built-in modules' table, made on first use (module imports settle first). */
+export function builtinTxCodecs(): TxCodecs {
+  builtin ??= new TxCodecs(BUILTIN_TX_CODECS);
+  return builtin;
+}
+
+export function encodeTx(tx: DeliveryTx, codecs: TxCodecs = builtinTxCodecs()): Uint8Array {
   const w = new Writer();
-  writeTx(w, tx);
+  codecs.writeTx(w, tx);
   return w.finish();
 }
 
-export function decodeTx(bytes: Uint8Array): DeliveryTx {
+export function decodeTx(bytes: Uint8Array, codecs: TxCodecs = builtinTxCodecs()): DeliveryTx {
   const r = new Reader(bytes, 'delivery tx');
-  const tx = readTx(r);
+  const tx = codecs.readTx(r);
   r.end();
   return tx;
 }
 
-export function encodeBlock(b: DeliveryBlock): Uint8Array {
+export function encodeBlock(b: DeliveryBlock, codecs: TxCodecs = builtinTxCodecs()): Uint8Array {
   const w = new Writer();
   w.u8(BLOCK_VERSION);
   w.u64(b.height);
@@ -287,11 +90,11 @@ export function encodeBlock(b: DeliveryBlock): Uint8Array {
   }
   if (b.txs.length > MAX_TXS) throw new DeliveryCodecError(`too many txs: ${b.txs.length}`);
   w.u16(b.txs.length);
-  for (const tx of b.txs) w.var32(encodeTx(tx));
+  for (const tx of b.txs) w.var32(encodeTx(tx, codecs));
   return w.finish();
 }
 
-export function decodeBlock(bytes: Uint8Array): DeliveryBlock {
+export function decodeBlock(bytes: Uint8Array, codecs: TxCodecs = builtinTxCodecs()): DeliveryBlock {
   const r = new Reader(bytes, 'delivery block');
   const version = r.u8('version');
   if (version !== BLOCK_VERSION) throw new DeliveryCodecError(`delivery block: unknown version ${version}`);
@@ -310,7 +113,7 @@ export function decodeBlock(bytes: Uint8Array): DeliveryBlock {
   for (let i = 0; i < nTx; i++) {
     const body = r.var32(`tx ${i}`);
     try {
-      txs.push(decodeTx(body));
+      txs.push(decodeTx(body, codecs));
     } catch (err) {
       throw new DeliveryCodecError(`delivery block ${height}: tx ${i}: ${(err as Error).message}`);
     }

@@ -1,9 +1,9 @@
 /**
- * What the Delivery application needs from the rest of the node, as small interfaces: the node wires
- * the real Bttc chain store, hash pool, root-chain submitters and span-seed source; tests plug fakes.
+ * What the Delivery application (and its modules) need from the rest of the node, as small
+ * interfaces: the node wires the real Bttc chain store, hash pool and span-seed source; tests plug
+ * fakes. Checkpoint submitters belong to the submission listener (modules/checkpoint/submission.ts).
  */
 import type { CheckpointHeader } from '../../merkle/checkpoint.ts';
-import type { CheckpointSubmission, SubmitOutcome } from '../../root/submitter.ts';
 
 /** Read side of the Bttc chain: enough to choose a checkpoint range and check its root. */
 export interface BttcHeaderReader {
@@ -23,11 +23,6 @@ export interface CheckpointHasher {
  * Null when the root chain cannot answer yet; the validator then abstains.
  */
 export type SpanSeedSource = (spanId: number) => Promise<Uint8Array | null>;
-
-/** One configured root chain's checkpoint submitter (src/root/submitter.ts in a node). */
-export interface CheckpointSubmitterLike {
-  submit(cp: CheckpointSubmission): Promise<SubmitOutcome>;
-}
 
 export interface DeliveryClock {
   /** ms since the epoch (virtual in simulations). */

@@ -7,9 +7,7 @@ export function deliveryMetrics(reg: Registry) {
     txs: counter(reg, 'bttc_delivery_txs_total', 'Delivery transactions by type and outcome (included, applied, stale, early, rejected)', ['type', 'outcome']),
     sideVotes: counter(reg, 'bttc_delivery_side_votes_cast_total', 'Our own side-transaction votes by verdict', ['vote']),
     commitSeconds: histogram(reg, 'bttc_delivery_commit_seconds', 'Time to apply and persist one Delivery block', SECONDS_BUCKETS),
-    ackCount: gauge(reg, 'bttc_delivery_checkpoint_ack_count', 'Checkpoints acked per root chain', ['root_chain']),
     pool: gauge(reg, 'bttc_delivery_root_event_pool', 'Root-chain events seen and not yet applied'),
-    submissions: counter(reg, 'bttc_delivery_checkpoint_submissions_total', 'Checkpoint submissions started by this node, by outcome', ['root_chain', 'outcome']),
     invalidValues: counter(reg, 'bttc_delivery_invalid_values_total', 'Proposed Delivery blocks judged invalid, by reason', ['reason']),
   };
 }

@@ -1,20 +1,40 @@
 /**
- * Delivery blocks and transactions. A block is the value Tendermint decides: its time, the
- * precommits of the previous height (they carry the side-transaction votes, as BTTC's LastCommit
- * does) and the transactions. Addresses and hashes are lower-case 0x-hex, as in the validator and
- * checkpoint records they end up in.
+ * Delivery blocks and the shape every transaction shares. A block is the value Tendermint decides:
+ * its time, the precommits of the previous height (they carry the side-transaction votes, as BTTC's
+ * LastCommit does) and the transactions. Each transaction type belongs to one module
+ * (modules/<name>/txs.ts holds its fields and its codec); the app only knows its type byte.
+ * Addresses and hashes are lower-case 0x-hex, as in the records they end up in.
  */
-import type { Checkpoint } from '../../protocol/checkpoint/checkpoint.ts';
+import { CHECKPOINT_ACK_TX, CHECKPOINT_NOACK_TX, CHECKPOINT_TX } from '../modules/checkpoint/txs.ts';
+import { EVENT_RECORD_TX } from '../modules/clerk/txs.ts';
+import { SPAN_TX } from '../modules/span/txs.ts';
+import { STAKING_TX } from '../modules/staking/txs.ts';
+import type { ValidatorInit } from '../../protocol/validators/validator.ts';
+import type { ApplyOutcome } from '../modules/context.ts';
 
+export type { StakingTx } from '../modules/staking/txs.ts';
+export { StakingKind } from '../modules/staking/txs.ts';
+export type { CheckpointAckTx, CheckpointNoAckTx, CheckpointTx } from '../modules/checkpoint/txs.ts';
+export type { SpanTx } from '../modules/span/txs.ts';
+export type { EventRecordTx } from '../modules/clerk/txs.ts';
+
+/** Any Delivery transaction: the type byte names the module that owns it (modules/registry.ts). */
+export interface DeliveryTx {
+  readonly type: number;
+}
+
+/**
+ * The built-in transaction type bytes by name, for code that names one (node metrics, tests). Each
+ * byte is declared by its module; the registry refuses a byte claimed twice.
+ */
 export const TxType = {
-  Staking: 1,
-  Checkpoint: 2,
-  CheckpointAck: 3,
-  CheckpointNoAck: 4,
-  Span: 5,
-  EventRecord: 6,
+  Staking: STAKING_TX,
+  Checkpoint: CHECKPOINT_TX,
+  CheckpointAck: CHECKPOINT_ACK_TX,
+  CheckpointNoAck: CHECKPOINT_NOACK_TX,
+  Span: SPAN_TX,
+  EventRecord: EVENT_RECORD_TX,
 } as const;
-export type TxType = (typeof TxType)[keyof typeof TxType];
 
 /** Where a root-chain event came from; `sequence` is its replay sequence (spec §6). */
 export interface EventRef {
@@ -27,72 +47,9 @@ export interface EventRef {
   txHash: string;
 }
 
-export const StakingKind = { Join: 1, Exit: 2, SignerUpdate: 3, StakeUpdate: 4 } as const;
-export type StakingKind = (typeof StakingKind)[keyof typeof StakingKind];
-
-export interface StakingTx {
-  type: typeof TxType.Staking;
-  ref: EventRef;
-  kind: StakingKind;
-  validatorId: number;
-  nonce: number;
-  /** New signer (join, signer update); the zero address otherwise. */
-  signer: string;
-  /** 65-byte uncompressed key (join, signer update), '0x' otherwise. */
-  pubKey: string;
-  /** Activation epoch (join) or deactivation epoch (exit); 0 otherwise. */
-  epoch: number;
-  /** Staked amount in wei (join, stake update); BTTC keeps voting power at 1 whatever the stake. */
-  amount: bigint;
-}
-
-export interface CheckpointTx {
-  type: typeof TxType.Checkpoint;
-  rootChainId: number;
-  checkpoint: Checkpoint;
-}
-
-/** The root chain's NewHeaderBlock, mirrored. */
-export interface CheckpointAckTx {
-  type: typeof TxType.CheckpointAck;
-  ref: EventRef;
-  headerBlockId: bigint;
-  proposer: string;
-  start: number;
-  end: number;
-  rootHash: string;
-}
-
-export interface CheckpointNoAckTx {
-  type: typeof TxType.CheckpointNoAck;
-  rootChainId: number;
-}
-
-export interface SpanTx {
-  type: typeof TxType.Span;
-  spanId: number;
-  startBlock: number;
-  endBlock: number;
-  /** 32-byte root-chain block hash the producers are drawn from. */
-  seed: string;
-  bttcChainId: number;
-}
-
-/** A StateSender StateSynced event. */
-export interface EventRecordTx {
-  type: typeof TxType.EventRecord;
-  ref: EventRef;
-  /** The StateSender's own counter on that root chain. */
-  stateId: bigint;
-  contract: string;
-  data: string;
-}
-
-export type DeliveryTx = StakingTx | CheckpointTx | CheckpointAckTx | CheckpointNoAckTx | SpanTx | EventRecordTx;
-
-/** Transactions whose effect waits for 2/3+1 Yes votes of the validators (BTTC side transactions). */
-export function isSideTx(tx: DeliveryTx): boolean {
-  return tx.type !== TxType.CheckpointNoAck;
+/** A transaction mirroring a root-chain event: it enters through the root-event pool. */
+export interface EventTx extends DeliveryTx {
+  readonly ref: EventRef;
 }
 
 /** One precommit of the previous height, as the block carries it. */
@@ -128,4 +85,21 @@ export interface SideVoteEntry {
   vote: SideVote;
   /** Checkpoint Yes votes: the 65-byte checkpoint signature. Empty otherwise. */
   signature: Uint8Array;
+}
+
+/** What a Delivery chain starts from. */
+export interface DeliveryGenesis {
+  /** Genesis time, ms. */
+  time: number;
+  /** Validators with their 65-byte public keys (power is forced to 1, BTTC's rule). */
+  validators: ValidatorInit[];
+}
+
+/** One tx's fate in a committed block: tallied (height − 2), applied on inclusion, or just included. */
+export interface TxOutcome {
+  height: number;
+  index: number;
+  type: number;
+  outcome: ApplyOutcome | 'included';
+  reason?: string;
 }

@@ -1,25 +1,30 @@
-/** What the REST server reads from Delivery: the DeliveryApp implements it. */
-import type { SpanJson } from '../../protocol/span/span.ts';
-import type { ValidatorJson } from '../../protocol/validators/validator.ts';
-import type { BufferedCheckpoint } from '../app/state.ts';
-import type { AckedCheckpoint, EventRecord } from '../store/interface.ts';
+/** The REST server's contract with the modules: each module declares its routes; the server mounts them. */
 
-export interface DeliveryQuery {
+/** One request, as a route handler sees it. */
+export interface RestRequest {
+  readonly url: URL;
+  /** Path parameters by name, raw (still percent-encoded), as the path carried them. */
+  readonly params: Readonly<Record<string, string>>;
+  /** `?root-chain=` (a configured id or name) as a root chain id; the staking chain when absent; 400 otherwise. */
+  rootChain(): number;
+  /** Most records one list call may return. */
+  readonly maxListLimit: number;
+}
+
+export interface RestRoute {
+  /** `/checkpoints/:number`: segments are literals or `:name` parameters; literals win over parameters. */
+  readonly path: string;
+  /** The `result` of the `{"height", "result"}` envelope; throw an HttpError for 4xx. */
+  handle(req: RestRequest): unknown;
+}
+
+/** What the server reads from Delivery: the DeliveryApp implements it. */
+export interface RestSource {
   readonly height: number;
   readonly stakingChainId: number;
   rootChainIds(): number[];
-  ackCount(rootChainId?: number): number | null;
-  checkpointBuffer(rootChainId?: number): BufferedCheckpoint | null;
-  checkpointProposer(): string | null;
-  getCheckpoint(rootChainId: number, number: number): Promise<AckedCheckpoint | null>;
-  latestCheckpoint(rootChainId?: number): Promise<AckedCheckpoint | null>;
-  readonly lastSpanId: number;
-  getSpanJson(id: number): Promise<SpanJson | null>;
-  latestSpanJson(): Promise<SpanJson | null>;
-  eventRecords(fromId: number, toTime: number, limit: number): Promise<EventRecord[]>;
-  getEventRecord(id: number): Promise<EventRecord | null>;
-  validatorSetJson(): { validators: ValidatorJson[]; proposer: ValidatorJson | null; totalVotingPower: string };
-  validatorJson(id: number): ValidatorJson | null;
+  /** Every registered module's routes. */
+  routes(): readonly RestRoute[];
 }
 
 export interface RestServerOptions {

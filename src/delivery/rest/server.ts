@@ -1,53 +1,30 @@
 /**
  * Delivery's REST API on node:http (loopback by default), with Heimdall/Delivery's paths and its
- * `{"height": "...", "result": ...}` envelope. Bad paths answer 404 and bad parameters 400, both with
- * a JSON `{"error": "..."}` that names what is wrong; only GET (and HEAD) are served.
+ * `{"height": "...", "result": ...}` envelope. The paths are the modules' (each module's rest.ts);
+ * the server mounts them, parses `?root-chain=` for them and answers errors. Bad paths answer 404 and
+ * bad parameters 400, both with a JSON `{"error": "..."}` that names what is wrong; only GET (and
+ * HEAD) are served.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { counter, histogram, SECONDS_BUCKETS } from '../../observability/metrics.ts';
-import type { DeliveryQuery, RestServerOptions } from './interface.ts';
-
-class HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-const DEFAULT_LIST_LIMIT = 50;
-
-function uintParam(raw: string | null, name: string, opts: { required?: boolean; min?: number } = {}): number | null {
-  if (raw === null || raw === '') {
-    if (opts.required) throw new HttpError(400, `query parameter ${name} is required`);
-    return null;
-  }
-  if (!/^\d+$/.test(raw)) throw new HttpError(400, `${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw new HttpError(400, `${name} is too large: ${raw}`);
-  if (opts.min !== undefined && n < opts.min) throw new HttpError(400, `${name} must be at least ${opts.min}, got ${n}`);
-  return n;
-}
-
-function pathId(raw: string, what: string): number {
-  if (!/^\d+$/.test(raw)) throw new HttpError(400, `${what} must be a non-negative integer, got ${JSON.stringify(decodeURIComponent(raw))}`);
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw new HttpError(400, `${what} is too large: ${raw}`);
-  return n;
-}
+import { HttpError } from './http-error.ts';
+import type { RestRequest, RestServerOptions, RestSource } from './interface.ts';
+import { RestRouter } from './router.ts';
 
 export class DeliveryRestServer {
-  private readonly app: DeliveryQuery;
+  private readonly app: RestSource;
+  private readonly router: RestRouter;
   private readonly opts: Required<RestServerOptions>;
   private readonly logger: Logger | null;
   private readonly m: { requests: ReturnType<typeof counter>; seconds: ReturnType<typeof histogram> } | null;
   private server: Server | null = null;
 
-  constructor(opts: RestServerOptions, deps: { app: DeliveryQuery; metrics?: Registry | null; logger?: Logger | null }) {
+  constructor(opts: RestServerOptions, deps: { app: RestSource; metrics?: Registry | null; logger?: Logger | null }) {
     this.app = deps.app;
+    this.router = new RestRouter(deps.app.routes());
     this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {}, maxListLimit: opts.maxListLimit ?? 1000 };
     this.logger = deps.logger ? deps.logger.child({ module: 'delivery-rest' }) : null;
     this.m = deps.metrics
@@ -124,54 +101,9 @@ export class DeliveryRestServer {
   }
 
   private async route(url: URL): Promise<{ route: string; result: unknown }> {
-    const parts = url.pathname.split('/').filter((p) => p !== '');
-    const [a, b, c] = parts;
-    if (a === 'checkpoints' && parts.length === 2) {
-      const chain = this.rootChain(url);
-      if (b === 'latest') {
-        const cp = await this.app.latestCheckpoint(chain);
-        if (!cp) throw new HttpError(404, `no checkpoint acked yet on root chain ${chain}`);
-        return { route: 'checkpoints/latest', result: cp };
-      }
-      if (b === 'count') return { route: 'checkpoints/count', result: { result: this.app.ackCount(chain) } };
-      if (b === 'buffer') return { route: 'checkpoints/buffer', result: this.app.checkpointBuffer(chain) };
-      const n = pathId(b!, 'checkpoint number');
-      const cp = n === 0 ? null : await this.app.getCheckpoint(chain, n);
-      if (!cp) throw new HttpError(404, `checkpoint ${n} not found on root chain ${chain} (${this.app.ackCount(chain)} acked)`);
-      return { route: 'checkpoints/:number', result: cp };
-    }
-    if (a === 'bor' && b === 'span' && parts.length === 3) {
-      const id = pathId(c!, 'span id');
-      const span = await this.app.getSpanJson(id);
-      if (!span) throw new HttpError(404, `span ${id} not found (latest is ${this.app.lastSpanId})`);
-      return { route: 'bor/span/:id', result: span };
-    }
-    if (a === 'bor' && b === 'latest-span' && parts.length === 2) {
-      const span = await this.app.latestSpanJson();
-      if (!span) throw new HttpError(404, 'no span yet');
-      return { route: 'bor/latest-span', result: span };
-    }
-    if (a === 'clerk' && b === 'event-record' && parts.length === 3) {
-      if (c === 'list') {
-        const fromId = uintParam(url.searchParams.get('from-id'), 'from-id', { required: true, min: 1 })!;
-        const toTime = uintParam(url.searchParams.get('to-time'), 'to-time') ?? Number.MAX_SAFE_INTEGER;
-        const limit = uintParam(url.searchParams.get('limit'), 'limit', { min: 1 }) ?? DEFAULT_LIST_LIMIT;
-        if (limit > this.opts.maxListLimit) throw new HttpError(400, `limit must be at most ${this.opts.maxListLimit}, got ${limit}`);
-        return { route: 'clerk/event-record/list', result: await this.app.eventRecords(fromId, toTime, limit) };
-      }
-      const id = pathId(c!, 'event record id');
-      const rec = await this.app.getEventRecord(id);
-      if (!rec) throw new HttpError(404, `event record ${id} not found`);
-      return { route: 'clerk/event-record/:id', result: rec };
-    }
-    if (a === 'staking' && parts.length === 2 && b === 'validator-set') return { route: 'staking/validator-set', result: this.app.validatorSetJson() };
-    if (a === 'staking' && parts.length === 2 && b === 'proposer') return { route: 'staking/proposer', result: { signer: this.app.checkpointProposer() } };
-    if (a === 'staking' && b === 'validator' && parts.length === 3) {
-      const id = pathId(c!, 'validator id');
-      const v = this.app.validatorJson(id);
-      if (!v) throw new HttpError(404, `validator ${id} not found`);
-      return { route: 'staking/validator/:id', result: v };
-    }
-    throw new HttpError(404, `no such path: ${url.pathname}`);
+    const m = this.router.match(url.pathname);
+    if (!m) throw new HttpError(404, `no such path: ${url.pathname}`);
+    const req: RestRequest = { url, params: m.params, rootChain: () => this.rootChain(url), maxListLimit: this.opts.maxListLimit };
+    return { route: m.label, result: await m.route.handle(req) };
   }
 }

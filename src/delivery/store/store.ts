@@ -1,155 +1,158 @@
 /**
- * Delivery state in classic-level (or any KeyValueStore): one bucket byte per entity, numeric keys
- * big-endian, and exactly one batch per committed Delivery block holding the block, the new state
- * snapshot and every record the block produced — so a crash leaves either the whole block or none of
- * it, and a restart resumes from the last committed height.
+ * The Delivery app's own records on the node db (src/db/buckets.ts: deliveryMeta, deliveryBlock,
+ * deliveryCommit, deliveryProcessed, deliveryPool), each through a Repository; the modules keep
+ * theirs (modules/<name>/store.ts). Exactly one batch per committed Delivery block holds the block,
+ * its commit, the new state snapshot, the processed markers, the pool deletions and every record the
+ * modules produced — so a crash leaves either the whole block or none of it, and a restart resumes
+ * from the last committed height.
  *
  * The root-event pool (events our watcher saw, not yet applied) is written on arrival, outside the
  * block batches: the watcher advances its cursor once `onRootEvent` returns, so the event must be
  * durable by then; the block that applies it deletes it in its own batch.
+ *
+ * Key layout (unchanged since before modules, so existing data dirs open):
+ *   meta      0xe0 ‖ 0x01                                  → state snapshot (JSON)
+ *   block     0xe1 ‖ height u64                            → block bytes
+ *   processed 0xe2 ‖ kind u8 ‖ root chain u8 ‖ sequence u64  → 0x01
+ *   pool      0xe6 ‖ root chain u8 ‖ tx type u8 ‖ sequence u64 → tx bytes
+ *   commit    0xe7 ‖ height u64                            → the commit (app/commit.ts stored form)
  */
+import { BUCKETS } from '../../db/buckets.ts';
 import type { BatchOp, KeyValueStore } from '../../db/interface.ts';
-import { bucketKey, prefixEnd, u64be } from '../../db/level.ts';
-import { decodeTx, encodeTx } from '../app/codec.ts';
-import { decodeState, encodeState, type StateData } from '../app/state.ts';
-import type { DeliveryTx } from '../app/types.ts';
-import type { AckedCheckpoint, EventRecord, StoredSpanJson } from './interface.ts';
+import { bytesCodec, Repository, u64BigCodec, u64Codec, type Codec } from '../../db/repository.ts';
 
-export const BUCKET_META = 0xe0;
-export const BUCKET_BLOCK = 0xe1;
-export const BUCKET_PROCESSED = 0xe2;
-export const BUCKET_CHECKPOINT = 0xe3;
-export const BUCKET_SPAN = 0xe4;
-export const BUCKET_EVENT_RECORD = 0xe5;
-export const BUCKET_POOL = 0xe6;
-/** The commit that decided each block (app/commit.ts stored form), for peers syncing by range. */
-export const BUCKET_COMMIT = 0xe7;
+/** The one meta record: the committed state snapshot. */
+const STATE_KEY = 1;
 
-/** Replay-protection namespaces (one per event family). */
-export const ProcessedKind = { Staking: 1, Ack: 2, Clerk: 3 } as const;
-export type ProcessedKind = (typeof ProcessedKind)[keyof typeof ProcessedKind];
+/** A replay marker: this event (its root chain and sequence, in its module's namespace) took effect or was found stale. */
+export interface ProcessedRef {
+  kind: number;
+  rootChainId: number;
+  sequence: bigint;
+}
 
-const META_KEY = bucketKey(BUCKET_META, Uint8Array.of(1));
-const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
-const dec = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
+/** A pooled root event: by root chain, tx type and sequence. */
+export interface PoolRef {
+  rootChainId: number;
+  type: number;
+  sequence: bigint;
+}
+
+function byte(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new Error(`delivery store: ${what} ${n} is not one byte`);
+  return n;
+}
+
+const u8Codec: Codec<number> = {
+  encode: (n) => Uint8Array.of(byte(n, 'key')),
+  decode(b) {
+    if (b.length !== 1) throw new Error(`u8 key: expected 1 byte, got ${b.length}`);
+    return b[0]!;
+  },
+};
+
+/** Two bytes then a u64 sequence: the processed and pool keys share this shape. */
+function twoBytesAndSequence<T>(pack: (t: T) => [number, number, bigint], unpack: (a: number, b: number, seq: bigint) => T): Codec<T> {
+  return {
+    encode(t) {
+      const [a, b, seq] = pack(t);
+      const out = new Uint8Array(10);
+      out[0] = byte(a, 'key byte');
+      out[1] = byte(b, 'key byte');
+      out.set(u64BigCodec.encode(seq), 2);
+      return out;
+    },
+    decode(k) {
+      if (k.length !== 10) throw new Error(`delivery store: expected a 10-byte key, got ${k.length}`);
+      return unpack(k[0]!, k[1]!, u64BigCodec.decode(k.subarray(2)));
+    },
+  };
+}
+
+const processedKeyCodec = twoBytesAndSequence<ProcessedRef>((p) => [p.kind, p.rootChainId, p.sequence], (kind, rootChainId, sequence) => ({ kind, rootChainId, sequence }));
+const poolKeyCodec = twoBytesAndSequence<PoolRef>((p) => [p.rootChainId, p.type, p.sequence], (rootChainId, type, sequence) => ({ rootChainId, type, sequence }));
+const MARKER = Uint8Array.of(1);
+const markerCodec: Codec<true> = { encode: () => MARKER, decode: () => true };
 
 /** Everything one committed block writes. */
 export interface BlockWrite {
-  state: StateData;
-  blockBytes: Uint8Array;
+  height: number;
+  /** The state snapshot after the block (DeliveryState.encode). */
+  state: Uint8Array;
+  block: Uint8Array;
   /** The block's commit in the stored form of app/commit.ts. */
   commit?: Uint8Array;
-  processed: { kind: ProcessedKind; rootChainId: number; sequence: bigint }[];
-  checkpoints: AckedCheckpoint[];
-  spans: StoredSpanJson[];
-  eventRecords: EventRecord[];
+  processed: ProcessedRef[];
   /** Pool entries to drop (applied or found stale). */
-  poolDeletes: { rootChainId: number; type: number; sequence: bigint }[];
-}
-
-export function processedKey(kind: ProcessedKind, rootChainId: number, sequence: bigint): Uint8Array {
-  return bucketKey(BUCKET_PROCESSED, Uint8Array.of(kind, rootChainId), sequence);
-}
-
-function poolKey(rootChainId: number, type: number, sequence: bigint): Uint8Array {
-  return bucketKey(BUCKET_POOL, Uint8Array.of(rootChainId, type), sequence);
+  poolDeletes: PoolRef[];
+  /** The modules' records: batch operations on their own buckets. */
+  ops: BatchOp[];
 }
 
 export class DeliveryStore {
   readonly db: KeyValueStore;
+  private readonly meta: Repository<number, Uint8Array>;
+  private readonly blocks: Repository<number, Uint8Array>;
+  private readonly commits: Repository<number, Uint8Array>;
+  private readonly processed: Repository<ProcessedRef, true>;
+  private readonly pool: Repository<PoolRef, Uint8Array>;
 
   constructor(db: KeyValueStore) {
     this.db = db;
+    this.meta = new Repository(db, BUCKETS.deliveryMeta, u8Codec, bytesCodec);
+    this.blocks = new Repository(db, BUCKETS.deliveryBlock, u64Codec, bytesCodec);
+    this.commits = new Repository(db, BUCKETS.deliveryCommit, u64Codec, bytesCodec);
+    this.processed = new Repository(db, BUCKETS.deliveryProcessed, processedKeyCodec, markerCodec);
+    this.pool = new Repository(db, BUCKETS.deliveryPool, poolKeyCodec, bytesCodec);
   }
 
-  async loadState(): Promise<StateData | null> {
-    const raw = await this.db.get(META_KEY);
-    return raw ? decodeState(raw) : null;
+  /** The committed state snapshot, undefined for an empty store. */
+  loadState(): Promise<Uint8Array | undefined> {
+    return this.meta.get(STATE_KEY);
   }
 
   /** The block's single atomic write. */
   async commitBlock(w: BlockWrite): Promise<void> {
-    const ops: BatchOp[] = [];
-    ops.push({ type: 'put', key: META_KEY, value: encodeState(w.state) });
-    ops.push({ type: 'put', key: bucketKey(BUCKET_BLOCK, w.state.height), value: w.blockBytes });
-    if (w.commit) ops.push({ type: 'put', key: bucketKey(BUCKET_COMMIT, w.state.height), value: w.commit });
-    for (const p of w.processed) ops.push({ type: 'put', key: processedKey(p.kind, p.rootChainId, p.sequence), value: Uint8Array.of(1) });
-    for (const c of w.checkpoints) ops.push({ type: 'put', key: bucketKey(BUCKET_CHECKPOINT, Uint8Array.of(c.rootChainId), c.number), value: enc(c) });
-    for (const s of w.spans) ops.push({ type: 'put', key: bucketKey(BUCKET_SPAN, s.id), value: enc(s) });
-    for (const r of w.eventRecords) ops.push({ type: 'put', key: bucketKey(BUCKET_EVENT_RECORD, r.id), value: enc(r) });
-    for (const d of w.poolDeletes) ops.push({ type: 'del', key: poolKey(d.rootChainId, d.type, d.sequence) });
+    const ops: BatchOp[] = [this.meta.putOp(STATE_KEY, w.state), this.blocks.putOp(w.height, w.block)];
+    if (w.commit) ops.push(this.commits.putOp(w.height, w.commit));
+    for (const p of w.processed) ops.push(this.processed.putOp(p, true));
+    ops.push(...w.ops);
+    for (const d of w.poolDeletes) ops.push(this.pool.delOp(d));
     await this.db.batch(ops);
   }
 
-  /** Genesis: the state at height 0 and span 0, in one batch. */
-  async writeGenesis(state: StateData, span0: StoredSpanJson): Promise<void> {
-    await this.db.batch([
-      { type: 'put', key: META_KEY, value: encodeState(state) },
-      { type: 'put', key: bucketKey(BUCKET_SPAN, span0.id), value: enc(span0) },
-    ]);
+  /** Genesis: the state at height 0 and the modules' genesis records (span 0), in one batch. */
+  async writeGenesis(state: Uint8Array, ops: readonly BatchOp[]): Promise<void> {
+    await this.db.batch([this.meta.putOp(STATE_KEY, state), ...ops]);
   }
 
-  async getBlock(height: number): Promise<Uint8Array | undefined> {
-    return this.db.get(bucketKey(BUCKET_BLOCK, height));
+  getBlock(height: number): Promise<Uint8Array | undefined> {
+    return this.blocks.get(height);
   }
 
   /** Undefined for genesis and for blocks committed before commits were kept. */
-  async getCommit(height: number): Promise<Uint8Array | undefined> {
-    return this.db.get(bucketKey(BUCKET_COMMIT, height));
+  getCommit(height: number): Promise<Uint8Array | undefined> {
+    return this.commits.get(height);
   }
 
-  async isProcessed(kind: ProcessedKind, rootChainId: number, sequence: bigint): Promise<boolean> {
-    return (await this.db.get(processedKey(kind, rootChainId, sequence))) !== undefined;
-  }
-
-  async getCheckpoint(rootChainId: number, number: number): Promise<AckedCheckpoint | null> {
-    const raw = await this.db.get(bucketKey(BUCKET_CHECKPOINT, Uint8Array.of(rootChainId), number));
-    return raw ? dec<AckedCheckpoint>(raw) : null;
-  }
-
-  async getSpan(id: number): Promise<StoredSpanJson | null> {
-    const raw = await this.db.get(bucketKey(BUCKET_SPAN, id));
-    return raw ? dec<StoredSpanJson>(raw) : null;
-  }
-
-  async getEventRecord(id: number): Promise<EventRecord | null> {
-    const raw = await this.db.get(bucketKey(BUCKET_EVENT_RECORD, id));
-    return raw ? dec<EventRecord>(raw) : null;
-  }
-
-  /**
-   * Records with id ≥ fromId and recordTime < toTime (unix seconds), at most `limit`, in id order.
-   * Record times never decrease with the id (they are block times), so the scan stops at the first
-   * record at or past toTime.
-   */
-  async listEventRecords(fromId: number, toTime: number, limit: number): Promise<EventRecord[]> {
-    const out: EventRecord[] = [];
-    if (limit <= 0) return out;
-    const gte = bucketKey(BUCKET_EVENT_RECORD, Math.max(0, fromId));
-    const lt = prefixEnd(Uint8Array.of(BUCKET_EVENT_RECORD));
-    for await (const [, v] of this.db.entries({ gte, lt })) {
-      const r = dec<EventRecord>(v);
-      if (r.recordTime >= toTime) break;
-      out.push(r);
-      if (out.length >= limit) break;
-    }
-    return out;
+  isProcessed(p: ProcessedRef): Promise<boolean> {
+    return this.processed.has(p);
   }
 
   // ---- root-event pool -------------------------------------------------------------------
 
-  async putPoolTx(tx: DeliveryTx & { ref: { rootChainId: number; sequence: bigint } }): Promise<void> {
-    await this.db.put(poolKey(tx.ref.rootChainId, tx.type, tx.ref.sequence), encodeTx(tx));
+  putPoolTx(ref: PoolRef, tx: Uint8Array): Promise<void> {
+    return this.pool.put(ref, tx);
   }
 
-  async deletePoolTx(rootChainId: number, type: number, sequence: bigint): Promise<void> {
-    await this.db.del(poolKey(rootChainId, type, sequence));
+  deletePoolTx(ref: PoolRef): Promise<void> {
+    return this.pool.del(ref);
   }
 
-  async loadPool(): Promise<DeliveryTx[]> {
-    const out: DeliveryTx[] = [];
-    const lo = Uint8Array.of(BUCKET_POOL);
-    for await (const [, v] of this.db.entries({ gte: lo, lt: prefixEnd(lo) })) out.push(decodeTx(v));
+  /** Every pooled tx's bytes, in key order. */
+  async loadPool(): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for await (const v of this.pool.values()) out.push(v);
     return out;
   }
 
@@ -157,5 +160,3 @@ export class DeliveryStore {
     await this.db.close();
   }
 }
-
-export { u64be };

@@ -1,0 +1,78 @@
+/**
+ * The modules every Delivery node runs, in order (Cosmos' module manager). The order is part of the
+ * protocol: genesis and end-block run in it, and the state snapshot lists the modules' slices in it.
+ * A new module is one more entry here (and its folder); nothing in app/ names it.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KeyValueStore } from '../../db/interface.ts';
+import type { SignatureVerifier } from '../../pools/interface.ts';
+import type { BttcHeaderReader, CheckpointHasher, SpanSeedSource } from '../app/interface.ts';
+import type { CommittedState } from '../app/state.ts';
+import type { DeliveryTx } from '../app/types.ts';
+import { checkpointModule } from './checkpoint/module.ts';
+import { CHECKPOINT_ACKED, CHECKPOINT_APPROVED } from './checkpoint/notices.ts';
+import type { CheckpointQueries } from './checkpoint/queries.ts';
+import type { BufferedCheckpoint } from './checkpoint/state.ts';
+import type { AckedCheckpoint } from './checkpoint/store.ts';
+import { checkpointAckTxCodec, checkpointNoAckTxCodec, checkpointTxCodec } from './checkpoint/txs.ts';
+import { clerkModule } from './clerk/module.ts';
+import { EVENT_RECORDED } from './clerk/notices.ts';
+import type { ClerkQueries } from './clerk/queries.ts';
+import type { EventRecord } from './clerk/store.ts';
+import { eventRecordTxCodec } from './clerk/txs.ts';
+import type { DeliveryModule, Notices, TxCodec } from './module.ts';
+import { spanModule } from './span/module.ts';
+import { SPAN_COMMITTED } from './span/notices.ts';
+import type { SpanQueries } from './span/queries.ts';
+import type { StoredSpanJson } from './span/store.ts';
+import { spanTxCodec } from './span/txs.ts';
+import { stakingModule } from './staking/module.ts';
+import type { StakingQueries } from './staking/queries.ts';
+import { stakingTxCodec } from './staking/txs.ts';
+
+/** The built-in modules' tx codecs: what a Delivery block may hold (app/codec.ts decodes with them). */
+export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [stakingTxCodec, checkpointTxCodec, checkpointAckTxCodec, checkpointNoAckTxCodec, spanTxCodec, eventRecordTxCodec];
+
+export interface BuiltinModuleDeps {
+  stakingChainId: number;
+  /** The node db: each module's repositories live on it. */
+  db: KeyValueStore;
+  committed: CommittedState;
+  bttc: BttcHeaderReader;
+  hasher?: CheckpointHasher | null;
+  spanSeed: SpanSeedSource;
+  verifier: SignatureVerifier;
+  metrics?: Registry | null;
+  logger?: Logger | null;
+}
+
+export interface BuiltinQueries {
+  readonly staking: StakingQueries;
+  readonly checkpoint: CheckpointQueries;
+  readonly span: SpanQueries;
+  readonly clerk: ClerkQueries;
+}
+
+export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
+  const staking = stakingModule({ stakingChainId: deps.stakingChainId, committed: deps.committed, logger: deps.logger });
+  const checkpoint = checkpointModule({ stakingChainId: deps.stakingChainId, db: deps.db, committed: deps.committed, bttc: deps.bttc, hasher: deps.hasher, verifier: deps.verifier, metrics: deps.metrics, logger: deps.logger });
+  const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
+  const clerk = clerkModule({ db: deps.db });
+  return {
+    modules: [staking, checkpoint, span, clerk],
+    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries },
+  };
+}
+
+/** A committed block's built-in notices under the names listeners have always read. */
+export interface BuiltinNoticeFields {
+  approvedCheckpoints: { rootChainId: number; buffer: BufferedCheckpoint }[];
+  acked: AckedCheckpoint[];
+  spans: StoredSpanJson[];
+  eventRecords: EventRecord[];
+}
+
+export function builtinNoticeFields(n: Notices): BuiltinNoticeFields {
+  return { approvedCheckpoints: [...n.of(CHECKPOINT_APPROVED)], acked: [...n.of(CHECKPOINT_ACKED)], spans: [...n.of(SPAN_COMMITTED)], eventRecords: [...n.of(EVENT_RECORDED)] };
+}

@@ -1,0 +1,55 @@
+/** Checkpoint's read side: per root chain (the staking chain by default) its ack count, buffer and acked checkpoints. */
+import type { CommittedState } from '../../app/state.ts';
+import { proposerSigner } from '../staking/state.ts';
+import { checkpointOf, trackOf, type BufferedCheckpoint } from './state.ts';
+import type { AckedCheckpoint, CheckpointStore } from './store.ts';
+
+export class CheckpointQueries {
+  private readonly committed: CommittedState;
+  private readonly store: CheckpointStore;
+  readonly stakingChainId: number;
+
+  constructor(stakingChainId: number, deps: { committed: CommittedState; store: CheckpointStore }) {
+    this.stakingChainId = stakingChainId;
+    this.committed = deps.committed;
+    this.store = deps.store;
+  }
+
+  rootChainIds(): number[] {
+    return checkpointOf(this.committed.get()).tracks.map((t) => t.rootChainId);
+  }
+
+  ackCount(rootChainId = this.stakingChainId): number | null {
+    return trackOf(this.committed.get(), rootChainId)?.ackCount ?? null;
+  }
+
+  /** End block of the last acked checkpoint ("finalized" for Bttc RPC). */
+  lastEnd(rootChainId = this.stakingChainId): number | null {
+    return trackOf(this.committed.get(), rootChainId)?.lastEnd ?? null;
+  }
+
+  /** The approved checkpoint waiting for its ack (a copy). */
+  buffer(rootChainId = this.stakingChainId): BufferedCheckpoint | null {
+    const b = trackOf(this.committed.get(), rootChainId)?.buffer;
+    return b ? structuredClone(b) : null;
+  }
+
+  /** Every root chain's approved, not yet acked checkpoint (copies). */
+  buffers(): { rootChainId: number; buffer: BufferedCheckpoint }[] {
+    return checkpointOf(this.committed.get()).tracks.flatMap((t) => (t.buffer ? [{ rootChainId: t.rootChainId, buffer: structuredClone(t.buffer) }] : []));
+  }
+
+  /** Who proposes the next checkpoint: the Delivery set's proposer. */
+  proposer(): string | null {
+    return proposerSigner(this.committed.get());
+  }
+
+  get(rootChainId: number, number: number): Promise<AckedCheckpoint | null> {
+    return this.store.get(rootChainId, number);
+  }
+
+  async latest(rootChainId = this.stakingChainId): Promise<AckedCheckpoint | null> {
+    const n = this.ackCount(rootChainId);
+    return n ? this.store.get(rootChainId, n) : null;
+  }
+}

@@ -1,0 +1,32 @@
+/** Span's read side: the latest span id and the stored spans (Bttc reads them in the same process). */
+import { spanFromJson, type Span } from '../../../protocol/span/span.ts';
+import type { CommittedState } from '../../app/state.ts';
+import { spanOf } from './state.ts';
+import type { SpanStore, StoredSpanJson } from './store.ts';
+
+export class SpanQueries {
+  private readonly committed: CommittedState;
+  private readonly store: SpanStore;
+
+  constructor(deps: { committed: CommittedState; store: SpanStore }) {
+    this.committed = deps.committed;
+    this.store = deps.store;
+  }
+
+  get lastId(): number {
+    return spanOf(this.committed.get()).lastSpanId;
+  }
+
+  json(id: number): Promise<StoredSpanJson | null> {
+    return this.store.get(id);
+  }
+
+  async span(id: number): Promise<Span | null> {
+    const j = await this.store.get(id);
+    return j ? spanFromJson(j) : null;
+  }
+
+  latestJson(): Promise<StoredSpanJson | null> {
+    return this.store.get(this.lastId);
+  }
+}

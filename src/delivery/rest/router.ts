@@ -1,0 +1,66 @@
+/**
+ * Matches a request path against the modules' route patterns. Paths split on '/' with empty
+ * segments dropped; a pattern matches a path of as many segments whose literals are equal. Where
+ * two patterns match, the one with a literal at the first segment they differ wins
+ * (`/checkpoints/latest` before `/checkpoints/:number`).
+ */
+import type { RestRoute } from './interface.ts';
+
+export function pathSegments(path: string): string[] {
+  return path.split('/').filter((p) => p !== '');
+}
+
+/** Two patterns with the same shape would match the same paths: `/a/:x` and `/a/:y` are one route. */
+export function routeShape(path: string): string {
+  return '/' + pathSegments(path).map((s) => (s.startsWith(':') ? ':' : s)).join('/');
+}
+
+interface Compiled {
+  route: RestRoute;
+  /** The metrics label: the pattern without its leading slash. */
+  label: string;
+  segments: { literal: string | null; param: string }[];
+}
+
+function bySpecificity(a: Compiled, b: Compiled): number {
+  if (a.segments.length !== b.segments.length) return a.segments.length - b.segments.length;
+  for (let i = 0; i < a.segments.length; i++) {
+    const x = a.segments[i]!.literal;
+    const y = b.segments[i]!.literal;
+    if ((x === null) !== (y === null)) return x === null ? 1 : -1;
+  }
+  return 0;
+}
+
+export class RestRouter {
+  private readonly routes: Compiled[];
+
+  constructor(routes: readonly RestRoute[]) {
+    const shapes = new Map<string, string>();
+    this.routes = routes.map((route) => {
+      const shape = routeShape(route.path);
+      const other = shapes.get(shape);
+      if (other !== undefined) throw new Error(`REST route ${route.path} would shadow ${other}`);
+      shapes.set(shape, route.path);
+      const segments = pathSegments(route.path).map((s) => (s.startsWith(':') ? { literal: null, param: s.slice(1) } : { literal: s, param: '' }));
+      return { route, label: segments.map((s) => (s.literal ?? ':' + s.param)).join('/'), segments };
+    });
+    this.routes.sort(bySpecificity);
+  }
+
+  match(pathname: string): { route: RestRoute; label: string; params: Record<string, string> } | null {
+    const parts = pathSegments(pathname);
+    for (const c of this.routes) {
+      if (c.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < parts.length && ok; i++) {
+        const s = c.segments[i]!;
+        if (s.literal === null) params[s.param] = parts[i]!;
+        else ok = s.literal === parts[i];
+      }
+      if (ok) return { route: c.route, label: c.label, params };
+    }
+    return null;
+  }
+}
