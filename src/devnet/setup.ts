@@ -131,7 +131,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
 
 export interface RootInfo {
   rpcUrl: string;
-  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string };
+  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string };
 }
 
 /**
@@ -148,7 +148,7 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
   const file = join(nodeDir(dir, i), 'config.json');
   const json = {
     preset: 'devnet',
-    set: { rootChains: [{ ...rc, rpcUrl: root.rpcUrl, stakeManager: root.contracts.stakeManager, rootChain: root.contracts.rootChain, stateSender: root.contracts.stateSender, stakingInfo: null }] },
+    set: { rootChains: [{ ...rc, rpcUrl: root.rpcUrl, stakeManager: root.contracts.stakeManager, rootChain: root.contracts.rootChain, stateSender: root.contracts.stateSender, stakingInfo: root.contracts.stakingInfo ?? null }] },
     node: {
       dataDir: './data',
       ...(follower ? {} : { keys: './validator-keys.json' }),

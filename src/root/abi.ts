@@ -1,6 +1,11 @@
 /**
  * The root contracts' ABIs (from the Solidity build) and decoding of their logs into typed events.
  * Shared by the EVM and TRON clients: TRON logs carry the same topics and data.
+ *
+ * Staking events come from the StakingInfo contract (BTTC's StakeManager logs through it and emits
+ * none itself), decoded with StakingInfo's ABI, whose event signatures are BTTC's exactly. They are
+ * reported as contract 'StakeManager': the contract whose state they describe, so a consumer has one
+ * name for staking events whichever address emitted them.
  */
 import { Interface, type LogDescription } from 'ethers';
 import { loadArtifacts } from '../contracts/build.ts';
@@ -8,24 +13,27 @@ import type { RootContracts, RootLog } from './interface.ts';
 import { clerkSequence, stakingSequence } from './sequence.ts';
 
 export type RootContractName = 'StakeManager' | 'RootChain' | 'StateSender';
+/** Contracts with an ABI here: the three above and StakingInfo, the StakeManager's event logger. */
+export type RootAbiName = RootContractName | 'StakingInfo';
 
-let ifaces: Record<RootContractName, Interface> | undefined;
+let ifaces: Record<RootAbiName, Interface> | undefined;
 
-export function rootInterfaces(): Record<RootContractName, Interface> {
+export function rootInterfaces(): Record<RootAbiName, Interface> {
   if (!ifaces) {
     const art = loadArtifacts();
-    const make = (n: RootContractName): Interface => {
+    const make = (n: RootAbiName): Interface => {
       const a = art[n];
       if (!a) throw new Error(`root contract ${n} missing from the Solidity build`);
       return new Interface(a.abi as never);
     };
-    ifaces = { StakeManager: make('StakeManager'), RootChain: make('RootChain'), StateSender: make('StateSender') };
+    ifaces = { StakeManager: make('StakeManager'), RootChain: make('RootChain'), StateSender: make('StateSender'), StakingInfo: make('StakingInfo') };
   }
   return ifaces;
 }
 
 export interface RootEvent {
   rootChainId: number;
+  /** 'StakeManager' for staking events (emitted by its StakingInfo), else the emitting contract. */
   contract: RootContractName;
   /** Event name, e.g. "Staked", "NewHeaderBlock", "StateSynced". */
   name: string;
@@ -44,17 +52,29 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** Decodes one log of the root contracts; null for a log of another contract or an unknown event. */
+/** Which ABI decodes a log from `addr`, and the contract it is reported as; null for other addresses. */
+function emitterOf(addr: string, contracts: RootContracts): { abi: RootAbiName; contract: RootContractName } | null {
+  const is = (a: string | null | undefined) => !!a && a.toLowerCase() === addr;
+  if (is(contracts.stakingInfo)) return { abi: 'StakingInfo', contract: 'StakeManager' };
+  if (is(contracts.rootChain)) return { abi: 'RootChain', contract: 'RootChain' };
+  if (is(contracts.stateSender)) return { abi: 'StateSender', contract: 'StateSender' };
+  // The StakeManager's own logs are bookkeeping no consumer reads (BTTC's emits no staking event).
+  return null;
+}
+
+/**
+ * Decodes one log of the followed root contracts (StakingInfo, RootChain, StateSender); null for a
+ * log of another contract (the StakeManager included) or an event the ABI does not know.
+ */
 export function decodeRootLog(log: RootLog, contracts: RootContracts, rootChainId: number): RootEvent | null {
-  const addr = log.address.toLowerCase();
-  const contract: RootContractName | null =
-    addr === contracts.stakeManager.toLowerCase() ? 'StakeManager' : addr === contracts.rootChain.toLowerCase() ? 'RootChain' : addr === contracts.stateSender.toLowerCase() ? 'StateSender' : null;
-  if (!contract) return null;
+  const from = emitterOf(log.address.toLowerCase(), contracts);
+  if (!from) return null;
+  const { contract } = from;
   let parsed: LogDescription | null;
   try {
-    parsed = rootInterfaces()[contract].parseLog({ topics: log.topics, data: log.data });
+    parsed = rootInterfaces()[from.abi].parseLog({ topics: log.topics, data: log.data });
   } catch (err) {
-    throw new Error(`root chain ${rootChainId}: cannot decode ${contract} log ${log.txHash}#${log.logIndex} in block ${log.blockNumber}: ${(err as Error).message}`);
+    throw new Error(`root chain ${rootChainId}: cannot decode ${from.abi} log ${log.txHash}#${log.logIndex} in block ${log.blockNumber}: ${(err as Error).message}`);
   }
   if (!parsed) return null;
   const args: Record<string, unknown> = {};

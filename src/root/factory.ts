@@ -30,10 +30,11 @@ export interface RootClientSettings {
  * Throws RootChainSetupError for a missing address or URL and for an endpoint that does not answer.
  */
 export async function connectRootChain(rc: RootChainConfig, where: string, settings: RootClientSettings, deps: { logger: Logger }): Promise<RootChainClient> {
-  for (const f of ['stakeManager', 'rootChain', 'stateSender', 'rpcUrl'] as const) {
+  // stakingInfo is required: staking events come from there, so without it no stake change is ever seen.
+  for (const f of ['stakeManager', 'rootChain', 'stateSender', 'stakingInfo', 'rpcUrl'] as const) {
     if (!rc[f]) throw new RootChainSetupError(`${where}.${f} (${rc.name}) is not set: give it under "set" in the config file`);
   }
-  const contracts = { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender! };
+  const contracts = { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender!, stakingInfo: rc.stakingInfo! };
   const unreachable = (err: Error) => new RootChainSetupError(`${where} (${rc.name}): cannot reach ${rc.rpcUrl}: ${err.message}`);
   if (rc.kind === 'tron') {
     let client: TronRootChainClient;

@@ -1,6 +1,6 @@
 /**
  * What the node needs from a root chain (TRON, Ethereum, BSC, or the embedded dev chain): read
- * blocks and logs of the three root contracts, read the checkpoint position, and send a checkpoint.
+ * blocks and logs of the root contracts, read the checkpoint position, and send a checkpoint.
  * The same ABIs serve every chain; only transport, addresses and fees differ.
  */
 
@@ -11,6 +11,16 @@ export interface RootContracts {
   stakeManager: string;
   rootChain: string;
   stateSender: string;
+  /**
+   * StakeManager's event logger (BTTC's StakingInfo): every staking event comes from this address,
+   * none from the StakeManager. Absent only for clients that submit and never watch (tools).
+   */
+  stakingInfo?: string | null;
+}
+
+/** The addresses whose logs the node follows: RootChain, StateSender and (when known) StakingInfo. */
+export function watchedAddresses(c: RootContracts): string[] {
+  return [c.rootChain, c.stateSender, ...(c.stakingInfo ? [c.stakingInfo] : [])];
 }
 
 /** A log in chain-neutral form: lower-case 0x hex, numbers as JS numbers. */

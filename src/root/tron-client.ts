@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
-import type { RootChainClient, RootContracts, RootLog, RootReceipt, SendOptions, SentTx } from './interface.ts';
+import { watchedAddresses, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type SendOptions, type SentTx } from './interface.ts';
 import { evmToTronHex, tronToEvmHex } from './tron-address.ts';
 
 export interface TronRootChainClientOptions {
@@ -90,6 +90,7 @@ export class TronRootChainClient implements RootChainClient {
       stakeManager: tronToEvmHex(opts.contracts.stakeManager, 'stakeManager'),
       rootChain: tronToEvmHex(opts.contracts.rootChain, 'rootChain'),
       stateSender: tronToEvmHex(opts.contracts.stateSender, 'stateSender'),
+      ...(opts.contracts.stakingInfo ? { stakingInfo: tronToEvmHex(opts.contracts.stakingInfo, 'stakingInfo') } : {}),
     };
     this.privateKey = opts.privateKey?.replace(/^0x/, '');
     this.maxFeeLimitSun = opts.maxFeeLimitSun ?? 1_000_000_000n;
@@ -213,7 +214,7 @@ export class TronRootChainClient implements RootChainClient {
 
   async getReceipt(txHash: string): Promise<RootReceipt | null> {
     const info = await this.request<TronTxInfo | Record<string, never>>('wallet/gettransactioninfobyid', { value: txHash.replace(/^0x/, '') });
-    return tronReceipt(info as TronTxInfo, [this.contracts.stakeManager, this.contracts.rootChain, this.contracts.stateSender]);
+    return tronReceipt(info as TronTxInfo, [this.contracts.stakeManager, ...watchedAddresses(this.contracts)]);
   }
 
   async close(): Promise<void> {}

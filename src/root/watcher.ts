@@ -1,5 +1,5 @@
 /**
- * Follows the StakeManager, RootChain and StateSender logs of one root chain, `confirmations` blocks
+ * Follows the StakingInfo, RootChain and StateSender logs of one root chain, `confirmations` blocks
  * behind its head, and hands each decoded event to `onEvent` exactly once across restarts:
  *
  * - the cursor (last fully processed block + sequence of the last delivered event) lives in the
@@ -17,7 +17,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { counter, gauge } from '../observability/metrics.ts';
 import { decodeRootLog, type RootEvent } from './abi.ts';
-import type { RootChainClient } from './interface.ts';
+import { watchedAddresses, type RootChainClient } from './interface.ts';
 
 export interface WatcherOptions {
   confirmations: number;
@@ -124,7 +124,8 @@ export class RootChainWatcher {
     const head = await client.blockNumber();
     this.m?.head.set({ root_chain: String(client.rootChainId) }, head);
     const safe = head - this.opts.confirmations;
-    const addresses = [client.contracts.stakeManager, client.contracts.rootChain, client.contracts.stateSender];
+    // BTTC's staking events come from StakingInfo; the StakeManager itself emits none worth following.
+    const addresses = watchedAddresses(client.contracts);
     let delivered = 0;
     let from = cursor.block + 1;
     while (from <= safe && (this.running || this.loop === null)) {

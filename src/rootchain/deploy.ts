@@ -12,6 +12,8 @@ export interface RootAddresses {
   bttToken: string;
   stakeManager: string;
   stakingNft: string;
+  /** The StakeManager's event logger: staking events come from here (the root chain's `stakingInfo`). */
+  stakingInfo: string;
   rootChain: string;
   stateSender: string;
 }
@@ -25,6 +27,8 @@ export interface DeployPlan {
 }
 
 const DEPLOY_GAS = 6_000_000n;
+/** The StakeManager's constructor also creates its StakingNFT and StakingInfo. */
+const STAKE_MANAGER_DEPLOY_GAS = 12_000_000n;
 const CALL_GAS = 1_000_000n;
 
 export function planDeployment(g: RootGenesis): DeployPlan {
@@ -40,7 +44,9 @@ export function planDeployment(g: RootGenesis): DeployPlan {
   const ss = need('StateSender');
   const iface = (n: string) => new Interface(need(n).abi as never);
   const at = (nonce: number) => getCreateAddress({ from: g.deployer, nonce }).toLowerCase();
-  const addresses: RootAddresses = { bttToken: at(0), stakeManager: at(1), stakingNft: getCreateAddress({ from: at(1), nonce: 1 }).toLowerCase(), rootChain: at(2), stateSender: at(3) };
+  // The StakeManager's constructor creates the StakingNFT (its nonce 1), then the StakingInfo (nonce 2).
+  const createdBy = (creator: string, nonce: number) => getCreateAddress({ from: creator, nonce }).toLowerCase();
+  const addresses: RootAddresses = { bttToken: at(0), stakeManager: at(1), stakingNft: createdBy(at(1), 1), stakingInfo: createdBy(at(1), 2), rootChain: at(2), stateSender: at(3) };
 
   const txs: Uint8Array[] = [];
   const labels: string[] = [];
@@ -49,7 +55,7 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     labels.push(label);
   };
   const coder = AbiCoder.defaultAbiCoder();
-  const deploy = (label: string, bytecode: string, types: string[], values: unknown[]) => push(label, undefined, bytecode + coder.encode(types, values).slice(2), DEPLOY_GAS);
+  const deploy = (label: string, bytecode: string, types: string[], values: unknown[], gas = DEPLOY_GAS) => push(label, undefined, bytecode + coder.encode(types, values).slice(2), gas);
   const s = g.staking;
 
   deploy('deploy BttToken', token.bytecode, ['address'], [g.deployer]);
@@ -57,7 +63,7 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     addresses.bttToken,
     g.deployer,
     [s.minDeposit, s.minHeimdallFee, s.validatorThreshold, s.withdrawalDelay, s.proposerBonus, s.checkpointReward, s.checkpointBlockInterval, s.signerUpdateLimit],
-  ]);
+  ], STAKE_MANAGER_DEPLOY_GAS);
   deploy('deploy RootChain', rc.bytecode, ['address', 'uint256'], [addresses.stakeManager, g.borChainId]);
   deploy('deploy StateSender', ss.bytecode, ['address'], [g.governance]);
   const smI = iface('StakeManager');

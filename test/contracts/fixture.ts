@@ -50,6 +50,8 @@ export interface RootSet {
   token: string;
   stakeManager: string;
   nft: string;
+  /** The StakeManager's logger: every staking event comes from here. */
+  stakingInfo: string;
   rootChain: string;
   stateSender: string;
   borChainId: bigint;
@@ -65,12 +67,14 @@ export async function deployRootSet(opts: { params?: Partial<Params>; borChainId
   const stakeManager = await chain.deploy('StakeManager', gov, [token, gov.addressHex, p]);
   const nft = (await chain.call('StakeManager', stakeManager, 'NFTContract'))[0] as string;
   chain.at('StakingNFT', nft);
+  const stakingInfo = ((await chain.call('StakeManager', stakeManager, 'logger'))[0] as string).toLowerCase();
+  chain.at('StakingInfo', stakingInfo);
   const rootChain = await chain.deploy('RootChain', gov, [stakeManager, borChainId]);
   await chain.must(gov, 'StakeManager', stakeManager, 'setRootChain', [opts.rootChainCaller?.addressHex ?? rootChain]);
   const stateSender = await chain.deploy('StateSender', gov, [gov.addressHex]);
   // Reward pool.
   await chain.must(gov, 'BttToken', token, 'mint', [stakeManager, 10n ** 9n * E18]);
-  return { chain, gov, token, stakeManager, nft, rootChain, stateSender, borChainId };
+  return { chain, gov, token, stakeManager, nft, stakingInfo, rootChain, stateSender, borChainId };
 }
 
 export async function stake(set: RootSet, v: Validator, amount = 2000n * E18, fee = E18): Promise<ReturnType<TestChain['send']>> {

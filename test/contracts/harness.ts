@@ -12,11 +12,16 @@ import { loadArtifacts, type Artifacts } from '../../src/contracts/build.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import type { TestKey } from '../helpers/keys.ts';
 
+/** A decoded log and the (lower-case) address that emitted it. */
+export type DecodedLog = LogDescription & { address: string };
+
 export interface TxOutcome {
   ok: boolean;
   gasUsed: bigint;
   revert?: string;
-  logs: LogDescription[];
+  logs: DecodedLog[];
+  /** Every log's emitter in order, decoded or not (a contract without a registered name). */
+  logAddresses: string[];
   createdAddress?: string;
 }
 
@@ -71,17 +76,21 @@ export class TestChain {
     this.number++;
     this.timestamp += 1n;
     const err = res.execResult.exceptionError;
-    const logs: LogDescription[] = [];
+    const logs: DecodedLog[] = [];
+    const logAddresses: string[] = [];
     for (const [addr, topics, logData] of res.receipt.logs) {
-      const name = this.names.get(bytesToHex(addr));
+      const address = bytesToHex(addr);
+      logAddresses.push(address);
+      const name = this.names.get(address);
       const parsed = name ? this.iface(name).parseLog({ topics: topics.map(bytesToHex), data: bytesToHex(logData) }) : null;
-      if (parsed) logs.push(parsed);
+      if (parsed) logs.push(Object.assign(parsed, { address }));
     }
     return {
       ok: !err,
       gasUsed: res.totalGasSpent,
       revert: err ? decodeRevert(res.execResult.returnValue) ?? err.error : undefined,
       logs,
+      logAddresses,
       createdAddress: res.createdAddress?.toString(),
     };
   }

@@ -178,7 +178,11 @@ describe('StakeManager: staking', () => {
     assert.equal(staked.args.activationEpoch, 1n);
     assert.equal(staked.args.amount, 2000n * E18);
     assert.equal(staked.args.signerPubkey, bytesToHex(a.pubkey));
-    assert.ok(out.logs.some((l) => l.name === 'TopUpFee' && l.args.fee === E18));
+    // BTTC credits the stake-time fee to the signer (its Delivery account), not the owner.
+    assert.ok(out.logs.some((l) => l.name === 'TopUpFee' && l.args.fee === E18 && l.args.user.toLowerCase() === a.signerAddress));
+    // Staking events come from the StakingInfo logger; the StakeManager emits none of its own here.
+    for (const l of out.logs.filter((x) => x.name !== 'Transfer')) assert.equal(l.address, set.stakingInfo, `${l.name} from StakingInfo`);
+    assert.ok(!out.logAddresses.includes(set.stakeManager.toLowerCase()), 'no log from the StakeManager');
     assert.ok(out.logs.some((l) => l.name === 'Transfer' && l.args.tokenId === 1n));
     assert.equal(((await set.chain.call('StakingNFT', set.nft, 'ownerOf', [1n]))[0] as string).toLowerCase(), a.owner.addressHex.toLowerCase());
     assert.equal((await set.chain.call('StakeManager', set.stakeManager, 'signerToValidator', [a.signerAddress]))[0], 1n);
@@ -311,7 +315,11 @@ describe('StakeManager: unstake, signer update, rewards', () => {
     assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(1n), signSorted(enc(1n), vals.slice(0, 2))])).revert, '2/3+1 non-majority!');
     const ok = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(1n), signSorted(enc(1n), vals)]);
     assert.ok(ok.ok, ok.revert);
-    assert.equal(ok.logs.find((l) => l.name === 'CheckpointSync')!.args.checkpointNumber, 1n);
+    // BTTC's event: CheckpointSyncAck(proposer, chainId, checkpointId, start, end), from StakingInfo.
+    const ack = ok.logs.find((l) => l.name === 'CheckpointSyncAck')!;
+    assert.equal(ack.args.checkpointId, 1n);
+    assert.equal(ack.args.chainId, 2n);
+    assert.equal(ack.address, set.stakingInfo);
     assert.equal((await set.chain.call('StakeManager', set.stakeManager, 'currentHeaderBlockId', [2n]))[0], 1n);
   });
 });

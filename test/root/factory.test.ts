@@ -42,6 +42,7 @@ describe('root chain factory: TRON', () => {
     assert.equal(c.kind, 'tron');
     assert.equal(c.rootChainId, 1);
     assert.equal(c.contracts.rootChain, '0x8330108cfdd47544b398c15a3c252ad1d5a5566c');
+    assert.equal(c.contracts.stakingInfo, '0x20078df1672790b2963e8c4e5e527dd1225c3430');
     assert.equal(c.address, null, 'no key: read-only');
     assert.deepEqual(tron.calls.map((x) => x.path), ['/wallet/getnowblock'], 'probed with one head request');
     assert.equal(await c.blockNumber(), 500);
@@ -90,6 +91,8 @@ describe('root chain factory: TRON', () => {
   it('missing pieces and an unreachable node are named', async () => {
     await assert.rejects(connectRootChain(tronEntry(null), 'rootChains[0]', settings, { logger }), (e: Error) => e instanceof RootChainSetupError && /rootChains\[0\]\.rpcUrl \(tron\) is not set/.test(e.message));
     await assert.rejects(connectRootChain({ ...tronEntry(tron.url), stateSender: null }, 'rootChains[1]', settings, { logger }), /rootChains\[1\]\.stateSender \(tron\) is not set/);
+    // Staking events come from StakingInfo: without its address no stake change would ever be seen.
+    await assert.rejects(connectRootChain({ ...tronEntry(tron.url), stakingInfo: null }, 'rootChains[0]', settings, { logger }), /rootChains\[0\]\.stakingInfo \(tron\) is not set/);
     const gone = await startFakeTronNode();
     const url = gone.url;
     await gone.close();

@@ -2,14 +2,17 @@
  * An in-memory root chain for watcher/submitter tests: logs encoded with the real contract ABIs,
  * a head that tests move, injectable failures. Stands in for the RPC node, not for the code under test.
  */
-import { rootInterfaces } from '../../src/root/abi.ts';
+import { rootInterfaces, type RootAbiName } from '../../src/root/abi.ts';
 import type { RootChainClient, RootContracts, RootLog, RootReceipt, SendOptions, SentTx } from '../../src/root/interface.ts';
 
 export const CONTRACTS: RootContracts = {
   stakeManager: '0x' + '11'.repeat(20),
   rootChain: '0x' + '22'.repeat(20),
   stateSender: '0x' + '33'.repeat(20),
+  stakingInfo: '0x' + '44'.repeat(20),
 };
+
+const ADDRESS_OF: Record<RootAbiName, string> = { StakeManager: CONTRACTS.stakeManager, RootChain: CONTRACTS.rootChain, StateSender: CONTRACTS.stateSender, StakingInfo: CONTRACTS.stakingInfo! };
 
 export class FakeRootClient implements RootChainClient {
   readonly kind = 'evm' as const;
@@ -43,10 +46,11 @@ export class FakeRootClient implements RootChainClient {
     }
   }
 
-  emit(contract: 'StakeManager' | 'RootChain' | 'StateSender', event: string, args: unknown[], blockNumber: number, logIndex: number): RootLog {
+  /** A log of `contract` (staking events: 'StakingInfo', where BTTC emits them). */
+  emit(contract: RootAbiName, event: string, args: unknown[], blockNumber: number, logIndex: number): RootLog {
     const iface = rootInterfaces()[contract];
     const enc = iface.encodeEventLog(event, args);
-    const address = contract === 'StakeManager' ? CONTRACTS.stakeManager : contract === 'RootChain' ? CONTRACTS.rootChain : CONTRACTS.stateSender;
+    const address = ADDRESS_OF[contract];
     const log: RootLog = { address, topics: enc.topics, data: enc.data, blockNumber, logIndex, txHash: '0x' + blockNumber.toString(16).padStart(64, '0') };
     this.logs.push(log);
     return log;

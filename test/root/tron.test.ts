@@ -9,6 +9,7 @@ import { decodeRootLog, rootInterfaces } from '../../src/root/abi.ts';
 import { recover } from '../../src/crypto/secp256k1.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { loadConfig } from '../../src/config/load.ts';
 
 // Mainnet TRON root addresses (protocol §10), hex form.
 const TRON_ROOT_CHAIN = '418330108CFDD47544B398C15A3C252AD1D5A5566C';
@@ -54,6 +55,15 @@ describe('TRON addresses', () => {
     assert.deepEqual(c.contracts, { rootChain: '0x8330108cfdd47544b398c15a3c252ad1d5a5566c', stakeManager: '0x353e4da7c074be2ff9e3e692eaeb1e65f0f32e10', stateSender: '0x5d8702466692a9174667821741b7e7799a0a0560' });
     assert.equal(c.address, '0x2c7536e3605d9c16a7a3d7b1898e529396a65c23');
     assert.throws(() => client({ contracts: { rootChain: 'nope', stakeManager: TRON_STAKE_MANAGER, stateSender: TRON_STATE_SENDER } }), /rootChain: "nope"/);
+  });
+
+  it('the StakingInfo address (BTTC mainnet TRON, from its Delivery genesis) is normalised too', () => {
+    const TRON_STAKING_INFO = '4120078DF1672790B2963E8C4E5E527DD1225C3430';
+    const base = { rootChain: TRON_ROOT_CHAIN, stakeManager: TRON_STAKE_MANAGER, stateSender: TRON_STATE_SENDER };
+    const c = client({ contracts: { ...base, stakingInfo: TronWeb.address.fromHex(TRON_STAKING_INFO) } });
+    assert.equal(c.contracts.stakingInfo, '0x20078df1672790b2963e8c4e5e527dd1225c3430');
+    assert.equal(c.contracts.stakingInfo, loadConfig('mainnet').rootChains.find((r) => r.kind === 'tron')!.stakingInfo, 'the mainnet preset names it');
+    assert.throws(() => client({ contracts: { ...base, stakingInfo: 'nope' } }), /stakingInfo: "nope"/);
   });
 });
 

@@ -4,7 +4,8 @@ import { LevelStore } from '../../src/db/level.ts';
 import { RootChainWatcher } from '../../src/root/watcher.ts';
 import type { RootEvent } from '../../src/root/abi.ts';
 import { clerkSequence, stakingSequence } from '../../src/root/sequence.ts';
-import { FakeRootClient } from './fake-client.ts';
+import { CONTRACTS, FakeRootClient } from './fake-client.ts';
+import type { RootContracts } from '../../src/root/interface.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 import { beHex, rawEntries } from '../db/raw.ts';
@@ -13,12 +14,12 @@ const SIGNER = '0x' + 'ab'.repeat(20);
 const PUB = '0x' + '01'.repeat(64);
 
 function populate(client: FakeRootClient): void {
-  client.emit('StakeManager', 'Staked', [SIGNER, 1n, 1n, 1n, 10n, 10n, PUB], 3, 0);
-  client.emit('StakeManager', 'TopUpFee', [SIGNER, 5n], 3, 1);
+  client.emit('StakingInfo', 'Staked', [SIGNER, 1n, 1n, 1n, 10n, 10n, PUB], 3, 0);
+  client.emit('StakingInfo', 'TopUpFee', [SIGNER, 5n], 3, 1);
   client.emit('StateSender', 'StateSynced', [1n, '0x' + '44'.repeat(20), '0xbeef'], 3, 2);
   client.emit('RootChain', 'NewHeaderBlock', [SIGNER, 10000n, 7n, 0n, 255n, '0x' + 'cd'.repeat(32)], 5, 4);
-  client.emit('StakeManager', 'UnstakeInit', [SIGNER, 1n, 2n, 3n, 10n], 9, 0);
-  client.emit('StakeManager', 'SignerChange', [1n, 3n, SIGNER, '0x' + 'ef'.repeat(20), PUB], 12, 1);
+  client.emit('StakingInfo', 'UnstakeInit', [SIGNER, 1n, 2n, 3n, 10n], 9, 0);
+  client.emit('StakingInfo', 'SignerChange', [1n, 3n, SIGNER, '0x' + 'ef'.repeat(20), PUB], 12, 1);
 }
 
 describe('RootChainWatcher', () => {
@@ -138,5 +139,54 @@ describe('RootChainWatcher', () => {
     const resumed: RootEvent[] = [];
     await new RootChainWatcher({ confirmations: 0 }, { client: other, db, onEvent: (e) => void resumed.push(e) }).poll();
     assert.deepEqual(resumed.map((e) => e.blockNumber), [12]);
+  });
+});
+
+describe('RootChainWatcher: staking events from StakingInfo', () => {
+  let dir: { path: string; remove: () => void };
+  let db: LevelStore;
+  beforeEach(async () => {
+    dir = makeTempDir('watcher-si');
+    db = await LevelStore.open(dir.path);
+  });
+  afterEach(async () => {
+    await db.close();
+    dir.remove();
+  });
+
+  it('asks for StakingInfo, RootChain and StateSender logs, not the StakeManager\'s; staking events keep contract "StakeManager"', async () => {
+    const client = new FakeRootClient(1);
+    const asked: string[][] = [];
+    const getLogs = client.getLogs.bind(client);
+    client.getLogs = (from, to, addresses) => {
+      asked.push(addresses);
+      return getLogs(from, to, addresses);
+    };
+    client.emit('StakingInfo', 'StakeUpdate', [1n, 42n], 2, 0);
+    client.emit('StakingInfo', 'Restaked', [1n, 42n, 100n], 2, 1);
+    client.emit('StakingInfo', 'CheckpointSyncAck', [SIGNER, 2n, 7n, 0n, 255n], 2, 2);
+    // A log at the StakeManager's address (BTTC's emits none; ours only bookkeeping) is not followed.
+    client.emit('StakeManager', 'NewEpoch', [2n, 4n], 2, 3);
+    client.head = 5;
+    const got: RootEvent[] = [];
+    const w = new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) });
+    assert.equal(await w.poll(), 3);
+    assert.ok(asked.length > 0);
+    for (const a of asked) assert.deepEqual([...a].sort(), [CONTRACTS.rootChain, CONTRACTS.stakingInfo!, CONTRACTS.stateSender].sort());
+    assert.deepEqual(got.map((e) => [e.contract, e.name]), [['StakeManager', 'StakeUpdate'], ['StakeManager', 'Restaked'], ['StakeManager', 'CheckpointSyncAck']]);
+    assert.deepEqual(got[0]!.args, { validatorId: 1n, newAmount: 42n }, 'BTTC\'s StakeUpdate: no nonce');
+    assert.deepEqual(got[2]!.args, { proposer: SIGNER, chainId: 2n, checkpointId: 7n, start: 0n, end: 255n });
+    assert.equal(got[0]!.sequence, stakingSequence(2, 0));
+  });
+
+  it('without a StakingInfo address (a submit-only tool) it follows RootChain and StateSender only', async () => {
+    const client = new FakeRootClient(2);
+    (client as { contracts: RootContracts }).contracts = { ...CONTRACTS, stakingInfo: null };
+    client.emit('StakingInfo', 'Staked', [SIGNER, 1n, 1n, 1n, 10n, 10n, PUB], 1, 0);
+    client.emit('RootChain', 'NewHeaderBlock', [SIGNER, 10000n, 7n, 0n, 255n, '0x' + 'cd'.repeat(32)], 1, 1);
+    client.head = 3;
+    const got: RootEvent[] = [];
+    await new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) }).poll();
+    assert.deepEqual(got.map((e) => e.name), ['NewHeaderBlock']);
   });
 });

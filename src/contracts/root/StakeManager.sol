@@ -4,12 +4,15 @@ pragma solidity ^0.8.20;
 import {IERC20} from "./IERC20.sol";
 import {StakingNFT} from "./StakingNFT.sol";
 import {ICheckpointSignatures} from "./IStakeManager.sol";
+import {StakingInfo} from "./StakingInfo.sol";
 
 /// @title StakeManager: stake custody, validator identity and checkpoint signature checks.
-/// @notice Written for bttc-node; ABI-compatible with BTTC's StakeManager for the functions and the
-///         staking events Delivery reads (Staked, UnstakeInit, Unstaked, SignerChange, StakeUpdate,
-///         TopUpFee). Events are emitted by this contract itself (no separate StakingInfo logger),
-///         so a watcher replays the validator set from this contract's logs alone.
+/// @notice Written for bttc-node; ABI-compatible with BTTC's StakeManager for the functions it has.
+///         Like BTTC's, it emits no staking event itself: every one (Staked, UnstakeInit, Unstaked,
+///         SignerChange, StakeUpdate, TopUpFee, ClaimRewards, parameter changes, CheckpointSyncAck)
+///         goes through its StakingInfo logger (`logger`, created here), whose address is the one
+///         Delivery follows. The events left below are this implementation's own bookkeeping, which
+///         no BTTC consumer reads.
 ///
 ///         Roles, kept narrow: `governance` tunes parameters and sets the RootChain once; the
 ///         RootChain may only call `checkSignatures`; a validator's NFT owner manages its position.
@@ -40,6 +43,8 @@ contract StakeManager is ICheckpointSignatures {
 
     IERC20 public immutable token;
     StakingNFT public immutable NFTContract;
+    /// Emits the staking events; its address is the root chain's `stakingInfo`.
+    StakingInfo public immutable logger;
     address public governance;
     address public rootChain;
 
@@ -69,26 +74,12 @@ contract StakeManager is ICheckpointSignatures {
 
     mapping(uint256 => Validator) public validators;
     mapping(address => uint256) public signerToValidator;
-    mapping(uint256 => uint256) public validatorNonce;
     mapping(uint256 => uint256) public latestSignerUpdateEpoch;
     /// Last checkpoint number synced from each root chain (submitCheckpointSync; TRON 1, ETH 2, BSC 3).
     mapping(uint256 => uint256) public currentHeaderBlockId;
 
-    event Staked(address indexed signer, uint256 indexed validatorId, uint256 nonce, uint256 indexed activationEpoch, uint256 amount, uint256 total, bytes signerPubkey);
-    event Unstaked(address indexed user, uint256 indexed validatorId, uint256 amount, uint256 total);
-    event UnstakeInit(address indexed user, uint256 indexed validatorId, uint256 nonce, uint256 deactivationEpoch, uint256 indexed amount);
-    event SignerChange(uint256 indexed validatorId, uint256 nonce, address indexed oldSigner, address indexed newSigner, bytes signerPubkey);
-    event StakeUpdate(uint256 indexed validatorId, uint256 indexed nonce, uint256 indexed newAmount);
-    event Restaked(uint256 indexed validatorId, uint256 amount, uint256 total);
-    event TopUpFee(address indexed user, uint256 indexed fee);
-    event ClaimRewards(uint256 indexed validatorId, uint256 indexed amount, uint256 indexed totalAmount);
     event CheckpointRewarded(uint256 indexed epoch, uint256 indexed proposerValidatorId, uint256 reward, uint256 proposerBonus, uint256 signedCount);
     event NewEpoch(uint256 indexed epoch, uint256 validatorCount);
-    event CheckpointSync(address indexed proposer, uint256 indexed rootChainId, uint256 indexed checkpointNumber, uint256 start, uint256 end);
-    event ThresholdChange(uint256 newThreshold, uint256 oldThreshold);
-    event DynastyValueChange(uint256 newDynasty, uint256 oldDynasty);
-    event ProposerBonusChange(uint256 newProposerBonus, uint256 oldProposerBonus);
-    event RewardUpdate(uint256 newReward, uint256 oldReward);
     event MinAmountsChange(uint256 minDeposit, uint256 minHeimdallFee);
     event RootChainSet(address indexed rootChain);
     event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
@@ -126,6 +117,7 @@ contract StakeManager is ICheckpointSignatures {
         token = IERC20(_token);
         governance = _governance;
         NFTContract = new StakingNFT();
+        logger = new StakingInfo(address(this));
         minDeposit = p.minDeposit;
         minHeimdallFee = p.minHeimdallFee;
         validatorThreshold = p.validatorThreshold;
@@ -162,6 +154,22 @@ contract StakeManager is ICheckpointSignatures {
         return validators[validatorId].amount;
     }
 
+    /// No delegation in this contract set: no validator has a delegation contract or delegated stake.
+    function getValidatorContract(uint256 validatorId) external pure returns (address) {
+        validatorId;
+        return address(0);
+    }
+
+    function delegatedAmount(uint256 validatorId) external pure returns (uint256) {
+        validatorId;
+        return 0;
+    }
+
+    /// Nonces are numbered by the logger; this view keeps them where BTTC's tools also ask for them.
+    function validatorNonce(uint256 validatorId) external view returns (uint256) {
+        return logger.validatorNonce(validatorId);
+    }
+
     function isValidator(uint256 validatorId) public view returns (bool) {
         Validator storage v = validators[validatorId];
         return _isActive(v.status, v.activationEpoch, v.deactivationEpoch, currentEpoch);
@@ -191,23 +199,23 @@ contract StakeManager is ICheckpointSignatures {
 
     function updateValidatorThreshold(uint256 newThreshold) external onlyGovernance {
         require(newThreshold != 0, "StakeManager: zero threshold");
-        emit ThresholdChange(newThreshold, validatorThreshold);
+        logger.logThresholdChange(newThreshold, validatorThreshold);
         validatorThreshold = newThreshold;
     }
 
     function updateDynastyValue(uint256 newDynasty) external onlyGovernance {
-        emit DynastyValueChange(newDynasty, WITHDRAWAL_DELAY);
+        logger.logDynastyValueChange(newDynasty, WITHDRAWAL_DELAY);
         WITHDRAWAL_DELAY = newDynasty;
     }
 
     function updateProposerBonus(uint256 newProposerBonus) external onlyGovernance {
         require(newProposerBonus <= MAX_PROPOSER_BONUS, "StakeManager: proposer bonus above 100");
-        emit ProposerBonusChange(newProposerBonus, proposerBonus);
+        logger.logProposerBonusChange(newProposerBonus, proposerBonus);
         proposerBonus = newProposerBonus;
     }
 
     function updateCheckpointReward(uint256 newReward) external onlyGovernance {
-        emit RewardUpdate(newReward, checkpointReward);
+        logger.logRewardUpdate(newReward, checkpointReward);
         checkpointReward = newReward;
     }
 
@@ -228,9 +236,10 @@ contract StakeManager is ICheckpointSignatures {
         require(stakerCount < validatorThreshold, "StakeManager: no more slots");
         require(amount >= minDeposit && amount > 0, "StakeManager: not enough deposit");
         require(user != address(0), "StakeManager: zero user");
-        _topUp(user, msg.sender, heimdallFee, amount);
-
         address signer = _signerOf(signerPubkey);
+        // The fee funds the signer's Delivery account, the one that pays its Delivery transactions (as BTTC).
+        _topUp(signer, msg.sender, heimdallFee, amount);
+
         uint256 id = NFTCounter;
         NFTCounter = id + 1;
         uint256 epochNow = currentEpoch;
@@ -249,7 +258,7 @@ contract StakeManager is ICheckpointSignatures {
         latestSignerUpdateEpoch[id] = epochNow;
         stakerCount += 1;
         NFTContract.mint(user, id);
-        emit Staked(signer, id, _bumpNonce(id), epochNow, amount, total, signerPubkey);
+        logger.logStaked(signer, signerPubkey, id, epochNow, amount, total);
     }
 
     function topUpForFee(address user, uint256 heimdallFee) external {
@@ -268,8 +277,8 @@ contract StakeManager is ICheckpointSignatures {
         uint256 total = totalStaked + amount;
         totalStaked = total;
         v.amount += amount;
-        emit StakeUpdate(validatorId, _bumpNonce(validatorId), v.amount);
-        emit Restaked(validatorId, v.amount, total);
+        logger.logStakeUpdate(validatorId);
+        logger.logRestaked(validatorId, v.amount, total);
     }
 
     function unstake(uint256 validatorId) external onlyStaker(validatorId) {
@@ -279,7 +288,7 @@ contract StakeManager is ICheckpointSignatures {
         uint256 exitEpoch = currentEpoch + 1; // one checkpoint of notice
         v.deactivationEpoch = uint40(exitEpoch);
         stakerCountChanges[exitEpoch] -= 1;
-        emit UnstakeInit(msg.sender, validatorId, _bumpNonce(validatorId), exitEpoch, v.amount);
+        logger.logUnstakeInit(msg.sender, validatorId, exitEpoch, v.amount);
     }
 
     function unstakeClaim(uint256 validatorId) external onlyStaker(validatorId) {
@@ -299,7 +308,7 @@ contract StakeManager is ICheckpointSignatures {
         NFTContract.burn(validatorId);
         if (reward > 0) _liquidate(validatorId, msg.sender, reward);
         require(token.transfer(msg.sender, amount), "StakeManager: transfer failed");
-        emit Unstaked(msg.sender, validatorId, amount, total);
+        logger.logUnstaked(msg.sender, validatorId, amount, total);
     }
 
     function withdrawRewards(uint256 validatorId) external onlyStaker(validatorId) {
@@ -321,7 +330,7 @@ contract StakeManager is ICheckpointSignatures {
         signerToValidator[signer] = validatorId;
         v.signer = signer;
         latestSignerUpdateEpoch[validatorId] = epochNow;
-        emit SignerChange(validatorId, _bumpNonce(validatorId), old, signer, signerPubkey);
+        logger.logSignerChange(validatorId, old, signer, signerPubkey);
     }
 
     // ---------------------------------------------------------- checkpoints
@@ -352,7 +361,7 @@ contract StakeManager is ICheckpointSignatures {
         uint256 signed = _countSignatures(keccak256(abi.encodePacked(bytes1(0x01), data)), sigs);
         currentHeaderBlockId[rootChainId] = checkpointNumber;
         _reward(end - start + 1, proposer, signed);
-        emit CheckpointSync(proposer, rootChainId, checkpointNumber, start, end);
+        logger.logCheckpointAck(proposer, rootChainId, checkpointNumber, start, end);
     }
 
     // -------------------------------------------------------------- private
@@ -423,25 +432,20 @@ contract StakeManager is ICheckpointSignatures {
         uint256 total = totalRewardsLiquidated + reward;
         totalRewardsLiquidated = total;
         if (reward > 0) require(token.transfer(to, reward), "StakeManager: reward pool too low");
-        emit ClaimRewards(validatorId, reward, total);
+        logger.logClaimRewards(validatorId, reward, total);
     }
 
     function _topUp(address user, address from, uint256 fee, uint256 extra) private {
         require(fee >= minHeimdallFee, "StakeManager: fee too small");
         require(token.transferFrom(from, address(this), fee + extra), "StakeManager: transfer failed");
         totalHeimdallFee += fee;
-        emit TopUpFee(user, fee);
+        logger.logTopUpFee(user, fee);
     }
 
     function _signerOf(bytes calldata pub) private view returns (address signer) {
         require(pub.length == 64, "StakeManager: signer pubkey must be 64 bytes (x, y)");
         signer = address(uint160(uint256(keccak256(pub))));
         require(signer != address(0) && signerToValidator[signer] == 0, "StakeManager: signer already in use");
-    }
-
-    function _bumpNonce(uint256 validatorId) private returns (uint256 nonce) {
-        nonce = validatorNonce[validatorId] + 1;
-        validatorNonce[validatorId] = nonce;
     }
 
     /// Active = staked (amount > 0 is enforced at stake time; there is no slashing) and inside its epochs.

@@ -92,7 +92,10 @@ export function stakingTxFromEvent(ev: RootEvent): StakingTx | null {
     case 'SignerChange':
       return { ...base, kind: StakingKind.SignerUpdate, validatorId: argNumber(a, 'validatorId', ev.name), nonce: argNumber(a, 'nonce', ev.name), signer: argHex(a, 'newSigner', ev.name, 20), pubKey: uncompressed(argHex(a, 'signerPubkey', ev.name, 64)), epoch: 0, amount: 0n };
     case 'StakeUpdate':
-      return { ...base, kind: StakingKind.StakeUpdate, validatorId: argNumber(a, 'validatorId', ev.name), nonce: argNumber(a, 'nonce', ev.name), signer: ZERO_ADDRESS, pubKey: '0x', epoch: 0, amount: argBigInt(a, 'newAmount', ev.name) };
+      // BTTC's StakingInfo logs StakeUpdate(validatorId, newAmount) with no nonce, and BTTC's Delivery
+      // does not act on it: voting power is fixed at 1, so a stake change moves nothing in Delivery.
+      // (A nonce read here would throw on every restake and stall the watcher on that event.)
+      return null;
     default:
       return null;
   }
