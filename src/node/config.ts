@@ -7,7 +7,8 @@
  * { "preset": "devnet",
  *   "set": { "rootChains": [{ "name": "ethereum", "id": 2, … "rootChain": "0x…", "rpcUrl": "http://127.0.0.1:8545" }] },
  *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json",
- *             "rpc": { "host": "127.0.0.1", "port": 8545 }, "rest": { "port": 1317 },
+ *             "rpc": { "host": "127.0.0.1", "port": 8545, "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
+ *             "rest": { "port": 1317 },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
@@ -39,7 +40,12 @@ export interface NodeSection {
   /** The validator key file; null for a follower (see the file comment). */
   keys: string | null;
   genesis: string;
-  rpc: { host: string; port: number; cors: string };
+  /**
+   * JSON-RPC. eth_call, eth_estimateGas, eth_createAccessList, eth_getProof and debug_trace* run in
+   * `callWorkers` call worker threads (never in the executor, so never delaying block import), each
+   * limited to `gasCap` gas and `evmTimeoutMs` of wall time (then "execution aborted (timeout = 5s)").
+   */
+  rpc: { host: string; port: number; cors: string; gasCap: bigint; evmTimeoutMs: number; callWorkers: number };
   rest: { host: string; port: number };
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
@@ -77,7 +83,10 @@ const NODE_SPEC: FieldSpec = {
     dataDir: str,
     keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
     genesis: str,
-    rpc: { type: 'object', fields: { host: str, port, cors: { type: 'string' } } },
+    rpc: {
+      type: 'object',
+      fields: { host: str, port, cors: { type: 'string' }, gasCap: { type: 'bigint', min: 21_000n }, evmTimeoutMs: { type: 'int', min: 1, max: 600_000 }, callWorkers: { type: 'int', min: 1, max: 64 } },
+    },
     rest: { type: 'object', fields: { host: str, port } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
@@ -92,7 +101,8 @@ const NODE_SPEC: FieldSpec = {
 };
 
 const DEFAULTS = {
-  rpc: { host: '127.0.0.1', port: 8545, cors: '*' },
+  // gasCap and evmTimeoutMs as geth's defaults (RPCGasCap 50M, RPCEVMTimeout 5s).
+  rpc: { host: '127.0.0.1', port: 8545, cors: '*', gasCap: '50000000', evmTimeoutMs: 5000, callWorkers: 1 },
   rest: { host: '127.0.0.1', port: 1317 },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
