@@ -229,3 +229,19 @@ test('the cost of a simple call (balanceOf): executor queue vs call worker', asy
     await s.close();
   }
 });
+
+test('the EthereumJS surfaces the call runner relies on are there (the packages are pinned; see ethereumjs-pin.test.ts)', async () => {
+  const { getOpcodesForHF, paramsEVM, EVM, createEVM } = await import('@ethereumjs/evm');
+  const { createBttcCommon } = await import('../../src/evm/common.ts');
+  const common = createBttcCommon({ chainId: CHAIN_ID });
+  common.updateParams(paramsEVM);
+  const ops = getOpcodesForHF(common);
+  for (const op of [0x56, 0x57, 0xf0, 0xf1, 0xf2, 0xf4, 0xf5, 0xfa]) {
+    assert.equal(typeof ops.handlers.get(op), 'function', `handler of 0x${op.toString(16)}`);
+    assert.equal(typeof ops.opcodes.get(op)?.fee, 'number');
+  }
+  assert.equal(typeof (EVM.prototype as unknown as Record<string, unknown>).runCall, 'function');
+  const evm = await createEVM({ common });
+  assert.equal(typeof evm.journal.cleanJournal, 'function', 'Journal.cleanJournal (the runner clears the journal after an aborted call)');
+  assert.equal(typeof evm.events.on, 'function');
+});
