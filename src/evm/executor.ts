@@ -180,7 +180,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
     // packages are pinned to one exact version for that (test/evm/ethereumjs-pin.test.ts checks both).
     this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
     this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never });
-    this.calls = await CallRunner.create(common, new OverlayDb(this.db));
+    this.calls = await CallRunner.create(common, new OverlayDb(this.db), { interruptible: false });
     const genesisRoot = await this.db.getMeta('genesisRoot');
     if (genesisRoot) await this.moveTo(genesisRoot);
   }

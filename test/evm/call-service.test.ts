@@ -134,7 +134,7 @@ test('a looping call stops at evmTimeout with geth\'s error, queued calls share 
   const s = await setup({ evmTimeoutMs: 600, gasCap: 10_000_000_000n });
   try {
     const t0 = performance.now();
-    const results = await Promise.allSettled([1, 2, 3, 4].map(() => s.calls.call({ to: LOOP }, s.ref).finally(() => undefined)));
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => s.calls.call({ to: LOOP, gasLimit: 10_000_000_000n }, s.ref)));
     const took = performance.now() - t0;
     for (const r of results) {
       assert.equal(r.status, 'rejected');
@@ -149,7 +149,7 @@ test('a looping call stops at evmTimeout with geth\'s error, queued calls share 
     assert.equal(await metric(s.metrics, 'bttc_call_worker_restarts_total', { reason: 'timeout' }), 0);
     assert.equal(await metric(s.metrics, 'bttc_call_timeouts_total', { kind: 'call' }), 4);
     // estimateGas of a loop: its binary search stops at the same deadline.
-    await assert.rejects(s.calls.estimateGas({ to: LOOP }, s.ref), (e: unknown) => e instanceof CallTimeoutError);
+    await assert.rejects(s.calls.estimateGas({ to: LOOP, gasLimit: 10_000_000_000n }, s.ref), (e: unknown) => e instanceof CallTimeoutError);
     assert.equal(goDuration(5000), '5s');
     assert.equal(goDuration(1500), '1.5s');
     assert.equal(goDuration(90_000), '1m30s');
@@ -189,7 +189,7 @@ test('an in-process executor serves call workers too', async () => {
 test('block import does not wait for a call: a block is built while a call loops', async () => {
   const s = await setup({ evmTimeoutMs: 3000, gasCap: 10_000_000_000n });
   try {
-    const looping = s.calls.call({ to: LOOP }, s.ref).catch((e: unknown) => e);
+    const looping = s.calls.call({ to: LOOP, gasLimit: 10_000_000_000n }, s.ref).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();
     const g = await s.ex.buildBlock({

@@ -33,6 +33,11 @@ const ACCESS_LIST_ROUNDS = 16;
 export interface CallRunnerOptions {
   /** Highest gas a call may use (rpc.gasCap); none for the executor's own calls. */
   gasCap?: bigint;
+  /**
+   * Wrap the jump and frame opcodes so a deadline can stop the EVM (default true). The executor's
+   * own calls run without a limit and skip the wrapper's small cost; traces need it (frame types).
+   */
+  interruptible?: boolean;
 }
 
 /** A wall-time limit for one request, on this thread's performance.now() clock. */
@@ -72,6 +77,7 @@ export class CallRunner {
   readonly common: SharedCommon;
   private readonly db: RunnerDb;
   private readonly gasCap: bigint | undefined;
+  private readonly interruptible: boolean;
   private readonly deadline = new Deadline();
   private sm!: MerkleStateManager;
   private vm!: VM;
@@ -83,6 +89,7 @@ export class CallRunner {
     this.common = common;
     this.db = db;
     this.gasCap = opts.gasCap;
+    this.interruptible = opts.interruptible ?? true;
   }
 
   static async create(common: SharedCommon, db: RunnerDb, opts: CallRunnerOptions = {}): Promise<CallRunner> {
@@ -107,7 +114,8 @@ export class CallRunner {
     };
     const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
     this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
-    this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never, evmOpts: { customOpcodes: deadlineOpcodes(common, this.deadline) } });
+    const evmOpts = this.interruptible ? { customOpcodes: deadlineOpcodes(common, this.deadline) } : {};
+    this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never, evmOpts });
     this.root = null;
   }
 
@@ -134,6 +142,7 @@ export class CallRunner {
 
   private async limited<T>(limit: RunLimit | undefined, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    if (limit && !this.interruptible) throw new Error('CallRunner: a time limit needs an interruptible runner');
     if (limit) {
       if (performance.now() >= limit.deadlineAt) throw new CallTimeoutError(limit.timeoutMs);
       this.deadline.set(limit.deadlineAt);
@@ -156,6 +165,11 @@ export class CallRunner {
 
   private expiredCheck(limit: RunLimit | undefined): void {
     if (limit && this.deadline.expired) throw new CallTimeoutError(limit.timeoutMs);
+  }
+
+  /** The call tracer learns frame types from the wrapped opcodes. */
+  private requireInterruptible(): void {
+    if (!this.interruptible) throw new Error('CallRunner: tracing needs an interruptible runner');
   }
 
   private capGas(g: bigint): bigint {
@@ -292,6 +306,7 @@ export class CallRunner {
 
   traceCall(req: CallRequest, ref: CallBlockRef, opts: TraceOptions, limit?: RunLimit): Promise<unknown> {
     return this.limited(limit, async () => {
+      this.requireInterruptible();
       await this.at(ref.stateRoot);
       const gas = this.capGas(req.gasLimit ?? (ref.gasLimit > CALL_GAS_DEFAULT ? ref.gasLimit : CALL_GAS_DEFAULT));
       const tracer = tracerFor(opts);
@@ -320,6 +335,7 @@ export class CallRunner {
    */
   traceBlock(b: ReplayBlock, opts: TraceOptions, txIndex?: number, limit?: RunLimit): Promise<unknown[]> {
     return this.limited(limit, async () => {
+      this.requireInterruptible();
       if (b.txs.length !== b.senders.length) throw new Error(`traceBlock: ${b.txs.length} txs but ${b.senders.length} senders`);
       if (txIndex !== undefined && (txIndex < 0 || txIndex >= b.txs.length)) throw new Error(`traceBlock: no transaction ${txIndex} in block ${b.number}`);
       await this.at(b.parentStateRoot);
