@@ -68,7 +68,9 @@ export interface TraceOptions {
   disableStack?: boolean;
   disableStorage?: boolean;
   enableMemory?: boolean;
+  /** Most struct-log entries to return (entries, as geth before 1.14; later geth counts bytes). */
   limit?: number;
+  /** callTracer: the top frame only. */
   onlyTopCall?: boolean;
   /** Overrides evmTimeoutMs for this request (geth's `timeout`). */
   timeoutMs?: number;

@@ -284,11 +284,6 @@ export class CallService implements CallServiceApi {
     return this.submit(job, opts.timeoutMs);
   }
 
-  /** Requests that have not been answered, queued or running (tests, status). */
-  pending(): number {
-    return this.queue.length + this.slots.filter((s) => s.busy && !s.busy.settled).length;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

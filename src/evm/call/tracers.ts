@@ -18,7 +18,7 @@ export interface StructLoggerOptions {
   disableStack?: boolean;
   disableStorage?: boolean;
   enableMemory?: boolean;
-  /** Most entries to keep (0 = no limit but the hard cap). */
+  /** Most entries to keep (0 = all, up to MAX_STRUCT_LOGS). geth ≥ 1.14 counts output bytes; older geth, like this, entries. */
   limit?: number;
 }
 
@@ -50,8 +50,11 @@ export interface Tracer {
   result(tx: TracedTx, outcome: TxOutcome): unknown;
 }
 
-/** More entries than this cannot be held and shipped to the main thread; ask for a `limit`. */
-export const MAX_STRUCT_LOGS = 1_000_000;
+/**
+ * More entries than this are not held (each is a few hundred bytes with its stack, and the whole
+ * trace is copied to the main thread): such a trace fails and asks for a `limit`.
+ */
+export const MAX_STRUCT_LOGS = 500_000;
 
 const OP_NAMES: Record<number, string> = { 0xf0: 'CREATE', 0xf1: 'CALL', 0xf2: 'CALLCODE', 0xf4: 'DELEGATECALL', 0xf5: 'CREATE2', 0xfa: 'STATICCALL' };
 
@@ -260,7 +263,10 @@ export class CallTracer implements Tracer {
 
   attach(vm: VM, frameOp: () => number): () => void {
     const events = evmOf(vm).events;
+    // afterMessage carries no depth: count frames, so onlyTopCall can skip nested ones on both sides.
+    let depth = -1;
     const onMessage = (m: Message): void => {
+      depth = m.depth;
       if (m.depth === 0) {
         this.stack.push({ type: m.to ? 'CALL' : 'CREATE', from: m.caller.toString(), gas: '0x0', gasUsed: '0x0', input: bytesToHex(m.data), value: qty(m.value) });
         return;
@@ -276,8 +282,8 @@ export class CallTracer implements Tracer {
       this.stack.push(f);
     };
     const onAfter = (r: EVMResult): void => {
-      const depth = this.stack.length - 1;
-      if (depth > 0 && this.opts.onlyTopCall) return;
+      const ended = depth--;
+      if (ended > 0 && this.opts.onlyTopCall) return;
       const f = this.stack.pop();
       if (!f) return;
       f.gasUsed = qty(r.execResult.executionGasUsed);
