@@ -8,7 +8,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { Executor } from '../src/evm/executor.ts';
 import * as codec from '../src/evm/codec.ts';
 import { BlockValidationError, CallRevertedError } from '../src/evm/interface.ts';
-import type { ExecutorErrorInfo, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from '../src/evm/rpcTypes.ts';
+import type { ExecutorAttachMsg, ExecutorErrorInfo, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from '../src/evm/rpcTypes.ts';
 import { bigToBytes } from '../src/evm/block.ts';
 
 if (!parentPort) throw new Error('workers/executor.ts must run as a worker thread');
@@ -69,7 +69,15 @@ const handlers: Record<ExecutorMethod, (p: Uint8Array) => Promise<Uint8Array>> =
   },
 };
 
-port.on('message', (msg: ExecutorRequestMsg) => {
+port.on('message', (msg: ExecutorRequestMsg | ExecutorAttachMsg) => {
+  if ('attachStateReader' in msg) {
+    // A call worker's state-node channel: answered from this thread between its own awaits.
+    ex.serveStateNodes(msg.attachStateReader).then(
+      () => port.postMessage({ id: msg.id, ok: true, payload: new Uint8Array(0) } satisfies ExecutorResponseMsg),
+      (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: { name: 'Error', message: (err as Error).message } } satisfies ExecutorResponseMsg),
+    );
+    return;
+  }
   const h = handlers[msg.method];
   const run = h ? h(msg.payload) : Promise.reject(new Error(`executor worker: unknown method ${String(msg.method)}`));
   run.then(

@@ -9,12 +9,16 @@
  * - Trie nodes go to an in-memory write buffer with a node cache (StateDb) and reach disk in one level
  *   batch per block.
  * - One call at a time: every public method goes through a promise queue.
+ * - Calls and state reads run on a CallRunner over a read-through overlay of the StateDb (writes kept
+ *   aside); the node's RPC uses call workers instead (src/evm/call), which read this executor's nodes
+ *   over `serveStateNodes` and never wait in this queue.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { createBlock, type Block } from '@ethereumjs/block';
 import { createMPT } from '@ethereumjs/mpt';
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
-import { createLegacyTx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { Account, Address, type BatchDBOp, type DB } from '@ethereumjs/util';
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { Account, Address } from '@ethereumjs/util';
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -25,9 +29,12 @@ import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeRecei
 import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
+import { CallRunner, padLeft } from './call/runner.ts';
+import { OverlayDb } from './call/overlayDb.ts';
+import { serveStateNodes } from './call/nodeServer.ts';
+import type { StateNodeHost } from './call/interface.ts';
 import {
   BlockValidationError,
-  CallRevertedError,
   type AccountState,
   type BlockContext,
   type BuildBlockRequest,
@@ -67,35 +74,8 @@ export interface ExecutorDeps {
 }
 
 const SYSTEM_GAS = (1n << 63n) - 1n;
-const CALL_GAS_DEFAULT = 50_000_000n;
 
 type ExecBlock = Block;
-
-/** Reads through to the shared StateDb, keeps writes to itself: eth_call never touches stored state. */
-class OverlayDb implements DB<string, string | Uint8Array> {
-  private readonly base: StateDb;
-  private local = new Map<string, string | Uint8Array>();
-  constructor(base: StateDb) {
-    this.base = base;
-  }
-  async get(key: string): Promise<string | Uint8Array | undefined> {
-    return this.local.get(key) ?? this.base.get(key);
-  }
-  async put(key: string, value: string | Uint8Array): Promise<void> {
-    this.local.set(key, value);
-  }
-  async del(_key: string): Promise<void> {}
-  async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
-    for (const op of ops) if (op.type === 'put') this.local.set(op.key, op.value as string | Uint8Array);
-  }
-  shallowCopy(): DB<string, string | Uint8Array> {
-    return this;
-  }
-  async open(): Promise<void> {}
-  clear(): void {
-    this.local.clear();
-  }
-}
 
 interface Metrics {
   blockSeconds: ReturnType<typeof histogram>;
@@ -146,18 +126,16 @@ function errorText(e: unknown): string {
   return m.replace(/\s*\((vm hf|block|tx)[= ].*$/s, '').slice(0, 300);
 }
 
-export class Executor implements ExecutorApi {
+export class Executor implements ExecutorApi, StateNodeHost {
   readonly common: SharedCommon;
   readonly db: StateDb;
   private readonly logger: Logger;
   private readonly metrics: Metrics | null;
   private sm!: MerkleStateManager;
   private vm!: VM;
-  private callDb!: OverlayDb;
-  private callSm!: MerkleStateManager;
-  private callVm!: VM;
+  private calls!: CallRunner;
+  private readonly nodeServers = new Set<{ close(): void }>();
   private currentRoot: Uint8Array = EMPTY_TRIE_ROOT;
-  private callRoot: Uint8Array | null = null;
   private ancestors: Uint8Array[] = [];
   private ancestorsOf = 0n;
   private queue: Promise<unknown> = Promise.resolve();
@@ -202,10 +180,7 @@ export class Executor implements ExecutorApi {
     // packages are pinned to one exact version for that (test/evm/ethereumjs-pin.test.ts checks both).
     this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
     this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never });
-    this.callDb = new OverlayDb(this.db);
-    const callTrie = await createMPT({ db: this.callDb, useKeyHashing: true, valueEncoding: 'view', common });
-    this.callSm = new MerkleStateManager({ trie: callTrie, common, caches: newCaches() });
-    this.callVm = await createVM({ common, stateManager: this.callSm, blockchain: blockchain as never });
+    this.calls = await CallRunner.create(common, new OverlayDb(this.db), { interruptible: false });
     const genesisRoot = await this.db.getMeta('genesisRoot');
     if (genesisRoot) await this.moveTo(genesisRoot);
   }
@@ -571,42 +546,11 @@ export class Executor implements ExecutorApi {
     });
   }
 
-  private async callAt(root: Uint8Array): Promise<void> {
-    if (this.callRoot && equalBytes(this.callRoot, root)) return;
-    if (!equalBytes(root, EMPTY_TRIE_ROOT) && !(await this.callSm['_trie'].checkRoot(root))) throw new Error(`state ${bytesToHex(root)} is not available (unknown block or not executed)`);
-    this.callDb.clear();
-    await this.callSm.setStateRoot(root, true);
-    this.callRoot = root;
-  }
-
-  private async runCallTx(req: CallRequest, ref: CallBlockRef, gasLimit: bigint): Promise<CallResult> {
-    const from = new Address(req.from ?? ZERO_ADDRESS);
-    const tx = createLegacyTx({ to: req.to, data: req.data ?? new Uint8Array(0), value: req.value ?? 0n, gasLimit, gasPrice: req.gasPrice ?? 0n, nonce: 0n }, { common: this.common, freeze: false });
-    Object.defineProperty(tx, 'getSenderAddress', { value: () => from });
-    this.ancestors = [];
-    this.ancestorsOf = ref.number;
-    const block = createBlock(
-      { header: { number: ref.number, timestamp: ref.time, gasLimit: ref.gasLimit > gasLimit ? ref.gasLimit : gasLimit, coinbase: ref.coinbase ?? ZERO_ADDRESS, difficulty: ref.difficulty ?? 0n } },
-      { common: this.common, skipConsensusFormatValidation: true },
-    );
-    await this.callSm.checkpoint();
-    try {
-      const r = await runTx(this.callVm, { tx, block, skipNonce: true, skipBalance: true, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
-      const err = r.execResult.exceptionError;
-      const out: CallResult = { success: err === undefined, returnValue: r.execResult.returnValue, gasUsed: r.totalGasSpent, logs: (r.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })) };
-      if (err) out.error = err.error === 'revert' ? 'revert' : err.error;
-      return out;
-    } finally {
-      await this.callSm.revert();
-    }
-  }
-
   call(req: CallRequest, ref: CallBlockRef): Promise<CallResult> {
     return this.serial(async () => {
       const end = this.metrics?.callSeconds.startTimer({ kind: 'call' });
       try {
-        await this.callAt(ref.stateRoot);
-        return await this.runCallTx(req, ref, req.gasLimit ?? (ref.gasLimit > CALL_GAS_DEFAULT ? ref.gasLimit : CALL_GAS_DEFAULT));
+        return await this.calls.call(req, ref);
       } finally {
         end?.();
       }
@@ -617,25 +561,7 @@ export class Executor implements ExecutorApi {
     return this.serial(async () => {
       const end = this.metrics?.callSeconds.startTimer({ kind: 'estimate' });
       try {
-        await this.callAt(ref.stateRoot);
-        let hi = req.gasLimit ?? ref.gasLimit;
-        const first = await this.runCallTx(req, ref, hi);
-        if (!first.success) {
-          if (first.error === 'revert') throw new CallRevertedError('execution reverted', first.returnValue);
-          throw new Error(`gas required exceeds allowance (${hi})` + (first.error ? `: ${first.error}` : ''));
-        }
-        // Refunds and the 63/64 rule mean gasUsed can be too little as a limit: search between it and hi.
-        let lo = first.gasUsed - 1n;
-        const atUsed = await this.runCallTx(req, ref, first.gasUsed);
-        if (atUsed.success) return first.gasUsed;
-        lo = first.gasUsed;
-        while (hi - lo > 1n && (hi - lo) * 1000n > lo) {
-          const mid = (lo + hi) / 2n;
-          const r = await this.runCallTx(req, ref, mid);
-          if (r.success) hi = mid;
-          else lo = mid;
-        }
-        return hi;
+        return await this.calls.estimateGas(req, ref);
       } finally {
         end?.();
       }
@@ -643,38 +569,30 @@ export class Executor implements ExecutorApi {
   }
 
   getAccount(stateRoot: Uint8Array, address: Uint8Array): Promise<AccountState | undefined> {
-    return this.serial(async () => {
-      await this.callAt(stateRoot);
-      const a = await this.callSm.getAccount(new Address(address));
-      return a ? { nonce: a.nonce, balance: a.balance, codeHash: a.codeHash, storageRoot: a.storageRoot } : undefined;
-    });
+    return this.serial(() => this.calls.getAccount(stateRoot, address));
   }
 
   getAccounts(stateRoot: Uint8Array, addresses: readonly Uint8Array[]): Promise<(AccountState | undefined)[]> {
-    return this.serial(async () => {
-      await this.callAt(stateRoot);
-      const out: (AccountState | undefined)[] = [];
-      for (const address of addresses) {
-        const a = await this.callSm.getAccount(new Address(address));
-        out.push(a ? { nonce: a.nonce, balance: a.balance, codeHash: a.codeHash, storageRoot: a.storageRoot } : undefined);
-      }
-      return out;
-    });
+    return this.serial(() => this.calls.getAccounts(stateRoot, addresses));
   }
 
   getCode(stateRoot: Uint8Array, address: Uint8Array): Promise<Uint8Array> {
-    return this.serial(async () => {
-      await this.callAt(stateRoot);
-      return this.callSm.getCode(new Address(address));
-    });
+    return this.serial(() => this.calls.getCode(stateRoot, address));
   }
 
   getStorage(stateRoot: Uint8Array, address: Uint8Array, slot: Uint8Array): Promise<Uint8Array> {
-    return this.serial(async () => {
-      await this.callAt(stateRoot);
-      const v = await this.callSm.getStorage(new Address(address), padLeft(slot, 32));
-      return padLeft(v, 32);
-    });
+    return this.serial(() => this.calls.getStorage(stateRoot, address, slot));
+  }
+
+  /**
+   * Serves this executor's trie nodes and code to a call worker on `port`, outside the queue: each
+   * read is answered between the executor's own awaits and never waits for a block.
+   */
+  async serveStateNodes(port: MessagePort): Promise<void> {
+    if (this.closed) throw new Error('executor is closed');
+    const server = serveStateNodes(port, this.db);
+    this.nodeServers.add(server);
+    port.once('close', () => this.nodeServers.delete(server));
   }
 
   hasState(stateRoot: Uint8Array): Promise<boolean> {
@@ -684,16 +602,13 @@ export class Executor implements ExecutorApi {
   async close(): Promise<void> {
     await this.serial(async () => undefined).catch(() => undefined);
     this.closed = true;
+    for (const s of this.nodeServers) s.close();
+    this.nodeServers.clear();
     await this.db.close();
   }
 }
 
-export function padLeft(b: Uint8Array, len: number): Uint8Array {
-  if (b.length >= len) return b;
-  const out = new Uint8Array(len);
-  out.set(b, len - b.length);
-  return out;
-}
+export { padLeft };
 
 /** CPU milliseconds this thread has used (user + system). */
 function threadCpuMs(): number {

@@ -3,7 +3,7 @@
  * call one packed request (transferred) and one packed reply. Calls may be issued concurrently; the
  * worker serialises them in arrival order.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
@@ -27,7 +27,8 @@ import {
   type HeaderFields,
   type TimingBreakdown,
 } from './interface.ts';
-import type { ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from './rpcTypes.ts';
+import type { StateNodeHost } from './call/interface.ts';
+import type { ExecutorAttachMsg, ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from './rpcTypes.ts';
 
 const WORKER_URL = new URL('../../workers/executor.ts', import.meta.url);
 
@@ -41,7 +42,7 @@ function exact(b: Uint8Array): Uint8Array {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
-export class ExecutorClient implements ExecutorApi {
+export class ExecutorClient implements ExecutorApi, StateNodeHost {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -169,6 +170,16 @@ export class ExecutorClient implements ExecutorApi {
   async hasState(stateRoot: Uint8Array): Promise<boolean> {
     return bytesToBig(codec.decode(await this.request('hasState', codec.encodeBytesList([stateRoot]))) as unknown as Uint8Array) === 1n;
   }
+  /** Passes `port` to the worker, which serves its trie nodes on it (see Executor.serveStateNodes). */
+  serveStateNodes(port: MessagePort): Promise<void> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: () => resolve(), reject });
+      this.worker.postMessage({ id, attachStateReader: port } satisfies ExecutorAttachMsg, [port]);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.dead) return;
     this.closing = true;

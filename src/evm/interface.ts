@@ -246,3 +246,26 @@ export class CallRevertedError extends Error {
     this.data = data;
   }
 }
+
+/**
+ * A call, estimate or trace that ran past its wall-time limit (rpc.evmTimeoutMs). The message is
+ * geth's, "execution aborted (timeout = 5s)", so clients that match on it keep working.
+ */
+export class CallTimeoutError extends Error {
+  override name = 'CallTimeoutError';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`execution aborted (timeout = ${goDuration(timeoutMs)})`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A duration as Go's time.Duration prints it (5s, 1.5s, 250ms, 1m30s): geth's error text uses it. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms * 1000) / 1000}ms`;
+  const totalS = ms / 1000;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = Math.round((totalS % 60) * 1000) / 1000;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}

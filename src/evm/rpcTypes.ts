@@ -1,4 +1,5 @@
 /** Messages between ExecutorClient (main thread) and workers/executor.ts. Payloads are codec.ts bytes, transferred. */
+import type { MessagePort } from 'node:worker_threads';
 import type { ExecutorOptions } from './executor.ts';
 
 export type ExecutorMethod = 'initGenesis' | 'buildBlock' | 'executeBlock' | 'call' | 'estimateGas' | 'getAccount' | 'getAccounts' | 'getCode' | 'getStorage' | 'hasState' | 'close';
@@ -12,6 +13,12 @@ export interface ExecutorRequestMsg {
   id: number;
   method: ExecutorMethod;
   payload: Uint8Array;
+}
+
+/** Hands the worker one end of a call worker's state-node channel (answered like a request, empty payload). */
+export interface ExecutorAttachMsg {
+  id: number;
+  attachStateReader: MessagePort;
 }
 
 export interface ExecutorErrorInfo {

@@ -76,6 +76,16 @@ export class StateDb implements DB<string, string | Uint8Array> {
     return v;
   }
 
+  /**
+   * A read for another thread's state view (the call worker): the buffer, the cache, else level,
+   * without remembering what it read, so RPC reads do not push the block path's nodes out of the cache.
+   */
+  async peek(key: string): Promise<Uint8Array | undefined> {
+    const p = this.pending.get(key) ?? this.cache.get(key);
+    if (p !== undefined) return p;
+    return (await this.level.get(nodeKey(key))) ?? undefined;
+  }
+
   async put(key: string, value: string | Uint8Array): Promise<void> {
     this.stats.writes++;
     this.pending.set(key, typeof value === 'string' ? Buffer.from(value, 'hex') : value);

@@ -7,7 +7,8 @@
  * { "preset": "devnet",
  *   "set": { "rootChains": [{ "name": "ethereum", "id": 2, … "rootChain": "0x…", "rpcUrl": "http://127.0.0.1:8545" }] },
  *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json",
- *             "rpc": { "host": "127.0.0.1", "port": 8545, "cors": ["https://app.example"], "namespaces": ["eth", "net", "web3", "bor", "txpool"] },
+ *             "rpc": { "host": "127.0.0.1", "port": 8545, "cors": ["https://app.example"], "namespaces": ["eth", "net", "web3", "bor", "txpool"],
+ *                      "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
  *             "rest": { "port": 1317 },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
@@ -40,6 +41,11 @@ export interface NodeSection {
   /** The validator key file; null for a follower (see the file comment). */
   keys: string | null;
   genesis: string;
+  /**
+   * JSON-RPC. eth_call, eth_estimateGas, eth_createAccessList, eth_getProof and debug_trace* run in
+   * `callWorkers` call worker threads (never in the executor, so never delaying block import), each
+   * limited to `gasCap` gas and `evmTimeoutMs` of wall time (then "execution aborted (timeout = 5s)").
+   */
   rpc: RpcSection;
   rest: { host: string; port: number };
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
@@ -81,6 +87,9 @@ export interface RpcSection {
   batchResponseMaxSize: number;
   maxFilters: number;
   maxFilterChanges: number;
+  gasCap: bigint;
+  evmTimeoutMs: number;
+  callWorkers: number;
 }
 
 /** Namespaces a node can serve (a name outside this list in `rpc.namespaces` is a typo, refused). */
@@ -116,6 +125,9 @@ const NODE_SPEC: FieldSpec = {
         batchResponseMaxSize: { type: 'int', min: 0, max: 2 ** 31 - 1 },
         maxFilters: { type: 'int', min: 0, max: 1_000_000 },
         maxFilterChanges: { type: 'int', min: 1, max: 10_000_000 },
+        gasCap: { type: 'bigint', min: 21_000n },
+        evmTimeoutMs: { type: 'int', min: 1, max: 600_000 },
+        callWorkers: { type: 'int', min: 1, max: 64 },
       },
     },
     rest: { type: 'object', fields: { host: str, port } },
@@ -132,7 +144,8 @@ const NODE_SPEC: FieldSpec = {
 };
 
 const DEFAULTS = {
-  rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000 },
+  // gasCap and evmTimeoutMs as geth's defaults (RPCGasCap 50M, RPCEVMTimeout 5s).
+  rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: '50000000', evmTimeoutMs: 5000, callWorkers: 1 },
   rest: { host: '127.0.0.1', port: 1317 },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],

@@ -4,7 +4,10 @@
  * Transactions sent over RPC go to the pool and, once accepted, out by gossip.
  */
 import type { ChainStore } from '../chain/store.ts';
-import type { ExecutorApi } from '../evm/interface.ts';
+import type { CallServiceApi, ExecutorApi } from '../evm/index.ts';
+import { rpcCallBackend } from '../rpc/call-backend.ts';
+import { registerDebug } from '../rpc/debug.ts';
+import { registerStateProofs } from '../rpc/state-proofs.ts';
 import type { HashPool } from '../pools/index.ts';
 import type { BttcLayer } from '../bttc/layer.ts';
 import { registerBorMethods } from '../bttc/rpc.ts';
@@ -22,6 +25,8 @@ import type { TxIntake } from './txIntake.ts';
 export interface JsonRpcDeps {
   chain: ChainStore;
   executor: ExecutorApi;
+  /** The call workers: eth_call, estimates, access lists, proofs and traces. */
+  calls: CallServiceApi;
   layer: BttcLayer;
   intake: TxIntake;
   txGossip: Pick<TxGossipBatcher, 'queue'>;
@@ -39,14 +44,19 @@ export async function startJsonRpc(opts: { rpc: NodeSection['rpc']; chainId: num
   const registry = new MethodRegistry({ metrics, logger, namespaces: opts.rpc.namespaces });
   const pool = layer.txpool;
   const txSink = poolTxSink({ addRaw: (raws) => deps.intake.add([...raws]), nextNonce: (a) => pool.nextNonce(a), get: (h) => pool.get(h) }, { onAccepted: (raw) => deps.txGossip.queue(raw) });
+  // Calls and estimates go to the call workers (timeouts as geth's -32000); plain state reads stay with the executor.
+  const rpcExecutor = { ...rpcCallBackend(deps.calls), getAccount: executor.getAccount.bind(executor), getCode: executor.getCode.bind(executor), getStorage: executor.getStorage.bind(executor) };
   const nodeRpc = registerNodeRpc(registry, {
-    backend: { chainId: BigInt(opts.chainId), chain, executor, txSink, gasPrice: () => 1_000_000_000n, finalizedNumber },
+    backend: { chainId: BigInt(opts.chainId), chain, executor: rpcExecutor, txSink, gasPrice: () => 1_000_000_000n, finalizedNumber, rpcGasCap: opts.rpc.gasCap },
     events,
     pool,
     filters: { maxFilters: opts.rpc.maxFilters, maxChanges: opts.rpc.maxFilterChanges },
     metrics,
   });
   registerBorMethods(registry, { chain, signers: layer.signers, hashPool: deps.hashPool, finalizedNumber });
+  registerStateProofs(registry, { chain, calls: deps.calls, finalizedNumber });
+  // Bor pays fees to the block's signer (the header's coinbase is zero): traces see it as COINBASE.
+  registerDebug(registry, { chain, calls: deps.calls, finalizedNumber, authorOf: (h, hash) => layer.signers.recover(h, hash) });
   registry.register('bttcnode_status', () => deps.status());
   const server = new RpcServer({ host: opts.rpc.host, port: opts.rpc.port, cors: opts.rpc.cors, batchResponseMaxSize: opts.rpc.batchResponseMaxSize }, { registry, metrics, logger });
   server.route('GET', '/metrics', metricsRoute(metrics));

@@ -17,7 +17,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createMetricsRegistry, type Registry } from '../observability/metrics.ts';
 import { warnIfSlowCrypto } from '../crypto/status.ts';
 import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../pools/index.ts';
-import { createExecutor } from '../evm/index.ts';
+import { CallService, createExecutor } from '../evm/index.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
 import { CheckpointSubmission } from '../delivery/modules/checkpoint/submission.ts';
@@ -117,6 +117,9 @@ export class BttcNode {
     // Execution and storage
     const executor = await createExecutor({ mode: node.executor, chainId: config.bttc.chainId, dataDir: join(node.dataDir, 'state') }, { metrics, logger });
     onClose('executor', () => executor.close());
+    // eth_call & co. run in their own workers over a read-only view of the executor's state: never in import's way.
+    const calls = await CallService.start({ chainId: config.bttc.chainId, workers: node.rpc.callWorkers, gasCap: node.rpc.gasCap, evmTimeoutMs: node.rpc.evmTimeoutMs }, { host: executor, metrics, logger });
+    onClose('call workers', () => calls.close());
     const stores = await openNodeStores(node.dataDir, { logger, metrics, onClose });
     const { chain, db } = stores;
     // Head changes feed the status (block intervals) and, once RPC is up, newHeads subscriptions.
@@ -210,7 +213,7 @@ export class BttcNode {
     events = new ChainEvents();
     // "finalized" = the last block a checkpoint acked on the root chain covers.
     const finalizedNumber = (): bigint | undefined => { const end = app.lastCheckpointEnd(); return end === null ? undefined : BigInt(end); };
-    const rpc = await startJsonRpc({ rpc: node.rpc, chainId: config.bttc.chainId }, { chain, executor, layer, intake: txIntake, txGossip, hashPool, events, finalizedNumber, status, metrics, logger });
+    const rpc = await startJsonRpc({ rpc: node.rpc, chainId: config.bttc.chainId }, { chain, executor, calls, layer, intake: txIntake, txGossip, hashPool, events, finalizedNumber, status, metrics, logger });
     rpcUrl = rpc.url;
     onClose('json-rpc', () => rpc.close());
 

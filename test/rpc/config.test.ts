@@ -14,7 +14,7 @@ const node = { dataDir: './d', genesis: './g.json' };
 const rpcOf = (preset: string, rpc?: Record<string, unknown>) => parseNodeFile({ preset, node: rpc ? { ...node, rpc } : node }, 'n.json').node.rpc;
 
 test('rpc defaults: no CORS, geth-like namespaces without debug (devnet adds it), geth batch bound, filter limits', () => {
-  assert.deepEqual(rpcOf('mainnet'), { host: '127.0.0.1', port: 8545, cors: [], namespaces: ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'], batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000 });
+  assert.deepEqual(rpcOf('mainnet'), { host: '127.0.0.1', port: 8545, cors: [], namespaces: ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'], batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: 50_000_000n, evmTimeoutMs: 5000, callWorkers: 1 });
   assert.ok(!rpcOf('donau', { port: 9000 }).namespaces.includes('debug'));
   assert.ok(rpcOf('devnet').namespaces.includes('debug'), 'the devnet preset serves debug');
   assert.deepEqual(rpcOf('devnet', { namespaces: ['eth'] }).namespaces, ['eth'], 'an explicit list wins');
