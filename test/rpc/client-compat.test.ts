@@ -1,7 +1,8 @@
 /**
  * Client compatibility: one script of calls a wallet or tool makes, run through ethers v6 and through
- * Foundry's cast against a real node backend (executor, chain store, the real txpool; test/rpc/poolchain.ts). Blocks are
- * mined by the script (`env.mine`), so transactions wait in the pool exactly as long as a step needs.
+ * Foundry's cast against a real node backend (executor, chain store, the real txpool, call workers;
+ * test/rpc/poolchain.ts). Blocks are mined by the script (`env.mine`), so transactions wait in the
+ * pool exactly as long as a step needs.
  *
  * Each step is a named function of (env, client). `CompatClient` is the little a step needs of a
  * client: send a transaction letting the client choose nonce, gas and price, make a raw call, and
@@ -10,8 +11,6 @@
  * ethers v6 and Foundry's cast (test/rpc/cast-client.ts: `cast send --async`, `cast rpc`, `cast
  * call`, `cast estimate`, `cast proof`, `cast run`). `ETHERS_STEPS` exercise ethers' own machinery
  * (its filter-based listeners and websocket subscriptions) and have no generic form.
- *
- * The backend runs call workers (eth_call, estimates, eth_getProof, debug_trace*) as the node does.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
