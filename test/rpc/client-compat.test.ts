@@ -1,20 +1,26 @@
 /**
- * Client compatibility: one script of calls a wallet or tool makes, run through ethers v6 against a
- * real node backend (executor, chain store, the real txpool; test/rpc/poolchain.ts). Blocks are
- * mined by the script (`env.mine`), so transactions wait in the pool exactly as long as a step needs.
+ * Client compatibility: one script of calls a wallet or tool makes, run through ethers v6 and through
+ * Foundry's cast against a real node backend (executor, chain store, the real txpool, call workers;
+ * test/rpc/poolchain.ts). Blocks are mined by the script (`env.mine`), so transactions wait in the
+ * pool exactly as long as a step needs.
  *
  * Each step is a named function of (env, client). `CompatClient` is the little a step needs of a
- * client: send a transaction letting the client choose nonce, gas and price, and make a raw call.
- * A second client (Foundry's `cast send --async` / `cast rpc`) implements it and runs the same
- * `GENERIC_STEPS`; `ETHERS_STEPS` exercise ethers' own machinery (its filter-based listeners and
- * websocket subscriptions) and have no generic form.
+ * client: send a transaction letting the client choose nonce, gas and price, make a raw call, and
+ * the client's own call/estimate commands (plus, where the client has them, its own proof and
+ * replay commands). Two clients run every one of `GENERIC_STEPS`, each with its own funded keys:
+ * ethers v6 and Foundry's cast (test/rpc/cast-client.ts: `cast send --async`, `cast rpc`, `cast
+ * call`, `cast estimate`, `cast proof`, `cast run`). `ETHERS_STEPS` exercise ethers' own machinery
+ * (its filter-based listeners and websocket subscriptions) and have no generic form.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Contract, Interface, JsonRpcProvider, WebSocketProvider, Wallet, id as topicId } from 'ethers';
-import { bytesToHex } from '../../src/util/bytes.ts';
-import { compileFixture } from '../evm/fixtures/compile.ts';
+import { verifyMerkleProof } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { Contract, Interface, JsonRpcProvider, WebSocketProvider, Wallet, concat, keccak256, toBeHex, zeroPadValue, id as topicId } from 'ethers';
+import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { compileFixture, type Compiled } from '../evm/fixtures/compile.ts';
 import { testAccounts } from '../evm/helpers.ts';
+import { castClient, type CastClient } from './cast-client.ts';
 import { startPoolChain, type PoolChain } from './poolchain.ts';
 
 export interface CompatEnv {
@@ -25,7 +31,27 @@ export interface CompatEnv {
   keys: Uint8Array[];
   /** Builds one block from the pool's executable transactions. */
   mine(): Promise<{ number: bigint; txs: number }>;
-  token: { abi: unknown[]; bytecode: string };
+  token: Compiled;
+  /** ethers on the same node: what another client's call and estimate answers are compared with. */
+  reference: CompatClient;
+}
+
+export interface CallTx {
+  from?: string;
+  to: string;
+  data: string;
+  value?: bigint;
+}
+
+/** eth_getProof's result (EIP-1186). */
+export interface ProofJson {
+  address: string;
+  accountProof: string[];
+  balance: string;
+  codeHash: string;
+  nonce: string;
+  storageHash: string;
+  storageProof: { key: string; value: string; proof: string[] }[];
 }
 
 export interface CompatClient {
@@ -33,18 +59,30 @@ export interface CompatClient {
   /** Signs and sends with the client's own nonce ("pending"), gas and price; resolves with the hash once the node accepted it. */
   sendTx(key: Uint8Array, tx: { to?: string; value?: bigint; data?: string }): Promise<string>;
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /** The client's own eth_call (ethers: provider.call; cast: cast call): the return data. Rejects on a revert. */
+  call(tx: CallTx, block?: bigint): Promise<string>;
+  /** The client's own eth_estimateGas (ethers: provider.estimateGas; cast: cast estimate). */
+  estimateGas(tx: CallTx & { from: string }): Promise<bigint>;
+  /** The client's own proof command, if it has one (cast proof), parsed to eth_getProof's shape. */
+  getProof?(address: string, slots: string[], block: bigint): Promise<ProofJson>;
+  /** Replays a mined transaction with the client's own tooling, if it has any (cast run): what it prints. */
+  replayTx?(hash: string): Promise<string>;
 }
 
 interface RpcTx {
   hash: string;
   nonce: string;
   from: string;
+  to: string | null;
+  gas: string;
+  input: string;
   blockHash: string | null;
 }
 interface RpcReceipt {
   status: string;
   contractAddress: string | null;
   blockNumber: string;
+  gasUsed: string;
 }
 interface RpcLog {
   address: string;
@@ -56,6 +94,7 @@ const TRANSFER = topicId('Transfer(address,address,uint256)');
 const hexQ = (n: bigint | number) => '0x' + BigInt(n).toString(16);
 const addressOf = (key: Uint8Array) => new Wallet(bytesToHex(key)).address;
 const sink = Wallet.createRandom().address;
+const word = (v: bigint) => '0x' + v.toString(16).padStart(64, '0');
 
 async function receipt(client: CompatClient, hash: string): Promise<RpcReceipt> {
   const r = await client.rpc<RpcReceipt | null>('eth_getTransactionReceipt', [hash]);
@@ -93,14 +132,17 @@ export async function pendingNonceTwoInFlight(env: CompatEnv, client: CompatClie
   assert.equal(BigInt(await client.rpc<string>('eth_getTransactionCount', [from, 'pending'])), latest + 2n);
 }
 
-/** txpool_status/content/inspect while one sender has two executable transactions and another a gapped one. */
-export async function txpoolShapes(env: CompatEnv, client: CompatClient, rawGapped: (key: Uint8Array) => Promise<string>): Promise<void> {
+/**
+ * txpool_status/content/inspect while one sender has two executable transactions and another a
+ * gapped one; then the gap is filled, which promotes the queued one, so the pool is empty again.
+ */
+export async function txpoolShapes(env: CompatEnv, client: CompatClient): Promise<void> {
   const key = env.keys[1]!;
   const from = addressOf(key);
   const h1 = await client.sendTx(key, { to: sink, value: 5n });
   const h2 = await client.sendTx(key, { to: sink, value: 6n });
   const gapKey = env.keys[2]!;
-  await rawGapped(gapKey);
+  await client.rpc('eth_sendRawTransaction', [await signedTwoAhead(env, client, gapKey)]);
   assert.deepEqual(await client.rpc('txpool_status'), { pending: '0x2', queued: '0x1' });
   const content = await client.rpc<{ pending: Record<string, Record<string, RpcTx>>; queued: Record<string, Record<string, RpcTx>> }>('txpool_content');
   const mine = content.pending[from]!;
@@ -117,6 +159,18 @@ export async function txpoolShapes(env: CompatEnv, client: CompatClient, rawGapp
   assert.match(line, new RegExp(`^${sink}: 5 wei \\+ \\d+ gas × \\d+ wei$`));
   await env.mine();
   assert.deepEqual(await client.rpc('txpool_status'), { pending: '0x0', queued: '0x1' });
+  await client.sendTx(gapKey, { to: sink, value: 2n });
+  await client.sendTx(gapKey, { to: sink, value: 3n });
+  assert.deepEqual(await client.rpc('txpool_status'), { pending: '0x3', queued: '0x0' }, 'filling the gap promotes the queued transaction');
+  assert.equal((await env.mine()).txs, 3);
+  assert.deepEqual(await client.rpc('txpool_status'), { pending: '0x0', queued: '0x0' });
+}
+
+/** A transfer two nonces ahead of the account: a client would fill the gap, so it is signed by hand (and relayed raw). */
+async function signedTwoAhead(env: CompatEnv, client: CompatClient, key: Uint8Array): Promise<string> {
+  const w = new Wallet(bytesToHex(key));
+  const nonce = BigInt(await client.rpc<string>('eth_getTransactionCount', [w.address, 'pending']));
+  return w.signTransaction({ to: sink, value: 1n, nonce: Number(nonce) + 2, gasLimit: 21000n, gasPrice: 1_000_000_000n, chainId: env.chainId });
 }
 
 /** eth_newBlockFilter: each poll returns the hashes of blocks since the last; uninstall ends it. */
@@ -164,7 +218,213 @@ export async function pendingFilter(env: CompatEnv, client: CompatClient): Promi
   assert.equal(await client.rpc('eth_uninstallFilter', [id]), true);
 }
 
-export const GENERIC_STEPS = { pendingNonceTwoInFlight, blockFilter, logFilter, pendingFilter } as const;
+// ---- proofs, traces, calls: served by the call workers ----
+
+const EMPTY_CODE_HASH = keccak256('0x');
+const EMPTY_TRIE_ROOT = keccak256(RLP.encode(new Uint8Array(0)));
+const big = (b: Uint8Array) => (b.length === 0 ? 0n : BigInt(bytesToHex(b)));
+const hexBig = (v: string) => BigInt(v);
+
+/** TestToken's balanceOf mapping is slot 1: keccak(holder . 1). */
+function balanceSlot(holder: string): string {
+  return keccak256(concat([zeroPadValue(holder, 32), toBeHex(1n, 32)]));
+}
+
+/**
+ * Checks an account proof against the state root with EthereumJS's verifier (it rebuilds the trie
+ * from the nodes, the first of which must hash to the root) and the proven RLP account against the
+ * answer's fields. Returns whether the account exists.
+ */
+async function verifyAccountProof(p: ProofJson, stateRoot: string): Promise<boolean> {
+  const nodes = p.accountProof.map(hexToBytes);
+  assert.ok(nodes.length > 0, 'a proof, even of absence, walks from the root');
+  assert.equal(keccak256(nodes[0]!), stateRoot, 'the first node is the state root');
+  const value = await verifyMerkleProof(hexToBytes(p.address), nodes, { root: hexToBytes(stateRoot), useKeyHashing: true });
+  if (value === null) {
+    assert.deepEqual([p.balance, p.nonce, p.codeHash, p.storageHash], ['0x0', '0x0', EMPTY_CODE_HASH, EMPTY_TRIE_ROOT], 'an absent account is the empty account');
+    return false;
+  }
+  const [nonce, balance, storageRoot, codeHash] = RLP.decode(value) as Uint8Array[];
+  assert.equal(hexBig(p.nonce), big(nonce!), 'nonce');
+  assert.equal(hexBig(p.balance), big(balance!), 'balance');
+  assert.equal(p.storageHash, bytesToHex(storageRoot!), 'storageHash');
+  assert.equal(p.codeHash, bytesToHex(codeHash!), 'codeHash');
+  return true;
+}
+
+/** The value a storage proof proves for `slot` under the account's storage root (0 when absent). */
+async function verifyStorageProof(s: ProofJson['storageProof'][number], slot: string, storageHash: string): Promise<bigint> {
+  assert.equal(s.key, slot, 'a full 32-byte key is echoed as given');
+  let proven = 0n;
+  if (storageHash === EMPTY_TRIE_ROOT) assert.deepEqual(s.proof, [], 'an empty storage trie has no nodes to show');
+  else {
+    const v = await verifyMerkleProof(hexToBytes(slot), s.proof.map(hexToBytes), { root: hexToBytes(storageHash), useKeyHashing: true });
+    if (v !== null) proven = big(RLP.decode(v) as Uint8Array);
+  }
+  assert.equal(hexBig(s.value), proven, `slot ${slot}`);
+  return proven;
+}
+
+/** What the plain state reads say at the same block agrees with the proof. */
+async function assertStateReadsMatch(client: CompatClient, p: ProofJson, block: string): Promise<void> {
+  assert.equal(hexBig(await client.rpc<string>('eth_getBalance', [p.address, block])), hexBig(p.balance), 'eth_getBalance');
+  assert.equal(hexBig(await client.rpc<string>('eth_getTransactionCount', [p.address, block])), hexBig(p.nonce), 'eth_getTransactionCount');
+  assert.equal(keccak256(await client.rpc<string>('eth_getCode', [p.address, block])), p.codeHash, 'keccak(eth_getCode)');
+  for (const s of p.storageProof) assert.equal(hexBig(await client.rpc<string>('eth_getStorageAt', [p.address, s.key, block])), hexBig(s.value), `eth_getStorageAt ${s.key}`);
+}
+
+/**
+ * eth_getProof for a funded account, the token with a set and an unset slot, and an account that
+ * does not exist, each verified against the block's stateRoot and against the state reads; the
+ * client's own proof command (cast proof) must parse to the same.
+ */
+export async function proofVerified(env: CompatEnv, client: CompatClient): Promise<void> {
+  const key = env.keys[7]!;
+  const holder = addressOf(key);
+  const token = await deployToken(env, client, key, 1000n);
+  const n = BigInt(await client.rpc<string>('eth_blockNumber'));
+  const block = hexQ(n);
+  const { stateRoot } = await client.rpc<{ stateRoot: string }>('eth_getBlockByNumber', [block, false]);
+  const slotSet = balanceSlot(holder);
+  const slotUnset = zeroPadValue('0x1234', 32);
+  const nobody = Wallet.createRandom().address;
+  const asked: [string, string[]][] = [
+    [holder, []],
+    [token, [slotSet, slotUnset]],
+    [nobody, [zeroPadValue('0x01', 32)]],
+  ];
+  const proofs: ProofJson[] = [];
+  for (const [address, slots] of asked) {
+    const p = await client.rpc<ProofJson>('eth_getProof', [address, slots, block]);
+    assert.equal(p.address, address.toLowerCase());
+    const exists = await verifyAccountProof(p, stateRoot);
+    assert.equal(exists, address !== nobody, `${address} exists`);
+    assert.equal(p.storageProof.length, slots.length);
+    for (const [i, slot] of slots.entries()) await verifyStorageProof(p.storageProof[i]!, slot, p.storageHash);
+    await assertStateReadsMatch(client, p, block);
+    if (client.getProof) assert.deepEqual(await client.getProof(address, slots, n), p, `${client.name}'s proof command parses to eth_getProof's answer`);
+    proofs.push(p);
+  }
+  const [eoa, tok, none] = proofs as [ProofJson, ProofJson, ProofJson];
+  // And against what is known independently of the node's answers.
+  assert.equal(hexBig(eoa.nonce), 1n, 'the deployment');
+  assert.equal(eoa.storageHash, EMPTY_TRIE_ROOT);
+  assert.equal(eoa.codeHash, EMPTY_CODE_HASH);
+  assert.equal(hexBig(tok.nonce), 1n, 'EIP-161: a contract starts at nonce 1');
+  assert.equal(tok.codeHash, keccak256(env.token.deployedBytecode));
+  assert.deepEqual(
+    tok.storageProof.map((s) => hexBig(s.value)),
+    [1000n, 0n],
+  );
+  assert.equal(none.storageProof[0]!.value, '0x0');
+}
+
+interface CallFrame {
+  type: string;
+  from: string;
+  to?: string;
+  value?: string;
+  gas: string;
+  gasUsed: string;
+  input: string;
+  output?: string;
+  error?: string;
+  calls?: CallFrame[];
+}
+interface StructLog {
+  pc: number;
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+}
+interface StructTrace {
+  gas: number;
+  failed: boolean;
+  returnValue: string;
+  structLogs: StructLog[];
+}
+
+/** 21,000 plus 4 per zero and 16 per non-zero calldata byte (Berlin, no access list). */
+function intrinsicGas(input: string): bigint {
+  return [...hexToBytes(input)].reduce((s, b) => s + (b === 0 ? 4n : 16n), 21_000n);
+}
+
+/**
+ * debug_traceTransaction of a token transfer with callTracer and with the struct logger: the frame
+ * and the logs agree with the transaction and its receipt; the client's own replay (cast run) too.
+ */
+export async function traces(env: CompatEnv, client: CompatClient): Promise<void> {
+  const key = env.keys[8]!;
+  const from = addressOf(key);
+  const token = await deployToken(env, client, key, 1000n);
+  const iface = new Interface(env.token.abi as never);
+  const hash = await client.sendTx(key, { to: token, data: iface.encodeFunctionData('transfer', [sink, 7n]) });
+  await env.mine();
+  const r = await receipt(client, hash);
+  assert.equal(r.status, '0x1');
+  const tx = await client.rpc<RpcTx>('eth_getTransactionByHash', [hash]);
+  const gasUsed = hexBig(r.gasUsed);
+
+  const frame = await client.rpc<CallFrame>('debug_traceTransaction', [hash, { tracer: 'callTracer' }]);
+  assert.equal(frame.type, 'CALL');
+  assert.equal(frame.from, from.toLowerCase());
+  assert.equal(frame.to, token.toLowerCase());
+  assert.equal(frame.input, tx.input);
+  assert.equal(frame.output, word(1n), 'transfer returns true');
+  assert.equal(hexBig(frame.gas), hexBig(tx.gas), 'the top frame has the transaction gas');
+  assert.equal(hexBig(frame.gasUsed), gasUsed, 'and used what the receipt says');
+  assert.equal(hexBig(frame.value ?? '0x0'), 0n);
+  assert.equal(frame.error, undefined);
+  assert.equal(frame.calls, undefined, 'the token calls nobody');
+
+  const t = await client.rpc<StructTrace>('debug_traceTransaction', [hash]);
+  assert.equal(t.failed, false);
+  assert.equal(BigInt(t.gas), gasUsed);
+  assert.equal(t.returnValue, word(1n));
+  const first = t.structLogs[0]!;
+  const last = t.structLogs.at(-1)!;
+  assert.ok(['RETURN', 'STOP'].includes(last.op), `ends with ${last.op}`);
+  assert.ok(t.structLogs.some((l) => l.op === 'LOG3'), 'the Transfer event');
+  const intrinsic = intrinsicGas(tx.input);
+  assert.equal(BigInt(first.gas), hexBig(tx.gas) - intrinsic, 'execution starts with the gas left after the intrinsic cost');
+  // Nothing is cleared, so no refund: the receipt is the intrinsic cost plus what the steps spent.
+  assert.equal(intrinsic + BigInt(first.gas) - BigInt(last.gas - last.gasCost), gasUsed);
+
+  if (client.replayTx) {
+    const out = await client.replayTx(hash);
+    assert.match(out, /Transaction successfully executed/);
+    assert.match(out, /\[Return\] true/);
+    assert.equal(BigInt(/Gas used: (\d+)/.exec(out)?.[1] ?? -1), gasUsed, `${client.name}'s replay uses the receipt's gas:\n${out}`);
+  }
+}
+
+/** The client's eth_call and eth_estimateGas on the token agree with ethers' and with the raw methods; reverts carry the reason. */
+export async function callAndEstimate(env: CompatEnv, client: CompatClient): Promise<void> {
+  const key = env.keys[9]!;
+  const from = addressOf(key);
+  const before = BigInt(await client.rpc<string>('eth_blockNumber'));
+  const token = await deployToken(env, client, key, 1000n);
+  const iface = new Interface(env.token.abi as never);
+  const balanceOf: CallTx = { to: token, data: iface.encodeFunctionData('balanceOf', [from]) };
+  const got = await client.call(balanceOf);
+  assert.equal(got, word(1000n));
+  assert.equal(got, await env.reference.call(balanceOf));
+  assert.equal(got, await client.rpc('eth_call', [balanceOf, 'latest']));
+  assert.equal(await client.call(balanceOf, before), '0x', 'before the deployment there is no code');
+
+  const transfer = { from, to: token, data: iface.encodeFunctionData('transfer', [sink, 5n]) };
+  const gas = await client.estimateGas(transfer);
+  assert.ok(gas > intrinsicGas(transfer.data), `${gas}`);
+  assert.equal(gas, await env.reference.estimateGas(transfer));
+  assert.equal(gas, hexBig(await client.rpc<string>('eth_estimateGas', [transfer])));
+
+  const tooMuch = { from, to: token, data: iface.encodeFunctionData('transfer', [sink, 1001n]) };
+  await assert.rejects(client.call(tooMuch), /TestToken: insufficient balance/);
+  await assert.rejects(client.estimateGas(tooMuch), /TestToken: insufficient balance/);
+}
+
+export const GENERIC_STEPS = { pendingNonceTwoInFlight, txpoolShapes, blockFilter, logFilter, pendingFilter, proofVerified, traces, callAndEstimate } as const;
 
 /** ethers' JsonRpcProvider listeners run on filters: contract.on(event) on eth_newFilter, on('pending') on the pending filter. */
 export async function ethersFilterListeners(env: CompatEnv): Promise<void> {
@@ -246,6 +506,8 @@ export function ethersClient(provider: JsonRpcProvider): CompatClient {
       return sent.hash;
     },
     rpc: (method, params = []) => provider.send(method, params),
+    call: (tx, block) => provider.call({ ...tx, blockTag: block }),
+    estimateGas: (tx) => provider.estimateGas(tx),
   };
 }
 
@@ -266,37 +528,42 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
 }
 
-// ---- the run against ethers ----
+// ---- the run: every generic step through ethers and through cast ----
 
 const CHAIN_ID = 1029;
-const accounts = testAccounts(8, 77);
+/** Keys 0-4 and 7-9 for the generic steps, 5 and 6 for the ethers-only ones. */
+const KEYS_PER_CLIENT = 10;
+const accounts = { ethers: testAccounts(KEYS_PER_CLIENT, 77), cast: testAccounts(KEYS_PER_CLIENT, 78) };
+type ClientName = keyof typeof accounts;
+const CLIENT_NAMES: ClientName[] = ['ethers', 'cast'];
+
 let node: PoolChain;
-let env: CompatEnv;
 let provider: JsonRpcProvider;
-let client: CompatClient;
+let cast: CastClient;
+const envs = new Map<ClientName, CompatEnv>();
+const clients = new Map<ClientName, CompatClient>();
 
 before(async () => {
-  node = await startPoolChain({ chainId: CHAIN_ID, genesis: { gasLimit: 20_000_000n, time: 1_700_000_000n, alloc: accounts.map((a) => [a.address, { balance: 10n ** 22n }]) } });
-  env = { url: node.url, wsUrl: node.wsUrl, chainId: CHAIN_ID, keys: accounts.map((a) => a.key), mine: () => node.mine(), token: compileFixture() };
+  const alloc = [...accounts.ethers, ...accounts.cast].map((a) => [a.address, { balance: 10n ** 22n }] as [Uint8Array, { balance: bigint }]);
+  // A generous call deadline: the machine is shared, and a trace here takes milliseconds when it gets a core.
+  node = await startPoolChain({ chainId: CHAIN_ID, calls: { evmTimeoutMs: 30_000 }, genesis: { gasLimit: 20_000_000n, time: 1_700_000_000n, alloc } });
   // cacheTimeout -1: ethers caches identical calls for 250 ms, and these steps read right after writing
   provider = new JsonRpcProvider(node.url, CHAIN_ID, { cacheTimeout: -1, staticNetwork: true });
-  client = ethersClient(provider);
+  cast = castClient(node.url);
+  clients.set('ethers', ethersClient(provider));
+  clients.set('cast', cast);
+  const shared = { url: node.url, wsUrl: node.wsUrl, chainId: CHAIN_ID, mine: () => node.mine(), token: compileFixture(), reference: clients.get('ethers')! };
+  for (const name of CLIENT_NAMES) envs.set(name, { ...shared, keys: accounts[name].map((a) => a.key) });
 });
 
 after(async () => {
-  provider.destroy();
-  await node.close();
+  provider?.destroy();
+  cast?.close();
+  await node?.close();
 });
 
-for (const [name, step] of Object.entries(GENERIC_STEPS)) test(`ethers: ${name}`, () => step(env, client));
+for (const name of CLIENT_NAMES) {
+  for (const [step, run] of Object.entries(GENERIC_STEPS)) test(`${name}: ${step}`, () => run(envs.get(name)!, clients.get(name)!));
+}
 
-test('ethers: txpoolShapes', () =>
-  txpoolShapes(env, client, async (key) => {
-    // A nonce two ahead of the account: ethers would fill the gap, so this one is signed by hand.
-    const w = new Wallet(bytesToHex(key));
-    const nonce = await provider.getTransactionCount(w.address, 'pending');
-    const raw = await w.signTransaction({ to: sink, value: 1n, nonce: nonce + 2, gasLimit: 21000n, gasPrice: 1_000_000_000n, chainId: CHAIN_ID });
-    return provider.send('eth_sendRawTransaction', [raw]);
-  }));
-
-for (const [name, step] of Object.entries(ETHERS_STEPS)) test(`ethers: ${name}`, () => step(env));
+for (const [step, run] of Object.entries(ETHERS_STEPS)) test(`ethers: ${step}`, () => run(envs.get('ethers')!));

@@ -3,6 +3,8 @@
  * txpool (InlineVerifier, accounts read at the head) behind registerNodeRpc and an RpcServer.
  * Blocks are built on demand (`mine`) from the pool's executable transactions, so a test decides
  * when transactions leave the pool (pending nonces, txpool_*, pending filters need them to wait).
+ * With `calls`, call workers serve eth_call/eth_estimateGas, eth_getProof, eth_createAccessList and
+ * debug_trace*, wired as src/node/json-rpc.ts wires them.
  */
 import type { Registry } from 'prom-client';
 import { LevelStore } from '../../src/db/level.ts';
@@ -18,6 +20,11 @@ import { ChainEvents } from '../../src/rpc/events.ts';
 import { poolTxSink } from '../../src/rpc/txSink.ts';
 import { registerNodeRpc, type NodeRpc } from '../../src/rpc/api.ts';
 import type { FilterOptions } from '../../src/rpc/filters.ts';
+import { CallService } from '../../src/evm/call/service.ts';
+import type { CallServiceOptions } from '../../src/evm/call/interface.ts';
+import { rpcCallBackend } from '../../src/rpc/call-backend.ts';
+import { registerStateProofs } from '../../src/rpc/state-proofs.ts';
+import { registerDebug } from '../../src/rpc/debug.ts';
 import { tempDir } from '../evm/helpers.ts';
 
 export interface PoolChain {
@@ -30,6 +37,8 @@ export interface PoolChain {
   registry: MethodRegistry;
   server: RpcServer;
   api: NodeRpc;
+  /** The call workers, when started with `calls`. */
+  calls: CallService | null;
   /** Builds one block from the pool's executable transactions; resolves with its number and tx count. */
   mine(): Promise<{ number: bigint; txs: number }>;
   close(): Promise<void>;
@@ -42,6 +51,8 @@ export interface PoolChainOptions {
   server?: Omit<RpcServerOptions, 'port'>;
   filters?: FilterOptions;
   metrics?: Registry | null;
+  /** Start call workers (options besides chainId) and register eth_getProof, eth_createAccessList and debug_*. */
+  calls?: Omit<CallServiceOptions, 'chainId'>;
 }
 
 export async function startPoolChain(opts: PoolChainOptions): Promise<PoolChain> {
@@ -84,14 +95,25 @@ export async function startPoolChain(opts: PoolChainOptions): Promise<PoolChain>
     return { number: res.header.number, txs: included.length };
   }
 
-  const registry = new MethodRegistry({ metrics: opts.metrics, namespaces: opts.namespaces === undefined ? ['eth', 'net', 'web3', 'txpool'] : opts.namespaces });
+  const calls = opts.calls ? await CallService.start({ ...opts.calls, chainId: opts.chainId }, { host: executor, metrics: opts.metrics }) : null;
+  const defaultNamespaces = calls ? ['eth', 'net', 'web3', 'txpool', 'debug'] : ['eth', 'net', 'web3', 'txpool'];
+  const registry = new MethodRegistry({ metrics: opts.metrics, namespaces: opts.namespaces === undefined ? defaultNamespaces : opts.namespaces });
+  // As the node: calls and estimates in the call workers, plain state reads from the executor.
+  const rpcExecutor = calls
+    ? { ...rpcCallBackend(calls), getAccount: executor.getAccount.bind(executor), getCode: executor.getCode.bind(executor), getStorage: executor.getStorage.bind(executor) }
+    : executor;
   const api = registerNodeRpc(registry, {
-    backend: { chainId: BigInt(opts.chainId), chain, executor, txSink: poolTxSink(pool), gasPrice: () => 1_000_000_000n },
+    backend: { chainId: BigInt(opts.chainId), chain, executor: rpcExecutor, txSink: poolTxSink(pool), gasPrice: () => 1_000_000_000n },
     events,
     pool,
     filters: opts.filters,
     metrics: opts.metrics,
   });
+  if (calls) {
+    const finalizedNumber = () => undefined;
+    registerStateProofs(registry, { chain, calls, finalizedNumber });
+    registerDebug(registry, { chain, calls, finalizedNumber });
+  }
   const server = new RpcServer({ port: 0, ...opts.server }, { registry, metrics: opts.metrics });
   const { url, wsUrl } = await server.start();
   return {
@@ -104,6 +126,7 @@ export async function startPoolChain(opts: PoolChainOptions): Promise<PoolChain>
     registry,
     server,
     api,
+    calls,
     mine() {
       const run = mining.then(mineNow);
       mining = run.catch(() => undefined);
@@ -113,6 +136,7 @@ export async function startPoolChain(opts: PoolChainOptions): Promise<PoolChain>
       api.close();
       await server.close();
       await pool.close();
+      await calls?.close();
       await chain.close();
       await executor.close();
       d1.cleanup();
