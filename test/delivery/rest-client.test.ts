@@ -16,6 +16,7 @@ import { DeliveryRestClient, DeliveryRestError } from '../../src/delivery-rest-c
 import { RestSpanSource } from '../../src/delivery-rest-client/spans.ts';
 import { RestStateSyncSource } from '../../src/delivery-rest-client/state-syncs.ts';
 import { SpanCache, stateSyncSource } from '../../src/node/adapters.ts';
+import { parseNodeFile } from '../../src/node/config.ts';
 import { until } from '../helpers/until.ts';
 import { closeNode, decideHeight, deliverEvents, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
 
@@ -188,5 +189,16 @@ describe('Delivery REST client: the checks BTTC\'s Bttc client makes', () => {
     await assert.rejects(client.get('bor/latest-span'), /not a Delivery answer: .*height/);
     const dead = new DeliveryRestClient({ baseUrl: 'http://127.0.0.1:1', attempts: 1 });
     await assert.rejects(dead.get('bor/latest-span'), (err: DeliveryRestError) => err.status === 0 && err.message.startsWith('GET http://127.0.0.1:1/bor/latest-span'));
+  });
+});
+
+describe('node.delivery.restUrl', () => {
+  const file = (delivery?: unknown) => ({ preset: 'devnet', node: { dataDir: './d', genesis: './g.json', ...(delivery === undefined ? {} : { delivery }) } });
+  it('defaults to null (this node\'s own Delivery, in process); takes an http(s) URL; refuses anything else, naming the field', () => {
+    assert.equal(parseNodeFile(file(), 'n.json').node.delivery.restUrl, null);
+    assert.equal(parseNodeFile(file({ restUrl: 'http://127.0.0.1:1317' }), 'n.json').node.delivery.restUrl, 'http://127.0.0.1:1317');
+    assert.equal(parseNodeFile(file({ restUrl: null }), 'n.json').node.delivery.restUrl, null);
+    assert.throws(() => parseNodeFile(file({ restUrl: 'ftp://x' }), 'n.json'), /node\.delivery\.restUrl/);
+    assert.throws(() => parseNodeFile(file({ restURL: 'http://x' }), 'n.json'), /node\.delivery\.restURL/);
   });
 });
