@@ -19,8 +19,8 @@
  * Besides Delivery's, the staking chain's line at Heimdall's (Polygon's) paths, with `?root-chain=`
  * picking another: /checkpoints/latest, /checkpoints/count, /checkpoints/buffer, /checkpoints/{number}.
  *
- * A checkpoint's `timestamp` is the Delivery block time of its ack (Delivery keeps the time it
- * entered the buffer; see the lead's notes).
+ * An acked checkpoint's `timestamp` is the Delivery block time of its ack, as ack.ts records it;
+ * Delivery keeps the time the checkpoint entered the buffer (the buffer's `timestamp` here).
  */
 import { deliveryCheckpoint, deliveryCheckpointWithId, rootChainType, ROOT_CHAIN_TYPES, type CheckpointFields } from '../../../protocol/delivery-rest/format.ts';
 import type { GoJsonValue } from '../../../protocol/delivery-rest/go-json.ts';
