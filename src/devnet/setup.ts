@@ -156,6 +156,8 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
       // A developer network: browser dapps from any origin, and the debug namespace (traces) on.
       rpc: { host: '127.0.0.1', port: p.rpc + i, cors: ['*'], namespaces: DEVNET_RPC_NAMESPACES },
       rest: { host: '127.0.0.1', port: p.rest + i },
+      // A follower's Bttc reads spans and state syncs from validator 0's Delivery REST, as a BTTC Bttc client would.
+      ...(follower ? { delivery: { restUrl: `http://127.0.0.1:${p.rest}` } } : {}),
       p2p: {
         listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
         staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),

@@ -10,6 +10,7 @@
  *             "rpc": { "host": "127.0.0.1", "port": 8545, "cors": ["https://app.example"], "namespaces": ["eth", "net", "web3", "bor", "txpool"],
  *                      "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
  *             "rest": { "port": 1317 },
+ *             "delivery": { "restUrl": null },
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
@@ -48,6 +49,7 @@ export interface NodeSection {
    */
   rpc: RpcSection;
   rest: { host: string; port: number };
+  delivery: DeliverySection;
   p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
@@ -65,6 +67,17 @@ export interface NodeSection {
   /** Heights a peer must be ahead of us before consensus is paused for a range sync of Delivery. */
   deliverySyncLag: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/**
+ * Where this node's Bttc layer reads Delivery's spans and state syncs (Bor's `--bor.heimdall`):
+ * - `restUrl`: null (the default) reads them from this node's own Delivery, in process; a URL
+ *   (`http://host:1317`) reads them from that Delivery's REST API, exactly as BTTC's Bttc client
+ *   does (bor/span/{id}, bor/latest-span, clerk/event-record/list). This node still runs its own
+ *   Delivery (consensus, REST) either way.
+ */
+export interface DeliverySection {
+  restUrl: string | null;
 }
 
 /**
@@ -131,6 +144,7 @@ const NODE_SPEC: FieldSpec = {
       },
     },
     rest: { type: 'object', fields: { host: str, port } },
+    delivery: { type: 'object', fields: { restUrl: { type: 'optional', of: { type: 'string', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, describe: 'a Delivery REST URL such as "http://127.0.0.1:1317" (or null: read this node\'s own Delivery)' } } } },
     p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
     tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n }, apiKey: { type: 'optional', of: { type: 'string', describe: 'a TronGrid API key (or set TRON_PRO_API_KEY)' } } } },
@@ -147,6 +161,7 @@ const DEFAULTS = {
   // gasCap and evmTimeoutMs as geth's defaults (RPCGasCap 50M, RPCEVMTimeout 5s).
   rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: '50000000', evmTimeoutMs: 5000, callWorkers: 1 },
   rest: { host: '127.0.0.1', port: 1317 },
+  delivery: { restUrl: null },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
   rootChains: [],
   // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
@@ -167,7 +182,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 function withDefaults(node: Record<string, unknown>, preset: string): Record<string, unknown> {
   const defaults = { ...DEFAULTS, rpc: { ...DEFAULTS.rpc, namespaces: preset === 'devnet' ? DEVNET_RPC_NAMESPACES : DEFAULT_RPC_NAMESPACES } };
   const out: Record<string, unknown> = { ...defaults, ...node };
-  for (const k of ['rpc', 'rest', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
+  for (const k of ['rpc', 'rest', 'delivery', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
   // rpc.cors was one origin (a string) before it became a list: such files still load.
   const rpc = out.rpc as Record<string, unknown>;
   if (typeof rpc.cors === 'string') out.rpc = { ...rpc, cors: rpc.cors === '' ? [] : [rpc.cors] };

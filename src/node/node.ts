@@ -26,6 +26,7 @@ import { ConsensusState } from '../delivery/consensus/state.ts';
 import { FileWal, WalError, type WalProblem } from '../delivery/consensus/wal.ts';
 import { KvEvidenceStore } from '../delivery/consensus/evidence.ts';
 import { DeliveryRestServer } from '../delivery/rest/index.ts';
+import { nextSpanSeedRoute } from '../delivery/modules/span/rest.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
 import { loadSystemContractsCode } from '../bttc/system/genesis.ts';
 import { ChainEvents } from '../rpc/events.ts';
@@ -38,7 +39,8 @@ import { DeliveryRangeSync } from '../sync/delivery-range-sync.ts';
 import { SyncScheduler } from '../sync/sync-scheduler.ts';
 import { syncSource } from '../sync/serve.ts';
 import { bytesToHex } from '../util/bytes.ts';
-import { bttcHeaderReader, rootSpanSeed, SpanCache, stateSyncSource } from './adapters.ts';
+import { bttcHeaderReader, rootSpanSeed } from './adapters.ts';
+import { bttcDeliverySources } from './delivery-source.ts';
 import { Closers } from './closers.ts';
 import { ConsensusHost } from './consensus-host.ts';
 import { connectRootChains } from './root-chains.ts';
@@ -142,7 +144,8 @@ export class BttcNode {
     submission.attach(app);
     onClose('delivery submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
     app.onCommitted((c) => tracker.onDeliveryCommit(c));
-    const spans = await SpanCache.load(app);
+    // Spans and state syncs for Bttc: this Delivery in process, or node.delivery.restUrl's REST.
+    const delivery = await bttcDeliverySources({ ...node.delivery, bttcChainId: config.bttc.chainId }, { app, metrics, logger, onClose });
 
     // Bttc layer. It seals (and so broadcasts) only after layer.start(), by when the network is up.
     let publishBlock: ((b: NetworkBlock) => void) | null = null;
@@ -150,7 +153,7 @@ export class BttcNode {
     const layerSigner = signer ? { key: signer.privateKey, address: signer.address } : null;
     const layer = await BttcLayer.open(
       { bttc: config.bttc, genesis: { time: genesis.bttc.time, alloc: genesis.bttc.alloc }, systemCode: await loadSystemContractsCode(), signer: layerSigner },
-      { executor, chain, db, verifier, spans, stateSyncs: stateSyncSource(app, config.bttc.chainId), broadcast, metrics, logger },
+      { executor, chain, db, verifier, spans: delivery.spans, stateSyncs: delivery.stateSyncs, broadcast, metrics, logger },
     );
     onClose('bttc layer', () => layer.close());
     await stores.verify({ hasState: (root) => executor.hasState(root), network: genesis.network });
@@ -219,7 +222,7 @@ export class BttcNode {
 
     // Delivery REST
     const rootChainNames = Object.fromEntries(config.rootChains.map((c) => [c.name, c.id]));
-    const rest = new DeliveryRestServer({ host: node.rest.host, port: node.rest.port, rootChainNames }, { app, metrics, logger });
+    const rest = new DeliveryRestServer({ host: node.rest.host, port: node.rest.port, rootChainNames }, { app, routes: [nextSpanSeedRoute(app.queries.span, spanSeed)], metrics, logger });
     const ra = await rest.listen();
     restUrl = `http://${ra.address}:${ra.port}`;
     onClose('delivery rest', () => rest.close());

@@ -14,7 +14,7 @@ const metrics = new Registry();
 // `any`: response bodies are arbitrary JSON, each test checks the fields it needs.
 async function get(path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, init);
-  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  assert.equal(res.headers.get('content-type'), 'application/json', path);
   return { status: res.status, body: await res.json() };
 }
 
@@ -47,69 +47,98 @@ after(async () => {
 });
 
 describe('delivery REST', () => {
-  it('checkpoints: latest, count, by number, by root-chain name, buffer', async () => {
-    const latest = await get('/checkpoints/latest');
+  it('checkpoints: per root chain in the path (Delivery), the staking chain at Heimdall\'s paths, count, buffer', async () => {
+    const latest = await get('/checkpoints/latest/eth');
     assert.equal(latest.status, 200);
     assert.equal(latest.body.height, String(nodes[0]!.app.height));
-    assert.equal(latest.body.result.start, 0);
-    assert.equal(latest.body.result.end, 31);
-    assert.equal(latest.body.result.headerBlockId, '10000');
+    assert.equal(latest.body.result.id, 1);
+    assert.equal(latest.body.result.start_block, 0);
+    assert.equal(latest.body.result.end_block, 31);
+    assert.equal(latest.body.result.bor_chain_id, String(config.bttc.chainId));
+    assert.deepEqual((await get('/checkpoints/eth/1')).body.result, latest.body.result);
+    assert.deepEqual((await get('/checkpoints/latest')).body.result, latest.body.result);
     assert.deepEqual((await get('/checkpoints/count')).body.result, { result: 1 });
+    assert.deepEqual((await get('/checkpoints/count/eth')).body.result, { result: 1 });
     assert.deepEqual((await get('/checkpoints/1')).body.result, latest.body.result);
     assert.deepEqual((await get('/checkpoints/1?root-chain=ethereum')).body.result, latest.body.result);
     assert.deepEqual((await get('/checkpoints/1?root-chain=2')).body.result, latest.body.result);
-    assert.equal((await get('/checkpoints/buffer')).status, 200);
+    assert.deepEqual((await get('/checkpoints/ethereum/1')).body.result, latest.body.result, 'a configured name in place of eth');
+    // Nothing approved since the ack: Delivery answers the empty buffer with its keeper error.
+    const buffer = await get('/checkpoints/buffer/eth');
+    assert.equal(buffer.status, 500);
+    assert.deepEqual(JSON.parse(buffer.body.error), { codespace: '1', code: 1511, message: 'Checkpoint buffer not found' });
   });
 
   it('spans and validators', async () => {
     const s0 = await get('/bor/span/0');
     assert.equal(s0.status, 200);
-    assert.equal(s0.body.result.id, 0);
+    assert.equal(s0.body.result.span_id, 0);
+    assert.equal(s0.body.result.bor_chain_id, String(config.bttc.chainId));
     const latest = await get('/bor/latest-span');
-    assert.equal(latest.body.result.id, nodes[0]!.app.lastSpanId);
-    assert.ok(latest.body.result.id >= 1);
+    assert.equal(latest.body.result.span_id, nodes[0]!.app.lastSpanId);
+    assert.ok(latest.body.result.span_id >= 1);
     const set = await get('/staking/validator-set');
     assert.equal(set.body.result.validators.length, 4);
-    assert.equal(set.body.result.totalVotingPower, '4');
+    assert.deepEqual((await get('/staking/totalpower')).body.result, { result: 4 });
     const v = await get('/staking/validator/3');
-    assert.equal(v.body.result.id, 3);
-    assert.equal(v.body.result.signer, set.body.result.validators.find((x: { id: number }) => x.id === 3).signer);
-    assert.equal((await get('/staking/proposer')).body.result.signer, nodes[0]!.app.checkpointProposer());
+    assert.equal(v.body.result.ID, 3);
+    assert.equal(v.body.result.signer, set.body.result.validators.find((x: { ID: number }) => x.ID === 3).signer);
+    assert.equal((await get(`/staking/signer/${v.body.result.signer}`)).body.result.ID, 3);
+    assert.equal((await get('/staking/current-proposer')).body.result.signer, nodes[0]!.app.checkpointProposer());
   });
 
-  it('clerk event records: list with from-id, to-time, limit; by id', async () => {
-    const all = await get('/clerk/event-record/list?from-id=1&limit=10');
+  it('clerk event records: from-id with to-time and limit, pages, by id', async () => {
+    // A to-time Delivery has passed (its last block is later).
+    const now = Math.ceil(nodes[0]!.app.time / 1000) - 1;
+    const all = await get(`/clerk/event-record/list?from-id=1&to-time=${now}&limit=10`);
     assert.deepEqual(all.body.result.map((r: { id: number; data: string }) => [r.id, r.data]), [[1, '0xdeadbeef'], [2, '0xbeef']]);
-    const one = await get('/clerk/event-record/list?from-id=2&to-time=99999999999&limit=1');
+    const one = await get(`/clerk/event-record/list?from-id=2&to-time=${now}&limit=1`);
     assert.deepEqual(one.body.result.map((r: { id: number }) => r.id), [2]);
-    const none = await get(`/clerk/event-record/list?from-id=1&to-time=${all.body.result[0].recordTime}`);
+    const recordTime = Date.parse(all.body.result[0].record_time) / 1000;
+    const none = await get(`/clerk/event-record/list?from-id=1&to-time=${recordTime}`);
     assert.deepEqual(none.body.result, []);
-    assert.equal((await get('/clerk/event-record/2')).body.result.stateId, '2');
+    // Without from-id and to-time: every record, page by page; a limit above 50 is cut to 50.
+    assert.deepEqual((await get('/clerk/event-record/list?limit=5000')).body.result.map((r: { id: number }) => r.id), [1, 2]);
+    assert.deepEqual((await get(`/clerk/event-record/list?from-id=0&to-time=${now}`)).body.result, []);
+    const two = await get('/clerk/event-record/2');
+    assert.equal(two.body.result.id, 2);
+    assert.equal(two.body.result.root_chain_type, 'eth');
   });
 
-  it('404 and 400 with JSON errors naming what is wrong', async () => {
+  it('errors: the status and {"error"} body Delivery\'s handlers give', async () => {
     const cases: [string, number, RegExp][] = [
-      ['/nope', 404, /no such path/],
-      ['/checkpoints/7', 404, /checkpoint 7 not found/],
-      ['/checkpoints/abc', 400, /checkpoint number must be a non-negative integer/],
+      ['/checkpoints/7', 400, /could not fetch checkpoint by index 7 eth; Invalid checkpoint Index/],
+      ['/checkpoints/abc', 400, /^'abc' is not a valid uint64$/],
       ['/checkpoints/latest?root-chain=bsc', 400, /root-chain "bsc" is not a configured root chain/],
-      ['/bor/span/99', 404, /span 99 not found/],
-      ['/bor/span/-1', 400, /span id/],
-      ['/staking/validator/42', 404, /validator 42 not found/],
-      ['/staking/validator/x', 400, /validator id/],
-      ['/clerk/event-record/list', 400, /from-id is required/],
-      ['/clerk/event-record/list?from-id=0', 400, /from-id must be at least 1/],
-      ['/clerk/event-record/list?from-id=1&limit=5000', 400, /limit must be at most 1000/],
-      ['/clerk/event-record/list?from-id=1&to-time=soon', 400, /to-time must be a non-negative integer/],
-      ['/clerk/event-record/77', 404, /event record 77 not found/],
+      ['/checkpoints/latest/tron', 400, /root chain "tron" is not a configured root chain/],
+      ['/bor/span/99', 500, /could not get span; span not found for id/],
+      ['/bor/span/-1', 400, /^'-1' is not a valid uint64$/],
+      ['/staking/validator/42', 400, /No validator found/],
+      ['/staking/validator/x', 400, /^'x' is not a valid uint64$/],
+      ['/clerk/event-record/list?from-id=1&to-time=soon', 400, /^'soon' is not a valid int64$/],
+      ['/clerk/event-record/list?from-id=1&to-time=99999999999', 500, /latest block time is before toTime/],
+      ['/clerk/event-record/77', 400, /No record found/],
+      ['/bor/latest-span?height=x', 400, /strconv.ParseInt: parsing "x": invalid syntax/],
+      ['/bor/latest-span?height=-1', 400, /height must be equal or greater than zero/],
+      ['/bor/latest-span?height=1', 400, /serves the committed height/],
     ];
     for (const [path, status, re] of cases) {
       const r = await get(path);
       assert.equal(r.status, status, path);
       assert.match(r.body.error, re, path);
     }
-    const post = await get('/checkpoints/latest', { method: 'POST' });
-    assert.equal(post.status, 405);
+    // Unknown paths and other methods: Go's mux answers, not a handler.
+    for (const path of ['/nope', '/bor/span/1/']) {
+      const res = await fetch(base + path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.equal(await res.text(), '404 page not found\n');
+    }
+    for (const method of ['POST', 'HEAD']) {
+      const res = await fetch(base + '/checkpoints/latest', { method });
+      assert.equal(res.status, 405, method);
+      assert.equal(await res.text(), '');
+    }
     const text = await metrics.metrics();
     assert.match(text, /bttc_delivery_rest_requests_total\{route="checkpoints\/latest",status="200"\}/);
   });

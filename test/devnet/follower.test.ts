@@ -93,6 +93,10 @@ test('devnet with a follower: it keeps up, holds the same chain, forwards a tran
     assert.ok(counterSum(mf, 'bttc_consensus_commits_total') + fEnd.delivery.syncedBlocks > 0, 'the follower followed Delivery');
     assert.equal(counterSum(mf, 'bttc_p2p_gossip_published_total{kind="bttc-block"}'), 0, 'it published no block');
     assert.ok(counterSum(mf, 'bttc_p2p_gossip_published_total{kind="bttc-tx"}') >= 1, 'it gossiped the transaction');
+    // Its Bttc reads spans and state syncs from validator 0's Delivery REST (node.delivery.restUrl).
+    assert.ok(counterSum(mf, 'bttc_delivery_rest_client_requests_total{path="bor/latest-span",outcome="200"}') > 0, 'the follower read spans over REST');
+    // State syncs are read at sprint starts (the devnet's sprint is 16 blocks), once the run got that far.
+    if (fEnd.bttc.head > 16) assert.ok(counterSum(mf, 'bttc_delivery_rest_client_requests_total{path="clerk/event-record/list",outcome="200"}') > 0, 'the follower read state syncs over REST');
   } catch (err) {
     devnet.dumpOutput();
     throw err;

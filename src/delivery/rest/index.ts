@@ -1,2 +1,2 @@
 export { DeliveryRestServer } from './server.ts';
-export type { RestRequest, RestRoute, RestServerOptions, RestSource } from './interface.ts';
+export type { RestRequest, RestResult, RestRoute, RestServerOptions, RestSource } from './interface.ts';

@@ -1,13 +1,28 @@
 /**
- * Matches a request path against the modules' route patterns. Paths split on '/' with empty
- * segments dropped; a pattern matches a path of as many segments whose literals are equal. Where
- * two patterns match, the one with a literal at the first segment they differ wins
- * (`/checkpoints/latest` before `/checkpoints/:number`).
+ * Matches a request path against the modules' route patterns, as Go's mux does for Delivery: a
+ * pattern matches a path of as many segments whose literals are equal (a trailing or doubled '/'
+ * matches nothing), on the percent-decoded path. Where two patterns match, the one with a literal at
+ * the first segment they differ wins (`/checkpoints/latest/:root` before `/checkpoints/:root/:number`).
  */
 import type { RestRoute } from './interface.ts';
 
 export function pathSegments(path: string): string[] {
   return path.split('/').filter((p) => p !== '');
+}
+
+/** A request path's segments, percent-decoded; null when one is empty or not decodable. */
+function requestSegments(pathname: string): string[] | null {
+  const raw = pathname.split('/').slice(1);
+  const out: string[] = [];
+  for (const seg of raw) {
+    if (seg === '') return null;
+    try {
+      out.push(decodeURIComponent(seg));
+    } catch {
+      return null;
+    }
+  }
+  return out;
 }
 
 /** Two patterns with the same shape would match the same paths: `/a/:x` and `/a/:y` are one route. */
@@ -49,7 +64,8 @@ export class RestRouter {
   }
 
   match(pathname: string): { route: RestRoute; label: string; params: Record<string, string> } | null {
-    const parts = pathSegments(pathname);
+    const parts = requestSegments(pathname);
+    if (!parts) return null;
     for (const c of this.routes) {
       if (c.segments.length !== parts.length) continue;
       const params: Record<string, string> = {};

@@ -1,18 +1,32 @@
 /**
- * Delivery's REST API on node:http (loopback by default), with Heimdall/Delivery's paths and its
- * `{"height": "...", "result": ...}` envelope. The paths are the modules' (each module's rest.ts);
- * the server mounts them, parses `?root-chain=` for them and answers errors. Bad paths answer 404 and
- * bad parameters 400, both with a JSON `{"error": "..."}` that names what is wrong; only GET (and
- * HEAD) are served.
+ * Delivery's REST API on node:http (loopback by default), answering as BTTC's Delivery (its Cosmos
+ * SDK REST server and gorilla/mux router) answers, byte for byte:
+ * - 200: `{"height":"<committed height>","result":<Go JSON>}` (the SDK's ResponseWithHeight through
+ *   amino: the height is a string, the result the module's JSON as is), content-type
+ *   application/json. A route Delivery answers without a query height says `"height":"0"`.
+ * - an error its handler detects: the handler's status with `{"error":"<message>"}`.
+ * - an unknown path: 404 `404 page not found` (text/plain, Go's http.NotFound); a known path with
+ *   another method than GET: 405 with an empty body (mux's method mismatch).
+ * - `?height=N` (the SDK's query height): a bad value is a 400 as the SDK words it; only the
+ *   committed height is served (no historical state is kept), any other is a 400 naming it.
+ * The paths are the modules' (each module's rest.ts), the chainmanager group (chainmanager.ts) and
+ * any the node adds (`routes`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { counter, histogram, SECONDS_BUCKETS } from '../../observability/metrics.ts';
+import { goJson, goJsonString } from '../../protocol/delivery-rest/go-json.ts';
+import { ROOT_CHAIN_TYPES } from '../../protocol/delivery-rest/format.ts';
+import { chainManagerRoutes } from './chainmanager.ts';
 import { HttpError } from './http-error.ts';
-import type { RestRequest, RestServerOptions, RestSource } from './interface.ts';
+import type { RestRequest, RestRoute, RestServerOptions, RestSource } from './interface.ts';
 import { RestRouter } from './router.ts';
+
+const INT64_MAX = (1n << 63n) - 1n;
+
+type Answer = { status: number; body: string; type: 'json' | 'text' | 'none' };
 
 export class DeliveryRestServer {
   private readonly app: RestSource;
@@ -22,10 +36,11 @@ export class DeliveryRestServer {
   private readonly m: { requests: ReturnType<typeof counter>; seconds: ReturnType<typeof histogram> } | null;
   private server: Server | null = null;
 
-  constructor(opts: RestServerOptions, deps: { app: RestSource; metrics?: Registry | null; logger?: Logger | null }) {
+  /** `routes`: routes served besides the modules' (ones that need the node's root-chain clients, such as the next span seed). */
+  constructor(opts: RestServerOptions, deps: { app: RestSource; routes?: readonly RestRoute[]; metrics?: Registry | null; logger?: Logger | null }) {
     this.app = deps.app;
-    this.router = new RestRouter(deps.app.routes());
-    this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {}, maxListLimit: opts.maxListLimit ?? 1000 };
+    this.router = new RestRouter([...deps.app.routes(), ...chainManagerRoutes(), ...(deps.routes ?? [])]);
+    this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {} };
     this.logger = deps.logger ? deps.logger.child({ module: 'delivery-rest' }) : null;
     this.m = deps.metrics
       ? {
@@ -62,48 +77,79 @@ export class DeliveryRestServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
-    let status = 200;
-    let body: unknown;
-    let route = 'unknown';
-    try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('allow', 'GET, HEAD');
-        throw new HttpError(405, `method ${req.method} not allowed; use GET`);
-      }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const r = await this.route(url);
-      route = r.route;
-      body = { height: String(this.app.height), result: r.result };
-    } catch (err) {
-      if (err instanceof HttpError) {
-        status = err.status;
-        body = { error: err.message };
-      } else {
-        status = 500;
-        body = { error: 'internal error' };
-        this.logger?.error({ err: (err as Error).message, url: req.url }, 'delivery REST handler failed');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = this.router.match(url.pathname);
+    const route = m?.label ?? 'unknown';
+    let a: Answer;
+    if (!m) a = { status: 404, body: '404 page not found\n', type: 'text' };
+    else if (req.method !== 'GET') a = { status: 405, body: '', type: 'none' };
+    else {
+      try {
+        a = { status: 200, body: await this.answer(url, m.route, m.params), type: 'json' };
+      } catch (err) {
+        if (err instanceof HttpError) a = { status: err.status, body: `{"error":${goJsonString(err.message)}}`, type: 'json' };
+        else {
+          this.logger?.error({ err: (err as Error).message, url: req.url }, 'delivery REST handler failed');
+          a = { status: 500, body: `{"error":${goJsonString((err as Error).message)}}`, type: 'json' };
+        }
       }
     }
-    const json = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-    res.end(req.method === 'HEAD' ? undefined : json);
-    this.m?.requests.inc({ route, status: String(status) });
+    const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(a.body) };
+    if (a.type === 'json') headers['content-type'] = 'application/json';
+    if (a.type === 'text') {
+      headers['content-type'] = 'text/plain; charset=utf-8';
+      headers['x-content-type-options'] = 'nosniff';
+    }
+    res.writeHead(a.status, headers);
+    res.end(a.body);
+    this.m?.requests.inc({ route, status: String(a.status) });
     this.m?.seconds.observe((performance.now() - t0) / 1000);
   }
 
-  private rootChain(url: URL): number {
-    const raw = url.searchParams.get('root-chain');
-    if (raw === null || raw === '') return this.app.stakingChainId;
-    const byName = this.opts.rootChainNames[raw.toLowerCase()];
-    const id = byName ?? (/^\d+$/.test(raw) ? Number(raw) : NaN);
-    if (!this.app.rootChainIds().includes(id)) throw new HttpError(400, `root-chain ${JSON.stringify(raw)} is not a configured root chain (ids ${this.app.rootChainIds().join(', ')}${Object.keys(this.opts.rootChainNames).length ? '; names ' + Object.keys(this.opts.rootChainNames).join(', ') : ''})`);
-    return id;
+  /** The SDK's ParseQueryHeightOrReturnBadRequest: null when the request names no height (or 0). */
+  private queryHeight(url: URL): number | null {
+    const raw = url.searchParams.get('height');
+    if (raw === null || raw === '') return null;
+    if (!/^[+-]?\d+$/.test(raw)) throw new HttpError(400, `strconv.ParseInt: parsing ${goJsonString(raw)}: invalid syntax`);
+    const h = BigInt(raw);
+    if (h > INT64_MAX || h < -INT64_MAX - 1n) throw new HttpError(400, `strconv.ParseInt: parsing ${goJsonString(raw)}: value out of range`);
+    if (h < 0n) throw new HttpError(400, 'height must be equal or greater than zero');
+    if (h === 0n) return null;
+    if (h !== BigInt(this.app.height)) throw new HttpError(400, `height ${h}: this node serves the committed height ${this.app.height} only (no historical state is kept)`);
+    return this.app.height;
   }
 
-  private async route(url: URL): Promise<{ route: string; result: unknown }> {
-    const m = this.router.match(url.pathname);
-    if (!m) throw new HttpError(404, `no such path: ${url.pathname}`);
-    const req: RestRequest = { url, params: m.params, rootChain: () => this.rootChain(url), maxListLimit: this.opts.maxListLimit };
-    return { route: m.label, result: await m.route.handle(req) };
+  private async answer(url: URL, route: RestRoute, params: Record<string, string>): Promise<string> {
+    const asked = this.queryHeight(url);
+    const app = this.app;
+    const req: RestRequest = {
+      url,
+      params,
+      config: app.config,
+      stakingChainId: app.stakingChainId,
+      height: app.height,
+      time: app.time,
+      rootChain: () => {
+        const raw = url.searchParams.get('root-chain');
+        return raw === null || raw === '' ? app.stakingChainId : this.rootChainId(raw, 'root-chain');
+      },
+      rootChainParam: (raw) => this.rootChainId(raw, 'root chain'),
+    };
+    // Read the height before the handler awaits: the answer is of this height even if a block commits meanwhile.
+    const height = route.heightZero ? (asked ?? 0) : app.height;
+    const result = await route.handle(req);
+    return `{"height":"${height}","result":${goJson(result)}}`;
+  }
+
+  private rootChainId(raw: string, what: string): number {
+    const lower = raw.toLowerCase();
+    const own = (o: Readonly<Record<string, number>>) => (Object.hasOwn(o, lower) ? o[lower] : undefined);
+    const id = own(ROOT_CHAIN_TYPES) ?? own(this.opts.rootChainNames) ?? (/^\d+$/.test(raw) ? Number(raw) : NaN);
+    const ids = this.app.rootChainIds();
+    if (!ids.includes(id)) {
+      const names = [...Object.keys(ROOT_CHAIN_TYPES).filter((n) => ids.includes(ROOT_CHAIN_TYPES[n]!)), ...Object.keys(this.opts.rootChainNames)];
+      throw new HttpError(400, `${what} ${JSON.stringify(raw)} is not a configured root chain (ids ${ids.join(', ')}; names ${names.join(', ')})`);
+    }
+    return id;
   }
 }

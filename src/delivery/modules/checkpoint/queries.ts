@@ -52,4 +52,9 @@ export class CheckpointQueries {
     const n = this.ackCount(rootChainId);
     return n ? this.store.get(rootChainId, n) : null;
   }
+
+  /** Delivery block time (ms) of the last no-ack (genesis time before the first). */
+  lastNoAckTime(): number {
+    return checkpointOf(this.committed.get()).lastNoAckTime;
+  }
 }

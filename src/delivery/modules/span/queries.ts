@@ -1,4 +1,4 @@
-/** Span's read side: the latest span id and the stored spans (Bttc reads them in the same process). */
+/** Span's read side: the latest span id and the stored spans (Bttc reads them in the same process, or over REST). */
 import { spanFromJson, type Span } from '../../../protocol/span/span.ts';
 import type { CommittedState } from '../../app/state.ts';
 import { spanOf } from './state.ts';
@@ -28,5 +28,11 @@ export class SpanQueries {
 
   latestJson(): Promise<StoredSpanJson | null> {
     return this.store.get(this.lastId);
+  }
+
+  /** Spans by id, in the order given; ids not stored are left out. */
+  async many(ids: readonly number[]): Promise<StoredSpanJson[]> {
+    const spans = await Promise.all(ids.map((id) => this.store.get(id)));
+    return spans.filter((s): s is StoredSpanJson => s !== null);
   }
 }
