@@ -46,6 +46,10 @@ test('src/protocol depends on neither layer nor on the node, sync, rpc or p2p', 
   assert.deepEqual(violations('protocol', ['bttc', 'delivery', 'node', 'sync', 'rpc', 'p2p', 'cli', 'root', 'rootchain', 'evm', 'chain']), []);
 });
 
+test('the Delivery REST client (what Bttc reads a remote Delivery with) imports nothing from src/delivery or src/bttc', () => {
+  assert.deepEqual(violations('delivery-rest-client', ['delivery', 'bttc', 'node']), []);
+});
+
 test('the rule checker sees imports of every form (it can fail)', () => {
   const probe = join(SRC, 'bttc', 'probe.ts');
   const forms = ["import { x } from '../delivery/a.ts';", "import type { y } from '../delivery/b.ts';", "export * from '../delivery/c.ts';", "await import('../delivery/d.ts');", "import '../delivery/e.ts';"];
