@@ -11,7 +11,7 @@ import { AbiCoder } from 'ethers';
 import type { NodeConfig } from '../../src/config/types.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
 import { decodeBlock, encodeBlock } from '../../src/delivery/app/codec.ts';
-import type { CheckpointSubmitterLike } from '../../src/delivery/modules/checkpoint/submission.ts';
+import { CheckpointSubmission, type CheckpointSubmitterLike } from '../../src/delivery/modules/checkpoint/submission.ts';
 import { CheckpointStore } from '../../src/delivery/modules/checkpoint/store.ts';
 import { syncVerdict } from '../../src/delivery/modules/checkpoint/sync.ts';
 import { CHECKPOINT_SYNC_ACK_TX, CHECKPOINT_SYNC_TX, type CheckpointSyncAckTx, type CheckpointSyncTx } from '../../src/delivery/modules/checkpoint/sync-txs.ts';
@@ -220,13 +220,23 @@ describe('checkpoint sync (Delivery, two root chains)', () => {
     assert.ok(buf, 'approved and waiting');
     assert.equal(buf.sync.checkpointNumber, 1);
     assert.equal(buf.submitter, buf.submitter.toLowerCase());
+    // A restart of its submitter re-submits the waiting record when the listener attaches; nobody else's does.
+    const owner = net.nodes.find((n) => n.key.address === buf.submitter)!;
+    const other = net.nodes.find((n) => n !== owner)!;
+    for (const n of [other, owner]) {
+      const again = new CheckpointSubmission({ submitters: new Map([[ETH, eth]]), address: n.app.address });
+      again.attach(n.app);
+      await again.whenSettled();
+    }
+    assert.equal(eth.syncs.length, 2, 'only the submitter named in the record sent it again');
+    assert.equal(eth.syncs[1]!.number, 1n);
     // Within bufferTime/5 (12 s in the devnet preset) nothing new is proposed.
     for (let i = 0; i < 3; i++) await net.step();
     assert.equal((await syncTxs(net.nodes[0]!)).length, 1);
     eth.landSyncs = true;
     await net.until('the record proposed again, submitted and acked', 12, () => app.queries.checkpoint.syncedCount(BSC) === 1);
     assert.equal((await syncTxs(net.nodes[0]!)).length, 2, 'proposed twice');
-    assert.ok(eth.syncs.length >= 2);
+    assert.ok(eth.syncs.length >= 3);
     assert.ok(eth.syncs.every((s) => s.number === 1n));
     assert.equal(chains.events.filter((e) => e.name === 'CheckpointSyncAck').length, 1, 'the StakeManager took it once');
     for (let i = 0; i < 4; i++) await net.step();
