@@ -7,7 +7,7 @@
 import type { DeliveryState } from '../../app/state.ts';
 import { isConfiguredRootChain, type ApplyOutcome } from '../context.ts';
 import type { BlockContext } from '../module.ts';
-import { requireTrack, syncedCount, syncLineOf, trackOf, type CheckpointTrack } from './state.ts';
+import { syncedCount, syncLineOf, trackOf, type CheckpointTrack } from './state.ts';
 import type { SyncedCheckpoint } from './sync-store.ts';
 import type { CheckpointSyncAckTx } from './sync-txs.ts';
 
@@ -46,9 +46,8 @@ export function syncAckStaleInPool(tx: CheckpointSyncAckTx, s: DeliveryState): b
 
 /** Records the synced checkpoint, moves the synced count and clears the chain's sync buffer. */
 export function applySyncAckTx(tx: CheckpointSyncAckTx, ctx: BlockContext): { outcome: ApplyOutcome; record?: SyncedCheckpoint; reason?: string } {
-  const found = syncedTrack(tx, ctx.state, ctx);
-  if (typeof found === 'string') return { outcome: 'stale', reason: found };
-  const t = requireTrack(ctx.state, found.rootChainId);
+  const t = syncedTrack(tx, ctx.state, ctx);
+  if (typeof t === 'string') return { outcome: 'stale', reason: t };
   const err = syncAckError(t, tx);
   if (err) return { outcome: err.stale ? 'stale' : 'early', reason: err.reason };
   const line = syncLineOf(t);
