@@ -64,6 +64,7 @@ export const BUCKETS = {
   deliveryEventRecord: bucket(0xe5, 'node', 'delivery/modules/clerk', 'record id → state-sync event record'),
   deliveryPool: bucket(0xe6, 'node', 'delivery/app', 'root chain ‖ tx type ‖ sequence → mirrored root event'),
   deliveryCommit: bucket(0xe7, 'node', 'delivery/app', 'height → the commit that decided it'),
+  deliveryCheckpointSync: bucket(0xe8, 'node', 'delivery/modules/checkpoint', 'root chain ‖ number → checkpoint synced to the staking chain (CheckpointSyncAck)'),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;

@@ -3,15 +3,16 @@
  * clash otherwise surfaces as one node's "EADDRINUSE" in its log file while the others run on.
  */
 import { createServer } from 'node:net';
-import type { DevnetLayout } from './setup.ts';
+import { rootPort, type DevnetLayout } from './setup.ts';
 
 export interface NamedPort {
   port: number;
   what: string;
 }
 
-export function devnetPorts(layout: Pick<DevnetLayout, 'validators' | 'followers' | 'ports'>): NamedPort[] {
+export function devnetPorts(layout: Pick<DevnetLayout, 'validators' | 'followers' | 'ports' | 'extraRootChains'>): NamedPort[] {
   const out: NamedPort[] = [{ port: layout.ports.root, what: 'the root chain JSON-RPC' }];
+  (layout.extraRootChains ?? []).forEach((c, k) => out.push({ port: rootPort(layout, k + 1), what: `the ${c.name} root chain JSON-RPC` }));
   const nodes = layout.validators + (layout.followers ?? 0);
   for (let i = 0; i < nodes; i++) {
     const who = i < layout.validators ? `validator ${i}` : `follower ${i - layout.validators}`;

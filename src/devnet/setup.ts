@@ -1,9 +1,13 @@
 /**
  * A devnet's data directory, created once and reused on every later run:
  *
- *   devnet.json          validators, ports, root-chain start block (the layout of this network)
+ *   devnet.json          validators, ports, root-chain start blocks (the layout of this network)
  *   root-genesis.json    the embedded root chain's genesis (validators staked in its first blocks)
  *   rootchain/           its data directory
+ *   root-genesis-bsc.json, rootchain-bsc/
+ *                        with --root-chains 2: a second embedded root chain standing for BSC (root
+ *                        chain id 3, JSON-RPC on the root port + 1). The first stays the staking
+ *                        chain (no TRON in a devnet), so the second's checkpoints are synced to it.
  *   genesis.json         the network genesis every node reads (Bttc alloc, Delivery validators)
  *   loadtest-keys.json   funded Bttc accounts for `bttc-node loadtest`
  *   node-<i>/            validator i: validator-keys.json, p2p-key, config.json, data/, node.log
@@ -44,6 +48,37 @@ export interface DevnetLayout {
   /** Root chain block after which the watchers start (genesis staking is already in Delivery's genesis). */
   rootStartBlock: number | null;
   loadtestAccounts: number;
+  /** Embedded root chains after the first (absent in layouts written before there could be more: none). */
+  extraRootChains?: ExtraRootChain[];
+}
+
+/** A root chain beyond the first: its own process, genesis, data directory and port (root + k). */
+export interface ExtraRootChain {
+  /** Delivery's root chain id (BSC: 3). */
+  id: number;
+  name: string;
+  /** Its EVM chain id (eth_chainId). */
+  evmChainId: number;
+  /** As rootStartBlock, for this chain. */
+  startBlock: number | null;
+}
+
+/** The second root chain a devnet can run: BSC's Delivery id (config/mainnet.json: TRON 1, Ethereum 2, BSC 3). */
+export const BSC_ROOT_CHAIN: Omit<ExtraRootChain, 'startBlock'> = { id: 3, name: 'bsc', evmChainId: 1338 };
+export const MAX_ROOT_CHAINS = 2;
+
+export function extraRootChains(l: DevnetLayout): ExtraRootChain[] {
+  return l.extraRootChains ?? [];
+}
+
+/** Root chain k (0 the first) serves JSON-RPC on root + k. */
+export function rootPort(l: Pick<DevnetLayout, 'ports'>, k: number): number {
+  return l.ports.root + k;
+}
+
+/** Extra root chain k's genesis file and data directory (k ≥ 1), named for the chain. */
+export function extraRootFiles(dir: string, c: Pick<ExtraRootChain, 'name'>): { genesis: string; dataDir: string } {
+  return { genesis: join(dir, `root-genesis-${c.name}.json`), dataDir: join(dir, `rootchain-${c.name}`) };
 }
 
 export const DEFAULT_PORTS: DevnetPorts = { rpc: 8545, rest: 1317, p2p: 30303, root: 8645 };
@@ -97,13 +132,20 @@ export async function setFollowers(dir: string, layout: DevnetLayout, n: number)
 }
 
 /** Writes keys, genesis files and the layout for a fresh devnet. */
-export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts }): Promise<DevnetLayout> {
+export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number }): Promise<DevnetLayout> {
   const config = loadConfig('devnet');
   mkdirSync(dir, { recursive: true });
   const n = opts.validators;
-  const root = devnetGenesis({ validators: n, borChainId: config.bttc.chainId, rootChainId: config.rootChains[0]!.id, staking: { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength } });
+  const staking = { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength };
+  const root = devnetGenesis({ validators: n, borChainId: config.bttc.chainId, rootChainId: config.rootChains[0]!.id, staking });
   // It holds the root chain deployer's (governance) private key: 0600 like the other key files.
   writeFileSync(join(dir, 'root-genesis.json'), JSON.stringify(root.json, null, 2) + '\n', { mode: 0o600 });
+  // A second root chain has the same validators staked (its RootChain checks their signatures).
+  const extra: ExtraRootChain[] = (opts.rootChains ?? 1) >= 2 ? [{ ...BSC_ROOT_CHAIN, startBlock: null }] : [];
+  for (const c of extra) {
+    const g = devnetGenesis({ validators: n, chainId: c.evmChainId, borChainId: config.bttc.chainId, rootChainId: c.id, staking });
+    writeFileSync(extraRootFiles(dir, c).genesis, JSON.stringify(g.json, null, 2) + '\n', { mode: 0o600 });
+  }
   const now = Date.now();
   const users = Array.from({ length: LOADTEST_ACCOUNTS }, (_, i) => devKey(`user ${i}`));
   const alloc: Record<string, { balance: string }> = {};
@@ -123,7 +165,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
   const genesis: NetworkGenesisJson = { network: 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
   writeFileSync(join(dir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
   writeFileSync(join(dir, 'loadtest-keys.json'), JSON.stringify({ keys: users.map(bytesToHex) }, null, 2) + '\n', { mode: 0o600 });
-  const layout: DevnetLayout = { version: 1, validators: n, ports: opts.ports, peerIds, rootStartBlock: null, loadtestAccounts: LOADTEST_ACCOUNTS };
+  const layout: DevnetLayout = { version: 1, validators: n, ports: opts.ports, peerIds, rootStartBlock: null, loadtestAccounts: LOADTEST_ACCOUNTS, ...(extra.length ? { extraRootChains: extra } : {}) };
   writeLayout(dir, layout);
   if (opts.followers) await setFollowers(dir, layout, opts.followers);
   return layout;
@@ -138,17 +180,21 @@ export interface RootInfo {
  * Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers.
  * Validators dial each other; a follower has no keys and dials every validator and the other
  * followers (validators do not list followers: their configs stay what they were without any).
+ * `extraRoots` are the running root chains after the first, in layout order.
  */
-export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo): string {
+export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo, extraRoots: RootInfo[] = []): string {
   const config = loadConfig('devnet');
   const p = layout.ports;
   const follower = isFollower(layout, i);
   const peers = follower ? [...layout.peerIds, ...(layout.followerPeerIds ?? []).slice(0, followerCount(layout))] : layout.peerIds;
   const rc = config.rootChains[0]!;
   const file = join(nodeDir(dir, i), 'config.json');
+  const entry = (r: RootInfo) => ({ rpcUrl: r.rpcUrl, stakeManager: r.contracts.stakeManager, rootChain: r.contracts.rootChain, stateSender: r.contracts.stateSender, stakingInfo: r.contracts.stakingInfo ?? null });
+  const extra = extraRootChains(layout);
+  if (extraRoots.length !== extra.length) throw new Error(`devnet: ${extra.length} extra root chain(s) in the layout, ${extraRoots.length} running`);
   const json = {
     preset: 'devnet',
-    set: { rootChains: [{ ...rc, rpcUrl: root.rpcUrl, stakeManager: root.contracts.stakeManager, rootChain: root.contracts.rootChain, stateSender: root.contracts.stateSender, stakingInfo: root.contracts.stakingInfo ?? null }] },
+    set: { rootChains: [{ ...rc, ...entry(root) }, ...extra.map((c, k) => ({ ...rc, name: c.name, id: c.id, ...entry(extraRoots[k]!) }))] },
     node: {
       dataDir: './data',
       ...(follower ? {} : { keys: './validator-keys.json' }),
@@ -162,7 +208,7 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
         listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
         staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
       },
-      rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }],
+      rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }, ...extra.map((c) => ({ id: c.id, startBlock: c.startBlock ?? 0 }))],
       verifyThreads: 1,
       executor: 'worker',
     },

@@ -3,6 +3,13 @@ import type { DevnetSnapshot } from './supervisor.ts';
 
 const f1 = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
 const short = (a: string | null | undefined) => (a ? `${a.slice(0, 8)}…${a.slice(-4)}` : '-');
+const n0 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+
+/** With two root chains: each one's checkpoints, and the second's sync records on the staking chain. */
+function rootChainsLine(s: DevnetSnapshot): string | null {
+  if (!s.rootchains || s.rootchains.length < 2) return null;
+  return 'root chains  ' + s.rootchains.map((r) => `${r.name} (${r.id}${r.staking ? ', staking' : ''}) :${r.rpcUrl.split(':').at(-1)} head ${n0(r.head)} checkpoints ${n0(r.checkpoints)}${r.staking ? '' : ` synced to staking ${n0(r.synced)}`}`).join('   ');
+}
 
 export function statusTable(s: DevnetSnapshot, started: number): string {
   const up = s.nodes.filter((n) => n.status);
@@ -17,6 +24,7 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
     b
       ? `delivery  height ${b.delivery.height}  checkpoints proposed ${b.delivery.checkpointsProposed}  signed ${b.delivery.checkpointsApproved}  acked ${b.delivery.checkpointsAcked}${b.delivery.lastCheckpointEnd !== null ? ` (to block ${b.delivery.lastCheckpointEnd})` : ''}  checkpoint proposer ${short(b.delivery.checkpointProposer)}`
       : '',
+    ...(rootChainsLine(s) ? [rootChainsLine(s)!] : []),
     ' node  pid      height  peers  delivery  txpool (pending/queued)  sealed  restarts  signer',
     ...s.nodes.map((n) => {
       const st = n.status;
@@ -30,5 +38,11 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
 export function statusLine(s: DevnetSnapshot): string {
   const b = s.nodes.map((n) => n.status).filter((x) => x !== null).sort((a, c) => c!.bttc.head - a!.bttc.head)[0];
   if (!b) return `devnet: waiting for nodes (${s.nodes.filter((n) => n.up).length}/${s.nodes.length} up)`;
-  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked} rpc ${s.nodes[0]?.rpcUrl}`;
+  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked}${roots(s)} rpc ${s.nodes[0]?.rpcUrl}`;
+}
+
+/** " roots ethereum 3 bsc 2/2" (checkpoints, and synced records after the slash); empty with one root chain. */
+function roots(s: DevnetSnapshot): string {
+  if (!s.rootchains || s.rootchains.length < 2) return '';
+  return ' roots ' + s.rootchains.map((r) => `${r.name} ${n0(r.checkpoints)}${r.staking ? '' : `/${n0(r.synced)}`}`).join(' ');
 }

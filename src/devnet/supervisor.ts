@@ -1,9 +1,9 @@
 /**
- * Runs a devnet as real processes: one `bttc-node rootchain` and N + F `bttc-node start` (N
- * validators, then F followers), each with its own data directory and log file. A node that dies
- * unexpectedly is started again after `restartDelayMs` (a crash, or a test's SIGKILL); `stop()`
- * sends SIGTERM to every node, then to the root chain, and waits for each to exit (SIGKILL after a
- * grace period).
+ * Runs a devnet as real processes: one `bttc-node rootchain` (two with --root-chains 2: the second
+ * stands for BSC) and N + F `bttc-node start` (N validators, then F followers), each with its own
+ * data directory and log file. A node that dies unexpectedly is started again after
+ * `restartDelayMs` (a crash, or a test's SIGKILL); `stop()` sends SIGTERM to every node, then to the
+ * root chains, and waits for each to exit (SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
 import type { NodeRole, NodeStatus } from '../node/interface.ts';
 import { JsonRpcClient } from '../loadtest/rpc.ts';
-import { followerCount, isFollower, readLayout, writeLayout, writeNodeConfig, type DevnetLayout, type RootInfo } from './setup.ts';
+import { loadConfig } from '../config/load.ts';
+import { readRootChains, type RootChainSnapshot } from './root-status.ts';
+import { extraRootChains, extraRootFiles, followerCount, isFollower, readLayout, rootPort, writeLayout, writeNodeConfig, type DevnetLayout, type RootInfo } from './setup.ts';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/bttc-node');
 
@@ -38,6 +40,8 @@ export interface DevnetSnapshot {
   at: number;
   dir: string;
   rootchain: { pid: number | null; rpcUrl: string | null; head: number | null };
+  /** With more than one root chain: each one's checkpoints, and its sync records on the staking chain (the first). */
+  rootchains?: RootChainSnapshot[];
   nodes: { index: number; role: NodeRole; pid: number | null; rpcUrl: string; restarts: number; up: boolean; status: NodeStatus | null; error?: string }[];
 }
 
@@ -68,8 +72,11 @@ export class DevnetSupervisor {
   readonly opts: SupervisorOptions;
   readonly layout: DevnetLayout;
   readonly root: Proc = { name: 'rootchain', child: null, pid: null, info: null, restarts: 0, exits: [] };
+  /** The root chains after the first, in layout order. */
+  readonly extraRoots: Proc[];
   readonly nodes: Proc[];
   private rootInfo: RootInfo | null = null;
+  private extraRootInfos: RootInfo[] = [];
   private stopping = false;
   private readonly logger: Logger;
   private readonly restartTimers = new Set<NodeJS.Timeout>();
@@ -80,6 +87,7 @@ export class DevnetSupervisor {
     if (!layout) throw new Error(`${opts.dir} holds no devnet (devnet.json missing)`);
     this.layout = layout;
     this.nodes = Array.from({ length: layout.validators + followerCount(layout) }, (_, i) => ({ name: `node-${i}`, child: null, pid: null, info: null, restarts: 0, exits: [] }));
+    this.extraRoots = extraRootChains(layout).map((c) => ({ name: `rootchain-${c.name}`, child: null, pid: null, info: null, restarts: 0, exits: [] }));
     this.logger = deps.logger;
   }
 
@@ -96,26 +104,43 @@ export class DevnetSupervisor {
     return openSync(join(this.opts.dir, file), 'a');
   }
 
-  async start(): Promise<void> {
-    const dir = this.opts.dir;
-    const fd = this.logFd('rootchain/rootchain.log');
-    const child = spawn(BIN, ['rootchain', '--datadir', join(dir, 'rootchain'), '--genesis', join(dir, 'root-genesis.json'), '--port', String(this.layout.ports.root), '--block-time', String(this.opts.blockTimeSec)], { stdio: ['ignore', 'pipe', fd] });
+  /** Starts one `bttc-node rootchain` and resolves with what its ready JSON says. */
+  private async startRoot(p: Proc, what: string, files: { dataDir: string; genesis: string; log: string }, port: number): Promise<Record<string, unknown>> {
+    const fd = this.logFd(files.log);
+    const child = spawn(BIN, ['rootchain', '--datadir', files.dataDir, '--genesis', files.genesis, '--port', String(port), '--block-time', String(this.opts.blockTimeSec)], { stdio: ['ignore', 'pipe', fd] });
     closeSync(fd);
-    this.root.child = child;
-    this.root.pid = child.pid ?? null;
+    p.child = child;
+    p.pid = child.pid ?? null;
     child.on('exit', (code, signal) => {
-      this.root.exits.push({ code, signal, at: Date.now() });
-      if (!this.stopping) this.logger.error({ code, signal }, 'root chain process exited');
+      p.exits.push({ code, signal, at: Date.now() });
+      if (!this.stopping) this.logger.error({ code, signal, rootChain: p.name }, `${what} process exited`);
     });
-    const info = await waitReady(child, 'root chain', 120_000, (out) => {
+    const info = await waitReady(child, what, 120_000, (out) => {
       const end = out.indexOf('\n}\n');
       return end >= 0 ? (JSON.parse(out.slice(0, end + 2)) as Record<string, unknown>) : null;
     });
-    this.root.info = info;
+    p.info = info;
+    return info;
+  }
+
+  async start(): Promise<void> {
+    const dir = this.opts.dir;
+    const info = await this.startRoot(this.root, 'root chain', { dataDir: join(dir, 'rootchain'), genesis: join(dir, 'root-genesis.json'), log: 'rootchain/rootchain.log' }, this.layout.ports.root);
     this.rootInfo = { rpcUrl: info.rpcUrl as string, contracts: info.contracts as RootInfo['contracts'] };
     if (this.layout.rootStartBlock === null) {
       this.layout.rootStartBlock = (info.head as number) + 1;
       writeLayout(dir, this.layout);
+    }
+    const extra = extraRootChains(this.layout);
+    this.extraRootInfos = [];
+    for (const [k, c] of extra.entries()) {
+      const files = extraRootFiles(dir, c);
+      const x = await this.startRoot(this.extraRoots[k]!, `${c.name} root chain`, { ...files, log: `rootchain-${c.name}/rootchain.log` }, rootPort(this.layout, k + 1));
+      this.extraRootInfos.push({ rpcUrl: x.rpcUrl as string, contracts: x.contracts as RootInfo['contracts'] });
+      if (c.startBlock === null) {
+        c.startBlock = (x.head as number) + 1;
+        writeLayout(dir, this.layout);
+      }
     }
     await Promise.all(this.nodes.map((_, i) => this.startNode(i)));
   }
@@ -124,7 +149,7 @@ export class DevnetSupervisor {
   async startNode(i: number): Promise<void> {
     const role = this.role(i);
     const p = this.nodes[i]!;
-    const config = writeNodeConfig(this.opts.dir, this.layout, i, this.rootInfo!);
+    const config = writeNodeConfig(this.opts.dir, this.layout, i, this.rootInfo!, this.extraRootInfos);
     const fd = this.logFd(`node-${i}/node.log`);
     const child = spawn(BIN, ['start', '--config', config], { stdio: ['ignore', 'pipe', fd], env: { ...process.env, BTTC_LOG_LEVEL: this.opts.logLevel } });
     closeSync(fd);
@@ -170,6 +195,13 @@ export class DevnetSupervisor {
     let head: number | null = null;
     if (this.rootInfo) head = await new JsonRpcClient(this.rootInfo.rpcUrl, { timeoutMs: 2000 }).call<string>('eth_blockNumber').then((h) => Number(BigInt(h)), () => null);
     const snap: DevnetSnapshot = { at: Date.now(), dir: this.opts.dir, rootchain: { pid: this.root.pid, rpcUrl: this.rootInfo?.rpcUrl ?? null, head }, nodes };
+    const extra = extraRootChains(this.layout);
+    if (extra.length && this.rootInfo && this.extraRootInfos.length === extra.length) {
+      // The first root chain is the devnet preset's (Ethereum, id 2): the staking chain.
+      const first = loadConfig('devnet').rootChains[0]!;
+      const chains = [{ id: first.id, name: first.name, pid: this.root.pid, info: this.rootInfo }, ...extra.map((c, k) => ({ id: c.id, name: c.name, pid: this.extraRoots[k]!.pid, info: this.extraRootInfos[k]! }))];
+      snap.rootchains = await readRootChains(chains);
+    }
     // For tools and tests: the same snapshot on disk (pids, URLs, status).
     const f = join(this.opts.dir, 'status.json');
     writeFileSync(f + '.tmp', JSON.stringify(snap, null, 2) + '\n');
@@ -187,11 +219,11 @@ export class DevnetSupervisor {
     clearTimeout(t);
   }
 
-  /** Nodes first (validators may be mid-submission to the root chain), then the root chain. */
+  /** Nodes first (validators may be mid-submission to the root chains), then the root chains. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.restartTimers) clearTimeout(t);
     await Promise.all(this.nodes.map((p) => this.stopProc(p, 15_000)));
-    await this.stopProc(this.root, 10_000);
+    await Promise.all([this.root, ...this.extraRoots].map((p) => this.stopProc(p, 10_000)));
   }
 }

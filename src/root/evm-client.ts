@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
-import type { RootChainClient, RootContracts, RootLog, RootReceipt, SendOptions, SentTx } from './interface.ts';
+import type { RootChainClient, RootContracts, RootLog, RootReceipt, RootTxTarget, SendOptions, SentTx } from './interface.ts';
 
 export interface EvmRootChainClientOptions {
   rpcUrl: string;
@@ -92,8 +92,14 @@ export class EvmRootChainClient implements RootChainClient {
     return this.callRootChain('getLastChildBlock');
   }
 
-  async estimateCheckpointGas(calldata: Uint8Array): Promise<bigint> {
-    return this.provider.estimateGas({ from: this.wallet?.address, to: this.contracts.rootChain, data: bytesToHex(calldata) });
+  async syncedCheckpoint(rootChainId: number): Promise<bigint> {
+    const iface = rootInterfaces().StakeManager;
+    const out = await this.provider.call({ to: this.contracts.stakeManager, data: iface.encodeFunctionData('getCurrentSyncedCheckpoint', [rootChainId]) });
+    return iface.decodeFunctionResult('getCurrentSyncedCheckpoint', out)[0] as bigint;
+  }
+
+  async estimateCheckpointGas(calldata: Uint8Array, to: RootTxTarget = 'rootChain'): Promise<bigint> {
+    return this.provider.estimateGas({ from: this.wallet?.address, to: this.contracts[to], data: bytesToHex(calldata) });
   }
 
   async gasPrice(): Promise<bigint> {
@@ -104,9 +110,10 @@ export class EvmRootChainClient implements RootChainClient {
     if (!this.wallet) throw new Error(`root chain ${this.rootChainId}: no private key configured to submit checkpoints`);
     const nonce = opts.nonce ?? (await this.provider.getTransactionCount(this.wallet.address, 'pending'));
     const gasPrice = opts.gasPrice ?? (await this.gasPrice());
-    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.chainId, to: this.contracts.rootChain, data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
+    const to = opts.to ?? 'rootChain';
+    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.chainId, to: this.contracts[to], data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
     const txHash = (await this.provider.send('eth_sendRawTransaction', [signed])) as string;
-    this.logger.debug({ rootChainId: this.rootChainId, txHash, nonce, gasPrice: gasPrice.toString() }, 'checkpoint transaction sent');
+    this.logger.debug({ rootChainId: this.rootChainId, to, txHash, nonce, gasPrice: gasPrice.toString() }, 'checkpoint transaction sent');
     return { txHash, nonce };
   }
 

@@ -1,8 +1,15 @@
 /**
  * What the node needs from a root chain (TRON, Ethereum, BSC, or the embedded dev chain): read
- * blocks and logs of the root contracts, read the checkpoint position, and send a checkpoint.
+ * blocks and logs of the root contracts, read the checkpoint position, and send a checkpoint (to the
+ * RootChain) or a checkpoint-sync record (to the staking chain's StakeManager).
  * The same ABIs serve every chain; only transport, addresses and fees differ.
  */
+
+/**
+ * The root contract a checkpoint-kind transaction goes to: the RootChain takes checkpoints
+ * (`submitCheckpoint`), the staking chain's StakeManager takes sync records (`submitCheckpointSync`).
+ */
+export type RootTxTarget = 'rootChain' | 'stakeManager';
 
 export type RootChainKind = 'evm' | 'tron';
 
@@ -48,6 +55,8 @@ export interface SendOptions {
   gasPrice?: bigint;
   /** EVM: reuse to replace a pending transaction with a higher fee. */
   nonce?: number;
+  /** The contract it goes to; the RootChain when absent. */
+  to?: RootTxTarget;
 }
 
 export interface SentTx {
@@ -74,10 +83,15 @@ export interface RootChainClient {
   currentHeaderBlock(): Promise<bigint>;
   /** RootChain.getLastChildBlock(): end of the last checkpoint (0 before the first). */
   lastChildBlock(): Promise<bigint>;
-  /** Gas (energy) a submitCheckpoint call with this calldata needs; throws with the revert reason. */
-  estimateCheckpointGas(calldata: Uint8Array): Promise<bigint>;
+  /**
+   * StakeManager.getCurrentSyncedCheckpoint(rootChainId): the last checkpoint number of that root
+   * chain the StakeManager took as a sync record (0 before the first). Meaningful on the staking chain.
+   */
+  syncedCheckpoint(rootChainId: number): Promise<bigint>;
+  /** Gas (energy) the call with this calldata needs (to the RootChain unless `to` says); throws with the revert reason. */
+  estimateCheckpointGas(calldata: Uint8Array, to?: RootTxTarget): Promise<bigint>;
   gasPrice(): Promise<bigint>;
-  /** Sends `calldata` to the RootChain contract from this node's key. */
+  /** Sends `calldata` to the RootChain contract (or `opts.to`) from this node's key. */
   sendCheckpoint(calldata: Uint8Array, opts: SendOptions): Promise<SentTx>;
   getReceipt(txHash: string): Promise<RootReceipt | null>;
   close(): Promise<void>;

@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
-import { watchedAddresses, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type SendOptions, type SentTx } from './interface.ts';
+import { watchedAddresses, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type RootTxTarget, type SendOptions, type SentTx } from './interface.ts';
 import { evmToTronHex, tronToEvmHex } from './tron-address.ts';
 
 export interface TronRootChainClientOptions {
@@ -135,11 +135,11 @@ export class TronRootChainClient implements RootChainClient {
     return out;
   }
 
-  private async constantCall(data: string): Promise<{ result: string; energy: bigint }> {
+  private async constantCall(data: string, to: RootTxTarget = 'rootChain'): Promise<{ result: string; energy: bigint }> {
     const owner = this.address ?? this.contracts.rootChain;
     const res = await this.request<{ constant_result?: string[]; energy_used?: number; result?: { result?: boolean; message?: string } }>('wallet/triggerconstantcontract', {
       owner_address: evmToTronHex(owner),
-      contract_address: evmToTronHex(this.contracts.rootChain),
+      contract_address: evmToTronHex(this.contracts[to]),
       data: data.replace(/^0x/, ''),
       call_value: 0,
     });
@@ -166,8 +166,14 @@ export class TronRootChainClient implements RootChainClient {
     return this.callRootChain('getLastChildBlock');
   }
 
-  async estimateCheckpointGas(calldata: Uint8Array): Promise<bigint> {
-    return (await this.constantCall(bytesToHex(calldata))).energy;
+  async syncedCheckpoint(rootChainId: number): Promise<bigint> {
+    const iface = rootInterfaces().StakeManager;
+    const { result } = await this.constantCall(iface.encodeFunctionData('getCurrentSyncedCheckpoint', [rootChainId]), 'stakeManager');
+    return iface.decodeFunctionResult('getCurrentSyncedCheckpoint', result)[0] as bigint;
+  }
+
+  async estimateCheckpointGas(calldata: Uint8Array, to: RootTxTarget = 'rootChain'): Promise<bigint> {
+    return (await this.constantCall(bytesToHex(calldata), to)).energy;
   }
 
   /** Sun per unit of energy (chain parameter getEnergyFee). */
@@ -181,12 +187,12 @@ export class TronRootChainClient implements RootChainClient {
    * Builds the TriggerSmartContract transaction locally (tronweb `txLocal`); with `blockHeader` it
    * needs no node at all (offline tests, or a caller that fetched the reference block itself).
    */
-  async buildCheckpointTx(calldata: Uint8Array, feeLimitSun: bigint, blockHeader?: TronBlockHeader): Promise<TronTransaction> {
+  async buildCheckpointTx(calldata: Uint8Array, feeLimitSun: bigint, blockHeader?: TronBlockHeader, to: RootTxTarget = 'rootChain'): Promise<TronTransaction> {
     const owner = this.address;
     if (!owner) throw new Error(`root chain ${this.rootChainId}: no private key configured to submit checkpoints`);
     const feeLimit = feeLimitSun > this.maxFeeLimitSun ? this.maxFeeLimitSun : feeLimitSun;
     const res = await this.tronWeb.transactionBuilder.triggerSmartContract(
-      evmToTronHex(this.contracts.rootChain),
+      evmToTronHex(this.contracts[to]),
       '',
       { txLocal: true, input: bytesToHex(calldata).slice(2), feeLimit: Number(feeLimit), callValue: 0, ...(blockHeader ? { blockHeader } : {}) },
       [],
@@ -202,13 +208,13 @@ export class TronRootChainClient implements RootChainClient {
 
   async sendCheckpoint(calldata: Uint8Array, opts: SendOptions): Promise<SentTx> {
     const energyPrice = opts.gasPrice ?? (await this.gasPrice());
-    const tx = await this.signTx(await this.buildCheckpointTx(calldata, opts.gasLimit * energyPrice));
+    const tx = await this.signTx(await this.buildCheckpointTx(calldata, opts.gasLimit * energyPrice, undefined, opts.to));
     const res = (await this.tronWeb.trx.sendRawTransaction(tx as never)) as unknown as { result?: boolean; code?: string; message?: string; txid?: string };
     if (!res.result) {
       const msg = res.message && /^[0-9a-fA-F]+$/.test(res.message) ? Buffer.from(res.message, 'hex').toString('utf8') : res.message;
       throw new Error(`TRON broadcast failed: ${res.code ?? 'error'} ${msg ?? ''}`.trim());
     }
-    this.logger.debug({ rootChainId: this.rootChainId, txHash: tx.txID }, 'checkpoint transaction sent');
+    this.logger.debug({ rootChainId: this.rootChainId, to: opts.to ?? 'rootChain', txHash: tx.txID }, 'checkpoint transaction sent');
     return { txHash: '0x' + tx.txID };
   }
 

@@ -3,7 +3,7 @@
  * a head that tests move, injectable failures. Stands in for the RPC node, not for the code under test.
  */
 import { rootInterfaces, type RootAbiName } from '../../src/root/abi.ts';
-import type { RootChainClient, RootContracts, RootLog, RootReceipt, SendOptions, SentTx } from '../../src/root/interface.ts';
+import type { RootChainClient, RootContracts, RootLog, RootReceipt, RootTxTarget, SendOptions, SentTx } from '../../src/root/interface.ts';
 
 export const CONTRACTS: RootContracts = {
   stakeManager: '0x' + '11'.repeat(20),
@@ -27,6 +27,10 @@ export class FakeRootClient implements RootChainClient {
   lastChild = 0n;
   headerBlock = 0n;
   estimateError: string | null = null;
+  /** Contract of every gas estimate, in order. */
+  estimated: RootTxTarget[] = [];
+  /** StakeManager side: root chain id → last synced checkpoint number. */
+  synced = new Map<number, bigint>();
   sent: { calldata: Uint8Array; opts: SendOptions; txHash: string }[] = [];
   /** txHash → receipt the chain will report (absent = pending forever). */
   receipts = new Map<string, RootReceipt>();
@@ -82,7 +86,12 @@ export class FakeRootClient implements RootChainClient {
     return this.lastChild;
   }
 
-  async estimateCheckpointGas(): Promise<bigint> {
+  async syncedCheckpoint(rootChainId: number): Promise<bigint> {
+    return this.synced.get(rootChainId) ?? 0n;
+  }
+
+  async estimateCheckpointGas(_calldata: Uint8Array, to: RootTxTarget = 'rootChain'): Promise<bigint> {
+    this.estimated.push(to);
     if (this.estimateError) throw new Error(this.estimateError);
     return 100_000n;
   }

@@ -110,3 +110,47 @@ describe('CheckpointSubmitter', () => {
     assert.equal((out as { reason: string }).reason, 'transaction reverted');
   });
 });
+
+describe('CheckpointSubmitter.submitSync (the staking chain\'s StakeManager)', () => {
+  const SYNC = { rootChainId: 3, number: 2n, start: 32n, end: 63n, calldata: Uint8Array.of(0xd2, 0xad, 0xa5, 0x73) };
+
+  it('sends the record to the StakeManager, not the RootChain; metrics per synced chain', async () => {
+    const client = new FakeRootClient(2);
+    client.synced.set(3, 1n);
+    client.onSend = (_n, h) => mined(client, h);
+    const metrics = new Registry();
+    const out = await new CheckpointSubmitter(fast, { client, metrics }).submitSync(SYNC);
+    assert.equal(out.outcome, 'submitted');
+    assert.deepEqual(client.estimated, ['stakeManager']);
+    assert.equal(client.sent.length, 1);
+    assert.equal(client.sent[0]!.opts.to, 'stakeManager');
+    assert.deepEqual(client.sent[0]!.calldata, SYNC.calldata);
+    const page = await metrics.metrics();
+    assert.match(page, /bttc_checkpoint_sync_submit_outcomes_total\{root_chain="2",synced_chain="3",outcome="submitted"\} 1/);
+    assert.match(page, /bttc_checkpoint_sync_submitted_number\{root_chain="2",synced_chain="3"\} 2/);
+    assert.doesNotMatch(page, /bttc_checkpoint_submit_outcomes_total\{/, 'not counted as a checkpoint');
+  });
+
+  it('a number the StakeManager already synced (for that root chain) is not sent again', async () => {
+    const client = new FakeRootClient(2);
+    client.synced.set(3, 2n);
+    assert.equal((await new CheckpointSubmitter(fast, { client }).submitSync(SYNC)).outcome, 'already-submitted');
+    assert.equal(client.sent.length, 0);
+    // Another root chain's count says nothing about this one.
+    const other = new FakeRootClient(2);
+    other.synced.set(2, 5n);
+    other.onSend = (_n, h) => mined(other, h);
+    assert.equal((await new CheckpointSubmitter(fast, { client: other }).submitSync(SYNC)).outcome, 'submitted');
+  });
+
+  it('a revert because another validator landed it during the wait is "already submitted"', async () => {
+    const client = new FakeRootClient(2);
+    client.synced.set(3, 1n);
+    client.onSend = (_n, h) => {
+      client.synced.set(3, 2n);
+      mined(client, h, 'reverted');
+    };
+    const out = await new CheckpointSubmitter(fast, { client }).submitSync(SYNC);
+    assert.equal(out.outcome, 'already-submitted');
+  });
+});

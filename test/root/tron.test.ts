@@ -10,6 +10,12 @@ import { recover } from '../../src/crypto/secp256k1.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { CheckpointSubmitter } from '../../src/root/submitter.ts';
+import { checkpointSyncSignBytes, checkpointSyncVoteHash, signCheckpointSync, type CheckpointSync } from '../../src/protocol/checkpoint/checkpoint-sync.ts';
+import { submitCheckpointSyncCalldata, SUBMIT_CHECKPOINT_SYNC_SELECTOR } from '../../src/protocol/checkpoint/calldata.ts';
+import { keccak256 } from '../../src/crypto/keccak.ts';
+import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
+import { startFakeTronNode } from './fake-tron-node.ts';
 
 // Mainnet TRON root addresses (protocol §10), hex form.
 const TRON_ROOT_CHAIN = '418330108CFDD47544B398C15A3C252AD1D5A5566C';
@@ -204,5 +210,68 @@ describe('TRON logs and receipts', () => {
   it('a reverted TRON receipt', () => {
     const r = tronReceipt({ id: 'dd'.repeat(32), blockNumber: 5, receipt: { result: 'REVERT', energy_usage_total: 9 } }, [])!;
     assert.equal(r.status, 'reverted');
+  });
+});
+
+describe('TRON: a checkpoint-sync record to the StakeManager, over the wallet API (loopback fake node)', () => {
+  it('CheckpointSubmitter.submitSync → TronRootChainClient: the core\'s calldata, signed by us, to the StakeManager, once', async () => {
+    const tron = await startFakeTronNode({ head: 4000 });
+    try {
+      const c = new TronRootChainClient({
+        fullHost: tron.url,
+        rootChainId: 1,
+        contracts: { rootChain: TronWeb.address.fromHex(TRON_ROOT_CHAIN), stakeManager: TronWeb.address.fromHex(TRON_STAKE_MANAGER), stateSender: TRON_STATE_SENDER },
+        privateKey: PK,
+        maxFeeLimitSun: 300_000_000n,
+      });
+      // An Ethereum checkpoint (#5, blocks 1024–1279) signed by three validators, as Delivery approves it.
+      const keys = [1, 2, 3].map((i) => keccak256(new TextEncoder().encode(`tron-sync-validator-${i}`)));
+      const signer = (k: Uint8Array) => bytesToHex(addressFromPublicKey(publicKeyCreate(k, false)));
+      const rec: CheckpointSync = { proposer: signer(keys[0]!), start: 1024, end: 1279, checkpointNumber: 5, rootChainId: 2 };
+      const calldata = submitCheckpointSyncCalldata(checkpointSyncSignBytes(rec), keys.map((k) => ({ signer: signer(k), signature: signCheckpointSync(rec, k) })));
+      tron.synced.set(2, 4n);
+      tron.synced.set(3, 9n);
+      const submitter = new CheckpointSubmitter({ receiptTimeoutMs: 2000, receiptPollMs: 20 }, { client: c });
+      const out = await submitter.submitSync({ rootChainId: 2, number: 5n, start: 1024n, end: 1279n, calldata });
+      assert.equal(out.outcome, 'submitted', out.outcome === 'failed' ? out.reason : '');
+
+      // It asked the StakeManager where Ethereum's sync stands, estimated the call there, sent one transaction.
+      const constant = tron.calls.filter((x) => x.path === '/wallet/triggerconstantcontract');
+      assert.ok(constant.length >= 2);
+      for (const x of constant) assert.equal(x.body.contract_address, TRON_STAKE_MANAGER.toLowerCase(), 'every read goes to the StakeManager');
+      assert.equal(constant[0]!.body.data, rootInterfaces().StakeManager.encodeFunctionData('getCurrentSyncedCheckpoint', [2]).slice(2));
+      assert.equal(constant[1]!.body.data, bytesToHex(calldata).slice(2), 'estimated with the calldata itself');
+      assert.equal(tron.broadcast.length, 1);
+      const tx = tron.broadcast[0]!;
+      const value = tx.raw_data.contract[0]!.parameter.value;
+      assert.equal(value.contract_address, TRON_STAKE_MANAGER.toLowerCase(), 'sent to the StakeManager, not the RootChain');
+      assert.equal(value.owner_address, '41' + c.address!.slice(2));
+      assert.equal(value.data, bytesToHex(calldata).slice(2));
+      assert.equal('0x' + value.data!.slice(0, 8), SUBMIT_CHECKPOINT_SYNC_SELECTOR);
+      // Energy 150000 × margin 1.2 × 420 sun = 75.6 TRX, under the 300 TRX cap.
+      assert.equal(tx.raw_data.fee_limit, 75_600_000);
+      assert.equal(tx.txID, createHash('sha256').update(Buffer.from(tx.raw_data_hex, 'hex')).digest('hex'));
+      const sig = hexToBytes(tx.signature![0]!);
+      assert.equal(bytesToHex(addressFromPublicKey(recover(sig.subarray(0, 64), sig[64]! >= 27 ? sig[64]! - 27 : sig[64]!, hexToBytes(tx.txID)))), c.address);
+      assert.equal(out.txHash, '0x' + tx.txID);
+
+      // The calldata decodes to BTTC's record and signatures that recover to the validators, sorted.
+      const [data, sigs] = rootInterfaces().StakeManager.decodeFunctionData('submitCheckpointSync', '0x' + value.data!) as unknown as [string, bigint[][]];
+      assert.equal(data, bytesToHex(checkpointSyncSignBytes(rec)));
+      const h = checkpointSyncVoteHash(rec);
+      const who = sigs.map((t) => {
+        const b = hexToBytes('0x' + t[0]!.toString(16).padStart(64, '0') + t[1]!.toString(16).padStart(64, '0'));
+        return bytesToHex(addressFromPublicKey(recover(b, Number(t[2]!) - 27, h)));
+      });
+      assert.deepEqual(who, keys.map(signer).sort());
+
+      // Once the StakeManager has #5 for Ethereum, the same record is not sent again.
+      tron.synced.set(2, 5n);
+      assert.equal((await submitter.submitSync({ rootChainId: 2, number: 5n, start: 1024n, end: 1279n, calldata })).outcome, 'already-submitted');
+      assert.equal(tron.broadcast.length, 1);
+      await c.close();
+    } finally {
+      await tron.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ interface Opts {
   dir: string;
   validators: string;
   followers?: string;
+  rootChains: string;
   reset?: boolean;
   rpcPort: string;
   restPort: string;
@@ -31,11 +32,12 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'data directory of the devnet', '.devnet')
     .option('--validators <n>', 'validators (on first start; a resumed devnet keeps its count)', '4')
     .option('--followers <n>', 'follower nodes: no keys, they follow the network and serve RPC; ports after the validators\' (default 0; a resumed devnet keeps its count unless given)')
+    .option('--root-chains <n>', 'embedded root chains (on first start; a resumed devnet keeps its count): 1 = Ethereum (id 2), 2 = also one standing for BSC (id 3) on --root-port + 1, whose checkpoints are synced to the first, the staking chain', '1')
     .option('--reset', 'delete the data directory and start a new network')
     .option('--rpc-port <port>', 'JSON-RPC port of node 0 (node i: +i; followers come after the validators)', '8545')
     .option('--rest-port <port>', 'Delivery REST port of node 0 (node i: +i)', '1317')
     .option('--p2p-port <port>', 'libp2p TCP port of node 0 (node i: +i)', '30303')
-    .option('--root-port <port>', 'JSON-RPC port of the embedded root chain', '8645')
+    .option('--root-port <port>', 'JSON-RPC port of the embedded root chain (with --root-chains 2, the second: +1)', '8645')
     .option('--root-block-time <s>', 'root chain block time, seconds', '1')
     .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
     .option('--status-interval <s>', 'seconds between status lines when stdout is not a terminal', '5')
@@ -44,8 +46,10 @@ export function register(program: Command): void {
       const dir = resolve(opts.dir);
       const validators = int(opts.validators, '--validators', 1, 64);
       const followers = opts.followers === undefined ? undefined : int(opts.followers, '--followers', 0, 64);
+      const rootChains = int(opts.rootChains, '--root-chains', 1, 2);
       const ports = { rpc: int(opts.rpcPort, '--rpc-port', 1), rest: int(opts.restPort, '--rest-port', 1), p2p: int(opts.p2pPort, '--p2p-port', 1), root: int(opts.rootPort, '--root-port', 1) };
       const { createDevnet, readLayout, setFollowers, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
+      const { BSC_ROOT_CHAIN } = await import('../../devnet/setup.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const logger = createLogger({ name: 'devnet' });
       // One devnet per directory: a second `npm start` names the running one instead of clashing on ports.
@@ -67,11 +71,13 @@ export function register(program: Command): void {
       const existing = readLayout(dir);
       if (existing) {
         if (opts.validators !== '4' && existing.validators !== validators) throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
+        const existingRoots = 1 + (existing.extraRootChains?.length ?? 0);
+        if (cmd.getOptionValueSource('rootChains') === 'cli' && existingRoots !== rootChains) throw new CliError(`${dir} holds a devnet with ${existingRoots} root chain(s); use --reset to start a new one with ${rootChains}`);
         // Ports are fixed when a devnet is created (peers and configs name them): a different one given now is refused, never ignored.
         const given = (['rpc', 'rest', 'p2p', 'root'] as const).filter((k) => cmd.getOptionValueSource(`${k}Port`) === 'cli' && ports[k] !== existing.ports[k]);
         if (given.length) throw new CliError(`${dir} was created with ${given.map((k) => `--${k}-port ${existing.ports[k]}`).join(', ')}; a resumed devnet keeps its ports (use --reset to create one on ${given.map((k) => `--${k}-port ${ports[k]}`).join(', ')})`);
       }
-      const planned = devnetPorts(existing ? { ...existing, followers: followers ?? existing.followers ?? 0 } : { validators, followers: followers ?? 0, ports });
+      const planned = devnetPorts(existing ? { ...existing, followers: followers ?? existing.followers ?? 0 } : { validators, followers: followers ?? 0, ports, ...(rootChains > 1 ? { extraRootChains: [{ ...BSC_ROOT_CHAIN, startBlock: null }] } : {}) });
       const clash = overlappingPorts(planned);
       if (clash) throw new CliError(`port ${clash[0].port} would serve both ${clash[0].what} and ${clash[1].what}; choose --rpc-port, --rest-port, --p2p-port and --root-port further apart`);
       const busy = await busyPorts(planned);
@@ -81,13 +87,13 @@ export function register(program: Command): void {
         logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');
       } else {
         try {
-          await createDevnet(dir, { validators, followers: followers ?? 0, ports });
+          await createDevnet(dir, { validators, followers: followers ?? 0, ports, rootChains });
         } catch (err) {
           // Leave no half-made devnet behind: a later start would try to resume it.
           rmSync(dir, { recursive: true, force: true });
           throw new CliError(`could not create the devnet in ${dir}: ${(err as Error).message}`, 1);
         }
-        logger.info({ dir, validators, followers: followers ?? 0 }, 'created a new devnet');
+        logger.info({ dir, validators, followers: followers ?? 0, rootChains }, 'created a new devnet');
       }
       if (!existedBefore || opts.reset) lock = acquirePidLock(dir, 'devnet', 'devnet.pid');
       const sup = new DevnetSupervisor({ dir, blockTimeSec: Number(opts.rootBlockTime), restartDelayMs: Number(opts.restartDelay) * 1000, logLevel: opts.logLevel }, { logger });

@@ -175,6 +175,11 @@ contract StakeManager is ICheckpointSignatures {
         return _isActive(v.status, v.activationEpoch, v.deactivationEpoch, currentEpoch);
     }
 
+    /// BTTC's name for the last checkpoint number of root chain `chainId` synced here (0 before the first).
+    function getCurrentSyncedCheckpoint(uint256 chainId) external view returns (uint256) {
+        return currentHeaderBlockId[chainId];
+    }
+
     /// Reward earned and not yet withdrawn.
     function validatorReward(uint256 validatorId) external view returns (uint256) {
         Validator storage v = validators[validatorId];
@@ -352,6 +357,9 @@ contract StakeManager is ICheckpointSignatures {
 
     /// @notice TRON side of an Ethereum/BSC checkpoint: data = abi.encode(proposer, start, end,
     ///         checkpointNumber, rootChainId), signed 0x01-prefixed by 2/3+1 of the validators.
+    ///         Numbers follow each other per root chain, so a record is taken once: a replay (or a
+    ///         second submitter racing the first) reverts on the number, before any signature work.
+    ///         Anyone may send it, as in BTTC: the signatures are the authority, not the sender.
     function submitCheckpointSync(bytes calldata data, uint256[3][] calldata sigs) external {
         require(data.length == 160, "StakeManager: sync data must be 5 words");
         (address proposer, uint256 start, uint256 end, uint256 checkpointNumber, uint256 rootChainId) =

@@ -12,7 +12,8 @@ import type { CommittedState } from '../app/state.ts';
 import type { DeliveryTx } from '../app/types.ts';
 import { checkpointModule } from './checkpoint/module.ts';
 import { CHECKPOINT_ACKED, CHECKPOINT_APPROVED } from './checkpoint/notices.ts';
-import type { CheckpointQueries } from './checkpoint/queries.ts';
+import type { CheckpointModuleQueries } from './checkpoint/sync-queries.ts';
+import { checkpointSyncAckTxCodec, checkpointSyncTxCodec } from './checkpoint/sync-txs.ts';
 import type { BufferedCheckpoint } from './checkpoint/state.ts';
 import type { AckedCheckpoint } from './checkpoint/store.ts';
 import { checkpointAckTxCodec, checkpointNoAckTxCodec, checkpointTxCodec } from './checkpoint/txs.ts';
@@ -32,7 +33,7 @@ import type { StakingQueries } from './staking/queries.ts';
 import { stakingTxCodec } from './staking/txs.ts';
 
 /** The built-in modules' tx codecs: what a Delivery block may hold (app/codec.ts decodes with them). */
-export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [stakingTxCodec, checkpointTxCodec, checkpointAckTxCodec, checkpointNoAckTxCodec, spanTxCodec, eventRecordTxCodec];
+export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [stakingTxCodec, checkpointTxCodec, checkpointAckTxCodec, checkpointNoAckTxCodec, spanTxCodec, eventRecordTxCodec, checkpointSyncTxCodec, checkpointSyncAckTxCodec];
 
 export interface BuiltinModuleDeps {
   stakingChainId: number;
@@ -49,7 +50,7 @@ export interface BuiltinModuleDeps {
 
 export interface BuiltinQueries {
   readonly staking: StakingQueries;
-  readonly checkpoint: CheckpointQueries;
+  readonly checkpoint: CheckpointModuleQueries;
   readonly span: SpanQueries;
   readonly clerk: ClerkQueries;
 }

@@ -2,9 +2,12 @@
  * Checkpoint's slice of the Delivery state: one checkpoint line per root chain (its ack count, the
  * end of its last acked range, the approved checkpoint waiting for its ack) and the last no-ack.
  * The staking chain's ack count is Delivery's epoch: staking and span read it through here.
+ * A root chain other than the staking chain also has a sync line: how many of its checkpoints the
+ * staking chain's StakeManager has taken as sync records, and the approved record waiting for that.
  */
 import type { NodeConfig } from '../../../config/types.ts';
 import type { Checkpoint } from '../../../protocol/checkpoint/checkpoint.ts';
+import type { CheckpointSync } from '../../../protocol/checkpoint/checkpoint-sync.ts';
 import type { DeliveryState } from '../../app/state.ts';
 import type { StateSlot } from '../module.ts';
 
@@ -17,6 +20,25 @@ export interface BufferedCheckpoint {
   height: number;
 }
 
+/** An approved checkpoint-sync record waiting for the staking chain's CheckpointSyncAck. */
+export interface BufferedCheckpointSync {
+  sync: CheckpointSync;
+  /** Accepted Yes signatures over the record, sorted by signer (root-chain order). */
+  signatures: { signer: string; signature: string }[];
+  /** The checkpoint proposer when the record was approved: it submits the record (BTTC: the current proposer). */
+  submitter: string;
+  /** Delivery block time (ms) and height at which it was approved. */
+  time: number;
+  height: number;
+}
+
+/** A non-staking root chain's checkpoints as synced to the staking chain. */
+export interface CheckpointSyncLine {
+  /** Checkpoints of this chain the staking chain acked as sync records (they are numbered 1, 2, …). */
+  count: number;
+  buffer: BufferedCheckpointSync | null;
+}
+
 /** One root chain's checkpoint line: Delivery keeps a separate sequence per root chain. */
 export interface CheckpointTrack {
   rootChainId: number;
@@ -26,6 +48,12 @@ export interface CheckpointTrack {
   /** Delivery block time (ms) of the last ack (genesis time before the first). */
   lastAckTime: number;
   buffer: BufferedCheckpoint | null;
+  /**
+   * Absent until the first sync record of this chain is approved (and always on the staking chain's
+   * own track), so snapshots of networks that never synced, and those written before syncs
+   * existed, read the same.
+   */
+  sync?: CheckpointSyncLine;
 }
 
 export interface CheckpointState {
@@ -63,4 +91,20 @@ export function requireTrack(s: DeliveryState, rootChainId: number): CheckpointT
 /** Checkpoints acked on the staking chain: Delivery's epoch (validator activation and exit count in it). */
 export function stakingAckCount(s: DeliveryState, stakingChainId: number): number {
   return requireTrack(s, stakingChainId).ackCount;
+}
+
+/** Checkpoints of this chain synced to the staking chain so far. */
+export function syncedCount(t: CheckpointTrack): number {
+  return t.sync?.count ?? 0;
+}
+
+/** The approved sync record of this chain waiting for its ack, if any. */
+export function syncBuffer(t: CheckpointTrack): BufferedCheckpointSync | null {
+  return t.sync?.buffer ?? null;
+}
+
+/** The track's sync line, created on first use (only while applying a block: it changes the state). */
+export function syncLineOf(t: CheckpointTrack): CheckpointSyncLine {
+  t.sync ??= { count: 0, buffer: null };
+  return t.sync;
 }

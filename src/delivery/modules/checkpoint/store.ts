@@ -29,13 +29,13 @@ export interface AckedCheckpoint {
   txHash: string;
 }
 
-interface CheckpointKey {
+export interface CheckpointKey {
   rootChainId: number;
   number: number;
 }
 
 /** root chain id u8 ‖ number u64 big-endian. */
-const checkpointKeyCodec: Codec<CheckpointKey> = {
+export const checkpointKeyCodec: Codec<CheckpointKey> = {
   encode(k) {
     if (!Number.isInteger(k.rootChainId) || k.rootChainId < 0 || k.rootChainId > 0xff) throw new Error(`checkpoint key: root chain id ${k.rootChainId} is not one byte`);
     const out = new Uint8Array(9);
