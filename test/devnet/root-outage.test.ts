@@ -5,15 +5,17 @@
  * Throughout the outage Delivery keeps committing and Bttc keeps its 2 s blocks; the node status
  * says the span proposal waits for the root chain. Afterwards the span is committed, a second
  * StateSender.syncState reaches Bttc, checkpoints resume, and nothing is doubled or missed: the
- * root chain's checkpoints are contiguous and match Delivery's ack count, and Bttc committed the
- * state-sync records 1 and 2 exactly once each. Takes about 6 minutes on a shared 2-core machine.
+ * root chain's checkpoints are contiguous and match Delivery's ack count, and a recording target
+ * contract on Bttc received state-sync records 1 and 2 exactly once each, in order. Takes about
+ * 6 minutes on a shared 2-core machine.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Contract, JsonRpcProvider, Wallet } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
+import { getArtifact } from '../../src/contracts/build.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { spanBounds } from '../../src/protocol/span/span.ts';
 import { stateReceiverInterface } from '../../src/bttc/system/abi.ts';
@@ -26,7 +28,6 @@ const BASE = 53200 + (process.pid % 500) * 14;
 const PORTS = { rpc: BASE, rest: BASE + 4, root: BASE + 8, p2p: BASE + 9 };
 const OUTAGE_MS = 180_000;
 const SAMPLE_MS = 5000;
-const RECEIVER = '0x000000000000000000000000000000000000beef';
 const STATE_RECEIVER = '0x0000000000000000000000000000000000001001';
 const SPANS = loadConfig('devnet').bttc;
 
@@ -64,6 +65,15 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     const root = new JsonRpcProvider(rootInfo.rpcUrl, undefined, { staticNetwork: true, polling: false });
     providers.push(bttc, root);
     const restUrl = snap0.nodes[0]!.status!.restUrl;
+
+    // On Bttc, a target that counts what it receives: each record must arrive exactly once.
+    const targetArt = getArtifact('TestStateReceiverTarget');
+    const keys = (JSON.parse(readFileSync(join(dir, 'loadtest-keys.json'), 'utf8')) as { keys: string[] }).keys;
+    const deployed = await new ContractFactory(targetArt.abi as never, targetArt.bytecode, new Wallet(keys[0]!, bttc)).deploy({ gasPrice: 1_000_000_000n });
+    await deployed.waitForDeployment();
+    const RECEIVER = await deployed.getAddress();
+    const target = new Contract(RECEIVER, targetArt.abi as never, bttc);
+    const received = async () => ({ count: (await target.getFunction('count')()) as bigint, lastId: (await target.getFunction('lastId')()) as bigint, lastData: (await target.getFunction('lastData')()) as string });
 
     // The root chain's deployer owns StateSender: it registers itself as the sender for RECEIVER.
     const deployerKey = (JSON.parse(readFileSync(join(dir, 'root-genesis.json'), 'utf8')) as { deployerKey: string }).deployerKey;
@@ -124,10 +134,12 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
       return s?.nodes.every((n) => n.status && (n.status.delivery.lastSpanId ?? 0) >= nextSpan && (n.status.delivery.waiting ?? []).length === 0);
     }, 1000);
 
-    // A state sync sent after the outage reaches Bttc, after the one sent before it.
+    // The record sent before the outage reached Bttc once; one sent after it follows it, once.
+    await until('state-sync record 1 at the target on Bttc', 120_000, async () => (await received()).count >= 1n, 1000);
+    assert.deepEqual(await received(), { count: 1n, lastId: 1n, lastData: '0x01' });
     await send('syncState', [RECEIVER, '0x02']);
     const receiver = new Contract(STATE_RECEIVER, stateReceiverInterface, bttc);
-    await until('state-sync records 1 and 2 committed on Bttc', 180_000, async () => ((await receiver.getFunction('lastStateId')()) as bigint) >= 2n, 1000);
+    await until('state-sync record 2 committed on Bttc', 180_000, async () => ((await receiver.getFunction('lastStateId')()) as bigint) >= 2n, 1000);
 
     // Checkpoints resume: at least one new checkpoint on the root chain after the outage.
     const rootChain = new Contract(rootInfo.contracts.rootChain, ['function currentHeaderBlock() view returns (uint256)', 'function headerBlocks(uint256) view returns (bytes32 root, uint256 start, uint256 end, uint256 createdAt, address proposer)'], root);
@@ -148,10 +160,12 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     }
     await until(`Delivery's ack count at the root chain's ${count}`, 60_000, () => devnet.snapshot()?.nodes.every((n) => n.status?.delivery.checkpointsAcked === count));
 
-    // Bttc committed each record exactly once, in order.
+    // Bttc committed each record exactly once, in order; Delivery holds exactly those two.
     const bttcHead = await bttc.getBlockNumber();
-    const logs = await bttc.getLogs({ address: STATE_RECEIVER, topics: [stateReceiverInterface.getEvent('StateCommitted')!.topicHash], fromBlock: 0, toBlock: bttcHead });
-    assert.deepEqual(logs.map((l) => BigInt(l.topics[1]!)), [1n, 2n], 'state-sync records 1 and 2, once each');
+    assert.deepEqual(await received(), { count: 2n, lastId: 2n, lastData: '0x02' }, 'records 1 and 2 reached the target once each');
+    assert.equal((await receiver.getFunction('lastStateId')()) as bigint, 2n);
+    assert.equal((await fetch(`${restUrl}/clerk/event-record/2`)).status, 200);
+    assert.equal((await fetch(`${restUrl}/clerk/event-record/3`)).status, 404, 'no third record in Delivery');
 
     // Bttc never stopped: 2 s blocks across the outage, no gap longer than a few seconds.
     const from = Math.max(1, gate.head - 5);
