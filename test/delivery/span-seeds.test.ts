@@ -12,6 +12,8 @@ import { keccak256 } from '../../src/crypto/keccak.ts';
 import { boundedOrNull } from '../../src/delivery/app/side-txs.ts';
 import { waitingGauge } from '../../src/delivery/app/waits.ts';
 import { SeedUnreachableError, SpanSeeds, type NamedSeedSource } from '../../src/delivery/modules/span/seed.ts';
+import { waitingLines } from '../../src/devnet/status.ts';
+import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 import { rootSpanSeed } from '../../src/node/adapters.ts';
 import { SPAN_TX } from '../../src/delivery/modules/span/txs.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
@@ -96,6 +98,15 @@ describe('SpanSeeds', () => {
     assert.match(await reg.metrics(), /bttc_delivery_waiting_seconds\{kind="span_proposal",cause="unreachable"\} 30/);
     waits = [];
     assert.doesNotMatch(await reg.metrics(), /bttc_delivery_waiting_seconds\{/);
+  });
+});
+
+describe('devnet status', () => {
+  it('shows each distinct wait once, with the nodes that report it', () => {
+    const wait = (reason: string) => ({ what: 'span 2 proposal', reason, since: 0 });
+    const node = (index: number, waiting: { what: string; reason: string; since: number }[]) => ({ index, role: 'validator', pid: 1, rpcUrl: '', restarts: 0, up: true, status: { delivery: { waiting } } });
+    const snap = { nodes: [node(0, [wait('root chain 2 unreachable since 09:46:25Z (ECONNREFUSED)')]), node(1, []), node(2, [wait('root chain 2 unreachable since 09:46:27Z (ECONNREFUSED)')])] } as unknown as DevnetSnapshot;
+    assert.deepEqual(waitingLines(snap), ['waiting  span 2 proposal: root chain 2 unreachable since 09:46:25Z (ECONNREFUSED)  (node 0, 2)']);
   });
 });
 
