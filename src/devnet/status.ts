@@ -22,9 +22,10 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
       ? `bttc  height ${b.bttc.head}  last interval ${f1(b.bttc.lastBlockInterval, 2)} s  ${f1(b.bttc.txPerSec)} tx/s  ${f1(b.bttc.mgasPerSec, 2)} Mgas/s  span ${b.bttc.span}  producer ${short(b.bttc.headProducer)}`
       : 'bttc  (waiting for nodes)',
     b
-      ? `delivery  height ${b.delivery.height}  checkpoints proposed ${b.delivery.checkpointsProposed}  signed ${b.delivery.checkpointsApproved}  acked ${b.delivery.checkpointsAcked}${b.delivery.lastCheckpointEnd !== null ? ` (to block ${b.delivery.lastCheckpointEnd})` : ''}  checkpoint proposer ${short(b.delivery.checkpointProposer)}`
+      ? `delivery  height ${b.delivery.height}  last span ${b.delivery.lastSpanId ?? '-'}  checkpoints proposed ${b.delivery.checkpointsProposed}  signed ${b.delivery.checkpointsApproved}  acked ${b.delivery.checkpointsAcked}${b.delivery.lastCheckpointEnd !== null ? ` (to block ${b.delivery.lastCheckpointEnd})` : ''}  checkpoint proposer ${short(b.delivery.checkpointProposer)}`
       : '',
     ...(rootChainsLine(s) ? [rootChainsLine(s)!] : []),
+    ...waitingLines(s),
     ' node  pid      height  peers  delivery  txpool (pending/queued)  sealed  restarts  signer',
     ...s.nodes.map((n) => {
       const st = n.status;
@@ -35,10 +36,26 @@ export function statusTable(s: DevnetSnapshot, started: number): string {
   return lines.join('\n');
 }
 
+/**
+ * What Delivery holds back for the root chain, once per distinct wait (every validator reports its
+ * own proposal or vote wait), with the nodes that report it.
+ */
+export function waitingLines(s: DevnetSnapshot): string[] {
+  const byWhat = new Map<string, { reason: string; nodes: number[] }>();
+  for (const n of s.nodes) {
+    for (const w of n.status?.delivery.waiting ?? []) {
+      const e = byWhat.get(w.what);
+      if (e) e.nodes.push(n.index);
+      else byWhat.set(w.what, { reason: w.reason, nodes: [n.index] });
+    }
+  }
+  return [...byWhat].map(([what, e]) => `waiting  ${what}: ${e.reason}  (node ${e.nodes.join(', ')})`);
+}
+
 export function statusLine(s: DevnetSnapshot): string {
   const b = s.nodes.map((n) => n.status).filter((x) => x !== null).sort((a, c) => c!.bttc.head - a!.bttc.head)[0];
   if (!b) return `devnet: waiting for nodes (${s.nodes.filter((n) => n.up).length}/${s.nodes.length} up)`;
-  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked}${roots(s)} rpc ${s.nodes[0]?.rpcUrl}`;
+  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked}${roots(s)} rpc ${s.nodes[0]?.rpcUrl}${waitingLines(s).map((l) => ` | ${l}`).join('')}`;
 }
 
 /** " roots ethereum 3 bsc 2/2" (checkpoints, and synced records after the slash); empty with one root chain. */

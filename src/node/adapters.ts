@@ -7,7 +7,8 @@
 import type { BttcLayerConfig } from '../config/types.ts';
 import type { ChainStoreApi } from '../chain/interface.ts';
 import type { DeliveryApp, CommittedBlock } from '../delivery/app/app.ts';
-import type { BttcHeaderReader, SpanSeedSource } from '../delivery/app/interface.ts';
+import type { BttcHeaderReader } from '../delivery/app/interface.ts';
+import { SeedUnreachableError, type NamedSeedSource } from '../delivery/modules/span/seed.ts';
 import { spanFromJson, type SpanJson } from '../protocol/span/span.ts';
 import type { SpanRecord, SpanSource, StateSyncRecord, StateSyncSource } from '../bttc/system/types.ts';
 import type { RootChainClient } from '../root/interface.ts';
@@ -82,20 +83,45 @@ export function bttcHeaderReader(chain: ChainStoreApi): BttcHeaderReader {
 
 /**
  * BTTC seeds span k's producer draw with the hash of block #k of its seed root chain, asked through
- * the chain's client (TRON's HTTP API has no eth_getBlockByNumber). Null while the chain cannot
- * answer, or without a seed chain: the validator then abstains on the span.
+ * the chain's client (TRON's HTTP API has no eth_getBlockByNumber). Resolves null while the chain
+ * has no such block, or without a seed chain; rejects with a SeedUnreachableError naming the chain
+ * and the cause (ECONNREFUSED, a timeout) when it cannot ask, so the span module can say why the
+ * next span waits. Each ask gets `timeoutMs` (TRON's client has no timeout of its own). The span
+ * module bounds how long consensus waits, caches the answer and retries (modules/span/seed.ts).
  */
-export function rootSpanSeed(client: Pick<RootChainClient, 'blockHash' | 'rootChainId'> | null, logger: Logger | null): SpanSeedSource {
-  return async (spanId) => {
+export function rootSpanSeed(client: Pick<RootChainClient, 'blockHash' | 'rootChainId'> | null, logger: Logger | null, opts: { timeoutMs?: number } = {}): NamedSeedSource {
+  const label = client ? `root chain ${client.rootChainId}` : 'the seed chain (none configured)';
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const seed = async (spanId: number): Promise<Uint8Array | null> => {
     if (!client) return null;
+    let hash: string | null;
     try {
-      const hash = await client.blockHash(spanId);
-      return hash ? hexToBytes(hash) : null;
+      hash = await withTimeout(client.blockHash(spanId), timeoutMs);
     } catch (err) {
-      logger?.warn({ rootChainId: client.rootChainId, block: spanId, err: (err as Error).message }, 'span seed: root chain block hash unavailable');
-      return null;
+      const detail = errorDetail(err);
+      logger?.debug({ rootChainId: client.rootChainId, block: spanId, err: detail }, 'span seed: root chain block hash unavailable');
+      throw new SeedUnreachableError(label, detail);
     }
+    return hash ? hexToBytes(hash) : null;
   };
+  return Object.assign(seed, { label });
+}
+
+/** The short cause of a client error: a Node errno code (ECONNREFUSED), ethers' short message, or the message. */
+function errorDetail(err: unknown): string {
+  const e = err as { code?: unknown; shortMessage?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
+  if (typeof e.shortMessage === 'string') return e.shortMessage;
+  return typeof e.message === 'string' ? e.message.slice(0, 200) : String(err);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 export type { BttcLayerConfig };

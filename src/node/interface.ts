@@ -83,5 +83,13 @@ export interface NodeStatus {
     checkpointsApproved: number;
     checkpointsAcked: number;
     lastCheckpointEnd: number | null;
+    /** The latest committed span (Bttc needs the next one by the last sprint of this one). */
+    lastSpanId: number;
+    /**
+     * Work held back until a root chain answers, oldest first: `what` waits ("span 12 proposal")
+     * and `reason` why ("root chain 2 unreachable since 12:01:03Z (ECONNREFUSED)"); `since` in ms.
+     * Consensus goes on meanwhile. Empty when nothing waits.
+     */
+    waiting: { what: string; reason: string; since: number }[];
   };
 }

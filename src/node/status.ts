@@ -43,7 +43,7 @@ export interface NodeStatusDeps {
 export interface StatusSources {
   layer: Pick<BttcLayer, 'signers' | 'txpool'>;
   network: Pick<NetworkClient, 'peerId' | 'connectedPeers'>;
-  app: Pick<DeliveryApp, 'height' | 'checkpointProposer' | 'ackCount' | 'lastCheckpointEnd'>;
+  app: Pick<DeliveryApp, 'height' | 'checkpointProposer' | 'ackCount' | 'lastCheckpointEnd' | 'lastSpanId' | 'waiting'>;
   rpcUrl: string;
   restUrl: string;
   syncedBlocks: number;
@@ -161,6 +161,8 @@ export class NodeStatusTracker {
         checkpointsApproved: this.counts.approved,
         checkpointsAcked: src.app.ackCount() ?? 0,
         lastCheckpointEnd: src.app.lastCheckpointEnd(),
+        lastSpanId: src.app.lastSpanId,
+        waiting: src.app.waiting().map((w) => ({ what: w.what, reason: w.reason, since: w.since })),
       },
     };
   }

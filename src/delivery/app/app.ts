@@ -13,6 +13,12 @@
  * that counts signatures itself, at its own threshold (checkpoints: ⌊2n/3⌋+1 valid signatures).
  * Tallying from the block, not from each node's own commit, keeps the result identical on every node.
  *
+ * Nothing on the consensus path waits on a root chain without a bound: a module's proposals that
+ * are not ready within `proposeBoundMs` are left out of this block (it proposes them at a later
+ * height), and a side-tx verdict not ready within `verdictBoundMs` is an abstention. Modules that
+ * read a root chain bound it more tightly themselves (span seeds) and list what waits (`waiting()`).
+ * Validating a block never reads a root chain: what every node checks depends on the block alone.
+ *
  * Committing a block: tally the side txs of height − 2, apply this block's plain txs, run the
  * modules' end-block (validator-set changes), compute our side votes on this block, then write it
  * all — block, commit, state, processed markers, pool deletions, the modules' records — in one
@@ -50,9 +56,10 @@ import { BlockOutput } from './effects.ts';
 import type { BttcHeaderReader, CheckpointHasher, DeliveryClock, SpanSeedSource } from './interface.ts';
 import { deliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { poolKeyOf, processedRef, RootEventPool } from './pool.ts';
-import { extensionOk, sideTxIndices, sideVotesFor, tallySideTxs } from './side-txs.ts';
+import { boundedOrNull, extensionOk, sideTxIndices, sideVotesFor, tallySideTxs } from './side-txs.ts';
 import { CommittedState, DeliveryState } from './state.ts';
 import type { CarriedVote, DeliveryBlock, DeliveryGenesis, DeliveryTx, TxOutcome } from './types.ts';
+import { waitingGauge, type DeliveryWait } from './waits.ts';
 
 export type { DeliveryGenesis, TxOutcome } from './types.ts';
 
@@ -67,6 +74,10 @@ export interface DeliveryAppOptions {
   maxEventsPerBlock?: number;
   /** A proposed block time may be at most this far ahead of our clock. */
   maxFutureMs?: number;
+  /** A module's proposals not built within this long are left out of the block (ms; default 5000). */
+  proposeBoundMs?: number;
+  /** A side-tx verdict not given within this long is an abstention (ms; default 5000). */
+  verdictBoundMs?: number;
 }
 
 export interface DeliveryAppDeps {
@@ -106,6 +117,8 @@ export class DeliveryApp implements Application, RestSource {
   private readonly signerKey: Uint8Array | null;
   private readonly maxEvents: number;
   private readonly maxFutureMs: number;
+  private readonly proposeBoundMs: number;
+  private readonly verdictBoundMs: number;
   private readonly deps: DeliveryAppDeps;
   private readonly m: DeliveryMetrics | null;
   private readonly logger: Logger | null;
@@ -118,12 +131,15 @@ export class DeliveryApp implements Application, RestSource {
     this.stakingChainId = parts.stakingChainId;
     this.maxEvents = opts.maxEventsPerBlock ?? 64;
     this.maxFutureMs = opts.maxFutureMs ?? 10_000;
+    this.proposeBoundMs = opts.proposeBoundMs ?? 5000;
+    this.verdictBoundMs = opts.verdictBoundMs ?? 5000;
     this.deps = deps;
     this.registry = parts.registry;
     this.queries = parts.queries;
     this.committed = parts.committed;
     this.pool = new RootEventPool({ store: deps.store, registry: parts.registry });
     this.m = deps.metrics ? deliveryMetrics(deps.metrics) : null;
+    if (deps.metrics) waitingGauge(deps.metrics, () => this.waiting());
     this.logger = deps.logger ? deps.logger.child({ module: 'delivery-app' }) : null;
   }
 
@@ -233,7 +249,18 @@ export class DeliveryApp implements Application, RestSource {
       events++;
     }
 
-    for (const m of this.registry.modules) for (const tx of (await m.propose?.(p)) ?? []) include(tx);
+    for (const m of this.registry.modules) {
+      if (!m.propose) continue;
+      const proposed = await boundedOrNull(m.propose(p), this.proposeBoundMs).catch((err: unknown) => {
+        this.logger?.warn({ height, module: m.name, err: (err as Error).message }, 'module proposals failed; left out of this block');
+        return [];
+      });
+      if (proposed === null) {
+        this.logger?.warn({ height, module: m.name, boundMs: this.proposeBoundMs }, 'module proposals not ready in time; left out of this block');
+        continue;
+      }
+      for (const tx of proposed) include(tx);
+    }
 
     // Carry only precommits with side votes: the others say nothing the tally needs.
     const votes = s.lastCommit.votes.filter((v) => v.extension.length > 0);
@@ -398,7 +425,7 @@ export class DeliveryApp implements Application, RestSource {
     // 4. Our side votes on this block's side txs, for our precommit at height + 1.
     // A follower never precommits: verdicts would go nowhere, and the checks behind them (root
     // chain, span seed) would cost it requests for nothing.
-    s.mySideVotes = this.signerKey === null ? new Uint8Array(0) : await sideVotesFor(b, this.signerKey, { registry: this.registry, pool: this.pool, logger: this.logger, counted: (vote) => this.m?.sideVotes.inc({ vote }) });
+    s.mySideVotes = this.signerKey === null ? new Uint8Array(0) : await sideVotesFor(b, this.signerKey, { registry: this.registry, pool: this.pool, logger: this.logger, boundMs: this.verdictBoundMs, counted: (vote) => this.m?.sideVotes.inc({ vote }) });
     s.height = height;
     s.time = b.time;
     s.lastBlockId = bytesToHex(valueIdOf(value));
@@ -483,6 +510,11 @@ export class DeliveryApp implements Application, RestSource {
 
   // ---- queries (REST, Bttc, the node) ------------------------------------------------------
   // One-line delegates to the modules' queries, kept for the callers outside the app (node, tests).
+
+  /** What the modules hold back until a root chain answers (the node status, a gauge). */
+  waiting(): DeliveryWait[] {
+    return this.registry.modules.flatMap((m) => m.waiting?.() ?? []);
+  }
 
   get poolSize(): number {
     return this.pool.size;

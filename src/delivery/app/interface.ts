@@ -20,7 +20,8 @@ export interface CheckpointHasher {
 
 /**
  * The span seed: a root-chain block hash chosen per span (BTTC uses block #spanId of its seed chain).
- * Null when the root chain cannot answer yet; the validator then abstains.
+ * Null while the chain has no such block; rejects when the chain cannot be asked. The span module
+ * bounds the wait (modules/span/seed.ts): meanwhile a proposer leaves the span out, a voter abstains.
  */
 export type SpanSeedSource = (spanId: number) => Promise<Uint8Array | null>;
 

@@ -36,11 +36,29 @@ export function extensionOk(ext: Uint8Array, sideIdx: Set<number>): boolean {
   }
 }
 
-/** Our verdicts on a committed block's side txs, encoded as a vote extension (empty when none). */
+/**
+ * `p`'s value, or null when it has not settled within `ms` (it keeps running; its result is
+ * dropped). A rejection is passed on.
+ */
+export function boundedOrNull<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  // A late rejection has no one left to hear it: swallow it rather than crash the process.
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Our verdicts on a committed block's side txs, encoded as a vote extension (empty when none).
+ * Each verdict gets `boundMs` (it runs while the block commits, inside the consensus loop): one
+ * not given by then, like one that throws, is an abstention.
+ */
 export async function sideVotesFor(
   b: DeliveryBlock,
   signerKey: Uint8Array,
-  deps: { registry: ModuleRegistry; pool: RootEventPool; logger: Logger | null; counted: (vote: Verdict['vote']) => void },
+  deps: { registry: ModuleRegistry; pool: RootEventPool; logger: Logger | null; boundMs?: number; counted: (vote: Verdict['vote']) => void },
 ): Promise<Uint8Array> {
   const entries: SideVoteEntry[] = [];
   for (let i = 0; i < b.txs.length; i++) {
@@ -48,8 +66,11 @@ export async function sideVotesFor(
     if (r.kind === 'plain') continue;
     let verdict: Verdict;
     try {
-      if (r.kind === 'side') verdict = await r.spec.verdict(r.tx, { signerKey, height: b.height });
-      else {
+      if (r.kind === 'side') {
+        const v = await boundedOrNull(r.spec.verdict(r.tx, { signerKey, height: b.height }), deps.boundMs ?? 5000);
+        if (v === null) deps.logger?.warn({ height: b.height, index: i, tx: r.spec.codec.name, boundMs: deps.boundMs ?? 5000 }, 'side-tx verdict not ready in time; abstaining');
+        verdict = v ?? { vote: 'abstain' };
+      } else {
         // A mirrored event: Yes when our own watcher saw the identical event, abstain when it has not (yet).
         const seen = deps.pool.bytesOf(poolKeyOf(r.tx));
         verdict = seen === undefined ? { vote: 'abstain' } : seen === bytesToHex(encodeTx(r.tx, deps.registry.codecs)) ? { vote: 'yes' } : { vote: 'no' };

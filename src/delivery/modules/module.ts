@@ -25,6 +25,7 @@ import type { RootEvent } from '../../root/abi.ts';
 import type { Reader, Writer } from '../app/binary.ts';
 import type { DeliveryState } from '../app/state.ts';
 import type { DeliveryGenesis, DeliveryTx, EventTx } from '../app/types.ts';
+import type { DeliveryWait } from '../app/waits.ts';
 import type { RestRoute } from '../rest/interface.ts';
 import type { ApplyOutcome, ModuleContext } from './context.ts';
 
@@ -173,6 +174,8 @@ export interface DeliveryModule<Q = unknown> {
   endBlock?(ctx: BlockContext, fx: BlockEffects): void;
   /** After the block is durable and swapped in (gauges). */
   committed?(state: DeliveryState): void;
+  /** Work it holds back until something outside consensus (a root chain) answers (node status). */
+  waiting?(): readonly DeliveryWait[];
   /** The tx mirroring a root-chain event, or null when the event is not this module's. */
   txFromRootEvent?(ev: RootEvent): EventTx | null;
   /** The consensus validator sets; exactly one module (staking) provides them. */

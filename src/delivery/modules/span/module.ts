@@ -1,6 +1,8 @@
 /**
  * The span module (spec §7): Bttc's block-producer spans, proposed with a root-chain seed, approved
- * by the validators' side votes, stored for Bttc. Span 0 is written at genesis.
+ * by the validators' side votes, stored for Bttc. Span 0 is written at genesis. The seed is the only
+ * root-chain read on the consensus path; SpanSeeds bounds it, so a root chain that is down delays
+ * the next span (and says so in `waiting()`) but never a Delivery block.
  */
 import type { Logger } from 'pino';
 import { BUCKETS } from '../../../db/buckets.ts';
@@ -10,9 +12,10 @@ import type { CommittedState } from '../../app/state.ts';
 import type { DeliveryModule, SideTxSpec } from '../module.ts';
 import { deliverySet } from '../staking/state.ts';
 import { SPAN_COMMITTED } from './notices.ts';
+import { SpanSeeds, type SpanSeedsOptions } from './seed.ts';
 import { SpanQueries } from './queries.ts';
 import { spanRoutes } from './rest.ts';
-import { SPAN_STATE } from './state.ts';
+import { SPAN_STATE, spanOf } from './state.ts';
 import { SpanStore } from './store.ts';
 import { applySpanTx, makeSpan, proposeSpan, spanTxCodec, spanVerdict, validateSpanTx, type SpanTx } from './txs.ts';
 
@@ -21,6 +24,8 @@ export interface SpanModuleDeps {
   committed: CommittedState;
   bttc: BttcHeaderReader;
   seed: SpanSeedSource;
+  /** Bounds on waiting for a seed (defaults: DEFAULT_SPAN_SEEDS). */
+  seedTiming?: Partial<SpanSeedsOptions>;
   logger?: Logger | null;
 }
 
@@ -28,6 +33,7 @@ export function spanModule(deps: SpanModuleDeps): DeliveryModule<SpanQueries> {
   const store = new SpanStore(deps.db);
   const queries = new SpanQueries({ committed: deps.committed, store });
   const logger = deps.logger ? deps.logger.child({ module: 'delivery-span' }) : null;
+  const seeds = new SpanSeeds(deps.seedTiming ?? {}, { source: deps.seed, logger });
 
   const spanTx: SideTxSpec<SpanTx> = {
     kind: 'side',
@@ -35,7 +41,7 @@ export function spanModule(deps: SpanModuleDeps): DeliveryModule<SpanQueries> {
     codec: spanTxCodec,
     key: () => 'span',
     validate: validateSpanTx,
-    verdict: (tx) => spanVerdict(tx, deps.seed),
+    verdict: (tx) => spanVerdict(tx, seeds),
     apply(tx, _yes, ctx, fx) {
       const r = applySpanTx(tx, ctx);
       if (r.span) {
@@ -60,13 +66,17 @@ export function spanModule(deps: SpanModuleDeps): DeliveryModule<SpanQueries> {
     async propose(p) {
       if (p.pending('span')) return [];
       try {
-        const sp = await proposeSpan(p, { bttc: deps.bttc, seed: deps.seed });
+        const sp = await proposeSpan(p, { bttc: deps.bttc, seeds });
         return sp ? [sp] : [];
       } catch (err) {
         logger?.warn({ err: (err as Error).message }, 'could not build a span proposal');
         return [];
       }
     },
+    committed(state) {
+      seeds.settled(spanOf(state).lastSpanId);
+    },
+    waiting: () => seeds.waiting(),
     routes: () => spanRoutes(queries),
   };
 }

@@ -2,19 +2,22 @@
  * The span transaction (spec §7): once Bttc has reached the start of the latest span, the next span
  * is proposed with a seed from the root chain; validators vote Yes when their own seed source gives
  * the same hash; on approval the producers are drawn with selectNextProducers from the
- * span-eligible validators and the span is stored for Bttc to read.
+ * span-eligible validators and the span is stored for Bttc to read. Seeds come through SpanSeeds,
+ * which answers within a short bound: a proposer without the seed proposes the span at a later
+ * height, a voter without it abstains.
  */
 import { bytesToHex, hexToBytes } from '../../../util/bytes.ts';
 import { selectNextProducers, spanEligibleValidators } from '../../../protocol/span/selection.ts';
 import { spanBounds, spanToJson, type SpanJson } from '../../../protocol/span/span.ts';
 import type { ValidatorSet } from '../../../protocol/validators/validator-set.ts';
 import type { Reader, Writer } from '../../app/binary.ts';
-import type { BttcHeaderReader, SpanSeedSource } from '../../app/interface.ts';
+import type { BttcHeaderReader } from '../../app/interface.ts';
 import type { DeliveryTx } from '../../app/types.ts';
 import type { ApplyOutcome, ModuleContext } from '../context.ts';
 import type { BlockContext, TxCodec, Verdict } from '../module.ts';
 import { stakingAckCount } from '../checkpoint/state.ts';
 import { deliverySet } from '../staking/state.ts';
+import type { SpanSeeds } from './seed.ts';
 import { spanOf } from './state.ts';
 
 export const SPAN_TX = 5;
@@ -54,8 +57,8 @@ export function validateSpanTx(tx: SpanTx, ctx: BlockContext): string | null {
   return null;
 }
 
-export async function spanVerdict(tx: SpanTx, seed: SpanSeedSource): Promise<Verdict> {
-  const mine = await seed(tx.spanId);
+export async function spanVerdict(tx: SpanTx, seeds: Pick<SpanSeeds, 'seed'>): Promise<Verdict> {
+  const mine = await seeds.seed(tx.spanId, 'vote');
   if (!mine) return { vote: 'abstain' };
   return bytesToHex(mine) === tx.seed ? { vote: 'yes' } : { vote: 'no' };
 }
@@ -75,14 +78,18 @@ export function applySpanTx(tx: SpanTx, ctx: BlockContext): { outcome: ApplyOutc
   return { outcome: 'applied', span };
 }
 
-/** The next span, once Bttc has entered the latest one (so it is in place well before that one ends). */
-export async function proposeSpan(ctx: BlockContext, deps: { bttc: BttcHeaderReader; seed: SpanSeedSource }): Promise<SpanTx | null> {
+/**
+ * The next span, once Bttc has entered the latest one (Heimdall's rule: span N+1 is proposed while
+ * Bttc is in span N), so it is in place a whole span before Bttc needs it (at the last sprint of
+ * span N). Null while not due, or while its seed is not at hand (a later height proposes it).
+ */
+export async function proposeSpan(ctx: BlockContext, deps: { bttc: BttcHeaderReader; seeds: Pick<SpanSeeds, 'seed'> }): Promise<SpanTx | null> {
   const lastSpanId = spanOf(ctx.state).lastSpanId;
   const cur = spanBounds(lastSpanId, ctx.config.bttc);
   const latest = await deps.bttc.latestNumber();
   if (latest < cur.start) return null;
   const id = lastSpanId + 1;
-  const seed = await deps.seed(id);
+  const seed = await deps.seeds.seed(id, 'proposal');
   if (!seed || seed.length !== 32) return null;
   const b = spanBounds(id, ctx.config.bttc);
   return { type: SPAN_TX, spanId: id, startBlock: b.start, endBlock: b.end, seed: bytesToHex(seed), bttcChainId: ctx.config.bttc.chainId };
