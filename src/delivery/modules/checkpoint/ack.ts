@@ -57,7 +57,8 @@ export function applyAckTx(tx: CheckpointAckTx, ctx: BlockContext): { outcome: A
     borChainId: ctx.config.bttc.chainId,
     epoch: matches ? b.checkpoint.epoch : null,
     signatureCount: matches ? b.signatures.length : 0,
-    timestamp: Math.floor(ctx.blockTime / 1000),
+    // Delivery stores the time the checkpoint entered its buffer (approved), not the ack's block time.
+    timestamp: Math.floor((matches ? b.time : ctx.blockTime) / 1000),
     deliveryHeight: ctx.height,
     txHash: tx.ref.txHash,
   };
