@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cluster, f, maxRound, reach } from './sim-helpers.ts';
-import { SimCluster } from '../../src/delivery/consensus/sim/cluster.ts';
+import type { SimCluster } from '../../src/delivery/consensus/sim/cluster.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 
 const LOSSY = { minDelayMs: 1, maxDelayMs: 200, dropRate: 0.1 };

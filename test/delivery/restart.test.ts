@@ -10,7 +10,7 @@ import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { DeliveryApp } from '../../src/delivery/app/app.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
-import { closeNode, decideHeight, deliverEvents, devConfig, FakeBttc, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
+import { closeNode, decideHeight, deliverEvents, devConfig, type FakeBttc, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
 const cleanup: NodeHandle[] = [];

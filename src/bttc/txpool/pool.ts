@@ -91,13 +91,12 @@ export class TxPool implements TxPoolApi {
     // Pending (executable now) against queued (waiting for an earlier nonce) tells a stalled producer
     // from a load generator that skips nonces; counted when scraped, not on every insert.
     if (reg && !reg.getSingleMetric('bttc_txpool_pending')) {
-      const pool = this;
       let at = -1;
       let last = { pending: 0, queued: 0, senders: 0 };
       const read = () => {
         // One scrape collects the three gauges: count once.
         const now = Date.now();
-        if (now - at > 100) last = pool.stats();
+        if (now - at > 100) last = this.stats();
         at = now;
         return last;
       };
