@@ -164,7 +164,7 @@ export class BttcNode {
     // needs consensus, built next) the request is dropped: the start's own full sync follows anyway.
     const privateKey = await loadOrCreateNetworkKey(join(node.dataDir, 'p2p-key'));
     const p2p = node.p2p;
-    const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 } }, { metrics, logger, verifier });
+    const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 }, banSeconds: p2p.banSeconds }, { metrics, logger, verifier });
     publishBlock = blockPublisher({ network, logger });
     const txGossip = new TxGossipBatcher({ network });
     network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
