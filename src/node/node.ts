@@ -49,7 +49,7 @@ import { Closers } from './closers.ts';
 import { ConsensusHost } from './consensus-host.ts';
 import { connectRootChains } from './root-chains.ts';
 import { GossipConsensusTransport } from './consensus-transport.ts';
-import { blockGossipHandler, blockPublisher, gossipingTxSink, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
+import { blockGossipHandler, blockPublisher, gossipingTxSink, SignatureMemo, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
 import { TxIntake } from './txIntake.ts';
@@ -113,7 +113,7 @@ export class BttcNode {
     if (me && !genesis.delivery.validators.some((v) => v.signer === me)) logger.warn({ signer: me }, 'this signer is not a genesis validator: the node follows the chain but does not produce or vote');
 
     // Pools
-    const verifier: SignatureVerifier = createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger });
+    const verifier: SignatureVerifier = new SignatureMemo(createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger }), { metrics });
     onClose('verify pool', () => verifier.close());
     const hashPool = new HashPool({ threads: 1 }, { metrics, logger });
     onClose('hash pool', () => hashPool.close());
@@ -166,13 +166,13 @@ export class BttcNode {
     const p2p = node.p2p;
     const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 }, banSeconds: p2p.banSeconds }, { metrics, logger, verifier });
     publishBlock = blockPublisher({ network, logger });
-    const txGossip = new TxGossipBatcher({ network });
+    const txGossip = new TxGossipBatcher({ network, logger });
     network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
     await network.start();
     onClose('network', () => network.close());
     let requestSync = (_peers: string[]): Promise<void> => Promise.resolve();
     network.subscribe('bttc-block', blockGossipHandler({ layer, sync: (peers) => requestSync(peers) }), { concurrency: 1 });
-    network.subscribe('bttc-tx', txGossipHandler({ intake: txIntake }));
+    network.subscribe('bttc-tx', txGossipHandler({ intake: txIntake, verifier, chainId: config.bttc.chainId, blockGasLimit: () => chain.head().header.gasLimit, known: (h) => layer.txpool.get(h) !== undefined, metrics, logger }));
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
 
@@ -183,7 +183,7 @@ export class BttcNode {
       throw err instanceof WalError ? new NodeStartError(err.message) : err;
     });
     onClose('consensus wal', () => wal.close());
-    const transport = new GossipConsensusTransport(network, logger);
+    const transport = new GossipConsensusTransport(network, logger, { app, verifier, chainId: config.delivery.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
     const evidence = new KvEvidenceStore({ db });
     const clock = { now: () => Date.now(), setTimer: (ms: number, fn: () => void) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } };
     const consensus = new ConsensusHost(() => {
