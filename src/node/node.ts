@@ -239,7 +239,7 @@ export class BttcNode {
     onClose('tx gossip', () => txGossip.close());
     await sync.sync();
     layer.start();
-    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), metrics, logger });
+    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), peers: network, metrics, logger });
     rebroadcast.start();
     onClose('tx rebroadcast', () => rebroadcast.stop());
     tracker.registerMetrics(metrics);
