@@ -33,6 +33,7 @@ import { DEFAULT_KIND_LIMITS, GOSSIP_KINDS, KIND_CODE, REQ_METHODS, kindFromCode
 import { APP_PENALTY, APP_PENALTY_DECAY, SCORE_THRESHOLDS, peerScoreParams } from './scoring.ts';
 import { PeerKeeper } from './peers.ts';
 import { BanList } from './bans.ts';
+import { InvalidTally } from './invalid.ts';
 import { ReqResp, ReqRespError } from './reqresp.ts';
 
 /** The implementation's methods we use beyond the exported GossipSub interface. */
@@ -91,6 +92,7 @@ export class NetworkCore {
   readonly #bans = new BanList();
   /** Messages each connected peer sent that we rejected, by kind (named in the ban log line). */
   readonly #rejectedBy = new Map<string, Record<string, number>>();
+  readonly #invalid = new InvalidTally();
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   #early: ToCore[] | null = [];
@@ -195,6 +197,7 @@ export class NetworkCore {
       const peer = e.detail.toString();
       this.#stats.peers = this.#connectedPeers().size;
       this.#rejectedBy.delete(peer);
+      this.#invalid.delete(peer);
       this.#port.post({ t: 'peer', event: 'disconnect', peer });
       this.#keeper?.onDisconnect(peer);
     });
@@ -318,7 +321,10 @@ export class NetworkCore {
     const counts = this.#rejectedBy.get(peer) ?? {};
     counts[kind] = (counts[kind] ?? 0) + 1;
     if (this.#connectedPeers().has(peer)) this.#rejectedBy.set(peer, counts);
-    this.#checkScore(peer);
+    // gossipsub's own score lags by up to a heartbeat (it is cached): our copy of its P4 term does not.
+    const p4 = this.#invalid.add(peer, kind);
+    if (p4 < SCORE_THRESHOLDS.graylistThreshold) this.#ban(peer, p4);
+    else this.#checkScore(peer);
   }
 
   /** Every connected peer against the graylist threshold (scores also fall through penalize()). */
