@@ -3,22 +3,23 @@
  * peer cannot use us to flood the validators with junk. Checked per message, each message of a
  * bundle on its own, against the committed Delivery height c:
  *
- *   height            signer check                                  verdict when it holds  engine
- *   > c + aheadHeights recover, address = claimed signer            ignore (far future)    no
- *   c+2 … c+ahead     recover, address = claimed signer              accept if a member of  yes
- *                                                                    c+1's set, else ignore
- *   c+1 (current)     member of its set, the round's proposer for    accept                 yes
- *                     a proposal, signature verified with its key
- *   c (just decided)  member of its set, signature verified          accept                 yes
- *   c−window … c−1    recover, address = claimed signer              ignore (old)           yes
- *   < c − window      recover, address = claimed signer              ignore (too old)       no
+ *   height             signer check                                   verdict when it holds  engine
+ *   > c + aheadHeights recover, address = claimed signer               ignore (far future)    no
+ *   c+2 … c+ahead      recover, address = claimed signer               ignore (ahead)         yes
+ *   c+1 (current)      member of its set, the round's proposer for a   accept                 yes
+ *   c (just decided)   proposal, signature verified with the key       accept                 yes
+ *   c−window … c−1     recover, address = claimed signer               ignore (old)           yes
+ *   < c − window       recover, address = claimed signer               ignore (too old)       no
  *
- * A wrong signature, a non-member at a height whose set we hold (c, c+1), a proposal from a
- * validator whose turn it is not, or bytes that do not decode are invalid whoever sends them:
- * 'reject', which lowers the sender's score. A height whose set we cannot place (we may be the one
- * lagging) is never a reason to reject. Old messages still reach the engine (a peer still voting on
- * a decided height tells it to send that peer the commit) but are not relayed. The engine checks
- * everything again; its signature checks hit the verifier's memo (signature-memo.ts).
+ * A wrong signature, a non-member at a height whose set we hold (c, c+1: the app keeps both, and
+ * every node holds the same set for a height), a proposal from a validator whose turn it is not,
+ * or bytes that do not decode are invalid whoever sends them: 'reject', which lowers the sender's
+ * score. We only relay what we checked against the exact set of its height, so a peer that holds
+ * that set never rejects what we relay; a height whose set we cannot place (we may be the one
+ * lagging) is never a reason to reject, nor to relay. Messages of such heights still reach the
+ * engine within its reach: one a few heights ahead makes it ask the sender for what it missed, an
+ * old one makes it send a lagging sender the commit. The engine checks everything again; its
+ * signature checks hit the verifier's memo (signature-memo.ts).
  *
  * Catch-up requests (unsigned, "send me the commit of height h") only travel addressed to a peer.
  */
@@ -127,18 +128,16 @@ export class ConsensusGossipCheck {
     if (set) {
       const member = set.getByAddress(bytesToHex(signer));
       if (!member) return { verdict: 'reject', deliver: false, reason: 'non-member' };
-      // Only the current height's rotation is certain to be the one the engine uses.
-      if (!isVote && height === committed + 1 && !equalBytes(set.proposer(m.proposal.round).address, signer)) return { verdict: 'reject', deliver: false, reason: 'not-proposer' };
+      // The app keeps the set that decided c as it was, so c's proposer rotation is exact too.
+      if (!isVote && !equalBytes(set.proposer(m.proposal.round).address, signer)) return { verdict: 'reject', deliver: false, reason: 'not-proposer' };
       return { verdict: 'accept', deliver: true, reason: 'ok', item: { kind: 'secp256k1-verify', digest, signature: signature.subarray(0, 64), publicKey: member.publicKey } };
     }
     const recover = { item: { kind: 'secp256k1-recover' as const, digest, signature }, expect: signer };
     if (height > committed + this.#ahead) return { verdict: 'ignore', deliver: false, reason: 'far-future', ...recover };
     if (height < committed - this.#deps.catchUpHeights) return { verdict: 'ignore', deliver: false, reason: 'too-old', ...recover };
     if (height < committed) return { verdict: 'ignore', deliver: true, reason: 'old', ...recover };
-    // A few heights ahead (we lag): the current set is the best guess of its members.
-    const current = this.#setAt(committed + 1);
-    const known = current?.getByAddress(bytesToHex(signer)) !== undefined;
-    return { verdict: known ? 'accept' : 'ignore', deliver: true, reason: known ? 'ok' : 'unplaceable', ...recover };
+    // A few heights ahead (we lag), or c = 0: not relayed, a peer holding the set may judge it otherwise.
+    return { verdict: 'ignore', deliver: true, reason: 'ahead', ...recover };
   }
 
   #setAt(height: number): ValidatorSetView | null {

@@ -164,7 +164,7 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
     assert.equal(deltaB('bttc_p2p_gossip_validation_total', { result: 'reject' }), 0, 'B rejected nothing');
     assert.equal(deltaB('bttc_p2p_gossip_malformed_total'), 0);
     assert.equal(deltaB('bttc_p2p_gossip_received_total', { kind: 'bttc-tx' }), 0, 'no tx batch reached B');
-    for (const reason of ['bad-signature', 'non-member', 'far-future', 'malformed', 'malformed-frame', 'unplaceable'])
+    for (const reason of ['bad-signature', 'non-member', 'not-proposer', 'far-future', 'malformed', 'malformed-frame', 'wrong-topic'])
       assert.equal(deltaB('bttc_consensus_gossip_checked_total', { reason }), 0, `B saw no consensus message with reason ${reason}`);
     assert.equal(deltaB('bttc_p2p_peers_banned_total'), 0, 'B had no one to ban');
 

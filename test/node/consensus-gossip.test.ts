@@ -149,6 +149,7 @@ test('each junk kind: rejected (invalid whoever sends it) and never handed to th
     ['valid-looking vote from a non-member', frame(vote(outsider, COMMITTED + 1))],
     ['non-member at the height just decided', frame(vote(outsider, COMMITTED))],
     ['proposal from a member whose turn it is not', frame(proposal(members[2]!, COMMITTED + 1, 0))],
+    ['…at the height just decided too', frame(proposal(members[1]!, COMMITTED, 0))],
     ['far-future height with a forged signature', frame(vote(members[0]!, COMMITTED + 1_000_000, { corrupt: true }))],
     ['v byte above 1', frame((() => { const b = vote(members[0]!, COMMITTED + 1); b[b.length - 1] = 27; return b; })())],
     ['a bundle with one forged vote', frame(encodeBundle([vote(members[0]!, COMMITTED + 1), vote(members[1]!, COMMITTED + 1, { corrupt: true })]))],
@@ -174,11 +175,12 @@ test('out of our reach is ignored, not punished; what the engine can use still r
   assert.equal(await deliver(frame(old)), 'ignore', 'a few heights old: not relayed');
   assert.deepEqual(engine.at(-1), old, '…but the engine sees it (it serves the sender the commit)');
   const ahead = vote(members[1]!, COMMITTED + 2);
-  assert.equal(await deliver(frame(ahead)), 'accept', 'next height from a current member');
-  assert.deepEqual(engine.at(-1), ahead);
+  assert.equal(await deliver(frame(ahead)), 'ignore', 'a height whose set we do not hold: not relayed…');
+  assert.deepEqual(engine.at(-1), ahead, '…but the engine sees it (it asks the sender for what it missed)');
   const newcomer = vote(outsider, COMMITTED + 2);
-  assert.equal(await deliver(frame(newcomer)), 'ignore', 'next height from someone we cannot place yet');
+  assert.equal(await deliver(frame(newcomer)), 'ignore', 'nor rejected when we cannot place its signer');
   assert.deepEqual(engine.at(-1), newcomer);
+  assert.equal(await deliver(frame(vote(outsider, COMMITTED + 3, { corrupt: true }))), 'reject', 'a forged signature is junk at any height');
   const n = engine.length;
   assert.equal(await deliver(frame(vote(members[0]!, COMMITTED + 1), { epoch: epoch - 5n })), 'ignore', 'stale epoch');
   assert.equal(await deliver(frame(vote(members[0]!, COMMITTED + 1), { epoch: epoch + 3n })), 'ignore', 'epoch too far ahead');

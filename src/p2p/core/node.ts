@@ -318,9 +318,11 @@ export class NetworkCore {
   }
 
   #onRejected(peer: string, kind: GossipKind): void {
+    // Verdicts still arrive for a peer already gone: nothing to keep for it (gossipsub keeps its score).
+    if (!this.#connectedPeers().has(peer)) return;
     const counts = this.#rejectedBy.get(peer) ?? {};
     counts[kind] = (counts[kind] ?? 0) + 1;
-    if (this.#connectedPeers().has(peer)) this.#rejectedBy.set(peer, counts);
+    this.#rejectedBy.set(peer, counts);
     // gossipsub's own score lags by up to a heartbeat (it is cached): our copy of its P4 term does not.
     const p4 = this.#invalid.add(peer, kind);
     if (p4 < SCORE_THRESHOLDS.graylistThreshold) this.#ban(peer, p4);
@@ -342,8 +344,8 @@ export class NetworkCore {
   #ban(peer: string, score: number): void {
     const seconds = this.#opts.banSeconds ?? DEFAULT_BAN_SECONDS;
     const reason = 'gossip-score';
-    const fresh = seconds > 0 ? this.#bans.ban(peer, seconds * 1000, reason) : !this.#bans.isBanned(peer);
     const conns = this.node.getConnections().filter((c) => c.remotePeer.toString() === peer);
+    const fresh = seconds > 0 ? this.#bans.ban(peer, seconds * 1000, reason) : conns.length > 0;
     if (!fresh && conns.length === 0) return;
     if (fresh) {
       this.#stats.banned[reason] = (this.#stats.banned[reason] ?? 0) + 1;
