@@ -11,7 +11,7 @@
  *                      "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
  *             "rest": { "port": 1317 },
  *             "delivery": { "restUrl": null },
- *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [] },
+ *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
  *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
@@ -50,7 +50,8 @@ export interface NodeSection {
   rpc: RpcSection;
   rest: { host: string; port: number };
   delivery: DeliverySection;
-  p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean };
+  /** `banSeconds`: how long a peer that sent junk (gossip score below the graylist threshold) is refused. */
+  p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean; banSeconds: number };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
   /** TRON root chain settings (there is at most one TRON root chain). */
@@ -145,7 +146,7 @@ const NODE_SPEC: FieldSpec = {
     },
     rest: { type: 'object', fields: { host: str, port } },
     delivery: { type: 'object', fields: { restUrl: { type: 'optional', of: { type: 'string', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, describe: 'a Delivery REST URL such as "http://127.0.0.1:1317" (or null: read this node\'s own Delivery)' } } } },
-    p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' } } },
+    p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' }, banSeconds: { type: 'int', min: 0, max: 7 * 24 * 3600 } } },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
     tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n }, apiKey: { type: 'optional', of: { type: 'string', describe: 'a TronGrid API key (or set TRON_PRO_API_KEY)' } } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
@@ -162,7 +163,7 @@ const DEFAULTS = {
   rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: '50000000', evmTimeoutMs: 5000, callWorkers: 1 },
   rest: { host: '127.0.0.1', port: 1317 },
   delivery: { restUrl: null },
-  p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true },
+  p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true, banSeconds: 600 },
   rootChains: [],
   // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
   tron: { maxFeeLimitSun: '1000000000', apiKey: null },

@@ -3,12 +3,17 @@
  * sends its own blocks and the transactions it was given. Validation results steer gossipsub:
  * 'accept' relays, 'reject' relays nothing and lowers the sender's score, 'ignore' only drops.
  */
+import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
+import { counter } from '../observability/metrics.ts';
 import type { ImportResult, NetworkBlock } from '../bttc/layer.ts';
 import type { GossipHandler, Network, ValidationResult } from '../p2p/interface.ts';
 import { decodeNetworkBlock, encodeNetworkBlock } from '../p2p/codec/block.ts';
-import { decodeTxBatch, encodeTxBatch, MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
-import type { TxSink } from '../rpc/interface.ts';
+import { decodeTxBatch, encodeTxBatch, MAX_TXS_PER_BATCH, txEpoch } from '../p2p/codec/txBatch.ts';
+import { checkTxBatch, type TxCheckDeps } from './tx-gossip-check.ts';
+
+// The composition root (node.ts, at its line limit) takes the gossip wiring from this file.
+export { SignatureMemo } from './signature-memo.ts';
 
 /** A batch waits this long for more transactions before it is published. */
 const TX_FLUSH_MS = 20;
@@ -41,35 +46,64 @@ export function blockGossipHandler(deps: BlockGossipDeps): GossipHandler {
   };
 }
 
-/** Incoming `bttc-tx`: a well-formed batch goes to the pool and is relayed, whatever the pool makes of each transaction. */
-export function txGossipHandler(deps: { intake: { add(raws: Uint8Array[]): Promise<unknown> } }): GossipHandler {
+export interface TxGossipDeps extends TxCheckDeps {
+  intake: { add(raws: Uint8Array[]): Promise<readonly { ok: boolean }[]> };
+  metrics?: Registry | null;
+  logger?: Logger;
+}
+
+/**
+ * Incoming `bttc-tx`: every transaction is checked first (tx-gossip-check.ts); one junk transaction
+ * rejects the batch, which then neither reaches the pool nor travels further. A clean batch goes
+ * to the pool (what we do not hold yet) and is relayed when the pool took at least one of its
+ * transactions; when it took none (all known, nonces used, pool full, underpriced), it is ignored:
+ * nothing new to pass on, and an honest peer that lags behind us is not punished for it.
+ */
+export function txGossipHandler(deps: TxGossipDeps): GossipHandler {
+  const checked = deps.metrics ? counter(deps.metrics, 'bttc_tx_gossip_checked_total', 'Gossiped transaction batches checked before relay, by verdict and reason', ['verdict', 'reason']) : null;
+  const verdict = (v: ValidationResult, reason: string): ValidationResult => {
+    checked?.inc({ verdict: v, reason });
+    return v;
+  };
   return async (m) => {
     const d = decodeTxBatch(m.data);
-    if (!d.ok) return 'reject';
+    if (!d.ok) return verdict('reject', 'malformed-batch');
+    const c = await checkTxBatch(d.value, deps);
+    if (c.verdict === 'reject') {
+      deps.logger?.debug({ from: m.from, reason: c.reason, index: c.index, txs: d.value.length }, 'tx batch rejected');
+      return verdict('reject', c.reason);
+    }
+    if (c.fresh.length === 0) return verdict('ignore', Object.keys(c.skipped)[0] ?? 'empty');
     // Copies: the decoded views point into the gossip message's buffer.
-    await deps.intake.add(d.value.map((t) => t.slice()));
-    return 'accept';
+    const res = await deps.intake.add(c.fresh.map((t) => t.slice()));
+    return res.some((r) => r.ok) ? verdict('accept', 'ok') : verdict('ignore', 'not-added');
   };
 }
 
 /** Outgoing `bttc-block`: a block this node sealed. */
 export function blockPublisher(deps: { network: Pick<Network, 'publish'>; logger: Logger }): (b: NetworkBlock) => void {
   return (b) => {
+    // Failures are counted and, unless no peer is subscribed yet, logged by the network client.
     deps.network.publish('bttc-block', encodeNetworkBlock(b)).catch((err: Error) => deps.logger.debug({ err: err.message }, 'block publish failed'));
   };
 }
 
 /**
  * Outgoing `bttc-tx`: transactions queued within TX_FLUSH_MS go out together, in batches of at most
- * MAX_TXS_PER_BATCH; a full batch goes at once.
+ * MAX_TXS_PER_BATCH; a full batch goes at once. Batches carry the send epoch (codec/txBatch.ts), so
+ * re-announcing the same transactions later is a new message, not a duplicate the seen cache drops.
  */
 export class TxGossipBatcher {
   private readonly network: Pick<Network, 'publish'>;
+  private readonly logger: Logger | null;
+  private readonly now: () => number;
   private queued: Uint8Array[] = [];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(deps: { network: Pick<Network, 'publish'> }) {
+  constructor(deps: { network: Pick<Network, 'publish'>; logger?: Logger | null; now?: () => number }) {
     this.network = deps.network;
+    this.logger = deps.logger ?? null;
+    this.now = deps.now ?? Date.now;
   }
 
   queue(raw: Uint8Array): void {
@@ -83,8 +117,10 @@ export class TxGossipBatcher {
     this.timer = null;
     const out = this.queued;
     this.queued = [];
+    const epoch = txEpoch(this.now());
     for (let i = 0; i < out.length; i += MAX_TXS_PER_BATCH) {
-      this.network.publish('bttc-tx', encodeTxBatch(out.slice(i, i + MAX_TXS_PER_BATCH))).catch(() => undefined);
+      // Failures are counted and, unless no peer is subscribed yet, logged by the network client.
+      this.network.publish('bttc-tx', encodeTxBatch(out.slice(i, i + MAX_TXS_PER_BATCH), epoch)).catch((err: Error) => this.logger?.debug({ err: err.message }, 'tx batch publish failed'));
     }
   }
 
@@ -94,16 +130,3 @@ export class TxGossipBatcher {
   }
 }
 
-/** The RPC's `eth_sendRawTransaction` door: into our pool, then out to peers. */
-export function gossipingTxSink(sink: TxSink, batcher: Pick<TxGossipBatcher, 'queue'>): TxSink {
-  // Spread, not a new object with one method: everything else the pool sink answers (the pending
-  // nonce for eth_getTransactionCount "pending") must stay reachable through the wrapper.
-  return {
-    ...sink,
-    sendRawTransaction: async (raw) => {
-      const hash = await sink.sendRawTransaction(raw);
-      batcher.queue(raw);
-      return hash;
-    },
-  };
-}

@@ -45,7 +45,7 @@ import { Closers } from './closers.ts';
 import { ConsensusHost } from './consensus-host.ts';
 import { connectRootChains } from './root-chains.ts';
 import { GossipConsensusTransport } from './consensus-transport.ts';
-import { blockGossipHandler, blockPublisher, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
+import { blockGossipHandler, blockPublisher, SignatureMemo, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
 import { startJsonRpc } from './json-rpc.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
@@ -111,7 +111,7 @@ export class BttcNode {
     if (me && !genesis.delivery.validators.some((v) => v.signer === me)) logger.warn({ signer: me }, 'this signer is not a genesis validator: the node follows the chain but does not produce or vote');
 
     // Pools
-    const verifier: SignatureVerifier = createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger });
+    const verifier: SignatureVerifier = new SignatureMemo(createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger }), { metrics });
     onClose('verify pool', () => verifier.close());
     const hashPool = new HashPool({ threads: 1 }, { metrics, logger });
     onClose('hash pool', () => hashPool.close());
@@ -164,15 +164,15 @@ export class BttcNode {
     // needs consensus, built next) the request is dropped: the start's own full sync follows anyway.
     const privateKey = await loadOrCreateNetworkKey(join(node.dataDir, 'p2p-key'));
     const p2p = node.p2p;
-    const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 } }, { metrics, logger, verifier });
+    const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 }, banSeconds: p2p.banSeconds }, { metrics, logger, verifier });
     publishBlock = blockPublisher({ network, logger });
-    const txGossip = new TxGossipBatcher({ network });
+    const txGossip = new TxGossipBatcher({ network, logger });
     network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
     await network.start();
     onClose('network', () => network.close());
     let requestSync = (_peers: string[]): Promise<void> => Promise.resolve();
     network.subscribe('bttc-block', blockGossipHandler({ layer, sync: (peers) => requestSync(peers) }), { concurrency: 1 });
-    network.subscribe('bttc-tx', txGossipHandler({ intake: txIntake }));
+    network.subscribe('bttc-tx', txGossipHandler({ intake: txIntake, verifier, chainId: config.bttc.chainId, blockGasLimit: () => chain.head().header.gasLimit, known: (h) => layer.txpool.get(h) !== undefined, metrics, logger }));
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
 
@@ -183,7 +183,7 @@ export class BttcNode {
       throw err instanceof WalError ? new NodeStartError(err.message) : err;
     });
     onClose('consensus wal', () => wal.close());
-    const transport = new GossipConsensusTransport(network, logger);
+    const transport = new GossipConsensusTransport(network, logger, { app, verifier, chainId: config.delivery.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
     const evidence = new KvEvidenceStore({ db });
     const clock = { now: () => Date.now(), setTimer: (ms: number, fn: () => void) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } };
     const consensus = new ConsensusHost(() => {
@@ -233,7 +233,7 @@ export class BttcNode {
     onClose('tx gossip', () => txGossip.close());
     await sync.sync();
     layer.start();
-    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), metrics, logger });
+    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), peers: network, metrics, logger });
     rebroadcast.start();
     onClose('tx rebroadcast', () => rebroadcast.stop());
     tracker.registerMetrics(metrics);

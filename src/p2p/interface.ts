@@ -89,6 +89,10 @@ export interface NetworkStats {
   /** Static/bootstrap redials since start. */
   redials: number;
   peers: number;
+  /** Peers banned since start, by reason (see p2p.banSeconds). */
+  banned: Record<string, number>;
+  /** Bans running now. */
+  bannedPeers: number;
 }
 
 export interface NetworkEvents {

@@ -45,6 +45,17 @@ export class NetworkClosedError extends Error {
   override name = 'NetworkClosedError';
 }
 
+/**
+ * Why a publish failed, for the metric label. 'no-peers' is the one expected failure (a node
+ * alone, or before its peers' subscriptions arrived); anything else is worth a warning.
+ */
+export function publishFailureReason(error: string): 'no-peers' | 'too-large' | 'duplicate' | 'error' {
+  if (/NoPeersSubscribedToTopic|InsufficientPeers/i.test(error)) return 'no-peers';
+  if (/exceeds the \d+-byte limit/.test(error)) return 'too-large';
+  if (/Duplicate/i.test(error)) return 'duplicate';
+  return 'error';
+}
+
 export class NetworkClient extends EventEmitter<NetworkEvents> implements Network {
   readonly #opts: NetworkCoreOptions;
   readonly #host: CoreHost;
@@ -56,6 +67,8 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   #addrs: string[] = [];
   #nextId = 1;
   readonly #calls = new Map<number, Call>();
+  /** Kind of each publish in flight (for the publish metrics). */
+  readonly #pubKinds = new Map<number, GossipKind>();
   readonly #subs = new Map<GossipKind, Subscription>();
   readonly #reqHandlers = new Map<ReqMethod, RequestHandler>();
   readonly #connected = new Set<string>();
@@ -126,6 +139,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     await this.#host.terminate();
     for (const c of this.#calls.values()) c.reject(new NetworkClosedError('network closed'));
     this.#calls.clear();
+    this.#pubKinds.clear();
   }
 
   subscribe(kind: GossipKind, handler: GossipHandler, opts: SubscribeOptions = {}): void {
@@ -162,11 +176,15 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   async #publish(kind: GossipKind, data: Uint8Array, raw: boolean): Promise<PublishResult> {
     if (!isGossipKind(kind)) throw new TypeError(`publish: unknown gossip kind ${String(kind)}`);
     if (!(data instanceof Uint8Array)) throw new TypeError(`publish ${kind}: data must be a Uint8Array`);
-    if (this.#closed) throw new NetworkClosedError('network closed');
+    if (this.#closed) {
+      this.#metrics?.publishErrors.inc({ kind, reason: 'closed' });
+      throw new NetworkClosedError('network closed');
+    }
     // Publishes of one event-loop turn cross to the core as one packed buffer (a burst of
     // transactions or votes costs one worker message, not one each).
     const id = this.#nextId++;
     const p = new Promise<ReplyValue | undefined>((resolve, reject) => this.#calls.set(id, { resolve, reject }));
+    this.#pubKinds.set(id, kind);
     // The payload is copied before publish() returns, so callers may reuse their buffer: small ones
     // now, big ones (blocks) by packing at once rather than copying twice.
     const big = data.length >= 64 * 1024;
@@ -238,6 +256,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     this.#ready.reject(err);
     for (const c of this.#calls.values()) c.reject(err);
     this.#calls.clear();
+    this.#pubKinds.clear();
     this.#closed = true;
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
@@ -259,11 +278,16 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
         for (const [id, recipients] of readPublished(m.ok)) {
           const c = this.#calls.get(id);
           this.#calls.delete(id);
+          const kind = this.#pubKinds.get(id);
+          this.#pubKinds.delete(id);
+          if (recipients === 0 && kind) this.#metrics?.publishNoRecipients.inc({ kind });
           c?.resolve({ recipients });
         }
         for (const f of m.failed) {
           const c = this.#calls.get(f.id);
           this.#calls.delete(f.id);
+          this.#publishFailed(this.#pubKinds.get(f.id), f.error);
+          this.#pubKinds.delete(f.id);
           c?.reject(new Error(f.error));
         }
         return;
@@ -292,6 +316,13 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
         this.#fail(new Error(`network failed to start: ${m.error}`));
         return;
     }
+  }
+
+  /** Every publish failure is counted here, and all but "no peers yet" logged at warn: callers only log at debug. */
+  #publishFailed(kind: GossipKind | undefined, error: string): void {
+    const reason = publishFailureReason(error);
+    if (kind) this.#metrics?.publishErrors.inc({ kind, reason });
+    if (reason !== 'no-peers') this.#log.warn({ kind, reason, err: error }, 'gossip publish failed');
   }
 
   #onGossip(buf: Uint8Array, peers: string[]): void {

@@ -27,6 +27,11 @@ export interface NetworkCoreOptions {
   reqresp?: ReqRespLimits;
   /** How often counters are pushed to the main thread. */
   statsIntervalMs?: number;
+  /**
+   * A peer whose gossip score falls below the graylist threshold (junk it sent us) is disconnected
+   * and refused this long, seconds (default 600; 0 only disconnects it).
+   */
+  banSeconds?: number;
   logLevel?: string;
 }
 

@@ -24,9 +24,21 @@ export function isGossipKind(x: unknown): x is GossipKind {
   return typeof x === 'string' && (GOSSIP_KINDS as readonly string[]).includes(x);
 }
 
-/** `/bttc/<chainId>/<kind>/1`: the trailing number versions the payload encoding of that kind. */
+/**
+ * Payload encoding version of each kind, the last part of its topic name: nodes that encode a kind
+ * differently never share its topic, so they do not punish each other's messages as malformed.
+ * bttc-tx 2: batches carry a resend epoch (codec/txBatch.ts).
+ */
+export const TOPIC_VERSION: Readonly<Record<GossipKind, number>> = {
+  'bttc-block': 1,
+  'bttc-tx': 2,
+  'delivery-proposal': 1,
+  'delivery-vote': 1,
+};
+
+/** `/bttc/<chainId>/<kind>/<version>`: the trailing number versions the payload encoding of that kind. */
 export function topicName(chainId: number | string, kind: GossipKind): string {
-  return `/bttc/${chainId}/${kind}/1`;
+  return `/bttc/${chainId}/${kind}/${TOPIC_VERSION[kind]}`;
 }
 
 export function topicNames(chainId: number | string): Record<GossipKind, string> {

@@ -9,6 +9,10 @@
  * queueing without bound) → batched to the main thread once per event-loop turn → the main
  * thread's verdict comes back by token and is reported to gossipsub, which forwards (accept),
  * drops (ignore) or drops and penalises the sender (reject).
+ *
+ * Each reject lowers the sender's gossipsub score (P4, scoring.ts). A peer whose score falls below
+ * the graylist threshold is disconnected and banned for `banSeconds` (bans.ts): libp2p's
+ * connection gater then refuses its connections and our dials to it until the ban expires.
  */
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { tcp } from '@libp2p/tcp';
@@ -18,6 +22,7 @@ import { identify } from '@libp2p/identify';
 import { gossipsub, TopicValidatorResult, type GossipSub, type GossipsubMessage } from '@libp2p/gossipsub';
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
+import type { PeerId } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES } from '../codec/envelope.ts';
 import { GossipBatchWriter, packPublished, readPublishes, readResults, resultName, unpackList, type PublishRecord } from '../codec/wire.ts';
@@ -27,6 +32,8 @@ import type { NetworkStats, PeerInfo } from '../interface.ts';
 import { DEFAULT_KIND_LIMITS, GOSSIP_KINDS, KIND_CODE, REQ_METHODS, kindFromCode, topicNames, type GossipKind, type KindLimits, type ReqMethod } from '../topics.ts';
 import { APP_PENALTY, APP_PENALTY_DECAY, SCORE_THRESHOLDS, peerScoreParams } from './scoring.ts';
 import { PeerKeeper } from './peers.ts';
+import { BanList } from './bans.ts';
+import { InvalidTally } from './invalid.ts';
 import { ReqResp, ReqRespError } from './reqresp.ts';
 
 /** The implementation's methods we use beyond the exported GossipSub interface. */
@@ -50,6 +57,10 @@ interface Pending {
 const PENDING_TTL_MS = 30_000;
 /** Flush the gossip batch early when it grows past this (a burst of blocks). */
 const FLUSH_BYTES = 1024 * 1024;
+/** Default ban of a peer that fell below the graylist threshold, seconds. */
+export const DEFAULT_BAN_SECONDS = 600;
+/** How often connected peers' scores are checked against the graylist threshold (gossipsub caches a score for a heartbeat). */
+const SCORE_CHECK_MS = 1000;
 
 function hexToId(hex: string): Uint8Array {
   const out = new Uint8Array(8);
@@ -78,6 +89,10 @@ export class NetworkCore {
   #batch = new GossipBatchWriter();
   #flushScheduled = false;
   readonly #penalties = new Map<string, { score: number; at: number }>();
+  readonly #bans = new BanList();
+  /** Messages each connected peer sent that we rejected, by kind (named in the ban log line). */
+  readonly #rejectedBy = new Map<string, Record<string, number>>();
+  readonly #invalid = new InvalidTally();
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   #early: ToCore[] | null = [];
@@ -96,6 +111,8 @@ export class NetworkCore {
     requests: {},
     redials: 0,
     peers: 0,
+    banned: {},
+    bannedPeers: 0,
   };
 
   constructor(opts: NetworkCoreOptions, deps: { port: Port<FromCore, ToCore>; logger: Logger }) {
@@ -128,6 +145,12 @@ export class NetworkCore {
       // Our own keeper redials static peers; libp2p's keep-alive reconnect would race it.
       connectionManager: { maxConnections: o.maxConnections ?? 64, reconnectRetries: 0, dialTimeout: 5000 },
       connectionMonitor: { enabled: false },
+      // Banned peers (see #ban) are refused both ways until their ban expires.
+      connectionGater: {
+        denyDialPeer: (p: PeerId) => this.#bans.isBanned(p.toString()),
+        denyInboundEncryptedConnection: (p: PeerId) => this.#bans.isBanned(p.toString()),
+        denyOutboundEncryptedConnection: (p: PeerId) => this.#bans.isBanned(p.toString()),
+      },
       services: {
         identify: identify(),
         pubsub: gossipsub({
@@ -164,6 +187,8 @@ export class NetworkCore {
     pubsub.addEventListener('gossipsub:message', (e: CustomEvent<GossipsubMessage>) => this.#onGossip(e.detail));
     node.addEventListener('peer:connect', (e) => {
       const peer = e.detail.toString();
+      // The gater refuses a banned peer; one whose connection was already upgrading when we banned it is cut here.
+      if (this.#bans.isBanned(peer)) void node.hangUp(e.detail).catch(() => undefined);
       this.#keeper?.onConnect(peer);
       this.#stats.peers = this.#connectedPeers().size;
       this.#port.post({ t: 'peer', event: 'connect', peer, addr: node.getConnections(e.detail)[0]?.remoteAddr.toString() });
@@ -171,6 +196,8 @@ export class NetworkCore {
     node.addEventListener('peer:disconnect', (e) => {
       const peer = e.detail.toString();
       this.#stats.peers = this.#connectedPeers().size;
+      this.#rejectedBy.delete(peer);
+      this.#invalid.delete(peer);
       this.#port.post({ t: 'peer', event: 'disconnect', peer });
       this.#keeper?.onDisconnect(peer);
     });
@@ -198,6 +225,7 @@ export class NetworkCore {
     const statsEvery = o.statsIntervalMs ?? 1000;
     this.#timers.push(setInterval(() => this.#postStats(), statsEvery));
     this.#timers.push(setInterval(() => this.#sweepPending(), 5000));
+    this.#timers.push(setInterval(() => this.#checkScores(), SCORE_CHECK_MS));
     for (const t of this.#timers) t.unref();
     this.#port.post({ t: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) });
     const early = this.#early ?? [];
@@ -249,6 +277,7 @@ export class NetworkCore {
       this.#stats.rejected[kind]!++;
       this.#log.debug({ peer, kind, err: env.error.message }, 'malformed gossip rejected');
       pubsub.reportMessageValidationResult(ev.msgId, peer, VERDICT.reject);
+      this.#onRejected(peer, kind);
       return;
     }
     if (!this.#handled.has(kind) || this.#pendingByKind[kind]! >= this.#limits[kind].maxPending) {
@@ -283,7 +312,51 @@ export class NetworkCore {
     this.#pendingByKind[p.kind]!--;
     const stat = result === 'accept' ? this.#stats.accepted : result === 'reject' ? this.#stats.rejected : this.#stats.ignored;
     stat[p.kind]!++;
-    if (!this.#stopped) this.node.services.pubsub.reportMessageValidationResult(p.msgId, p.peer, VERDICT[result]);
+    if (this.#stopped) return;
+    this.node.services.pubsub.reportMessageValidationResult(p.msgId, p.peer, VERDICT[result]);
+    if (result === 'reject') this.#onRejected(p.peer, p.kind);
+  }
+
+  #onRejected(peer: string, kind: GossipKind): void {
+    // Verdicts still arrive for a peer already gone: nothing to keep for it (gossipsub keeps its score).
+    if (!this.#connectedPeers().has(peer)) return;
+    const counts = this.#rejectedBy.get(peer) ?? {};
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    this.#rejectedBy.set(peer, counts);
+    // gossipsub's own score lags by up to a heartbeat (it is cached): our copy of its P4 term does not.
+    const p4 = this.#invalid.add(peer, kind);
+    if (p4 < SCORE_THRESHOLDS.graylistThreshold) this.#ban(peer, p4);
+    else this.#checkScore(peer);
+  }
+
+  /** Every connected peer against the graylist threshold (scores also fall through penalize()). */
+  #checkScores(): void {
+    if (this.#stopped) return;
+    for (const peer of this.#connectedPeers()) this.#checkScore(peer);
+  }
+
+  #checkScore(peer: string): void {
+    const score = this.node.services.pubsub.getScore(peer);
+    if (score < SCORE_THRESHOLDS.graylistThreshold) this.#ban(peer, score);
+  }
+
+  /** Disconnects `peer` and, with banSeconds > 0, refuses it until the ban expires. */
+  #ban(peer: string, score: number): void {
+    const seconds = this.#opts.banSeconds ?? DEFAULT_BAN_SECONDS;
+    const reason = 'gossip-score';
+    const conns = this.node.getConnections().filter((c) => c.remotePeer.toString() === peer);
+    const fresh = seconds > 0 ? this.#bans.ban(peer, seconds * 1000, reason) : conns.length > 0;
+    if (!fresh && conns.length === 0) return;
+    if (fresh) {
+      this.#stats.banned[reason] = (this.#stats.banned[reason] ?? 0) + 1;
+      this.#stats.bannedPeers = this.#bans.size;
+      this.#log.warn(
+        { peer, reason, score: Math.round(score), graylistThreshold: SCORE_THRESHOLDS.graylistThreshold, rejected: this.#rejectedBy.get(peer) ?? {}, banSeconds: seconds },
+        'peer banned: its gossip score fell below the graylist threshold (invalid messages); disconnected and refused until the ban expires',
+      );
+    }
+    const remote = conns[0]?.remotePeer;
+    if (remote) void this.node.hangUp(remote).catch((err: unknown) => this.#log.debug({ peer, err: (err as Error).message }, 'hang-up of a banned peer failed'));
   }
 
   #sweepPending(): void {
@@ -293,6 +366,7 @@ export class NetworkCore {
 
   #postStats(): void {
     this.#stats.redials = this.#keeper?.redials ?? 0;
+    this.#stats.bannedPeers = this.#bans.size;
     this.#port.post({ t: 'stats', stats: structuredClone(this.#stats) });
   }
 
@@ -397,6 +471,7 @@ export class NetworkCore {
           return;
         case 'stats':
           this.#stats.redials = this.#keeper?.redials ?? 0;
+          this.#stats.bannedPeers = this.#bans.size;
           this.#reply(m.id, Promise.resolve({ stats: structuredClone(this.#stats) }));
           return;
         case 'stop':
