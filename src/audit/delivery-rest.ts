@@ -170,10 +170,15 @@ export class DeliveryRest {
     return this.http.name;
   }
 
-  /** The envelope's result, or null for a 404 (a path this server does not have, or an id it has not). */
+  /**
+   * The envelope's result, or null for a 404 (a path this server does not have, or an id it has not)
+   * and for BTTC's way of saying the id is unknown: its handlers pass the querier's "span not found
+   * for id" on as HTTP 500, which no retry changes.
+   */
   async get(path: string): Promise<{ height: bigint; result: unknown } | null> {
-    const { status, text } = await this.http.request('GET', path);
-    if (status === 404) return null;
+    const notFound = (a: { status: number; text: string }) => a.status === 404 || (a.status === 500 && /not found/i.test(a.text));
+    const { status, text } = await this.http.request('GET', path, undefined, notFound);
+    if (notFound({ status, text })) return null;
     const where = `${this.http.flag} ${this.http.target(path)}`;
     let parsed: unknown;
     try {
@@ -189,7 +194,7 @@ export class DeliveryRest {
   async span(id: number): Promise<DeliverySpan> {
     const path = `bor/span/${id}`;
     const got = await this.get(path);
-    if (!got) throw new AuditError(`${this.http.flag} ${this.http.target(path)}: no span ${id} (HTTP 404)`);
+    if (!got) throw new AuditError(`${this.http.flag} ${this.http.target(path)}: no span ${id}`);
     const span = parseDeliverySpan(got.result, `${this.http.target(path)} result`);
     if (span.id !== id) throw new AuditError(`${this.http.flag} ${this.http.target(path)}: answered span ${span.id} for span ${id}`);
     return span;

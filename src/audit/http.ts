@@ -82,8 +82,8 @@ export class HttpEndpoint {
     return this.url.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
   }
 
-  /** One try; TransientError for what deserves another. */
-  private async once(method: 'GET' | 'POST', path: string, body: unknown): Promise<HttpAnswer> {
+  /** One try; TransientError for what deserves another (unless `final` says the answer is the answer). */
+  private async once(method: 'GET' | 'POST', path: string, body: unknown, final?: (a: HttpAnswer) => boolean): Promise<HttpAnswer> {
     let res: Response;
     try {
       res = await fetch(this.target(path), {
@@ -103,15 +103,18 @@ export class HttpEndpoint {
     } catch (err) {
       throw new TransientError(`the answer broke off: ${(err as Error).message}`);
     }
-    if (TRANSIENT_STATUS.has(res.status)) throw new TransientError(`HTTP ${res.status}${snippet(text)}`);
+    if (TRANSIENT_STATUS.has(res.status) && !final?.({ status: res.status, text })) throw new TransientError(`HTTP ${res.status}${snippet(text)}`);
     return { status: res.status, text };
   }
 
-  /** A request with retries; AuditError when it cannot get an answer. */
-  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
+  /**
+   * A request with retries; AuditError when it cannot get an answer. `final` marks an error status
+   * that no retry will change (a server that reports "not found" as HTTP 500).
+   */
+  async request(method: 'GET' | 'POST', path: string, body?: unknown, final?: (a: HttpAnswer) => boolean): Promise<HttpAnswer> {
     for (let n = 1; ; n++) {
       try {
-        return await this.once(method, path, body);
+        return await this.once(method, path, body, final);
       } catch (err) {
         if (!(err instanceof TransientError)) throw err;
         if (n >= this.attempts) throw new AuditError(`${this.flag} ${this.target(path)}: ${err.message}${this.attempts > 1 ? ` (${this.attempts} attempts)` : ''}`);

@@ -94,6 +94,7 @@ describe('audit span', () => {
     const { client, srv } = await rest([
       ['/bor/span/7', [200, draw]],
       ['/bor/span/9', [200, draw]],
+      ['/bor/span/10', [500, { error: '{"codespace":"bor","code":1500,"message":"span not found for id"}' }]],
     ]);
     await assert.rejects(auditSpan({ spanId: 7 }, { rest: client }), (e: Error) => e instanceof AuditError && /bor\/params is not served.*--producer-count/.test(e.message));
     await assert.rejects(
@@ -102,6 +103,10 @@ describe('audit span', () => {
     );
     await assert.rejects(auditSpan({ spanId: 8, producerCount: 4 }, { rest: client }), (e: Error) => e instanceof AuditError && e.message.includes(`--delivery-rest ${srv.url}/bor/span/8: no span 8`));
     await assert.rejects(auditSpan({ spanId: 9, producerCount: 4, seed: SEED }, { rest: client }), /answered span 7 for span 9/);
+    // BTTC answers an unknown span with HTTP 500 "span not found for id": not retried, named.
+    const asked = srv.paths.length;
+    await assert.rejects(auditSpan({ spanId: 10, producerCount: 4 }, { rest: client }), (e: Error) => e instanceof AuditError && e.message === `--delivery-rest ${srv.url}/bor/span/10: no span 10`);
+    assert.equal(srv.paths.length, asked + 1, 'asked once');
     await assert.rejects(auditSpan({ spanId: 7, producerCount: 4, seed: '0x1234' }, { rest: client }), /--seed: expected a 32-byte 0x-hex block hash/);
     const dead = await deadUrl();
     const down = new DeliveryRest(new HttpEndpoint(dead, { flag: '--delivery-rest', attempts: 2 }, noSleep));

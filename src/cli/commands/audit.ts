@@ -386,7 +386,7 @@ function badInputExits2(err: CommanderError): never {
 }
 
 export function register(program: Command): void {
-  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input; FILE may be - for stdin');
+  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network\'s checkpoints and spans from its endpoints (checkpoint, span)');
   audit
     .command('checkpoint-root')
     .description('checkpoint root hash over a block range: input [{"number","timestamp","txRoot","receiptsRoot"}]')
