@@ -3,23 +3,78 @@
  * deployed and used through ethers on one node's RPC and seen on the others; a checkpoint acked on
  * the root chain (RootChain.currentHeaderBlock); one validator SIGKILLed and the chain goes on with
  * backups sealing its sprint; the devnet restarts it, it syncs to the head and seals blocks again.
+ * Then the live audits from the public endpoints: `audit checkpoint` recomputes the acked header
+ * block from node 0's RPC (match, exit 0) and through a proxy that tampers one block's receiptsRoot
+ * (mismatch, exit 1); `audit span` checks span 1 on node 0's REST once that REST is BTTC-shaped.
  * Takes about 4–5 minutes on a shared 2-core machine.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
 import { loadTokenArtifact } from '../../src/loadtest/token.ts';
 import { until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { BIN, DevnetProcess } from '../helpers/devnet.ts';
 
 const BASE = 21000 + (process.pid % 1000) * 10;
 const PORTS = { rpc: BASE, rest: BASE + 4, p2p: BASE + 100, root: BASE + 9 };
 const RESTART_DELAY_S = 40;
 
-test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint acked, a validator killed and back', { timeout: 360_000 }, async () => {
+/** `bttc-node …` without blocking this process (the tampering proxy answers from here). */
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr })));
+}
+
+/**
+ * A JSON-RPC proxy to `target` that rewrites the receiptsRoot of block `block` in every
+ * eth_getBlockByNumber answer (single or batched): a node lying about one block.
+ */
+async function startTamperingProxy(target: string, block: number): Promise<{ url: string; tampered: () => number; close: () => Promise<void> }> {
+  let tampered = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      void (async () => {
+        const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        let text = await upstream.text();
+        try {
+          type Msg = { id?: unknown; method?: string; params?: unknown[]; result?: Record<string, unknown> | null };
+          const asks = [JSON.parse(body) as Msg | Msg[]].flat();
+          const answer = JSON.parse(text) as Msg | Msg[];
+          for (const a of [answer].flat()) {
+            const ask = asks.find((q) => q.id === a.id);
+            if (ask?.method === 'eth_getBlockByNumber' && Number(BigInt(ask.params![0] as string)) === block && a.result) {
+              a.result.receiptsRoot = '0x' + 'ee'.repeat(32);
+              tampered++;
+            }
+          }
+          text = JSON.stringify(answer);
+        } catch {
+          /* not JSON-RPC: passed through as is */
+        }
+        res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+      })().catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tampered: () => tampered,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint acked, a validator killed and back', { timeout: 360_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-devnet-'));
   const args = ['--validators', '4', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--restart-delay', String(RESTART_DELAY_S), '--status-interval', '2'];
   const devnet = new DevnetProcess(dir, args);
@@ -126,6 +181,47 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
         if (author === victimSigner) return true;
       }
       return false;
+    });
+
+    // Audit checkpoint 10000 from the public endpoints: node 0's blocks give the root the RootChain holds.
+    const auditArgs = ['audit', 'checkpoint', '--root-rpc', rootInfo.rpcUrl, '--root-chain', 'ethereum', '--root-chain-address', rootInfo.contracts.rootChain, '--header-block', '10000'];
+    const audited = await runCli([...auditArgs, '--bttc-rpc', snap0.nodes[0]!.rpcUrl]);
+    assert.equal(audited.code, 0, `audit checkpoint: ${audited.stderr}`);
+    const cpAudit = JSON.parse(audited.stdout) as { headerBlock: number; start: number; end: number; root: string; recomputed: string; match: boolean };
+    assert.deepEqual([cpAudit.headerBlock, cpAudit.start, cpAudit.match], [10000, 0, true]);
+    assert.equal(cpAudit.recomputed, cpAudit.root);
+    assert.ok(cpAudit.end >= 31);
+    // The same through a node that lies about one block's receiptsRoot: mismatch, exit 1.
+    const liar = await startTamperingProxy(snap0.nodes[0]!.rpcUrl, cpAudit.start + 1);
+    try {
+      const caught = await runCli([...auditArgs, '--bttc-rpc', liar.url]);
+      assert.equal(caught.code, 1, `audit checkpoint through the tampering proxy: ${caught.stderr}`);
+      const bad = JSON.parse(caught.stdout) as { root: string; recomputed: string; match: boolean };
+      assert.equal(bad.match, false);
+      assert.equal(bad.root, cpAudit.root);
+      assert.notEqual(bad.recomputed, cpAudit.root);
+      assert.equal(liar.tampered(), 1);
+    } finally {
+      await liar.close();
+    }
+
+    // Audit span 1 from node 0's REST. Our REST answers BTTC's span JSON ("span_id", "validator_set",
+    // "selected_producers") once the REST work lands; until then this part is skipped, and says so.
+    const restUrl = `http://127.0.0.1:${PORTS.rest}`;
+    const span1 = await until('span 1 on node 0\'s REST', 60_000, async () => {
+      const res = await fetch(`${restUrl}/bor/span/1`).catch(() => null);
+      return res?.ok ? ((await res.json()) as { result?: Record<string, unknown> }) : null;
+    });
+    const bttcShaped = span1.result !== undefined && 'span_id' in span1.result && 'selected_producers' in span1.result;
+    await t.test('audit span 1 against node 0\'s REST', { skip: bttcShaped ? false : 'node 0\'s REST does not serve BTTC\'s span JSON yet' }, async () => {
+      // The devnet seeds span k with block k of its root chain (BTTC: Ethereum block k); 4 validators
+      // for 11 producer slots means no draw, so the seed is read but not needed.
+      const r = await runCli(['audit', 'span', '--delivery-rest', restUrl, '--span', '1', '--producer-count', '11', '--root-rpc', rootInfo.rpcUrl]);
+      assert.equal(r.code, 0, `audit span: ${r.stderr}`);
+      const spanAudit = JSON.parse(r.stdout) as { span: number; seed: string; producers: unknown[]; match: boolean };
+      assert.equal(spanAudit.span, 1);
+      assert.equal(spanAudit.match, true);
+      assert.equal(spanAudit.producers.length, 4);
     });
   } catch (err) {
     devnet.dumpOutput();

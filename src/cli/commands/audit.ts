@@ -2,9 +2,10 @@
  * `bttc-node audit …`: an outside party recomputes what the network claims (checkpoint roots,
  * account roots, span producers, the Delivery proposer, a checkpoint's signature set) from JSON on a
  * file or stdin, and gets JSON back. Bad input exits non-zero with a message naming the entry and
- * field at fault; protocol modules are imported lazily so `--help` stays fast.
+ * field at fault; protocol modules are imported lazily so `--help` stays fast. `audit checkpoint` and
+ * `audit span` audit a live network instead, from its public endpoints (logic in src/audit/).
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { CliError, printJson, readJsonInput } from '../io.ts';
 
 type Json = Record<string, unknown>;
@@ -273,8 +274,119 @@ async function checkpointSigsCmd(opts: { checkpoint: string; sigs: string; valid
   });
 }
 
+// ---- Live-network audits: claims read from public endpoints, recomputed from others ----
+// Exit 0 on match, 1 on mismatch (after the JSON), 2 when the audit cannot be done (bad input,
+// an endpoint unreachable or unreadable): the message names the flag or the URL.
+
+const LIVE_EXIT_HELP = `
+Exit status: 0 the claim matches, 1 it does not (the JSON is printed either way), 2 the audit could
+not be done (bad input, or an endpoint unreachable or answering nonsense; the message names which).
+Transient failures (no connection, timeouts, HTTP 429/5xx, rate-limit errors) are retried with backoff.`;
+
+function intOption(raw: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(`${flag}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** AuditError → exit 2 with its message; anything else is a bug and keeps its stack. */
+async function asAudit<T>(run: () => Promise<T>): Promise<T> {
+  const { AuditError } = await import('../../audit/interface.ts');
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof AuditError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+/** Progress on stderr once work has taken a second: at most a line a second, and the last one. */
+function progressLine(label: string, unit: string): (done: number, total: number) => void {
+  let last = Date.now();
+  let shown = false;
+  return (done, total) => {
+    const now = Date.now();
+    if (done === total ? !shown : now - last < 1000) return;
+    last = now;
+    shown = true;
+    process.stderr.write(`${label}: ${done}/${total} ${unit}\n`);
+  };
+}
+
+interface LiveCheckpointOpts {
+  bttcRpc: string;
+  rootRpc: string;
+  rootChain: string;
+  headerBlock: string;
+  rootChainAddress?: string;
+  batchSize: string;
+  concurrency: string;
+  retries: string;
+}
+
+async function liveCheckpointCmd(opts: LiveCheckpointOpts): Promise<void> {
+  const { HttpEndpoint } = await import('../../audit/http.ts');
+  const { JsonRpcEndpoint } = await import('../../audit/json-rpc.ts');
+  const { BttcRpcBlocks } = await import('../../audit/bttc-blocks.ts');
+  const { auditCheckpoint, parseHeaderBlockId } = await import('../../audit/checkpoint.ts');
+  const rc = await import('../../audit/root-chain.ts');
+  const attempts = intOption(opts.retries, '--retries', 0, 20) + 1;
+  const batchSize = intOption(opts.batchSize, '--batch-size', 1, 1000);
+  const concurrency = intOption(opts.concurrency, '--concurrency', 1, 64);
+  const result = await asAudit(async () => {
+    if (!(rc.ROOT_CHAINS as readonly string[]).includes(opts.rootChain)) fail(`--root-chain: expected one of ${rc.ROOT_CHAINS.join(', ')}, got ${JSON.stringify(opts.rootChain)}`);
+    const chain = opts.rootChain as (typeof rc.ROOT_CHAINS)[number];
+    const id = parseHeaderBlockId(opts.headerBlock);
+    const address = opts.rootChainAddress ? rc.parseRootChainAddress(chain, opts.rootChainAddress) : rc.mainnetRootChainAddress(chain);
+    if (!address) fail(`--root-chain-address: config/mainnet.json has no ${chain} RootChain; give its address`);
+    const bttc = new BttcRpcBlocks(new JsonRpcEndpoint(new HttpEndpoint(opts.bttcRpc, { flag: '--bttc-rpc', attempts })), { batchSize, concurrency });
+    const apiKey = chain === 'tron' ? process.env.TRON_PRO_API_KEY : undefined;
+    const rootHttp = new HttpEndpoint(opts.rootRpc, { flag: '--root-rpc', attempts, ...(apiKey ? { headers: { 'TRON-PRO-API-KEY': apiKey } } : {}) });
+    const root = chain === 'tron' ? new rc.TronRootChainReader(rootHttp, address) : new rc.EvmRootChainReader(new JsonRpcEndpoint(rootHttp), address, chain);
+    return auditCheckpoint({ headerBlock: id, onProgress: progressLine('audit checkpoint', 'blocks') }, { root, bttc });
+  });
+  printJson(result);
+  if (!result.match) throw new CliError(`header block ${result.headerBlock}: the RootChain holds root ${result.root}, but Bttc blocks ${result.start}..${result.end} as --bttc-rpc serves them give ${result.recomputed}`, 1);
+}
+
+interface LiveSpanOpts {
+  deliveryRest: string;
+  span: string;
+  seed?: string;
+  rootRpc?: string;
+  seedBlock?: string;
+  producerCount?: string;
+  retries: string;
+}
+
+async function liveSpanCmd(opts: LiveSpanOpts): Promise<void> {
+  const { HttpEndpoint } = await import('../../audit/http.ts');
+  const { JsonRpcEndpoint } = await import('../../audit/json-rpc.ts');
+  const { DeliveryRest } = await import('../../audit/delivery-rest.ts');
+  const { evmBlockHash } = await import('../../audit/root-chain.ts');
+  const { auditSpan } = await import('../../audit/span.ts');
+  const attempts = intOption(opts.retries, '--retries', 0, 20) + 1;
+  const spanId = intOption(opts.span, '--span', 0, Number.MAX_SAFE_INTEGER);
+  const producerCount = opts.producerCount === undefined ? undefined : intOption(opts.producerCount, '--producer-count', 1, 10_000);
+  if (opts.seed !== undefined && opts.rootRpc !== undefined) fail('--seed and --root-rpc: give one (the seed itself, or the chain to read it from)');
+  if (opts.seedBlock !== undefined && opts.rootRpc === undefined) fail('--seed-block: only with --root-rpc');
+  const seedBlock = opts.seedBlock === undefined ? undefined : intOption(opts.seedBlock, '--seed-block', 0, Number.MAX_SAFE_INTEGER);
+  const result = await asAudit(async () => {
+    const rest = new DeliveryRest(new HttpEndpoint(opts.deliveryRest, { flag: '--delivery-rest', attempts }));
+    const seedRpc = opts.rootRpc === undefined ? null : new JsonRpcEndpoint(new HttpEndpoint(opts.rootRpc, { flag: '--root-rpc', attempts }));
+    const seedSource = seedRpc ? (id: number) => evmBlockHash(seedRpc, seedBlock ?? id) : null;
+    return auditSpan({ spanId, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(producerCount !== undefined ? { producerCount } : {}) }, { rest, seedSource });
+  });
+  printJson(result);
+  if (!result.match) throw new CliError(`span ${result.span}: Delivery's selected_producers are not the producers recomputed from its validator set${result.seed ? ` and seed ${result.seed}` : ''}`, 1);
+}
+
+/** Commander's own errors (a missing or unknown option) exit 2 here, like any bad input: 1 means mismatch. */
+function badInputExits2(err: CommanderError): never {
+  throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
+}
+
 export function register(program: Command): void {
-  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input; FILE may be - for stdin');
+  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network\'s checkpoints and spans from its endpoints (checkpoint, span)');
   audit
     .command('checkpoint-root')
     .description('checkpoint root hash over a block range: input [{"number","timestamp","txRoot","receiptsRoot"}]')
@@ -312,4 +424,31 @@ export function register(program: Command): void {
     .requiredOption('--sigs <FILE>', 'JSON array of "0x<65-byte sig>" or {"signer"?,"signature"} or {"signer"?,"r","s","v"}')
     .requiredOption('--validators <FILE>', 'JSON array of current validator signers (strings or {"signer"})')
     .action(checkpointSigsCmd);
+  audit
+    .command('checkpoint')
+    .description('a live checkpoint: the root a RootChain holds for a header block, recomputed from the Bttc blocks it covers: {"headerBlock","start","end","root","recomputed","match"}')
+    .requiredOption('--bttc-rpc <URL>', 'a Bttc JSON-RPC endpoint (mainnet: chain 199) serving the blocks of the range')
+    .requiredOption('--root-rpc <URL>', 'the root chain: an Ethereum/BSC JSON-RPC, or a TRON full node\'s HTTP API (https://api.trongrid.io; TRON_PRO_API_KEY is sent when set)')
+    .requiredOption('--root-chain <NAME>', 'tron, ethereum or bsc')
+    .requiredOption('--header-block <ID>', 'the header block id: 10000, 20000, … (the k-th checkpoint on that chain is k×10000)')
+    .option('--root-chain-address <ADDR>', 'the RootChain contract (TRON: base58 T… or 41-hex too); default: the mainnet preset\'s for tron and ethereum, none for bsc')
+    .option('--batch-size <N>', 'eth_getBlockByNumber calls per HTTP request', '100')
+    .option('--concurrency <N>', 'HTTP requests in flight at once', '4')
+    .option('--retries <N>', 'retries of a request after a transient failure', '4')
+    .addHelpText('after', LIVE_EXIT_HELP)
+    .exitOverride(badInputExits2)
+    .action(liveCheckpointCmd);
+  audit
+    .command('span')
+    .description('a live span: Delivery\'s selected producers recomputed from the span\'s validator set (and seed, when there is a draw): {"span","seed","producers","recomputed","match"}')
+    .requiredOption('--delivery-rest <URL>', 'a Delivery REST endpoint (serves bor/span/{id})')
+    .requiredOption('--span <ID>', 'the span id')
+    .option('--seed <HEX>', 'the span\'s seed (32-byte block hash); needed only when more validators are eligible than there are producers')
+    .option('--root-rpc <URL>', 'instead of --seed: an Ethereum JSON-RPC to read the seed from (BTTC seeds span k with the hash of Ethereum block k)')
+    .option('--seed-block <N>', 'with --root-rpc: the seed block when it is not the span id (a network restarted from a later genesis)')
+    .option('--producer-count <N>', 'producers per span; default: Delivery\'s bor/params producer_count (11 on mainnet)')
+    .option('--retries <N>', 'retries of a request after a transient failure', '4')
+    .addHelpText('after', LIVE_EXIT_HELP + '\nSpans BTTC mainnet froze before Delivery height 375300 with more eligible validators than producers\nwere drawn by an older algorithm this command does not reproduce.')
+    .exitOverride(badInputExits2)
+    .action(liveSpanCmd);
 }
