@@ -1,7 +1,8 @@
 /**
  * The node's root-chain clients, one per configured chain, in config order; a validator also gets a
- * checkpoint submitter per chain (a follower's clients only read). BTTC seeds spans from its staking
- * chain, TRON, when there is one, else from the first chain.
+ * checkpoint submitter per chain (a follower's clients only read). Spans are seeded from Ethereum
+ * block hashes, as BTTC's Delivery does (GetNextSpanSeed reads its Ethereum chain even though TRON is
+ * the staking chain); without an Ethereum chain, from the first EVM chain, else the first chain.
  */
 import type { Logger } from '../observability/logger.ts';
 import type { Registry } from '../observability/metrics.ts';
@@ -39,7 +40,13 @@ export async function connectRootChains(config: NodeConfig, node: NodeSection, s
     clients.set(rc.id, client);
     if (signerKey) submitters.set(rc.id, new CheckpointSubmitter({ receiptTimeoutMs: 30_000, receiptPollMs: 500 }, { client, logger, metrics }));
   }
-  const seedChain = config.rootChains.find((c) => c.kind === 'tron') ?? config.rootChains[0];
+  const seedChain = spanSeedChain(config);
   const seedClient = seedChain ? (clients.get(seedChain.id) ?? null) : null;
   return { clients, submitters, seedClient };
+}
+
+/** The root chain whose block hashes seed spans: Ethereum (id 2) when configured, as BTTC. */
+export function spanSeedChain(config: Pick<NodeConfig, 'rootChains'>): NodeConfig['rootChains'][number] | undefined {
+  const chains = config.rootChains;
+  return chains.find((c) => c.id === 2 && c.kind !== 'tron') ?? chains.find((c) => c.kind !== 'tron') ?? chains[0];
 }
