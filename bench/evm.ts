@@ -16,7 +16,7 @@
  * Every side must reach the same state root (and ours and stock runTx the same tx/receipt roots) on
  * every block, or the bench stops.
  *
- *   node bench/evm.ts            full run (1 warm-up + 6 blocks per side), writes bench/results/evm.json
+ *   node bench/evm.ts            full run (1 warm-up + 8 blocks per side), writes bench/results/evm.json
  *   node bench/evm.ts --quick    smoke run (1 warm-up + 1 block per side)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +53,7 @@ const GAS_LIMIT = 20_000_000n;
 const GAS_PRICE = 1_000_000_000n;
 const GENESIS_TIME = 1_700_000_000n;
 /** Recorded blocks per side, after one warm-up block each. */
-const BLOCKS = QUICK ? 1 : 6;
+const BLOCKS = QUICK ? 1 : 8;
 /** Trie-node LRU of the stock MPT (CheckpointDB cacheSize), the size the EthereumJS client gives its state trie. */
 const STOCK_TRIE_CACHE = 200_000;
 const TOKEN = Uint8Array.from(Buffer.from('00000000000000000000000000000000000070ce', 'hex'));
