@@ -277,7 +277,7 @@ export class ChainStore implements ChainStoreApi {
     const loc = await this.getTxLocation(txHash);
     if (!loc) return undefined;
     const body = await this.getBody(loc.blockHash);
-    if (!body || !body.txs[loc.index]) return undefined;
+    if (!body?.txs[loc.index]) return undefined;
     return { ...loc, hash: txHash, raw: body.txs[loc.index]!, sender: body.senders[loc.index]! };
   }
 

@@ -228,7 +228,7 @@ export class TronRootChainClient implements RootChainClient {
 
 /** A TRON transaction info as a receipt; null while the node does not know it yet. */
 export function tronReceipt(info: TronTxInfo, addresses: string[]): RootReceipt | null {
-  if (!info || !info.id || info.blockNumber === undefined) return null;
+  if (!info?.id || info.blockNumber === undefined) return null;
   const ok = (info.receipt?.result ?? 'SUCCESS') === 'SUCCESS' && info.result !== 'FAILED';
   return {
     txHash: hex0x(info.id),

@@ -150,7 +150,7 @@ export class FilterSystem {
   /** A log filter's whole range (eth_getLogs with its criteria). */
   async logs(id: string): Promise<unknown[]> {
     const f = this.filters.get(id);
-    if (!f || f.kind !== 'logs' || !f.criteria || f.deadline <= this.now()) throw new RpcError(SERVER_ERROR, FILTER_NOT_FOUND);
+    if (f?.kind !== 'logs' || !f.criteria || f.deadline <= this.now()) throw new RpcError(SERVER_ERROR, FILTER_NOT_FOUND);
     return (await queryLogs(this.deps.chain, this.deps.blocks, f.criteria)).map(formatLog);
   }
 

@@ -182,7 +182,7 @@ export class RpcServer {
   }
 
   private originListed(origin: string | undefined): boolean {
-    return this.corsAny || (origin !== undefined && this.corsOrigins !== null && this.corsOrigins.has(origin.toLowerCase()));
+    return this.corsAny || (origin !== undefined && this.corsOrigins?.has(origin.toLowerCase()) === true);
   }
 
   private wsOriginAllowed(origin: string | undefined): boolean {

@@ -40,7 +40,7 @@ async function written(): Promise<string> {
   return path;
 }
 
-function damage(path: string, fn: (b: Buffer) => Buffer | void): void {
+function damage(path: string, fn: (b: Buffer) => Buffer | undefined): void {
   const b = readFileSync(path);
   writeFileSync(path, fn(b) ?? b);
 }
@@ -68,6 +68,7 @@ test('a damaged payload before the last frame is corruption; an impossible lengt
     const o = offsetOf(2);
     b.writeUInt32BE(32 * 1024 * 1024, o);
     b.writeUInt32BE(crc32c(b.subarray(o, o + 4)), o + 4);
+    return undefined;
   });
   await assert.rejects(FileWal.open(p2), /frame length 33554432 exceeds/);
 });

@@ -12,6 +12,7 @@ let base = '';
 const metrics = new Registry();
 
 // `any`: response bodies are arbitrary JSON, each test checks the fields it needs.
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of every path's shape, read field by field in the tests
 async function get(path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, init);
   assert.equal(res.headers.get('content-type'), 'application/json', path);

@@ -82,7 +82,7 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
   try {
     const snap0 = await until('4 validators up at height ≥ 3', 120_000, () => {
       const s = devnet.snapshot();
-      return s && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
+      return s?.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
     });
     for (let i = 0; i < 4; i++) providers.push(new JsonRpcProvider(snap0.nodes[i]!.rpcUrl, undefined, { staticNetwork: true, polling: false }));
     const [p0] = providers as [JsonRpcProvider];

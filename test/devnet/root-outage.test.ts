@@ -57,7 +57,7 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
   try {
     const snap0 = await until('4 validators up at height ≥ 3', 150_000, () => {
       const s = devnet.snapshot();
-      return s && s.rootchain.pid && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
+      return s?.rootchain.pid && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
     });
     const rootPid = snap0.rootchain.pid!;
     const bttc = new JsonRpcProvider(snap0.nodes[0]!.rpcUrl, undefined, { staticNetwork: true, polling: false });

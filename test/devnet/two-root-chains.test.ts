@@ -47,7 +47,7 @@ test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced
   try {
     const snap0 = await until('the validator up, both root chains in the status', 120_000, () => {
       const s = devnet.snapshot();
-      return s && s.nodes[0]?.status && s.rootchains?.length === 2 ? s : null;
+      return s?.nodes[0]?.status && s.rootchains?.length === 2 ? s : null;
     });
     const [ethS, bscS] = snap0.rootchains!;
     assert.deepEqual([ethS!.id, ethS!.name, ethS!.staking, bscS!.id, bscS!.name, bscS!.staking], [2, 'ethereum', true, 3, 'bsc', false]);

@@ -105,7 +105,7 @@ export class SimCluster {
   }
 
   get honest(): SimNode[] {
-    return this.nodes.filter((n) => n.behavior !== 'honest' ? false : true);
+    return this.nodes.filter((n) => n.behavior === 'honest');
   }
 
   async start(): Promise<void> {

@@ -76,7 +76,7 @@ export function nextSpanSeedRoute(q: SpanQueries, seed: SpanSeedSource): RestRou
     handle: async () => {
       const id = q.lastId + 1;
       const s = await seed(id).catch(() => null);
-      if (!s || s.length !== 32) throw internalQueryError(400, appendMsg('Error fetching next span seed', `root chain block ${id} is not available`));
+      if (s?.length !== 32) throw internalQueryError(400, appendMsg('Error fetching next span seed', `root chain block ${id} is not available`));
       return bytesToHex(s);
     },
   };

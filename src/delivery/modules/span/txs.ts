@@ -90,7 +90,7 @@ export async function proposeSpan(ctx: BlockContext, deps: { bttc: BttcHeaderRea
   if (latest < cur.start) return null;
   const id = lastSpanId + 1;
   const seed = await deps.seeds.seed(id, 'proposal');
-  if (!seed || seed.length !== 32) return null;
+  if (seed?.length !== 32) return null;
   const b = spanBounds(id, ctx.config.bttc);
   return { type: SPAN_TX, spanId: id, startBlock: b.start, endBlock: b.end, seed: bytesToHex(seed), bttcChainId: ctx.config.bttc.chainId };
 }
