@@ -56,7 +56,7 @@ report('checkpoint', {
     `timings are the median of ${ROUNDS} rounds of stages a–c; one submission per N (gas is deterministic)`,
     'precommitVerifyMs: the carried-vote checks (member, once each, side-vote extension, vote digest) + N secp256k1-verify items in one priority batch, as DeliveryApp.carriedVotesError; decodeBlock is timed apart',
     'timeToQuorumMs / verifyAllMs: SignatureSet.add of the Yes signatures in pool-task-sized slices (secp256k1-recover), to the ⌊2n/3⌋+1-th valid one and to all N (checkpoint.tallyCheckpoint waits for all N)',
-    'with N ≤ 128 the Yes signatures fit one pool task (as the app\'s single add packs them), so time to quorum equals time to all N and one thread does the work',
+    "with N ≤ 128 the Yes signatures fit one pool task (as the app's single add packs them), so time to quorum equals time to all N and one thread does the work",
     'signSeconds in results is all N validators signing on one thread; each validator in a network signs once',
     'the machine has 2 cores shared with other work: compare rows of one run, not across runs',
   ],

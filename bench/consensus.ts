@@ -87,11 +87,25 @@ async function runOne(n: number, heights: number, verifierName: string, verifier
 }
 
 async function main(): Promise<void> {
-  const sizes: [number, number][] = QUICK ? [[4, 30], [21, 10], [100, 4]] : [[4, 300], [21, 100], [100, 30]];
+  const sizes: [number, number][] = QUICK
+    ? [
+        [4, 30],
+        [21, 10],
+        [100, 4],
+      ]
+    : [
+        [4, 300],
+        [21, 100],
+        [100, 30],
+      ];
   const inline = new InlineVerifier();
   const pool1 = new VerifyPool({ threads: 1 });
   const pool2 = new VerifyPool({ threads: 2 });
-  const verifiers: [string, SignatureVerifier][] = [['inline', inline], ['pool 1 thread', pool1], ['pool 2 threads', pool2]];
+  const verifiers: [string, SignatureVerifier][] = [
+    ['inline', inline],
+    ['pool 1 thread', pool1],
+    ['pool 2 threads', pool2],
+  ];
   const rows: Result[] = [];
   const ratios: Record<string, number> = {};
   const walDir = mkdtempSync(join(tmpdir(), 'bench-consensus-'));
@@ -124,8 +138,8 @@ async function main(): Promise<void> {
     rows,
     ratios,
     notes: [
-      'one real engine (src/delivery/consensus/state.ts) per row; its n−1 peers are scripted and pre-signed, all of a height\'s messages injected at once (zero network delay)',
-      'meanMs / p50Ms / p99Ms = wall time from injecting a height\'s messages to its commit; opsPerSec = heights per second',
+      "one real engine (src/delivery/consensus/state.ts) per row; its n−1 peers are scripted and pre-signed, all of a height's messages injected at once (zero network delay)",
+      "meanMs / p50Ms / p99Ms = wall time from injecting a height's messages to its commit; opsPerSec = heights per second",
       'verifiedPerSec = consensus signatures verified by the engine per wall second (each checked once; late precommits for a decided height are dropped unverified)',
       'memory WAL unless marked; the file-WAL row fsyncs each own vote before sending it',
       'pool = src/pools/verifyPool.ts (piscina, packed batches); inline = src/pools/inline.ts on the main thread; the machine has 2 cores shared with other work',

@@ -38,7 +38,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function cpuSeconds(pid: number | null): number | null {
   if (!pid) return null;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return null;
@@ -46,7 +48,10 @@ function cpuSeconds(pid: number | null): number | null {
 }
 
 async function scrape(url: string): Promise<string> {
-  return fetch(url + '/metrics').then((r) => r.text(), () => '');
+  return fetch(url + '/metrics').then(
+    (r) => r.text(),
+    () => '',
+  );
 }
 
 function lagP99(text: string): number | null {
@@ -59,10 +64,11 @@ function buckets(texts: string[], name: string, phase?: string): Map<number, num
   const out = new Map<number, number>();
   const labels = phase ? `le="([^"]+)",phase="${phase}"` : 'le="([^"]+)"';
   const re = new RegExp(`^${name}_bucket\\{${labels}\\} (\\S+)$`, 'gm');
-  for (const t of texts) for (const m of t.matchAll(re)) {
-    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
-    out.set(le, (out.get(le) ?? 0) + Number(m[2]));
-  }
+  for (const t of texts)
+    for (const m of t.matchAll(re)) {
+      const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+      out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+    }
   return out;
 }
 
@@ -72,7 +78,11 @@ function histSummary(b: Map<number, number>, q: number, over: number): { count: 
   const count = b.get(Infinity) ?? 0;
   if (count === 0) return { count, quantileUpperBound: null, shareAbove: null };
   const ub = les.find((le) => b.get(le)! >= q * count) ?? Infinity;
-  const atOver = les.filter((le) => le <= over).map((le) => b.get(le)!).pop() ?? 0;
+  const atOver =
+    les
+      .filter((le) => le <= over)
+      .map((le) => b.get(le)!)
+      .pop() ?? 0;
   return { count, quantileUpperBound: ub, shareAbove: (count - atOver) / count };
 }
 
@@ -91,7 +101,17 @@ try {
   const accounts = readKeysFile(join(dir, 'loadtest-keys.json'));
   console.log(`load: ${rate} tx/s for ${seconds} s (${fullRate} tx/s fills a ${cfg.gasLimit}-gas block every ${cfg.period} s), ${accounts.length} accounts`);
   const watch = Array.from({ length: validators - 1 }, (_, i) => sup.rpcUrl(i + 1));
-  const lt = new LoadTest({ rpc: sup.rpcUrl(0), watch, mode: 'transfer', rate, durationSec: seconds, accounts, drainSec: 30, sprint: cfg.sprint, onProgress: (p) => console.log(`  ${p.phase} ${p.elapsedSec.toFixed(0)} s sent ${p.sent} included ${p.included} errors ${p.errors} head ${p.head}`) });
+  const lt = new LoadTest({
+    rpc: sup.rpcUrl(0),
+    watch,
+    mode: 'transfer',
+    rate,
+    durationSec: seconds,
+    accounts,
+    drainSec: 30,
+    sprint: cfg.sprint,
+    onProgress: (p) => console.log(`  ${p.phase} ${p.elapsedSec.toFixed(0)} s sent ${p.sent} included ${p.included} errors ${p.errors} head ${p.head}`),
+  });
   const r = await lt.run();
   process.stdout.write(formatReport(r));
   const cpuAfter = pids.map(cpuSeconds);
@@ -104,7 +124,9 @@ try {
     validators: pids.slice(1).map((_, i) => perKtx(cpuBefore[i + 1]!, cpuAfter[i + 1]!)),
     loadGenerator: perKtx(0, (selfCpu.user + selfCpu.system) / 1e6),
   };
-  console.log(`CPU seconds per 1000 included transactions: validators ${cpuPerThousandTx.validators.join(', ')}; root chain ${cpuPerThousandTx.rootchain}; load generator ${cpuPerThousandTx.loadGenerator}`);
+  console.log(
+    `CPU seconds per 1000 included transactions: validators ${cpuPerThousandTx.validators.join(', ')}; root chain ${cpuPerThousandTx.rootchain}; load generator ${cpuPerThousandTx.loadGenerator}`,
+  );
   const ackedAfter = Math.max(...after.nodes.map((n) => n.status?.delivery.checkpointsAcked ?? 0));
   const texts = await Promise.all(after.nodes.map((n) => scrape(n.rpcUrl)));
   const lags = texts.map(lagP99);
@@ -113,18 +135,32 @@ try {
   const importAll = histSummary(buckets(texts, 'bttc_block_import_seconds'), 0.99, 0.25);
   const import0 = histSummary(buckets(texts.slice(0, 1), 'bttc_block_import_seconds'), 0.99, 0.25);
   const build = histSummary(buckets(texts, 'bttc_producer_build_seconds'), 0.99, 1);
-  const phases = Object.fromEntries(['queued', 'header', 'senders', 'system-calls', 'execute', 'store', 'head'].map((ph) => [ph, histSummary(buckets(texts.slice(0, 1), `bttc_block_import_phase_seconds`, ph), 0.99, 0.1)]));
-  console.log(`import phases at validator 0, p99 upper bound (share over 100 ms): ${Object.entries(phases).map(([k, v]) => `${k} ${v.quantileUpperBound} s (${((v.shareAbove ?? 0) * 100).toFixed(0)}%)`).join(', ')}`);
+  const phases = Object.fromEntries(
+    ['queued', 'header', 'senders', 'system-calls', 'execute', 'store', 'head'].map((ph) => [ph, histSummary(buckets(texts.slice(0, 1), `bttc_block_import_phase_seconds`, ph), 0.99, 0.1)]),
+  );
+  console.log(
+    `import phases at validator 0, p99 upper bound (share over 100 ms): ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${v.quantileUpperBound} s (${((v.shareAbove ?? 0) * 100).toFixed(0)}%)`)
+      .join(', ')}`,
+  );
   console.log(`producer release after header time: p99 ≤ ${releaseLate.quantileUpperBound} s, ${((releaseLate.shareAbove ?? 0) * 100).toFixed(1)}% later than 100 ms (n=${releaseLate.count})`);
   console.log(`block import (all nodes): p99 ≤ ${importAll.quantileUpperBound} s, ${((importAll.shareAbove ?? 0) * 100).toFixed(1)}% over 250 ms; validator 0: p99 ≤ ${import0.quantileUpperBound} s`);
   const heads = after.nodes.map((n) => n.status?.bttc.head ?? null);
   // Share of the executor's block time it actually ran: low at importers means they waited for a core.
   const counterSum = (t: string, name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(t)?.[1] ?? NaN);
-  const executorCpuShare = Object.fromEntries(['build', 'execute'].map((kind) => [kind, texts.map((t) => round(counterSum(t, 'bttc_executor_block_cpu_seconds_total', kind) / counterSum(t, 'bttc_executor_block_wall_seconds_total', kind)))]));
+  const executorCpuShare = Object.fromEntries(
+    ['build', 'execute'].map((kind) => [kind, texts.map((t) => round(counterSum(t, 'bttc_executor_block_cpu_seconds_total', kind) / counterSum(t, 'bttc_executor_block_wall_seconds_total', kind)))]),
+  );
   console.log(`executor CPU / wall over block work, per validator: build ${executorCpuShare.build!.join(', ')}; execute (imports) ${executorCpuShare.execute!.join(', ')}`);
   report('devnet', {
     rows: [
-      { name: 'block interval (network: first newHeads at any validator)', meanMs: (r.blockIntervalNetwork?.mean ?? NaN) * 1000, p99Ms: (r.blockIntervalNetwork?.p99 ?? NaN) * 1000, opsPerSec: r.tps, samples: r.blockIntervalNetwork?.count ?? 0 },
+      {
+        name: 'block interval (network: first newHeads at any validator)',
+        meanMs: (r.blockIntervalNetwork?.mean ?? NaN) * 1000,
+        p99Ms: (r.blockIntervalNetwork?.p99 ?? NaN) * 1000,
+        opsPerSec: r.tps,
+        samples: r.blockIntervalNetwork?.count ?? 0,
+      },
       { name: 'block interval (seen at validator 0)', meanMs: (r.blockInterval.mean ?? NaN) * 1000, p99Ms: (r.blockInterval.p99 ?? NaN) * 1000, opsPerSec: r.tps, samples: r.blockInterval.count },
       { name: 'inclusion latency', meanMs: (r.inclusionLatency.mean ?? NaN) * 1000, p99Ms: (r.inclusionLatency.p99 ?? NaN) * 1000, opsPerSec: r.tps, samples: r.inclusionLatency.count },
     ],
@@ -154,7 +190,13 @@ try {
     loadtest: r,
     loadAverage: loadavg(),
     params: { period: cfg.period, producerDelay: cfg.producerDelay, sprint: cfg.sprint, gasLimit: cfg.gasLimit },
-    notes: [`a sprint start (every ${cfg.sprint} blocks) waits producerDelay = ${cfg.producerDelay} s instead of the ${cfg.period} s period (Bor's rule), so p99 over all intervals includes those whenever producerDelay > period; "within sprints" leaves them out`, 'histogram summaries (release lateness, import, build) give the upper bound of the bucket holding the quantile, summed over all nodes since they started', 'all validators, the root chain and the load generator share one 2-core machine', 'event-loop lag p99 is prom-client monitorEventLoopDelay since each node started', 'network block interval: between consecutive blocks\' first newHeads arrival at any of the validators (the producer announces its block when it stores it); "seen at validator 0" adds validator 0\'s import time whenever it did not produce the block, and the sprint boundaries where validator 0 hands over to another producer add that import time in full'],
+    notes: [
+      `a sprint start (every ${cfg.sprint} blocks) waits producerDelay = ${cfg.producerDelay} s instead of the ${cfg.period} s period (Bor's rule), so p99 over all intervals includes those whenever producerDelay > period; "within sprints" leaves them out`,
+      'histogram summaries (release lateness, import, build) give the upper bound of the bucket holding the quantile, summed over all nodes since they started',
+      'all validators, the root chain and the load generator share one 2-core machine',
+      'event-loop lag p99 is prom-client monitorEventLoopDelay since each node started',
+      'network block interval: between consecutive blocks\' first newHeads arrival at any of the validators (the producer announces its block when it stores it); "seen at validator 0" adds validator 0\'s import time whenever it did not produce the block, and the sprint boundaries where validator 0 hands over to another producer add that import time in full',
+    ],
   });
 } finally {
   await sup.stop();

@@ -89,7 +89,10 @@ function genesis(): GenesisSpec {
     time: GENESIS_TIME,
     alloc: [
       ...addrs.map((a) => [a, { balance: 10n ** 24n }] as [Uint8Array, { balance: bigint }]),
-      [TOKEN, { code: Uint8Array.from(Buffer.from(token.deployedBytecode.slice(2), 'hex')), storage: [[new Uint8Array(32), big], ...addrs.map((a) => [balanceSlot(a), big] as [Uint8Array, Uint8Array])] }],
+      [
+        TOKEN,
+        { code: Uint8Array.from(Buffer.from(token.deployedBytecode.slice(2), 'hex')), storage: [[new Uint8Array(32), big], ...addrs.map((a) => [balanceSlot(a), big] as [Uint8Array, Uint8Array])] },
+      ],
     ],
   };
 }
@@ -101,7 +104,10 @@ function blockTxs(w: Workload, b: number): { txs: Uint8Array[]; senders: Uint8Ar
   const senders: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const to = addrs[(i + 1 + b * 7) % N_ACCOUNTS]!;
-    const fields = w === 'plain' ? { nonce: b, gasPrice: GAS_PRICE, gasLimit: 21000n, to, value: 1n } : { nonce: b, gasPrice: GAS_PRICE, gasLimit: 60000n, to: TOKEN, data: Uint8Array.from(Buffer.from(iface.encodeFunctionData('transfer', [bytesToHex(to), 1n]).slice(2), 'hex')) };
+    const fields =
+      w === 'plain'
+        ? { nonce: b, gasPrice: GAS_PRICE, gasLimit: 21000n, to, value: 1n }
+        : { nonce: b, gasPrice: GAS_PRICE, gasLimit: 60000n, to: TOKEN, data: Uint8Array.from(Buffer.from(iface.encodeFunctionData('transfer', [bytesToHex(to), 1n]).slice(2), 'hex')) };
     txs.push(signLegacyTx(fields, CHAIN_ID, keys[i]!));
     senders.push(addrs[i]!);
   }
@@ -157,7 +163,14 @@ async function oursSide(name: string, label: string, blocks: { txs: Uint8Array[]
       const { txs, senders } = blocks[k]!;
       const c0 = cpuMark();
       const t0 = performance.now();
-      const res = await ex.buildBlock({ parent, header: { number: parent.number + 1n, time: parent.time + 2n, gasLimit: GAS_LIMIT, difficulty: 1n, extra: new Uint8Array(32 + 65) }, author: producer, txs, senders, budgetMs: 60_000 });
+      const res = await ex.buildBlock({
+        parent,
+        header: { number: parent.number + 1n, time: parent.time + 2n, gasLimit: GAS_LIMIT, difficulty: 1n, extra: new Uint8Array(32 + 65) },
+        author: producer,
+        txs,
+        senders,
+        budgetMs: 60_000,
+      });
       const ts = performance.now();
       const sealed: HeaderFields = sealHeader(res.header, producerKey);
       const hash = headerHash(sealed);
@@ -165,7 +178,14 @@ async function oursSide(name: string, label: string, blocks: { txs: Uint8Array[]
       const cpu = cpuSince(c0);
       if (res.rejected.length) throw new Error(`${name}: block ${k} rejected txs: ${res.rejected[0]!.reason}`);
       parent = { hash, number: sealed.number, stateRoot: sealed.stateRoot, time: sealed.time };
-      return sample(t1 - t0, res.header.gasUsed, res.included, cpu, { executorCpuMs: res.timings.cpuMs, timings: res.timings, sealMs: t1 - ts, stateRoot: sealed.stateRoot, txRoot: sealed.txRoot, receiptRoot: sealed.receiptRoot });
+      return sample(t1 - t0, res.header.gasUsed, res.included, cpu, {
+        executorCpuMs: res.timings.cpuMs,
+        timings: res.timings,
+        sealMs: t1 - ts,
+        stateRoot: sealed.stateRoot,
+        txRoot: sealed.txRoot,
+        receiptRoot: sealed.receiptRoot,
+      });
     },
     async close() {
       await ex.close();
@@ -190,7 +210,11 @@ class LevelDb implements DB<string, string | Uint8Array> {
     await this.level.del(key);
   }
   async batch(ops: BatchDBOp<string, string | Uint8Array>[]) {
-    await this.level.batch(ops.map((o) => (o.type === 'put' ? { type: 'put' as const, key: o.key, value: typeof o.value === 'string' ? Buffer.from(o.value, 'hex') : (o.value as Uint8Array) } : { type: 'del' as const, key: o.key })));
+    await this.level.batch(
+      ops.map((o) =>
+        o.type === 'put' ? { type: 'put' as const, key: o.key, value: typeof o.value === 'string' ? Buffer.from(o.value, 'hex') : (o.value as Uint8Array) } : { type: 'del' as const, key: o.key },
+      ),
+    );
   }
   shallowCopy() {
     return this;
@@ -226,7 +250,10 @@ async function stockVm(common: Common): Promise<{ vm: VM; sm: MerkleStateManager
 }
 
 function stockHeader(common: Common, k: number): BlockHeader {
-  return createBlockHeader({ number: BigInt(k + 1), timestamp: GENESIS_TIME + 2n * BigInt(k + 1), gasLimit: GAS_LIMIT, coinbase: new Address(producer), difficulty: 1n }, { common, skipConsensusFormatValidation: true });
+  return createBlockHeader(
+    { number: BigInt(k + 1), timestamp: GENESIS_TIME + 2n * BigInt(k + 1), gasLimit: GAS_LIMIT, coinbase: new Address(producer), difficulty: 1n },
+    { common, skipConsensusFormatValidation: true },
+  );
 }
 
 async function stockRunTxSide(common: Common, decoded: TypedTransaction[][]): Promise<OpenSide> {
@@ -275,7 +302,13 @@ async function stockRunBlockSide(common: Common, decoded: TypedTransaction[][], 
     label: 'stock EthereumJS: runBlock (generate: true, Bor-irrelevant validation skipped; caches on, senders recovered before timing)',
     async block(k) {
       const included = includedOf(k);
-      const block = new Block(stockHeader(common, k), included.map((i) => decoded[k]![i]!), [], undefined, { common });
+      const block = new Block(
+        stockHeader(common, k),
+        included.map((i) => decoded[k]![i]!),
+        [],
+        undefined,
+        { common },
+      );
       const c0 = cpuMark();
       const t0 = performance.now();
       const r = await runBlock(vm, { block, generate: true, skipBlockValidation: true, skipHeaderValidation: true, skipHardForkValidation: true, clearCache: false });
@@ -373,7 +406,19 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
         txPerSec: med(samples, (s) => (s.txs / s.wallMs) * 1000),
         processCpuMs: med(samples, (s) => s.processCpuMs),
         mainThreadCpuMs: med(samples, (s) => s.mainThreadCpuMs),
-        ...(o ? { executorThreadCpuMs: t('cpuMs'), breakdownMs: { decode: t('decodeMs'), execution: t('execMs'), systemCalls: t('systemMs'), commitStateAndWrite: t('commitMs'), txAndReceiptRoots: t('rootsMs'), seal: med(samples, (s) => s.sealMs!) } } : {}),
+        ...(o
+          ? {
+              executorThreadCpuMs: t('cpuMs'),
+              breakdownMs: {
+                decode: t('decodeMs'),
+                execution: t('execMs'),
+                systemCalls: t('systemMs'),
+                commitStateAndWrite: t('commitMs'),
+                txAndReceiptRoots: t('rootsMs'),
+                seal: med(samples, (s) => s.sealMs!),
+              },
+            }
+          : {}),
       },
       perBlock: samples.map((s) => ({
         wallMs: s.wallMs,
@@ -392,7 +437,10 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
   const cpu = (n: string) => med(sides.get(n)!.samples, (s) => s.processCpuMs);
   // Paired: block k of ours against block k of the other side (same round, so the same load).
   const paired = (n: string) => median(ours.map((s, i) => s.mgasPerSec / sides.get(n)!.samples[i]!.mgasPerSec));
-  for (const [n, what] of [['stock-runTx', 'stock runTx'], ['stock-runBlock', 'stock runBlock']] as const) {
+  for (const [n, what] of [
+    ['stock-runTx', 'stock runTx'],
+    ['stock-runBlock', 'stock runBlock'],
+  ] as const) {
     ratios[`${w}: ours / ${what} (median Mgas/s)`] = mg('ours') / mg(n);
     ratios[`${w}: ours / ${what} (median of per-round ratios)`] = paired(n);
     ratios[`${w}: ${what} / ours (median process CPU per block)`] = cpu(n) / cpu('ours');
@@ -407,13 +455,25 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
   notes.push(
     `${w}: ours ${mg('ours').toFixed(1)} Mgas/s, stock runTx ${mg('stock-runTx').toFixed(1)}, stock runBlock ${mg('stock-runBlock').toFixed(1)} (medians of ${ours.length} interleaved blocks): ours/stock ${(mg('ours') / mg('stock-runTx')).toFixed(2)}× (runTx), ${(mg('ours') / mg('stock-runBlock')).toFixed(2)}× (runBlock); process CPU per block ours ${cpu('ours').toFixed(0)} ms, stock runTx ${cpu('stock-runTx').toFixed(0)} ms, stock runBlock ${cpu('stock-runBlock').toFixed(0)} ms`,
   );
-  notes.push(`${w}: stock's decode + JS sender recovery, done before its clock starts, takes ${stockPrepMsPerBlock.toFixed(0)} ms per block (not in any stock figure); ours decodes inside its timed block and takes senders from the verify pool, whose native recovery would be ${recoveryMs.toFixed(0)} ms per block on one thread (not in ours' figure either)`);
+  notes.push(
+    `${w}: stock's decode + JS sender recovery, done before its clock starts, takes ${stockPrepMsPerBlock.toFixed(0)} ms per block (not in any stock figure); ours decodes inside its timed block and takes senders from the verify pool, whose native recovery would be ${recoveryMs.toFixed(0)} ms per block on one thread (not in ours' figure either)`,
+  );
 }
 const loadEnd = loadavg();
-notes.push('"stock runTx": EthereumJS as its docs show it, one Berlin Common created once, createVM, MerkleStateManager with caches (new Caches()) over an MPT with a 200k-node cache on classic-level, txs decoded and senders recovered before timing, then checkpoint, runTx per tx, getStateRoot, commit (one level batch) and tx/receipt roots inside the timed block.');
-notes.push('"stock runBlock": the same setup running a block of the same transactions through runBlock with generate: true and block, header and hardfork validation skipped (Bor consensus, not EthereumJS\'s, validates BTTC headers).');
+notes.push(
+  '"stock runTx": EthereumJS as its docs show it, one Berlin Common created once, createVM, MerkleStateManager with caches (new Caches()) over an MPT with a 200k-node cache on classic-level, txs decoded and senders recovered before timing, then checkpoint, runTx per tx, getStateRoot, commit (one level batch) and tx/receipt roots inside the timed block.',
+);
+notes.push(
+  '"stock runBlock": the same setup running a block of the same transactions through runBlock with generate: true and block, header and hardfork validation skipped (Bor consensus, not EthereumJS\'s, validates BTTC headers).',
+);
 notes.push('"ours": the executor worker builds the block (decode, execute, commit, roots, one level batch) and the main thread seals it; its wall time includes the worker round trip and the seal.');
-notes.push('the old "stock" row (per-tx Common copy, JS sender recovery inside the timed loop, uncached MerkleStateManager, buildBlock/addTransaction) was a naive path, not stock as a tuned node uses it, and is gone');
-notes.push('CPU: processCpuMs = process.cpuUsage() over the block, every thread of the process (for ours the executor worker, the main thread and level\'s threads; for stock the main thread and level\'s threads); mainThreadCpuMs = process.threadCpuUsage() of the bench thread (for stock, all of its JS); executorThreadCpuMs = the executor worker thread over buildBlock (timings.cpuMs)');
-notes.push('sides interleaved block by block (round k runs every side\'s block k, starting with side k mod n), one warm-up block each not recorded; every side reaches the same state root on every block (checked); compare ratios, not absolute times: the machine was shared with other jobs');
+notes.push(
+  'the old "stock" row (per-tx Common copy, JS sender recovery inside the timed loop, uncached MerkleStateManager, buildBlock/addTransaction) was a naive path, not stock as a tuned node uses it, and is gone',
+);
+notes.push(
+  "CPU: processCpuMs = process.cpuUsage() over the block, every thread of the process (for ours the executor worker, the main thread and level's threads; for stock the main thread and level's threads); mainThreadCpuMs = process.threadCpuUsage() of the bench thread (for stock, all of its JS); executorThreadCpuMs = the executor worker thread over buildBlock (timings.cpuMs)",
+);
+notes.push(
+  "sides interleaved block by block (round k runs every side's block k, starting with side k mod n), one warm-up block each not recorded; every side reaches the same state root on every block (checked); compare ratios, not absolute times: the machine was shared with other jobs",
+);
 report('evm', { load: { start: loadStart, end: loadEnd }, blocksPerSide: BLOCKS, warmupBlocksPerSide: 1, rows: allRows, ratios, detail, notes });

@@ -153,15 +153,41 @@ const BLOCK_RATE = 6;
 const blocks = { worker: await load('worker', BLOCK_RATE, 'bttc-block', BLOCK_BYTES), main: await load('main', BLOCK_RATE, 'bttc-block', BLOCK_BYTES) };
 
 const rows: TaskRow[] = [
-  ...(['worker', 'main'] as const).map((m) => ({ name: `throughput, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / tp[m].receivedPerSec, opsPerSec: tp[m].receivedPerSec, samples: tp[m].received, lagP99Ms: tp[m].lag.p99Ms })),
-  ...loads.flatMap((l) => (['worker', 'main'] as const).map((m) => ({ name: `${l.rate} msg/s load, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / l[m].achievedPerSec, opsPerSec: l[m].achievedPerSec, samples: l[m].received, lagP99Ms: l[m].lag.p99Ms, lagP50Ms: l[m].lag.p50Ms, lagMaxMs: l[m].lag.maxMs }))),
-  ...(['worker', 'main'] as const).map((m) => ({ name: `${BLOCK_RATE}/s ${BLOCK_BYTES / 1024} KiB blocks, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`, meanMs: 1000 / blocks[m].achievedPerSec, opsPerSec: blocks[m].achievedPerSec, samples: blocks[m].received, lagP99Ms: blocks[m].lag.p99Ms, lagP50Ms: blocks[m].lag.p50Ms, lagMaxMs: blocks[m].lag.maxMs })),
+  ...(['worker', 'main'] as const).map((m) => ({
+    name: `throughput, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`,
+    meanMs: 1000 / tp[m].receivedPerSec,
+    opsPerSec: tp[m].receivedPerSec,
+    samples: tp[m].received,
+    lagP99Ms: tp[m].lag.p99Ms,
+  })),
+  ...loads.flatMap((l) =>
+    (['worker', 'main'] as const).map((m) => ({
+      name: `${l.rate} msg/s load, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`,
+      meanMs: 1000 / l[m].achievedPerSec,
+      opsPerSec: l[m].achievedPerSec,
+      samples: l[m].received,
+      lagP99Ms: l[m].lag.p99Ms,
+      lagP50Ms: l[m].lag.p50Ms,
+      lagMaxMs: l[m].lag.maxMs,
+    })),
+  ),
+  ...(['worker', 'main'] as const).map((m) => ({
+    name: `${BLOCK_RATE}/s ${BLOCK_BYTES / 1024} KiB blocks, libp2p ${m === 'worker' ? 'in worker' : 'on main thread'}`,
+    meanMs: 1000 / blocks[m].achievedPerSec,
+    opsPerSec: blocks[m].achievedPerSec,
+    samples: blocks[m].received,
+    lagP99Ms: blocks[m].lag.p99Ms,
+    lagP50Ms: blocks[m].lag.p50Ms,
+    lagMaxMs: blocks[m].lag.maxMs,
+  })),
 ];
 
 report('gossip', {
   rows,
   ratios: {
-    ...Object.fromEntries(loads.map((l, i) => [`event-loop lag p99 at ${l.rate} msg/s (${[50, 90][i]}% of the slower mode): main-thread libp2p / worker libp2p`, l.main.lag.p99Ms / l.worker.lag.p99Ms])),
+    ...Object.fromEntries(
+      loads.map((l, i) => [`event-loop lag p99 at ${l.rate} msg/s (${[50, 90][i]}% of the slower mode): main-thread libp2p / worker libp2p`, l.main.lag.p99Ms / l.worker.lag.p99Ms]),
+    ),
     [`event-loop lag p99 with ${BLOCK_RATE}/s ${BLOCK_BYTES / 1024} KiB blocks: main-thread libp2p / worker libp2p`]: blocks.main.lag.p99Ms / blocks.worker.lag.p99Ms,
     'event-loop lag p99 at max throughput: main / worker': tp.main.lag.p99Ms / tp.worker.lag.p99Ms,
     'throughput (awaited 200-byte publishes): worker / main': tp.worker.receivedPerSec / tp.main.receivedPerSec,

@@ -55,7 +55,11 @@ export async function main(): Promise<void> {
         keccak256Batch(pre, 128, out);
         keccak256Batch(nodes, 64, out);
       });
-    if (!QUICK || n === 1024) bench.add(`${n} blocks: raw ${hashes} x noble loop`, loop((d) => keccak_256(d)));
+    if (!QUICK || n === 1024)
+      bench.add(
+        `${n} blocks: raw ${hashes} x noble loop`,
+        loop((d) => keccak_256(d)),
+      );
   }
   await bench.run();
   await pool.close();

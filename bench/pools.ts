@@ -187,7 +187,7 @@ export async function main(): Promise<void> {
   const unpackUs = codecRows[1]!.medianMs * 1000;
   const perItemUs = (loop * 1000) / N;
   notes.push(
-    `main-thread cost per 128-item task: pack ${packUs.toFixed(0)} µs + unpack ${unpackUs.toFixed(0)} µs = ${(((packUs + unpackUs) / (128 * perItemUs)) * 100).toFixed(2)}% of the task's ${(128 * perItemUs / 1000).toFixed(1)} ms of work`,
+    `main-thread cost per 128-item task: pack ${packUs.toFixed(0)} µs + unpack ${unpackUs.toFixed(0)} µs = ${(((packUs + unpackUs) / (128 * perItemUs)) * 100).toFixed(2)}% of the task's ${((128 * perItemUs) / 1000).toFixed(1)} ms of work`,
     `main thread busy ${(elu.utilization * 100).toFixed(1)}% of ${eluWallMs.toFixed(0)} ms while a 2-thread pool (batch 128) verified ${N} items per call`,
   );
   report('pools', { rows: [...all, ...codecRows], ratios, throughput, cpuMsPerCall: cpu, notes, profile: { packUs, unpackUs, perItemUs, mainThreadUtilization2Threads: elu.utilization } });

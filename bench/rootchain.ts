@@ -44,7 +44,10 @@ async function measure(n: number): Promise<Row> {
   for (let k = 0; k < 2; k++) {
     const cp: Checkpoint = { proposer: signers[0]!.signerAddress, start, end: start + 255, rootHash: '0x' + 'ab'.repeat(32), accountRootHash: '0x' + 'cd'.repeat(32), borChainId: 199, epoch: k + 1 };
     const signBytes = checkpointSignBytes(cp);
-    const calldata = submitCheckpointCalldata(signBytes, signers.map((v) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.secret) })));
+    const calldata = submitCheckpointCalldata(
+      signBytes,
+      signers.map((v) => ({ signer: v.signerAddress, signature: signCheckpoint(cp, v.signer.secret) })),
+    );
     calldataBytes = calldata.length;
     calldataGas = calldata.reduce((g, b) => g + (b === 0 ? 4 : 16), 0);
     const t0 = performance.now();
@@ -54,13 +57,24 @@ async function measure(n: number): Promise<Row> {
     gas.push(Number(out.gasUsed));
     start += 256;
   }
-  return { validators: n, signatures: needed, calldataBytes, firstCheckpointGas: gas[0]!, steadyCheckpointGas: gas[1]!, gasPerSignature: Math.round((gas[1]! - 21000 - calldataGas) / needed), calldataGas, submitMs: Math.round(submitMs * 10) / 10 };
+  return {
+    validators: n,
+    signatures: needed,
+    calldataBytes,
+    firstCheckpointGas: gas[0]!,
+    steadyCheckpointGas: gas[1]!,
+    gasPerSignature: Math.round((gas[1]! - 21000 - calldataGas) / needed),
+    calldataGas,
+    submitMs: Math.round(submitMs * 10) / 10,
+  };
 }
 
 const results: Row[] = [];
 for (const n of SIZES) results.push(await measure(n));
 // Marginal cost of one more signature (execution only), between consecutive sizes.
-const marginal = results.map((r, i) => (i === 0 ? null : Math.round((r.steadyCheckpointGas - r.calldataGas - (results[i - 1]!.steadyCheckpointGas - results[i - 1]!.calldataGas)) / (r.signatures - results[i - 1]!.signatures))));
+const marginal = results.map((r, i) =>
+  i === 0 ? null : Math.round((r.steadyCheckpointGas - r.calldataGas - (results[i - 1]!.steadyCheckpointGas - results[i - 1]!.calldataGas)) / (r.signatures - results[i - 1]!.signatures)),
+);
 results.forEach((r, i) => Object.assign(r, { marginalExecGasPerSignature: marginal[i] }));
 console.table(results);
 const rows: TaskRow[] = results.map((r) => ({ name: `submitCheckpoint ${r.validators} validators (${r.signatures} sigs)`, meanMs: r.submitMs, opsPerSec: 1000 / r.submitMs, samples: 1, ...r }));

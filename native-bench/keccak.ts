@@ -52,7 +52,12 @@ export async function main(): Promise<void> {
   ratios['layer: noble loop / addon batch'] = ratio(r, 'layer 1024x64: noble per record', 'layer 1024x64: bttc addon batch (1 call)');
   ratios['layer: addon per-record loop / addon batch'] = ratio(r, 'layer 1024x64: bttc addon per record', 'layer 1024x64: bttc addon batch (1 call)');
   const batchNsPerHash = (r.get('layer 1024x64: bttc addon batch (1 call)')!.medianMs * 1e6) / 1024;
-  report('native-keccak', { backend: keccakBackend, rows: [...r.values()], ratios, notes: [`addon batch: ${batchNsPerHash.toFixed(0)} ns per 64-byte hash (pure permutation cost, no per-call overhead)`] });
+  report('native-keccak', {
+    backend: keccakBackend,
+    rows: [...r.values()],
+    ratios,
+    notes: [`addon batch: ${batchNsPerHash.toFixed(0)} ns per 64-byte hash (pure permutation cost, no per-call overhead)`],
+  });
 }
 
 if (isMain(import.meta.url)) await main();

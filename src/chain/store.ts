@@ -348,4 +348,3 @@ export class ChainStore implements ChainStoreApi {
     return this.db.close();
   }
 }
-

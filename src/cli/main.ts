@@ -24,7 +24,9 @@ export async function buildProgram(): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   const dir = join(here, 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as Partial<CommandModule>;
     if (typeof mod.register === 'function') mod.register(program);

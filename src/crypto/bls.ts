@@ -152,5 +152,10 @@ export function blsAggregateSignatures(signatures: readonly Uint8Array[]): Uint8
 
 export function blsAggregatePublicKeys(publicKeys: readonly Uint8Array[], cache = defaultBlsPublicKeyCache): Uint8Array {
   if (publicKeys.length === 0) throw new BlsInputError('blsAggregatePublicKeys: nothing to aggregate');
-  return blst().aggregatePublicKeys(publicKeys.map((pk) => cache.get(pk)), false).toBytes(true);
+  return blst()
+    .aggregatePublicKeys(
+      publicKeys.map((pk) => cache.get(pk)),
+      false,
+    )
+    .toBytes(true);
 }

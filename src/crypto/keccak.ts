@@ -88,7 +88,8 @@ export const keccak256: (data: Uint8Array) => Uint8Array = addon
  * recordSize ≥ 32 and out starts at input's start). This is the per-layer fast path.
  */
 export function keccak256Batch(input: Uint8Array, recordSize: number, out?: Uint8Array): Uint8Array {
-  if (!Number.isInteger(recordSize) || recordSize <= 0 || input.length % recordSize !== 0) throw new RangeError(`keccak256Batch: input length ${input.length} is not a multiple of record size ${recordSize}`);
+  if (!Number.isInteger(recordSize) || recordSize <= 0 || input.length % recordSize !== 0)
+    throw new RangeError(`keccak256Batch: input length ${input.length} is not a multiple of record size ${recordSize}`);
   const count = input.length / recordSize;
   if (out && out.length < count * 32) throw new RangeError(`keccak256Batch: out holds ${out.length} bytes, need ${count * 32}`);
   const dest = out ?? new Uint8Array(count * 32);

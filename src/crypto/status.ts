@@ -14,9 +14,7 @@ export type CryptoStatus = Record<'secp256k1' | 'keccak' | 'bls', BackendStatus>
 
 export function cryptoStatus(): CryptoStatus {
   return {
-    secp256k1: secp256k1LoadError
-      ? { backend: secp256k1Backend, error: `libsecp256k1 binding failed to load, using elliptic (~35x slower): ${secp256k1LoadError}` }
-      : { backend: secp256k1Backend },
+    secp256k1: secp256k1LoadError ? { backend: secp256k1Backend, error: `libsecp256k1 binding failed to load, using elliptic (~35x slower): ${secp256k1LoadError}` } : { backend: secp256k1Backend },
     keccak: keccakLoadError
       ? { backend: keccakBackend, error: `${keccakLoadError}; hashing with ${keccakImplementation === 'keccak-package' ? 'the keccak package, one call per hash' : '@noble/hashes (pure JS)'}` }
       : { backend: keccakBackend },

@@ -26,7 +26,8 @@ export class LevelStore implements KeyValueStore {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const detail = cause?.message ?? (err as Error).message;
       if (cause?.code === 'LEVEL_LOCKED') throw new LevelOpenError(`database ${path} is held by another process (${detail}): is another bttc-node using this data dir?`);
-      if (/does not exist/.test(detail)) throw new LevelOpenError(`database ${path} is missing or lost its CURRENT file (${detail}), but this data dir was initialised before: restore it, or remove the data dir to start over`);
+      if (/does not exist/.test(detail))
+        throw new LevelOpenError(`database ${path} is missing or lost its CURRENT file (${detail}), but this data dir was initialised before: restore it, or remove the data dir to start over`);
       if (cause?.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(detail)) throw new LevelOpenError(`database ${path} is corrupt: ${detail}`);
       throw new LevelOpenError(`database ${path} failed to open: ${detail}`);
     }

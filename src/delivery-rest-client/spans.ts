@@ -57,7 +57,8 @@ export class RestSpanSource implements SpanSource {
         if (src.spans.has(0)) break;
         throw new Error('span 0 is not available');
       } catch (err) {
-        if (Date.now() >= deadline) throw new DeliveryRestError(`Delivery REST at ${client.baseUrl}: no span 0 after ${attempt} tries: ${(err as Error).message}`, err instanceof DeliveryRestError ? err.status : 0);
+        if (Date.now() >= deadline)
+          throw new DeliveryRestError(`Delivery REST at ${client.baseUrl}: no span 0 after ${attempt} tries: ${(err as Error).message}`, err instanceof DeliveryRestError ? err.status : 0);
         if (attempt === 1 || attempt % 10 === 0) client.logger?.warn({ url: client.baseUrl, attempt, err: (err as Error).message }, 'waiting for Delivery REST to serve span 0');
         await new Promise((r) => setTimeout(r, 1000));
       }

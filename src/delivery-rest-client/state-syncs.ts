@@ -37,7 +37,14 @@ export class RestStateSyncSource implements StateSyncSource {
     let expected = fromId;
     for (const r of all) {
       if (r.id < expected) continue;
-      const why = r.id !== expected ? `id ${r.id} is not the next id ${expected}` : r.chainId !== this.chainId ? `bor_chain_id ${JSON.stringify(r.chainId)} is not our chain id "${this.chainId}"` : r.time >= toTime ? `recorded at ${r.time}, not before to-time ${toTime}` : null;
+      const why =
+        r.id !== expected
+          ? `id ${r.id} is not the next id ${expected}`
+          : r.chainId !== this.chainId
+            ? `bor_chain_id ${JSON.stringify(r.chainId)} is not our chain id "${this.chainId}"`
+            : r.time >= toTime
+              ? `recorded at ${r.time}, not before to-time ${toTime}`
+              : null;
       if (why) {
         this.client.m?.rejected.inc({ reason: r.id !== expected ? 'record-gap' : r.chainId !== this.chainId ? 'record-chain-id' : 'record-time' });
         this.client.logger?.warn({ url: this.client.baseUrl, id: String(r.id) }, `delivery REST: state sync list ends at record ${r.id}: ${why}`);

@@ -39,8 +39,14 @@ export async function readRootChains(chains: { id: number; name: string; pid: nu
     chains.map(async (c, k) => {
       const rpc = k === 0 ? stakingRpc : new JsonRpcClient(c.info.rpcUrl, { timeoutMs: 2000 });
       const [head, header, synced] = await Promise.all([
-        rpc.call<string>('eth_blockNumber').then((h) => Number(BigInt(h)), () => null),
-        call(rpc, c.info.contracts.rootChain, 'currentHeaderBlock', []).then((v) => Number(v / 10000n), () => null),
+        rpc.call<string>('eth_blockNumber').then(
+          (h) => Number(BigInt(h)),
+          () => null,
+        ),
+        call(rpc, c.info.contracts.rootChain, 'currentHeaderBlock', []).then(
+          (v) => Number(v / 10000n),
+          () => null,
+        ),
         k === 0 ? Promise.resolve(null) : call(stakingRpc, staking.info.contracts.stakeManager, 'getCurrentSyncedCheckpoint', [c.id]).then(Number, () => null),
       ]);
       return { id: c.id, name: c.name, pid: c.pid, rpcUrl: c.info.rpcUrl, head, checkpoints: header, synced, staking: k === 0 };

@@ -165,7 +165,15 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
   const genesis: NetworkGenesisJson = { network: 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
   writeFileSync(join(dir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
   writeFileSync(join(dir, 'loadtest-keys.json'), JSON.stringify({ keys: users.map(bytesToHex) }, null, 2) + '\n', { mode: 0o600 });
-  const layout: DevnetLayout = { version: 1, validators: n, ports: opts.ports, peerIds, rootStartBlock: null, loadtestAccounts: LOADTEST_ACCOUNTS, ...(extra.length ? { extraRootChains: extra } : {}) };
+  const layout: DevnetLayout = {
+    version: 1,
+    validators: n,
+    ports: opts.ports,
+    peerIds,
+    rootStartBlock: null,
+    loadtestAccounts: LOADTEST_ACCOUNTS,
+    ...(extra.length ? { extraRootChains: extra } : {}),
+  };
   writeLayout(dir, layout);
   if (opts.followers) await setFollowers(dir, layout, opts.followers);
   return layout;
@@ -189,7 +197,13 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
   const peers = follower ? [...layout.peerIds, ...(layout.followerPeerIds ?? []).slice(0, followerCount(layout))] : layout.peerIds;
   const rc = config.rootChains[0]!;
   const file = join(nodeDir(dir, i), 'config.json');
-  const entry = (r: RootInfo) => ({ rpcUrl: r.rpcUrl, stakeManager: r.contracts.stakeManager, rootChain: r.contracts.rootChain, stateSender: r.contracts.stateSender, stakingInfo: r.contracts.stakingInfo ?? null });
+  const entry = (r: RootInfo) => ({
+    rpcUrl: r.rpcUrl,
+    stakeManager: r.contracts.stakeManager,
+    rootChain: r.contracts.rootChain,
+    stateSender: r.contracts.stateSender,
+    stakingInfo: r.contracts.stakingInfo ?? null,
+  });
   const extra = extraRootChains(layout);
   if (extraRoots.length !== extra.length) throw new Error(`devnet: ${extra.length} extra root chain(s) in the layout, ${extraRoots.length} running`);
   const json = {

@@ -8,7 +8,15 @@ const n0 = (v: number | null | undefined) => (v === null || v === undefined ? '-
 /** With two root chains: each one's checkpoints, and the second's sync records on the staking chain. */
 function rootChainsLine(s: DevnetSnapshot): string | null {
   if (!s.rootchains || s.rootchains.length < 2) return null;
-  return 'root chains  ' + s.rootchains.map((r) => `${r.name} (${r.id}${r.staking ? ', staking' : ''}) :${r.rpcUrl.split(':').at(-1)} head ${n0(r.head)} checkpoints ${n0(r.checkpoints)}${r.staking ? '' : ` synced to staking ${n0(r.synced)}`}`).join('   ');
+  return (
+    'root chains  ' +
+    s.rootchains
+      .map(
+        (r) =>
+          `${r.name} (${r.id}${r.staking ? ', staking' : ''}) :${r.rpcUrl.split(':').at(-1)} head ${n0(r.head)} checkpoints ${n0(r.checkpoints)}${r.staking ? '' : ` synced to staking ${n0(r.synced)}`}`,
+      )
+      .join('   ')
+  );
 }
 
 export function statusTable(s: DevnetSnapshot, started: number): string {
@@ -53,9 +61,16 @@ export function waitingLines(s: DevnetSnapshot): string[] {
 }
 
 export function statusLine(s: DevnetSnapshot): string {
-  const b = s.nodes.map((n) => n.status).filter((x) => x !== null).sort((a, c) => c!.bttc.head - a!.bttc.head)[0];
+  const b = s.nodes
+    .map((n) => n.status)
+    .filter((x) => x !== null)
+    .sort((a, c) => c!.bttc.head - a!.bttc.head)[0];
   if (!b) return `devnet: waiting for nodes (${s.nodes.filter((n) => n.up).length}/${s.nodes.length} up)`;
-  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked}${roots(s)} rpc ${s.nodes[0]?.rpcUrl}${waitingLines(s).map((l) => ` | ${l}`).join('')}`;
+  return `devnet: height ${b.bttc.head} interval ${f1(b.bttc.lastBlockInterval, 2)}s ${f1(b.bttc.txPerSec)} tx/s ${f1(b.bttc.mgasPerSec, 2)} Mgas/s span ${b.bttc.span} producer ${short(b.bttc.headProducer)} peers ${s.nodes.map((n) => n.status?.peers ?? '-').join('/')} delivery ${b.delivery.height} checkpoints ${b.delivery.checkpointsProposed}/${b.delivery.checkpointsApproved}/${b.delivery.checkpointsAcked}${roots(s)} rpc ${s.nodes[0]?.rpcUrl}${waitingLines(
+    s,
+  )
+    .map((l) => ` | ${l}`)
+    .join('')}`;
 }
 
 /** " roots ethereum 3 bsc 2/2" (checkpoints, and synced records after the slash); empty with one root chain. */

@@ -107,7 +107,9 @@ export class DevnetSupervisor {
   /** Starts one `bttc-node rootchain` and resolves with what its ready JSON says. */
   private async startRoot(p: Proc, what: string, files: { dataDir: string; genesis: string; log: string }, port: number): Promise<Record<string, unknown>> {
     const fd = this.logFd(files.log);
-    const child = spawn(BIN, ['rootchain', '--datadir', files.dataDir, '--genesis', files.genesis, '--port', String(port), '--block-time', String(this.opts.blockTimeSec)], { stdio: ['ignore', 'pipe', fd] });
+    const child = spawn(BIN, ['rootchain', '--datadir', files.dataDir, '--genesis', files.genesis, '--port', String(port), '--block-time', String(this.opts.blockTimeSec)], {
+      stdio: ['ignore', 'pipe', fd],
+    });
     closeSync(fd);
     p.child = child;
     p.pid = child.pid ?? null;
@@ -193,13 +195,20 @@ export class DevnetSupervisor {
       }),
     );
     let head: number | null = null;
-    if (this.rootInfo) head = await new JsonRpcClient(this.rootInfo.rpcUrl, { timeoutMs: 2000 }).call<string>('eth_blockNumber').then((h) => Number(BigInt(h)), () => null);
+    if (this.rootInfo)
+      head = await new JsonRpcClient(this.rootInfo.rpcUrl, { timeoutMs: 2000 }).call<string>('eth_blockNumber').then(
+        (h) => Number(BigInt(h)),
+        () => null,
+      );
     const snap: DevnetSnapshot = { at: Date.now(), dir: this.opts.dir, rootchain: { pid: this.root.pid, rpcUrl: this.rootInfo?.rpcUrl ?? null, head }, nodes };
     const extra = extraRootChains(this.layout);
     if (extra.length && this.rootInfo && this.extraRootInfos.length === extra.length) {
       // The first root chain is the devnet preset's (Ethereum, id 2): the staking chain.
       const first = loadConfig('devnet').rootChains[0]!;
-      const chains = [{ id: first.id, name: first.name, pid: this.root.pid, info: this.rootInfo }, ...extra.map((c, k) => ({ id: c.id, name: c.name, pid: this.extraRoots[k]!.pid, info: this.extraRootInfos[k]! }))];
+      const chains = [
+        { id: first.id, name: first.name, pid: this.root.pid, info: this.rootInfo },
+        ...extra.map((c, k) => ({ id: c.id, name: c.name, pid: this.extraRoots[k]!.pid, info: this.extraRootInfos[k]! })),
+      ];
       snap.rootchains = await readRootChains(chains);
     }
     // For tools and tests: the same snapshot on disk (pids, URLs, status).

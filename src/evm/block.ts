@@ -25,7 +25,23 @@ export function bytesToBig(b: Uint8Array): bigint {
 }
 
 export function headerToList(h: HeaderFields): Uint8Array[] {
-  return [h.parentHash, h.uncleHash, h.coinbase, h.stateRoot, h.txRoot, h.receiptRoot, h.bloom, bigToBytes(h.difficulty), bigToBytes(h.number), bigToBytes(h.gasLimit), bigToBytes(h.gasUsed), bigToBytes(h.time), h.extra, h.mixDigest, h.nonce];
+  return [
+    h.parentHash,
+    h.uncleHash,
+    h.coinbase,
+    h.stateRoot,
+    h.txRoot,
+    h.receiptRoot,
+    h.bloom,
+    bigToBytes(h.difficulty),
+    bigToBytes(h.number),
+    bigToBytes(h.gasLimit),
+    bigToBytes(h.gasUsed),
+    bigToBytes(h.time),
+    h.extra,
+    h.mixDigest,
+    h.nonce,
+  ];
 }
 
 export function encodeHeader(h: HeaderFields): Uint8Array {

@@ -108,7 +108,16 @@ export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
   if (md) header.mixDigest = md;
   const nn = unopt(nonce!, b);
   if (nn) header.nonce = nn;
-  return { parent: parentFromList(parent!), header, author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
+  return {
+    parent: parentFromList(parent!),
+    header,
+    author: b(author!),
+    ancestorHashes: l(anc!).map(b),
+    systemCalls: sysCallsFromList(sys!),
+    txs: l(txs!).map(b),
+    senders: sendersFromBytes(b(senders!)),
+    budgetMs: num(budget!) / 1000,
+  };
 }
 
 export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
@@ -117,7 +126,15 @@ export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
 
 export function decodeExecuteRequest(bytes: Uint8Array): ExecuteBlockRequest {
   const [parent, header, author, anc, sys, txs, senders] = decode(bytes);
-  return { parent: parentFromList(parent!), header: headerFromList(l(header!) as Uint8Array[]), author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)) };
+  return {
+    parent: parentFromList(parent!),
+    header: headerFromList(l(header!) as Uint8Array[]),
+    author: b(author!),
+    ancestorHashes: l(anc!).map(b),
+    systemCalls: sysCallsFromList(sys!),
+    txs: l(txs!).map(b),
+    senders: sendersFromBytes(b(senders!)),
+  };
 }
 
 function receiptToList(r: Receipt): Nested {
@@ -154,7 +171,15 @@ export function encodeBuildResult(r: BuildBlockResult): Uint8Array {
   const inc = new Uint8Array(r.included.length * 4);
   const dv = new DataView(inc.buffer);
   r.included.forEach((i, k) => dv.setUint32(k * 4, i));
-  return encode([headerToList(r.header), inc, r.receipts.map(receiptToList), r.systemResults.map(sysResultToList), r.rejected.map((x) => [u(x.index), Buffer.from(x.reason)]), u(r.notTried), timingsToList(r.timings)]);
+  return encode([
+    headerToList(r.header),
+    inc,
+    r.receipts.map(receiptToList),
+    r.systemResults.map(sysResultToList),
+    r.rejected.map((x) => [u(x.index), Buffer.from(x.reason)]),
+    u(r.notTried),
+    timingsToList(r.timings),
+  ]);
 }
 
 export function decodeBuildResult(bytes: Uint8Array): BuildBlockResult {

@@ -61,7 +61,7 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
     // CPU against wall time of the worker's block work: far apart means the executor waited for a core.
     this.blockTime = deps.metrics
       ? {
-          cpu: counter(deps.metrics, 'bttc_executor_block_cpu_seconds_total', "CPU time of the executor thread building or executing blocks", ['kind']),
+          cpu: counter(deps.metrics, 'bttc_executor_block_cpu_seconds_total', 'CPU time of the executor thread building or executing blocks', ['kind']),
           wall: counter(deps.metrics, 'bttc_executor_block_wall_seconds_total', 'Wall time of the executor building or executing blocks (decode to commit)', ['kind']),
         }
       : null;

@@ -15,7 +15,10 @@ export * from './interface.ts';
 export type { StateNodeHost, CallServiceApi, CallServiceOptions, AccessListResult, AccountProof, TraceOptions, ReplayBlock } from './call/interface.ts';
 export { CallService, type CallServiceDeps } from './call/service.ts';
 
-export async function createExecutor(opts: ExecutorOptions & { mode: 'worker' | 'inline' }, deps: { metrics?: Registry | null; logger?: Logger; logLevel?: string } = {}): Promise<ExecutorApi & StateNodeHost> {
+export async function createExecutor(
+  opts: ExecutorOptions & { mode: 'worker' | 'inline' },
+  deps: { metrics?: Registry | null; logger?: Logger; logLevel?: string } = {},
+): Promise<ExecutorApi & StateNodeHost> {
   const { mode, ...rest } = opts;
   return mode === 'worker' ? ExecutorClient.start(rest, deps) : Executor.open(rest, deps);
 }

@@ -230,7 +230,8 @@ async function tallyCheckpoint(b: DeliveryBlock, cp: Checkpoint, signers: readon
   const yes: { signer: string; signature: Uint8Array }[] = [];
   for (const v of b.lastCommit.votes) {
     if (v.extension.length === 0) continue;
-    for (const e of decodeSideVotes(v.extension)) if (e.txIndex === CHECKPOINT_TX_INDEX && e.vote === SideVote.Yes && e.signature.length === 65) yes.push({ signer: bytesToHex(v.validator), signature: e.signature });
+    for (const e of decodeSideVotes(v.extension))
+      if (e.txIndex === CHECKPOINT_TX_INDEX && e.vote === SideVote.Yes && e.signature.length === 65) yes.push({ signer: bytesToHex(v.validator), signature: e.signature });
   }
   const set = new SignatureSet({ voteHash: checkpointVoteHash(cp), validators: signers }, { verifier });
   const t0 = performance.now();
@@ -263,7 +264,16 @@ async function runRound(
   const carried = await checkCarriedVotes(b, { set: ctx.set, blockH: ctx.blockH, valueIdH1: valueIdOf(ctx.blockH1) }, verifier);
   const precommitVerifySeconds = (performance.now() - tv) / 1000;
   const tally = carried.error ? null : await tallyCheckpoint(b, ctx.cp, ctx.signers, verifier, opts.batch);
-  return { signSeconds, blockBytes: block.length, carriedCommitBytes: block.length - emptyBlock.length, decodeSeconds, precommitVerifySeconds, precommitsInvalid: carried.invalid, blockError: carried.error, tally };
+  return {
+    signSeconds,
+    blockBytes: block.length,
+    carriedCommitBytes: block.length - emptyBlock.length,
+    decodeSeconds,
+    precommitVerifySeconds,
+    precommitsInvalid: carried.invalid,
+    blockError: carried.error,
+    tally,
+  };
 }
 
 function count(n: number | undefined, what: string, max: number): number {
@@ -305,7 +315,12 @@ export async function runCheckpointStress(opts: CheckpointStressOptions, deps: {
     const vals = blockOrder(n).map((i) => all[i]!);
     const signers = all.map((v) => v.hex);
     const cp: Checkpoint = { proposer: signers[0]!, start: 0, end: 255, rootHash: bytesToHex(keccak256(Uint8Array.of(1))), accountRootHash: '0x' + '00'.repeat(32), borChainId, epoch: 1 };
-    const blockH: DeliveryBlock = { height: H, time: 1_700_000_000_000 + H * 1000, lastCommit: { round: ROUND, votes: [] }, txs: [{ type: TxType.Checkpoint, rootChainId: 2, checkpoint: cp } as CheckpointTx] };
+    const blockH: DeliveryBlock = {
+      height: H,
+      time: 1_700_000_000_000 + H * 1000,
+      lastCommit: { round: ROUND, votes: [] },
+      txs: [{ type: TxType.Checkpoint, rootChainId: 2, checkpoint: cp } as CheckpointTx],
+    };
     const blockH1 = encodeBlock({ height: H + 1, time: blockH.time + 1000, lastCommit: { round: ROUND, votes: [] }, txs: [] });
 
     let rootSetupSeconds: number | null = null;
@@ -336,7 +351,12 @@ export async function runCheckpointStress(opts: CheckpointStressOptions, deps: {
 
     let submit: CheckpointStressResult['submit'] = null;
     if (doSubmit && root && tally?.calldata) {
-      client = await EvmRootChainClient.connect({ rpcUrl: url, rootChainId: 2, contracts: { stakeManager: root.info.contracts.stakeManager, rootChain: root.info.contracts.rootChain, stateSender: root.info.contracts.stateSender }, privateKey: bytesToHex(g.signerKeys[0]!) });
+      client = await EvmRootChainClient.connect({
+        rpcUrl: url,
+        rootChainId: 2,
+        contracts: { stakeManager: root.info.contracts.stakeManager, rootChain: root.info.contracts.rootChain, stateSender: root.info.contracts.stateSender },
+        privateKey: bytesToHex(g.signerKeys[0]!),
+      });
       const submitter = new CheckpointSubmitter({ receiptTimeoutMs: 60_000, receiptPollMs: 100 }, { client });
       const ts = performance.now();
       const sub = await submitter.submit({ start: BigInt(cp.start), end: BigInt(cp.end), calldata: tally.calldata });
@@ -394,13 +414,21 @@ export function formatCheckpointStress(r: CheckpointStressResult): string {
     [`a. sign: checkpoint sig + precommit ×${r.validators}`, `${ms(r.signSeconds)} on one thread (${ms(r.signSeconds / r.validators)} per validator)`],
     [`b. block H+2 carrying ${r.validators} precommits`, `${int(r.blockBytes)} bytes (commit ${int(r.carriedCommitBytes)}), ${r.blockFits ? 'fits' : 'EXCEEDS'} maxBlockBytes ${int(r.maxBlockBytes)}`],
     ['c. decode block', ms(r.decodeSeconds)],
-    [`   verify ${r.validators} precommit signatures`, `${ms(r.precommitVerifySeconds)}, ${r.precommitsValid} valid, ${r.precommitsInvalid} invalid${r.blockError ? ` → block refused: ${r.blockError}` : ''}`],
+    [
+      `   verify ${r.validators} precommit signatures`,
+      `${ms(r.precommitVerifySeconds)}, ${r.precommitsValid} valid, ${r.precommitsInvalid} invalid${r.blockError ? ` → block refused: ${r.blockError}` : ''}`,
+    ],
     [`   checkpoint sigs to 2/3+1 (${r.threshold})`, r.blockError ? 'not tallied' : ms(r.timeToQuorumSeconds)],
-    [`   checkpoint sigs, all ${r.validators}`, r.blockError ? 'not tallied' : `${ms(r.verifyAllSeconds)}, ${r.checkpointSigsValid} valid, ${r.checkpointSigsInvalid} invalid → ${r.approved ? 'approved' : 'NOT approved'}`],
+    [
+      `   checkpoint sigs, all ${r.validators}`,
+      r.blockError ? 'not tallied' : `${ms(r.verifyAllSeconds)}, ${r.checkpointSigsValid} valid, ${r.checkpointSigsInvalid} invalid → ${r.approved ? 'approved' : 'NOT approved'}`,
+    ],
     ['   submitCheckpoint calldata', r.calldataBytes === null ? '—' : `${int(r.calldataBytes)} bytes`],
     [
       `d. submit to root chain (${r.validators} staked)`,
-      r.submit ? `${r.submit.outcome}${r.submit.reason ? ` (${r.submit.reason})` : ''}, gas ${r.submit.gasUsed === null ? '—' : int(Number(r.submit.gasUsed))}, ${r.submit.signatures} signatures, ${r.submit.seconds.toFixed(2)} s` : 'not submitted',
+      r.submit
+        ? `${r.submit.outcome}${r.submit.reason ? ` (${r.submit.reason})` : ''}, gas ${r.submit.gasUsed === null ? '—' : int(Number(r.submit.gasUsed))}, ${r.submit.signatures} signatures, ${r.submit.seconds.toFixed(2)} s`
+        : 'not submitted',
     ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -22,7 +22,10 @@ export function formatReport(r: LoadReport): string {
     row('block interval (header)', dist(r.blockIntervalHeader, 's')),
     ...(r.blockIntervalWithinSprint ? [row('interval within sprints', dist(r.blockIntervalWithinSprint, 's'))] : []),
     row('inclusion latency', dist(r.inclusionLatency, 's')),
-    row('observer event-loop lag', `p50 ${f(r.observerLag.p50 * 1000, 1)}  p99 ${f(r.observerLag.p99 * 1000, 1)}  max ${f(r.observerLag.max * 1000, 1)} ms  (the load generator's own; arrival times carry it)`),
+    row(
+      'observer event-loop lag',
+      `p50 ${f(r.observerLag.p50 * 1000, 1)}  p99 ${f(r.observerLag.p99 * 1000, 1)}  max ${f(r.observerLag.max * 1000, 1)} ms  (the load generator's own; arrival times carry it)`,
+    ),
   ];
   const errs = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
   lines.push(row('errors', (errs.length ? String(errs.reduce((s, [, n]) => s + n, 0)) : 'none') + (r.resent ? `  (${r.resent} refused for a full list or pool, then resent)` : '')));

@@ -225,9 +225,7 @@ export class LoadTest {
       const ai = j % accounts.length;
       const a = accounts[ai]!;
       const fields: LegacyTxFields =
-        opts.mode === 'erc20'
-          ? { nonce: nonces[ai]!, gasPrice, gasLimit, to: tokenBytes!, data: callData[ai]! }
-          : { nonce: nonces[ai]!, gasPrice, gasLimit, to: sink, value: 1n };
+        opts.mode === 'erc20' ? { nonce: nonces[ai]!, gasPrice, gasLimit, to: tokenBytes!, data: callData[ai]! } : { nonce: nonces[ai]!, gasPrice, gasLimit, to: sink, value: 1n };
       nonces[ai]!++;
       const signed = signRaw(fields, chainId, a.key);
       raws[j] = signed.raw;

@@ -56,7 +56,15 @@ export function stateSyncSource(app: DeliveryApp, bttcChainId: number): StateSyn
   return {
     async recordsFrom(fromId: bigint, toTime: bigint): Promise<StateSyncRecord[]> {
       const recs = await app.eventRecords(Number(fromId), Number(toTime), 100);
-      return recs.map((r) => ({ id: BigInt(r.id), time: BigInt(r.recordTime), contract: hexToBytes(r.contract), data: hexToBytes(r.data), txHash: hexToBytes(r.txHash), logIndex: BigInt(r.logIndex), chainId: String(bttcChainId) }));
+      return recs.map((r) => ({
+        id: BigInt(r.id),
+        time: BigInt(r.recordTime),
+        contract: hexToBytes(r.contract),
+        data: hexToBytes(r.data),
+        txHash: hexToBytes(r.txHash),
+        logIndex: BigInt(r.logIndex),
+        chainId: String(bttcChainId),
+      }));
     },
   };
 }

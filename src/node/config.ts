@@ -145,8 +145,25 @@ const NODE_SPEC: FieldSpec = {
       },
     },
     rest: { type: 'object', fields: { host: str, port } },
-    delivery: { type: 'object', fields: { restUrl: { type: 'optional', of: { type: 'string', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, describe: 'a Delivery REST URL such as "http://127.0.0.1:1317" (or null: read this node\'s own Delivery)' } } } },
-    p2p: { type: 'object', fields: { listen: { ...multiaddrs, minLength: 1 } as FieldSpec, staticPeers: multiaddrs, bootstrap: multiaddrs, inWorker: { type: 'bool' }, banSeconds: { type: 'int', min: 0, max: 7 * 24 * 3600 } } },
+    delivery: {
+      type: 'object',
+      fields: {
+        restUrl: {
+          type: 'optional',
+          of: { type: 'string', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, describe: 'a Delivery REST URL such as "http://127.0.0.1:1317" (or null: read this node\'s own Delivery)' },
+        },
+      },
+    },
+    p2p: {
+      type: 'object',
+      fields: {
+        listen: { ...multiaddrs, minLength: 1 } as FieldSpec,
+        staticPeers: multiaddrs,
+        bootstrap: multiaddrs,
+        inWorker: { type: 'bool' },
+        banSeconds: { type: 'int', min: 0, max: 7 * 24 * 3600 },
+      },
+    },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
     tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n }, apiKey: { type: 'optional', of: { type: 'string', describe: 'a TronGrid API key (or set TRON_PRO_API_KEY)' } } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
@@ -160,7 +177,18 @@ const NODE_SPEC: FieldSpec = {
 
 const DEFAULTS = {
   // gasCap and evmTimeoutMs as geth's defaults (RPCGasCap 50M, RPCEVMTimeout 5s).
-  rpc: { host: '127.0.0.1', port: 8545, cors: [], namespaces: DEFAULT_RPC_NAMESPACES, batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: '50000000', evmTimeoutMs: 5000, callWorkers: 1 },
+  rpc: {
+    host: '127.0.0.1',
+    port: 8545,
+    cors: [],
+    namespaces: DEFAULT_RPC_NAMESPACES,
+    batchResponseMaxSize: 25_000_000,
+    maxFilters: 1000,
+    maxFilterChanges: 10_000,
+    gasCap: '50000000',
+    evmTimeoutMs: 5000,
+    callWorkers: 1,
+  },
   rest: { host: '127.0.0.1', port: 1317 },
   delivery: { restUrl: null },
   p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true, banSeconds: 600 },
@@ -216,7 +244,8 @@ export function parseNodeFile(raw: unknown, source: string): NodeFile {
   if (node.keys !== null) node.keys = resolve(base, node.keys);
   node.genesis = resolve(base, node.genesis);
   for (const [i, rc] of node.rootChains.entries()) {
-    if (!config.rootChains.some((c) => c.id === rc.id)) throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);
+    if (!config.rootChains.some((c) => c.id === rc.id))
+      throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);
   }
   return { config, node, source };
 }

@@ -79,7 +79,12 @@ export class GossipConsensusTransport implements ConsensusTransport {
     this.logger = logger;
     this.check = new ConsensusGossipCheck(deps);
     this.clock = deps.clock ?? { now: () => Date.now() };
-    this.checked = deps.metrics ? counter(deps.metrics, 'bttc_consensus_gossip_checked_total', 'Consensus gossip checked before relay, by verdict and reason (ok, malformed, bad-signature, non-member, far-future, epoch, …)', ['verdict', 'reason']) : null;
+    this.checked = deps.metrics
+      ? counter(deps.metrics, 'bttc_consensus_gossip_checked_total', 'Consensus gossip checked before relay, by verdict and reason (ok, malformed, bad-signature, non-member, far-future, epoch, …)', [
+          'verdict',
+          'reason',
+        ])
+      : null;
     const onMsg = (m: GossipMessage) => this.onMessage(m);
     network.subscribe('delivery-proposal', onMsg);
     network.subscribe('delivery-vote', onMsg);

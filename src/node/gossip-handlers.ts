@@ -129,4 +129,3 @@ export class TxGossipBatcher {
     if (this.timer) clearTimeout(this.timer);
   }
 }
-

@@ -104,7 +104,10 @@ export function readKeyFile(path: string): ValidatorKeys {
   if (mode !== 0 && process.platform !== 'win32') process.emitWarning(`key file ${path} is readable by group or others (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`);
   const owner = keyPairFromSecret(secretField(json.owner, 'owner.privateKey', path));
   const signer = keyPairFromSecret(secretField(json.signer, 'signer.privateKey', path));
-  for (const [name, kp] of [['owner', owner], ['signer', signer]] as const) {
+  for (const [name, kp] of [
+    ['owner', owner],
+    ['signer', signer],
+  ] as const) {
     const addr = (json[name] as Record<string, unknown>).address;
     if (addr !== undefined && (typeof addr !== 'string' || addr.toLowerCase() !== bytesToHex(kp.address))) {
       throw new KeyFileError(`${path}: ${name}.address: expected ${toChecksumAddress(kp.address)} (the address of ${name}.privateKey), got ${JSON.stringify(addr)}`);

@@ -120,17 +120,23 @@ export class BttcNode {
     const executor = await createExecutor({ mode: node.executor, chainId: config.bttc.chainId, dataDir: join(node.dataDir, 'state') }, { metrics, logger });
     onClose('executor', () => executor.close());
     // eth_call & co. run in their own workers over a read-only view of the executor's state: never in import's way.
-    const calls = await CallService.start({ chainId: config.bttc.chainId, workers: node.rpc.callWorkers, gasCap: node.rpc.gasCap, evmTimeoutMs: node.rpc.evmTimeoutMs }, { host: executor, metrics, logger });
+    const calls = await CallService.start(
+      { chainId: config.bttc.chainId, workers: node.rpc.callWorkers, gasCap: node.rpc.gasCap, evmTimeoutMs: node.rpc.evmTimeoutMs },
+      { host: executor, metrics, logger },
+    );
     onClose('call workers', () => calls.close());
     const stores = await openNodeStores(node.dataDir, { logger, metrics, onClose });
     const { chain, db } = stores;
     // Head changes feed the status (block intervals) and, once RPC is up, newHeads subscriptions.
     const tracker = new NodeStatusTracker({ role, signer: signer?.address ?? null, spans: config.bttc }, { chain, logger });
     let events: ChainEvents | null = null;
-    onClose('head listener', chain.onHeadChange((hash) => {
-      tracker.recordHead();
-      if (events) void events.publish(chain, hash).catch(() => undefined);
-    }));
+    onClose(
+      'head listener',
+      chain.onHeadChange((hash) => {
+        tracker.recordHead();
+        if (events) void events.publish(chain, hash).catch(() => undefined);
+      }),
+    );
 
     // Root chains
     const { clients, submitters, seedClient } = await connectRootChains(config, node, signer?.privateKey ?? null, { logger, metrics, onClose });
@@ -138,7 +144,11 @@ export class BttcNode {
     // Delivery application
     const store = new DeliveryStore(db);
     const spanSeed = rootSpanSeed(seedClient, logger);
-    const app = await DeliveryApp.open({ config, signerKey: signer?.privateKey ?? null }, { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, metrics, logger }, genesis.delivery);
+    const app = await DeliveryApp.open(
+      { config, signerKey: signer?.privateKey ?? null },
+      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, metrics, logger },
+      genesis.delivery,
+    );
     // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.
     const submission = new CheckpointSubmission({ submitters, address: app.address, metrics, logger });
     submission.attach(app);
@@ -149,7 +159,10 @@ export class BttcNode {
 
     // Bttc layer. It seals (and so broadcasts) only after layer.start(), by when the network is up.
     let publishBlock: ((b: NetworkBlock) => void) | null = null;
-    const broadcast = (b: NetworkBlock) => { tracker.blockSealed(); publishBlock?.(b); };
+    const broadcast = (b: NetworkBlock) => {
+      tracker.blockSealed();
+      publishBlock?.(b);
+    };
     const layerSigner = signer ? { key: signer.privateKey, address: signer.address } : null;
     const layer = await BttcLayer.open(
       { bttc: config.bttc, genesis: { time: genesis.bttc.time, alloc: genesis.bttc.alloc }, systemCode: await loadSystemContractsCode(), signer: layerSigner },
@@ -164,7 +177,19 @@ export class BttcNode {
     // needs consensus, built next) the request is dropped: the start's own full sync follows anyway.
     const privateKey = await loadOrCreateNetworkKey(join(node.dataDir, 'p2p-key'));
     const p2p = node.p2p;
-    const network = createNetwork({ chainId: config.bttc.chainId, privateKey, listen: p2p.listen, staticPeers: p2p.staticPeers, bootstrap: p2p.bootstrap, inWorker: p2p.inWorker, reconnect: { baseMs: 500, maxMs: 5000 }, banSeconds: p2p.banSeconds }, { metrics, logger, verifier });
+    const network = createNetwork(
+      {
+        chainId: config.bttc.chainId,
+        privateKey,
+        listen: p2p.listen,
+        staticPeers: p2p.staticPeers,
+        bootstrap: p2p.bootstrap,
+        inWorker: p2p.inWorker,
+        reconnect: { baseMs: 500, maxMs: 5000 },
+        banSeconds: p2p.banSeconds,
+      },
+      { metrics, logger, verifier },
+    );
     publishBlock = blockPublisher({ network, logger });
     const txGossip = new TxGossipBatcher({ network, logger });
     network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
@@ -172,22 +197,49 @@ export class BttcNode {
     onClose('network', () => network.close());
     let requestSync = (_peers: string[]): Promise<void> => Promise.resolve();
     network.subscribe('bttc-block', blockGossipHandler({ layer, sync: (peers) => requestSync(peers) }), { concurrency: 1 });
-    network.subscribe('bttc-tx', txGossipHandler({ intake: txIntake, verifier, chainId: config.bttc.chainId, blockGasLimit: () => chain.head().header.gasLimit, known: (h) => layer.txpool.get(h) !== undefined, metrics, logger }));
+    network.subscribe(
+      'bttc-tx',
+      txGossipHandler({
+        intake: txIntake,
+        verifier,
+        chainId: config.bttc.chainId,
+        blockGasLimit: () => chain.head().header.gasLimit,
+        known: (h) => layer.txpool.get(h) !== undefined,
+        metrics,
+        logger,
+      }),
+    );
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
 
     // Consensus: a new engine at the app's next height, at start and after a range sync moved the app past the old one.
     // A validator that has committed heights must find its WAL: without it, it could sign twice.
-    const walOpts = { mustExist: signer && app.height > 0 ? { height: app.height } : null, onTornTail: (p: WalProblem | null) => p && logger.warn({ offset: p.offset, bytes: p.kind === 'torn-tail' ? p.bytes : 0, reason: p.reason }, 'consensus WAL: cut a torn final record (a write interrupted by a crash)') };
+    const walOpts = {
+      mustExist: signer && app.height > 0 ? { height: app.height } : null,
+      onTornTail: (p: WalProblem | null) =>
+        p && logger.warn({ offset: p.offset, bytes: p.kind === 'torn-tail' ? p.bytes : 0, reason: p.reason }, 'consensus WAL: cut a torn final record (a write interrupted by a crash)'),
+    };
     const wal = await FileWal.open(join(node.dataDir, 'consensus.wal'), walOpts).catch((err: Error) => {
       throw err instanceof WalError ? new NodeStartError(err.message) : err;
     });
     onClose('consensus wal', () => wal.close());
     const transport = new GossipConsensusTransport(network, logger, { app, verifier, chainId: config.delivery.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
     const evidence = new KvEvidenceStore({ db });
-    const clock = { now: () => Date.now(), setTimer: (ms: number, fn: () => void) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } };
+    const clock = {
+      now: () => Date.now(),
+      setTimer: (ms: number, fn: () => void) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    };
     const consensus = new ConsensusHost(() => {
-      const opts = { chainId: config.delivery.chainId, secretKey: signer?.privateKey ?? null, startHeight: app.height + 1, timeouts: { commit: node.deliveryBlockMs }, commitHistory: node.deliveryCatchUpHeights };
+      const opts = {
+        chainId: config.delivery.chainId,
+        secretKey: signer?.privateKey ?? null,
+        startHeight: app.height + 1,
+        timeouts: { commit: node.deliveryBlockMs },
+        commitHistory: node.deliveryCatchUpHeights,
+      };
       const engine = new ConsensusState(opts, { app, transport, clock, verifier, wal, evidence, metrics, logger });
       engine.onCommit((e) => tracker.onConsensusCommit(e));
       return engine;
@@ -215,8 +267,14 @@ export class BttcNode {
     const status = () => tracker.report({ layer, network, app, rpcUrl, restUrl, syncedBlocks: deliverySync.syncedBlocks });
     events = new ChainEvents();
     // "finalized" = the last block a checkpoint acked on the root chain covers.
-    const finalizedNumber = (): bigint | undefined => { const end = app.lastCheckpointEnd(); return end === null ? undefined : BigInt(end); };
-    const rpc = await startJsonRpc({ rpc: node.rpc, chainId: config.bttc.chainId }, { chain, executor, calls, layer, intake: txIntake, txGossip, hashPool, events, finalizedNumber, status, metrics, logger });
+    const finalizedNumber = (): bigint | undefined => {
+      const end = app.lastCheckpointEnd();
+      return end === null ? undefined : BigInt(end);
+    };
+    const rpc = await startJsonRpc(
+      { rpc: node.rpc, chainId: config.bttc.chainId },
+      { chain, executor, calls, layer, intake: txIntake, txGossip, hashPool, events, finalizedNumber, status, metrics, logger },
+    );
     rpcUrl = rpc.url;
     onClose('json-rpc', () => rpc.close());
 
@@ -233,12 +291,28 @@ export class BttcNode {
     onClose('tx gossip', () => txGossip.close());
     await sync.sync();
     layer.start();
-    const rebroadcast = new TxRebroadcaster({ intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 }, { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), peers: network, metrics, logger });
+    const rebroadcast = new TxRebroadcaster(
+      { intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 },
+      { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), peers: network, metrics, logger },
+    );
     rebroadcast.start();
     onClose('tx rebroadcast', () => rebroadcast.stop());
     tracker.registerMetrics(metrics);
     logger.info({ role, signer: me, rpc: rpcUrl, rest: restUrl, peerId: network.peerId, listen: network.listenAddrs(), head: Number(chain.head().number), deliveryHeight: app.height }, 'node started');
 
-    return { chain, executor, app, layer, network, rpcUrl, restUrl, status, sync: (peers, minLead) => sync.sync(peers, minLead), get consensus() { return consensus.current; } };
+    return {
+      chain,
+      executor,
+      app,
+      layer,
+      network,
+      rpcUrl,
+      restUrl,
+      status,
+      sync: (peers, minLead) => sync.sync(peers, minLead),
+      get consensus() {
+        return consensus.current;
+      },
+    };
   }
 }

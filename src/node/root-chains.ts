@@ -33,7 +33,12 @@ export async function connectRootChains(config: NodeConfig, node: NodeSection, s
   const clients = new Map<number, RootChainClient>();
   const submitters = new Map<number, CheckpointSubmitterLike>();
   for (const [i, rc] of config.rootChains.entries()) {
-    const client = await connectRootChain(rc, `rootChains[${i}]`, { privateKey: signerKey ? bytesToHex(signerKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun, tronApiKey: node.tron.apiKey ?? process.env.TRON_PRO_API_KEY ?? null }, { logger }).catch((err: Error) => {
+    const client = await connectRootChain(
+      rc,
+      `rootChains[${i}]`,
+      { privateKey: signerKey ? bytesToHex(signerKey) : null, tronMaxFeeLimitSun: node.tron.maxFeeLimitSun, tronApiKey: node.tron.apiKey ?? process.env.TRON_PRO_API_KEY ?? null },
+      { logger },
+    ).catch((err: Error) => {
       throw err instanceof RootChainSetupError ? new NodeStartError(err.message) : err;
     });
     onClose(`root client ${rc.name}`, () => client.close());

@@ -33,7 +33,9 @@ export class SignatureMemo implements SignatureVerifier {
   constructor(inner: SignatureVerifier, opts: { maxEntries?: number; metrics?: Registry | null } = {}) {
     this.#inner = inner;
     this.#max = opts.maxEntries ?? DEFAULT_ENTRIES;
-    this.#hits = opts.metrics ? counter(opts.metrics, 'bttc_verify_memo_hits_total', 'Signature checks answered from the memo of recent results (checked once at gossip validation, again by the consumer)') : null;
+    this.#hits = opts.metrics
+      ? counter(opts.metrics, 'bttc_verify_memo_hits_total', 'Signature checks answered from the memo of recent results (checked once at gossip validation, again by the consumer)')
+      : null;
   }
 
   async verify(item: VerifyItem, opts?: VerifyOptions): Promise<VerifyResult> {

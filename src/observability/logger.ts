@@ -12,7 +12,7 @@ export interface LoggerOptions {
 
 /** Structured JSON logs; modules get a child with their own `module` field. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const level = opts.level ?? ((process.env.BTTC_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  const level = opts.level ?? (process.env.BTTC_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
   return pino({ level, base: opts.name ? { module: opts.name } : {} }, pino.destination({ fd: opts.destination ?? 2, sync: true }));
 }
 

@@ -72,7 +72,20 @@ export class MemoryNetwork extends EventEmitter<NetworkEvents> implements Networ
   readonly #handlers = new Map<ReqMethod, RequestHandler>();
   readonly #seen = new Set<string>();
   readonly #scores = new Map<string, number>();
-  readonly #stats: NetworkStats = { received: zero(), malformed: zero(), droppedQueueFull: zero(), accepted: zero(), rejected: zero(), ignored: zero(), published: zero(), requests: {}, redials: 0, peers: 0, banned: {}, bannedPeers: 0 };
+  readonly #stats: NetworkStats = {
+    received: zero(),
+    malformed: zero(),
+    droppedQueueFull: zero(),
+    accepted: zero(),
+    rejected: zero(),
+    ignored: zero(),
+    published: zero(),
+    requests: {},
+    redials: 0,
+    peers: 0,
+    banned: {},
+    bannedPeers: 0,
+  };
 
   constructor(peerId: string, hub: MemoryHub) {
     super();

@@ -33,7 +33,12 @@ export class NetworkMetrics {
     this.requests = counter(reg, 'bttc_p2p_requests_total', 'Request/response exchanges by method, direction and result', ['method', 'direction', 'result']);
     this.peers = gauge(reg, 'bttc_p2p_peers', 'Connected peers');
     this.redials = counter(reg, 'bttc_p2p_redials_total', 'Redials of static and bootstrap peers');
-    this.banned = counter(reg, 'bttc_p2p_peers_banned_total', 'Peers disconnected and refused for p2p.banSeconds, by reason (gossip-score: junk messages took the score below the graylist threshold)', ['reason']);
+    this.banned = counter(
+      reg,
+      'bttc_p2p_peers_banned_total',
+      'Peers disconnected and refused for p2p.banSeconds, by reason (gossip-score: junk messages took the score below the graylist threshold)',
+      ['reason'],
+    );
     this.bannedPeers = gauge(reg, 'bttc_p2p_banned_peers', 'Peers banned right now');
     this.publishErrors = counter(reg, 'bttc_p2p_publish_errors_total', 'Publishes that failed, by kind and reason', ['kind', 'reason']);
     this.publishNoRecipients = counter(reg, 'bttc_p2p_publish_no_recipients_total', 'Publishes that reached no peer (none connected or subscribed yet, or a duplicate of a recent publish)', ['kind']);

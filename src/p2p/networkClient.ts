@@ -12,7 +12,20 @@ import { idToHex } from './msgId.ts';
 import { NetworkMetrics } from './metrics.ts';
 import type { CoreHost } from './transport.ts';
 import type { FromCore, NetworkCoreOptions, ReplyValue, ToCore } from './protocol.ts';
-import { RequestError, type GossipHandler, type GossipMessage, type Network, type NetworkEvents, type NetworkStats, type PeerInfo, type PublishResult, type RequestHandler, type RequestOptions, type SubscribeOptions, type ValidationResult } from './interface.ts';
+import {
+  RequestError,
+  type GossipHandler,
+  type GossipMessage,
+  type Network,
+  type NetworkEvents,
+  type NetworkStats,
+  type PeerInfo,
+  type PublishResult,
+  type RequestHandler,
+  type RequestOptions,
+  type SubscribeOptions,
+  type ValidationResult,
+} from './interface.ts';
 import { DEFAULT_KIND_LIMITS, isGossipKind, KIND_CODE, kindFromCode, type GossipKind, type ReqMethod } from './topics.ts';
 import { ValidationQueue } from './validationQueue.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
@@ -148,7 +161,11 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     const limits = { ...DEFAULT_KIND_LIMITS[kind], ...this.#opts.kindLimits?.[kind] };
     const verifier = this.#verifier;
     const canAccept = opts.canAccept ?? (verifier ? () => verifier.canAcceptWork() : undefined);
-    const queue = new ValidationQueue<Job>({ name: `gossip-${kind}`, maxQueue: opts.maxQueue ?? limits.maxPending, concurrency: opts.concurrency ?? limits.concurrency, canAccept }, { metrics: this.#registry }, (job) => this.#validate(kind, job));
+    const queue = new ValidationQueue<Job>(
+      { name: `gossip-${kind}`, maxQueue: opts.maxQueue ?? limits.maxPending, concurrency: opts.concurrency ?? limits.concurrency, canAccept },
+      { metrics: this.#registry },
+      (job) => this.#validate(kind, job),
+    );
     this.#subs.set(kind, { handler, queue });
     this.#post({ t: 'subscribe', kind });
   }

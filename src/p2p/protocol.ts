@@ -89,11 +89,7 @@ export type FromCore =
   /** Publish outcomes of one turn: successes packed (packPublished), failures with their reason. */
   | { t: 'published'; ok: Uint8Array; failed: { id: number; error: string }[] };
 
-export type ReplyValue =
-  | { recipients: number }
-  | { items: Uint8Array }
-  | { peers: PeerInfo[] }
-  | { stats: NetworkStats };
+export type ReplyValue = { recipients: number } | { items: Uint8Array } | { peers: PeerInfo[] } | { stats: NetworkStats };
 
 /** One end of the channel, as each side sees it. */
 export interface Port<Out, In> {

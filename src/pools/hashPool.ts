@@ -116,7 +116,10 @@ export class HashPool {
   #submit(task: HashTask, opts: HashOptions): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new PoolClosedError('hash pool is closed'));
     return this.#queue.push(task, { priority: opts.priority === true }).catch((err: unknown) => {
-      if (err instanceof JobDroppedError) throw err.reason === 'closed' ? new PoolClosedError(`hash pool closed before the ${task.op} task ran`) : new PoolOverloadedError(`hash pool overloaded: ${err.message}; check canAcceptWork() before submitting`);
+      if (err instanceof JobDroppedError)
+        throw err.reason === 'closed'
+          ? new PoolClosedError(`hash pool closed before the ${task.op} task ran`)
+          : new PoolOverloadedError(`hash pool overloaded: ${err.message}; check canAcceptWork() before submitting`);
       throw err;
     });
   }

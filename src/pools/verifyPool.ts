@@ -107,7 +107,8 @@ export class VerifyPool implements SignatureVerifier {
     this.flushItems = Math.min(opts.flushItems ?? 32, this.maxBatchSize);
     this.flushMs = opts.flushMs ?? 2;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
-    for (const [k, v] of Object.entries({ threads: this.threads, maxBatchSize: this.maxBatchSize, flushItems: this.flushItems })) if (!Number.isInteger(v) || v < 1) throw new RangeError(`VerifyPool: ${k} must be an integer >= 1, got ${v}`);
+    for (const [k, v] of Object.entries({ threads: this.threads, maxBatchSize: this.maxBatchSize, flushItems: this.flushItems }))
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`VerifyPool: ${k} must be an integer >= 1, got ${v}`);
     this.#logger = deps.logger ?? null;
     const tasksPerThread = opts.tasksPerThread ?? 2;
     this.#piscina = new Piscina<VerifyTask, VerifyTaskResult>({
@@ -224,7 +225,9 @@ export class VerifyPool implements SignatureVerifier {
     const job: Job = { items, packed: packRequest(items), enqueuedAt: performance.now() };
     return this.#queue.push(job, { priority }).catch((err: unknown) => {
       if (err instanceof JobDroppedError) {
-        throw err.reason === 'closed' ? new PoolClosedError(`verify pool closed before ${items.length} queued item(s) ran`) : new PoolOverloadedError(`verify pool overloaded: ${err.message}; check canAcceptWork() before submitting`);
+        throw err.reason === 'closed'
+          ? new PoolClosedError(`verify pool closed before ${items.length} queued item(s) ran`)
+          : new PoolOverloadedError(`verify pool overloaded: ${err.message}; check canAcceptWork() before submitting`);
       }
       throw err;
     });

@@ -40,7 +40,14 @@ export async function connectRootChain(rc: RootChainConfig, where: string, setti
     let client: TronRootChainClient;
     try {
       client = new TronRootChainClient(
-        { fullHost: rc.rpcUrl!, rootChainId: rc.id, contracts, maxFeeLimitSun: settings.tronMaxFeeLimitSun, ...(settings.tronApiKey ? { headers: { 'TRON-PRO-API-KEY': settings.tronApiKey } } : {}), ...(settings.privateKey ? { privateKey: settings.privateKey } : {}) },
+        {
+          fullHost: rc.rpcUrl!,
+          rootChainId: rc.id,
+          contracts,
+          maxFeeLimitSun: settings.tronMaxFeeLimitSun,
+          ...(settings.tronApiKey ? { headers: { 'TRON-PRO-API-KEY': settings.tronApiKey } } : {}),
+          ...(settings.privateKey ? { privateKey: settings.privateKey } : {}),
+        },
         { logger: deps.logger },
       );
     } catch (err) {
@@ -53,7 +60,9 @@ export async function connectRootChain(rc: RootChainConfig, where: string, setti
     });
     return client;
   }
-  return EvmRootChainClient.connect({ rpcUrl: rc.rpcUrl!, rootChainId: rc.id, contracts, ...(settings.privateKey ? { privateKey: settings.privateKey } : {}) }, { logger: deps.logger }).catch((err: Error) => {
-    throw unreachable(err);
-  });
+  return EvmRootChainClient.connect({ rpcUrl: rc.rpcUrl!, rootChainId: rc.id, contracts, ...(settings.privateKey ? { privateKey: settings.privateKey } : {}) }, { logger: deps.logger }).catch(
+    (err: Error) => {
+      throw unreachable(err);
+    },
+  );
 }

@@ -128,7 +128,9 @@ export class CheckpointSubmitter {
    */
   async submitSync(rec: CheckpointSyncSubmission): Promise<SubmitOutcome> {
     const ctx = { syncedChain: String(rec.rootChainId), number: rec.number.toString(), start: rec.start.toString(), end: rec.end.toString() };
-    const out = await this.run({ to: 'stakeManager', calldata: rec.calldata, ctx, done: () => this.alreadySynced(rec.rootChainId, rec.number) }, () => this.m?.syncTxs.inc({ root_chain: String(this.client.rootChainId) }));
+    const out = await this.run({ to: 'stakeManager', calldata: rec.calldata, ctx, done: () => this.alreadySynced(rec.rootChainId, rec.number) }, () =>
+      this.m?.syncTxs.inc({ root_chain: String(this.client.rootChainId) }),
+    );
     const label = { root_chain: String(this.client.rootChainId), synced_chain: String(rec.rootChainId) };
     this.m?.syncOutcomes.inc({ ...label, outcome: out.outcome });
     if (out.outcome === 'submitted') this.m?.lastSynced.set(label, Number(rec.number));

@@ -242,7 +242,9 @@ export function tronReceipt(info: TronTxInfo, addresses: string[]): RootReceipt 
 function decodeErrorString(hex: string): string | undefined {
   if (!hex.startsWith('0x08c379a0')) return undefined;
   try {
-    return rootInterfaces().RootChain.getAbiCoder().decode(['string'], '0x' + hex.slice(10))[0] as string;
+    return rootInterfaces()
+      .RootChain.getAbiCoder()
+      .decode(['string'], '0x' + hex.slice(10))[0] as string;
   } catch {
     return undefined;
   }

@@ -59,11 +59,13 @@ export function planDeployment(g: RootGenesis): DeployPlan {
   const s = g.staking;
 
   deploy('deploy BttToken', token.bytecode, ['address'], [g.deployer]);
-  deploy('deploy StakeManager', sm.bytecode, ['address', 'address', 'tuple(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)'], [
-    addresses.bttToken,
-    g.deployer,
-    [s.minDeposit, s.minHeimdallFee, s.validatorThreshold, s.withdrawalDelay, s.proposerBonus, s.checkpointReward, s.checkpointBlockInterval, s.signerUpdateLimit],
-  ], STAKE_MANAGER_DEPLOY_GAS);
+  deploy(
+    'deploy StakeManager',
+    sm.bytecode,
+    ['address', 'address', 'tuple(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)'],
+    [addresses.bttToken, g.deployer, [s.minDeposit, s.minHeimdallFee, s.validatorThreshold, s.withdrawalDelay, s.proposerBonus, s.checkpointReward, s.checkpointBlockInterval, s.signerUpdateLimit]],
+    STAKE_MANAGER_DEPLOY_GAS,
+  );
   deploy('deploy RootChain', rc.bytecode, ['address', 'uint256'], [addresses.stakeManager, g.borChainId]);
   deploy('deploy StateSender', ss.bytecode, ['address'], [g.governance]);
   const smI = iface('StakeManager');

@@ -128,7 +128,10 @@ export function parseGenesis(json: unknown, where = 'genesis'): RootGenesis {
     rewardPool: s.rewardPool === undefined ? DEFAULT_STAKING.rewardPool : amount(s.rewardPool, `${where}.staking.rewardPool`),
   };
   if (staking.proposerBonus > 100) throw new GenesisError(`${where}.staking.proposerBonus: at most 100, got ${staking.proposerBonus}`);
-  const alloc = Object.entries((o.alloc ?? {}) as Record<string, { balance?: unknown }>).map(([a, v]) => ({ address: addr(a, `${where}.alloc key`), balance: amount(v?.balance ?? 0, `${where}.alloc.${a}.balance`) }));
+  const alloc = Object.entries((o.alloc ?? {}) as Record<string, { balance?: unknown }>).map(([a, v]) => ({
+    address: addr(a, `${where}.alloc key`),
+    balance: amount(v?.balance ?? 0, `${where}.alloc.${a}.balance`),
+  }));
   const btt = Object.entries((o.btt ?? {}) as Record<string, unknown>).map(([a, v]) => ({ address: addr(a, `${where}.btt key`), amount: amount(v, `${where}.btt.${a}`) }));
   const rawVals = o.validators ?? [];
   if (!Array.isArray(rawVals)) throw new GenesisError(`${where}.validators: expected an array`);
@@ -189,7 +192,11 @@ export function devKey(label: string): Uint8Array {
 }
 
 /** A genesis for `n` validators with deterministic dev keys: owner i = devKey("owner i"), signer i = devKey("signer i"). */
-export function devnetGenesis(opts: { validators: number; chainId?: number; borChainId?: number; rootChainId?: number; staking?: Partial<StakingParams> }): { json: Record<string, unknown>; signerKeys: Uint8Array[]; ownerKeys: Uint8Array[] } {
+export function devnetGenesis(opts: { validators: number; chainId?: number; borChainId?: number; rootChainId?: number; staking?: Partial<StakingParams> }): {
+  json: Record<string, unknown>;
+  signerKeys: Uint8Array[];
+  ownerKeys: Uint8Array[];
+} {
   const signerKeys: Uint8Array[] = [];
   const ownerKeys: Uint8Array[] = [];
   const validators = [];

@@ -73,7 +73,11 @@ export class RootChainNode {
   private blockWaiters: (() => void)[] = [];
   private readonly m: { blocks: ReturnType<typeof counter>; txs: ReturnType<typeof counter>; pending: ReturnType<typeof gauge> } | null;
 
-  private constructor(opts: RootChainNodeOptions, parts: { executor: Executor; store: ChainStore; chainDb: LevelStore; genesis: RootGenesis; info: RootChainInfo }, deps: { logger?: Logger; metrics?: Registry | null }) {
+  private constructor(
+    opts: RootChainNodeOptions,
+    parts: { executor: Executor; store: ChainStore; chainDb: LevelStore; genesis: RootGenesis; info: RootChainInfo },
+    deps: { logger?: Logger; metrics?: Registry | null },
+  ) {
     this.opts = opts;
     this.executor = parts.executor;
     this.store = parts.store;
@@ -145,7 +149,10 @@ export class RootChainNode {
     const sender = hexToBytes(this.genesis.deployer);
     let rest = txs.map((raw, i) => ({ raw, label: labels[i]! }));
     while (rest.length > 0) {
-      const res = await this.buildOn(rest.map((t) => t.raw), rest.map(() => sender));
+      const res = await this.buildOn(
+        rest.map((t) => t.raw),
+        rest.map(() => sender),
+      );
       if (res.rejected.length > 0) throw new Error(`root contract deployment failed: ${res.rejected.map((r) => `${rest[r.index]!.label}: ${r.reason}`).join('; ')}`);
       for (const [j, r] of res.receipts.entries()) if (r.status !== 1) throw new Error(`root contract deployment failed: ${rest[res.included[j]!]!.label} reverted`);
       if (res.included.length === 0) throw new Error('root contract deployment made no progress (block gas limit too low?)');
@@ -235,7 +242,10 @@ export class RootChainNode {
     const run = this.sealing.then(async () => {
       if (this.closed) return;
       const batch = [...this.pending].sort((a, b) => (a.senderHex < b.senderHex ? -1 : a.senderHex > b.senderHex ? 1 : Number(a.nonce - b.nonce)));
-      const res = await this.buildOn(batch.map((p) => p.raw), batch.map((p) => p.sender));
+      const res = await this.buildOn(
+        batch.map((p) => p.raw),
+        batch.map((p) => p.sender),
+      );
       const gone = new Set<string>();
       for (const i of res.included) gone.add(batch[i]!.hash);
       for (const r of res.rejected) {

@@ -48,7 +48,11 @@ export class ChainEvents {
 
   /** Logs of blocks that left the canonical chain; follow with newHead for each added block. */
   removedLogs(logs: LocatedLog[]): void {
-    if (logs.length) this.ee.emit('removed', logs.map((l) => ({ ...l, removed: true })));
+    if (logs.length)
+      this.ee.emit(
+        'removed',
+        logs.map((l) => ({ ...l, removed: true })),
+      );
   }
 
   onHead(cb: (ev: HeadEvent) => void): () => void {

@@ -115,7 +115,11 @@ export class FilterSystem {
   newLogFilter(criteria: LogCriteria): string {
     return this.install('logs', (f) => {
       f.criteria = criteria;
-      const onLogs = (logs: LocatedLog[]) => this.push(f, logs.filter((l) => newLogMatches(l, criteria)));
+      const onLogs = (logs: LocatedLog[]) =>
+        this.push(
+          f,
+          logs.filter((l) => newLogMatches(l, criteria)),
+        );
       const offs = [this.deps.events.onLogs(onLogs), this.deps.events.onRemovedLogs(onLogs)];
       return () => offs.forEach((o) => o());
     });
@@ -126,7 +130,14 @@ export class FilterSystem {
   }
 
   newPendingTxFilter(): string {
-    return this.install('pending', (f) => this.deps.events.onPendingTxs((txs) => this.push(f, txs.map((t) => t.hash))));
+    return this.install('pending', (f) =>
+      this.deps.events.onPendingTxs((txs) =>
+        this.push(
+          f,
+          txs.map((t) => t.hash),
+        ),
+      ),
+    );
   }
 
   /** What arrived since the last poll, formatted; resets the filter's deadline. */

@@ -31,7 +31,18 @@ export function decodeTxView(raw: Uint8Array): TxView {
   if (raw[0]! >= 0xc0) {
     const f = RLP.decode(raw) as Uint8Array[];
     const v = bytesToBig(f[6]!);
-    const view: TxView = { type: 0, nonce: bytesToBig(f[0]!), gasPrice: bytesToBig(f[1]!), gas: bytesToBig(f[2]!), to: f[3]!.length ? f[3]! : null, value: bytesToBig(f[4]!), input: f[5]!, v, r: bytesToBig(f[7]!), s: bytesToBig(f[8]!) };
+    const view: TxView = {
+      type: 0,
+      nonce: bytesToBig(f[0]!),
+      gasPrice: bytesToBig(f[1]!),
+      gas: bytesToBig(f[2]!),
+      to: f[3]!.length ? f[3]! : null,
+      value: bytesToBig(f[4]!),
+      input: f[5]!,
+      v,
+      r: bytesToBig(f[7]!),
+      s: bytesToBig(f[8]!),
+    };
     if (v >= 35n) view.chainId = (v - 35n) / 2n;
     return view;
   }
@@ -39,7 +50,20 @@ export function decodeTxView(raw: Uint8Array): TxView {
     const f = RLP.decode(raw.subarray(1)) as unknown as (Uint8Array | [Uint8Array, Uint8Array[]][])[];
     const b = (i: number) => f[i] as Uint8Array;
     const al = (f[7] as [Uint8Array, Uint8Array[]][]).map(([a, keys]) => ({ address: hex(a), storageKeys: keys.map(hex) }));
-    return { type: 1, chainId: bytesToBig(b(0)), nonce: bytesToBig(b(1)), gasPrice: bytesToBig(b(2)), gas: bytesToBig(b(3)), to: b(4).length ? b(4) : null, value: bytesToBig(b(5)), input: b(6), accessList: al, v: bytesToBig(b(8)), r: bytesToBig(b(9)), s: bytesToBig(b(10)) };
+    return {
+      type: 1,
+      chainId: bytesToBig(b(0)),
+      nonce: bytesToBig(b(1)),
+      gasPrice: bytesToBig(b(2)),
+      gas: bytesToBig(b(3)),
+      to: b(4).length ? b(4) : null,
+      value: bytesToBig(b(5)),
+      input: b(6),
+      accessList: al,
+      v: bytesToBig(b(8)),
+      r: bytesToBig(b(9)),
+      s: bytesToBig(b(10)),
+    };
   }
   throw new Error(`unsupported transaction type ${raw[0]}`);
 }

@@ -51,7 +51,8 @@ export function parseLogCriteria(v: unknown, name = '0 (filter)'): LogCriteria {
   const f = v === undefined || v === null ? {} : p.object(v, name);
   const c: LogCriteria = { addresses: addressFilter(f.address), topics: topicFilter(f.topics) };
   if (f.blockHash !== undefined && f.blockHash !== null) {
-    if ((f.fromBlock !== undefined && f.fromBlock !== null) || (f.toBlock !== undefined && f.toBlock !== null)) throw invalidParams(`invalid argument ${name}: blockHash cannot be combined with fromBlock/toBlock`);
+    if ((f.fromBlock !== undefined && f.fromBlock !== null) || (f.toBlock !== undefined && f.toBlock !== null))
+      throw invalidParams(`invalid argument ${name}: blockHash cannot be combined with fromBlock/toBlock`);
     c.blockHash = p.hash32(f.blockHash, 'blockHash');
     return c;
   }

@@ -345,7 +345,8 @@ export class RpcServer {
     if (req.params === undefined || req.params === null) params = [];
     else if (Array.isArray(req.params)) params = req.params;
     else return errorResponse(rid, new RpcError(INVALID_PARAMS, `invalid params: positional (array) parameters expected, got ${show(req.params)}`));
-    if (nestingDepth(params, this.opts.maxParamDepth) > this.opts.maxParamDepth) return errorResponse(rid, new RpcError(INVALID_PARAMS, `invalid params: nested deeper than ${this.opts.maxParamDepth} levels: ${show(params)}`));
+    if (nestingDepth(params, this.opts.maxParamDepth) > this.opts.maxParamDepth)
+      return errorResponse(rid, new RpcError(INVALID_PARAMS, `invalid params: nested deeper than ${this.opts.maxParamDepth} levels: ${show(params)}`));
     try {
       const result = await this.registry.call(req.method, params, ctx);
       return hasId ? { jsonrpc: '2.0', id: rid, result: result === undefined ? null : result } : null;

@@ -39,7 +39,11 @@ export function registerStateProofs(reg: MethodRegistryApi, deps: StateProofsDep
     const keys = params[1].map((k, i) => storageKey(k, `1 (storageKeys[${i}])`));
     const { header } = await requireBlock(deps, params[2], '2 (block)');
     try {
-      const r = await deps.calls.getProof(header.stateRoot, address, keys.map((k) => k.slot));
+      const r = await deps.calls.getProof(
+        header.stateRoot,
+        address,
+        keys.map((k) => k.slot),
+      );
       return {
         address: bytesToHex(address),
         accountProof: r.accountProof.map(bytesToHex),

@@ -53,7 +53,8 @@ export class BttcRangeSync implements BttcSync {
       }
       if (b.header.number !== start + BigInt(i)) return { ok: false, reason: `item ${i} is block ${b.header.number}, expected ${start + BigInt(i)}` };
       const r = await this.deps.layer.importBlock(b);
-      if (r.status === 'rejected' || r.status === 'unknown-parent') return { ok: false, reason: `block ${b.header.number} ${bytesToHex(headerHash(b.header))}: ${r.status === 'rejected' ? r.code + ': ' + r.reason : r.reason}` };
+      if (r.status === 'rejected' || r.status === 'unknown-parent')
+        return { ok: false, reason: `block ${b.header.number} ${bytesToHex(headerHash(b.header))}: ${r.status === 'rejected' ? r.code + ': ' + r.reason : r.reason}` };
     }
     return { ok: true };
   }

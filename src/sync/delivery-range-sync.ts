@@ -49,7 +49,9 @@ export class DeliveryRangeSync implements DeliverySync {
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         const ours = BigInt(app.height);
         // Once paused, close the gap completely: consensus resumes at our next height.
-        const ahead = statuses.filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.deliveryHeight > ours + (paused ? 1n : this.lag)).sort((a, b) => (b.status.deliveryHeight > a.status.deliveryHeight ? 1 : -1));
+        const ahead = statuses
+          .filter((s) => equalBytes(s.status.genesisHash, genesis) && s.status.deliveryHeight > ours + (paused ? 1n : this.lag))
+          .sort((a, b) => (b.status.deliveryHeight > a.status.deliveryHeight ? 1 : -1));
         const best = ahead[0];
         if (!best) break;
         if (!paused) {

@@ -60,7 +60,8 @@ export function acquirePidLock(dir: string, what: string, name = 'bttc-node.pid'
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readPid(file);
-      if (holder !== null && holder !== process.pid && alive(holder)) throw new DirInUseError(`${what} ${dir} is in use by PID ${holder} (${file}); stop that process first, or use another directory`, holder);
+      if (holder !== null && holder !== process.pid && alive(holder))
+        throw new DirInUseError(`${what} ${dir} is in use by PID ${holder} (${file}); stop that process first, or use another directory`, holder);
       // Stale (its process is gone) or unreadable: take it over.
       try {
         unlinkSync(file);

@@ -52,7 +52,13 @@ test('the Delivery REST client (what Bttc reads a remote Delivery with) imports 
 
 test('the rule checker sees imports of every form (it can fail)', () => {
   const probe = join(SRC, 'bttc', 'probe.ts');
-  const forms = ["import { x } from '../delivery/a.ts';", "import type { y } from '../delivery/b.ts';", "export * from '../delivery/c.ts';", "await import('../delivery/d.ts');", "import '../delivery/e.ts';"];
+  const forms = [
+    "import { x } from '../delivery/a.ts';",
+    "import type { y } from '../delivery/b.ts';",
+    "export * from '../delivery/c.ts';",
+    "await import('../delivery/d.ts');",
+    "import '../delivery/e.ts';",
+  ];
   // importsOf reads from disk; check the regex on a synthetic text through a temp file-free path.
   const re = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
   const found = forms.flatMap((f) => [...f.matchAll(re)].map((m) => relative(SRC, resolve(dirname(probe), m[1]!))));
@@ -60,9 +66,7 @@ test('the rule checker sees imports of every form (it can fail)', () => {
 });
 
 test('one quorum rule: x ≥ ⌊2t/3⌋+1 exactly when 3x > 2t', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), (t, x) => (x >= quorumThreshold(t)) === isQuorum(x, t)),
-  );
+  fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), (t, x) => x >= quorumThreshold(t) === isQuorum(x, t)));
   assert.equal(quorumThreshold(4), 3);
   assert.equal(quorumThreshold(3), 3);
   assert.equal(quorumThreshold(100), 67);

@@ -12,7 +12,9 @@ test('median of odd and even counts, unsorted input left as it was', () => {
 
 test('runInterleaved: every side runs block k before any side runs block k + 1, the round order rotates, round 0 is not recorded', async () => {
   const log: string[] = [];
-  const side = (name: string): Side<string> => ({ name, block: async (k) => {
+  const side = (name: string): Side<string> => ({
+    name,
+    block: async (k) => {
       log.push(`${name}${k}`);
       return `${name}${k}`;
     },

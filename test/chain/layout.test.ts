@@ -28,14 +28,22 @@ test('chain store layout: one byte per record kind, hash / number / address keys
     const tx1 = hexOf(keccak256(b1.txs[1]!));
     const raw = await rawEntries(db);
     const expectedKeys = [
-      `c0${gh}`, `c0${bh}`, // header
-      `c1${gh}`, `c1${bh}`, // body
-      `c2${gh}`, `c2${bh}`, // receipts
-      `c3${gh}`, `c3${bh}`, // total difficulty
-      `c4${beHex(0, 8)}`, `c4${beHex(1, 8)}`, // canonical number → hash
-      `c5${tx0}`, `c5${tx1}`, // tx index
-      `c6${hexOf(TOKEN_A)}${beHex(1, 8)}`, `c6${hexOf(TOKEN_B)}${beHex(1, 8)}`, // address ‖ number
-      'cf01', 'cf02', // head, genesis
+      `c0${gh}`,
+      `c0${bh}`, // header
+      `c1${gh}`,
+      `c1${bh}`, // body
+      `c2${gh}`,
+      `c2${bh}`, // receipts
+      `c3${gh}`,
+      `c3${bh}`, // total difficulty
+      `c4${beHex(0, 8)}`,
+      `c4${beHex(1, 8)}`, // canonical number → hash
+      `c5${tx0}`,
+      `c5${tx1}`, // tx index
+      `c6${hexOf(TOKEN_A)}${beHex(1, 8)}`,
+      `c6${hexOf(TOKEN_B)}${beHex(1, 8)}`, // address ‖ number
+      'cf01',
+      'cf02', // head, genesis
     ];
     assert.deepEqual([...raw.keys()].sort(), expectedKeys.sort());
 

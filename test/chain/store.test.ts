@@ -19,7 +19,12 @@ const hex = bytesToHex;
 function norm(v: unknown): unknown {
   if (v instanceof Uint8Array) return hex(v);
   if (Array.isArray(v)) return v.map(norm);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, norm(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, norm(x)]),
+    );
   return v;
 }
 
@@ -47,13 +52,29 @@ test('blocks, receipts, tx index and logs are stored and served; a block must ex
 
     const all = await s.getLogs({ fromBlock: 0n, toBlock: 10n });
     assert.equal(all.length, 5);
-    assert.deepEqual(all.map((l) => l.logIndex), [0, 1, 2, 0, 1]);
+    assert.deepEqual(
+      all.map((l) => l.logIndex),
+      [0, 1, 2, 0, 1],
+    );
     const a = await s.getLogs({ fromBlock: 0n, toBlock: 2n, addresses: [TOKEN_A] });
-    assert.deepEqual(a.map((l) => [Number(l.blockNumber), l.txIndex]), [[1, 0], [1, 2], [2, 0]]);
+    assert.deepEqual(
+      a.map((l) => [Number(l.blockNumber), l.txIndex]),
+      [
+        [1, 0],
+        [1, 2],
+        [2, 0],
+      ],
+    );
     const t1 = new Uint8Array(32);
     t1[31] = 1;
     const byTopic = await s.getLogs({ fromBlock: 0n, toBlock: 2n, topics: [[TOPIC_TRANSFER], [t1]] });
-    assert.deepEqual(byTopic.map((l) => [Number(l.blockNumber), hex(l.address)]), [[1, hex(TOKEN_B)], [2, hex(TOKEN_B)]]);
+    assert.deepEqual(
+      byTopic.map((l) => [Number(l.blockNumber), hex(l.address)]),
+      [
+        [1, hex(TOKEN_B)],
+        [2, hex(TOKEN_B)],
+      ],
+    );
     assert.equal((await s.getLogs({ fromBlock: 2n, toBlock: 2n, addresses: [TOKEN_B], topics: [null, [t1]] })).length, 1);
     const b3 = makeBlock(b2.header, 1);
     await s.putBlock(b3, { setHead: true });
@@ -95,8 +116,14 @@ test('setHead reorgs in one batch: canonical numbers, tx index and logs follow t
     }
     const r = await s.setHead(bb[3]!.hash);
     assert.equal(r.common.number, 2n);
-    assert.deepEqual(r.removed.map(hex), a.slice(2).map((b) => hex(b.hash)));
-    assert.deepEqual(r.added.map(hex), bb.map((b) => hex(b.hash)));
+    assert.deepEqual(
+      r.removed.map(hex),
+      a.slice(2).map((b) => hex(b.hash)),
+    );
+    assert.deepEqual(
+      r.added.map(hex),
+      bb.map((b) => hex(b.hash)),
+    );
     assert.equal(s.head().number, 6n);
     for (let n = 3n; n <= 6n; n++) assert.equal(hex((await s.getCanonicalHash(n))!), hex(bb[Number(n) - 3]!.hash));
     assert.equal(await s.getTxLocation(keccak256(a[2]!.txs[0]!)), undefined, 'a removed tx leaves the index');

@@ -6,15 +6,17 @@ import { MsgType, type Vote } from '../../src/delivery/consensus/types.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
-const arbVote = fc.record({
-  type: fc.constantFrom(MsgType.Prevote, MsgType.Precommit),
-  height: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-  round: fc.integer({ min: 0, max: 0x7fffffff }),
-  valueId: fc.option(bytes(32), { nil: null }),
-  validator: bytes(20),
-  extension: fc.uint8Array({ maxLength: 200 }),
-  signature: bytes(65),
-}).map((v) => ({ ...v, extension: v.type === MsgType.Precommit && v.valueId ? v.extension : new Uint8Array(0) }) as Vote);
+const arbVote = fc
+  .record({
+    type: fc.constantFrom(MsgType.Prevote, MsgType.Precommit),
+    height: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    round: fc.integer({ min: 0, max: 0x7fffffff }),
+    valueId: fc.option(bytes(32), { nil: null }),
+    validator: bytes(20),
+    extension: fc.uint8Array({ maxLength: 200 }),
+    signature: bytes(65),
+  })
+  .map((v) => ({ ...v, extension: v.type === MsgType.Precommit && v.valueId ? v.extension : new Uint8Array(0) }) as Vote);
 
 test('votes round-trip through the codec', () => {
   fc.assert(
@@ -49,7 +51,10 @@ test('malformed input fails with a CodecError that says what is wrong', () => {
   const bad = v.slice();
   bad[13] = 2;
   assert.throws(() => decodeVote(bad), /hasValue/);
-  assert.throws(() => encodeVote({ type: MsgType.Prevote, height: 1, round: 0, valueId: null, validator: new Uint8Array(20), extension: Uint8Array.of(1), signature: new Uint8Array(65) }), /extension/);
+  assert.throws(
+    () => encodeVote({ type: MsgType.Prevote, height: 1, round: 0, valueId: null, validator: new Uint8Array(20), extension: Uint8Array.of(1), signature: new Uint8Array(65) }),
+    /extension/,
+  );
   assert.throws(() => encodeVote({ type: MsgType.Prevote, height: -1, round: 0, valueId: null, validator: new Uint8Array(20), extension: new Uint8Array(0), signature: new Uint8Array(65) }), /height/);
 });
 

@@ -48,7 +48,10 @@ test('file WAL: crash after locking and precommitting; the restarted validator k
   await h.deliver(h.proposal(p0, 1, 0, v), h.vote(p0, PV, 1, 0, id), h.vote(a!, PV, 1, 0, id));
   assert.equal(h.state.step, RoundStep.Precommit);
   const sentBefore = h.transport.sent.length;
-  const before = h.transport.messages().filter((m) => m.kind === 'vote').map((m) => (m.kind === 'vote' ? bytesToHex(m.vote.signature) : ''));
+  const before = h.transport
+    .messages()
+    .filter((m) => m.kind === 'vote')
+    .map((m) => (m.kind === 'vote' ? bytesToHex(m.vote.signature) : ''));
   assert.equal(before.length, 2, 'prevote and precommit sent');
 
   // Crash: the object is dropped without any shutdown; only the file remains.
@@ -67,7 +70,10 @@ test('file WAL: crash after locking and precommitting; the restarted validator k
   assert.ok(equalBytes(s2.lockedValue!, v));
   const resent = h.transport.sent.slice(sentBefore).flatMap((s) => (s.to === null ? [s.data] : []));
   assert.ok(resent.length > 0, 'own messages re-gossiped after the restart');
-  const resentSigs = h.transport.messages().slice(-2).map((m) => (m.kind === 'vote' ? bytesToHex(m.vote.signature) : ''));
+  const resentSigs = h.transport
+    .messages()
+    .slice(-2)
+    .map((m) => (m.kind === 'vote' ? bytesToHex(m.vote.signature) : ''));
   assert.deepEqual(resentSigs.sort(), [...before].sort(), 're-sent byte for byte, not re-signed');
 
   // Try to make it double-sign: a different prevote and precommit for round 0.

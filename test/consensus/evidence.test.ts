@@ -14,7 +14,13 @@ import { beHex, hexOf, rawEntries } from '../db/raw.ts';
 async function evidence(height: number): Promise<Evidence> {
   // Two signers over the same key: the guard of each is satisfied, the pair is an equivocation.
   const k = testKey(1, 3).secret;
-  const a = await new VoteSigner({ chainId: 'c', secretKey: k }, { wal: new MemoryWal() }).signVote({ type: MsgType.Precommit, height, round: 1, valueId: new Uint8Array(32).fill(1), extension: Uint8Array.of(1) });
+  const a = await new VoteSigner({ chainId: 'c', secretKey: k }, { wal: new MemoryWal() }).signVote({
+    type: MsgType.Precommit,
+    height,
+    round: 1,
+    valueId: new Uint8Array(32).fill(1),
+    extension: Uint8Array.of(1),
+  });
   const b = await new VoteSigner({ chainId: 'c', secretKey: k }, { wal: new MemoryWal() }).signVote({ type: MsgType.Precommit, height, round: 1, valueId: null });
   return { validator: a.vote.validator, height, round: 1, step: MsgType.Precommit, voteA: a.vote, voteB: b.vote };
 }
@@ -36,7 +42,10 @@ test('KvEvidenceStore persists evidence in classic-level, once per (height, roun
   await db.close();
   const db2 = await LevelStore.open(dir);
   const list = await new KvEvidenceStore({ db: db2 }).list();
-  assert.deepEqual(list.map((e) => e.height), [3, 12]);
+  assert.deepEqual(
+    list.map((e) => e.height),
+    [3, 12],
+  );
   assert.deepEqual(list[1], e12);
   await db2.close();
 });

@@ -49,7 +49,10 @@ for (const [n, seeds, heights] of [
       const c = await cluster({ validators: n, seed, network: NET, byzantine: firstK(f(n), 'silent') });
       await reach(c, heights, 120_000, `seed ${seed}`);
       // Heights proposed by a silent validator needed more than one round.
-      assert.ok(c.commitEvents.some((e) => e.round > 0), 'silent proposers forced round changes');
+      assert.ok(
+        c.commitEvents.some((e) => e.round > 0),
+        'silent proposers forced round changes',
+      );
       await c.stop();
     }
   });

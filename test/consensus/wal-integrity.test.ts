@@ -27,7 +27,11 @@ function walFile(): string {
 
 const vote = (height: number, round: number) =>
   encodeVote({ type: MsgType.Precommit, height, round, valueId: new Uint8Array(32).fill(height), validator: new Uint8Array(20).fill(7), extension: new Uint8Array(0), signature: new Uint8Array(65) });
-const records: WalRecord[] = [1, 2, 3, 4, 5].flatMap((h): WalRecord[] => [{ type: 'message', bytes: vote(h, 0) }, { type: 'lock', height: h, round: 0, value: new Uint8Array(32).fill(h) }, { type: 'end-height', height: h }]);
+const records: WalRecord[] = [1, 2, 3, 4, 5].flatMap((h): WalRecord[] => [
+  { type: 'message', bytes: vote(h, 0) },
+  { type: 'lock', height: h, round: 0, value: new Uint8Array(32).fill(h) },
+  { type: 'end-height', height: h },
+]);
 const frames = records.map((r) => frame(encodeWalRecord(r)));
 /** File offset of frame i. */
 const offsetOf = (i: number) => WAL_MAGIC.length + frames.slice(0, i).reduce((n, f) => n + f.length, 0);

@@ -29,11 +29,18 @@ describe('StakeManager.submitCheckpointSync', () => {
     }
   });
 
-  const record = (checkpointNumber: number, rootChainId = 3, over: Partial<CheckpointSync> = {}): CheckpointSync => ({ proposer: vals[1]!.signerAddress, start: (checkpointNumber - 1) * 32, end: checkpointNumber * 32 - 1, checkpointNumber, rootChainId, ...over });
+  const record = (checkpointNumber: number, rootChainId = 3, over: Partial<CheckpointSync> = {}): CheckpointSync => ({
+    proposer: vals[1]!.signerAddress,
+    start: (checkpointNumber - 1) * 32,
+    end: checkpointNumber * 32 - 1,
+    checkpointNumber,
+    rootChainId,
+    ...over,
+  });
   const send = (calldata: Uint8Array) => set.chain.sendRaw(set.gov, set.stakeManager, calldata);
   const synced = async (chainId: number) => (await set.chain.call('StakeManager', set.stakeManager, 'getCurrentSyncedCheckpoint', [BigInt(chainId)]))[0] as bigint;
 
-  it('takes a record signed by 2/3+1 once and acks it from StakingInfo with BTTC\'s fields', async () => {
+  it("takes a record signed by 2/3+1 once and acks it from StakingInfo with BTTC's fields", async () => {
     const rec = record(1);
     const calldata = submitCheckpointSyncCalldata(checkpointSyncSignBytes(rec), sigsOf(rec, vals.slice(0, 3)));
     assert.equal(bytesToHex(calldata.subarray(0, 4)), SUBMIT_CHECKPOINT_SYNC_SELECTOR);
@@ -90,7 +97,7 @@ describe('StakeManager.submitCheckpointSync', () => {
     assert.equal(await synced(3), BigInt(next));
   });
 
-  it('the record is 5 words: a checkpoint\'s 7-word data is refused', async () => {
+  it("the record is 5 words: a checkpoint's 7-word data is refused", async () => {
     const seven = new Uint8Array(224);
     const out = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [seven, []]);
     assert.equal(out.revert, 'StakeManager: sync data must be 5 words');

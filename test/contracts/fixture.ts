@@ -96,7 +96,12 @@ export interface CheckpointData {
 }
 
 export function encodeCheckpoint(c: CheckpointData): Uint8Array {
-  return hexToBytes(AbiCoder.defaultAbiCoder().encode(['address', 'uint256', 'uint256', 'bytes32', 'bytes32', 'uint256', 'uint256'], [c.proposer, c.start, c.end, c.rootHash, c.accountRootHash, c.borChainId, c.epoch]));
+  return hexToBytes(
+    AbiCoder.defaultAbiCoder().encode(
+      ['address', 'uint256', 'uint256', 'bytes32', 'bytes32', 'uint256', 'uint256'],
+      [c.proposer, c.start, c.end, c.rootHash, c.accountRootHash, c.borChainId, c.epoch],
+    ),
+  );
 }
 
 export function voteHash(data: Uint8Array): Uint8Array {

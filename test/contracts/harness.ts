@@ -71,7 +71,9 @@ export class TestChain {
   }
 
   async sendRaw(from: TestKey, to: string | undefined, data: Uint8Array, gasLimit = 30_000_000n): Promise<TxOutcome> {
-    const tx = createLegacyTx({ nonce: await this.nonce(from.addressHex), gasPrice: 1n, gasLimit, to: to === undefined ? undefined : createAddressFromString(to), data }, { common: this.common }).sign(from.secret);
+    const tx = createLegacyTx({ nonce: await this.nonce(from.addressHex), gasPrice: 1n, gasLimit, to: to === undefined ? undefined : createAddressFromString(to), data }, { common: this.common }).sign(
+      from.secret,
+    );
     const res = await runTx(this.vm, { tx, block: this.block(), skipBalance: true });
     this.number++;
     this.timestamp += 1n;
@@ -88,7 +90,7 @@ export class TestChain {
     return {
       ok: !err,
       gasUsed: res.totalGasSpent,
-      revert: err ? decodeRevert(res.execResult.returnValue) ?? err.error : undefined,
+      revert: err ? (decodeRevert(res.execResult.returnValue) ?? err.error) : undefined,
       logs,
       logAddresses,
       createdAddress: res.createdAddress?.toString(),

@@ -40,7 +40,10 @@ describe('root contracts: ABI', () => {
       assert.equal(selectorOf(sig).slice(0, 10), vectors.selectors[sig], sig);
     }
     const ev = art.RootChain!.abi.find((i) => i.type === 'event' && i.name === 'NewHeaderBlock');
-    assert.deepEqual((ev!.inputs as { type: string; indexed: boolean }[]).map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`), ['address indexed', 'uint256 indexed', 'uint256 indexed', 'uint256', 'uint256', 'bytes32']);
+    assert.deepEqual(
+      (ev!.inputs as { type: string; indexed: boolean }[]).map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`),
+      ['address indexed', 'uint256 indexed', 'uint256 indexed', 'uint256', 'uint256', 'bytes32'],
+    );
   });
 
   it('checkpoint vote hash and signature vector is accepted by checkSignatures', async () => {
@@ -53,7 +56,15 @@ describe('root contracts: ABI', () => {
     const v: Validator = { owner: testKey('vector-owner'), signer, pubkey: signer.publicKey.subarray(1), signerAddress: cs.address };
     assert.ok((await stake(set, v)).ok);
     const c = cs.checkpoint;
-    const data = encodeCheckpoint({ proposer: c.proposer, start: BigInt(c.start), end: BigInt(c.end), rootHash: c.rootHash, accountRootHash: c.accountRootHash, borChainId: BigInt(c.borChainId), epoch: BigInt(c.epoch) });
+    const data = encodeCheckpoint({
+      proposer: c.proposer,
+      start: BigInt(c.start),
+      end: BigInt(c.end),
+      rootHash: c.rootHash,
+      accountRootHash: c.accountRootHash,
+      borChainId: BigInt(c.borChainId),
+      epoch: BigInt(c.epoch),
+    });
     assert.equal(bytesToHex(voteHash(data)), cs.voteHash);
     const sig = [BigInt(cs.r), BigInt(cs.s), BigInt(cs.rootChainV)];
     const ok = await set.chain.send(caller, 'StakeManager', set.stakeManager, 'checkSignatures', [3n, cs.voteHash, ZERO32, c.proposer, [sig]]);
@@ -232,7 +243,7 @@ describe('StakeManager: unstake, signer update, rewards', () => {
     const { set, vals } = await withValidators(4);
     const leaving = vals[3]!;
     const id = (await set.chain.call('StakeManager', set.stakeManager, 'signerToValidator', [leaving.signerAddress]))[0] as bigint;
-    assert.equal((await set.chain.send(vals[0]!.owner, 'StakeManager', set.stakeManager, 'unstake', [id])).revert, 'StakeManager: not the validator\'s owner');
+    assert.equal((await set.chain.send(vals[0]!.owner, 'StakeManager', set.stakeManager, 'unstake', [id])).revert, "StakeManager: not the validator's owner");
     const out = await set.chain.send(leaving.owner, 'StakeManager', set.stakeManager, 'unstake', [id]);
     assert.ok(out.ok, out.revert);
     const init = out.logs.find((l) => l.name === 'UnstakeInit')!;
@@ -311,7 +322,10 @@ describe('StakeManager: unstake, signer update, rewards', () => {
     const { set, vals } = await withValidators(4);
     const { AbiCoder } = await import('ethers');
     const enc = (n: bigint) => hexToBytes(AbiCoder.defaultAbiCoder().encode(['address', 'uint256', 'uint256', 'uint256', 'uint256'], [vals[0]!.signerAddress, 0n, 255n, n, 2n]));
-    assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(2n), signSorted(enc(2n), vals)])).revert, 'StakeManager: checkpoint number must follow the last synced one');
+    assert.equal(
+      (await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(2n), signSorted(enc(2n), vals)])).revert,
+      'StakeManager: checkpoint number must follow the last synced one',
+    );
     assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(1n), signSorted(enc(1n), vals.slice(0, 2))])).revert, '2/3+1 non-majority!');
     const ok = await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'submitCheckpointSync', [enc(1n), signSorted(enc(1n), vals)]);
     assert.ok(ok.ok, ok.revert);

@@ -67,13 +67,17 @@ describe('StakingInfo ABI pinned to BTTC', () => {
   const abi = loadArtifacts().StakingInfo!.abi as unknown as AbiEvent[];
   const events = abi.filter((i) => i.type === 'event');
 
-  it('has exactly BTTC\'s events: same names, argument order, types, names and indexed flags', () => {
+  it("has exactly BTTC's events: same names, argument order, types, names and indexed flags", () => {
     const want = BTTC_EVENTS.map(pinned);
     assert.deepEqual(events.map((e) => e.name).sort(), want.map((w) => w.name).sort(), 'the set of events');
     for (const w of want) {
       const e = events.find((x) => x.name === w.name)!;
       assert.equal(e.anonymous ?? false, false, `${w.name} is not anonymous`);
-      assert.deepEqual(e.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''} ${i.name}`), w.inputs, w.name);
+      assert.deepEqual(
+        e.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''} ${i.name}`),
+        w.inputs,
+        w.name,
+      );
       const topic0 = keccakText(`${e.name}(${e.inputs.map((i) => i.type).join(',')})`);
       assert.equal(topic0, w.topic0, `${w.name} topic0`);
     }
@@ -82,11 +86,16 @@ describe('StakingInfo ABI pinned to BTTC', () => {
   it('StakeUpdate has no nonce (BTTC dropped it): two indexed words, validatorId and newAmount', () => {
     const e = events.find((x) => x.name === 'StakeUpdate')!;
     assert.equal(keccakText('StakeUpdate(uint256,uint256)'), pinned(BTTC_EVENTS.find((l) => l.startsWith('StakeUpdate('))!).topic0);
-    assert.deepEqual(e.inputs.map((i) => i.name), ['validatorId', 'newAmount']);
+    assert.deepEqual(
+      e.inputs.map((i) => i.name),
+      ['validatorId', 'newAmount'],
+    );
   });
 
   it('the StakeManager declares none of them: it logs through StakingInfo', () => {
-    const sm = loadArtifacts().StakeManager!.abi.filter((i) => i.type === 'event').map((i) => i.name!);
+    const sm = loadArtifacts()
+      .StakeManager!.abi.filter((i) => i.type === 'event')
+      .map((i) => i.name!);
     const clash = sm.filter((n) => BTTC_EVENTS.some((l) => l.startsWith(`${n}(`)));
     assert.deepEqual(clash, []);
     // BTTC's StakeManager ABI names the logger `logger()`.

@@ -46,10 +46,10 @@ describe('StakingInfo', () => {
       ['logCheckpointAck', [stranger.addressHex, 2n, 1n, 0n, 255n]],
     ];
     for (const [fn, args] of calls) assert.equal((await set.chain.send(stranger, 'StakingInfo', set.stakingInfo, fn, args)).revert, onlySm, fn);
-    assert.equal((await set.chain.send(stranger, 'StakingInfo', set.stakingInfo, 'logStakeUpdate', [1n])).revert, 'StakingInfo: only the StakeManager or the validator\'s delegation contract');
+    assert.equal((await set.chain.send(stranger, 'StakingInfo', set.stakingInfo, 'logStakeUpdate', [1n])).revert, "StakingInfo: only the StakeManager or the validator's delegation contract");
     // Delegator events: only the delegation contract the StakeManager names, and this StakeManager names none.
     assert.equal(((await set.chain.call('StakingInfo', set.stakingInfo, 'getValidatorContractAddress', [1n]))[0] as string).toLowerCase(), ZERO_ADDRESS);
-    const onlyDelegation = 'StakingInfo: only the validator\'s delegation contract';
+    const onlyDelegation = "StakingInfo: only the validator's delegation contract";
     for (const [fn, args] of [
       ['logShareMinted', [1n, stranger.addressHex, E18, E18]],
       ['logShareBurned', [1n, stranger.addressHex, E18, E18]],
@@ -98,10 +98,14 @@ describe('StakingInfo', () => {
     assert.equal((await set.chain.call('StakeManager', set.stakeManager, 'validatorNonce', [id]))[0], 3n);
 
     // Every log of these staking calls came from StakingInfo (or the token, for restake's transfer).
-    for (const out of [re, sc, un]) assert.ok(out.logAddresses.every((x) => x === set.stakingInfo || x === set.token.toLowerCase()), out.logAddresses.join(','));
+    for (const out of [re, sc, un])
+      assert.ok(
+        out.logAddresses.every((x) => x === set.stakingInfo || x === set.token.toLowerCase()),
+        out.logAddresses.join(','),
+      );
   });
 
-  it('parameter changes are logged by StakingInfo; updateNonce is governance\'s', async () => {
+  it("parameter changes are logged by StakingInfo; updateNonce is governance's", async () => {
     const set = await deployRootSet();
     const cases: [string, bigint, string, bigint][] = [
       ['updateValidatorThreshold', 20n, 'ThresholdChange', 10n],
@@ -121,11 +125,14 @@ describe('StakingInfo', () => {
     await set.chain.fund(stranger.addressHex);
     assert.equal((await set.chain.send(stranger, 'StakingInfo', set.stakingInfo, 'updateNonce', [[1n], [5n]])).revert, 'StakingInfo: only governance');
     assert.equal((await set.chain.send(set.gov, 'StakingInfo', set.stakingInfo, 'updateNonce', [[1n, 2n], [5n]])).revert, 'StakingInfo: length mismatch');
-    await set.chain.must(set.gov, 'StakingInfo', set.stakingInfo, 'updateNonce', [[1n, 2n], [5n, 9n]]);
+    await set.chain.must(set.gov, 'StakingInfo', set.stakingInfo, 'updateNonce', [
+      [1n, 2n],
+      [5n, 9n],
+    ]);
     assert.equal((await set.chain.call('StakingInfo', set.stakingInfo, 'validatorNonce', [2n]))[0], 9n);
   });
 
-  it('getStakerDetails and getAccountStateRoot report the StakeManager\'s records', async () => {
+  it("getStakerDetails and getAccountStateRoot report the StakeManager's records", async () => {
     const set = await deployRootSet();
     const a = makeValidator('a');
     assert.ok((await stake(set, a)).ok);

@@ -24,7 +24,9 @@ test('address from the mainnet genesis validators public keys matches their sign
   for (const v of vectors.mainnetGenesisValidatorSet.validators) assert.equal(bytesToHex(addressFromPublicKey(hexToBytes(v.pubKey))), v.signer);
 });
 
-const mainnet = JSON.parse(readFileSync(new URL('../../config/mainnet.json', import.meta.url), 'utf8')) as { rootChains: { kind: string; stakeManager: string; rootChain: string; stateSender: string }[] };
+const mainnet = JSON.parse(readFileSync(new URL('../../config/mainnet.json', import.meta.url), 'utf8')) as {
+  rootChains: { kind: string; stakeManager: string; rootChain: string; stateSender: string }[];
+};
 const tron = mainnet.rootChains.find((c) => c.kind === 'tron')!;
 
 test('TRON base58check: mainnet root contracts round trip and match tronweb', () => {

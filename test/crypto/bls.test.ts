@@ -2,8 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
-  blsKeygen, blsSign, blsVerify, blsAggregateSignatures, blsAggregatePublicKeys, blsFastAggregateVerify,
-  blsPublicKeyFromSecret, BlsPublicKeyCache, BlsInputError, blsBackend,
+  blsKeygen,
+  blsSign,
+  blsVerify,
+  blsAggregateSignatures,
+  blsAggregatePublicKeys,
+  blsFastAggregateVerify,
+  blsPublicKeyFromSecret,
+  BlsPublicKeyCache,
+  BlsInputError,
+  blsBackend,
 } from '../../src/crypto/bls.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 

@@ -74,14 +74,19 @@ test('tupleCodec: parts one after the other, the last takes the rest; only the l
   assert.throws(() => tupleCodec<readonly [Uint8Array, number]>(bytesCodec, u64Codec), /part 0 is not fixed-width/);
 });
 
-test('Repository: a range over a tuple key\'s leading part, and putMany in one batch', async () => {
+test("Repository: a range over a tuple key's leading part, and putMany in one batch", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-repo-'));
   const db = await LevelStore.open(join(dir, 'db'));
   try {
     const r = new Repository<readonly [Uint8Array, bigint], true>(db, BUCKETS.chainAddressLog, tupleCodec<readonly [Uint8Array, bigint]>(fixedBytesCodec(2), u64BigCodec), presenceCodec);
     const a = Uint8Array.of(0xaa, 0xaa);
     const b = Uint8Array.of(0xbb, 0xbb);
-    await r.putMany([[[a, 5n], true], [[a, 300n], true], [[b, 7n], true], [[a, 1n], true]]);
+    await r.putMany([
+      [[a, 5n], true],
+      [[a, 300n], true],
+      [[b, 7n], true],
+      [[a, 1n], true],
+    ]);
     const nums: bigint[] = [];
     for await (const [[, n]] of r.entries({ gte: [a, 2n], lt: [a, 1000n] })) nums.push(n);
     assert.deepEqual(nums, [5n, 300n]);

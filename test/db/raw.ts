@@ -10,7 +10,9 @@ export async function rawEntries(db: KeyValueStore): Promise<Map<string, string>
 
 /** Big-endian fixed-width hex of a number, for writing expected keys by hand. */
 export function beHex(n: number | bigint, bytes: number): string {
-  return BigInt(n).toString(16).padStart(bytes * 2, '0');
+  return BigInt(n)
+    .toString(16)
+    .padStart(bytes * 2, '0');
 }
 
 export function hexOf(b: Uint8Array): string {

@@ -10,20 +10,7 @@ import { decodeBlock, encodeBlock } from '../../src/delivery/app/codec.ts';
 import { TxType } from '../../src/delivery/app/types.ts';
 import { checkpointVoteHash } from '../../src/protocol/checkpoint/checkpoint.ts';
 import { recoverAddress } from './recover.ts';
-import {
-  closeNode,
-  decideHeight,
-  deliverEvents,
-  devConfig,
-  FakeRoot,
-  FakeSubmitter,
-  genesisOf,
-  GENESIS_TIME,
-  key,
-  openNode,
-  ROOT_CHAIN_ID,
-  type NodeHandle,
-} from './helpers.ts';
+import { closeNode, decideHeight, deliverEvents, devConfig, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
 const chainId = config.delivery.chainId;
@@ -31,7 +18,12 @@ const chainId = config.delivery.chainId;
 async function network(n: number, opts: { submitter?: FakeSubmitter; bttcLatest?: number } = {}) {
   const keys = Array.from({ length: n }, (_, i) => key(i));
   const genesis = genesisOf(keys);
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const nodes: NodeHandle[] = [];
   for (const k of keys) {
     const node = await openNode(k, genesis, { clock, submitters: opts.submitter ? new Map([[ROOT_CHAIN_ID, opts.submitter]]) : undefined });
@@ -62,7 +54,10 @@ describe('delivery app', () => {
     const app = net.nodes[0]!.app;
     const set = app.validatorSetJson();
     assert.equal(set.validators.length, 4);
-    assert.deepEqual(set.validators.map((v) => v.signer), [...net.keys.map((k) => k.address)].sort());
+    assert.deepEqual(
+      set.validators.map((v) => v.signer),
+      [...net.keys.map((k) => k.address)].sort(),
+    );
     const span0 = await app.latestSpanJson();
     assert.equal(span0?.id, 0);
     assert.equal(span0?.endBlock, config.bttc.firstSpanEnd);
@@ -121,7 +116,10 @@ describe('delivery app', () => {
     assert.ok(buf.signatures.length >= 3, `${buf.signatures.length} signatures ≥ ⌊4·2/3⌋+1`);
     const hash = checkpointVoteHash(buf.checkpoint);
     const signers = buf.signatures.map((s) => recoverAddress(hash, s.signature));
-    assert.deepEqual(signers, buf.signatures.map((s) => s.signer));
+    assert.deepEqual(
+      signers,
+      buf.signatures.map((s) => s.signer),
+    );
     assert.deepEqual(signers, [...signers].sort(), 'root-chain order');
     assert.equal(submitter.submitted[0]!.start, 0n);
     assert.equal(submitter.submitted[0]!.end, 31n);
@@ -180,16 +178,32 @@ describe('delivery app', () => {
     root.stateSynced(target, '0x0202');
     await run(net, 3, root);
     const recs = await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 10);
-    assert.deepEqual(recs.map((r) => [r.id, r.stateId, r.data]), [[1, '1', '0x01'], [2, '2', '0x0202']]);
+    assert.deepEqual(
+      recs.map((r) => [r.id, r.stateId, r.data]),
+      [
+        [1, '1', '0x01'],
+        [2, '2', '0x0202'],
+      ],
+    );
     assert.equal(app.lastSpanId, 1, 'span 1 proposed once Bttc was inside span 0, applied two heights later');
     const span1 = await app.latestSpanJson();
     assert.equal(span1?.startBlock, config.bttc.firstSpanEnd + 1);
     assert.equal(span1?.selectedProducers.length, 4);
     root.stateSynced(target, '0x03');
     await run(net, 3, root);
-    assert.deepEqual((await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id), [1, 2, 3]);
-    assert.deepEqual((await app.eventRecords(3, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id), [3]);
-    assert.deepEqual((await app.eventRecords(1, recs[0]!.recordTime, 10)).map((r) => r.id), [], 'to-time is exclusive');
+    assert.deepEqual(
+      (await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      (await app.eventRecords(3, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id),
+      [3],
+    );
+    assert.deepEqual(
+      (await app.eventRecords(1, recs[0]!.recordTime, 10)).map((r) => r.id),
+      [],
+      'to-time is exclusive',
+    );
 
     const proposer = app.checkpointProposer();
     net.clock.t += config.checkpoint.noAckWait * 1000;
@@ -225,7 +239,16 @@ describe('delivery app', () => {
     assert.match((await app.invalidReason(h, encodeBlock(ext)))!, /malformed side votes/);
     const early = { ...good, time: app.time };
     assert.match((await app.invalidReason(h, encodeBlock(early)))!, /^time/);
-    const badCp = { ...good, txs: [{ type: TxType.Checkpoint, rootChainId: ROOT_CHAIN_ID, checkpoint: { proposer: '0x' + '01'.repeat(20), start: 0, end: 31, rootHash: '0x' + '11'.repeat(32), accountRootHash: '0x' + '00'.repeat(32), borChainId: config.bttc.chainId, epoch: 1 } } as const] };
+    const badCp = {
+      ...good,
+      txs: [
+        {
+          type: TxType.Checkpoint,
+          rootChainId: ROOT_CHAIN_ID,
+          checkpoint: { proposer: '0x' + '01'.repeat(20), start: 0, end: 31, rootHash: '0x' + '11'.repeat(32), accountRootHash: '0x' + '00'.repeat(32), borChainId: config.bttc.chainId, epoch: 1 },
+        } as const,
+      ],
+    };
     assert.match((await app.invalidReason(h, encodeBlock(badCp)))!, /only the current proposer/);
     await run(net, 2, root); // tallied: applied
     assert.equal((await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 10)).length, 1);

@@ -48,7 +48,16 @@ class FakeChains {
 
   emit(rootChainId: number, contract: RootEvent['contract'], name: string, args: Record<string, unknown>): RootEvent {
     this.block++;
-    const ev: RootEvent = { rootChainId, contract, name, args, blockNumber: this.block, logIndex: 0, txHash: bytesToHex(keccak256(new TextEncoder().encode(`tx-${this.n++}`))), sequence: stakingSequence(this.block, 0) };
+    const ev: RootEvent = {
+      rootChainId,
+      contract,
+      name,
+      args,
+      blockNumber: this.block,
+      logIndex: 0,
+      txHash: bytesToHex(keccak256(new TextEncoder().encode(`tx-${this.n++}`))),
+      sequence: stakingSequence(this.block, 0),
+    };
     this.events.push(ev);
     return ev;
   }
@@ -84,7 +93,13 @@ class ChainSubmitter implements CheckpointSubmitterLike {
   async submitSync(rec: CheckpointSyncSubmission): Promise<SubmitOutcome> {
     this.syncs.push(rec);
     const [data] = rootInterfaces().StakeManager.decodeFunctionData('submitCheckpointSync', rec.calldata) as unknown as [string];
-    const [proposer, start, end, number, syncedChain] = AbiCoder.defaultAbiCoder().decode(['address', 'uint256', 'uint256', 'uint256', 'uint256'], data) as unknown as [string, bigint, bigint, bigint, bigint];
+    const [proposer, start, end, number, syncedChain] = AbiCoder.defaultAbiCoder().decode(['address', 'uint256', 'uint256', 'uint256', 'uint256'], data) as unknown as [
+      string,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
     const have = this.chains.synced.get(Number(syncedChain)) ?? 0;
     if (Number(number) <= have) return { outcome: 'already-submitted', attempts: 0 };
     if (!this.landSyncs) return { outcome: 'failed', reason: 'test: lost', attempts: 1 };
@@ -102,11 +117,19 @@ after(async () => {
 async function network(seed: number) {
   const keys = Array.from({ length: 4 }, (_, i) => key(i, seed));
   const genesis = genesisOf(keys);
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const chains = new FakeChains();
   const eth = new ChainSubmitter(chains, ETH);
   const bsc = new ChainSubmitter(chains, BSC);
-  const submitters = new Map<number, CheckpointSubmitterLike>([[ETH, eth], [BSC, bsc]]);
+  const submitters = new Map<number, CheckpointSubmitterLike>([
+    [ETH, eth],
+    [BSC, bsc],
+  ]);
   const nodes: NodeHandle[] = [];
   for (const k of keys) {
     const n = await openNode(k, genesis, { config, clock, submitters });
@@ -164,7 +187,11 @@ describe('checkpoint sync (Delivery, two root chains)', () => {
     const hash = checkpointSyncVoteHash(record);
     const signers = sigs.map((t) => recoverAddress(hash, '0x' + t[0]!.toString(16).padStart(64, '0') + t[1]!.toString(16).padStart(64, '0') + (Number(t[2]!) - 27).toString(16).padStart(2, '0')));
     assert.deepEqual(signers, [...signers].sort());
-    for (const s of signers) assert.ok(net.keys.some((k) => k.address === s), `${s} is a validator`);
+    for (const s of signers)
+      assert.ok(
+        net.keys.some((k) => k.address === s),
+        `${s} is a validator`,
+      );
 
     // Only the record's submitter sent it (once); every node holds it in the sync buffer until the ack.
     await net.until('the sync ack mirrored', 6, () => app.queries.checkpoint.syncedCount(BSC) === 1);
@@ -173,7 +200,21 @@ describe('checkpoint sync (Delivery, two root chains)', () => {
       assert.equal(n.app.queries.checkpoint.syncBuffer(BSC), null, 'the ack cleared the sync buffer');
       const stored = await n.app.queries.checkpoint.synced(BSC, 1);
       assert.ok(stored);
-      assert.deepEqual({ ...stored, timestamp: 0, deliveryHeight: 0 }, { rootChainId: BSC, number: 1, stakingChainId: ETH, proposer: record.proposer, start: 0, end: 31, signatureCount: sigs.length, timestamp: 0, deliveryHeight: 0, txHash: chains.events.find((e) => e.name === 'CheckpointSyncAck')!.txHash });
+      assert.deepEqual(
+        { ...stored, timestamp: 0, deliveryHeight: 0 },
+        {
+          rootChainId: BSC,
+          number: 1,
+          stakingChainId: ETH,
+          proposer: record.proposer,
+          start: 0,
+          end: 31,
+          signatureCount: sigs.length,
+          timestamp: 0,
+          deliveryHeight: 0,
+          txHash: chains.events.find((e) => e.name === 'CheckpointSyncAck')!.txHash,
+        },
+      );
       assert.equal(n.app.poolSize, 0);
     }
     assert.equal(eth.syncs.length, 1, 'submitted once');
@@ -204,9 +245,18 @@ describe('checkpoint sync (Delivery, two root chains)', () => {
     for (const n of net.nodes) n.bttc.latest = 80;
     await net.until('the second BSC checkpoint synced', 30, () => app.queries.checkpoint.syncedCount(BSC) === 2);
     assert.equal(eth.syncs.length, 2);
-    assert.deepEqual(eth.syncs.map((s) => s.number), [1n, 2n]);
+    assert.deepEqual(
+      eth.syncs.map((s) => s.number),
+      [1n, 2n],
+    );
     const txs = await syncTxs(net.nodes[0]!);
-    assert.deepEqual(txs.map((t) => [t.sync.rootChainId, t.sync.checkpointNumber]), [[BSC, 1], [BSC, 2]]);
+    assert.deepEqual(
+      txs.map((t) => [t.sync.rootChainId, t.sync.checkpointNumber]),
+      [
+        [BSC, 1],
+        [BSC, 2],
+      ],
+    );
     assert.equal(chains.events.filter((e) => e.name === 'CheckpointSyncAck').length, 2);
   });
 
@@ -254,7 +304,10 @@ describe('checkpoint sync (Delivery, two root chains)', () => {
     const yes = await syncVerdict({ type: CHECKPOINT_SYNC_TX, sync: real }, { store, signerKey: n.key.secretKey });
     assert.equal(yes.vote, 'yes');
     assert.equal(recoverAddress(checkpointSyncVoteHash(real), bytesToHex((yes as { signature: Uint8Array }).signature)), n.key.address);
-    for (const forged of [{ ...real, end: real.end + 1 }, { ...real, proposer: '0x' + '99'.repeat(20) }]) {
+    for (const forged of [
+      { ...real, end: real.end + 1 },
+      { ...real, proposer: '0x' + '99'.repeat(20) },
+    ]) {
       assert.deepEqual(await syncVerdict({ type: CHECKPOINT_SYNC_TX, sync: forged }, { store, signerKey: n.key.secretKey }), { vote: 'no' });
     }
     // A checkpoint this node has no record of: no opinion.

@@ -6,7 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { closeNode, decideHeight, deliverEvents, devConfig, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
+import {
+  closeNode,
+  decideHeight,
+  deliverEvents,
+  devConfig,
+  FakeRoot,
+  FakeSubmitter,
+  fingerprint,
+  genesisOf,
+  GENESIS_TIME,
+  key,
+  openNode,
+  ROOT_CHAIN_ID,
+  spanSeed,
+  type NodeHandle,
+} from './helpers.ts';
 
 const config = devConfig();
 const cleanup: NodeHandle[] = [];
@@ -14,10 +29,15 @@ after(async () => {
   for (const n of cleanup) await closeNode(n).catch(() => {});
 });
 
-it('a follower app keeps the validators\' state without signing, voting, proposing or submitting', async () => {
+it("a follower app keeps the validators' state without signing, voting, proposing or submitting", async () => {
   const keys = Array.from({ length: 4 }, (_, i) => key(i));
   const genesis = genesisOf(keys);
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const root = new FakeRoot();
   const submitter = new FakeSubmitter(root);
   const validators: NodeHandle[] = [];
@@ -33,7 +53,10 @@ it('a follower app keeps the validators\' state without signing, voting, proposi
   const all = [...validators, follower];
   cleanup.push(...all);
   assert.equal(follower.app.address, null);
-  await assert.rejects(Promise.resolve().then(() => follower.app.proposeValue(1, 0)), /a follower has no key and never proposes/);
+  await assert.rejects(
+    Promise.resolve().then(() => follower.app.proposeValue(1, 0)),
+    /a follower has no key and never proposes/,
+  );
 
   root.staked(5, key(11));
   root.stateSynced('0x' + 'ab'.repeat(20), '0x01');

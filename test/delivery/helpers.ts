@@ -94,7 +94,15 @@ export class FakeRoot {
   }
 
   staked(id: number, k: Key, epoch = 1): RootEvent {
-    return this.push('StakeManager', 'Staked', { signer: k.address, validatorId: BigInt(id), nonce: 1n, activationEpoch: BigInt(epoch), amount: 10n ** 18n, total: 10n ** 19n, signerPubkey: bytesToHex(k.publicKey.subarray(1)) });
+    return this.push('StakeManager', 'Staked', {
+      signer: k.address,
+      validatorId: BigInt(id),
+      nonce: 1n,
+      activationEpoch: BigInt(epoch),
+      amount: 10n ** 18n,
+      total: 10n ** 19n,
+      signerPubkey: bytesToHex(k.publicKey.subarray(1)),
+    });
   }
 
   unstakeInit(id: number, nonce: number, deactivationEpoch: number): RootEvent {

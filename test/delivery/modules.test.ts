@@ -59,16 +59,28 @@ function probe(name: string, type: number, extra: Partial<DeliveryModule> = {}):
 describe('module registry', () => {
   it('registers the built-in modules; their codecs are the ones blocks decode with', async () => {
     const reg = new ModuleRegistry(await builtins());
-    assert.deepEqual(reg.modules.map((m) => m.name), ['staking', 'checkpoint', 'span', 'clerk']);
+    assert.deepEqual(
+      reg.modules.map((m) => m.name),
+      ['staking', 'checkpoint', 'span', 'clerk'],
+    );
     for (const c of BUILTIN_TX_CODECS) assert.equal(reg.codecs.codec(c.type), c, `${c.name} decodes through its module`);
     assert.equal(BUILTIN_TX_CODECS.length, reg.modules.flatMap((m) => m.txs).length, 'every module tx is in the default codec table');
-    assert.deepEqual(Object.values(TxType).map((t) => reg.nameOf(t)), ['staking', 'checkpoint', 'checkpoint-ack', 'checkpoint-noack', 'span', 'event-record']);
+    assert.deepEqual(
+      Object.values(TxType).map((t) => reg.nameOf(t)),
+      ['staking', 'checkpoint', 'checkpoint-ack', 'checkpoint-noack', 'span', 'event-record'],
+    );
   });
 
   it('refuses a tx type another module owns, naming both modules and both txs', async () => {
     const mods = await builtins();
-    assert.throws(() => new ModuleRegistry([...mods, probe('governance', TxType.Checkpoint)]), /tx type 2 \(governance-tx\) of module "governance" is already registered by module "checkpoint" \(checkpoint\)/);
-    assert.throws(() => new ModuleRegistry([...mods, probe('slashing', 40), probe('telemetry', 40)]), /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "slashing" \(slashing-tx\)/);
+    assert.throws(
+      () => new ModuleRegistry([...mods, probe('governance', TxType.Checkpoint)]),
+      /tx type 2 \(governance-tx\) of module "governance" is already registered by module "checkpoint" \(checkpoint\)/,
+    );
+    assert.throws(
+      () => new ModuleRegistry([...mods, probe('slashing', 40), probe('telemetry', 40)]),
+      /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "slashing" \(slashing-tx\)/,
+    );
     // A fresh byte is fine.
     assert.equal(new ModuleRegistry([...mods, probe('governance', 40)]).nameOf(40), 'governance-tx');
   });
@@ -85,9 +97,15 @@ describe('module registry', () => {
     assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { state: slot })]), /state key "lastSpanId" of module "governance" is already used by module "span"/);
     const headSlot: StateSlot<number> = { ...slot, keys: ['height'] };
     assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { state: headSlot })]), /state key "height" of module "governance" is already used by the app/);
-    assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { buckets: [BUCKETS.deliverySpan] })]), /module "governance" claims bucket 0xe4, which src\/db\/buckets.ts gives to delivery\/modules\/span/);
+    assert.throws(
+      () => new ModuleRegistry([...mods, probe('governance', 41, { buckets: [BUCKETS.deliverySpan] })]),
+      /module "governance" claims bucket 0xe4, which src\/db\/buckets.ts gives to delivery\/modules\/span/,
+    );
     const route = { path: '/checkpoints/:id', handle: () => null };
-    assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { routes: () => [route] })]), /REST route \/checkpoints\/:id of module "governance" is already served by module "checkpoint"/);
+    assert.throws(
+      () => new ModuleRegistry([...mods, probe('governance', 41, { routes: () => [route] })]),
+      /REST route \/checkpoints\/:id of module "governance" is already served by module "checkpoint"/,
+    );
     assert.throws(() => new ModuleRegistry(mods.slice(1)), /exactly one module must provide the consensus validator sets, found none/);
     assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { consensusSets: staking!.consensusSets! })]), /found "staking", "governance"/);
   });
@@ -96,7 +114,9 @@ describe('module registry', () => {
 /** The relative imports and the source of every file under src/delivery/app. */
 function appSources(): { file: string; text: string }[] {
   const dir = resolve(import.meta.dirname, '../../src/delivery/app');
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
 }
 
 /** Where a source names a module's transactions: a switch or a comparison on a tx type, TxType, a value import of a module's files. */
@@ -110,7 +130,7 @@ function txDispatchIn(text: string): string[] {
 }
 
 describe('the app routes through the registry', () => {
-  it('no file of src/delivery/app switches on, compares or imports a module\'s tx types (TxType is only re-exported)', () => {
+  it("no file of src/delivery/app switches on, compares or imports a module's tx types (TxType is only re-exported)", () => {
     const bad: string[] = [];
     for (const { file, text } of appSources()) {
       if (file === 'types.ts') continue;
@@ -149,16 +169,28 @@ class RecordingStore implements KeyValueStore {
   constructor(inner: KeyValueStore) {
     this.inner = inner;
   }
-  get(k: Uint8Array) { return this.inner.get(k); }
-  getMany(k: Uint8Array[]) { return this.inner.getMany(k); }
-  put(k: Uint8Array, v: Uint8Array) { return this.inner.put(k, v); }
-  del(k: Uint8Array) { return this.inner.del(k); }
+  get(k: Uint8Array) {
+    return this.inner.get(k);
+  }
+  getMany(k: Uint8Array[]) {
+    return this.inner.getMany(k);
+  }
+  put(k: Uint8Array, v: Uint8Array) {
+    return this.inner.put(k, v);
+  }
+  del(k: Uint8Array) {
+    return this.inner.del(k);
+  }
   batch(ops: BatchOp[]) {
     this.batches.push(ops);
     return this.inner.batch(ops);
   }
-  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) { return this.inner.entries(r); }
-  close() { return this.inner.close(); }
+  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) {
+    return this.inner.entries(r);
+  }
+  close() {
+    return this.inner.close();
+  }
 }
 
 /** `bucket ‖ parts`, numbers as u64 big-endian, written out by hand (the layout data dirs hold). */
@@ -177,7 +209,12 @@ describe('store layout', () => {
   it('every block writes, in one batch, exactly the keys and JSON of the pre-module layout', async () => {
     const keys = Array.from({ length: 4 }, (_, i) => key(i, 51));
     const genesis = genesisOf(keys);
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     const root = new FakeRoot();
     const submitter = new FakeSubmitter(root);
     const submitters = new Map([[ROOT_CHAIN_ID, submitter]]);
@@ -208,7 +245,13 @@ describe('store layout', () => {
 
     // Genesis: the state and span 0.
     const g = rec.batches[0]!;
-    assert.deepEqual(g.map((o) => o.key).map(bytesToHex).sort(), [k(0xe0, [1]), k(0xe4, 0)].sort());
+    assert.deepEqual(
+      g
+        .map((o) => o.key)
+        .map(bytesToHex)
+        .sort(),
+      [k(0xe0, [1]), k(0xe4, 0)].sort(),
+    );
     assert.equal(rec.batches.length, app.height + 1, 'one batch per block');
 
     const kinds: Record<number, number> = { [TxType.Staking]: 1, [TxType.CheckpointAck]: 2, [TxType.EventRecord]: 3 };
@@ -229,13 +272,46 @@ describe('store layout', () => {
         seen.processed++;
       }
       const batch = rec.batches[h]!;
-      assert.deepEqual(batch.filter((o) => o.type === 'put').map((o) => bytesToHex(o.key)).sort(), expected.sort(), `height ${h}: puts`);
-      assert.deepEqual(batch.filter((o) => o.type === 'del').map((o) => bytesToHex(o.key)).sort(), dels.sort(), `height ${h}: pool deletions`);
+      assert.deepEqual(
+        batch
+          .filter((o) => o.type === 'put')
+          .map((o) => bytesToHex(o.key))
+          .sort(),
+        expected.sort(),
+        `height ${h}: puts`,
+      );
+      assert.deepEqual(
+        batch
+          .filter((o) => o.type === 'del')
+          .map((o) => bytesToHex(o.key))
+          .sort(),
+        dels.sort(),
+        `height ${h}: pool deletions`,
+      );
       for (const o of batch) {
         if (o.type !== 'put') continue;
         const kh = bytesToHex(o.key);
         if (kh === k(0xe0, [1])) {
-          assert.deepEqual(Object.keys(dec(o.value)), ['height', 'time', 'lastBlockId', 'validators', 'deliverySet', 'consensusSet', 'prevConsensusSet', 'tracks', 'lastNoAckTime', 'lastSpanId', 'clerkLastId', 'clerkLastStateId', 'lastCommit', 'mySideVotes'], 'state snapshot keys, in order');
+          assert.deepEqual(
+            Object.keys(dec(o.value)),
+            [
+              'height',
+              'time',
+              'lastBlockId',
+              'validators',
+              'deliverySet',
+              'consensusSet',
+              'prevConsensusSet',
+              'tracks',
+              'lastNoAckTime',
+              'lastSpanId',
+              'clerkLastId',
+              'clerkLastStateId',
+              'lastCommit',
+              'mySideVotes',
+            ],
+            'state snapshot keys, in order',
+          );
         } else if (o.key[0] === 0xe2) assert.deepEqual([...o.value], [1], 'processed marker');
         else if (o.key[0] === 0xe5) {
           seen.records++;
@@ -243,7 +319,22 @@ describe('store layout', () => {
           assert.equal(new TextDecoder().decode(o.value), JSON.stringify(c.eventRecords.find((r) => k(0xe5, r.id) === kh)));
         } else if (o.key[0] === 0xe3) {
           seen.acks++;
-          assert.deepEqual(Object.keys(dec(o.value)), ['rootChainId', 'number', 'headerBlockId', 'proposer', 'start', 'end', 'rootHash', 'accountRootHash', 'borChainId', 'epoch', 'signatureCount', 'timestamp', 'deliveryHeight', 'txHash']);
+          assert.deepEqual(Object.keys(dec(o.value)), [
+            'rootChainId',
+            'number',
+            'headerBlockId',
+            'proposer',
+            'start',
+            'end',
+            'rootHash',
+            'accountRootHash',
+            'borChainId',
+            'epoch',
+            'signatureCount',
+            'timestamp',
+            'deliveryHeight',
+            'txHash',
+          ]);
         } else if (o.key[0] === 0xe4) {
           seen.spans++;
           assert.deepEqual(Object.keys(dec(o.value)), ['id', 'startBlock', 'endBlock', 'validatorSet', 'selectedProducers', 'bttcChainId']);
@@ -258,7 +349,12 @@ describe('checkpoint submission', () => {
   it('applying blocks submits nothing; the listener submits its own approved checkpoint at attach and on approval', async () => {
     const keys = Array.from({ length: 4 }, (_, i) => key(i, 52));
     const genesis = genesisOf(keys);
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     const root = new FakeRoot();
     // No submitters: the apps commit the whole checkpoint cycle up to approval on their own.
     const nodes = await Promise.all(keys.map((kk) => openNode(kk, genesis, { clock })));

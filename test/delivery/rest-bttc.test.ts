@@ -54,7 +54,11 @@ test('Bttc follows spans and state syncs through the Delivery REST client', { ti
     const deliveryDb = await LevelStore.open(join(dir, 'delivery'));
     onClose('delivery db', () => deliveryDb.close());
     const genesis = { time: Date.now() - 10_000, validators: [{ id: 1, signer: k.address, pubKey: bytesToHex(k.publicKey), votingPower: 1 }] };
-    const app = await DeliveryApp.open({ config, signerKey: k.secretKey }, { store: new DeliveryStore(deliveryDb), bttc: bttcHeaderReader(chain), verifier: new InlineVerifier(), clock: { now: () => Date.now() }, spanSeed }, genesis);
+    const app = await DeliveryApp.open(
+      { config, signerKey: k.secretKey },
+      { store: new DeliveryStore(deliveryDb), bttc: bttcHeaderReader(chain), verifier: new InlineVerifier(), clock: { now: () => Date.now() }, spanSeed },
+      genesis,
+    );
     const server = new DeliveryRestServer({}, { app });
     const restUrl = `http://127.0.0.1:${(await server.listen()).port}`;
     onClose('rest server', () => server.close());
@@ -67,7 +71,13 @@ test('Bttc follows spans and state syncs through the Delivery REST client', { ti
     onClose('layer db', () => layerDb.close());
     const target = getArtifact('TestStateReceiverTarget');
     const layer = await BttcLayer.open(
-      { bttc: config.bttc, genesis: { time: BigInt(Math.floor(Date.now() / 1000)), alloc: [[TARGET, { code: hexToBytes(target.deployedBytecode) }]] }, systemCode: await loadSystemContractsCode(), signer: { key: k.secretKey, address: hexToBytes(k.address) }, buildBudgetMs: 300 },
+      {
+        bttc: config.bttc,
+        genesis: { time: BigInt(Math.floor(Date.now() / 1000)), alloc: [[TARGET, { code: hexToBytes(target.deployedBytecode) }]] },
+        systemCode: await loadSystemContractsCode(),
+        signer: { key: k.secretKey, address: hexToBytes(k.address) },
+        buildBudgetMs: 300,
+      },
       { executor, chain, db: layerDb, verifier: new InlineVerifier(), spans: sources.spans, stateSyncs: sources.stateSyncs },
     );
     onClose('layer', () => layer.close());
@@ -86,17 +96,24 @@ test('Bttc follows spans and state syncs through the Delivery REST client', { ti
     layer.start();
 
     // Span 1 is committed at block 4, span 2 at block 12 (each span's end − sprint + 1).
-    await until(() => `Bttc at block 17 (head ${chain.head().number}, Delivery spans to ${app.lastSpanId})`, 180_000, () => chain.head().number >= 17n, 200);
+    await until(
+      () => `Bttc at block 17 (head ${chain.head().number}, Delivery spans to ${app.lastSpanId})`,
+      180_000,
+      () => chain.head().number >= 17n,
+      200,
+    );
     layer.producer!.stop();
     const head = chain.head();
-    const call = async (to: Uint8Array, data: Uint8Array) => (await executor.call({ to, data }, { stateRoot: head.header.stateRoot, number: head.number, time: head.header.time, gasLimit: head.header.gasLimit })).returnValue;
+    const call = async (to: Uint8Array, data: Uint8Array) =>
+      (await executor.call({ to, data }, { stateRoot: head.header.stateRoot, number: head.number, time: head.header.time, gasLimit: head.header.gasLimit })).returnValue;
     assert.ok(decodeCurrentSpan(await call(hexToBytes(config.bttc.validatorSetContract), GET_CURRENT_SPAN)).id >= 2n, 'spans 1 and 2 committed from REST');
     assert.equal(decodeUint(await call(hexToBytes(config.bttc.stateReceiverContract), LAST_STATE_ID)), 1n, 'state sync 1 committed');
     const iface = new Interface(target.abi as never);
     assert.equal(iface.decodeFunctionResult('count', await call(TARGET, hexToBytes(iface.encodeFunctionData('count', []))))[0], 1n, 'delivered to its receiver');
     const text = await metrics.metrics();
     // Each new span arrives as the latest one (bor/span/{id} fills gaps: the client test covers it).
-    for (const path of ['bor/latest-span', 'clerk/event-record/list']) assert.match(text, new RegExp(`bttc_delivery_rest_client_requests_total\\{path="${path.replace(/\//g, '\\/')}",outcome="200"\\} [1-9]`), path);
+    for (const path of ['bor/latest-span', 'clerk/event-record/list'])
+      assert.match(text, new RegExp(`bttc_delivery_rest_client_requests_total\\{path="${path.replace(/\//g, '\\/')}",outcome="200"\\} [1-9]`), path);
   } finally {
     driving = false;
     await driver.catch(() => undefined);

@@ -27,7 +27,12 @@ describe('Delivery REST client against our Delivery REST server', () => {
   let nodes: NodeHandle[] = [];
   let server: DeliveryRestServer;
   let base = '';
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const root = new FakeRoot();
   const step = async () => {
     clock.t += 2000;
@@ -81,12 +86,18 @@ describe('Delivery REST client against our Delivery REST server', () => {
     const rest = await src.recordsFrom(1n, passed);
     assert.equal(rest.length, 60, 'all 60 records, in two pages');
     assert.deepEqual(rest, await stateSyncSource(app, CHAIN_ID).recordsFrom(1n, passed));
-    assert.deepEqual((await src.recordsFrom(59n, passed)).map((r) => r.id), [59n, 60n]);
+    assert.deepEqual(
+      (await src.recordsFrom(59n, passed)).map((r) => r.id),
+      [59n, 60n],
+    );
     assert.deepEqual(await src.recordsFrom(61n, passed), []);
     assert.match(await metrics.metrics(), /bttc_delivery_rest_client_requests_total\{path="clerk\/event-record\/list",outcome="200"\} 4/, 'two pages, then one request each');
     // A to-time Delivery has not passed yet: Delivery refuses (500), the client retries, then names it.
     const impatient = new RestStateSyncSource(new DeliveryRestClient({ baseUrl: base, attempts: 2, retryDelayMs: 10 }), { chainId: CHAIN_ID });
-    await assert.rejects(impatient.recordsFrom(1n, passed + 3600n), (err: DeliveryRestError) => err instanceof DeliveryRestError && err.status === 500 && /latest block time is before toTime/.test(err.message));
+    await assert.rejects(
+      impatient.recordsFrom(1n, passed + 3600n),
+      (err: DeliveryRestError) => err instanceof DeliveryRestError && err.status === 500 && /latest block time is before toTime/.test(err.message),
+    );
   });
 });
 
@@ -116,12 +127,14 @@ class ScriptedDelivery {
 }
 
 const SIGNER = '0x' + 'ab'.repeat(20);
-const validator = (id: number, accum: string) => `{"ID":${id},"startEpoch":0,"endEpoch":0,"nonce":1,"power":1,"pubKey":"0x${'00'.repeat(65)}","signer":"${SIGNER}","last_updated":"","jailed":false,"accum":${accum}}`;
+const validator = (id: number, accum: string) =>
+  `{"ID":${id},"startEpoch":0,"endEpoch":0,"nonce":1,"power":1,"pubKey":"0x${'00'.repeat(65)}","signer":"${SIGNER}","last_updated":"","jailed":false,"accum":${accum}}`;
 const spanBody = (id: number, chainId: string, accum = '0') =>
   `{"height":"9","result":{"span_id":${id},"start_block":${id === 0 ? 0 : 256 + (id - 1) * 6400},"end_block":${255 + id * 6400},"validator_set":{"validators":[${validator(1, accum)}],"proposer":${validator(1, accum)}},"selected_producers":[${validator(1, accum)}],"bor_chain_id":"${chainId}"}}`;
-const record = (id: number, time: string, chainId = '199') => `{"id":${id},"contract":"0x${'12'.repeat(20)}","data":"0x01","tx_hash":"","log_index":3,"bor_chain_id":"${chainId}","record_time":"${time}","root_chain_type":"tron"}`;
+const record = (id: number, time: string, chainId = '199') =>
+  `{"id":${id},"contract":"0x${'12'.repeat(20)}","data":"0x01","tx_hash":"","log_index":3,"bor_chain_id":"${chainId}","record_time":"${time}","root_chain_type":"tron"}`;
 
-describe('Delivery REST client: the checks BTTC\'s Bttc client makes', () => {
+describe("Delivery REST client: the checks BTTC's Bttc client makes", () => {
   const d = new ScriptedDelivery();
   before(() => d.start());
   after(() => d.stop());
@@ -151,17 +164,33 @@ describe('Delivery REST client: the checks BTTC\'s Bttc client makes', () => {
     const list = (recs: string[]) => ({ status: 200, body: `{"height":"0","result":[${recs.join(',')}]}` });
 
     d.answer = () => list([record(5, before), record(6, before), record(8, before)]);
-    assert.deepEqual((await src().recordsFrom(5n, to)).map((r) => r.id), [5n, 6n], 'a gap (7 missing) ends the list');
+    assert.deepEqual(
+      (await src().recordsFrom(5n, to)).map((r) => r.id),
+      [5n, 6n],
+      'a gap (7 missing) ends the list',
+    );
 
     d.answer = () => list([record(5, before), record(6, before, '1029')]);
-    assert.deepEqual((await src().recordsFrom(5n, to)).map((r) => r.id), [5n], 'another chain id ends the list');
+    assert.deepEqual(
+      (await src().recordsFrom(5n, to)).map((r) => r.id),
+      [5n],
+      'another chain id ends the list',
+    );
 
     d.answer = () => list([record(5, before), record(6, '2023-11-14T22:15:00Z')]); // 1700000100 = to
-    assert.deepEqual((await src().recordsFrom(5n, to)).map((r) => r.id), [5n], 'record_time must be strictly before to-time');
+    assert.deepEqual(
+      (await src().recordsFrom(5n, to)).map((r) => r.id),
+      [5n],
+      'record_time must be strictly before to-time',
+    );
 
     d.answer = () => list([record(6, before), record(5, before)]);
     const two = await src().recordsFrom(5n, to);
-    assert.deepEqual(two.map((r) => r.id), [5n, 6n], 'sorted by id, as Bor sorts');
+    assert.deepEqual(
+      two.map((r) => r.id),
+      [5n, 6n],
+      'sorted by id, as Bor sorts',
+    );
     assert.equal(two[0]!.time, 1_700_000_040n);
     assert.deepEqual([...two[0]!.txHash], new Array(32).fill(0), 'an empty tx_hash is the zero hash');
     assert.equal(two[0]!.chainId, '199');
@@ -194,7 +223,7 @@ describe('Delivery REST client: the checks BTTC\'s Bttc client makes', () => {
 
 describe('node.delivery.restUrl', () => {
   const file = (delivery?: unknown) => ({ preset: 'devnet', node: { dataDir: './d', genesis: './g.json', ...(delivery === undefined ? {} : { delivery }) } });
-  it('defaults to null (this node\'s own Delivery, in process); takes an http(s) URL; refuses anything else, naming the field', () => {
+  it("defaults to null (this node's own Delivery, in process); takes an http(s) URL; refuses anything else, naming the field", () => {
     assert.equal(parseNodeFile(file(), 'n.json').node.delivery.restUrl, null);
     assert.equal(parseNodeFile(file({ restUrl: 'http://127.0.0.1:1317' }), 'n.json').node.delivery.restUrl, 'http://127.0.0.1:1317');
     assert.equal(parseNodeFile(file({ restUrl: null }), 'n.json').node.delivery.restUrl, null);

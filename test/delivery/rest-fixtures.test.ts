@@ -98,7 +98,12 @@ let base = '';
 
 before(async () => {
   const keys = Array.from({ length: 4 }, (_, i) => key(i, 21));
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const root = new FakeRoot();
   const submitter = new FakeSubmitter(root);
   nodes = await Promise.all(keys.map((k) => openNode(k, genesisOf(keys), { clock, submitters: new Map([[ROOT_CHAIN_ID, submitter]]) })));

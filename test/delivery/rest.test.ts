@@ -22,7 +22,12 @@ async function get(path: string, init?: RequestInit): Promise<{ status: number; 
 before(async () => {
   const keys = Array.from({ length: 4 }, (_, i) => key(i, 21));
   const genesis = genesisOf(keys);
-  const clock = { t: GENESIS_TIME, now() { return this.t; } };
+  const clock = {
+    t: GENESIS_TIME,
+    now() {
+      return this.t;
+    },
+  };
   const root = new FakeRoot();
   const submitter = new FakeSubmitter(root);
   nodes = await Promise.all(keys.map((k) => openNode(k, genesis, { clock, submitters: new Map([[ROOT_CHAIN_ID, submitter]]) })));
@@ -48,7 +53,7 @@ after(async () => {
 });
 
 describe('delivery REST', () => {
-  it('checkpoints: per root chain in the path (Delivery), the staking chain at Heimdall\'s paths, count, buffer', async () => {
+  it("checkpoints: per root chain in the path (Delivery), the staking chain at Heimdall's paths, count, buffer", async () => {
     const latest = await get('/checkpoints/latest/eth');
     assert.equal(latest.status, 200);
     assert.equal(latest.body.height, String(nodes[0]!.app.height));
@@ -92,14 +97,26 @@ describe('delivery REST', () => {
     // A to-time Delivery has passed (its last block is later).
     const now = Math.ceil(nodes[0]!.app.time / 1000) - 1;
     const all = await get(`/clerk/event-record/list?from-id=1&to-time=${now}&limit=10`);
-    assert.deepEqual(all.body.result.map((r: { id: number; data: string }) => [r.id, r.data]), [[1, '0xdeadbeef'], [2, '0xbeef']]);
+    assert.deepEqual(
+      all.body.result.map((r: { id: number; data: string }) => [r.id, r.data]),
+      [
+        [1, '0xdeadbeef'],
+        [2, '0xbeef'],
+      ],
+    );
     const one = await get(`/clerk/event-record/list?from-id=2&to-time=${now}&limit=1`);
-    assert.deepEqual(one.body.result.map((r: { id: number }) => r.id), [2]);
+    assert.deepEqual(
+      one.body.result.map((r: { id: number }) => r.id),
+      [2],
+    );
     const recordTime = Date.parse(all.body.result[0].record_time) / 1000;
     const none = await get(`/clerk/event-record/list?from-id=1&to-time=${recordTime}`);
     assert.deepEqual(none.body.result, []);
     // Without from-id and to-time: every record, page by page; a limit above 50 is cut to 50.
-    assert.deepEqual((await get('/clerk/event-record/list?limit=5000')).body.result.map((r: { id: number }) => r.id), [1, 2]);
+    assert.deepEqual(
+      (await get('/clerk/event-record/list?limit=5000')).body.result.map((r: { id: number }) => r.id),
+      [1, 2],
+    );
     assert.deepEqual((await get(`/clerk/event-record/list?from-id=0&to-time=${now}`)).body.result, []);
     const two = await get('/clerk/event-record/2');
     assert.equal(two.body.result.id, 2);

@@ -10,7 +10,23 @@ import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { DeliveryApp } from '../../src/delivery/app/app.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
-import { closeNode, decideHeight, deliverEvents, devConfig, type FakeBttc, FakeRoot, FakeSubmitter, fingerprint, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
+import {
+  closeNode,
+  decideHeight,
+  deliverEvents,
+  devConfig,
+  type FakeBttc,
+  FakeRoot,
+  FakeSubmitter,
+  fingerprint,
+  genesisOf,
+  GENESIS_TIME,
+  key,
+  openNode,
+  ROOT_CHAIN_ID,
+  spanSeed,
+  type NodeHandle,
+} from './helpers.ts';
 
 const config = devConfig();
 const cleanup: NodeHandle[] = [];
@@ -25,10 +41,18 @@ class FlakyStore implements KeyValueStore {
   constructor(inner: KeyValueStore) {
     this.inner = inner;
   }
-  get(k: Uint8Array) { return this.inner.get(k); }
-  getMany(k: Uint8Array[]) { return this.inner.getMany(k); }
-  put(k: Uint8Array, v: Uint8Array) { return this.inner.put(k, v); }
-  del(k: Uint8Array) { return this.inner.del(k); }
+  get(k: Uint8Array) {
+    return this.inner.get(k);
+  }
+  getMany(k: Uint8Array[]) {
+    return this.inner.getMany(k);
+  }
+  put(k: Uint8Array, v: Uint8Array) {
+    return this.inner.put(k, v);
+  }
+  del(k: Uint8Array) {
+    return this.inner.del(k);
+  }
   async batch(ops: BatchOp[]) {
     if (this.failBatches > 0) {
       this.failBatches--;
@@ -36,10 +60,13 @@ class FlakyStore implements KeyValueStore {
     }
     return this.inner.batch(ops);
   }
-  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) { return this.inner.entries(r); }
-  close() { return this.inner.close(); }
+  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) {
+    return this.inner.entries(r);
+  }
+  close() {
+    return this.inner.close();
+  }
 }
-
 
 describe('delivery restart', () => {
   it('every node closed and reopened between heights: no event applied twice, none lost, same state as a node that never stopped', async () => {
@@ -47,7 +74,12 @@ describe('delivery restart', () => {
     const genesis = genesisOf(genesisKeys);
     // The validator that joins runs a node from the start (it follows as a non-validator until then).
     const keys = [...genesisKeys, key(20, 11)];
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     const root = new FakeRoot();
     const submitter = new FakeSubmitter(root);
     const submitters = new Map([[ROOT_CHAIN_ID, submitter]]);
@@ -90,8 +122,15 @@ describe('delivery restart', () => {
       for (const n of nodes) await n.submission.whenSettled();
     }
     const records = await app.eventRecords(1, Number.MAX_SAFE_INTEGER, 100);
-    assert.deepEqual(records.map((r) => r.id), [1, 2, 3, 4, 5], 'ids sequential, none twice, none lost');
-    assert.deepEqual(records.map((r) => r.stateId), ['1', '2', '3', '4', '5']);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      [1, 2, 3, 4, 5],
+      'ids sequential, none twice, none lost',
+    );
+    assert.deepEqual(
+      records.map((r) => r.stateId),
+      ['1', '2', '3', '4', '5'],
+    );
     assert.equal(app.validatorJson(5)?.signer, key(20, 11).address, 'join applied');
     assert.equal(app.validatorJson(2)?.endEpoch, 2, 'exit applied');
     assert.equal(app.validatorJson(2)?.nonce, 1);
@@ -104,7 +143,12 @@ describe('delivery restart', () => {
   it('a failed block batch leaves memory and disk at the previous height; the block commits after reopening', async () => {
     const keys = Array.from({ length: 4 }, (_, i) => key(i, 12));
     const genesis = genesisOf(keys);
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     const root = new FakeRoot();
     const nodes = await Promise.all(keys.map((k) => openNode(k, genesis, { clock })));
     root.stateSynced('0x' + 'aa'.repeat(20), '0x01');
@@ -137,9 +181,17 @@ describe('delivery restart', () => {
     cleanup.splice(cleanup.indexOf(nodes[0]!), 1, nodes[0]!);
     assert.equal(app2.height, 2);
     assert.equal(await app2.invalidReason(3, value), null);
-    await app2.commitValue(3, value, { height: 3, round: 0, proposal: { height: 3, round: 0, validRound: -1, proposer: new Uint8Array(20), value, valueId: DeliveryApp.valueId(value), signature: new Uint8Array(65) }, precommits: [] });
+    await app2.commitValue(3, value, {
+      height: 3,
+      round: 0,
+      proposal: { height: 3, round: 0, validRound: -1, proposer: new Uint8Array(20), value, valueId: DeliveryApp.valueId(value), signature: new Uint8Array(65) },
+      precommits: [],
+    });
     assert.equal(app2.height, 3);
-    assert.deepEqual((await app2.eventRecords(1, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id), [1]);
+    assert.deepEqual(
+      (await app2.eventRecords(1, Number.MAX_SAFE_INTEGER, 10)).map((r) => r.id),
+      [1],
+    );
     assert.equal(await fingerprint(nodes[0]!), await fingerprint(nodes[1]!));
   });
 });

@@ -57,7 +57,10 @@ interface Info {
 }
 
 function startRootChain(dataDir: string): Promise<{ proc: ChildProcess; info: Info }> {
-  const proc = spawn(NODE, [join(ROOT, 'src/cli/main.ts'), 'rootchain', '--datadir', dataDir, '--port', '0', '--block-time', '0.25', '--dev-validators', '4'], { env: { ...process.env, BTTC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(NODE, [join(ROOT, 'src/cli/main.ts'), 'rootchain', '--datadir', dataDir, '--port', '0', '--block-time', '0.25', '--dev-validators', '4'], {
+    env: { ...process.env, BTTC_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -120,7 +123,13 @@ describe('delivery checkpoint cycle against bttc-node rootchain', { timeout: 150
       const h = await openNode(k, genesis, { config, clock: { now: () => Date.now() }, submitters: new Map([[ROOT_CHAIN_ID, submitter]]), spanSeed });
       const watcher = new RootChainWatcher({ confirmations: 1, pollIntervalMs: 150 }, { client, db: h.store.db, onEvent: (e) => h.app.onRootEvent(e) });
       const consensus = new ConsensusState(
-        { chainId: config.delivery.chainId, secretKey: k.secretKey, startHeight: h.app.height + 1, timeouts: { propose: 1500, proposeDelta: 500, prevote: 500, prevoteDelta: 250, precommit: 500, precommitDelta: 250, commit: 150 }, gossipIntervalMs: 500 },
+        {
+          chainId: config.delivery.chainId,
+          secretKey: k.secretKey,
+          startHeight: h.app.height + 1,
+          timeouts: { propose: 1500, proposeDelta: 500, prevote: 500, prevoteDelta: 250, precommit: 500, precommitDelta: 250, commit: 150 },
+          gossipIntervalMs: 500,
+        },
         { app: h.app, transport: hub.endpoint(k.address), clock: systemClock, verifier: new InlineVerifier(), wal: new MemoryWal(), evidence: new MemoryEvidenceStore() },
       );
       nodes.push({ ...h, consensus, watcher });
@@ -140,7 +149,10 @@ describe('delivery checkpoint cycle against bttc-node rootchain', { timeout: 150
       const deadline = Date.now() + ms;
       while (!(await pred())) {
         for (const n of nodes) if (n.consensus.halted) throw new Error(`consensus halted: ${n.consensus.halted.message}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (heights ${nodes.map((n) => n.app.height).join(',')}, acks ${nodes.map((n) => n.app.ackCount()).join(',')}, pool ${nodes.map((n) => n.app.poolSize).join(',')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what} (heights ${nodes.map((n) => n.app.height).join(',')}, acks ${nodes.map((n) => n.app.ackCount()).join(',')}, pool ${nodes.map((n) => n.app.poolSize).join(',')})`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     };

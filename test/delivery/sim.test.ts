@@ -73,10 +73,11 @@ describe('delivery simulation (consensus engine + Delivery app)', () => {
         await Promise.all(nodes.map((n) => n.submission.whenSettled()));
         // Each node's watcher hands over the root events it has not seen yet.
         let fed = false;
-        for (const n of nodes) while (n.delivered < root.events.length) {
-          await n.app.onRootEvent(root.events[n.delivered++]!);
-          fed = true;
-        }
+        for (const n of nodes)
+          while (n.delivered < root.events.length) {
+            await n.app.onRootEvent(root.events[n.delivered++]!);
+            fed = true;
+          }
         await new Promise<void>((r) => setImmediate(r));
         if (!fed && nodes.every((n) => n.consensus.isIdle())) return;
       }
@@ -134,7 +135,11 @@ describe('delivery simulation (consensus engine + Delivery app)', () => {
     const b = approved.buffer;
     assert.ok(b, 'the approved checkpoint was seen');
     const hash = checkpointVoteHash(b.checkpoint);
-    assert.deepEqual(b.signatures.map((s) => recoverAddress(hash, s.signature)), b.signatures.map((s) => s.signer), 'signatures from the precommits recover to their validators');
+    assert.deepEqual(
+      b.signatures.map((s) => recoverAddress(hash, s.signature)),
+      b.signatures.map((s) => s.signer),
+      'signatures from the precommits recover to their validators',
+    );
     assert.notEqual(nodes[0]!.app.checkpointProposer(), proposer2);
 
     // Safety and agreement: one value per height everywhere, and the same Delivery state on every node.

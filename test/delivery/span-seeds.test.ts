@@ -60,7 +60,10 @@ describe('SpanSeeds', () => {
 
   it('an unreachable chain: the reason names it, the time and the cause; asked again no sooner than retryMs; a committed span clears it', async () => {
     let calls = 0;
-    const seeds = new SpanSeeds({ waitMs: 100, fetchTimeoutMs: 10_000, retryMs: 300 }, { source: named(async () => (calls++, Promise.reject(new SeedUnreachableError('root chain 2', 'ECONNREFUSED')))) });
+    const seeds = new SpanSeeds(
+      { waitMs: 100, fetchTimeoutMs: 10_000, retryMs: 300 },
+      { source: named(async () => (calls++, Promise.reject(new SeedUnreachableError('root chain 2', 'ECONNREFUSED')))) },
+    );
     assert.equal(await seeds.seed(4, 'vote'), null);
     const [w] = seeds.waiting();
     assert.equal(w?.what, 'span 4 vote');
@@ -94,7 +97,11 @@ describe('SpanSeeds', () => {
   it('the waiting gauge reports the oldest wait per kind and cause in seconds', async () => {
     const reg = new Registry();
     let waits = [{ what: 'span 3 proposal', reason: 'r', since: 1000, kind: 'span_proposal', cause: 'unreachable' }];
-    waitingGauge(reg, () => waits, () => 31_000);
+    waitingGauge(
+      reg,
+      () => waits,
+      () => 31_000,
+    );
     assert.match(await reg.metrics(), /bttc_delivery_waiting_seconds\{kind="span_proposal",cause="unreachable"\} 30/);
     waits = [];
     assert.doesNotMatch(await reg.metrics(), /bttc_delivery_waiting_seconds\{/);
@@ -104,8 +111,18 @@ describe('SpanSeeds', () => {
 describe('devnet status', () => {
   it('shows each distinct wait once, with the nodes that report it', () => {
     const wait = (reason: string) => ({ what: 'span 2 proposal', reason, since: 0 });
-    const node = (index: number, waiting: { what: string; reason: string; since: number }[]) => ({ index, role: 'validator', pid: 1, rpcUrl: '', restarts: 0, up: true, status: { delivery: { waiting } } });
-    const snap = { nodes: [node(0, [wait('root chain 2 unreachable since 09:46:25Z (ECONNREFUSED)')]), node(1, []), node(2, [wait('root chain 2 unreachable since 09:46:27Z (ECONNREFUSED)')])] } as unknown as DevnetSnapshot;
+    const node = (index: number, waiting: { what: string; reason: string; since: number }[]) => ({
+      index,
+      role: 'validator',
+      pid: 1,
+      rpcUrl: '',
+      restarts: 0,
+      up: true,
+      status: { delivery: { waiting } },
+    });
+    const snap = {
+      nodes: [node(0, [wait('root chain 2 unreachable since 09:46:25Z (ECONNREFUSED)')]), node(1, []), node(2, [wait('root chain 2 unreachable since 09:46:27Z (ECONNREFUSED)')])],
+    } as unknown as DevnetSnapshot;
     assert.deepEqual(waitingLines(snap), ['waiting  span 2 proposal: root chain 2 unreachable since 09:46:25Z (ECONNREFUSED)  (node 0, 2)']);
   });
 });
@@ -141,7 +158,12 @@ describe('a Delivery network whose root chain hangs', () => {
     const config = devConfig();
     const keys = Array.from({ length: 4 }, (_, i) => key(i));
     const genesis = genesisOf(keys);
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     // Node 0's root chain answers; the others' hang until `up`: node 0 proposes the span, the others
     // cannot check its seed and must abstain (so it is rejected), and their own proposals skip it.
     let up = false;
@@ -173,8 +195,14 @@ describe('a Delivery network whose root chain hangs', () => {
     assert.equal(nodes[1]!.app.lastSpanId, 0, 'no span without the seed');
     assert.ok(outcomes.includes('rejected'), `node 0's span proposal is rejected for want of Yes votes: ${outcomes}`);
     const waits = nodes.slice(1).flatMap((n) => n.app.waiting());
-    assert.ok(waits.some((w) => w.what === 'span 1 proposal' && /^root chain 2 has not answered for \d+ s$/.test(w.reason)), JSON.stringify(waits));
-    assert.ok(waits.some((w) => w.what === 'span 1 vote'), JSON.stringify(waits));
+    assert.ok(
+      waits.some((w) => w.what === 'span 1 proposal' && /^root chain 2 has not answered for \d+ s$/.test(w.reason)),
+      JSON.stringify(waits),
+    );
+    assert.ok(
+      waits.some((w) => w.what === 'span 1 vote'),
+      JSON.stringify(waits),
+    );
     // Once waited out, a proposal or a verdict does not wait again.
     assert.ok((await decide()) < 900, 'a height without a second wait');
 

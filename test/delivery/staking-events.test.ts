@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import type { RootEvent } from '../../src/root/abi.ts';
 import { StakingKind, stakingTxFromEvent } from '../../src/delivery/modules/staking/txs.ts';
 
-const ev = (name: string, args: Record<string, unknown>): RootEvent => ({ contract: 'StakeManager', name, args, rootChainId: 1, blockNumber: 10, logIndex: 2, txHash: `0x${'11'.repeat(32)}` }) as RootEvent;
+const ev = (name: string, args: Record<string, unknown>): RootEvent =>
+  ({ contract: 'StakeManager', name, args, rootChainId: 1, blockNumber: 10, logIndex: 2, txHash: `0x${'11'.repeat(32)}` }) as RootEvent;
 
-test('StakeUpdate without a nonce (BTTC\'s form) is not a Delivery transaction and does not throw', () => {
+test("StakeUpdate without a nonce (BTTC's form) is not a Delivery transaction and does not throw", () => {
   assert.equal(stakingTxFromEvent(ev('StakeUpdate', { validatorId: 3n, newAmount: 10n ** 18n })), null);
 });
 

@@ -24,7 +24,6 @@ after(async () => {
   for (const n of cleanup) await closeNode(n).catch(() => {});
 });
 
-
 function mutate(item: Uint8Array, fn: (c: Commit) => Commit): Uint8Array {
   return encodeSyncItem(fn(decodeSyncItem(item).commit));
 }
@@ -33,7 +32,15 @@ function signedBy(c: Commit, keys: Key[]): Commit {
   const valueId = c.proposal.valueId;
   return {
     ...c,
-    precommits: keys.map((k) => ({ type: MsgType.Precommit, height: c.height, round: c.round, valueId, validator: hexToBytes(k.address), extension: new Uint8Array(0), signature: signRsv(voteDigest(chainId, { type: MsgType.Precommit, height: c.height, round: c.round, valueId, extension: new Uint8Array(0) }), k.secretKey) })),
+    precommits: keys.map((k) => ({
+      type: MsgType.Precommit,
+      height: c.height,
+      round: c.round,
+      valueId,
+      validator: hexToBytes(k.address),
+      extension: new Uint8Array(0),
+      signature: signRsv(voteDigest(chainId, { type: MsgType.Precommit, height: c.height, round: c.round, valueId, extension: new Uint8Array(0) }), k.secretKey),
+    })),
   };
 }
 
@@ -44,7 +51,12 @@ describe('delivery sync by range', () => {
     const genesisKeys = Array.from({ length: 4 }, (_, i) => key(i, 31));
     const joiner = key(20, 31);
     const genesis = genesisOf(genesisKeys);
-    const clock = { t: GENESIS_TIME, now() { return this.t; } };
+    const clock = {
+      t: GENESIS_TIME,
+      now() {
+        return this.t;
+      },
+    };
     const root = new FakeRoot();
     const submitters = new Map([[ROOT_CHAIN_ID, new FakeSubmitter(root)]]);
     const nodes = await Promise.all([...genesisKeys, joiner].map((k) => openNode(k, genesis, { clock, submitters })));
@@ -70,7 +82,10 @@ describe('delivery sync by range', () => {
     const items = await src.syncItems(1, top + 10);
     history = { genesis, clock, items, top, source: nodes[0]! };
     assert.equal(items.length, top, 'one item per height, stopping at the head');
-    assert.deepEqual((await src.syncItems(5, 3)).map((b) => decodeSyncItem(b).commit.height), [5, 6, 7]);
+    assert.deepEqual(
+      (await src.syncItems(5, 3)).map((b) => decodeSyncItem(b).commit.height),
+      [5, 6, 7],
+    );
 
     // A node that was not there: it has only genesis.
     const late = await openNode(key(40, 31), genesis, { clock, submitters: new Map([[ROOT_CHAIN_ID, new FakeSubmitter(new FakeRoot())]]) });
@@ -81,12 +96,36 @@ describe('delivery sync by range', () => {
     const first = items[0]!;
     const c1 = decodeSyncItem(first).commit;
     const refusals: [string, Uint8Array, RegExp][] = [
-      ['forged precommit signature', mutate(first, (c) => ({ ...c, precommits: c.precommits.map((v, i) => (i === 1 ? { ...v, signature: Uint8Array.from(v.signature, (b, j) => (j === 10 ? b ^ 1 : b)) } : v)) })), /invalid precommit signature|bad recovery/],
+      [
+        'forged precommit signature',
+        mutate(first, (c) => ({ ...c, precommits: c.precommits.map((v, i) => (i === 1 ? { ...v, signature: Uint8Array.from(v.signature, (b, j) => (j === 10 ? b ^ 1 : b)) } : v)) })),
+        /invalid precommit signature|bad recovery/,
+      ],
       ['insufficient precommits (2 of 4)', mutate(first, (c) => ({ ...c, precommits: c.precommits.slice(0, 2) })), /not more than 2\/3/],
       ['a precommit counted twice', mutate(first, (c) => ({ ...c, precommits: [c.precommits[0]!, c.precommits[1]!, c.precommits[0]!] })), /precommits twice/],
-      ['precommits by keys outside the set', mutate(first, (c) => signedBy(c, Array.from({ length: 4 }, (_, i) => key(i, 99)))), /not in the validator set/],
-      ['a proposal by a key outside the set', mutate(first, (c) => { const k = key(0, 99); return { ...c, proposal: { ...c.proposal, proposer: hexToBytes(k.address), signature: signRsv(proposalDigest(chainId, c.proposal), k.secretKey) } }; }), /proposer is/],
-      ['another block under this commit', mutate(first, (c) => ({ ...c, proposal: { ...decodeSyncItem(items[1]!).commit.proposal, height: 1 } })), /not for this block|invalid proposal signature|proposer/],
+      [
+        'precommits by keys outside the set',
+        mutate(first, (c) =>
+          signedBy(
+            c,
+            Array.from({ length: 4 }, (_, i) => key(i, 99)),
+          ),
+        ),
+        /not in the validator set/,
+      ],
+      [
+        'a proposal by a key outside the set',
+        mutate(first, (c) => {
+          const k = key(0, 99);
+          return { ...c, proposal: { ...c.proposal, proposer: hexToBytes(k.address), signature: signRsv(proposalDigest(chainId, c.proposal), k.secretKey) } };
+        }),
+        /proposer is/,
+      ],
+      [
+        'another block under this commit',
+        mutate(first, (c) => ({ ...c, proposal: { ...decodeSyncItem(items[1]!).commit.proposal, height: 1 } })),
+        /not for this block|invalid proposal signature|proposer/,
+      ],
       ['the commit of another height', items[1]!, /expected 1/],
       ['garbage', Uint8Array.of(4, 0, 1, 0, 0, 0, 1, 9), /malformed/],
     ];
@@ -131,7 +170,11 @@ describe('delivery sync by range', () => {
     // The liar serves the right heights with one commit's precommit signature flipped.
     serveSync(liar.net, {
       deliveryByRange: async (start, count) =>
-        items.slice(Number(start) - 1, Number(start) - 1 + count).map((b, i) => (i === 2 ? mutate(b, (c) => ({ ...c, precommits: c.precommits.map((v, j) => (j === 0 ? { ...v, signature: Uint8Array.from(v.signature, (x, k) => (k === 5 ? x ^ 0x40 : x)) } : v)) })) : b)),
+        items
+          .slice(Number(start) - 1, Number(start) - 1 + count)
+          .map((b, i) =>
+            i === 2 ? mutate(b, (c) => ({ ...c, precommits: c.precommits.map((v, j) => (j === 0 ? { ...v, signature: Uint8Array.from(v.signature, (x, k) => (k === 5 ? x ^ 0x40 : x)) } : v)) })) : b,
+          ),
     });
     serveSync(honest.net, { deliveryByRange: (start, count) => source.app.syncItems(Number(start), count) });
     const syncer = await startNode({ staticPeers: [liar, honest].map((n) => n.net.listenAddrs()[0]!) });
@@ -154,7 +197,10 @@ describe('delivery sync by range', () => {
         },
       });
       assert.deepEqual(r.penalised, [liar.net.peerId]);
-      assert.ok(r.failures.some((f) => /invalid precommit signature/.test(f.reason)), r.failures.map((f) => f.reason).join('; '));
+      assert.ok(
+        r.failures.some((f) => /invalid precommit signature/.test(f.reason)),
+        r.failures.map((f) => f.reason).join('; '),
+      );
       assert.ok(source.app.height > top);
       assert.equal(late.app.height, source.app.height);
       assert.equal(await fingerprint(late), await fingerprint(source));

@@ -41,7 +41,6 @@ function ready(child: ChildProcess, what: string, timeoutMs: number, parse: (out
   });
 }
 
-
 test('a validator down longer than the consensus catch-up window range-syncs Delivery and signs again', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-dsync-'));
   const procs: (ChildProcess | null)[] = [];
@@ -49,7 +48,9 @@ test('a validator down longer than the consensus catch-up window range-syncs Del
   try {
     const layout = await createDevnet(dir, { validators: 4, ports: PORTS });
     const rfd = openSync(join(dir, 'rootchain.log'), 'a');
-    root = spawn(BIN, ['rootchain', '--datadir', join(dir, 'rootchain'), '--genesis', join(dir, 'root-genesis.json'), '--port', String(PORTS.root), '--block-time', '1'], { stdio: ['ignore', 'pipe', rfd] });
+    root = spawn(BIN, ['rootchain', '--datadir', join(dir, 'rootchain'), '--genesis', join(dir, 'root-genesis.json'), '--port', String(PORTS.root), '--block-time', '1'], {
+      stdio: ['ignore', 'pipe', rfd],
+    });
     closeSync(rfd);
     const info = await ready(root, 'root chain', 120_000, (out) => {
       const end = out.indexOf('\n}\n');
@@ -102,9 +103,34 @@ test('a validator down longer than the consensus catch-up window range-syncs Del
     assert.ok(Math.abs(s0.delivery.height - s3.delivery.height) <= 3, `heights ${s0.delivery.height} vs ${s3.delivery.height}`);
   } finally {
     for (const p of procs) p?.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p && p.exitCode === null && p.signalCode === null ? new Promise((r) => { const t = setTimeout(() => { p.kill('SIGKILL'); r(null); }, 10_000); p.once('exit', () => { clearTimeout(t); r(null); }); }) : null)));
+    await Promise.all(
+      procs.map((p) =>
+        p && p.exitCode === null && p.signalCode === null
+          ? new Promise((r) => {
+              const t = setTimeout(() => {
+                p.kill('SIGKILL');
+                r(null);
+              }, 10_000);
+              p.once('exit', () => {
+                clearTimeout(t);
+                r(null);
+              });
+            })
+          : null,
+      ),
+    );
     root?.kill('SIGTERM');
-    if (root && root.exitCode === null) await new Promise((r) => { const t = setTimeout(() => { root!.kill('SIGKILL'); r(null); }, 5000); root!.once('exit', () => { clearTimeout(t); r(null); }); });
+    if (root && root.exitCode === null)
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          root!.kill('SIGKILL');
+          r(null);
+        }, 5000);
+        root!.once('exit', () => {
+          clearTimeout(t);
+          r(null);
+        });
+      });
     if (!process.env.KEEP_DEVNET) rmSync(dir, { recursive: true, force: true });
     else console.log('kept', dir);
   }

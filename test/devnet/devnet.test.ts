@@ -76,7 +76,22 @@ async function startTamperingProxy(target: string, block: number): Promise<{ url
 
 test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint acked, a validator killed and back', { timeout: 360_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-devnet-'));
-  const args = ['--validators', '4', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--restart-delay', String(RESTART_DELAY_S), '--status-interval', '2'];
+  const args = [
+    '--validators',
+    '4',
+    '--rpc-port',
+    String(PORTS.rpc),
+    '--rest-port',
+    String(PORTS.rest),
+    '--p2p-port',
+    String(PORTS.p2p),
+    '--root-port',
+    String(PORTS.root),
+    '--restart-delay',
+    String(RESTART_DELAY_S),
+    '--status-interval',
+    '2',
+  ];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {
@@ -112,7 +127,10 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
     const times: number[] = [];
     for (let n = 1; n <= head; n++) times.push((await p0.getBlock(n))!.timestamp);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    assert.ok(gaps.every((g) => g >= 2), `every gap ≥ the 2 s period: ${gaps}`);
+    assert.ok(
+      gaps.every((g) => g >= 2),
+      `every gap ≥ the 2 s period: ${gaps}`,
+    );
     const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
     assert.equal(median, 2, `median gap ${median}: ${gaps}`);
 
@@ -208,12 +226,12 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
     // Audit span 1 from node 0's REST. Our REST answers BTTC's span JSON ("span_id", "validator_set",
     // "selected_producers") once the REST work lands; until then this part is skipped, and says so.
     const restUrl = `http://127.0.0.1:${PORTS.rest}`;
-    const span1 = await until('span 1 on node 0\'s REST', 60_000, async () => {
+    const span1 = await until("span 1 on node 0's REST", 60_000, async () => {
       const res = await fetch(`${restUrl}/bor/span/1`).catch(() => null);
       return res?.ok ? ((await res.json()) as { result?: Record<string, unknown> }) : null;
     });
     const bttcShaped = span1.result !== undefined && 'span_id' in span1.result && 'selected_producers' in span1.result;
-    await t.test('audit span 1 against node 0\'s REST', { skip: bttcShaped ? false : 'node 0\'s REST does not serve BTTC\'s span JSON yet' }, async () => {
+    await t.test("audit span 1 against node 0's REST", { skip: bttcShaped ? false : "node 0's REST does not serve BTTC's span JSON yet" }, async () => {
       // The devnet seeds span k with block k of its root chain (BTTC: Ethereum block k); 4 validators
       // for 11 producer slots means no draw, so the seed is read but not needed.
       const r = await runCli(['audit', 'span', '--delivery-rest', restUrl, '--span', '1', '--producer-count', '11', '--root-rpc', rootInfo.rpcUrl]);

@@ -30,7 +30,22 @@ function counterSum(page: string, name: string): number {
 
 test('devnet with a follower: it keeps up, holds the same chain, forwards a transaction, and never signs', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-follower-'));
-  const args = ['--validators', '4', '--followers', '1', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const args = [
+    '--validators',
+    '4',
+    '--followers',
+    '1',
+    '--rpc-port',
+    String(PORTS.rpc),
+    '--rest-port',
+    String(PORTS.rest),
+    '--p2p-port',
+    String(PORTS.p2p),
+    '--root-port',
+    String(PORTS.root),
+    '--status-interval',
+    '2',
+  ];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {
@@ -38,7 +53,10 @@ test('devnet with a follower: it keeps up, holds the same chain, forwards a tran
       const s = devnet.snapshot();
       return s && s.nodes.length === 5 && s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= 2) ? s : null;
     });
-    assert.deepEqual(snap0.nodes.map((n) => n.role), ['validator', 'validator', 'validator', 'validator', 'follower']);
+    assert.deepEqual(
+      snap0.nodes.map((n) => n.role),
+      ['validator', 'validator', 'validator', 'validator', 'follower'],
+    );
     const rpc = (i: number) => new JsonRpcClient(snap0.nodes[i]!.rpcUrl, { timeoutMs: 3000 });
     const status = (i: number) => rpc(i).call<NodeStatus>('bttcnode_status');
     const fs = await status(FOLLOWER);

@@ -94,7 +94,8 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
     const signerA = hexToBytes(sA0.signer!);
     const dChain = config.delivery.chainId;
     const wallet = Wallet.createRandom();
-    const goodTx = async (chainId: number, nonce: number) => hexToBytes(await wallet.signTransaction({ type: 0, chainId, nonce, gasPrice: 1_000_000_000n, gasLimit: 21000n, to: '0x' + '11'.repeat(20), value: 1n }));
+    const goodTx = async (chainId: number, nonce: number) =>
+      hexToBytes(await wallet.signTransaction({ type: 0, chainId, nonce, gasPrice: 1_000_000_000n, gasLimit: 21000n, to: '0x' + '11'.repeat(20), value: 1n }));
     let height = sA0.delivery.height + 1;
     let reached = 0;
     let sent = 0;
@@ -119,7 +120,8 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
         case 0: // bad RLP
           raw = Uint8Array.from([0xf8, 0xff, ...randomBytes(20)]);
           break;
-        case 1: { // bad signature: r is not on the curve
+        case 1: {
+          // bad signature: r is not on the curve
           raw = await goodTx(config.bttc.chainId, i);
           raw.fill(0xff, raw.length - 65, raw.length - 33);
           break;
@@ -137,7 +139,10 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
     }
     assert.equal(sent, 2 * JUNK);
     const [sA1, sB1] = await Promise.all([status(A.rpcUrl), status(B.rpcUrl)]);
-    assert.ok(sA1.delivery.height > sA0.delivery.height && sB1.delivery.height > sB0.delivery.height, `Delivery committed during the junk: A ${sA0.delivery.height}→${sA1.delivery.height}, B ${sB0.delivery.height}→${sB1.delivery.height}`);
+    assert.ok(
+      sA1.delivery.height > sA0.delivery.height && sB1.delivery.height > sB0.delivery.height,
+      `Delivery committed during the junk: A ${sA0.delivery.height}→${sA1.delivery.height}, B ${sB0.delivery.height}→${sB1.delivery.height}`,
+    );
     assert.ok(reached > 0, 'some junk was sent to A before the ban');
 
     // A rejected what it got, banned H and cut it off.
@@ -145,7 +150,11 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
     const mA = await metrics(A.rpcUrl);
     const banned = metricSum(mA, 'bttc_p2p_peers_banned_total', { reason: 'gossip-score' }) - metricSum(mA0, 'bttc_p2p_peers_banned_total', { reason: 'gossip-score' });
     assert.equal(banned, 1, 'A banned the hostile peer once');
-    const rejectedA = metricSum(mA, 'bttc_p2p_gossip_validation_total', { result: 'reject' }) + metricSum(mA, 'bttc_p2p_gossip_malformed_total') - metricSum(mA0, 'bttc_p2p_gossip_validation_total', { result: 'reject' }) - metricSum(mA0, 'bttc_p2p_gossip_malformed_total');
+    const rejectedA =
+      metricSum(mA, 'bttc_p2p_gossip_validation_total', { result: 'reject' }) +
+      metricSum(mA, 'bttc_p2p_gossip_malformed_total') -
+      metricSum(mA0, 'bttc_p2p_gossip_validation_total', { result: 'reject' }) -
+      metricSum(mA0, 'bttc_p2p_gossip_malformed_total');
     t.diagnostic(`A rejected ${rejectedA} of ${sent} junk messages (${reached} deliveries) before the ban`);
     assert.ok(rejectedA >= 10 && rejectedA <= 100, `A rejected ${rejectedA} junk messages before the ban (a few dozen, not ${2 * JUNK})`);
     assert.ok(metricSum(mA, 'bttc_consensus_gossip_checked_total', { verdict: 'reject' }) > 0, 'consensus junk rejected by the transport');

@@ -73,12 +73,20 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     await deployed.waitForDeployment();
     const RECEIVER = await deployed.getAddress();
     const target = new Contract(RECEIVER, targetArt.abi as never, bttc);
-    const received = async () => ({ count: (await target.getFunction('count')()) as bigint, lastId: (await target.getFunction('lastId')()) as bigint, lastData: (await target.getFunction('lastData')()) as string });
+    const received = async () => ({
+      count: (await target.getFunction('count')()) as bigint,
+      lastId: (await target.getFunction('lastId')()) as bigint,
+      lastData: (await target.getFunction('lastData')()) as string,
+    });
 
     // The root chain's deployer owns StateSender: it registers itself as the sender for RECEIVER.
     const deployerKey = (JSON.parse(readFileSync(join(dir, 'root-genesis.json'), 'utf8')) as { deployerKey: string }).deployerKey;
     const deployer = new Wallet(deployerKey, root);
-    const stateSender = new Contract(rootInfo.contracts.stateSender, ['function register(address sender, address receiver)', 'function syncState(address receiver, bytes data)', 'function counter() view returns (uint256)'], deployer);
+    const stateSender = new Contract(
+      rootInfo.contracts.stateSender,
+      ['function register(address sender, address receiver)', 'function syncState(address receiver, bytes data)', 'function counter() view returns (uint256)'],
+      deployer,
+    );
     const gasPrice = BigInt((await root.send('eth_gasPrice', [])) as string);
     const send = async (fn: string, fnArgs: unknown[]) => {
       const tx = await stateSender.getFunction(fn)(...fnArgs, { gasPrice, type: 0 });
@@ -91,13 +99,18 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
 
     // Start the outage shortly before Bttc enters the latest span: that is when the next span is
     // proposed (and its seed read from the root chain), so the proposal falls due inside the outage.
-    const gate = await until('a span proposal due within the next 80 blocks', 600_000, () => {
-      const st = devnet.snapshot()?.nodes[0]?.status;
-      if (!st) return null;
-      const last = st.delivery.lastSpanId ?? 1;
-      const start = spanBounds(last, SPANS).start;
-      return st.bttc.head >= start - 80 && st.bttc.head < start - 4 ? { last, start, head: st.bttc.head } : null;
-    }, 1000);
+    const gate = await until(
+      'a span proposal due within the next 80 blocks',
+      600_000,
+      () => {
+        const st = devnet.snapshot()?.nodes[0]?.status;
+        if (!st) return null;
+        const last = st.delivery.lastSpanId ?? 1;
+        const start = spanBounds(last, SPANS).start;
+        return st.bttc.head >= start - 80 && st.bttc.head < start - 4 ? { last, start, head: st.bttc.head } : null;
+      },
+      1000,
+    );
     const acksBefore = (await new Contract(rootInfo.contracts.rootChain, ['function currentHeaderBlock() view returns (uint256)'], root).getFunction('currentHeaderBlock')()) as bigint;
 
     process.kill(rootPid, 'SIGSTOP');
@@ -126,13 +139,21 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     // The status said what waited and why.
     const nextSpan = gate.last + 1;
     const waits = samples.flatMap((x) => x.waiting);
-    assert.ok(waits.some((w) => w.what.includes(`span ${nextSpan}`) && /root chain/.test(w.reason)), `a status named span ${nextSpan} waiting for the root chain: ${JSON.stringify(waits.slice(-4))}`);
+    assert.ok(
+      waits.some((w) => w.what.includes(`span ${nextSpan}`) && /root chain/.test(w.reason)),
+      `a status named span ${nextSpan} waiting for the root chain: ${JSON.stringify(waits.slice(-4))}`,
+    );
 
     // After the outage: the span is committed and nothing waits any more.
-    await until(`span ${nextSpan} committed and no waits`, 90_000, () => {
-      const s = devnet.snapshot();
-      return s?.nodes.every((n) => n.status && (n.status.delivery.lastSpanId ?? 0) >= nextSpan && (n.status.delivery.waiting ?? []).length === 0);
-    }, 1000);
+    await until(
+      `span ${nextSpan} committed and no waits`,
+      90_000,
+      () => {
+        const s = devnet.snapshot();
+        return s?.nodes.every((n) => n.status && (n.status.delivery.lastSpanId ?? 0) >= nextSpan && (n.status.delivery.waiting ?? []).length === 0);
+      },
+      1000,
+    );
 
     // The record sent before the outage reached Bttc once; one sent after it follows it, once.
     await until('state-sync record 1 at the target on Bttc', 120_000, async () => (await received()).count >= 1n, 1000);
@@ -142,14 +163,23 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     await until('state-sync record 2 committed on Bttc', 180_000, async () => ((await receiver.getFunction('lastStateId')()) as bigint) >= 2n, 1000);
 
     // Checkpoints resume: at least one new checkpoint on the root chain after the outage.
-    const rootChain = new Contract(rootInfo.contracts.rootChain, ['function currentHeaderBlock() view returns (uint256)', 'function headerBlocks(uint256) view returns (bytes32 root, uint256 start, uint256 end, uint256 createdAt, address proposer)'], root);
+    const rootChain = new Contract(
+      rootInfo.contracts.rootChain,
+      ['function currentHeaderBlock() view returns (uint256)', 'function headerBlocks(uint256) view returns (bytes32 root, uint256 start, uint256 end, uint256 createdAt, address proposer)'],
+      root,
+    );
     const headAtEnd = await bttc.getBlockNumber();
-    await until('a checkpoint past the outage on the root chain', 240_000, async () => {
-      const id = (await rootChain.getFunction('currentHeaderBlock')()) as bigint;
-      if (id <= acksBefore) return false;
-      const h = (await rootChain.getFunction('headerBlocks')(id)) as { end: bigint };
-      return h.end >= BigInt(headAtEnd) - 64n;
-    }, 2000);
+    await until(
+      'a checkpoint past the outage on the root chain',
+      240_000,
+      async () => {
+        const id = (await rootChain.getFunction('currentHeaderBlock')()) as bigint;
+        if (id <= acksBefore) return false;
+        const h = (await rootChain.getFunction('headerBlocks')(id)) as { end: bigint };
+        return h.end >= BigInt(headAtEnd) - 64n;
+      },
+      2000,
+    );
     const count = Number(((await rootChain.getFunction('currentHeaderBlock')()) as bigint) / 10000n);
     let expectedStart = 0n;
     for (let k = 1; k <= count; k++) {

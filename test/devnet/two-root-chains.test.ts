@@ -41,7 +41,22 @@ function metricSum(page: string, prefix: string): number {
 
 test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced to and acked on the staking chain, once', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-two-roots-'));
-  const args = ['--validators', '1', '--root-chains', '2', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const args = [
+    '--validators',
+    '1',
+    '--root-chains',
+    '2',
+    '--rpc-port',
+    String(PORTS.rpc),
+    '--rest-port',
+    String(PORTS.rest),
+    '--p2p-port',
+    String(PORTS.p2p),
+    '--root-port',
+    String(PORTS.root),
+    '--status-interval',
+    '2',
+  ];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {
@@ -59,9 +74,21 @@ test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced
     const bsc = JSON.parse(readFileSync(join(dir, 'rootchain-bsc', 'rootchain.json'), 'utf8')) as RootJson;
     assert.deepEqual([eth.rootChainId, bsc.rootChainId], [2, 3]);
     assert.notEqual(eth.chainId, bsc.chainId);
-    const nodeConfig = JSON.parse(readFileSync(join(dir, 'node-0', 'config.json'), 'utf8')) as { set: { rootChains: { id: number; rpcUrl: string; rootChain: string }[] }; node: { rootChains: { id: number }[] } };
-    assert.deepEqual(nodeConfig.set.rootChains.map((r) => [r.id, r.rpcUrl]), [[2, eth.rpcUrl], [3, bsc.rpcUrl]]);
-    assert.deepEqual(nodeConfig.node.rootChains.map((r) => r.id), [2, 3]);
+    const nodeConfig = JSON.parse(readFileSync(join(dir, 'node-0', 'config.json'), 'utf8')) as {
+      set: { rootChains: { id: number; rpcUrl: string; rootChain: string }[] };
+      node: { rootChains: { id: number }[] };
+    };
+    assert.deepEqual(
+      nodeConfig.set.rootChains.map((r) => [r.id, r.rpcUrl]),
+      [
+        [2, eth.rpcUrl],
+        [3, bsc.rpcUrl],
+      ],
+    );
+    assert.deepEqual(
+      nodeConfig.node.rootChains.map((r) => r.id),
+      [2, 3],
+    );
 
     // A BSC checkpoint synced to the staking chain (the status reads StakeManager.getCurrentSyncedCheckpoint(3)).
     const synced = await until(
@@ -93,7 +120,10 @@ test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced
     };
     const ethHeaders = await headers(ethP, eth);
     const bscHeaders = await headers(bscP, bsc);
-    for (const [name, hs] of [['ethereum', ethHeaders], ['bsc', bscHeaders]] as const) {
+    for (const [name, hs] of [
+      ['ethereum', ethHeaders],
+      ['bsc', bscHeaders],
+    ] as const) {
       assert.ok(hs.length >= 1, `${name}: a checkpoint acked`);
       hs.forEach((h, k) => {
         assert.equal(h.headerBlockId, BigInt(k + 1) * 10000n, `${name}: header block ${k + 1} once, in order`);

@@ -16,8 +16,14 @@ test('keys: index keys are the simulator’s, label keys are keccak256(label), a
   assert.ok(equalBytes(testKey(3, 7).secret, simKey(7, 3)));
   assert.ok(equalBytes(testKey(0).secret, simKey(0, 0)));
   assert.ok(equalBytes(testKey('governance').secret, keccak256(new TextEncoder().encode('governance'))));
-  assert.deepEqual(testKeys(3, 'x').map((k) => k.addressHex), [0, 1, 2].map((i) => testKey(`x-${i}`).addressHex));
-  assert.deepEqual(testKeys(2, 5).map((k) => k.addressHex), [testKey(0, 5).addressHex, testKey(1, 5).addressHex]);
+  assert.deepEqual(
+    testKeys(3, 'x').map((k) => k.addressHex),
+    [0, 1, 2].map((i) => testKey(`x-${i}`).addressHex),
+  );
+  assert.deepEqual(
+    testKeys(2, 5).map((k) => k.addressHex),
+    [testKey(0, 5).addressHex, testKey(1, 5).addressHex],
+  );
   for (const k of [testKey(1), testKey('a'), randomKey()]) {
     assert.equal(k.publicKey.length, 65);
     assert.ok(equalBytes(k.publicKey, publicKeyCreate(k.secret, false)));
@@ -57,10 +63,15 @@ test('until: returns the value, retries throws, and names what it waited for and
   assert.equal(await until('three tries', 1000, () => (++n >= 3 ? 'done' : null), 1), 'done');
   let state = 'cold';
   await assert.rejects(
-    until(() => `the oven (it is ${state})`, 30, () => {
-      state = 'warm';
-      throw new Error('not hot');
-    }, 5),
+    until(
+      () => `the oven (it is ${state})`,
+      30,
+      () => {
+        state = 'warm';
+        throw new Error('not hot');
+      },
+      5,
+    ),
     /timed out after 0\.03 s waiting for the oven \(it is warm\) \(last error: not hot\)/,
   );
   const t0 = Date.now();

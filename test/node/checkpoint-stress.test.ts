@@ -49,9 +49,14 @@ test('bench checkpoint --json: 4 validators sign in precommits, the carried comm
 test('bench checkpoint table names every stage; bad arguments are user errors', () => {
   const r = cli(['--validators', '4', '--threads', '0', '--no-submit']);
   assert.equal(r.code, 0, r.stderr);
-  for (const stage of ['a. sign', 'b. block H+2 carrying 4 precommits', 'verify 4 precommit signatures', 'to 2/3+1 (3)', 'all 4', 'calldata', 'not submitted']) assert.ok(r.stdout.includes(stage), `${stage} in\n${r.stdout}`);
+  for (const stage of ['a. sign', 'b. block H+2 carrying 4 precommits', 'verify 4 precommit signatures', 'to 2/3+1 (3)', 'all 4', 'calldata', 'not submitted'])
+    assert.ok(r.stdout.includes(stage), `${stage} in\n${r.stdout}`);
   assert.doesNotMatch(r.stdout, /BLS/i);
-  for (const args of [['--validators', '0'], ['--threads', '-1'], ['--validators', '4', '--forged', '5']]) {
+  for (const args of [
+    ['--validators', '0'],
+    ['--threads', '-1'],
+    ['--validators', '4', '--forged', '5'],
+  ]) {
     const e = cli(args);
     assert.notEqual(e.code, 0);
     assert.match(e.stderr, /--validators|--threads|--forged/);

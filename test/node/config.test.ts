@@ -24,13 +24,19 @@ test('node file: defaults filled, paths resolved against the file, errors name t
   assert.equal(f.config.bttc.chainId, 1337199);
   assert.equal(f.node.tron.maxFeeLimitSun, 1_000_000_000n, 'TRON fee limit cap defaults to 1000 TRX');
   assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: '250000000' } } }, 'n.json').node.tron.maxFeeLimitSun, 250_000_000n);
-  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: 'lots' } } }, 'n.json'), /n\.json: node\.tron\.maxFeeLimitSun: expected a whole number as a decimal string ≥ 1, got "lots"/);
+  assert.throws(
+    () => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { maxFeeLimitSun: 'lots' } } }, 'n.json'),
+    /n\.json: node\.tron\.maxFeeLimitSun: expected a whole number as a decimal string ≥ 1, got "lots"/,
+  );
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, tron: { feeLimit: 1 } } }, 'n.json'), /node\.tron\.feeLimit: expected no such field/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rpc: { port: 70000 } } }, 'n.json'), /n\.json: node\.rpc\.port: expected an integer from 0 to 65535, got 70000/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, p2p: { listen: ['tcp:1'] } } }, 'n.json'), /node\.p2p\.listen\[0\]: expected a multiaddr/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, colour: 'blue' } }, 'n.json'), /node\.colour: expected no such field/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', set: { bttc: { period: 'two' } }, node }, 'n.json'), /n\.json: set\.bttc\.period/);
-  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rootChains: [{ id: 9, startBlock: 0 }] } }, 'n.json'), /node\.rootChains\[0\]\.id: expected the id of a configured root chain/);
+  assert.throws(
+    () => parseNodeFile({ preset: 'devnet', node: { ...node, rootChains: [{ id: 9, startBlock: 0 }] } }, 'n.json'),
+    /node\.rootChains\[0\]\.id: expected the id of a configured root chain/,
+  );
 });
 
 test('node file: keys left out or null runs a follower; a bad keys value is named', () => {
@@ -41,7 +47,10 @@ test('node file: keys left out or null runs a follower; a bad keys value is name
   assert.equal(absent.node.keys, null);
   assert.equal(roleOf(absent.node), 'follower');
   assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, keys: null } }, 'n.json').node.keys, null);
-  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: 5 } }, 'n.json'), /n\.json: node\.keys: expected the path of a validator key file \(leave "keys" out, or null, to run a follower\), got 5/);
+  assert.throws(
+    () => parseNodeFile({ preset: 'devnet', node: { ...node, keys: 5 } }, 'n.json'),
+    /n\.json: node\.keys: expected the path of a validator key file \(leave "keys" out, or null, to run a follower\), got 5/,
+  );
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: '' } }, 'n.json'), /node\.keys: expected the path of a validator key file/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, keys: false } }, 'n.json'), /node\.keys: expected the path .*got false/);
 });
@@ -73,8 +82,18 @@ test('start: a bad config and a root chain without addresses are named, not run'
 
     const k = generateValidatorKeys();
     writeKeyFile(join(dir, 'k.json'), k);
-    writeFileSync(join(dir, 'g.json'), JSON.stringify({ network: 'devnet', bttc: { time: 1700000000, alloc: {} }, delivery: { time: 1700000000000, validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] } }));
-    writeFileSync(join(dir, 'n.json'), JSON.stringify({ preset: 'devnet', node: { ...node, verifyThreads: 0, executor: 'inline', p2p: { listen: ['/ip4/127.0.0.1/tcp/0'] }, rpc: { port: 0 }, rest: { port: 0 } } }));
+    writeFileSync(
+      join(dir, 'g.json'),
+      JSON.stringify({
+        network: 'devnet',
+        bttc: { time: 1700000000, alloc: {} },
+        delivery: { time: 1700000000000, validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'n.json'),
+      JSON.stringify({ preset: 'devnet', node: { ...node, verifyThreads: 0, executor: 'inline', p2p: { listen: ['/ip4/127.0.0.1/tcp/0'] }, rpc: { port: 0 }, rest: { port: 0 } } }),
+    );
     r = spawnSync(BIN, ['start', '--config', join(dir, 'n.json')], { encoding: 'utf8', env: { ...process.env, BTTC_LOG_LEVEL: 'silent' }, timeout: 50_000 });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /rootChains\[0\]\.stakeManager \(ethereum\) is not set: give it under "set" in the config file/);

@@ -142,7 +142,14 @@ test('each junk kind: rejected (invalid whoever sends it) and never handed to th
   const cases: [string, Uint8Array, GossipKind?][] = [
     ['too short for a frame', new Uint8Array([0, 1, 2])],
     ['unknown mode byte', frame(good, { mode: 7 })],
-    ['direct frame with an empty target', (() => { const f = frame(good, { target: 'x' }); f[9] = 0; return f; })()],
+    [
+      'direct frame with an empty target',
+      (() => {
+        const f = frame(good, { target: 'x' });
+        f[9] = 0;
+        return f;
+      })(),
+    ],
     ['garbage body', frame(new Uint8Array([0x02, 0xff, 0xff, 0x00]))],
     ['unknown message kind', frame(new Uint8Array([0x09, 1, 2, 3, 4, 5]))],
     ['bad signature from a member', frame(vote(members[1]!, COMMITTED + 1, { corrupt: true }))],
@@ -151,7 +158,16 @@ test('each junk kind: rejected (invalid whoever sends it) and never handed to th
     ['proposal from a member whose turn it is not', frame(proposal(members[2]!, COMMITTED + 1, 0))],
     ['…at the height just decided too', frame(proposal(members[1]!, COMMITTED, 0))],
     ['far-future height with a forged signature', frame(vote(members[0]!, COMMITTED + 1_000_000, { corrupt: true }))],
-    ['v byte above 1', frame((() => { const b = vote(members[0]!, COMMITTED + 1); b[b.length - 1] = 27; return b; })())],
+    [
+      'v byte above 1',
+      frame(
+        (() => {
+          const b = vote(members[0]!, COMMITTED + 1);
+          b[b.length - 1] = 27;
+          return b;
+        })(),
+      ),
+    ],
     ['a bundle with one forged vote', frame(encodeBundle([vote(members[0]!, COMMITTED + 1), vote(members[1]!, COMMITTED + 1, { corrupt: true })]))],
     ['an empty bundle', frame(encodeBundle([]))],
     ['a catch-up request broadcast', frame(encodeCatchUpRequest(COMMITTED))],

@@ -13,7 +13,10 @@ import { statusTable } from '../../src/devnet/status.ts';
 import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 import { parseNodeFile, roleOf } from '../../src/node/config.ts';
 
-const ROOT: RootInfo = { rpcUrl: 'http://127.0.0.1:9999', contracts: { stakeManager: '0x' + '11'.repeat(20), rootChain: '0x' + '22'.repeat(20), stateSender: '0x' + '33'.repeat(20), stakingNft: '0x' + '44'.repeat(20), bttToken: '0x' + '55'.repeat(20) } };
+const ROOT: RootInfo = {
+  rpcUrl: 'http://127.0.0.1:9999',
+  contracts: { stakeManager: '0x' + '11'.repeat(20), rootChain: '0x' + '22'.repeat(20), stateSender: '0x' + '33'.repeat(20), stakingNft: '0x' + '44'.repeat(20), bttToken: '0x' + '55'.repeat(20) },
+};
 const PORTS = { rpc: 9000, rest: 9100, p2p: 9200, root: 9300 };
 
 test('devnet followers: layout, configs, resume, status', { timeout: 60_000 }, async () => {
@@ -28,7 +31,10 @@ test('devnet followers: layout, configs, resume, status', { timeout: 60_000 }, a
 
     const read = (i: number) => {
       const file = writeNodeConfig(dir, layout, i, ROOT);
-      return { raw: JSON.parse(readFileSync(file, 'utf8')) as { node: { keys?: string; rpc: { port: number }; p2p: { staticPeers: string[] } } }, parsed: parseNodeFile(JSON.parse(readFileSync(file, 'utf8')), file) };
+      return {
+        raw: JSON.parse(readFileSync(file, 'utf8')) as { node: { keys?: string; rpc: { port: number }; p2p: { staticPeers: string[] } } },
+        parsed: parseNodeFile(JSON.parse(readFileSync(file, 'utf8')), file),
+      };
     };
     const v0 = read(0);
     assert.equal(v0.raw.node.keys, './validator-keys.json');
@@ -38,7 +44,10 @@ test('devnet followers: layout, configs, resume, status', { timeout: 60_000 }, a
     assert.equal(f.raw.node.keys, undefined);
     assert.equal(roleOf(f.parsed.node), 'follower');
     assert.equal(f.raw.node.rpc.port, PORTS.rpc + 4, 'ports after the validators');
-    assert.deepEqual(f.raw.node.p2p.staticPeers, layout.peerIds.map((id, j) => `/ip4/127.0.0.1/tcp/${PORTS.p2p + j}/p2p/${id}`));
+    assert.deepEqual(
+      f.raw.node.p2p.staticPeers,
+      layout.peerIds.map((id, j) => `/ip4/127.0.0.1/tcp/${PORTS.p2p + j}/p2p/${id}`),
+    );
 
     // Resume with two followers: the first keeps its identity, the second dials everyone.
     const first = layout.followerPeerIds![0];

@@ -13,7 +13,11 @@ const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
 test('keys: writes a 0600 file whose addresses and public key match the private keys, refuses to overwrite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-keys-'));
   try {
-    const out = JSON.parse(execFileSync(BIN, ['keys', '--out', dir, '--json'], { encoding: 'utf8' })) as { file: string; owner: { address: string; tronAddress: string }; signer: { address: string; publicKey: string } };
+    const out = JSON.parse(execFileSync(BIN, ['keys', '--out', dir, '--json'], { encoding: 'utf8' })) as {
+      file: string;
+      owner: { address: string; tronAddress: string };
+      signer: { address: string; publicKey: string };
+    };
     const file = join(dir, 'validator-keys.json');
     assert.equal(out.file, file);
     assert.equal(statSync(file).mode & 0o777, 0o600);

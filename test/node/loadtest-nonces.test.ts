@@ -168,12 +168,20 @@ test('a refusal for a full list is resent (no nonce gap); any other refusal stop
         // 0–3 whole (its refused nonce 2 was still resent); 4 never got in; maybe one newer already in flight.
         assert.deepEqual(nonces.slice(0, 4), [0n, 1n, 2n, 3n], `stopped account: ${nonces.join(',')}`);
         assert.ok(!nonces.includes(4n) && nonces.length <= 6, `stopped account: ${nonces.join(',')}`);
-      } else assert.deepEqual(nonces, Array.from({ length: 20 }, (_, i) => BigInt(i)), `account ${a.address}`);
+      } else
+        assert.deepEqual(
+          nonces,
+          Array.from({ length: 20 }, (_, i) => BigInt(i)),
+          `account ${a.address}`,
+        );
     }
     assert.equal(r.resent, 16, 'each of 8 refused nonce-2 transactions resent twice');
     assert.equal(r.included, 7 * 20 + 4);
     assert.ok(r.notSent >= 14, `the stopped account sends nothing after its refused nonce 4 (not sent: ${r.notSent})`);
-    assert.deepEqual(Object.values(r.errors).reduce((x, y) => x + y, 0), 17);
+    assert.deepEqual(
+      Object.values(r.errors).reduce((x, y) => x + y, 0),
+      17,
+    );
   } finally {
     await node.close();
   }

@@ -64,7 +64,11 @@ test('transfer mode: every transaction included, report matches the chain', { ti
   assert.equal(report.included, 160);
   assert.deepEqual(report.errors, {});
   const noncesAfter = await Promise.all(ADDRS.map((a) => provider.getTransactionCount(a)));
-  assert.deepEqual(noncesAfter.map((n, i) => n - noncesBefore[i]!), ADDRS.map(() => 20), 'each account sent its share, in nonce order');
+  assert.deepEqual(
+    noncesAfter.map((n, i) => n - noncesBefore[i]!),
+    ADDRS.map(() => 20),
+    'each account sent its share, in nonce order',
+  );
   let txs = 0;
   let gas = 0n;
   for (let n = report.blocks.first; n <= report.blocks.last; n++) {

@@ -6,7 +6,10 @@ import { spanSeedChain } from '../../src/node/root-chains.ts';
 
 test('mainnet (TRON stakes, Ethereum and BSC checkpoint) seeds from Ethereum; devnet from its one chain', () => {
   const mainnet = loadConfig('mainnet');
-  assert.ok(mainnet.rootChains.some((c) => c.kind === 'tron'), 'mainnet has TRON');
+  assert.ok(
+    mainnet.rootChains.some((c) => c.kind === 'tron'),
+    'mainnet has TRON',
+  );
   assert.equal(spanSeedChain(mainnet)?.id, 2);
   assert.equal(spanSeedChain(loadConfig('devnet'))?.id, loadConfig('devnet').rootChains[0]!.id);
   const tronOnly = { rootChains: mainnet.rootChains.filter((c) => c.kind === 'tron') };

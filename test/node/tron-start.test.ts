@@ -25,14 +25,32 @@ test('start: a TRON root chain entry is wired (client, watcher) and the node run
   const tron = await startFakeTronNode({ head: 1000, advanceEveryMs: 500 });
   const k = generateValidatorKeys();
   writeKeyFile(join(dir, 'k.json'), k);
-  writeFileSync(join(dir, 'g.json'), JSON.stringify({ network: 'devnet', bttc: { time: Math.floor(Date.now() / 1000), alloc: {} }, delivery: { time: Date.now(), validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] } }));
+  writeFileSync(
+    join(dir, 'g.json'),
+    JSON.stringify({
+      network: 'devnet',
+      bttc: { time: Math.floor(Date.now() / 1000), alloc: {} },
+      delivery: { time: Date.now(), validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] },
+    }),
+  );
   const tronRc = { ...loadConfig('mainnet').rootChains.find((c) => c.kind === 'tron')!, rpcUrl: tron.url };
   writeFileSync(
     join(dir, 'n.json'),
     JSON.stringify({
       preset: 'devnet',
       set: { rootChains: [tronRc] },
-      node: { dataDir: './d', keys: './k.json', genesis: './g.json', verifyThreads: 0, executor: 'inline', p2p: { listen: ['/ip4/127.0.0.1/tcp/0'] }, rpc: { port: 0 }, rest: { port: 0 }, rootChains: [{ id: 1, startBlock: 950 }], tron: { maxFeeLimitSun: '5000000' } },
+      node: {
+        dataDir: './d',
+        keys: './k.json',
+        genesis: './g.json',
+        verifyThreads: 0,
+        executor: 'inline',
+        p2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        rpc: { port: 0 },
+        rest: { port: 0 },
+        rootChains: [{ id: 1, startBlock: 950 }],
+        tron: { maxFeeLimitSun: '5000000' },
+      },
     }),
   );
   const child = spawn(BIN, ['start', '--config', join(dir, 'n.json')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BTTC_LOG_LEVEL: 'warn' } });
@@ -46,7 +64,10 @@ test('start: a TRON root chain entry is wired (client, watcher) and the node run
       const line = out.split('\n').find((l) => l.startsWith('{"ready":true'));
       return line ? (JSON.parse(line) as { rpcUrl: string }) : null;
     });
-    assert.ok(tron.calls.some((c) => c.path === '/wallet/getnowblock'), 'the TRON client asked for the head');
+    assert.ok(
+      tron.calls.some((c) => c.path === '/wallet/getnowblock'),
+      'the TRON client asked for the head',
+    );
     // The watcher walks TRON blocks from startBlock, 18 confirmations behind the head.
     await until('the watcher reading TRON blocks', 20_000, () => tron.calls.some((c) => c.path === '/wallet/gettransactioninfobyblocknum' && c.body.num === 950));
     const status = await new JsonRpcClient(ready.rpcUrl, { timeoutMs: 3000 }).call<NodeStatus>('bttcnode_status');

@@ -23,7 +23,10 @@ test('a new peer gets the best pending transactions once its debounce has passed
   const p = peers();
   const published: string[][] = [];
   const metrics = new Registry();
-  const r = new TxRebroadcaster({ intervalMs: 60_000, maxPerRound: 2, connectDebounceMs: 50 }, { pool: pool(['a', 'b', 'c']), publish: (raws) => published.push(raws.map((x) => new TextDecoder().decode(x))), peers: p, metrics });
+  const r = new TxRebroadcaster(
+    { intervalMs: 60_000, maxPerRound: 2, connectDebounceMs: 50 },
+    { pool: pool(['a', 'b', 'c']), publish: (raws) => published.push(raws.map((x) => new TextDecoder().decode(x))), peers: p, metrics },
+  );
   r.start();
   try {
     assert.equal(published.length, 0, 'no peers at start: nothing to announce');

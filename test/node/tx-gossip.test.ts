@@ -41,7 +41,8 @@ function setup(opts: { known?: Set<string>; addOk?: boolean } = {}) {
     known: (h) => opts.known?.has(bytesToHex(h)) ?? false,
     metrics,
   });
-  const send = async (txs: Uint8Array[] | Uint8Array) => handler({ kind: 'bttc-tx', from: 'peer-x', msgId: '00', data: txs instanceof Uint8Array ? txs : encodeTxBatch(txs, 7) } satisfies GossipMessage);
+  const send = async (txs: Uint8Array[] | Uint8Array) =>
+    handler({ kind: 'bttc-tx', from: 'peer-x', msgId: '00', data: txs instanceof Uint8Array ? txs : encodeTxBatch(txs, 7) } satisfies GossipMessage);
   return { added, send, metrics };
 }
 

@@ -52,10 +52,15 @@ test('a junk sender is disconnected after a few dozen messages and refused while
     await until('H connected to A', P2P_WAIT_MS, () => a.net.connectedPeers().includes(h.net.peerId), 50);
     // Until A's subscription has reached H, H's publishes go nowhere: send one good message until it arrives.
     let hello = 0;
-    await until('a first message from H reaches A', P2P_WAIT_MS, async () => {
-      await h.net.publish('delivery-vote', new TextEncoder().encode(`hello-${hello++}`));
-      return (await metricValue(a.metrics, 'bttc_p2p_gossip_validation_total', { kind: 'delivery-vote', result: 'accept' })) > 0;
-    }, 100);
+    await until(
+      'a first message from H reaches A',
+      P2P_WAIT_MS,
+      async () => {
+        await h.net.publish('delivery-vote', new TextEncoder().encode(`hello-${hello++}`));
+        return (await metricValue(a.metrics, 'bttc_p2p_gossip_validation_total', { kind: 'delivery-vote', result: 'accept' })) > 0;
+      },
+      100,
+    );
 
     // A sustained junk stream: 300 distinct invalid votes, one every 15 ms.
     let sent = 0;

@@ -123,10 +123,25 @@ test('wire: packed lists, gossip batches and results survive the boundary', () =
     ],
   );
   assert.equal(w.size, 0);
-  assert.deepEqual([...readResults(packResults([1, 2 ** 32 - 1], [0, 2]))], [[1, 0], [2 ** 32 - 1, 2]]);
-  const pubs = [{ id: 1, kindCode: 2, raw: false, data: new Uint8Array([1, 2]) }, { id: 70000, kindCode: 5, raw: true, data: new Uint8Array(0) }];
+  assert.deepEqual(
+    [...readResults(packResults([1, 2 ** 32 - 1], [0, 2]))],
+    [
+      [1, 0],
+      [2 ** 32 - 1, 2],
+    ],
+  );
+  const pubs = [
+    { id: 1, kindCode: 2, raw: false, data: new Uint8Array([1, 2]) },
+    { id: 70000, kindCode: 5, raw: true, data: new Uint8Array(0) },
+  ];
   assert.deepEqual([...readPublishes(packPublishes(pubs))], pubs);
-  assert.deepEqual([...readPublished(packPublished([3, 4], [0, 12]))], [[3, 0], [4, 12]]);
+  assert.deepEqual(
+    [...readPublished(packPublished([3, 4], [0, 12]))],
+    [
+      [3, 0],
+      [4, 12],
+    ],
+  );
 });
 
 test('message id: depends on topic and every byte, stable, 8 bytes', () => {

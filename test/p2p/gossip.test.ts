@@ -35,7 +35,8 @@ before(async () => {
   nodes.B = await startNode({ staticPeers: [a], kindLimits: { 'bttc-tx': { maxPending: 4096, concurrency: 1 } } });
   nodes.C = await startNode({ staticPeers: [nodes.B.net.listenAddrs()[0]!] });
   nodes.D = await startNode({ staticPeers: [nodes.C.net.listenAddrs()[0]!, a] });
-  for (const [name, n] of Object.entries(nodes)) for (const kind of GOSSIP_KINDS) n.net.subscribe(kind, handlerFor(name, kind), name === 'B' && kind === 'bttc-tx' ? { maxQueue: 2, concurrency: 1 } : {});
+  for (const [name, n] of Object.entries(nodes))
+    for (const kind of GOSSIP_KINDS) n.net.subscribe(kind, handlerFor(name, kind), name === 'B' && kind === 'bttc-tx' ? { maxQueue: 2, concurrency: 1 } : {});
   await until('ring connected', P2P_WAIT_MS, () => nodes.A.net.connectedPeers().length === 2 && nodes.C.net.connectedPeers().length === 2 && nodes.B.net.connectedPeers().length === 2, 50);
   assert.ok(!nodes.C.net.connectedPeers().includes(nodes.A.net.peerId), 'C must not be connected to A');
   // Mesh: every node must have its neighbours grafted on every topic before publishing.
@@ -75,7 +76,12 @@ test('every topic: published on A, received by B, C and D once each, payload int
 test('dedup: the same payload published by two nodes is delivered once', async () => {
   const payload = text('same-proposal-from-two-nodes');
   await Promise.all([nodes.A.net.publish('delivery-proposal', payload), nodes.C.net.publish('delivery-proposal', payload)]);
-  await until('B and D get the proposal', P2P_WAIT_MS, () => [got('B', 'delivery-proposal'), got('D', 'delivery-proposal')].every((l) => l.some((m) => new TextDecoder().decode(m.data) === 'same-proposal-from-two-nodes')), 50);
+  await until(
+    'B and D get the proposal',
+    P2P_WAIT_MS,
+    () => [got('B', 'delivery-proposal'), got('D', 'delivery-proposal')].every((l) => l.some((m) => new TextDecoder().decode(m.data) === 'same-proposal-from-two-nodes')),
+    50,
+  );
   await sleep(600);
   for (const name of ['B', 'D']) assert.equal(got(name, 'delivery-proposal').filter((m) => new TextDecoder().decode(m.data) === 'same-proposal-from-two-nodes').length, 1, `${name} handled it once`);
 });
@@ -111,7 +117,12 @@ test('backpressure: a full validation queue ignores new messages instead of grow
   assert.ok(handled >= 1 && handled <= 3, `B started ${handled} validations with a queue of 2 behind 1 running`);
   gate.resolve();
   gate = null;
-  await until('queue drains', P2P_WAIT_MS, async () => (await metricValue(nodes.B.metrics, 'bttc_p2p_gossip_queue_length', { kind: 'bttc-tx' })) === 0 || got('B', 'bttc-tx').length - before === handled, 50);
+  await until(
+    'queue drains',
+    P2P_WAIT_MS,
+    async () => (await metricValue(nodes.B.metrics, 'bttc_p2p_gossip_queue_length', { kind: 'bttc-tx' })) === 0 || got('B', 'bttc-tx').length - before === handled,
+    50,
+  );
   const ignored = await metricValue(nodes.B.metrics, 'bttc_p2p_gossip_validation_total', { kind: 'bttc-tx', result: 'ignore' });
   assert.ok(ignored >= 15, `ignored ${ignored}`);
   // Ignoring is not the sender's fault: A's score at B is unchanged by it (still only the earlier malformed block).

@@ -9,7 +9,12 @@ test('memory network: delivery, dedup, self-exclusion, rejects, isolation, reque
   const hub = new MemoryHub();
   const [a, b, c] = [hub.node('a'), hub.node('b'), hub.node('c')];
   const got: Record<string, GossipMessage[]> = { a: [], b: [], c: [] };
-  for (const [n, name] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) n.subscribe('delivery-vote', (m) => (got[name]!.push(m), m.data[0] === 0xff ? 'reject' : 'accept'));
+  for (const [n, name] of [
+    [a, 'a'],
+    [b, 'b'],
+    [c, 'c'],
+  ] as const)
+    n.subscribe('delivery-vote', (m) => (got[name]!.push(m), m.data[0] === 0xff ? 'reject' : 'accept'));
   const connects: string[] = [];
   a.on('peer:connect', (e) => connects.push(e.peerId));
   await a.start();

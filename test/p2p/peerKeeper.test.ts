@@ -71,5 +71,12 @@ test('bootstrap peer: dialled while below minPeers, left alone once enough peers
 test('peer id is taken from the address', () => {
   assert.equal(peerIdOfAddr('/ip4/1.2.3.4/tcp/5/p2p/12D3KooWabc'), '12D3KooWabc');
   assert.equal(peerIdOfAddr('/ip4/1.2.3.4/tcp/5'), null);
-  assert.throws(() => new PeerKeeper({ staticPeers: ['/ip4/1.2.3.4/tcp/5'], bootstrap: [], minPeers: 1, baseMs: 1, maxMs: 1 }, { dial: async () => {}, connectedCount: () => 0, isConnected: () => false, logger: silentLogger() }), /static peer \/ip4\/1\.2\.3\.4\/tcp\/5: the address must end in \/p2p\/<peer id>/);
+  assert.throws(
+    () =>
+      new PeerKeeper(
+        { staticPeers: ['/ip4/1.2.3.4/tcp/5'], bootstrap: [], minPeers: 1, baseMs: 1, maxMs: 1 },
+        { dial: async () => {}, connectedCount: () => 0, isConnected: () => false, logger: silentLogger() },
+      ),
+    /static peer \/ip4\/1\.2\.3\.4\/tcp\/5: the address must end in \/p2p\/<peer id>/,
+  );
 });

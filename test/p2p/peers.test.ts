@@ -37,10 +37,15 @@ test('static peer reconnects after the peer restarts, and gossip flows again', a
 
     a.net.subscribe('bttc-block', () => 'accept');
     // Publish until the mesh has re-formed on the new connection.
-    await until('a block from restarted A reaches B', 10_000, async () => {
-      if (got.length === 0) await a.net.publish('bttc-block', new TextEncoder().encode(`block-after-restart-${Date.now()}`));
-      return got.length > 0;
-    }, 300);
+    await until(
+      'a block from restarted A reaches B',
+      10_000,
+      async () => {
+        if (got.length === 0) await a.net.publish('bttc-block', new TextEncoder().encode(`block-after-restart-${Date.now()}`));
+        return got.length > 0;
+      },
+      300,
+    );
     assert.equal(got[0]!.from, idA);
     await until('redials counted in metrics', P2P_WAIT_MS, async () => (await metricValue(b.metrics, 'bttc_p2p_redials_total')) >= 2, 50);
     assert.equal(await metricValue(b.metrics, 'bttc_p2p_peers'), 1);

@@ -15,7 +15,10 @@ test('publish failures are counted and warned about; a publish that reached nobo
   const lines: { level: number; msg: string; reason?: string; kind?: string }[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(JSON.parse(chunk.toString())), cb()) });
   const metrics = new Registry();
-  const net = createNetwork({ chainId: CHAIN_ID, privateKey: await createNetworkKey(), listen: ['/ip4/127.0.0.1/tcp/0'], inWorker: false, logLevel: 'silent' }, { metrics, logger: pino({ level: 'warn' }, sink) });
+  const net = createNetwork(
+    { chainId: CHAIN_ID, privateKey: await createNetworkKey(), listen: ['/ip4/127.0.0.1/tcp/0'], inWorker: false, logLevel: 'silent' },
+    { metrics, logger: pino({ level: 'warn' }, sink) },
+  );
   await net.start();
   try {
     // Past the kind's size limit (bttc-tx: 256 KiB): refused by the network core.

@@ -82,7 +82,10 @@ test('fetches a range past a staller, a liar and a peer that is behind; the liar
   assert.deepEqual(r.penalised, [liar.net.peerId], 'only the liar is penalised');
   assert.ok(r.servedBy.includes(behind.net.peerId) && r.servedBy.includes(honest.net.peerId));
   assert.ok(!r.servedBy.includes(liar.net.peerId));
-  assert.ok(r.failures.some((f) => f.peer === staller.net.peerId && /no complete answer within|timeout/i.test(f.reason)), 'the staller timed out');
+  assert.ok(
+    r.failures.some((f) => f.peer === staller.net.peerId && /no complete answer within|timeout/i.test(f.reason)),
+    'the staller timed out',
+  );
   assert.ok(r.failures.some((f) => f.peer === behind.net.peerId && f.reason === 'peer has none of the range'));
   assert.ok(r.failures.some((f) => f.peer === liar.net.peerId && /parent hash mismatch/.test(f.reason)));
   // The liar was asked once only (banned for the rest of this fetch).
@@ -92,14 +95,26 @@ test('fetches a range past a staller, a liar and a peer that is behind; the liar
   assert.ok(((await scoreOf(syncer.net, honest.net.peerId)) ?? -1) >= 0, 'honest peer not penalised');
   assert.equal(await metricValue(metrics, 'bttc_p2p_sync_items_total', { method: 'bttc-blocks-by-range' }), LENGTH);
   assert.ok((await metricValue(metrics, 'bttc_p2p_sync_failures_total', { reason: 'invalid' })) === 1);
-  await until('timeouts counted by the worker', P2P_WAIT_MS, async () => (await metricValue(syncer.metrics, 'bttc_p2p_requests_total', { method: 'bttc-blocks-by-range', direction: 'out', result: 'timeout' })) >= 1, 50);
+  await until(
+    'timeouts counted by the worker',
+    P2P_WAIT_MS,
+    async () => (await metricValue(syncer.metrics, 'bttc_p2p_requests_total', { method: 'bttc-blocks-by-range', direction: 'out', result: 'timeout' })) >= 1,
+    50,
+  );
 });
 
 test('server limits: count clamped to maxItems, malformed request answered with an error', async () => {
   const items = await syncer.net.request(honest.net.peerId, 'bttc-blocks-by-range', encodeRangeRequest({ start: 1n, count: 100_000 }));
   assert.equal(items.length, 128);
-  await assert.rejects(syncer.net.request(honest.net.peerId, 'bttc-blocks-by-range', new Uint8Array([1, 2, 3])), (e: unknown) => e instanceof RequestError && e.code === 'remote' && /bad request: range request/.test(e.message));
-  await assert.rejects(syncer.net.request(liar.net.peerId, 'status', new Uint8Array(0)), (e: unknown) => e instanceof RequestError && ['protocol', 'dial'].includes(e.code), 'a peer that does not serve a method refuses the protocol');
+  await assert.rejects(
+    syncer.net.request(honest.net.peerId, 'bttc-blocks-by-range', new Uint8Array([1, 2, 3])),
+    (e: unknown) => e instanceof RequestError && e.code === 'remote' && /bad request: range request/.test(e.message),
+  );
+  await assert.rejects(
+    syncer.net.request(liar.net.peerId, 'status', new Uint8Array(0)),
+    (e: unknown) => e instanceof RequestError && ['protocol', 'dial'].includes(e.code),
+    'a peer that does not serve a method refuses the protocol',
+  );
 });
 
 test('delivery blocks/commits by range and status from a peer', async () => {

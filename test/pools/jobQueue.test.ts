@@ -134,5 +134,8 @@ test('many jobs: the head-index FIFO keeps order across compaction', async () =>
   const order: number[] = [];
   const q = new JobQueue<number, void>({ name: 'big', maxLength: 10_000, concurrency: 1 }, {}, async (n) => void order.push(n));
   await Promise.all(Array.from({ length: 5000 }, (_, i) => q.push(i)));
-  assert.deepEqual(order, Array.from({ length: 5000 }, (_, i) => i));
+  assert.deepEqual(
+    order,
+    Array.from({ length: 5000 }, (_, i) => i),
+  );
 });

@@ -4,7 +4,13 @@ import { packRequest, unpackRequest, packResults, unpackResults } from '../../sr
 import type { VerifyItem, VerifyResult } from '../../src/pools/interface.ts';
 import { recoverItem, verifyItem, blsItem, randomBytes } from './fixtures.ts';
 
-const items: VerifyItem[] = [recoverItem().item, verifyItem(true), verifyItem(false), blsItem(5), { kind: 'bls-fast-aggregate', message: new Uint8Array(0), publicKeys: [randomBytes(48)], signature: randomBytes(96) }];
+const items: VerifyItem[] = [
+  recoverItem().item,
+  verifyItem(true),
+  verifyItem(false),
+  blsItem(5),
+  { kind: 'bls-fast-aggregate', message: new Uint8Array(0), publicKeys: [randomBytes(48)], signature: randomBytes(96) },
+];
 
 test('request round trip: one exact-size buffer, every field back in place', () => {
   const buf = packRequest(items);

@@ -138,6 +138,9 @@ test('close with a zero grace period cuts running tasks off with PoolClosedError
   await sleep(5); // the first task is inside the worker now
   await p.close();
   const settled = await all;
-  assert.ok(settled.every((s) => s.status === 'rejected' && s.reason instanceof PoolClosedError), JSON.stringify(settled.map((s) => s.status === 'rejected' && (s.reason as Error).message)));
+  assert.ok(
+    settled.every((s) => s.status === 'rejected' && s.reason instanceof PoolClosedError),
+    JSON.stringify(settled.map((s) => s.status === 'rejected' && (s.reason as Error).message)),
+  );
   assert.ok(settled.some((s) => s.status === 'rejected' && /while .* running/.test((s.reason as Error).message)));
 });

@@ -36,12 +36,26 @@ test('add, increment, remove: the set after every step', () => {
   assert.equal(r.code, 0, r.err);
   const steps = r.out as Out[];
   // Genesis (one increment): [-2, 1, 1]. Add 4: it enters at −4, average −1 → [−1, 2, 2, −3].
-  assert.deepEqual(accums(steps[0]!), [[1, -1], [2, 2], [3, 2], [4, -3]]);
+  assert.deepEqual(accums(steps[0]!), [
+    [1, -1],
+    [2, 2],
+    [3, 2],
+    [4, -3],
+  ]);
   // Increment: [0, 3, 3, −2]; 2 and 3 tie, the lower address (2) proposes and pays 4.
-  assert.deepEqual(accums(steps[1]!), [[1, 0], [2, -1], [3, 3], [4, -2]]);
+  assert.deepEqual(accums(steps[1]!), [
+    [1, 0],
+    [2, -1],
+    [3, 3],
+    [4, -2],
+  ]);
   assert.equal(steps[1]!.proposer, 2);
   // Remove 2: [0, 3, −2], average 1/3 truncates to 0.
-  assert.deepEqual(accums(steps[2]!), [[1, 0], [3, 3], [4, -2]]);
+  assert.deepEqual(accums(steps[2]!), [
+    [1, 0],
+    [3, 3],
+    [4, -2],
+  ]);
   // Without --each: only the last.
   const last = run(['--validators', file(three), '--changes', file(changes)]);
   assert.deepEqual(last.out, steps[2]);
@@ -52,7 +66,11 @@ test('a power change keeps the priority and rescales; --times runs before the ch
   assert.equal(r.code, 0, r.err);
   // Genesis [−2,1,1] then 2 increments: [−1,2,2]→2 proposes [−1,−1,2]; [0,0,3]→3 proposes [0,0,0].
   // Power of 3 → 10: priorities unchanged [0,0,0], total 12, average 0.
-  assert.deepEqual(accums(r.out as Out), [[1, 0], [2, 0], [3, 0]]);
+  assert.deepEqual(accums(r.out as Out), [
+    [1, 0],
+    [2, 0],
+    [3, 0],
+  ]);
 });
 
 test('bad steps name the step and the field', () => {

@@ -72,10 +72,16 @@ test('audit proposer: genesis vector, then increments, then from given accums', 
   assert.equal(r.code, 0, r.stderr);
   const out = r.out as { validators: { id: number; accum: number }[]; proposer: number };
   assert.equal(out.proposer, vectors.mainnetGenesisValidatorSet.proposerId);
-  assert.deepEqual(out.validators.map((v) => [v.id, v.accum]), gen.map((v) => [v.id, v.accumAfterGenesis]));
+  assert.deepEqual(
+    out.validators.map((v) => [v.id, v.accum]),
+    gen.map((v) => [v.id, v.accumAfterGenesis]),
+  );
   const withAccum = gen.map((v) => ({ id: v.id, signer: v.signer, power: v.power, accum: v.accumAfterGenesis }));
   const r2 = run(['proposer', '--validators', file(withAccum), '--times', '1']);
-  assert.deepEqual((r2.out as typeof out).validators.map((v) => v.accum), [-5, -5, 2, 2, 2, 2, 2]);
+  assert.deepEqual(
+    (r2.out as typeof out).validators.map((v) => v.accum),
+    [-5, -5, 2, 2, 2, 2, 2],
+  );
   assert.equal((r2.out as typeof out).proposer, gen[1]!.id);
   const r3 = run(['proposer', '--validators', file(vals), '--times', '1']);
   assert.deepEqual(r3.out, r2.out);
@@ -85,17 +91,34 @@ test('audit checkpoint-sigs: vector signature verifies, approves (n = 1) and bui
   const V = vectors.checkpointSignature;
   const sig = V.r + V.s.slice(2) + '00';
   const other = '0x' + '11'.repeat(20);
-  const r = run(['checkpoint-sigs', '--checkpoint', file(V.checkpoint), '--sigs', file([sig, { signer: other, r: V.r, s: V.s, v: 27 }, '0x' + '00'.repeat(65)]), '--validators', file([V.address, { signer: other }])]);
+  const r = run([
+    'checkpoint-sigs',
+    '--checkpoint',
+    file(V.checkpoint),
+    '--sigs',
+    file([sig, { signer: other, r: V.r, s: V.s, v: 27 }, '0x' + '00'.repeat(65)]),
+    '--validators',
+    file([V.address, { signer: other }]),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = r.out as { voteHash: string; valid: string[]; invalid: { index: number; signer?: string; reason: string }[]; approved: boolean; calldata: string; threshold: number };
   assert.equal(out.voteHash, V.voteHash);
   assert.deepEqual(out.valid, [V.address]);
   assert.equal(out.threshold, 2);
   assert.equal(out.approved, false);
-  assert.deepEqual(out.invalid.map((x) => [x.index, x.reason.split(':')[0]]), [[1, 'signer mismatch'], [2, 'invalid signature']]);
+  assert.deepEqual(
+    out.invalid.map((x) => [x.index, x.reason.split(':')[0]]),
+    [
+      [1, 'signer mismatch'],
+      [2, 'invalid signature'],
+    ],
+  );
   const iface = new Interface(['function submitCheckpoint(bytes data, uint256[3][] sigs)']);
   const decoded = iface.decodeFunctionData('submitCheckpoint', out.calldata);
-  assert.deepEqual(decoded[1].map((t: bigint[]) => t.map(String)), [[BigInt(V.r).toString(), BigInt(V.s).toString(), '27']]);
+  assert.deepEqual(
+    decoded[1].map((t: bigint[]) => t.map(String)),
+    [[BigInt(V.r).toString(), BigInt(V.s).toString(), '27']],
+  );
   const one = run(['checkpoint-sigs', '--checkpoint', file(V.checkpoint), '--sigs', '-', '--validators', file([V.address])], JSON.stringify([sig]));
   assert.equal((one.out as typeof out).approved, true);
 });
@@ -110,9 +133,32 @@ test('audit: broken input exits non-zero naming what is wrong, never a stack tra
   assertUserError(run(['account-root', '--accounts', file([{ address: gen[0]!.signer }])]), /--accounts\[0\]: missing "fee"/);
   assertUserError(run(['producers', '--seed', 'abc', '--count', '4', '--validators', file([])]), /--seed/);
   assertUserError(run(['producers', '--seed', vectors.producerSelection.cases[0]!.seed, '--count', 'x', '--validators', file([])]), /--count/);
-  assertUserError(run(['producers', '--seed', vectors.producerSelection.cases[0]!.seed, '--count', '1', '--validators', file([{ id: 1, signer: gen[0]!.signer, power: 0 }])]), /power: must be greater than 0/);
-  assertUserError(run(['proposer', '--validators', file([{ id: 1, signer: gen[0]!.signer, power: 1, accum: 0 }, { id: 2, signer: gen[1]!.signer, power: 1 }])]), /accum/);
-  assertUserError(run(['proposer', '--validators', file([{ id: 1, signer: gen[0]!.signer, power: 1 }, { id: 2, signer: gen[0]!.signer, power: 1 }])]), /appears more than once/);
+  assertUserError(
+    run(['producers', '--seed', vectors.producerSelection.cases[0]!.seed, '--count', '1', '--validators', file([{ id: 1, signer: gen[0]!.signer, power: 0 }])]),
+    /power: must be greater than 0/,
+  );
+  assertUserError(
+    run([
+      'proposer',
+      '--validators',
+      file([
+        { id: 1, signer: gen[0]!.signer, power: 1, accum: 0 },
+        { id: 2, signer: gen[1]!.signer, power: 1 },
+      ]),
+    ]),
+    /accum/,
+  );
+  assertUserError(
+    run([
+      'proposer',
+      '--validators',
+      file([
+        { id: 1, signer: gen[0]!.signer, power: 1 },
+        { id: 2, signer: gen[0]!.signer, power: 1 },
+      ]),
+    ]),
+    /appears more than once/,
+  );
   assertUserError(run(['proposer', '--validators', file([{ id: 1, signer: gen[0]!.signer, power: 1 }]), '--times', '-3']), /--times/);
   const V = vectors.checkpointSignature;
   assertUserError(run(['checkpoint-sigs', '--checkpoint', file({ ...V.checkpoint, rootHash: 'x' }), '--sigs', file([]), '--validators', file([V.address])]), /--checkpoint\.rootHash/);

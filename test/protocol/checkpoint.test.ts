@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AbiCoder, Interface, keccak256 as ethersKeccak, toUtf8Bytes } from 'ethers';
 import { vectors } from '../helpers/vectors.ts';
-import { checkpointSignBytes, checkpointVoteHash, decodeCheckpointSignBytes, parseCheckpoint, signCheckpoint, checkpointRangeError, CheckpointError } from '../../src/protocol/checkpoint/checkpoint.ts';
+import {
+  checkpointSignBytes,
+  checkpointVoteHash,
+  decodeCheckpointSignBytes,
+  parseCheckpoint,
+  signCheckpoint,
+  checkpointRangeError,
+  CheckpointError,
+} from '../../src/protocol/checkpoint/checkpoint.ts';
 import { checkpointSyncSignBytes, checkpointSyncVoteHash, signCheckpointSync, parseCheckpointSync } from '../../src/protocol/checkpoint/checkpoint-sync.ts';
 import { submitCheckpointCalldata, submitCheckpointSyncCalldata, SUBMIT_CHECKPOINT_SELECTOR, SUBMIT_CHECKPOINT_SYNC_SELECTOR, toRootChainTriple } from '../../src/protocol/checkpoint/calldata.ts';
 import { chooseCheckpointRange } from '../../src/protocol/checkpoint/range.ts';
@@ -65,13 +73,19 @@ test('submitCheckpoint calldata equals ethers encodeFunctionData, signatures sor
   const sdata = checkpointSyncSignBytes(sync);
   assert.equal(bytesToHex(sdata), abi.encode(['address', 'uint256', 'uint256', 'uint256', 'uint256'], [sync.proposer, 0, 255, 10000, 2]));
   const ssigs = keys.map((k) => ({ signer: k.addressHex, signature: signCheckpointSync(sync, k.secret) }));
-  assert.equal(bytesToHex(submitCheckpointSyncCalldata(sdata, ssigs)), iface.encodeFunctionData('submitCheckpointSync', [sdata, [...ssigs].sort((a, b) => (a.signer < b.signer ? -1 : 1)).map((s) => toRootChainTriple(s.signature))]));
+  assert.equal(
+    bytesToHex(submitCheckpointSyncCalldata(sdata, ssigs)),
+    iface.encodeFunctionData('submitCheckpointSync', [sdata, [...ssigs].sort((a, b) => (a.signer < b.signer ? -1 : 1)).map((s) => toRootChainTriple(s.signature))]),
+  );
   assert.equal(bytesToHex(addressFromPublicKey(recover(ssigs[0]!.signature.subarray(0, 64), ssigs[0]!.signature[64]!, checkpointSyncVoteHash(sync)))), ssigs[0]!.signer);
   assert.throws(() => submitCheckpointCalldata(data, [sigs[0]!, sigs[0]!]), /twice/);
 });
 
 test('checkpoint input errors name the field', () => {
-  assert.throws(() => parseCheckpoint({ ...V.checkpoint, rootHash: '0x12' }), (e: Error) => e instanceof CheckpointError && /rootHash/.test(e.message));
+  assert.throws(
+    () => parseCheckpoint({ ...V.checkpoint, rootHash: '0x12' }),
+    (e: Error) => e instanceof CheckpointError && /rootHash/.test(e.message),
+  );
   assert.throws(() => parseCheckpoint({ ...V.checkpoint, start: -1 }), /start/);
   assert.throws(() => parseCheckpoint({ ...V.checkpoint, start: 5, end: 4 }), /before start/);
   assert.throws(() => parseCheckpoint({ ...V.checkpoint, proposer: 'nope' }), /proposer/);

@@ -13,7 +13,11 @@ test('goMathRand vectors: seed from hash and first six Uint64 for all three seed
     // The vector's seedInt64 is a JSON number, so JSON.parse already rounded it to a double.
     assert.equal(Number(seed), c.seedInt64, `seed of ${c.seed}`);
     const r = new GoRand(seed);
-    assert.deepEqual(Array.from({ length: 6 }, () => r.uint64().toString()), c.firstUint64s, `outputs for seed ${seed}`);
+    assert.deepEqual(
+      Array.from({ length: 6 }, () => r.uint64().toString()),
+      c.firstUint64s,
+      `outputs for seed ${seed}`,
+    );
   }
 });
 

@@ -13,7 +13,7 @@ import { testKeys } from '../helpers/keys.ts';
 
 const addr = (i: number) => '0x' + i.toString(16).padStart(40, '0');
 const powersArb = fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 12 });
-const build = (powers: number[]): ValidatorSet => ValidatorSet.fromValidators(powers.map((p, i) => makeValidator({ id: i + 1, signer: addr((i * 7919) % 4096 + 1), votingPower: p })));
+const build = (powers: number[]): ValidatorSet => ValidatorSet.fromValidators(powers.map((p, i) => makeValidator({ id: i + 1, signer: addr(((i * 7919) % 4096) + 1), votingPower: p })));
 
 function checkInvariants(set: ValidatorSet, label: string): void {
   const vals = set.validators();
@@ -80,7 +80,7 @@ test('validator set: random add/remove/update keeps the invariants and never los
         for (const c of batch) bySigner.set(addr(c.slot * 131), makeValidator({ id: 1000 + c.slot, signer: addr(c.slot * 131), votingPower: c.power }));
         const changes = [...bySigner.values()].filter((v) => v.votingPower > 0n || model.has(v.signer));
         const next = new Map(model);
-        for (const c of changes) (c.votingPower === 0n ? next.delete(c.signer) : next.set(c.signer, c.votingPower));
+        for (const c of changes) c.votingPower === 0n ? next.delete(c.signer) : next.set(c.signer, c.votingPower);
         if (changes.length === 0) continue;
         if (next.size === 0) {
           assert.throws(() => set.applyChanges(changes), /empty set/);

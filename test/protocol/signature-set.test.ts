@@ -50,7 +50,10 @@ test('signature set: accepts validators, rejects with reasons, approves at 5 of 
     vote(1), // duplicate
     { signer: signers[2]!, signature: new Uint8Array(64) },
   ]);
-  assert.deepEqual(out.map((o) => (o.ok ? 'ok' : o.reason)), ['ok', 'ok', 'ok', 'not a current validator', 'signer mismatch', 'invalid signature', 'malformed', 'signer mismatch', 'duplicate', 'malformed']);
+  assert.deepEqual(
+    out.map((o) => (o.ok ? 'ok' : o.reason)),
+    ['ok', 'ok', 'ok', 'not a current validator', 'signer mismatch', 'invalid signature', 'malformed', 'signer mismatch', 'duplicate', 'malformed'],
+  );
   assert.ok(out[4]!.ok === false && out[4]!.signer === signers[4]);
   assert.equal(set.count, 3);
   assert.equal(set.approved, false);
@@ -123,7 +126,10 @@ test('BLS compressed form: one fastAggregateVerify, bitmap, bad votes dropped', 
   for (const i of [0, 1, 2, 3]) agg2.add(i, blsSign(bls[i]!.secretKey, hash));
   agg2.add(4, blsSign(bls[4]!.secretKey, new Uint8Array(32)));
   const b2 = await agg2.build();
-  assert.deepEqual(b2.dropped.map((d) => d.index), [4]);
+  assert.deepEqual(
+    b2.dropped.map((d) => d.index),
+    [4],
+  );
   assert.equal(b2.count, 4);
   assert.equal(b2.approved, false);
   assert.equal((await verifyBlsAggregate(b2.aggregate!, hash, pks, verifier)).ok, true);

@@ -16,7 +16,10 @@ test('weighted ranges vectors', () => {
     assert.equal(Number(r.total), w.total);
   }
   const { cumulative } = createWeightedRanges([30, 20, 50, 50, 1]);
-  assert.deepEqual([1n, 30n, 31n, 50n, 51n, 150n, 151n].map((t) => binarySearch(cumulative, t)), [0, 0, 1, 1, 2, 3, 4]);
+  assert.deepEqual(
+    [1n, 30n, 31n, 50n, 51n, 150n, 151n].map((t) => binarySearch(cumulative, t)),
+    [0, 0, 1, 1, 2, 3, 4],
+  );
   assert.equal(binarySearch([], 1n), -1);
 });
 
@@ -35,15 +38,24 @@ test('selectNextProducers: power is the draw count, sorted by signer; eligibilit
   const signerFor: Record<number, string> = { 3: '0x' + '10'.repeat(20), 4: '0x' + '20'.repeat(20), 5: '0x' + '30'.repeat(20), 1: '0x' + '40'.repeat(20), 2: '0x' + '50'.repeat(20) };
   const all = [1, 2, 3, 4, 5].map((id) => makeValidator({ id, signer: signerFor[id]!, votingPower: 10000, startEpoch: 0 }));
   const eligible = spanEligibleValidators([...all, makeValidator({ id: 6, signer: '0x' + '60'.repeat(20), votingPower: 10000, endEpoch: 9 })], 0);
-  assert.deepEqual(eligible.map((v) => v.id), c.idsInOrder);
+  assert.deepEqual(
+    eligible.map((v) => v.id),
+    c.idsInOrder,
+  );
   const sel = selectNextProducers(hexToBytes(c.seed), eligible, c.producerCount);
   assert.deepEqual(sel.picked, c.pickedIdsInDrawOrder);
   const expectCount = new Map<number, number>();
   for (const id of c.pickedIdsInDrawOrder) expectCount.set(id, (expectCount.get(id) ?? 0) + 1);
-  assert.deepEqual(sel.producers.map((p) => [p.id, Number(p.votingPower)]), c.idsInOrder.filter((id) => expectCount.has(id)).map((id) => [id, expectCount.get(id)!]));
+  assert.deepEqual(
+    sel.producers.map((p) => [p.id, Number(p.votingPower)]),
+    c.idsInOrder.filter((id) => expectCount.has(id)).map((id) => [id, expectCount.get(id)!]),
+  );
   // BTTC mainnet case: ≤ 11 eligible, all produce with their own power.
   const all7 = selectNextProducers(hexToBytes(c.seed), eligible, 11);
-  assert.deepEqual(all7.producers.map((p) => [p.id, p.votingPower]), eligible.map((v) => [v.id, 10000n]));
+  assert.deepEqual(
+    all7.producers.map((p) => [p.id, p.votingPower]),
+    eligible.map((v) => [v.id, 10000n]),
+  );
 });
 
 test('randomRangeInclusive stays in range and max <= min returns max', () => {
@@ -60,7 +72,16 @@ test('span boundaries from the mainnet preset', () => {
   assert.deepEqual(spanBounds(0, cfg), { start: 0, end: 255 });
   assert.deepEqual(spanBounds(1, cfg), { start: 256, end: 6655 });
   assert.deepEqual(spanBounds(2, cfg), { start: 6656, end: 13055 });
-  for (const [b, id] of [[0, 0], [255, 0], [256, 1], [6655, 1], [6656, 2], [13055, 2], [13056, 3]] as const) assert.equal(spanIdForBlock(b, cfg), id, `block ${b}`);
+  for (const [b, id] of [
+    [0, 0],
+    [255, 0],
+    [256, 1],
+    [6655, 1],
+    [6656, 2],
+    [13055, 2],
+    [13056, 3],
+  ] as const)
+    assert.equal(spanIdForBlock(b, cfg), id, `block ${b}`);
   for (let k = 0; k < 50; k++) {
     const { start, end } = spanBounds(k, cfg);
     assert.equal(spanIdForBlock(start, cfg), k);

@@ -21,14 +21,21 @@ test('mainnet genesis: NewValidatorSet gives the vector accums and proposer id 6
   const byId = new Map(set.validators().map((v) => [v.id, v]));
   for (const v of gen.validators) assert.equal(byId.get(v.id)!.proposerPriority, BigInt(v.accumAfterGenesis), `accum of id ${v.id}`);
   assert.equal(set.getProposer()!.id, gen.proposerId);
-  assert.deepEqual(set.validators().map((v) => v.signer), gen.validators.map((v) => v.signer), 'sorted by signer');
+  assert.deepEqual(
+    set.validators().map((v) => v.signer),
+    gen.validators.map((v) => v.signer),
+    'sorted by signer',
+  );
   assert.equal(set.totalVotingPower(), 7n);
 });
 
 test('genesis then one more increment gives [-5, -5, 2, ...] (spec §6) and rotates in address order', () => {
   const set = ValidatorSet.fromValidators(genesisList());
   set.incrementProposerPriority(1);
-  assert.deepEqual(set.validators().map((v) => v.proposerPriority), [-5n, -5n, 2n, 2n, 2n, 2n, 2n]);
+  assert.deepEqual(
+    set.validators().map((v) => v.proposerPriority),
+    [-5n, -5n, 2n, 2n, 2n, 2n, 2n],
+  );
   assert.equal(set.getProposer()!.signer, gen.validators[1]!.signer);
   // With equal powers the proposer walks the address order.
   const order: string[] = [];
@@ -40,7 +47,10 @@ test('genesis then one more increment gives [-5, -5, 2, ...] (spec §6) and rota
 test('incrementProposerPriority(3) from genesis: three rounds after one centring', () => {
   const set = ValidatorSet.fromValidators(genesisList());
   const p = set.incrementProposerPriority(3);
-  assert.deepEqual(set.validators().map((v) => v.proposerPriority), [-3n, -3n, -3n, -3n, 4n, 4n, 4n]);
+  assert.deepEqual(
+    set.validators().map((v) => v.proposerPriority),
+    [-3n, -3n, -3n, -3n, 4n, 4n, 4n],
+  );
   assert.equal(p.signer, gen.validators[3]!.signer);
   assert.equal(set.getProposer()!.signer, gen.validators[3]!.signer);
 });
@@ -53,13 +63,18 @@ test('Tendermint proposer-selection vectors (TestProposerSelection1 style): powe
     makeValidator({ id: 3, signer: addr(0xba3), votingPower: 330 }),
   ];
   const set = ValidatorSet.fromValidators(vals);
-  const names = new Map([[addr(0xf00), 'foo'], [addr(0xba2), 'bar'], [addr(0xba3), 'baz']]);
+  const names = new Map([
+    [addr(0xf00), 'foo'],
+    [addr(0xba2), 'bar'],
+    [addr(0xba3), 'baz'],
+  ]);
   const seq: string[] = [];
   for (let i = 0; i < 99; i++) {
     seq.push(names.get(set.getProposer()!.signer)!);
     set.incrementProposerPriority(1);
   }
-  const expected = 'foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo foo baz bar foo foo foo baz foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo';
+  const expected =
+    'foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo foo baz bar foo foo foo baz foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo';
   assert.equal(seq.join(' '), expected);
 });
 
@@ -109,7 +124,10 @@ test('rescale divides by ceil(diff/2P) truncating toward zero', () => {
     makeValidator({ id: 3, signer: addr(3), votingPower: 1, proposerPriority: 93 }),
   ]);
   set.rescalePriorities(6n); // diff 193 → ratio ceil(193/6) = 33
-  assert.deepEqual(set.validators().map((v) => v.proposerPriority), [-3n, 0n, 2n]);
+  assert.deepEqual(
+    set.validators().map((v) => v.proposerPriority),
+    [-3n, 0n, 2n],
+  );
 });
 
 test('int64 helpers: saturation, truncation, Euclidean average', () => {
@@ -129,7 +147,10 @@ test('int64 helpers: saturation, truncation, Euclidean average', () => {
   // Go computes max − min in int64: MaxInt64 − MinInt64 wraps to −1, |−1| = 1 ≤ 2P, so no rescale.
   // Centre: floor(−1/2) = −1, MaxInt64 + 1 saturates. Then +1 each (saturating), winner − P.
   set.incrementProposerPriority(1);
-  assert.deepEqual(set.validators().map((v) => v.proposerPriority), [INT64_MAX - 2n, INT64_MIN + 2n]);
+  assert.deepEqual(
+    set.validators().map((v) => v.proposerPriority),
+    [INT64_MAX - 2n, INT64_MIN + 2n],
+  );
 });
 
 test('JSON round trip is exact and stable', () => {
@@ -169,7 +190,13 @@ test('current-validator rule and GetUpdatedValidators', () => {
   all[0] = { ...all[0]!, endEpoch: 3 };
   all.push(makeValidator({ id: 9, signer: addr(9), votingPower: 1, startEpoch: 1 }));
   const changes = getUpdatedValidators(set, all, 2);
-  assert.deepEqual(changes.map((c) => [c.id, c.votingPower]), [[all[0]!.id, 0n], [9, 1n]]);
+  assert.deepEqual(
+    changes.map((c) => [c.id, c.votingPower]),
+    [
+      [all[0]!.id, 0n],
+      [9, 1n],
+    ],
+  );
   set.applyChanges(changes);
   assert.equal(set.size, 7);
   assert.equal(set.hasAddress(addr(9)), true);

@@ -45,14 +45,21 @@ describe('root chain factory: TRON', () => {
     assert.equal(c.contracts.rootChain, '0x8330108cfdd47544b398c15a3c252ad1d5a5566c');
     assert.equal(c.contracts.stakingInfo, '0x20078df1672790b2963e8c4e5e527dd1225c3430');
     assert.equal(c.address, null, 'no key: read-only');
-    assert.deepEqual(tron.calls.map((x) => x.path), ['/wallet/getnowblock'], 'probed with one head request');
+    assert.deepEqual(
+      tron.calls.map((x) => x.path),
+      ['/wallet/getnowblock'],
+      'probed with one head request',
+    );
     assert.equal(await c.blockNumber(), 500);
     assert.equal(await c.blockHash(42), '0x' + tronBlockId(42));
     assert.equal(await c.blockHash(0), '0x' + tronBlockId(0));
     assert.equal(await c.blockHash(501), null);
     assert.equal(await c.currentHeaderBlock(), 0n);
     assert.deepEqual(await c.getLogs(10, 12, [c.contracts.rootChain]), []);
-    assert.deepEqual(tron.calls.filter((x) => x.path === '/wallet/gettransactioninfobyblocknum').map((x) => x.body.num), [10, 11, 12]);
+    assert.deepEqual(
+      tron.calls.filter((x) => x.path === '/wallet/gettransactioninfobyblocknum').map((x) => x.body.num),
+      [10, 11, 12],
+    );
     await c.close();
   });
 
@@ -91,14 +98,20 @@ describe('root chain factory: TRON', () => {
   });
 
   it('missing pieces and an unreachable node are named', async () => {
-    await assert.rejects(connectRootChain(tronEntry(null), 'rootChains[0]', settings, { logger }), (e: Error) => e instanceof RootChainSetupError && /rootChains\[0\]\.rpcUrl \(tron\) is not set/.test(e.message));
+    await assert.rejects(
+      connectRootChain(tronEntry(null), 'rootChains[0]', settings, { logger }),
+      (e: Error) => e instanceof RootChainSetupError && /rootChains\[0\]\.rpcUrl \(tron\) is not set/.test(e.message),
+    );
     await assert.rejects(connectRootChain({ ...tronEntry(tron.url), stateSender: null }, 'rootChains[1]', settings, { logger }), /rootChains\[1\]\.stateSender \(tron\) is not set/);
     // Staking events come from StakingInfo: without its address no stake change would ever be seen.
     await assert.rejects(connectRootChain({ ...tronEntry(tron.url), stakingInfo: null }, 'rootChains[0]', settings, { logger }), /rootChains\[0\]\.stakingInfo \(tron\) is not set/);
     const gone = await startFakeTronNode();
     const url = gone.url;
     await gone.close();
-    await assert.rejects(connectRootChain(tronEntry(url), 'rootChains[0]', settings, { logger }), (e: Error) => e instanceof RootChainSetupError && e.message.includes(`rootChains[0] (tron): cannot reach ${url}`));
+    await assert.rejects(
+      connectRootChain(tronEntry(url), 'rootChains[0]', settings, { logger }),
+      (e: Error) => e instanceof RootChainSetupError && e.message.includes(`rootChains[0] (tron): cannot reach ${url}`),
+    );
   });
 });
 
@@ -120,7 +133,21 @@ describe('root chain factory: EVM', () => {
           result =
             n > 16
               ? null
-              : { hash, parentHash: '0x' + '00'.repeat(32), number: '0x' + n.toString(16), timestamp: '0x1', nonce: '0x0000000000000000', difficulty: '0x1', gasLimit: '0x1c9c380', gasUsed: '0x0', miner: '0x' + '00'.repeat(20), extraData: '0x', transactions: [], stateRoot: '0x' + '00'.repeat(32), receiptsRoot: '0x' + '00'.repeat(32) };
+              : {
+                  hash,
+                  parentHash: '0x' + '00'.repeat(32),
+                  number: '0x' + n.toString(16),
+                  timestamp: '0x1',
+                  nonce: '0x0000000000000000',
+                  difficulty: '0x1',
+                  gasLimit: '0x1c9c380',
+                  gasUsed: '0x0',
+                  miner: '0x' + '00'.repeat(20),
+                  extraData: '0x',
+                  transactions: [],
+                  stateRoot: '0x' + '00'.repeat(32),
+                  receiptsRoot: '0x' + '00'.repeat(32),
+                };
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: r.id, result }));
       });

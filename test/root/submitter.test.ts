@@ -68,8 +68,14 @@ describe('CheckpointSubmitter', () => {
     const out = await new CheckpointSubmitter(fast, { client }).submit(CP);
     assert.equal(out.outcome, 'submitted');
     assert.equal(out.attempts, 3);
-    assert.deepEqual(client.sent.map((s) => s.opts.gasPrice), [1_000_000_000n, 1_150_000_000n, 1_322_500_000n]);
-    assert.deepEqual(client.sent.map((s) => s.opts.nonce), [undefined, 7, 7]);
+    assert.deepEqual(
+      client.sent.map((s) => s.opts.gasPrice),
+      [1_000_000_000n, 1_150_000_000n, 1_322_500_000n],
+    );
+    assert.deepEqual(
+      client.sent.map((s) => s.opts.nonce),
+      [undefined, 7, 7],
+    );
     assert.equal(out.txHash, client.sent[2]!.txHash);
   });
 
@@ -99,7 +105,10 @@ describe('CheckpointSubmitter', () => {
     const out = await new CheckpointSubmitter({ ...fast, maxGasPrice: 1_200_000_000n }, { client }).submit(CP);
     assert.equal(out.outcome, 'failed');
     assert.equal(client.sent.length, 4);
-    assert.deepEqual(client.sent.map((s) => s.opts.gasPrice), [1_000_000_000n, 1_150_000_000n, 1_200_000_000n, 1_200_000_000n]);
+    assert.deepEqual(
+      client.sent.map((s) => s.opts.gasPrice),
+      [1_000_000_000n, 1_150_000_000n, 1_200_000_000n, 1_200_000_000n],
+    );
   });
 
   it('a reverted receipt is reported as failed unless the chain has the range', async () => {
@@ -111,7 +120,7 @@ describe('CheckpointSubmitter', () => {
   });
 });
 
-describe('CheckpointSubmitter.submitSync (the staking chain\'s StakeManager)', () => {
+describe("CheckpointSubmitter.submitSync (the staking chain's StakeManager)", () => {
   const SYNC = { rootChainId: 3, number: 2n, start: 32n, end: 63n, calldata: Uint8Array.of(0xd2, 0xad, 0xa5, 0x73) };
 
   it('sends the record to the StakeManager, not the RootChain; metrics per synced chain', async () => {

@@ -58,7 +58,11 @@ describe('TRON addresses', () => {
 
   it('the client normalises contract addresses from any form', () => {
     const c = client();
-    assert.deepEqual(c.contracts, { rootChain: '0x8330108cfdd47544b398c15a3c252ad1d5a5566c', stakeManager: '0x353e4da7c074be2ff9e3e692eaeb1e65f0f32e10', stateSender: '0x5d8702466692a9174667821741b7e7799a0a0560' });
+    assert.deepEqual(c.contracts, {
+      rootChain: '0x8330108cfdd47544b398c15a3c252ad1d5a5566c',
+      stakeManager: '0x353e4da7c074be2ff9e3e692eaeb1e65f0f32e10',
+      stateSender: '0x5d8702466692a9174667821741b7e7799a0a0560',
+    });
     assert.equal(c.address, '0x2c7536e3605d9c16a7a3d7b1898e529396a65c23');
     assert.throws(() => client({ contracts: { rootChain: 'nope', stakeManager: TRON_STAKE_MANAGER, stateSender: TRON_STATE_SENDER } }), /rootChain: "nope"/);
   });
@@ -98,7 +102,8 @@ describe('TRON checkpoint transaction (built and signed offline)', () => {
   it('sendCheckpoint broadcasts the signed transaction and reports its id', async () => {
     const c = client();
     const calls = stubNode(c, (path) => {
-      if (path === 'wallet/getnowblock' || path === 'wallet/getblock') return { blockID: '0000000000001a2b0011223344556677' + '00'.repeat(8), block_header: { raw_data: { number: 6699, timestamp: 1_700_000_000_000 } } };
+      if (path === 'wallet/getnowblock' || path === 'wallet/getblock')
+        return { blockID: '0000000000001a2b0011223344556677' + '00'.repeat(8), block_header: { raw_data: { number: 6699, timestamp: 1_700_000_000_000 } } };
       if (path === 'wallet/broadcasttransaction') return { result: true, txid: 'x' };
       throw new Error(`unexpected ${path}`);
     });
@@ -106,7 +111,7 @@ describe('TRON checkpoint transaction (built and signed offline)', () => {
     const bc = calls.find((x) => x.path === 'wallet/broadcasttransaction')!;
     assert.ok(bc, 'broadcast called');
     assert.equal('0x' + (bc.body as { txID: string }).txID, out.txHash);
-    assert.equal(((bc.body as { signature: string[] }).signature).length, 1);
+    assert.equal((bc.body as { signature: string[] }).signature.length, 1);
     assert.equal((bc.body as { raw_data: { fee_limit: number } }).raw_data.fee_limit, 420_000_000);
   });
 
@@ -129,13 +134,24 @@ describe('TRON logs and receipts', () => {
   // TRON's transaction info: addresses without 0x (20-byte hex), topics and data without 0x.
   const infos: TronTxInfo[] = [
     { id: 'aa'.repeat(32), blockNumber: 77, log: [{ address: '9999999999999999999999999999999999999999', topics: [strip(nh.topics[0]!)], data: '' }] },
-    { id: 'bb'.repeat(32), blockNumber: 77, receipt: { result: 'SUCCESS', energy_usage_total: 123456 }, log: [{ address: strip(tronToEvmHex(TRON_ROOT_CHAIN)), topics: nh.topics.map(strip), data: strip(nh.data) }, { address: TRON_STATE_SENDER, topics: sync.topics.map(strip), data: strip(sync.data) }] },
+    {
+      id: 'bb'.repeat(32),
+      blockNumber: 77,
+      receipt: { result: 'SUCCESS', energy_usage_total: 123456 },
+      log: [
+        { address: strip(tronToEvmHex(TRON_ROOT_CHAIN)), topics: nh.topics.map(strip), data: strip(nh.data) },
+        { address: TRON_STATE_SENDER, topics: sync.topics.map(strip), data: strip(sync.data) },
+      ],
+    },
   ];
 
   it('log index counts every log of the block; both address forms are recognised; events decode', () => {
     const c = client();
     const logs = tronLogsFromTxInfos(77, infos, [c.contracts.rootChain, c.contracts.stateSender]);
-    assert.deepEqual(logs.map((l) => l.logIndex), [1, 2]);
+    assert.deepEqual(
+      logs.map((l) => l.logIndex),
+      [1, 2],
+    );
     const ev = decodeRootLog(logs[0]!, c.contracts, 1)!;
     assert.equal(ev.name, 'NewHeaderBlock');
     assert.equal(ev.args.headerBlockId, 10000n);
@@ -164,7 +180,10 @@ describe('TRON logs and receipts', () => {
     assert.equal(await c.blockNumber(), 80);
     const logs = await c.getLogs(76, 78, [c.contracts.rootChain, c.contracts.stakeManager, c.contracts.stateSender]);
     assert.equal(logs.length, 2);
-    assert.deepEqual(calls.filter((x) => x.path === 'wallet/gettransactioninfobyblocknum').map((x) => x.body.num), [76, 77, 78]);
+    assert.deepEqual(
+      calls.filter((x) => x.path === 'wallet/gettransactioninfobyblocknum').map((x) => x.body.num),
+      [76, 77, 78],
+    );
     const r = (await c.getReceipt('0x' + 'bb'.repeat(32)))!;
     assert.equal(r.status, 'success');
     assert.equal(r.gasUsed, 123456n);
@@ -190,7 +209,10 @@ describe('TRON logs and receipts', () => {
     assert.equal(await c.blockHash(7), '0x' + id(7).toLowerCase());
     assert.equal(await c.blockHash(0), '0x' + id(0).toLowerCase());
     assert.equal(await c.blockHash(101), null);
-    assert.deepEqual(calls.map((x) => x.body.num), [7, 0, 101]);
+    assert.deepEqual(
+      calls.map((x) => x.body.num),
+      [7, 0, 101],
+    );
   });
 
   it('blockHash refuses an answer for another block or a malformed id', async () => {
@@ -214,7 +236,7 @@ describe('TRON logs and receipts', () => {
 });
 
 describe('TRON: a checkpoint-sync record to the StakeManager, over the wallet API (loopback fake node)', () => {
-  it('CheckpointSubmitter.submitSync → TronRootChainClient: the core\'s calldata, signed by us, to the StakeManager, once', async () => {
+  it("CheckpointSubmitter.submitSync → TronRootChainClient: the core's calldata, signed by us, to the StakeManager, once", async () => {
     const tron = await startFakeTronNode({ head: 4000 });
     try {
       const c = new TronRootChainClient({
@@ -228,7 +250,10 @@ describe('TRON: a checkpoint-sync record to the StakeManager, over the wallet AP
       const keys = [1, 2, 3].map((i) => keccak256(new TextEncoder().encode(`tron-sync-validator-${i}`)));
       const signer = (k: Uint8Array) => bytesToHex(addressFromPublicKey(publicKeyCreate(k, false)));
       const rec: CheckpointSync = { proposer: signer(keys[0]!), start: 1024, end: 1279, checkpointNumber: 5, rootChainId: 2 };
-      const calldata = submitCheckpointSyncCalldata(checkpointSyncSignBytes(rec), keys.map((k) => ({ signer: signer(k), signature: signCheckpointSync(rec, k) })));
+      const calldata = submitCheckpointSyncCalldata(
+        checkpointSyncSignBytes(rec),
+        keys.map((k) => ({ signer: signer(k), signature: signCheckpointSync(rec, k) })),
+      );
       tron.synced.set(2, 4n);
       tron.synced.set(3, 9n);
       const submitter = new CheckpointSubmitter({ receiptTimeoutMs: 2000, receiptPollMs: 20 }, { client: c });

@@ -41,9 +41,15 @@ describe('RootChainWatcher', () => {
     const got: RootEvent[] = [];
     const w = new RootChainWatcher({ confirmations: 2, maxBlockRange: 3 }, { client, db, onEvent: (e) => void got.push(e) });
     assert.equal(await w.poll(), 4);
-    assert.deepEqual(got.map((e) => e.name), ['Staked', 'TopUpFee', 'StateSynced', 'NewHeaderBlock']);
+    assert.deepEqual(
+      got.map((e) => e.name),
+      ['Staked', 'TopUpFee', 'StateSynced', 'NewHeaderBlock'],
+    );
     assert.equal(w.processedBlock, 8);
-    assert.ok(client.getLogsCalls.every(([a, b]) => b - a + 1 <= 3), 'respects maxBlockRange');
+    assert.ok(
+      client.getLogsCalls.every(([a, b]) => b - a + 1 <= 3),
+      'respects maxBlockRange',
+    );
     const staked = got[0]!;
     assert.equal(staked.args.signer, SIGNER);
     assert.equal(staked.args.validatorId, 1n);
@@ -59,7 +65,10 @@ describe('RootChainWatcher', () => {
     // Head moves: the rest arrives, nothing twice.
     client.head = 14;
     assert.equal(await w.poll(), 2);
-    assert.deepEqual(got.slice(4).map((e) => e.name), ['UnstakeInit', 'SignerChange']);
+    assert.deepEqual(
+      got.slice(4).map((e) => e.name),
+      ['UnstakeInit', 'SignerChange'],
+    );
     assert.equal(await w.poll(), 0);
   });
 
@@ -69,14 +78,17 @@ describe('RootChainWatcher', () => {
     client.head = 20;
     const first: RootEvent[] = [];
     // The consumer dies on the 3rd event: two were delivered and recorded.
-    const w1 = new RootChainWatcher({ confirmations: 0 }, {
-      client,
-      db,
-      onEvent: (e) => {
-        if (first.length === 2) throw new Error('consumer crashed');
-        first.push(e);
+    const w1 = new RootChainWatcher(
+      { confirmations: 0 },
+      {
+        client,
+        db,
+        onEvent: (e) => {
+          if (first.length === 2) throw new Error('consumer crashed');
+          first.push(e);
+        },
       },
-    });
+    );
     await assert.rejects(w1.poll(), /consumer crashed/);
     assert.equal(first.length, 2);
     await db.close();
@@ -101,7 +113,12 @@ describe('RootChainWatcher', () => {
     const w = new RootChainWatcher({ confirmations: 1, pollIntervalMs: 5, backoffInitialMs: 5, backoffMaxMs: 20 }, { client, db, metrics, onEvent: (e) => void got.push(e) });
     w.start();
     try {
-      await until(() => `6 events through the failures (got ${got.length})`, 5000, () => got.length >= 6, 10);
+      await until(
+        () => `6 events through the failures (got ${got.length})`,
+        5000,
+        () => got.length >= 6,
+        10,
+      );
     } finally {
       await w.stop();
     }
@@ -119,7 +136,10 @@ describe('RootChainWatcher', () => {
     const got: RootEvent[] = [];
     const w = new RootChainWatcher({ confirmations: 0, startBlock: 6 }, { client, db, onEvent: (e) => void got.push(e) });
     await w.poll();
-    assert.deepEqual(got.map((e) => e.blockNumber), [9, 12]);
+    assert.deepEqual(
+      got.map((e) => e.blockNumber),
+      [9, 12],
+    );
   });
   it('keeps its cursor at 0x52 ‖ root chain id (u64) as JSON, and resumes from one written by hand', async () => {
     const client = new FakeRootClient(2);
@@ -138,7 +158,10 @@ describe('RootChainWatcher', () => {
     await db.put(Buffer.from(`52${beHex(7, 8)}`, 'hex'), Buffer.from(`{"block":9,"lastSequence":"${stakingSequence(9, 0)}"}`));
     const resumed: RootEvent[] = [];
     await new RootChainWatcher({ confirmations: 0 }, { client: other, db, onEvent: (e) => void resumed.push(e) }).poll();
-    assert.deepEqual(resumed.map((e) => e.blockNumber), [12]);
+    assert.deepEqual(
+      resumed.map((e) => e.blockNumber),
+      [12],
+    );
   });
 });
 
@@ -173,8 +196,15 @@ describe('RootChainWatcher: staking events from StakingInfo', () => {
     assert.equal(await w.poll(), 3);
     assert.ok(asked.length > 0);
     for (const a of asked) assert.deepEqual([...a].sort(), [CONTRACTS.rootChain, CONTRACTS.stakingInfo!, CONTRACTS.stateSender].sort());
-    assert.deepEqual(got.map((e) => [e.contract, e.name]), [['StakeManager', 'StakeUpdate'], ['StakeManager', 'Restaked'], ['StakeManager', 'CheckpointSyncAck']]);
-    assert.deepEqual(got[0]!.args, { validatorId: 1n, newAmount: 42n }, 'BTTC\'s StakeUpdate: no nonce');
+    assert.deepEqual(
+      got.map((e) => [e.contract, e.name]),
+      [
+        ['StakeManager', 'StakeUpdate'],
+        ['StakeManager', 'Restaked'],
+        ['StakeManager', 'CheckpointSyncAck'],
+      ],
+    );
+    assert.deepEqual(got[0]!.args, { validatorId: 1n, newAmount: 42n }, "BTTC's StakeUpdate: no nonce");
     assert.deepEqual(got[2]!.args, { proposer: SIGNER, chainId: 2n, checkpointId: 7n, start: 0n, end: 255n });
     assert.equal(got[0]!.sequence, stakingSequence(2, 0));
   });
@@ -187,6 +217,9 @@ describe('RootChainWatcher: staking events from StakingInfo', () => {
     client.head = 3;
     const got: RootEvent[] = [];
     await new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) }).poll();
-    assert.deepEqual(got.map((e) => e.name), ['NewHeaderBlock']);
+    assert.deepEqual(
+      got.map((e) => e.name),
+      ['NewHeaderBlock'],
+    );
   });
 });

@@ -18,7 +18,14 @@ import { stakingChainOf } from '../../src/delivery/modules/context.ts';
 import { parseNodeFile } from '../../src/node/config.ts';
 import { parseGenesis } from '../../src/rootchain/genesis.ts';
 
-const contracts = (b: string) => ({ stakeManager: '0x' + `1${b}`.repeat(20), rootChain: '0x' + `2${b}`.repeat(20), stateSender: '0x' + `3${b}`.repeat(20), stakingNft: '0x' + `4${b}`.repeat(20), bttToken: '0x' + `5${b}`.repeat(20), stakingInfo: '0x' + `6${b}`.repeat(20) });
+const contracts = (b: string) => ({
+  stakeManager: '0x' + `1${b}`.repeat(20),
+  rootChain: '0x' + `2${b}`.repeat(20),
+  stateSender: '0x' + `3${b}`.repeat(20),
+  stakingNft: '0x' + `4${b}`.repeat(20),
+  bttToken: '0x' + `5${b}`.repeat(20),
+  stakingInfo: '0x' + `6${b}`.repeat(20),
+});
 const ETH: RootInfo = { rpcUrl: 'http://127.0.0.1:9300', contracts: contracts('a') };
 const BSC: RootInfo = { rpcUrl: 'http://127.0.0.1:9301', contracts: contracts('b') };
 const PORTS = { rpc: 9000, rest: 9100, p2p: 9200, root: 9300 };
@@ -29,7 +36,21 @@ function snapshot(dir: string, rootchains?: DevnetSnapshot['rootchains']): Devne
     dir,
     rootchain: { pid: 1, rpcUrl: ETH.rpcUrl, head: 10 },
     ...(rootchains ? { rootchains } : {}),
-    nodes: [{ index: 0, role: 'validator', pid: 2, rpcUrl: 'http://127.0.0.1:9000', restarts: 0, up: true, status: { bttc: { head: 40, lastBlockInterval: 2, txPerSec: 0, mgasPerSec: 0, span: 0, headProducer: null }, delivery: { height: 9, checkpointsProposed: 2, checkpointsApproved: 2, checkpointsAcked: 1, lastCheckpointEnd: 31, checkpointProposer: null }, peers: 0 } as never }],
+    nodes: [
+      {
+        index: 0,
+        role: 'validator',
+        pid: 2,
+        rpcUrl: 'http://127.0.0.1:9000',
+        restarts: 0,
+        up: true,
+        status: {
+          bttc: { head: 40, lastBlockInterval: 2, txPerSec: 0, mgasPerSec: 0, span: 0, headProducer: null },
+          delivery: { height: 9, checkpointsProposed: 2, checkpointsApproved: 2, checkpointsAcked: 1, lastCheckpointEnd: 31, checkpointProposer: null },
+          peers: 0,
+        } as never,
+      },
+    ],
   };
 }
 
@@ -49,7 +70,10 @@ test('devnet --root-chains 2: a second root chain (BSC, id 3) in the layout, gen
     assert.deepEqual([first.rootChainId, second.rootChainId], [2, 3]);
     assert.notEqual(first.chainId, second.chainId);
     assert.equal(second.borChainId, first.borChainId);
-    assert.deepEqual(second.validators.map((v) => v.signer), first.validators.map((v) => v.signer));
+    assert.deepEqual(
+      second.validators.map((v) => v.signer),
+      first.validators.map((v) => v.signer),
+    );
     assert.equal(second.staking.checkpointBlockInterval, first.staking.checkpointBlockInterval);
 
     // Node configs: both chains, the first (Ethereum) the staking chain; each watcher from its own start block.
@@ -57,26 +81,40 @@ test('devnet --root-chains 2: a second root chain (BSC, id 3) in the layout, gen
     layout.extraRootChains![0]!.startBlock = 9;
     const cfg = writeNodeConfig(dir, layout, 1, ETH, [BSC]);
     const parsed = parseNodeFile(JSON.parse(readFileSync(cfg, 'utf8')), cfg);
-    assert.deepEqual(parsed.config.rootChains.map((r) => [r.name, r.id, r.kind, r.rpcUrl, r.rootChain, r.stakingInfo]), [
-      ['ethereum', 2, 'evm', ETH.rpcUrl, ETH.contracts.rootChain, ETH.contracts.stakingInfo],
-      ['bsc', 3, 'evm', BSC.rpcUrl, BSC.contracts.rootChain, BSC.contracts.stakingInfo],
+    assert.deepEqual(
+      parsed.config.rootChains.map((r) => [r.name, r.id, r.kind, r.rpcUrl, r.rootChain, r.stakingInfo]),
+      [
+        ['ethereum', 2, 'evm', ETH.rpcUrl, ETH.contracts.rootChain, ETH.contracts.stakingInfo],
+        ['bsc', 3, 'evm', BSC.rpcUrl, BSC.contracts.rootChain, BSC.contracts.stakingInfo],
+      ],
+    );
+    assert.deepEqual(parsed.node.rootChains, [
+      { id: 2, startBlock: 7 },
+      { id: 3, startBlock: 9 },
     ]);
-    assert.deepEqual(parsed.node.rootChains, [{ id: 2, startBlock: 7 }, { id: 3, startBlock: 9 }]);
     assert.equal(stakingChainOf(parsed.config), 2, 'no TRON: the first root chain takes the sync records');
     assert.throws(() => writeNodeConfig(dir, layout, 1, ETH), /1 extra root chain\(s\) in the layout, 0 running/);
 
     // Ports: the second chain on root + 1, checked like the others.
     const ports = devnetPorts(layout);
-    assert.deepEqual(ports.slice(0, 2), [{ port: 9300, what: 'the root chain JSON-RPC' }, { port: 9301, what: 'the bsc root chain JSON-RPC' }]);
+    assert.deepEqual(ports.slice(0, 2), [
+      { port: 9300, what: 'the root chain JSON-RPC' },
+      { port: 9301, what: 'the bsc root chain JSON-RPC' },
+    ]);
     const clash = overlappingPorts(devnetPorts({ ...layout, ports: { ...PORTS, rest: 9301 } }));
-    assert.deepEqual(clash?.map((p) => p.what), ['the bsc root chain JSON-RPC', 'validator 0 Delivery REST']);
+    assert.deepEqual(
+      clash?.map((p) => p.what),
+      ['the bsc root chain JSON-RPC', 'validator 0 Delivery REST'],
+    );
 
     // Status: a line per chain with its checkpoints and, for BSC, its records on the staking chain.
     const snap = snapshot(dir, [
       { id: 2, name: 'ethereum', pid: 1, rpcUrl: ETH.rpcUrl, head: 120, checkpoints: 3, synced: null, staking: true },
       { id: 3, name: 'bsc', pid: 2, rpcUrl: BSC.rpcUrl, head: 118, checkpoints: 2, synced: 1, staking: false },
     ]);
-    const line = statusTable(snap, Date.now()).split('\n').find((l) => l.startsWith('root chains'));
+    const line = statusTable(snap, Date.now())
+      .split('\n')
+      .find((l) => l.startsWith('root chains'));
     assert.equal(line, 'root chains  ethereum (2, staking) :9300 head 120 checkpoints 3   bsc (3) :9301 head 118 checkpoints 2 synced to staking 1');
     assert.match(statusLine(snap), / checkpoints 2\/2\/1 roots ethereum 3 bsc 2\/1 rpc /);
   } finally {
@@ -91,11 +129,19 @@ test('devnet with one root chain (the default): no second chain anywhere, config
     assert.equal('extraRootChains' in layout, false);
     assert.equal('extraRootChains' in readLayout(dir)!, false, 'devnet.json as before');
     const cfg = JSON.parse(readFileSync(writeNodeConfig(dir, layout, 0, ETH), 'utf8')) as { set: { rootChains: { id: number }[] }; node: { rootChains: { id: number }[] } };
-    assert.deepEqual(cfg.set.rootChains.map((r) => r.id), [2]);
+    assert.deepEqual(
+      cfg.set.rootChains.map((r) => r.id),
+      [2],
+    );
     assert.deepEqual(cfg.node.rootChains, [{ id: 2, startBlock: 0 }]);
     assert.equal(devnetPorts(layout).filter((p) => p.what.includes('root chain')).length, 1);
     const snap = snapshot(dir);
-    assert.equal(statusTable(snap, Date.now()).split('\n').some((l) => l.startsWith('root chains')), false);
+    assert.equal(
+      statusTable(snap, Date.now())
+        .split('\n')
+        .some((l) => l.startsWith('root chains')),
+      false,
+    );
     assert.doesNotMatch(statusLine(snap), /roots/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

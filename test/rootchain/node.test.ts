@@ -24,7 +24,10 @@ async function call(node: RootChainNode, name: string, to: string, fn: string, a
 describe('genesis file', () => {
   it('rejects bad input with the field named', () => {
     const { json } = devnetGenesis({ validators: 2 });
-    assert.throws(() => parseGenesis({ ...json, chainId: 'x' }), (e: Error) => e instanceof GenesisError && /genesis\.chainId/.test(e.message));
+    assert.throws(
+      () => parseGenesis({ ...json, chainId: 'x' }),
+      (e: Error) => e instanceof GenesisError && /genesis\.chainId/.test(e.message),
+    );
     const vals = json.validators as Record<string, unknown>[];
     assert.throws(() => parseGenesis({ ...json, validators: [{ ...vals[0], stake: '1' }] }), /validators\[0\]\.stake 1 is below staking\.minDeposit/);
     assert.throws(() => parseGenesis({ ...json, validators: [vals[0], vals[0]] }), /appears twice/);
@@ -48,7 +51,10 @@ describe('RootChainNode (embedded root chain, no RPC)', () => {
 
     // A checkpoint signed by 3 of 4 (2/3+1), sent from a funded signer's account.
     const cp: Checkpoint = { proposer: signers[0]!.addr, start: 0, end: 31, rootHash: '0x' + '77'.repeat(32), accountRootHash: '0x' + '00'.repeat(32), borChainId: 1337199, epoch: 1 };
-    const calldata = submitCheckpointCalldata(checkpointSignBytes(cp), signers.slice(0, 3).map((s) => ({ signer: s.addr, signature: signCheckpoint(cp, s.key) })));
+    const calldata = submitCheckpointCalldata(
+      checkpointSignBytes(cp),
+      signers.slice(0, 3).map((s) => ({ signer: s.addr, signature: signCheckpoint(cp, s.key) })),
+    );
     const raw = signLegacyTx({ nonce: 0, gasPrice: 1, gasLimit: 2_000_000, to: hexToBytes(c.rootChain), data: calldata }, json.chainId as number, signers[0]!.key);
     const sealed = node.nextBlock();
     const txHash = await node.sendRawTransaction(raw);

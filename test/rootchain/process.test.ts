@@ -37,7 +37,10 @@ interface Started {
 }
 
 function startRootChain(dataDir: string, extra: string[]): Promise<Started> {
-  const proc = spawn(NODE, [join(ROOT, 'src/cli/main.ts'), 'rootchain', '--datadir', dataDir, '--port', '0', '--block-time', '0.25', ...extra], { env: { ...process.env, BTTC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(NODE, [join(ROOT, 'src/cli/main.ts'), 'rootchain', '--datadir', dataDir, '--port', '0', '--block-time', '0.25', ...extra], {
+    env: { ...process.env, BTTC_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   procs.push(proc);
   let out = '';
   let err = '';
@@ -127,7 +130,11 @@ describe('bttc-node rootchain (real process)', { timeout: 180_000 }, () => {
 
     // 2/3+1, in order: submitted.
     const good = await submitter.submit({ start: 0n, end: 255n, calldata: submitCheckpointCalldata(signBytes, [keys[4]!, keys[1]!, keys[3]!, keys[0]!].map(sig)) });
-    assert.equal(good.outcome, 'submitted', JSON.stringify(good, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    assert.equal(
+      good.outcome,
+      'submitted',
+      JSON.stringify(good, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
     assert.ok((good as { gasUsed: bigint }).gasUsed > 100_000n);
     await waitFor(() => seen.some((e) => e.name === 'NewHeaderBlock'), 'NewHeaderBlock');
     const nh = seen.find((e) => e.name === 'NewHeaderBlock')!;
@@ -151,7 +158,11 @@ describe('bttc-node rootchain (real process)', { timeout: 180_000 }, () => {
     const before = seen.length;
     const watcher2 = new RootChainWatcher({ confirmations: 0 }, { client: client2, db, onEvent: (e) => void seen.push(e) });
     await watcher2.poll();
-    assert.deepEqual(seen.slice(before).map((e) => e.name), [], 'no event delivered twice after restart');
+    assert.deepEqual(
+      seen.slice(before).map((e) => e.name),
+      [],
+      'no event delivered twice after restart',
+    );
     const seqs = seen.map((e) => e.sequence);
     assert.equal(new Set(seqs).size, seqs.length);
     await client2.close();

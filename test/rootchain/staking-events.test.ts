@@ -40,7 +40,7 @@ const signerOf = (k: Uint8Array) => bytesToHex(addressFromPublicKey(publicKeyCre
 const pub64 = (k: Uint8Array) => bytesToHex(publicKeyCreate(k, false).subarray(1));
 
 describe('staking events on the embedded root chain', { timeout: 120_000 }, () => {
-  it('come from StakingInfo, none from the StakeManager, and reach the watcher with BTTC\'s arguments', async () => {
+  it("come from StakingInfo, none from the StakeManager, and reach the watcher with BTTC's arguments", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rootchain-staking-'));
     dirs.push(dir);
     const { json } = devnetGenesis({ validators: 2, staking: { signerUpdateLimit: 0 } });
@@ -109,11 +109,21 @@ describe('staking events on the embedded root chain', { timeout: 120_000 }, () =
     const watcher = new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void seen.push(e) });
     await watcher.poll();
     // Besides staking, only the StateSender's deployment.
-    assert.deepEqual(seen.filter((e) => e.contract !== 'StakeManager').map((e) => `${e.contract}.${e.name}`), ['StateSender.OwnershipTransferred']);
+    assert.deepEqual(
+      seen.filter((e) => e.contract !== 'StakeManager').map((e) => `${e.contract}.${e.name}`),
+      ['StateSender.OwnershipTransferred'],
+    );
     const staking = seen.filter((e) => e.contract === 'StakeManager');
-    assert.deepEqual(staking.filter((e) => e.blockNumber <= firstStakingBlock).map((e) => e.name), ['TopUpFee', 'Staked', 'TopUpFee', 'Staked'], 'genesis stakes');
+    assert.deepEqual(
+      staking.filter((e) => e.blockNumber <= firstStakingBlock).map((e) => e.name),
+      ['TopUpFee', 'Staked', 'TopUpFee', 'Staked'],
+      'genesis stakes',
+    );
     const mine = staking.filter((e) => e.blockNumber > firstStakingBlock);
-    assert.deepEqual(mine.map((e) => e.name), ['TopUpFee', 'Staked', 'TopUpFee', 'StakeUpdate', 'Restaked', 'SignerChange', 'UnstakeInit', 'ThresholdChange']);
+    assert.deepEqual(
+      mine.map((e) => e.name),
+      ['TopUpFee', 'Staked', 'TopUpFee', 'StakeUpdate', 'Restaked', 'SignerChange', 'UnstakeInit', 'ThresholdChange'],
+    );
     const by = (name: string, n = 0) => mine.filter((e) => e.name === name)[n]!;
     const signer = signerOf(signerKey);
     const total0 = (2n * 10n * E18 + 10n * E18) as bigint; // two genesis stakes of 10 × minDeposit, plus ours

@@ -49,7 +49,16 @@ export async function startCallChain(opts: { evmTimeoutMs?: number } = {}): Prom
     time: 1_700_000_000n,
     alloc: [
       ...accounts.map((a) => [a.address, { balance: 10n ** 22n }] as [Uint8Array, { balance: bigint }]),
-      [TOKEN, { code: hexToBytes(token.deployedBytecode), storage: [[uintToBytes(0n, 32), uintToBytes(SUPPLY, 32)], [balanceSlot(accounts[0]!.address), uintToBytes(SUPPLY, 32)]] }],
+      [
+        TOKEN,
+        {
+          code: hexToBytes(token.deployedBytecode),
+          storage: [
+            [uintToBytes(0n, 32), uintToBytes(SUPPLY, 32)],
+            [balanceSlot(accounts[0]!.address), uintToBytes(SUPPLY, 32)],
+          ],
+        },
+      ],
       [PROBE, { code: hexToBytes(probe.deployedBytecode) }],
       [LOOP, { code: hexToBytes('0x5b600056') }],
     ],

@@ -152,7 +152,10 @@ export async function txpoolShapes(env: CompatEnv, client: CompatClient): Promis
     nonces.map((n) => mine[n]!.hash),
     [h1, h2],
   );
-  assert.ok(nonces.every((n) => /^[0-9]+$/.test(n)), 'nonce keys are decimal');
+  assert.ok(
+    nonces.every((n) => /^[0-9]+$/.test(n)),
+    'nonce keys are decimal',
+  );
   assert.ok(content.queued[addressOf(gapKey)], 'the gapped transaction is queued');
   const inspect = await client.rpc<{ pending: Record<string, Record<string, string>> }>('txpool_inspect');
   const line = inspect.pending[from]![nonces[0]!]!;
@@ -385,7 +388,10 @@ export async function traces(env: CompatEnv, client: CompatClient): Promise<void
   const first = t.structLogs[0]!;
   const last = t.structLogs.at(-1)!;
   assert.ok(['RETURN', 'STOP'].includes(last.op), `ends with ${last.op}`);
-  assert.ok(t.structLogs.some((l) => l.op === 'LOG3'), 'the Transfer event');
+  assert.ok(
+    t.structLogs.some((l) => l.op === 'LOG3'),
+    'the Transfer event',
+  );
   const intrinsic = intrinsicGas(tx.input);
   assert.equal(BigInt(first.gas), hexBig(tx.gas) - intrinsic, 'execution starts with the gas left after the intrinsic cost');
   // Nothing is cleared, so no refund: the receipt is the intrinsic cost plus what the steps spent.
@@ -437,11 +443,12 @@ export async function ethersFilterListeners(env: CompatEnv): Promise<void> {
     const token = new Contract(tokenAddr, env.token.abi as never, provider);
     const gotTransfer = new Promise<bigint>((resolve) => void token.on('Transfer', (_f: string, _t: string, v: bigint) => resolve(v)));
     const pending: string[] = [];
-    const gotPending = new Promise<void>((resolve) =>
-      void provider.on('pending', (hash: string) => {
-        pending.push(hash);
-        resolve();
-      }),
+    const gotPending = new Promise<void>(
+      (resolve) =>
+        void provider.on('pending', (hash: string) => {
+          pending.push(hash);
+          resolve();
+        }),
     );
     // ethers installs its filters on its first poll and polls again on each new block
     await waitFor(async () => (await provider.listenerCount()) >= 2);
@@ -467,17 +474,19 @@ export async function ethersSubscriptions(env: CompatEnv): Promise<void> {
     const tokenAddr = await deployToken(env, client, key, 50n);
     const blocks: number[] = [];
     const pending: string[] = [];
-    const gotBlock = new Promise<void>((resolve) =>
-      void ws.on('block', (n: number) => {
-        blocks.push(n);
-        resolve();
-      }),
+    const gotBlock = new Promise<void>(
+      (resolve) =>
+        void ws.on('block', (n: number) => {
+          blocks.push(n);
+          resolve();
+        }),
     );
-    const gotPending = new Promise<void>((resolve) =>
-      void ws.on('pending', (h: string) => {
-        pending.push(h);
-        resolve();
-      }),
+    const gotPending = new Promise<void>(
+      (resolve) =>
+        void ws.on('pending', (h: string) => {
+          pending.push(h);
+          resolve();
+        }),
     );
     const gotTransfer = new Promise<bigint>((resolve) => void new Contract(tokenAddr, env.token.abi as never, ws).on('Transfer', (_f: string, _t: string, v: bigint) => resolve(v)));
     await sleep(300);

@@ -14,7 +14,18 @@ const node = { dataDir: './d', genesis: './g.json' };
 const rpcOf = (preset: string, rpc?: Record<string, unknown>) => parseNodeFile({ preset, node: rpc ? { ...node, rpc } : node }, 'n.json').node.rpc;
 
 test('rpc defaults: no CORS, geth-like namespaces without debug (devnet adds it), geth batch bound, filter limits', () => {
-  assert.deepEqual(rpcOf('mainnet'), { host: '127.0.0.1', port: 8545, cors: [], namespaces: ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'], batchResponseMaxSize: 25_000_000, maxFilters: 1000, maxFilterChanges: 10_000, gasCap: 50_000_000n, evmTimeoutMs: 5000, callWorkers: 1 });
+  assert.deepEqual(rpcOf('mainnet'), {
+    host: '127.0.0.1',
+    port: 8545,
+    cors: [],
+    namespaces: ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'],
+    batchResponseMaxSize: 25_000_000,
+    maxFilters: 1000,
+    maxFilterChanges: 10_000,
+    gasCap: 50_000_000n,
+    evmTimeoutMs: 5000,
+    callWorkers: 1,
+  });
   assert.ok(!rpcOf('donau', { port: 9000 }).namespaces.includes('debug'));
   assert.ok(rpcOf('devnet').namespaces.includes('debug'), 'the devnet preset serves debug');
   assert.deepEqual(rpcOf('devnet', { namespaces: ['eth'] }).namespaces, ['eth'], 'an explicit list wins');
@@ -38,7 +49,10 @@ test('devnet node configs: debug on and CORS for any origin (a developer network
   try {
     const layout: DevnetLayout = { version: 1, validators: 1, ports: { rpc: 8545, rest: 1317, p2p: 30303, root: 8645 }, peerIds: ['12D3KooWxxxx'], rootStartBlock: 0, loadtestAccounts: 0 };
     mkdirSync(nodeDir(dir, 0), { recursive: true });
-    const file = writeNodeConfig(dir, layout, 0, { rpcUrl: 'http://127.0.0.1:8645', contracts: { stakeManager: '0x' + '11'.repeat(20), rootChain: '0x' + '22'.repeat(20), stateSender: '0x' + '33'.repeat(20), stakingNft: '0x' + '44'.repeat(20), bttToken: '0x' + '55'.repeat(20) } });
+    const file = writeNodeConfig(dir, layout, 0, {
+      rpcUrl: 'http://127.0.0.1:8645',
+      contracts: { stakeManager: '0x' + '11'.repeat(20), rootChain: '0x' + '22'.repeat(20), stateSender: '0x' + '33'.repeat(20), stakingNft: '0x' + '44'.repeat(20), bttToken: '0x' + '55'.repeat(20) },
+    });
     const raw = JSON.parse(readFileSync(file, 'utf8')) as { node: { rpc: { cors: string[]; namespaces: string[] } } };
     assert.deepEqual(raw.node.rpc.cors, ['*']);
     assert.ok(raw.node.rpc.namespaces.includes('debug'));

@@ -127,7 +127,11 @@ test('callTracer: nested frames with their types, gas and reverts; onlyTopCall; 
   assert.deepEqual(only, topOnly, 'the top frame as it is, without its calls');
 
   // A view call through STATICCALL: no value on the static frame.
-  const read = await ok<Frame>('debug_traceCall', [{ to: bytesToHex(PROBE), data: probeIface.encodeFunctionData('readBalance', [bytesToHex(TOKEN), bytesToHex(a[1]!.address)]) }, 'latest', { tracer: 'callTracer' }]);
+  const read = await ok<Frame>('debug_traceCall', [
+    { to: bytesToHex(PROBE), data: probeIface.encodeFunctionData('readBalance', [bytesToHex(TOKEN), bytesToHex(a[1]!.address)]) },
+    'latest',
+    { tracer: 'callTracer' },
+  ]);
   assert.equal(read.calls![0]!.type, 'STATICCALL');
   assert.equal(read.calls![0]!.value, undefined);
   assert.equal(BigInt(read.calls![0]!.output!), 5n);
@@ -155,10 +159,16 @@ test('a mined transaction is traced after re-running the ones before it in its b
   assert.equal(second.error, undefined, 'the second transfer sees the first one’s tokens');
   assert.equal(second.output, word(1n));
   const all = await ok<{ txHash: string; result: Frame }[]>('debug_traceBlockByNumber', [block.number, { tracer: 'callTracer' }]);
-  assert.deepEqual(all.map((x) => x.txHash), block.transactions);
+  assert.deepEqual(
+    all.map((x) => x.txHash),
+    block.transactions,
+  );
   assert.deepEqual(all[1]!.result, second);
   const receipts = await ok<{ gasUsed: string }[]>('eth_getBlockReceipts', [block.number]);
-  assert.deepEqual(all.map((x) => x.result.gasUsed), receipts.map((r) => r.gasUsed));
+  assert.deepEqual(
+    all.map((x) => x.result.gasUsed),
+    receipts.map((r) => r.gasUsed),
+  );
   const byHash = await ok<{ txHash: string; result: StructResult }[]>('debug_traceBlockByHash', [bytesToHex(blockHash)]);
   assert.equal(byHash.length, 2);
   assert.equal(byHash[0]!.result.failed, false);

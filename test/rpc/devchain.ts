@@ -75,7 +75,10 @@ export async function startDevChain(chainId: number, genesis: GenesisSpec, deps:
       txSink: {
         sendRawTransaction: (raw) => {
           const run = mining.then(() => mine(raw));
-          mining = run.then(() => undefined, () => undefined);
+          mining = run.then(
+            () => undefined,
+            () => undefined,
+          );
           return run;
         },
       },
@@ -100,4 +103,3 @@ export async function startDevChain(chainId: number, genesis: GenesisSpec, deps:
     },
   };
 }
-

@@ -136,7 +136,11 @@ test('malformed JSON-RPC gets the right error codes; batches and notifications b
   const unknownBlock = (await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: ['0x' + '11'.repeat(20), '0xffffff'] })).json as { error: { code: number; message: string } };
   assert.deepEqual([unknownBlock.error.code, unknownBlock.error.message], [-32000, 'header not found']);
 
-  const batch = (await rpc([{ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { jsonrpc: '2.0', method: 'eth_chainId' }, { jsonrpc: '2.0', id: 2, method: 'nope' }, 5])).json as { id: number | null; result?: string; error?: { code: number } }[];
+  const batch = (await rpc([{ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { jsonrpc: '2.0', method: 'eth_chainId' }, { jsonrpc: '2.0', id: 2, method: 'nope' }, 5])).json as {
+    id: number | null;
+    result?: string;
+    error?: { code: number };
+  }[];
   assert.equal(batch.length, 3, 'the notification gets no response');
   assert.deepEqual(batch[0], { jsonrpc: '2.0', id: 1, result: '0x' + CHAIN_ID.toString(16) });
   assert.equal(batch[1]!.error!.code, -32601);
@@ -149,7 +153,9 @@ test('malformed JSON-RPC gets the right error codes; batches and notifications b
   const c = await new ContractFactory(token.abi as never, token.bytecode, wallet).deploy(1n);
   await c.waitForDeployment();
   const iface = new Interface(token.abi as never);
-  const revert = (await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ from: wallet.address, to: await c.getAddress(), data: iface.encodeFunctionData('transfer', [wallet.address, 2n]) }, 'latest'] })).json as { error: { code: number; message: string; data: string } };
+  const revert = (
+    await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ from: wallet.address, to: await c.getAddress(), data: iface.encodeFunctionData('transfer', [wallet.address, 2n]) }, 'latest'] })
+  ).json as { error: { code: number; message: string; data: string } };
   assert.equal(revert.error.code, 3);
   assert.equal(revert.error.message, 'execution reverted: TestToken: insufficient balance');
   assert.equal(iface.parseError(revert.error.data)!.args[0], 'TestToken: insufficient balance');

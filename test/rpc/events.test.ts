@@ -27,7 +27,17 @@ const header: HeaderFields = {
   nonce: new Uint8Array(8),
 };
 const hash = hashHeader(header);
-const log: LocatedLog = { address: new Uint8Array(20).fill(1), topics: [], data: new Uint8Array(0), blockHash: hash, blockNumber: 7n, txHash: new Uint8Array(32), txIndex: 0, logIndex: 0, removed: false };
+const log: LocatedLog = {
+  address: new Uint8Array(20).fill(1),
+  topics: [],
+  data: new Uint8Array(0),
+  blockHash: hash,
+  blockNumber: 7n,
+  txHash: new Uint8Array(32),
+  txIndex: 0,
+  logIndex: 0,
+  removed: false,
+};
 
 class CountingChain implements HeadSource {
   headers = 0;

@@ -49,10 +49,26 @@ function log(n: number, address: Uint8Array, i = 0): LocatedLog {
   return { address, topics: [T], data: new Uint8Array(0), blockHash: head(n).hash, blockNumber: BigInt(n), txHash: new Uint8Array(32).fill(n), txIndex: 0, logIndex: i, removed: false };
 }
 
-async function setup(opts: FilterOptions, fn: (t: { call: (method: string, params?: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string } }>; events: ChainEvents; clock: { now: number }; filters: FilterSystem; metrics: Registry }) => Promise<void>): Promise<void> {
+async function setup(
+  opts: FilterOptions,
+  fn: (t: {
+    call: (method: string, params?: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string } }>;
+    events: ChainEvents;
+    clock: { now: number };
+    filters: FilterSystem;
+    metrics: Registry;
+  }) => Promise<void>,
+): Promise<void> {
   const events = new ChainEvents();
   const clock = { now: 1_000_000 };
-  const chain = { head: () => ({ ...head(9), number: 9n, td: 9n }), getCanonicalHash: async () => undefined, getHeader: async () => undefined, hasBlock: async () => false, getBlockLogs: async () => [], getLogs: async () => [log(3, A)] } as unknown as ChainStoreApi;
+  const chain = {
+    head: () => ({ ...head(9), number: 9n, td: 9n }),
+    getCanonicalHash: async () => undefined,
+    getHeader: async () => undefined,
+    hasBlock: async () => false,
+    getBlockLogs: async () => [],
+    getLogs: async () => [log(3, A)],
+  } as unknown as ChainStoreApi;
   const metrics = createMetricsRegistry({ defaultMetrics: false });
   const filters = new FilterSystem(opts, { events, chain, blocks: blockResolver({ chain }), now: () => clock.now, metrics });
   const registry = new MethodRegistry();
@@ -60,7 +76,11 @@ async function setup(opts: FilterOptions, fn: (t: { call: (method: string, param
   const server = new RpcServer({ port: 0 }, { registry });
   const { url } = await server.start();
   let id = 0;
-  const call = async (method: string, params: unknown[] = []) => (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })).json()) as { result?: unknown; error?: { code: number; message: string } };
+  const call = async (method: string, params: unknown[] = []) =>
+    (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })).json()) as {
+      result?: unknown;
+      error?: { code: number; message: string };
+    };
   try {
     await fn({ call, events, clock, filters, metrics });
   } finally {
@@ -143,7 +163,11 @@ test('bounds: installed filters, and changes buffered per filter', async () => {
     assert.match(over.error!.message, /too many filters.*limit 3/);
 
     for (let n = 1; n <= 5; n++) events.newHead({ ...head(n), logs: [log(n, A)] });
-    assert.deepEqual((await call('eth_getFilterChanges', [blocks])).result, [3, 4, 5].map((n) => bytesToHex(head(n).hash)), 'a hash filter keeps the newest');
+    assert.deepEqual(
+      (await call('eth_getFilterChanges', [blocks])).result,
+      [3, 4, 5].map((n) => bytesToHex(head(n).hash)),
+      'a hash filter keeps the newest',
+    );
     const lost = await call('eth_getFilterChanges', [logs]);
     assert.equal(lost.error?.code, -32005, 'a log filter that overflowed says so');
     assert.match(lost.error!.message, /more than 3 logs.*eth_getLogs/);

@@ -70,7 +70,10 @@ test('namespaces: a method of a disabled namespace answers -32601 like an unknow
     assert.deepEqual((await call('rpc_modules')).result, { eth: '1.0', web3: '1.0' }, 'rpc_modules lists what is served');
     assert.match(String((await call('web3_clientVersion')).result), /^bttc-node\/v\d+\.\d+\.\d+[^/]*\/[a-z0-9]+-[a-z0-9]+\/node-v24\.\d+\.\d+$/);
   });
-  assert.equal(clientVersion({ platform: 'linux', arch: 'x64', version: 'v24.21.0' }), `bttc-node/v${(await import('../../package.json', { with: { type: 'json' } })).default.version}/linux-x64/node-v24.21.0`);
+  assert.equal(
+    clientVersion({ platform: 'linux', arch: 'x64', version: 'v24.21.0' }),
+    `bttc-node/v${(await import('../../package.json', { with: { type: 'json' } })).default.version}/linux-x64/node-v24.21.0`,
+  );
   const all = new MethodRegistry();
   all.register('debug_x', () => 1);
   assert.equal(await all.call('debug_x', [], {}), 1, 'no namespace list: everything registered is served');
@@ -98,7 +101,10 @@ test('CORS: no header by default; a listed origin is echoed with Vary: Origin; p
     const other = await post(url, body, { origin: 'https://evil.example' });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
     assert.equal(other.headers.get('vary'), 'Origin');
-    const pre = await fetch(url, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-client' } });
+    const pre = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-client' },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'http://localhost:5173');
     assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
@@ -169,7 +175,13 @@ function ethRegistry(chain: ChainStoreApi): MethodRegistry {
   const never = async () => {
     throw new Error('not in this test');
   };
-  registerEth(registry, { chainId: 1029n, chain, executor: { call: never, estimateGas: never, getAccount: async () => undefined, getCode: never, getStorage: never }, txSink: { sendRawTransaction: never }, gasPrice: () => 1n });
+  registerEth(registry, {
+    chainId: 1029n,
+    chain,
+    executor: { call: never, estimateGas: never, getAccount: async () => undefined, getCode: never, getStorage: never },
+    txSink: { sendRawTransaction: never },
+    gasPrice: () => 1n,
+  });
   return registry;
 }
 
@@ -215,36 +227,44 @@ test('batch response bound: 1,000 full blocks stop at batchResponseMaxSize with 
   const registry = ethRegistry(fakeChain(1000, 300));
   const bound = 8_000_000;
   const metrics = createMetricsRegistry({ defaultMetrics: false });
-  await withServer({ batchResponseMaxSize: bound }, registry, async ({ url }) => {
-    const batch = Array.from({ length: 1000 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_getBlockByNumber', params: ['0x' + i.toString(16), true] }));
-    const one = (await post(url, [batch[0]])).text.length;
-    assert.ok(one > 100_000, `a full block is large (${one} bytes)`);
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let round = 0; round < 3; round++) {
-      const r = await post(url, batch);
-      assert.equal(r.status, 200);
-      assert.ok(r.text.length < bound + 2 * one + 1000 * 120, `response ${r.text.length} bytes stays near the bound ${bound}`);
-      const out = JSON.parse(r.text) as Json[];
-      assert.equal(out.length, 1000, 'every call answered');
-      assert.deepEqual(
-        out.map((x) => x.id),
-        batch.map((b) => b.id),
-        'in request order',
-      );
-      const served = out.filter((x) => x.result !== undefined).length;
-      assert.ok(served >= Math.floor(bound / one) && served < 100, `${served} blocks served before the bound`);
-      const refused = out.filter((x) => x.error);
-      assert.equal(refused.length, 1000 - served);
-      assert.deepEqual(refused[0]!.error, { code: -32003, message: 'response too large' });
-      assert.ok(out.slice(served).every((x) => x.error?.code === -32003), 'everything after the bound is refused');
-    }
-    gc();
-    const after = process.memoryUsage().heapUsed;
-    assert.ok(after - before < 30 * 1024 * 1024, `heap back near its baseline: ${((after - before) / 1e6).toFixed(1)} MB above`);
-    // Within the bound a batch is served whole.
-    const small = JSON.parse((await post(url, batch.slice(0, 10))).text) as Json[];
-    assert.ok(small.every((x) => x.result));
-    assert.match(await metrics.metrics(), /bttc_rpc_batch_truncated_total 3/);
-  }, metrics);
+  await withServer(
+    { batchResponseMaxSize: bound },
+    registry,
+    async ({ url }) => {
+      const batch = Array.from({ length: 1000 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_getBlockByNumber', params: ['0x' + i.toString(16), true] }));
+      const one = (await post(url, [batch[0]])).text.length;
+      assert.ok(one > 100_000, `a full block is large (${one} bytes)`);
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let round = 0; round < 3; round++) {
+        const r = await post(url, batch);
+        assert.equal(r.status, 200);
+        assert.ok(r.text.length < bound + 2 * one + 1000 * 120, `response ${r.text.length} bytes stays near the bound ${bound}`);
+        const out = JSON.parse(r.text) as Json[];
+        assert.equal(out.length, 1000, 'every call answered');
+        assert.deepEqual(
+          out.map((x) => x.id),
+          batch.map((b) => b.id),
+          'in request order',
+        );
+        const served = out.filter((x) => x.result !== undefined).length;
+        assert.ok(served >= Math.floor(bound / one) && served < 100, `${served} blocks served before the bound`);
+        const refused = out.filter((x) => x.error);
+        assert.equal(refused.length, 1000 - served);
+        assert.deepEqual(refused[0]!.error, { code: -32003, message: 'response too large' });
+        assert.ok(
+          out.slice(served).every((x) => x.error?.code === -32003),
+          'everything after the bound is refused',
+        );
+      }
+      gc();
+      const after = process.memoryUsage().heapUsed;
+      assert.ok(after - before < 30 * 1024 * 1024, `heap back near its baseline: ${((after - before) / 1e6).toFixed(1)} MB above`);
+      // Within the bound a batch is served whole.
+      const small = JSON.parse((await post(url, batch.slice(0, 10))).text) as Json[];
+      assert.ok(small.every((x) => x.result));
+      assert.match(await metrics.metrics(), /bttc_rpc_batch_truncated_total 3/);
+    },
+    metrics,
+  );
 });

@@ -88,7 +88,10 @@ test('eth_getProof: a contract account and its slots, present and absent, verify
   assert.equal(await verifyAccount(p, head.header.stateRoot), 'present');
   assert.equal(p.storageProof.length, 3);
   // Keys echo as geth does: a full 32-byte key as given, a short one as a quantity.
-  assert.deepEqual(p.storageProof.map((s) => s.key), ['0x0', keyA, '0x1234']);
+  assert.deepEqual(
+    p.storageProof.map((s) => s.key),
+    ['0x0', keyA, '0x1234'],
+  );
   assert.equal(await verifySlot(p.storageProof[0]!, p.storageHash, new Uint8Array(32)), SUPPLY);
   assert.equal(await verifySlot(p.storageProof[1]!, p.storageHash, balanceSlot(a[0]!.address)), SUPPLY - 250n);
   assert.equal(p.storageProof[1]!.value, '0x' + (SUPPLY - 250n).toString(16));
@@ -147,5 +150,8 @@ test('eth_createAccessList: the slots and contracts a call touches, the gas it u
   const bad = await c.rpc('eth_createAccessList', [{ from: bytesToHex(a[3]!.address), to: bytesToHex(TOKEN), data: tokenIface.encodeFunctionData('transfer', [bytesToHex(a[1]!.address), 1n]) }]);
   const badRes = bad.result as { accessList: { address: string; storageKeys: string[] }[]; error?: string };
   assert.equal(badRes.error, 'execution reverted');
-  assert.deepEqual(badRes.accessList.map((e) => e.address), [bytesToHex(TOKEN)]);
+  assert.deepEqual(
+    badRes.accessList.map((e) => e.address),
+    [bytesToHex(TOKEN)],
+  );
 });

@@ -24,7 +24,11 @@ test('a registry others extend, served over http and ws, with mounted REST and /
 
   const server = new RpcServer({ port: 0, maxBodyBytes: 10_000, maxBatch: 3, cors: '*' }, { registry, metrics });
   server.route('GET', '/metrics', metricsRoute(metrics));
-  server.route('GET', '/status', jsonRoute((_req, url) => ({ ok: true, q: url.searchParams.get('q'), big: 2n ** 70n })));
+  server.route(
+    'GET',
+    '/status',
+    jsonRoute((_req, url) => ({ ok: true, q: url.searchParams.get('q'), big: 2n ** 70n })),
+  );
   const { url, wsUrl, host } = await server.start();
   assert.equal(host, '127.0.0.1', 'loopback by default');
   const post = async (body: string) => {
@@ -56,7 +60,12 @@ test('a registry others extend, served over http and ws, with mounted REST and /
     const ws = new WebSocket(wsUrl);
     await new Promise((r, j) => ws.once('open', r).once('error', j));
     const reply = new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
-    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 'a', method: 'bor_echo', params: ['over ws'] }, { jsonrpc: '2.0', id: 'b', method: 'nope' }]));
+    ws.send(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 'a', method: 'bor_echo', params: ['over ws'] },
+        { jsonrpc: '2.0', id: 'b', method: 'nope' },
+      ]),
+    );
     const out = JSON.parse(await reply) as { id: string; result?: string; error?: { code: number } }[];
     assert.equal(out[0]!.result, 'over ws');
     assert.equal(out[1]!.error!.code, -32601);

@@ -28,13 +28,19 @@ before(async () => {
 after(() => node.close());
 
 async function call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const res = (await (await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })).json()) as { result?: T; error?: { message: string } };
+  const res = (await (await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })).json()) as {
+    result?: T;
+    error?: { message: string };
+  };
   if (res.error) throw new Error(res.error.message);
   return res.result as T;
 }
 
 const tx = (key: Uint8Array, nonce: bigint, extra: { to?: Uint8Array | null; value?: bigint; gasPrice?: bigint; gasLimit?: bigint } = {}) =>
-  signTx({ nonce, gasPrice: extra.gasPrice ?? 1_000_000_000n, gasLimit: extra.gasLimit ?? 60_000n, to: extra.to === undefined ? TO : extra.to, value: extra.value ?? 1n, chainId: BigInt(CHAIN_ID) }, key);
+  signTx(
+    { nonce, gasPrice: extra.gasPrice ?? 1_000_000_000n, gasLimit: extra.gasLimit ?? 60_000n, to: extra.to === undefined ? TO : extra.to, value: extra.value ?? 1n, chainId: BigInt(CHAIN_ID) },
+    key,
+  );
 const send = (raw: Uint8Array) => call<string>('eth_sendRawTransaction', [bytesToHex(raw)]);
 
 test('the pool: onAdded once per intake with what it accepted; nextNonce is the account nonce plus the executable run', async () => {

@@ -23,7 +23,13 @@ test('every preset loads and carries the protocol constants', () => {
   assert.deepEqual([main.checkpoint.bufferTime, main.checkpoint.avgLength, main.checkpoint.maxLength], [1000, 256, 1024]);
   assert.equal(main.staking.minStake, 10n ** 30n);
   assert.equal(main.staking.withdrawalDelay, 80);
-  assert.deepEqual(main.rootChains.map((r) => [r.name, r.id, r.confirmations]), [['tron', 1, 18], ['ethereum', 2, 6]]);
+  assert.deepEqual(
+    main.rootChains.map((r) => [r.name, r.id, r.confirmations]),
+    [
+      ['tron', 1, 18],
+      ['ethereum', 2, 6],
+    ],
+  );
   assert.equal(main.rootChains[1]!.rootChain, '0x98dfb360cbc65045a8415fa2514f549cd3000f02');
   assert.equal(loadConfig('donau').bttc.chainId, 1029);
 });
@@ -34,7 +40,10 @@ test('a bad value names the file, the field and what was expected', (t) => {
   raw.bttc.sprint = 'sixty-four';
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify(raw));
-  assert.throws(() => loadConfig(file), (err: Error) => err instanceof ConfigError && err.message.includes(file) && err.message.includes('bttc.sprint') && err.message.includes('expected an integer'));
+  assert.throws(
+    () => loadConfig(file),
+    (err: Error) => err instanceof ConfigError && err.message.includes(file) && err.message.includes('bttc.sprint') && err.message.includes('expected an integer'),
+  );
   assert.throws(() => loadConfig('devnet', { rootChains: [{ ...raw.rootChains[0], stakeManager: '0x12' }] }), /rootChains\[0\]\.stakeManager: expected a 0x-prefixed 20-byte hex address/);
   // TRON's base58 form of an address is accepted (same 20 bytes); a mistyped one fails its checksum.
   const tronForm = toTronAddress('0x98dfb360cbc65045a8415fa2514f549cd3000f02');

@@ -23,7 +23,10 @@ function devnet(args: string[]): { status: number | null; out: string } {
 
 function layout(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'devnet.json'), JSON.stringify({ version: 1, validators: 1, ports: { rpc: 47545, rest: 47317, p2p: 47303, root: 47645 }, peerIds: ['x'], followers: 0, rootStartBlock: null, loadtestAccounts: 1 }));
+  writeFileSync(
+    join(dir, 'devnet.json'),
+    JSON.stringify({ version: 1, validators: 1, ports: { rpc: 47545, rest: 47317, p2p: 47303, root: 47645 }, peerIds: ['x'], followers: 0, rootStartBlock: null, loadtestAccounts: 1 }),
+  );
 }
 
 test('a port something else listens on is named, and no devnet directory is left behind', async () => {

@@ -6,7 +6,12 @@ import { accountRoot } from '../../src/merkle/account.ts';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/util/bytes.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
 
-const header = (l: { number: number; timestamp: number; txRoot: string; receiptsRoot: string }) => ({ number: l.number, timestamp: l.timestamp, txRoot: hexToBytes(l.txRoot), receiptsRoot: hexToBytes(l.receiptsRoot) });
+const header = (l: { number: number; timestamp: number; txRoot: string; receiptsRoot: string }) => ({
+  number: l.number,
+  timestamp: l.timestamp,
+  txRoot: hexToBytes(l.txRoot),
+  receiptsRoot: hexToBytes(l.receiptsRoot),
+});
 const byNumber = new Map(vectors.checkpointLeaves.map((l) => [l.number, l]));
 
 test('checkpoint leaves match the vectors', () => {

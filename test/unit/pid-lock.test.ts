@@ -11,7 +11,10 @@ test('a directory held by a live process is refused with its PID; a stale pid fi
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   try {
     writeFileSync(join(dir, 'bttc-node.pid'), `${child.pid}\n`);
-    assert.throws(() => acquirePidLock(dir, 'data dir'), (e: unknown) => e instanceof DirInUseError && e.pid === child.pid && e.message.includes(`in use by PID ${child.pid}`));
+    assert.throws(
+      () => acquirePidLock(dir, 'data dir'),
+      (e: unknown) => e instanceof DirInUseError && e.pid === child.pid && e.message.includes(`in use by PID ${child.pid}`),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const lock = acquirePidLock(dir, 'data dir');

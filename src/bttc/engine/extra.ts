@@ -67,7 +67,8 @@ export function parseExtra(extra: Uint8Array, number: bigint, sprint: number): P
   if (extra.length < EXTRA_VANITY + EXTRA_SEAL) throw new Error(`extra is ${extra.length} bytes: missing the ${EXTRA_SEAL}-byte seal`);
   const producerBytes = extra.subarray(EXTRA_VANITY, extra.length - EXTRA_SEAL);
   if (isSprintEnd(number, sprint)) {
-    if (producerBytes.length === 0 || producerBytes.length % PRODUCER_BYTES !== 0) throw new Error(`sprint-end block ${number}: producer list is ${producerBytes.length} bytes, expected a positive multiple of ${PRODUCER_BYTES}`);
+    if (producerBytes.length === 0 || producerBytes.length % PRODUCER_BYTES !== 0)
+      throw new Error(`sprint-end block ${number}: producer list is ${producerBytes.length} bytes, expected a positive multiple of ${PRODUCER_BYTES}`);
   } else if (producerBytes.length !== 0) {
     throw new Error(`block ${number} is not a sprint end but carries ${producerBytes.length} bytes of producer list`);
   }

@@ -34,11 +34,7 @@ export interface HeadChange {
   reorg: Reorg;
 }
 
-export type AddResult =
-  | { status: 'known' }
-  | { status: 'orphan' }
-  | { status: 'too-old'; reason: string }
-  | { status: 'added'; connected: BlockMeta[]; head: HeadChange | null };
+export type AddResult = { status: 'known' } | { status: 'orphan' } | { status: 'too-old'; reason: string } | { status: 'added'; connected: BlockMeta[]; head: HeadChange | null };
 
 export interface ForkChoiceOptions {
   /** Blocks more than this far below the head are forgotten (deeper reorgs are refused). */
@@ -90,7 +86,8 @@ export class ForkChoice {
   add(block: { hash: Uint8Array; parentHash: Uint8Array; number: bigint; difficulty: bigint }): AddResult {
     const key = bytesToHex(block.hash);
     if (this.blocks.has(key)) return { status: 'known' };
-    if (block.number + BigInt(this.retain) < this.headMeta.number) return { status: 'too-old', reason: `block ${block.number} is more than ${this.retain} blocks below the head ${this.headMeta.number}` };
+    if (block.number + BigInt(this.retain) < this.headMeta.number)
+      return { status: 'too-old', reason: `block ${block.number} is more than ${this.retain} blocks below the head ${this.headMeta.number}` };
     const parent = this.blocks.get(bytesToHex(block.parentHash));
     if (!parent) {
       this.addOrphan(block);

@@ -26,9 +26,7 @@ export type RejectCode =
   | 'wrong-producer-list'
   | 'unknown-span';
 
-export type VerifyResult =
-  | { ok: true; signer: Uint8Array; succession: number; hash: Uint8Array }
-  | { ok: false; code: RejectCode; reason: string };
+export type VerifyResult = { ok: true; signer: Uint8Array; succession: number; hash: Uint8Array } | { ok: false; code: RejectCode; reason: string };
 
 export class HeaderRejectedError extends Error {
   readonly code: RejectCode;
@@ -129,8 +127,12 @@ export class HeaderVerifier {
       if (!expected) reject('unknown-span', `the span of block ${n + 1n} is not known, cannot check the producer list`);
       const expectedBytes = encodeProducers(expected!);
       if (!equalBytes(producerBytes, expectedBytes)) {
-        const got = decodeProducers(producerBytes).map((e) => `${bytesToHex(e.address)}:${e.power}`).join(',');
-        const want = decodeProducers(expectedBytes).map((e) => `${bytesToHex(e.address)}:${e.power}`).join(',');
+        const got = decodeProducers(producerBytes)
+          .map((e) => `${bytesToHex(e.address)}:${e.power}`)
+          .join(',');
+        const want = decodeProducers(expectedBytes)
+          .map((e) => `${bytesToHex(e.address)}:${e.power}`)
+          .join(',');
         reject('wrong-producer-list', `producer list [${got}] differs from the span's [${want}]`);
       }
     }

@@ -26,9 +26,7 @@ export type RejectCode =
   | 'sender-limit'
   | 'pool-full';
 
-export type AddResult =
-  | { ok: true; hash: Uint8Array; sender: Uint8Array; replaced?: Uint8Array }
-  | { ok: false; hash?: Uint8Array; code: RejectCode; reason: string };
+export type AddResult = { ok: true; hash: Uint8Array; sender: Uint8Array; replaced?: Uint8Array } | { ok: false; hash?: Uint8Array; code: RejectCode; reason: string };
 
 export interface AccountInfo {
   nonce: bigint;

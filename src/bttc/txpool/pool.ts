@@ -100,9 +100,30 @@ export class TxPool implements TxPoolApi {
         at = now;
         return last;
       };
-      new Gauge({ name: 'bttc_txpool_pending', help: 'Pool transactions executable at the head (nonces contiguous from the account nonce)', registers: [reg], collect() { this.set(read().pending); } });
-      new Gauge({ name: 'bttc_txpool_queued', help: 'Pool transactions waiting for an earlier nonce', registers: [reg], collect() { this.set(read().queued); } });
-      new Gauge({ name: 'bttc_txpool_senders', help: 'Senders with transactions in the pool', registers: [reg], collect() { this.set(read().senders); } });
+      new Gauge({
+        name: 'bttc_txpool_pending',
+        help: 'Pool transactions executable at the head (nonces contiguous from the account nonce)',
+        registers: [reg],
+        collect() {
+          this.set(read().pending);
+        },
+      });
+      new Gauge({
+        name: 'bttc_txpool_queued',
+        help: 'Pool transactions waiting for an earlier nonce',
+        registers: [reg],
+        collect() {
+          this.set(read().queued);
+        },
+      });
+      new Gauge({
+        name: 'bttc_txpool_senders',
+        help: 'Senders with transactions in the pool',
+        registers: [reg],
+        collect() {
+          this.set(read().senders);
+        },
+      });
     }
   }
 
@@ -204,7 +225,9 @@ export class TxPool implements TxPoolApi {
       return r;
     });
     const toRecover = decoded.map((d, i) => (d ? i : -1)).filter((i) => i >= 0);
-    const recovered = toRecover.length ? await this.verifier.verifyBatch(toRecover.map((i) => ({ kind: 'secp256k1-recover' as const, digest: decoded[i]!.sigHash, signature: decoded[i]!.signature }))) : [];
+    const recovered = toRecover.length
+      ? await this.verifier.verifyBatch(toRecover.map((i) => ({ kind: 'secp256k1-recover' as const, digest: decoded[i]!.sigHash, signature: decoded[i]!.signature })))
+      : [];
     const candidates: PoolTx[] = [];
     toRecover.forEach((i, k) => {
       const res = recovered[k]!;
@@ -308,7 +331,11 @@ export class TxPool implements TxPoolApi {
     const existing = list.txs.get(tx.nonce);
     if (existing) {
       const minPrice = existing.gasPrice + (existing.gasPrice * BigInt(this.opts.priceBumpPercent)) / 100n;
-      if (tx.gasPrice < minPrice || tx.gasPrice === existing.gasPrice) return reject('replacement-underpriced', `replacing nonce ${tx.nonce} needs a gas price of at least ${minPrice > existing.gasPrice ? minPrice : existing.gasPrice + 1n} (+${this.opts.priceBumpPercent}%), got ${tx.gasPrice}`);
+      if (tx.gasPrice < minPrice || tx.gasPrice === existing.gasPrice)
+        return reject(
+          'replacement-underpriced',
+          `replacing nonce ${tx.nonce} needs a gas price of at least ${minPrice > existing.gasPrice ? minPrice : existing.gasPrice + 1n} (+${this.opts.priceBumpPercent}%), got ${tx.gasPrice}`,
+        );
       this.drop(existing, 'replaced');
       this.put(list, tx);
       return { ok: true, hash: tx.hash, sender: tx.sender, replaced: existing.hash };
@@ -316,12 +343,14 @@ export class TxPool implements TxPoolApi {
     // A re-injected transaction may go over the sender limits (see addRecovered), and when the pool
     // is full it evicts another sender's tail on equal price: a sender's next nonce is worth more.
     if (!reinjected) {
-      if (tx.nonce >= list.nonce + BigInt(this.opts.maxPerSender)) return reject('sender-limit', `nonce ${tx.nonce} is ${tx.nonce - list.nonce} ahead of the account nonce ${list.nonce}; at most ${this.opts.maxPerSender} may wait per sender`);
+      if (tx.nonce >= list.nonce + BigInt(this.opts.maxPerSender))
+        return reject('sender-limit', `nonce ${tx.nonce} is ${tx.nonce - list.nonce} ahead of the account nonce ${list.nonce}; at most ${this.opts.maxPerSender} may wait per sender`);
       if (list.txs.size >= this.opts.maxPerSender) return reject('sender-limit', `sender ${tx.senderHex} already has ${list.txs.size} transactions waiting (limit ${this.opts.maxPerSender})`);
     }
     if (this.all.size >= this.opts.maxTotal) {
       const victim = this.cheapestTail(tx.senderHex);
-      if (!victim || victim.gasPrice > tx.gasPrice || (victim.gasPrice === tx.gasPrice && !reinjected)) return reject('pool-full', `pool is full (${this.all.size}) and gas price ${tx.gasPrice} does not beat the cheapest evictable ${victim?.gasPrice ?? 'n/a'}`);
+      if (!victim || victim.gasPrice > tx.gasPrice || (victim.gasPrice === tx.gasPrice && !reinjected))
+        return reject('pool-full', `pool is full (${this.all.size}) and gas price ${tx.gasPrice} does not beat the cheapest evictable ${victim?.gasPrice ?? 'n/a'}`);
       this.drop(victim, 'evicted');
     }
     this.put(list, tx);

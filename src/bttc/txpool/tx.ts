@@ -206,7 +206,8 @@ function decodeAccessList(raw: Uint8Array, hash: Uint8Array): DecodedTx {
   if (!Array.isArray(al)) throw new TxDecodeError('accessList: expected a list');
   let keys = 0;
   for (const [i, entry] of al.entries()) {
-    if (!Array.isArray(entry) || entry.length !== 2 || !(entry[0] instanceof Uint8Array) || entry[0].length !== 20 || !Array.isArray(entry[1])) throw new TxDecodeError(`accessList[${i}]: expected [address, [storageKeys]]`);
+    if (!Array.isArray(entry) || entry.length !== 2 || !(entry[0] instanceof Uint8Array) || entry[0].length !== 20 || !Array.isArray(entry[1]))
+      throw new TxDecodeError(`accessList[${i}]: expected [address, [storageKeys]]`);
     for (const k of entry[1]) if (!(k instanceof Uint8Array) || k.length !== 32) throw new TxDecodeError(`accessList[${i}]: storage keys must be 32 bytes`);
     keys += entry[1].length;
   }

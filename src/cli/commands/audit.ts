@@ -94,7 +94,12 @@ async function checkpointRootCmd(opts: { headers: string }): Promise<void> {
   const headers = list.map((entry, i) => {
     const w = `--headers[${i}]`;
     const o = asObject(entry, w);
-    return { number: uintField(o, 'number', w), timestamp: uintField(o, 'timestamp', w), txRoot: hexToBytes(hexField(o, 'txRoot', 32, w)), receiptsRoot: hexToBytes(hexField(o, 'receiptsRoot', 32, w)) };
+    return {
+      number: uintField(o, 'number', w),
+      timestamp: uintField(o, 'timestamp', w),
+      txRoot: hexToBytes(hexField(o, 'txRoot', 32, w)),
+      receiptsRoot: hexToBytes(hexField(o, 'receiptsRoot', 32, w)),
+    };
   });
   for (const [i, h] of headers.entries()) if (h.number >= 1n << 256n || h.timestamp >= 1n << 256n) fail(`--headers[${i}]: number or timestamp does not fit in 256 bits`);
   printJson({ root: bytesToHex(checkpointRoot(headers)), leaves: headers.length });
@@ -345,7 +350,11 @@ async function liveCheckpointCmd(opts: LiveCheckpointOpts): Promise<void> {
     return auditCheckpoint({ headerBlock: id, onProgress: progressLine('audit checkpoint', 'blocks') }, { root, bttc });
   });
   printJson(result);
-  if (!result.match) throw new CliError(`header block ${result.headerBlock}: the RootChain holds root ${result.root}, but Bttc blocks ${result.start}..${result.end} as --bttc-rpc serves them give ${result.recomputed}`, 1);
+  if (!result.match)
+    throw new CliError(
+      `header block ${result.headerBlock}: the RootChain holds root ${result.root}, but Bttc blocks ${result.start}..${result.end} as --bttc-rpc serves them give ${result.recomputed}`,
+      1,
+    );
 }
 
 interface LiveSpanOpts {
@@ -377,7 +386,8 @@ async function liveSpanCmd(opts: LiveSpanOpts): Promise<void> {
     return auditSpan({ spanId, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(producerCount !== undefined ? { producerCount } : {}) }, { rest, seedSource });
   });
   printJson(result);
-  if (!result.match) throw new CliError(`span ${result.span}: Delivery's selected_producers are not the producers recomputed from its validator set${result.seed ? ` and seed ${result.seed}` : ''}`, 1);
+  if (!result.match)
+    throw new CliError(`span ${result.span}: Delivery's selected_producers are not the producers recomputed from its validator set${result.seed ? ` and seed ${result.seed}` : ''}`, 1);
 }
 
 /** Commander's own errors (a missing or unknown option) exit 2 here, like any bad input: 1 means mismatch. */
@@ -386,17 +396,17 @@ function badInputExits2(err: CommanderError): never {
 }
 
 export function register(program: Command): void {
-  const audit = program.command('audit').description('recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network\'s checkpoints and spans from its endpoints (checkpoint, span)');
+  const audit = program
+    .command('audit')
+    .description(
+      "recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network's checkpoints and spans from its endpoints (checkpoint, span)",
+    );
   audit
     .command('checkpoint-root')
     .description('checkpoint root hash over a block range: input [{"number","timestamp","txRoot","receiptsRoot"}]')
     .requiredOption('--headers <FILE>', 'JSON array of headers in block order')
     .action(checkpointRootCmd);
-  audit
-    .command('account-root')
-    .description('fee-dividend account root: input [{"address","fee"}] (any order)')
-    .requiredOption('--accounts <FILE>', 'JSON array of accounts')
-    .action(accountRootCmd);
+  audit.command('account-root').description('fee-dividend account root: input [{"address","fee"}] (any order)').requiredOption('--accounts <FILE>', 'JSON array of accounts').action(accountRootCmd);
   audit
     .command('producers')
     .description('span producer selection: input [{"id","signer","power"}] in eligible (signer) order')
@@ -428,10 +438,10 @@ export function register(program: Command): void {
     .command('checkpoint')
     .description('a live checkpoint: the root a RootChain holds for a header block, recomputed from the Bttc blocks it covers: {"headerBlock","start","end","root","recomputed","match"}')
     .requiredOption('--bttc-rpc <URL>', 'a Bttc JSON-RPC endpoint (mainnet: chain 199) serving the blocks of the range')
-    .requiredOption('--root-rpc <URL>', 'the root chain: an Ethereum/BSC JSON-RPC, or a TRON full node\'s HTTP API (https://api.trongrid.io; TRON_PRO_API_KEY is sent when set)')
+    .requiredOption('--root-rpc <URL>', "the root chain: an Ethereum/BSC JSON-RPC, or a TRON full node's HTTP API (https://api.trongrid.io; TRON_PRO_API_KEY is sent when set)")
     .requiredOption('--root-chain <NAME>', 'tron, ethereum or bsc')
     .requiredOption('--header-block <ID>', 'the header block id: 10000, 20000, … (the k-th checkpoint on that chain is k×10000)')
-    .option('--root-chain-address <ADDR>', 'the RootChain contract (TRON: base58 T… or 41-hex too); default: the mainnet preset\'s for tron and ethereum, none for bsc')
+    .option('--root-chain-address <ADDR>', "the RootChain contract (TRON: base58 T… or 41-hex too); default: the mainnet preset's for tron and ethereum, none for bsc")
     .option('--batch-size <N>', 'eth_getBlockByNumber calls per HTTP request', '100')
     .option('--concurrency <N>', 'HTTP requests in flight at once', '4')
     .option('--retries <N>', 'retries of a request after a transient failure', '4')
@@ -443,12 +453,15 @@ export function register(program: Command): void {
     .description('a live span: Delivery\'s selected producers recomputed from the span\'s validator set (and seed, when there is a draw): {"span","seed","producers","recomputed","match"}')
     .requiredOption('--delivery-rest <URL>', 'a Delivery REST endpoint (serves bor/span/{id})')
     .requiredOption('--span <ID>', 'the span id')
-    .option('--seed <HEX>', 'the span\'s seed (32-byte block hash); needed only when more validators are eligible than there are producers')
+    .option('--seed <HEX>', "the span's seed (32-byte block hash); needed only when more validators are eligible than there are producers")
     .option('--root-rpc <URL>', 'instead of --seed: an Ethereum JSON-RPC to read the seed from (BTTC seeds span k with the hash of Ethereum block k)')
     .option('--seed-block <N>', 'with --root-rpc: the seed block when it is not the span id (a network restarted from a later genesis)')
-    .option('--producer-count <N>', 'producers per span; default: Delivery\'s bor/params producer_count (11 on mainnet)')
+    .option('--producer-count <N>', "producers per span; default: Delivery's bor/params producer_count (11 on mainnet)")
     .option('--retries <N>', 'retries of a request after a transient failure', '4')
-    .addHelpText('after', LIVE_EXIT_HELP + '\nSpans BTTC mainnet froze before Delivery height 375300 with more eligible validators than producers\nwere drawn by an older algorithm this command does not reproduce.')
+    .addHelpText(
+      'after',
+      LIVE_EXIT_HELP + '\nSpans BTTC mainnet froze before Delivery height 375300 with more eligible validators than producers\nwere drawn by an older algorithm this command does not reproduce.',
+    )
     .exitOverride(badInputExits2)
     .action(liveSpanCmd);
 }

@@ -31,8 +31,12 @@ export function register(program: Command): void {
     .description('run a local network: the embedded root chain, N validators and F followers as processes on loopback, with a live status (Ctrl-C stops it; run again to resume)')
     .option('--dir <dir>', 'data directory of the devnet', '.devnet')
     .option('--validators <n>', 'validators (on first start; a resumed devnet keeps its count)', '4')
-    .option('--followers <n>', 'follower nodes: no keys, they follow the network and serve RPC; ports after the validators\' (default 0; a resumed devnet keeps its count unless given)')
-    .option('--root-chains <n>', 'embedded root chains (on first start; a resumed devnet keeps its count): 1 = Ethereum (id 2), 2 = also one standing for BSC (id 3) on --root-port + 1, whose checkpoints are synced to the first, the staking chain', '1')
+    .option('--followers <n>', "follower nodes: no keys, they follow the network and serve RPC; ports after the validators' (default 0; a resumed devnet keeps its count unless given)")
+    .option(
+      '--root-chains <n>',
+      'embedded root chains (on first start; a resumed devnet keeps its count): 1 = Ethereum (id 2), 2 = also one standing for BSC (id 3) on --root-port + 1, whose checkpoints are synced to the first, the staking chain',
+      '1',
+    )
     .option('--reset', 'delete the data directory and start a new network')
     .option('--rpc-port <port>', 'JSON-RPC port of node 0 (node i: +i; followers come after the validators)', '8545')
     .option('--rest-port <port>', 'Delivery REST port of node 0 (node i: +i)', '1317')
@@ -61,7 +65,8 @@ export function register(program: Command): void {
       try {
         if (existedBefore) lock = acquirePidLock(dir, 'devnet', 'devnet.pid');
       } catch (err) {
-        if (err instanceof DirInUseError) throw new CliError(`a devnet is already running in ${dir} (PID ${err.pid}); stop it (Ctrl-C in its terminal, or kill ${err.pid}) or use --dir for another one`, 1);
+        if (err instanceof DirInUseError)
+          throw new CliError(`a devnet is already running in ${dir} (PID ${err.pid}); stop it (Ctrl-C in its terminal, or kill ${err.pid}) or use --dir for another one`, 1);
         throw err;
       }
       if (opts.reset && existedBefore) {
@@ -70,18 +75,31 @@ export function register(program: Command): void {
       }
       const existing = readLayout(dir);
       if (existing) {
-        if (opts.validators !== '4' && existing.validators !== validators) throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
+        if (opts.validators !== '4' && existing.validators !== validators)
+          throw new CliError(`${dir} holds a devnet of ${existing.validators} validators; use --reset to start a new one with ${validators}`);
         const existingRoots = 1 + (existing.extraRootChains?.length ?? 0);
-        if (cmd.getOptionValueSource('rootChains') === 'cli' && existingRoots !== rootChains) throw new CliError(`${dir} holds a devnet with ${existingRoots} root chain(s); use --reset to start a new one with ${rootChains}`);
+        if (cmd.getOptionValueSource('rootChains') === 'cli' && existingRoots !== rootChains)
+          throw new CliError(`${dir} holds a devnet with ${existingRoots} root chain(s); use --reset to start a new one with ${rootChains}`);
         // Ports are fixed when a devnet is created (peers and configs name them): a different one given now is refused, never ignored.
         const given = (['rpc', 'rest', 'p2p', 'root'] as const).filter((k) => cmd.getOptionValueSource(`${k}Port`) === 'cli' && ports[k] !== existing.ports[k]);
-        if (given.length) throw new CliError(`${dir} was created with ${given.map((k) => `--${k}-port ${existing.ports[k]}`).join(', ')}; a resumed devnet keeps its ports (use --reset to create one on ${given.map((k) => `--${k}-port ${ports[k]}`).join(', ')})`);
+        if (given.length)
+          throw new CliError(
+            `${dir} was created with ${given.map((k) => `--${k}-port ${existing.ports[k]}`).join(', ')}; a resumed devnet keeps its ports (use --reset to create one on ${given.map((k) => `--${k}-port ${ports[k]}`).join(', ')})`,
+          );
       }
-      const planned = devnetPorts(existing ? { ...existing, followers: followers ?? existing.followers ?? 0 } : { validators, followers: followers ?? 0, ports, ...(rootChains > 1 ? { extraRootChains: [{ ...BSC_ROOT_CHAIN, startBlock: null }] } : {}) });
+      const planned = devnetPorts(
+        existing
+          ? { ...existing, followers: followers ?? existing.followers ?? 0 }
+          : { validators, followers: followers ?? 0, ports, ...(rootChains > 1 ? { extraRootChains: [{ ...BSC_ROOT_CHAIN, startBlock: null }] } : {}) },
+      );
       const clash = overlappingPorts(planned);
       if (clash) throw new CliError(`port ${clash[0].port} would serve both ${clash[0].what} and ${clash[1].what}; choose --rpc-port, --rest-port, --p2p-port and --root-port further apart`);
       const busy = await busyPorts(planned);
-      if (busy.length) throw new CliError(`port${busy.length > 1 ? 's' : ''} already in use on 127.0.0.1: ${busy.map((p) => `${p.port} (${p.what})`).join(', ')}; stop what holds ${busy.length > 1 ? 'them' : 'it'} or start the devnet on other ports (--rpc-port, --rest-port, --p2p-port, --root-port; only for a new devnet)`, 1);
+      if (busy.length)
+        throw new CliError(
+          `port${busy.length > 1 ? 's' : ''} already in use on 127.0.0.1: ${busy.map((p) => `${p.port} (${p.what})`).join(', ')}; stop what holds ${busy.length > 1 ? 'them' : 'it'} or start the devnet on other ports (--rpc-port, --rest-port, --p2p-port, --root-port; only for a new devnet)`,
+          1,
+        );
       if (existing) {
         if (followers !== undefined && followers !== (existing.followers ?? 0)) await setFollowers(dir, existing, followers);
         logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');

@@ -21,7 +21,11 @@ export function register(program: Command): void {
         throw err;
       }
       const j = keysToJson(keys) as { owner: Record<string, string>; signer: Record<string, string> };
-      const pub = { file, owner: { address: j.owner.address, tronAddress: j.owner.tronAddress }, signer: { address: j.signer.address, tronAddress: j.signer.tronAddress, publicKey: j.signer.publicKey } };
+      const pub = {
+        file,
+        owner: { address: j.owner.address, tronAddress: j.owner.tronAddress },
+        signer: { address: j.signer.address, tronAddress: j.signer.tronAddress, publicKey: j.signer.publicKey },
+      };
       if (opts.json) return printJson(pub);
       process.stdout.write(
         [

@@ -27,7 +27,9 @@ function positive(v: string, what: string): number {
 export function register(program: Command): void {
   program
     .command('loadtest')
-    .description('send pre-signed transactions to a JSON-RPC endpoint at a target rate; report TPS, Mgas/s, block intervals, inclusion latency and errors (a send refused for a full pool is resent; any other refusal stops that account)')
+    .description(
+      'send pre-signed transactions to a JSON-RPC endpoint at a target rate; report TPS, Mgas/s, block intervals, inclusion latency and errors (a send refused for a full pool is resent; any other refusal stops that account)',
+    )
     .option('--rpc <url>', 'JSON-RPC http URL', 'http://127.0.0.1:8545')
     .option('--mode <mode>', 'transfer (plain value transfers) or erc20 (a token is deployed first)', 'transfer')
     .option('--rate <n>', 'transactions per second', '100')
@@ -64,8 +66,12 @@ export function register(program: Command): void {
         if (!/^\d+$/.test(opts.gasPrice)) throw new CliError(`--gas-price: expected wei as a whole number, got ${JSON.stringify(opts.gasPrice)}`);
         gasPrice = BigInt(opts.gasPrice);
       }
-      if (rate / accounts.length > 8) process.stderr.write(`warning: ${rate} tx/s over ${accounts.length} accounts is ${(rate / accounts.length).toFixed(1)} tx/s per sender; a txpool holding 64 per sender may refuse some\n`);
-      const watch = (opts.watch ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+      if (rate / accounts.length > 8)
+        process.stderr.write(`warning: ${rate} tx/s over ${accounts.length} accounts is ${(rate / accounts.length).toFixed(1)} tx/s per sender; a txpool holding 64 per sender may refuse some\n`);
+      const watch = (opts.watch ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
       for (const u of watch) if (!/^(https?|wss?):\/\//.test(u)) throw new CliError(`--watch: expected http(s):// or ws(s):// URLs, got ${JSON.stringify(u)}`);
       let lt;
       try {

@@ -43,7 +43,11 @@ export function register(program: Command): void {
       if (opts.genesis) genesisJson = readJsonInput(opts.genesis, 'genesis');
       else if (opts.devValidators !== undefined && !existsSync(join(dataDir, 'genesis.json'))) {
         const { devnetGenesis } = await import('../../rootchain/genesis.ts');
-        genesisJson = devnetGenesis({ validators: int(opts.devValidators, '--dev-validators', 1)!, chainId: int(opts.chainId, '--chain-id', 1), borChainId: int(opts.borChainId, '--bor-chain-id', 1) }).json;
+        genesisJson = devnetGenesis({
+          validators: int(opts.devValidators, '--dev-validators', 1)!,
+          chainId: int(opts.chainId, '--chain-id', 1),
+          borChainId: int(opts.borChainId, '--bor-chain-id', 1),
+        }).json;
       } else if (!existsSync(join(dataDir, 'genesis.json'))) {
         throw new CliError(`${dataDir} holds no root chain yet: give --genesis FILE or --dev-validators N`);
       }
@@ -83,7 +87,16 @@ export function register(program: Command): void {
       const { url, wsUrl } = await server.start();
       const infoFile = node.writeInfo(url);
       node.start();
-      printJson({ rpcUrl: url, wsUrl, chainId: node.info.chainId, rootChainId: node.info.rootChainId, borChainId: node.info.borChainId, head: Number(node.store.head().number), contracts: node.info.contracts, infoFile });
+      printJson({
+        rpcUrl: url,
+        wsUrl,
+        chainId: node.info.chainId,
+        rootChainId: node.info.rootChainId,
+        borChainId: node.info.borChainId,
+        head: Number(node.store.head().number),
+        contracts: node.info.contracts,
+        infoFile,
+      });
 
       await new Promise<void>((resolveStop) => {
         let stopping = false;

@@ -27,7 +27,9 @@ export function register(program: Command): void {
     });
   wal
     .command('repair')
-    .description('keep the intact records of a damaged WAL and drop the rest; the original is copied to <file>.corrupt-<time> first. Votes in the dropped part are forgotten: restart only once the network is past their heights')
+    .description(
+      'keep the intact records of a damaged WAL and drop the rest; the original is copied to <file>.corrupt-<time> first. Votes in the dropped part are forgotten: restart only once the network is past their heights',
+    )
     .option('--file <file>', 'the WAL file')
     .option('--datadir <dir>', "a node's data dir (its consensus.wal)")
     .action(async (opts: { file?: string; datadir?: string }) => {

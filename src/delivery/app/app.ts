@@ -147,7 +147,17 @@ export class DeliveryApp implements Application, RestSource {
   static async open(opts: DeliveryAppOptions, deps: DeliveryAppDeps, genesis: DeliveryGenesis): Promise<DeliveryApp> {
     const stakingChainId = stakingChainOf(opts.config);
     const committed = new CommittedState();
-    const { modules, queries } = builtinModules({ stakingChainId, db: deps.store.db, committed, bttc: deps.bttc, hasher: deps.hasher, spanSeed: deps.spanSeed, verifier: deps.verifier, metrics: deps.metrics, logger: deps.logger });
+    const { modules, queries } = builtinModules({
+      stakingChainId,
+      db: deps.store.db,
+      committed,
+      bttc: deps.bttc,
+      hasher: deps.hasher,
+      spanSeed: deps.spanSeed,
+      verifier: deps.verifier,
+      metrics: deps.metrics,
+      logger: deps.logger,
+    });
     const registry = new ModuleRegistry(modules);
     const raw = await deps.store.loadState();
     let state: DeliveryState;
@@ -425,7 +435,10 @@ export class DeliveryApp implements Application, RestSource {
     // 4. Our side votes on this block's side txs, for our precommit at height + 1.
     // A follower never precommits: verdicts would go nowhere, and the checks behind them (root
     // chain, span seed) would cost it requests for nothing.
-    s.mySideVotes = this.signerKey === null ? new Uint8Array(0) : await sideVotesFor(b, this.signerKey, { registry: this.registry, pool: this.pool, logger: this.logger, boundMs: this.verdictBoundMs, counted: (vote) => this.m?.sideVotes.inc({ vote }) });
+    s.mySideVotes =
+      this.signerKey === null
+        ? new Uint8Array(0)
+        : await sideVotesFor(b, this.signerKey, { registry: this.registry, pool: this.pool, logger: this.logger, boundMs: this.verdictBoundMs, counted: (vote) => this.m?.sideVotes.inc({ vote }) });
     s.height = height;
     s.time = b.time;
     s.lastBlockId = bytesToHex(valueIdOf(value));

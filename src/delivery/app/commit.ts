@@ -54,10 +54,7 @@ export function decodeSyncItem(bytes: Uint8Array): { block: Uint8Array; commit: 
  * its power, all in the commit's round, every signature valid. Otherwise the first thing wrong.
  * A single bad signature fails the whole commit: an honest node only ever stores verified votes.
  */
-export async function commitError(
-  o: { chainId: string; height: number; block: Uint8Array; commit: Commit; set: ValidatorSetView },
-  verifier: SignatureVerifier,
-): Promise<string | null> {
+export async function commitError(o: { chainId: string; height: number; block: Uint8Array; commit: Commit; set: ValidatorSetView }, verifier: SignatureVerifier): Promise<string | null> {
   const { commit: c, set, height } = o;
   const valueId = valueIdOf(o.block);
   const p = c.proposal;

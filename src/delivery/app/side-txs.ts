@@ -97,7 +97,15 @@ export interface TallyOut {
  * Tallies `tallied`'s side txs from the precommits `carrier` carries (cast by `set`, the consensus
  * set that decided the height in between) and applies those approved, in block order.
  */
-export async function tallySideTxs(tallied: DeliveryBlock, carrier: DeliveryBlock, set: ValidatorSet, ctx: BlockContext, fx: BlockEffects, deps: { registry: ModuleRegistry }, out: TallyOut): Promise<void> {
+export async function tallySideTxs(
+  tallied: DeliveryBlock,
+  carrier: DeliveryBlock,
+  set: ValidatorSet,
+  ctx: BlockContext,
+  fx: BlockEffects,
+  deps: { registry: ModuleRegistry },
+  out: TallyOut,
+): Promise<void> {
   const total = Number(set.totalVotingPower());
   const yes = new Map<number, YesVote[]>();
   for (const v of carrier.lastCommit.votes) {

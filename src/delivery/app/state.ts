@@ -75,7 +75,13 @@ export class DeliveryState implements StateHead {
   clone(): DeliveryState {
     const slices = new Map<StateSlot<unknown>, unknown>();
     for (const [slot, v] of this.slices) slices.set(slot, slot.clone(v));
-    const head: StateHead = { height: this.height, time: this.time, lastBlockId: this.lastBlockId, lastCommit: { round: this.lastCommit.round, votes: [...this.lastCommit.votes] }, mySideVotes: this.mySideVotes };
+    const head: StateHead = {
+      height: this.height,
+      time: this.time,
+      lastBlockId: this.lastBlockId,
+      lastCommit: { round: this.lastCommit.round, votes: [...this.lastCommit.votes] },
+      mySideVotes: this.mySideVotes,
+    };
     return new DeliveryState(head, this.slots, slices);
   }
 

@@ -38,10 +38,7 @@ function checkHeightRound(height: number, round: number): void {
  * hasValue ‖ valueId ‖ hasExt ‖ keccak(extension) ‖ chainIdLen ‖ chainId. Fixed width up to the chain id,
  * so two different votes can never share sign bytes.
  */
-export function signBytes(
-  chainId: string,
-  m: { type: MsgType; height: number; round: number; validRound?: number; valueId: Uint8Array | null; extension?: Uint8Array },
-): Uint8Array {
+export function signBytes(chainId: string, m: { type: MsgType; height: number; round: number; validRound?: number; valueId: Uint8Array | null; extension?: Uint8Array }): Uint8Array {
   checkHeightRound(m.height, m.round);
   const chain = new TextEncoder().encode(chainId);
   if (chain.length > 255) throw new CodecError(`chain id longer than 255 bytes: ${chainId}`);

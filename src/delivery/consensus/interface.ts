@@ -61,10 +61,7 @@ export interface ConsensusTransport {
 }
 
 /** Write-ahead log records: our own signed messages, our lock, and the end of each decided height. */
-export type WalRecord =
-  | { type: 'message'; bytes: Uint8Array }
-  | { type: 'lock'; height: number; round: number; value: Uint8Array }
-  | { type: 'end-height'; height: number };
+export type WalRecord = { type: 'message'; bytes: Uint8Array } | { type: 'lock'; height: number; round: number; value: Uint8Array } | { type: 'end-height'; height: number };
 
 export interface Wal {
   /** Resolves once the record is durable (fsynced): only then may the message leave the node. */

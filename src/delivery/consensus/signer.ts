@@ -86,8 +86,7 @@ export class VoteSigner {
   }
 
   async signVote(v: { type: VoteType; height: number; round: number; valueId: Uint8Array | null; extension?: Uint8Array }): Promise<{ vote: Vote; bytes: Uint8Array }> {
-    const sameValue = (s: Signed): boolean =>
-      s.kind === 'vote' && (s.vote.valueId === null ? v.valueId === null : v.valueId !== null && equalBytes(s.vote.valueId, v.valueId));
+    const sameValue = (s: Signed): boolean => s.kind === 'vote' && (s.vote.valueId === null ? v.valueId === null : v.valueId !== null && equalBytes(s.vote.valueId, v.valueId));
     // Same vote again (after a restart): return the stored one, even if the extension would now differ.
     const prior = this.check(v.height, v.round, v.type, sameValue);
     if (prior?.kind === 'vote') return { vote: prior.vote, bytes: prior.bytes };

@@ -388,7 +388,12 @@ export class ConsensusState {
           continue;
         }
         inBatch.add(dedupe);
-        pending.push({ msg, validatorHex: vhex, power: val.votingPower, item: { kind: 'secp256k1-verify', digest: voteDigest(this.opts.chainId, v), signature: v.signature.subarray(0, 64), publicKey: val.publicKey } });
+        pending.push({
+          msg,
+          validatorHex: vhex,
+          power: val.votingPower,
+          item: { kind: 'secp256k1-verify', digest: voteDigest(this.opts.chainId, v), signature: v.signature.subarray(0, 64), publicKey: val.publicKey },
+        });
       } else {
         const p = msg.proposal;
         const proposer = this.valset.proposer(r);
@@ -404,12 +409,20 @@ export class ConsensusState {
           continue;
         }
         inBatch.add(dedupe);
-        pending.push({ msg, validatorHex: bytesToHex(p.proposer), power: proposer.votingPower, item: { kind: 'secp256k1-verify', digest: proposalDigest(this.opts.chainId, p), signature: p.signature.subarray(0, 64), publicKey: proposer.publicKey } });
+        pending.push({
+          msg,
+          validatorHex: bytesToHex(p.proposer),
+          power: proposer.votingPower,
+          item: { kind: 'secp256k1-verify', digest: proposalDigest(this.opts.chainId, p), signature: p.signature.subarray(0, 64), publicKey: proposer.publicKey },
+        });
       }
     }
     if (pending.length > 0) {
       const t0 = performance.now();
-      const results = await this.verifier.verifyBatch(pending.map((p) => p.item), { priority: true });
+      const results = await this.verifier.verifyBatch(
+        pending.map((p) => p.item),
+        { priority: true },
+      );
       this.metrics?.verifyBatchSeconds.observe((performance.now() - t0) / 1000);
       this.stats.verifyBatches++;
       this.stats.signaturesVerified += pending.length;
@@ -784,4 +797,3 @@ export class ConsensusState {
     this.metrics?.messagesDropped.inc({ reason });
   }
 }
-

@@ -118,12 +118,15 @@ export function scanWal(buf: Uint8Array): WalScan {
   while (o < buf.length) {
     const rest = buf.length - o;
     if (allZero(buf, o)) return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: 'zero-filled tail' } };
-    if (rest < HEADER_BYTES) return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: `incomplete frame header (${rest} of ${HEADER_BYTES} bytes)` } };
+    if (rest < HEADER_BYTES)
+      return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: `incomplete frame header (${rest} of ${HEADER_BYTES} bytes)` } };
     const len = dv.getUint32(o);
-    if (crc32c(buf.subarray(o, o + 4)) !== dv.getUint32(o + 4)) return { format: 'current', payloads, validLength: o, problem: { kind: 'corrupt', offset: o, reason: 'frame length checksum mismatch (the length field is damaged)' } };
+    if (crc32c(buf.subarray(o, o + 4)) !== dv.getUint32(o + 4))
+      return { format: 'current', payloads, validLength: o, problem: { kind: 'corrupt', offset: o, reason: 'frame length checksum mismatch (the length field is damaged)' } };
     if (len > MAX_RECORD_BYTES) return { format: 'current', payloads, validLength: o, problem: { kind: 'corrupt', offset: o, reason: `frame length ${len} exceeds ${MAX_RECORD_BYTES}` } };
     const end = o + HEADER_BYTES + len;
-    if (end > buf.length) return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: `incomplete payload (${rest - HEADER_BYTES} of ${len} bytes)` } };
+    if (end > buf.length)
+      return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: `incomplete payload (${rest - HEADER_BYTES} of ${len} bytes)` } };
     const payload = buf.subarray(o + HEADER_BYTES, end);
     if (crc32c(payload) !== dv.getUint32(o + 8)) {
       if (end === buf.length) return { format: 'current', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: 'the last frame fails its checksum' } };
@@ -146,7 +149,16 @@ function scanLegacy(buf: Uint8Array): WalScan {
     const len = dv.getUint32(o);
     const end = o + 8 + len;
     // The old format cannot tell a damaged length from a torn write: only the very end may be short.
-    if (end > buf.length) return { format: 'legacy', payloads, validLength: o, problem: len > MAX_RECORD_BYTES || o === 0 ? { kind: 'corrupt', offset: o, reason: `not a WAL (no ${new TextDecoder().decode(WAL_MAGIC)} header) or a damaged length ${len}` } : { kind: 'torn-tail', offset: o, bytes: rest, reason: 'incomplete payload' } };
+    if (end > buf.length)
+      return {
+        format: 'legacy',
+        payloads,
+        validLength: o,
+        problem:
+          len > MAX_RECORD_BYTES || o === 0
+            ? { kind: 'corrupt', offset: o, reason: `not a WAL (no ${new TextDecoder().decode(WAL_MAGIC)} header) or a damaged length ${len}` }
+            : { kind: 'torn-tail', offset: o, bytes: rest, reason: 'incomplete payload' },
+      };
     const payload = buf.subarray(o + 8, end);
     if (crc32(payload) !== dv.getUint32(o + 4)) {
       if (end === buf.length) return { format: 'legacy', payloads, validLength: o, problem: { kind: 'torn-tail', offset: o, bytes: rest, reason: 'the last frame fails its checksum' } };
@@ -169,7 +181,9 @@ function scanFrames(buf: Uint8Array): WalScan {
 }
 
 function corruptError(source: string, p: WalProblem & { kind: 'corrupt' }): WalError {
-  return new WalError(`${source}: corrupt at offset ${p.offset}: ${p.reason}. The consensus WAL guards against double signing, so the node will not start on it. Run \`bttc-node wal check --file ${source}\` to see what is intact, and \`bttc-node wal repair --file ${source}\` to keep the intact prefix (the original is kept beside it).`);
+  return new WalError(
+    `${source}: corrupt at offset ${p.offset}: ${p.reason}. The consensus WAL guards against double signing, so the node will not start on it. Run \`bttc-node wal check --file ${source}\` to see what is intact, and \`bttc-node wal repair --file ${source}\` to keep the intact prefix (the original is kept beside it).`,
+  );
 }
 
 export interface FileWalOptions {
@@ -202,7 +216,10 @@ export class FileWal implements Wal {
   static async open(path: string, opts: FileWalOptions = {}): Promise<FileWal> {
     const maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
     if (!existsSync(path)) {
-      if (opts.mustExist) throw new WalError(`${path}: the consensus WAL is missing, but this node has already taken part in consensus (committed Delivery height ${opts.mustExist.height}). Without it the node could sign twice. Restore the file, or, knowing the risk, remove the node's Delivery state to start over.`);
+      if (opts.mustExist)
+        throw new WalError(
+          `${path}: the consensus WAL is missing, but this node has already taken part in consensus (committed Delivery height ${opts.mustExist.height}). Without it the node could sign twice. Restore the file, or, knowing the risk, remove the node's Delivery state to start over.`,
+        );
       await writeAtomically(path, [WAL_MAGIC]);
     }
     const fh = await open(path, 'r+');
@@ -210,7 +227,9 @@ export class FileWal implements Wal {
     const scan = scanWal(buf);
     if (scan.format === 'empty') {
       await fh.close();
-      throw new WalError(`${path}: the consensus WAL is an empty file (a log always starts with its header): it was truncated or replaced. Run \`bttc-node wal check --file ${path}\`; \`bttc-node wal repair --file ${path}\` writes a new empty log once you know no vote of this node is missing from it.`);
+      throw new WalError(
+        `${path}: the consensus WAL is an empty file (a log always starts with its header): it was truncated or replaced. Run \`bttc-node wal check --file ${path}\`; \`bttc-node wal repair --file ${path}\` writes a new empty log once you know no vote of this node is missing from it.`,
+      );
     }
     if (scan.problem?.kind === 'corrupt') {
       await fh.close();
@@ -383,7 +402,16 @@ export async function checkWalFile(path: string): Promise<WalReport> {
     }
   }
   const status = scan.format === 'empty' ? 'empty' : scan.problem?.kind === 'corrupt' ? 'corrupt' : scan.problem ? 'torn-tail' : scan.format === 'legacy' ? 'legacy' : 'ok';
-  return { file: path, format: scan.format, bytes: buf.length, records: scan.payloads.length, firstHeight: heights.length ? Math.min(...heights) : null, lastHeight: heights.length ? Math.max(...heights) : null, status, problem: scan.problem };
+  return {
+    file: path,
+    format: scan.format,
+    bytes: buf.length,
+    records: scan.payloads.length,
+    firstHeight: heights.length ? Math.min(...heights) : null,
+    lastHeight: heights.length ? Math.max(...heights) : null,
+    status,
+    problem: scan.problem,
+  };
 }
 
 /**

@@ -33,7 +33,16 @@ import type { StakingQueries } from './staking/queries.ts';
 import { stakingTxCodec } from './staking/txs.ts';
 
 /** The built-in modules' tx codecs: what a Delivery block may hold (app/codec.ts decodes with them). */
-export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [stakingTxCodec, checkpointTxCodec, checkpointAckTxCodec, checkpointNoAckTxCodec, spanTxCodec, eventRecordTxCodec, checkpointSyncTxCodec, checkpointSyncAckTxCodec];
+export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
+  stakingTxCodec,
+  checkpointTxCodec,
+  checkpointAckTxCodec,
+  checkpointNoAckTxCodec,
+  spanTxCodec,
+  eventRecordTxCodec,
+  checkpointSyncTxCodec,
+  checkpointSyncAckTxCodec,
+];
 
 export interface BuiltinModuleDeps {
   stakingChainId: number;
@@ -57,7 +66,16 @@ export interface BuiltinQueries {
 
 export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
   const staking = stakingModule({ stakingChainId: deps.stakingChainId, committed: deps.committed, logger: deps.logger });
-  const checkpoint = checkpointModule({ stakingChainId: deps.stakingChainId, db: deps.db, committed: deps.committed, bttc: deps.bttc, hasher: deps.hasher, verifier: deps.verifier, metrics: deps.metrics, logger: deps.logger });
+  const checkpoint = checkpointModule({
+    stakingChainId: deps.stakingChainId,
+    db: deps.db,
+    committed: deps.committed,
+    bttc: deps.bttc,
+    hasher: deps.hasher,
+    verifier: deps.verifier,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
   const clerk = clerkModule({ db: deps.db });
   return {

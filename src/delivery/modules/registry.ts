@@ -79,7 +79,8 @@ export class ModuleRegistry {
       if (m.consensusSets) providers.push(m);
     }
     const [consensus, ...extra] = providers;
-    if (!consensus || extra.length > 0) throw new Error(`delivery modules: exactly one module must provide the consensus validator sets, found ${providers.length ? providers.map((m) => `"${m.name}"`).join(', ') : 'none'}`);
+    if (!consensus || extra.length > 0)
+      throw new Error(`delivery modules: exactly one module must provide the consensus validator sets, found ${providers.length ? providers.map((m) => `"${m.name}"`).join(', ') : 'none'}`);
     this.consensus = consensus;
     this.modules = [...modules];
     this.slots = slots;

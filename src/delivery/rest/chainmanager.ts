@@ -37,7 +37,10 @@ function tronChain(config: NodeConfig): RootChainConfig | undefined {
 }
 
 /** `mainchain` fields from `chain` (Ethereum, or BSC for newparams/bsc); zero values when it is not configured. */
-function mainchainFields(chain: RootChainConfig | undefined, defaultConfirmations: number): { confirmations: number; stakeManager: string; rootChain: string; stakingInfo: string; stateSender: string } {
+function mainchainFields(
+  chain: RootChainConfig | undefined,
+  defaultConfirmations: number,
+): { confirmations: number; stakeManager: string; rootChain: string; stakingInfo: string; stateSender: string } {
   return {
     confirmations: chain?.confirmations ?? defaultConfirmations,
     stakeManager: heimdallAddress(chain?.stakeManager ?? null),
@@ -53,7 +56,13 @@ function mainchainFields(chain: RootChainConfig | undefined, defaultConfirmation
  */
 export function chainManagerParams(config: NodeConfig, root: string | null = null): { readonly [k: string]: GoJsonValue } {
   const eth = config.rootChains.find((c) => c.id === ETHEREUM_ID);
-  const main = root === 'bsc' ? mainchainFields(config.rootChains.find((c) => c.id === BSC_ID), 0) : mainchainFields(eth, DEFAULT_MAINCHAIN_CONFIRMATIONS);
+  const main =
+    root === 'bsc'
+      ? mainchainFields(
+          config.rootChains.find((c) => c.id === BSC_ID),
+          0,
+        )
+      : mainchainFields(eth, DEFAULT_MAINCHAIN_CONFIRMATIONS);
   const tron = tronChain(config);
   return {
     mainchain_tx_confirmations: main.confirmations,

@@ -27,7 +27,12 @@ function requestSegments(pathname: string): string[] | null {
 
 /** Two patterns with the same shape would match the same paths: `/a/:x` and `/a/:y` are one route. */
 export function routeShape(path: string): string {
-  return '/' + pathSegments(path).map((s) => (s.startsWith(':') ? ':' : s)).join('/');
+  return (
+    '/' +
+    pathSegments(path)
+      .map((s) => (s.startsWith(':') ? ':' : s))
+      .join('/')
+  );
 }
 
 interface Compiled {
@@ -58,7 +63,7 @@ export class RestRouter {
       if (other !== undefined) throw new Error(`REST route ${route.path} would shadow ${other}`);
       shapes.set(shape, route.path);
       const segments = pathSegments(route.path).map((s) => (s.startsWith(':') ? { literal: null, param: s.slice(1) } : { literal: s, param: '' }));
-      return { route, label: segments.map((s) => (s.literal ?? ':' + s.param)).join('/'), segments };
+      return { route, label: segments.map((s) => s.literal ?? ':' + s.param).join('/'), segments };
     });
     this.routes.sort(bySpecificity);
   }

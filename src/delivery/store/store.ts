@@ -69,8 +69,14 @@ function twoBytesAndSequence<T>(pack: (t: T) => [number, number, bigint], unpack
   };
 }
 
-const processedKeyCodec = twoBytesAndSequence<ProcessedRef>((p) => [p.kind, p.rootChainId, p.sequence], (kind, rootChainId, sequence) => ({ kind, rootChainId, sequence }));
-const poolKeyCodec = twoBytesAndSequence<PoolRef>((p) => [p.rootChainId, p.type, p.sequence], (rootChainId, type, sequence) => ({ rootChainId, type, sequence }));
+const processedKeyCodec = twoBytesAndSequence<ProcessedRef>(
+  (p) => [p.kind, p.rootChainId, p.sequence],
+  (kind, rootChainId, sequence) => ({ kind, rootChainId, sequence }),
+);
+const poolKeyCodec = twoBytesAndSequence<PoolRef>(
+  (p) => [p.rootChainId, p.type, p.sequence],
+  (rootChainId, type, sequence) => ({ rootChainId, type, sequence }),
+);
 const MARKER = Uint8Array.of(1);
 const markerCodec: Codec<true> = { encode: () => MARKER, decode: () => true };
 

@@ -202,7 +202,15 @@ export class CallRunner {
     const detach = extra.tracer?.attach(this.vm, () => this.deadline.lastFrameOp);
     await this.sm.checkpoint();
     try {
-      return await runTx(this.vm, { tx, block, skipNonce: true, skipBalance: true, skipHardForkValidation: true, skipBlockGasLimitValidation: true, reportAccessList: extra.reportAccessList === true });
+      return await runTx(this.vm, {
+        tx,
+        block,
+        skipNonce: true,
+        skipBalance: true,
+        skipHardForkValidation: true,
+        skipBlockGasLimitValidation: true,
+        reportAccessList: extra.reportAccessList === true,
+      });
     } finally {
       detach?.();
       await this.sm.revert();
@@ -212,7 +220,12 @@ export class CallRunner {
   private async runCallTx(req: CallRequest, ref: CallBlockRef, gasLimit: bigint): Promise<CallResult> {
     const r = await this.runCall(req, ref, gasLimit);
     const err = r.execResult.exceptionError;
-    const out: CallResult = { success: err === undefined, returnValue: r.execResult.returnValue, gasUsed: r.totalGasSpent, logs: (r.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })) };
+    const out: CallResult = {
+      success: err === undefined,
+      returnValue: r.execResult.returnValue,
+      gasUsed: r.totalGasSpent,
+      logs: (r.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })),
+    };
     if (err) out.error = err.error === 'revert' ? 'revert' : err.error;
     return out;
   }
@@ -410,4 +423,3 @@ function sameAccessList(a: AccessListEntry[], b: AccessListEntry[]): boolean {
   const kb = key(b);
   return ka.size === kb.size && [...ka].every((k) => kb.has(k));
 }
-

@@ -119,7 +119,15 @@ export class CallService implements CallServiceApi {
   private async spawn(slot: Slot): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     await this.deps.host.serveStateNodes(port1);
-    const workerData: CallWorkerData = { chainId: this.opts.chainId, hardfork: this.opts.hardfork, eips: this.opts.eips, gasCap: this.opts.gasCap, cacheNodes: this.opts.cacheNodes, logLevel: this.deps.logLevel, nodePort: port2 };
+    const workerData: CallWorkerData = {
+      chainId: this.opts.chainId,
+      hardfork: this.opts.hardfork,
+      eips: this.opts.eips,
+      gasCap: this.opts.gasCap,
+      cacheNodes: this.opts.cacheNodes,
+      logLevel: this.deps.logLevel,
+      nodePort: port2,
+    };
     const worker = new Worker(this.workerUrl, { workerData, transferList: [port2], name: `bttc-call-${slot.index}` });
     await new Promise<void>((resolve, reject) => {
       const onFirst = (msg: CallLifecycleMsg) => {

@@ -464,7 +464,10 @@ export class NetworkCore {
           return;
         }
         case 'dial':
-          this.#reply(m.id, this.node.dial(multiaddr(m.addr), { signal: AbortSignal.timeout(5000) }).then(() => undefined));
+          this.#reply(
+            m.id,
+            this.node.dial(multiaddr(m.addr), { signal: AbortSignal.timeout(5000) }).then(() => undefined),
+          );
           return;
         case 'peers':
           this.#reply(m.id, Promise.resolve({ peers: this.#peers() }));
@@ -475,7 +478,10 @@ export class NetworkCore {
           this.#reply(m.id, Promise.resolve({ stats: structuredClone(this.#stats) }));
           return;
         case 'stop':
-          this.#reply(m.id, this.stop().then(() => undefined));
+          this.#reply(
+            m.id,
+            this.stop().then(() => undefined),
+          );
           return;
       }
     } catch (err) {

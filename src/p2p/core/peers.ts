@@ -46,7 +46,10 @@ export class PeerKeeper {
   constructor(opts: PeerKeeperOptions, deps: PeerKeeperDeps) {
     this.#opts = opts;
     this.#deps = deps;
-    for (const [list, isStatic] of [[opts.staticPeers, true], [opts.bootstrap, false]] as const) {
+    for (const [list, isStatic] of [
+      [opts.staticPeers, true],
+      [opts.bootstrap, false],
+    ] as const) {
       for (const addr of list) {
         const peerId = peerIdOfAddr(addr);
         if (peerId === null) throw new Error(`${isStatic ? 'static peer' : 'bootstrap peer'} ${addr}: the address must end in /p2p/<peer id>`);

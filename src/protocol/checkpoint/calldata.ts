@@ -35,9 +35,17 @@ export function sortForRootChain(sigs: readonly SignerSignature[]): SignerSignat
 }
 
 export function submitCheckpointCalldata(signBytes: Uint8Array, sigs: readonly SignerSignature[]): Uint8Array {
-  return encodeBytesAndTriples(hexToBytes(SUBMIT_CHECKPOINT_SELECTOR), signBytes, sortForRootChain(sigs).map((s) => toRootChainTriple(s.signature)));
+  return encodeBytesAndTriples(
+    hexToBytes(SUBMIT_CHECKPOINT_SELECTOR),
+    signBytes,
+    sortForRootChain(sigs).map((s) => toRootChainTriple(s.signature)),
+  );
 }
 
 export function submitCheckpointSyncCalldata(signBytes: Uint8Array, sigs: readonly SignerSignature[]): Uint8Array {
-  return encodeBytesAndTriples(hexToBytes(SUBMIT_CHECKPOINT_SYNC_SELECTOR), signBytes, sortForRootChain(sigs).map((s) => toRootChainTriple(s.signature)));
+  return encodeBytesAndTriples(
+    hexToBytes(SUBMIT_CHECKPOINT_SYNC_SELECTOR),
+    signBytes,
+    sortForRootChain(sigs).map((s) => toRootChainTriple(s.signature)),
+  );
 }

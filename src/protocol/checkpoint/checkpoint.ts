@@ -50,7 +50,8 @@ export function address(value: unknown, what: string): string {
 
 /** Checks and normalises a checkpoint from JSON-ish input (numbers or decimal strings). */
 export function parseCheckpoint(json: unknown, what = 'checkpoint'): Checkpoint {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CheckpointError(`${what}: expected an object with proposer, start, end, rootHash, accountRootHash, borChainId, epoch`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new CheckpointError(`${what}: expected an object with proposer, start, end, rootHash, accountRootHash, borChainId, epoch`);
   const o = json as Record<string, unknown>;
   const cp: Checkpoint = {
     proposer: address(o.proposer, `${what}.proposer`),

@@ -8,16 +8,9 @@ export interface CheckpointVote {
   signature: Uint8Array;
 }
 
-export type VoteRejectReason =
-  | 'malformed'
-  | 'invalid signature'
-  | 'signer mismatch'
-  | 'not a current validator'
-  | 'duplicate';
+export type VoteRejectReason = 'malformed' | 'invalid signature' | 'signer mismatch' | 'not a current validator' | 'duplicate';
 
-export type VoteOutcome =
-  | { ok: true; signer: string }
-  | { ok: false; signer?: string; reason: VoteRejectReason; detail?: string };
+export type VoteOutcome = { ok: true; signer: string } | { ok: false; signer?: string; reason: VoteRejectReason; detail?: string };
 
 /** `count ≥ ⌊n·2/3⌋ + 1` of the current validators (signatures counted, not stake: BTTC's rule). */
 export function approvalThreshold(validatorCount: number): number {

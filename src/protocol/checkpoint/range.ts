@@ -18,9 +18,7 @@ export interface RangeInput {
   lastCheckpointTime: number;
 }
 
-export type RangeChoice =
-  | { ready: true; start: number; end: number; forced: boolean }
-  | { ready: false; start: number; reason: string };
+export type RangeChoice = { ready: true; start: number; end: number; forced: boolean } | { ready: false; start: number; reason: string };
 
 export function chooseCheckpointRange(input: RangeInput, p: RangeParams): RangeChoice {
   for (const k of ['avgLength', 'maxLength'] as const) if (!Number.isSafeInteger(p[k]) || p[k] <= 0) throw new RangeError(`checkpoint.${k} must be a positive integer, got ${p[k]}`);

@@ -164,12 +164,17 @@ export class SignatureSet {
 
   /** Persistable form: the accepted votes only (rejected ones are not worth keeping). */
   toJSON(): SignatureSetJson {
-    return { voteHash: bytesToHex(this.voteHash), validators: [...this.#validators].sort(), signatures: this.sortedSignatures().map((s) => ({ signer: s.signer, signature: bytesToHex(s.signature) })) };
+    return {
+      voteHash: bytesToHex(this.voteHash),
+      validators: [...this.#validators].sort(),
+      signatures: this.sortedSignatures().map((s) => ({ signer: s.signer, signature: bytesToHex(s.signature) })),
+    };
   }
 
   /** Rebuilds a persisted set; the stored votes are verified again, so a tampered store cannot add votes. */
   static async fromJSON(json: SignatureSetJson, deps: SignatureSetDeps): Promise<SignatureSet> {
-    if (!json || typeof json.voteHash !== 'string' || !Array.isArray(json.validators) || !Array.isArray(json.signatures)) throw new TypeError('signature set: expected {voteHash, validators, signatures}');
+    if (!json || typeof json.voteHash !== 'string' || !Array.isArray(json.validators) || !Array.isArray(json.signatures))
+      throw new TypeError('signature set: expected {voteHash, validators, signatures}');
     const set = new SignatureSet({ voteHash: hexToBytes(json.voteHash), validators: json.validators }, deps);
     await set.add(json.signatures.map((s) => ({ signer: s.signer, signature: hexToBytes(s.signature) })));
     return set;

@@ -220,7 +220,8 @@ function safe(v: unknown, what: string): number {
 }
 
 function hexField(v: unknown, what: string, bytes?: number): string {
-  if (typeof v !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(v) || (bytes !== undefined && v.length !== 2 + 2 * bytes)) throw new DeliveryFormatError(`${what}: expected 0x-hex${bytes !== undefined ? ` of ${bytes} bytes` : ''}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(v) || (bytes !== undefined && v.length !== 2 + 2 * bytes))
+    throw new DeliveryFormatError(`${what}: expected 0x-hex${bytes !== undefined ? ` of ${bytes} bytes` : ''}, got ${JSON.stringify(v)}`);
   return v.toLowerCase();
 }
 

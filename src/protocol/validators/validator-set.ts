@@ -7,27 +7,8 @@
 import { keccak256 } from '../../crypto/keccak.ts';
 import { hexToBytes, uintToBytes } from '../../util/bytes.ts';
 import type { ReadonlyValidatorSet, ValidatorSetJson } from './interface.ts';
-import {
-  INT64_MAX,
-  INT64_MIN,
-  MAX_TOTAL_VOTING_POWER,
-  PRIORITY_WINDOW_SIZE_FACTOR,
-  euclidDiv,
-  safeAddClip,
-  safeSubClip,
-  truncDiv,
-  wrapInt64,
-} from './int64.ts';
-import {
-  ValidatorError,
-  compareSigner,
-  copyValidator,
-  isCurrentValidator,
-  normalizeAddress,
-  validatorFromJson,
-  validatorToJson,
-  type Validator,
-} from './validator.ts';
+import { INT64_MAX, INT64_MIN, MAX_TOTAL_VOTING_POWER, PRIORITY_WINDOW_SIZE_FACTOR, euclidDiv, safeAddClip, safeSubClip, truncDiv, wrapInt64 } from './int64.ts';
+import { ValidatorError, compareSigner, copyValidator, isCurrentValidator, normalizeAddress, validatorFromJson, validatorToJson, type Validator } from './validator.ts';
 
 export class ValidatorSetError extends Error {
   constructor(message: string) {
@@ -56,12 +37,14 @@ export class ValidatorSet implements ReadonlyValidatorSet {
 
   /** Restores a persisted set exactly (priorities and proposer included), checking its invariants. */
   static fromJSON(json: unknown): ValidatorSet {
-    if (json === null || typeof json !== 'object' || !Array.isArray((json as ValidatorSetJson).validators)) throw new ValidatorSetError('validator set: expected {"validators": [...], "proposer": ...}');
+    if (json === null || typeof json !== 'object' || !Array.isArray((json as ValidatorSetJson).validators))
+      throw new ValidatorSetError('validator set: expected {"validators": [...], "proposer": ...}');
     const j = json as ValidatorSetJson;
     const set = new ValidatorSet();
     set.vals = j.validators.map((v, i) => validatorFromJson(v, `validators[${i}]`));
     for (let i = 1; i < set.vals.length; i++) {
-      if (compareSigner(set.vals[i - 1]!.signer, set.vals[i]!.signer) >= 0) throw new ValidatorSetError(`validator set: validators must be sorted strictly by signer (index ${i}: ${set.vals[i]!.signer})`);
+      if (compareSigner(set.vals[i - 1]!.signer, set.vals[i]!.signer) >= 0)
+        throw new ValidatorSetError(`validator set: validators must be sorted strictly by signer (index ${i}: ${set.vals[i]!.signer})`);
     }
     set.proposer = j.proposer ? validatorFromJson(j.proposer, 'proposer') : null;
     set.updateTotalVotingPower();

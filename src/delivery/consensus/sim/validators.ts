@@ -19,9 +19,7 @@ export class SimValidators {
   constructor(validators: ConsensusValidator[]) {
     this.validators = [...validators].sort((a, b) => compareBytes(a.address, b.address));
     this.totalVotingPower = this.validators.reduce((n, v) => n + v.votingPower, 0);
-    this.sets[1] = ValidatorSet.fromValidators(
-      this.validators.map((v, i) => makeValidator({ id: i + 1, signer: bytesToHex(v.address), pubKey: bytesToHex(v.publicKey), votingPower: v.votingPower })),
-    );
+    this.sets[1] = ValidatorSet.fromValidators(this.validators.map((v, i) => makeValidator({ id: i + 1, signer: bytesToHex(v.address), pubKey: bytesToHex(v.publicKey), votingPower: v.votingPower })));
   }
 
   setAt(height: number): ValidatorSet {

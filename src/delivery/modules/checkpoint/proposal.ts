@@ -61,12 +61,7 @@ export async function checkpointVerdict(tx: CheckpointTx, deps: { bttc: BttcHead
  * Tally two heights later: the Yes signatures (claimed by the precommit's validator) verified as a
  * set over the checkpoint's vote hash against the Delivery set; approved at ⌊n·2/3⌋+1.
  */
-export async function tallyCheckpoint(
-  tx: CheckpointTx,
-  yes: readonly YesVote[],
-  ctx: BlockContext,
-  deps: { verifier: SignatureVerifier },
-): Promise<ApplyResult & { buffer?: BufferedCheckpoint }> {
+export async function tallyCheckpoint(tx: CheckpointTx, yes: readonly YesVote[], ctx: BlockContext, deps: { verifier: SignatureVerifier }): Promise<ApplyResult & { buffer?: BufferedCheckpoint }> {
   const t = requireTrack(ctx.state, tx.rootChainId);
   // The state may have moved since proposal (an ack landed): re-check what still matters.
   const rangeErr = checkpointRangeError(tx.checkpoint, t.lastEnd, ctx.config.checkpoint.maxLength);

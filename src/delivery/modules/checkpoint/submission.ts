@@ -64,7 +64,12 @@ export class CheckpointSubmission {
     this.submitters = deps.submitters;
     this.address = deps.address;
     this.outcomes = deps.metrics ? counter(deps.metrics, 'bttc_delivery_checkpoint_submissions_total', 'Checkpoint submissions started by this node, by outcome', ['root_chain', 'outcome']) : null;
-    this.syncOutcomes = deps.metrics ? counter(deps.metrics, 'bttc_delivery_checkpoint_sync_submissions_total', 'Checkpoint-sync records this node submitted to the staking chain, by synced root chain and outcome', ['root_chain', 'outcome']) : null;
+    this.syncOutcomes = deps.metrics
+      ? counter(deps.metrics, 'bttc_delivery_checkpoint_sync_submissions_total', 'Checkpoint-sync records this node submitted to the staking chain, by synced root chain and outcome', [
+          'root_chain',
+          'outcome',
+        ])
+      : null;
     this.logger = deps.logger ? deps.logger.child({ module: 'checkpoint-submission' }) : null;
   }
 

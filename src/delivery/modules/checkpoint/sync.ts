@@ -81,7 +81,8 @@ export async function tallySync(
   const s = tx.sync;
   const t = requireTrack(ctx.state, s.rootChainId);
   // The state may have moved since the proposal (the ack of this number landed).
-  if (s.checkpointNumber !== syncedCount(t) + 1) return { outcome: 'stale', reason: `checkpoint ${s.checkpointNumber} of root chain ${s.rootChainId} is no longer the next to sync (${syncedCount(t)} synced)` };
+  if (s.checkpointNumber !== syncedCount(t) + 1)
+    return { outcome: 'stale', reason: `checkpoint ${s.checkpointNumber} of root chain ${s.rootChainId} is no longer the next to sync (${syncedCount(t)} synced)` };
   if (!syncBufferOpen(t, ctx)) return { outcome: 'stale', reason: `a sync record for root chain ${s.rootChainId} already waits for its ack` };
   const wrong = mismatch(s, await deps.store.get(s.rootChainId, s.checkpointNumber));
   if (wrong) return { outcome: 'rejected', reason: wrong };

@@ -52,7 +52,15 @@ export const checkpointTxCodec: TxCodec<CheckpointTx> = {
   },
   decode(r: Reader): CheckpointTx {
     const rootChainId = r.u8('rootChainId');
-    const checkpoint: Checkpoint = { proposer: r.hex(20, 'proposer'), start: r.num('start'), end: r.num('end'), rootHash: r.hex(32, 'rootHash'), accountRootHash: r.hex(32, 'accountRootHash'), borChainId: r.num('borChainId'), epoch: r.num('epoch') };
+    const checkpoint: Checkpoint = {
+      proposer: r.hex(20, 'proposer'),
+      start: r.num('start'),
+      end: r.num('end'),
+      rootHash: r.hex(32, 'rootHash'),
+      accountRootHash: r.hex(32, 'accountRootHash'),
+      borChainId: r.num('borChainId'),
+      epoch: r.num('epoch'),
+    };
     return { type: CHECKPOINT_TX, rootChainId, checkpoint };
   },
 };
@@ -70,7 +78,15 @@ export const checkpointAckTxCodec: TxCodec<CheckpointAckTx> = {
     w.hex(tx.rootHash, 32, 'ack rootHash');
   },
   decode(r: Reader): CheckpointAckTx {
-    return { type: CHECKPOINT_ACK_TX, ref: readRef(r), headerBlockId: r.u64('headerBlockId'), proposer: r.hex(20, 'proposer'), start: r.num('start'), end: r.num('end'), rootHash: r.hex(32, 'rootHash') };
+    return {
+      type: CHECKPOINT_ACK_TX,
+      ref: readRef(r),
+      headerBlockId: r.u64('headerBlockId'),
+      proposer: r.hex(20, 'proposer'),
+      start: r.num('start'),
+      end: r.num('end'),
+      rootHash: r.hex(32, 'rootHash'),
+    };
   },
 };
 

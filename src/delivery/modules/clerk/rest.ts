@@ -26,14 +26,26 @@ import type { EventRecord } from './store.ts';
 const MAX_RECORDS = 50;
 
 function recordJson(r: EventRecord): GoJsonValue {
-  return deliveryEventRecord({ id: r.id, contract: r.contract, data: r.data, txHash: r.txHash, logIndex: r.logIndex, bttcChainId: r.bttcChainId, recordTimeMs: r.recordTime * 1000, rootChainId: r.rootChainId });
+  return deliveryEventRecord({
+    id: r.id,
+    contract: r.contract,
+    data: r.data,
+    txHash: r.txHash,
+    logIndex: r.logIndex,
+    bttcChainId: r.bttcChainId,
+    recordTimeMs: r.recordTime * 1000,
+    rootChainId: r.rootChainId,
+  });
 }
 
 /** Go's time.Time String() in UTC ("2023-11-14 22:13:20 +0000 UTC"), as Delivery's messages print times. */
 function goTimeString(unixSeconds: bigint): string {
   const ms = Number(unixSeconds) * 1000;
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return `${unixSeconds} (unix seconds)`;
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' +0000 UTC');
 }
 
 /** Delivery's GetEventRecordListWithTime refuses a to-time its latest block has not passed. */

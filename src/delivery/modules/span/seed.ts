@@ -142,20 +142,25 @@ export class SpanSeeds {
     const fail = this.failures.get(spanId);
     const startedAt = this.now();
     if (fail && startedAt - fail.lastAt < this.opts.retryMs) return null;
-    const done = withDeadline(Promise.resolve().then(() => this.source(spanId)), this.opts.fetchTimeoutMs).then(
-      (seed) => {
-        if (seed && seed.length === 32) {
-          if (fail) this.logger?.info({ span: spanId, source: this.label, downSince: timeOfDay(fail.since) }, `${this.label} answers again: span ${spanId} seed fetched`);
-          this.seeds.set(spanId, seed);
-          this.failures.delete(spanId);
-        } else this.failed(spanId, seed ? `${this.label} gave a ${seed.length}-byte seed for span ${spanId}` : `${this.label} has no block #${spanId} yet`, 'no_block');
-      },
-      (err: unknown) => {
-        if (err instanceof SeedUnreachableError) this.failed(spanId, err.detail, 'unreachable', err.chain);
-        else if (err instanceof DeadlineError) this.failed(spanId, `no answer within ${this.opts.fetchTimeoutMs / 1000} s`, 'no_answer');
-        else this.failed(spanId, (err as Error).message, 'unreachable');
-      },
-    ).finally(() => this.fetches.delete(spanId));
+    const done = withDeadline(
+      Promise.resolve().then(() => this.source(spanId)),
+      this.opts.fetchTimeoutMs,
+    )
+      .then(
+        (seed) => {
+          if (seed && seed.length === 32) {
+            if (fail) this.logger?.info({ span: spanId, source: this.label, downSince: timeOfDay(fail.since) }, `${this.label} answers again: span ${spanId} seed fetched`);
+            this.seeds.set(spanId, seed);
+            this.failures.delete(spanId);
+          } else this.failed(spanId, seed ? `${this.label} gave a ${seed.length}-byte seed for span ${spanId}` : `${this.label} has no block #${spanId} yet`, 'no_block');
+        },
+        (err: unknown) => {
+          if (err instanceof SeedUnreachableError) this.failed(spanId, err.detail, 'unreachable', err.chain);
+          else if (err instanceof DeadlineError) this.failed(spanId, `no answer within ${this.opts.fetchTimeoutMs / 1000} s`, 'no_answer');
+          else this.failed(spanId, (err as Error).message, 'unreachable');
+        },
+      )
+      .finally(() => this.fetches.delete(spanId));
     const f = { startedAt, done };
     this.fetches.set(spanId, f);
     return f;
@@ -189,5 +194,11 @@ function raceTimer(p: Promise<unknown>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
     timer.unref?.();
   });
-  return Promise.race([p.then(() => undefined, () => undefined), t]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    t,
+  ]).finally(() => clearTimeout(timer));
 }

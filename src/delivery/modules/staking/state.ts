@@ -49,10 +49,12 @@ export const STAKING_STATE: StateSlot<StakingState> = {
   fromJson(snapshot: Readonly<Record<string, unknown>>): StakingState {
     const j = snapshot as unknown as StakingJson;
     return {
-      validators: new Map(j.validators.map((v, i) => {
-        const val = validatorFromJson(v, `state.validators[${i}]`);
-        return [val.id, val];
-      })),
+      validators: new Map(
+        j.validators.map((v, i) => {
+          const val = validatorFromJson(v, `state.validators[${i}]`);
+          return [val.id, val];
+        }),
+      ),
       deliverySet: ValidatorSet.fromJSON(j.deliverySet),
       consensusSet: ValidatorSet.fromJSON(j.consensusSet),
       prevConsensusSet: ValidatorSet.fromJSON(j.prevConsensusSet),

@@ -86,11 +86,38 @@ export function stakingTxFromEvent(ev: RootEvent): StakingTx | null {
   const base = { type: STAKING_TX, ref: refOf(ev) } as const;
   switch (ev.name) {
     case 'Staked':
-      return { ...base, kind: StakingKind.Join, validatorId: argNumber(a, 'validatorId', ev.name), nonce: argNumber(a, 'nonce', ev.name), signer: argHex(a, 'signer', ev.name, 20), pubKey: uncompressed(argHex(a, 'signerPubkey', ev.name, 64)), epoch: argNumber(a, 'activationEpoch', ev.name), amount: argBigInt(a, 'amount', ev.name) };
+      return {
+        ...base,
+        kind: StakingKind.Join,
+        validatorId: argNumber(a, 'validatorId', ev.name),
+        nonce: argNumber(a, 'nonce', ev.name),
+        signer: argHex(a, 'signer', ev.name, 20),
+        pubKey: uncompressed(argHex(a, 'signerPubkey', ev.name, 64)),
+        epoch: argNumber(a, 'activationEpoch', ev.name),
+        amount: argBigInt(a, 'amount', ev.name),
+      };
     case 'UnstakeInit':
-      return { ...base, kind: StakingKind.Exit, validatorId: argNumber(a, 'validatorId', ev.name), nonce: argNumber(a, 'nonce', ev.name), signer: ZERO_ADDRESS, pubKey: '0x', epoch: argNumber(a, 'deactivationEpoch', ev.name), amount: argBigInt(a, 'amount', ev.name) };
+      return {
+        ...base,
+        kind: StakingKind.Exit,
+        validatorId: argNumber(a, 'validatorId', ev.name),
+        nonce: argNumber(a, 'nonce', ev.name),
+        signer: ZERO_ADDRESS,
+        pubKey: '0x',
+        epoch: argNumber(a, 'deactivationEpoch', ev.name),
+        amount: argBigInt(a, 'amount', ev.name),
+      };
     case 'SignerChange':
-      return { ...base, kind: StakingKind.SignerUpdate, validatorId: argNumber(a, 'validatorId', ev.name), nonce: argNumber(a, 'nonce', ev.name), signer: argHex(a, 'newSigner', ev.name, 20), pubKey: uncompressed(argHex(a, 'signerPubkey', ev.name, 64)), epoch: 0, amount: 0n };
+      return {
+        ...base,
+        kind: StakingKind.SignerUpdate,
+        validatorId: argNumber(a, 'validatorId', ev.name),
+        nonce: argNumber(a, 'nonce', ev.name),
+        signer: argHex(a, 'newSigner', ev.name, 20),
+        pubKey: uncompressed(argHex(a, 'signerPubkey', ev.name, 64)),
+        epoch: 0,
+        amount: 0n,
+      };
     case 'StakeUpdate':
       // BTTC's StakingInfo logs StakeUpdate(validatorId, newAmount) with no nonce, and BTTC's Delivery
       // does not act on it: voting power is fixed at 1, so a stake change moves nothing in Delivery.
