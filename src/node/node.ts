@@ -18,19 +18,14 @@ import { createMetricsRegistry, type Registry } from '../observability/metrics.t
 import { warnIfSlowCrypto } from '../crypto/status.ts';
 import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../pools/index.ts';
 import { CallService, createExecutor } from '../evm/index.ts';
-import { RootChainWatcher } from '../root/watcher.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
 import { CheckpointSubmission } from '../delivery/modules/checkpoint/submission.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
-import { ConsensusState } from '../delivery/consensus/state.ts';
-import { FileWal, WalError, type WalProblem } from '../delivery/consensus/wal.ts';
-import { KvEvidenceStore } from '../delivery/consensus/evidence.ts';
 import { DeliveryRestServer } from '../delivery/rest/index.ts';
 import { nextSpanSeedRoute } from '../delivery/modules/span/rest.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
 import { loadSystemContractsCode } from '../bttc/system/genesis.ts';
 import { ChainEvents } from '../rpc/events.ts';
-import { createNetwork, loadOrCreateNetworkKey } from '../p2p/index.ts';
 import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
 import { MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
@@ -42,10 +37,10 @@ import { bytesToHex } from '../util/bytes.ts';
 import { bttcHeaderReader, rootSpanSeed } from './adapters.ts';
 import { bttcDeliverySources } from './delivery-source.ts';
 import { Closers } from './closers.ts';
-import { ConsensusHost } from './consensus-host.ts';
-import { connectRootChains } from './root-chains.ts';
-import { GossipConsensusTransport } from './consensus-transport.ts';
-import { blockGossipHandler, blockPublisher, SignatureMemo, TxGossipBatcher, txGossipHandler } from './gossip-handlers.ts';
+import { connectRootChains, startRootWatchers } from './root-chains.ts';
+import { SignatureMemo } from './gossip-handlers.ts';
+import { startConsensus } from './consensus-wiring.ts';
+import { startNetwork } from './network-wiring.ts';
 import { startJsonRpc } from './json-rpc.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
@@ -175,77 +170,15 @@ export class BttcNode {
 
     // Network. A gossiped block whose parent we lack asks for a sync; until the scheduler exists (it
     // needs consensus, built next) the request is dropped: the start's own full sync follows anyway.
-    const privateKey = await loadOrCreateNetworkKey(join(node.dataDir, 'p2p-key'));
-    const p2p = node.p2p;
-    const network = createNetwork(
-      {
-        chainId: config.bttc.chainId,
-        privateKey,
-        listen: p2p.listen,
-        staticPeers: p2p.staticPeers,
-        bootstrap: p2p.bootstrap,
-        inWorker: p2p.inWorker,
-        reconnect: { baseMs: 500, maxMs: 5000 },
-        banSeconds: p2p.banSeconds,
-      },
-      { metrics, logger, verifier },
-    );
-    publishBlock = blockPublisher({ network, logger });
-    const txGossip = new TxGossipBatcher({ network, logger });
-    network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
-    await network.start();
-    onClose('network', () => network.close());
     let requestSync = (_peers: string[]): Promise<void> => Promise.resolve();
-    network.subscribe('bttc-block', blockGossipHandler({ layer, sync: (peers) => requestSync(peers) }), { concurrency: 1 });
-    network.subscribe(
-      'bttc-tx',
-      txGossipHandler({
-        intake: txIntake,
-        verifier,
-        chainId: config.bttc.chainId,
-        blockGasLimit: () => chain.head().header.gasLimit,
-        known: (h) => layer.txpool.get(h) !== undefined,
-        metrics,
-        logger,
-      }),
-    );
+    const net = await startNetwork({ node, chainId: config.bttc.chainId }, { chain, layer, intake: txIntake, verifier, requestSync: (peers) => requestSync(peers), metrics, logger, onClose });
+    const { network, txGossip } = net;
+    publishBlock = net.publishBlock;
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
 
     // Consensus: a new engine at the app's next height, at start and after a range sync moved the app past the old one.
-    // A validator that has committed heights must find its WAL: without it, it could sign twice.
-    const walOpts = {
-      mustExist: signer && app.height > 0 ? { height: app.height } : null,
-      onTornTail: (p: WalProblem | null) =>
-        p && logger.warn({ offset: p.offset, bytes: p.kind === 'torn-tail' ? p.bytes : 0, reason: p.reason }, 'consensus WAL: cut a torn final record (a write interrupted by a crash)'),
-    };
-    const wal = await FileWal.open(join(node.dataDir, 'consensus.wal'), walOpts).catch((err: Error) => {
-      throw err instanceof WalError ? new NodeStartError(err.message) : err;
-    });
-    onClose('consensus wal', () => wal.close());
-    const transport = new GossipConsensusTransport(network, logger, { app, verifier, chainId: config.delivery.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
-    const evidence = new KvEvidenceStore({ db });
-    const clock = {
-      now: () => Date.now(),
-      setTimer: (ms: number, fn: () => void) => {
-        const t = setTimeout(fn, ms);
-        return () => clearTimeout(t);
-      },
-    };
-    const consensus = new ConsensusHost(() => {
-      const opts = {
-        chainId: config.delivery.chainId,
-        secretKey: signer?.privateKey ?? null,
-        startHeight: app.height + 1,
-        timeouts: { commit: node.deliveryBlockMs },
-        commitHistory: node.deliveryCatchUpHeights,
-      };
-      const engine = new ConsensusState(opts, { app, transport, clock, verifier, wal, evidence, metrics, logger });
-      engine.onCommit((e) => tracker.onConsensusCommit(e));
-      return engine;
-    });
-    await consensus.start();
-    onClose('consensus', () => consensus.stop());
+    const consensus = await startConsensus({ node, chainId: config.delivery.chainId, secretKey: signer?.privateKey ?? null }, { app, network, db, verifier, tracker, metrics, logger, onClose });
     const deliverySync = new DeliveryRangeSync({ lag: node.deliverySyncLag }, { app, consensus, rangeSync, peers: network, genesisHash: () => chain.genesisHash(), logger });
     const bttcSync = new BttcRangeSync({ chain, layer, rangeSync, logger });
     const sync = new SyncScheduler({ intervalMs: SYNC_INTERVAL_MS }, { peers: network, rangeSync, chain, bttc: bttcSync, delivery: deliverySync, logger });
@@ -253,13 +186,7 @@ export class BttcNode {
 
     // Root-chain watchers feed Delivery's pool. A follower runs them too: it never proposes or
     // votes with the pool, but its cursor stays current, so adding keys later does not rescan.
-    for (const rc of config.rootChains) {
-      const client = clients.get(rc.id)!;
-      const startBlock = node.rootChains.find((r) => r.id === rc.id)?.startBlock ?? 0;
-      const watcher = new RootChainWatcher({ confirmations: rc.confirmations, startBlock, pollIntervalMs: 1000 }, { client, db, onEvent: (ev) => app.onRootEvent(ev), logger, metrics });
-      watcher.start();
-      onClose(`root watcher ${rc.name}`, () => watcher.stop());
-    }
+    startRootWatchers(config, node, { clients, db, onEvent: (ev) => app.onRootEvent(ev), logger, metrics, onClose });
 
     // JSON-RPC with eth + bor methods, /metrics. The URLs are known once each server listens.
     let rpcUrl = '';

@@ -10,6 +10,9 @@ import type { NodeConfig } from '../config/types.ts';
 import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
 import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
+import { RootChainWatcher } from '../root/watcher.ts';
+import type { RootEvent } from '../root/abi.ts';
+import type { KeyValueStore } from '../db/interface.ts';
 import type { CheckpointSubmitterLike } from '../delivery/modules/checkpoint/submission.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import type { NodeSection } from './config.ts';
@@ -54,4 +57,26 @@ export async function connectRootChains(config: NodeConfig, node: NodeSection, s
 export function spanSeedChain(config: Pick<NodeConfig, 'rootChains'>): NodeConfig['rootChains'][number] | undefined {
   const chains = config.rootChains;
   return chains.find((c) => c.id === 2 && c.kind !== 'tron') ?? chains.find((c) => c.kind !== 'tron') ?? chains[0];
+}
+
+/**
+ * Root-chain watchers feed Delivery's pool. A follower runs them too: it never proposes or votes
+ * with the pool, but its cursor stays current, so adding keys later does not rescan.
+ */
+export function startRootWatchers(
+  config: NodeConfig,
+  node: NodeSection,
+  deps: { clients: Map<number, RootChainClient>; db: KeyValueStore; onEvent: (ev: RootEvent) => Promise<void>; logger: Logger; metrics: Registry; onClose: RootChainsDeps['onClose'] },
+): void {
+  for (const rc of config.rootChains) {
+    const client = deps.clients.get(rc.id);
+    if (!client) throw new NodeStartError(`root chain ${rc.name}: no client was connected`);
+    const startBlock = node.rootChains.find((r) => r.id === rc.id)?.startBlock ?? 0;
+    const watcher = new RootChainWatcher(
+      { confirmations: rc.confirmations, startBlock, pollIntervalMs: 1000 },
+      { client, db: deps.db, onEvent: deps.onEvent, logger: deps.logger, metrics: deps.metrics },
+    );
+    watcher.start();
+    deps.onClose(`root watcher ${rc.name}`, () => watcher.stop());
+  }
 }
