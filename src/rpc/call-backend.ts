@@ -7,9 +7,10 @@ import type { ChainStoreApi } from '../chain/interface.ts';
 import type { CallServiceApi } from '../evm/call/interface.ts';
 import { unpackRevert } from '../evm/call/tracers.ts';
 import { CallRevertedError, CallTimeoutError, type CallBlockRef, type CallRequest, type HeaderFields } from '../evm/interface.ts';
-import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { bytesToHex } from '../util/bytes.ts';
 import { EXECUTION_REVERTED, RpcError, SERVER_ERROR, invalidParams } from './errors.ts';
 import * as p from './params.ts';
+import { blockResolver } from './blocks.ts';
 
 /** eth_call's transaction object (from, to, gas, gasPrice, value, data|input), as eth.ts reads it. */
 export function callArgs(v: unknown, name = '0 (transaction)'): CallRequest {
@@ -37,42 +38,9 @@ export interface ResolvedBlock {
   header: HeaderFields;
 }
 
-/** A block tag / number / EIP-1898 object → the stored block, or null when there is none (as eth.ts resolves). */
-export async function resolveBlock(deps: BlockResolverDeps, tagArg: unknown, name: string): Promise<ResolvedBlock | null> {
-  const { chain } = deps;
-  const byNumber = async (n: bigint): Promise<ResolvedBlock | null> => {
-    const hash = await chain.getCanonicalHash(n);
-    if (!hash) return null;
-    const header = await chain.getHeader(hash);
-    return header ? { hash, header } : null;
-  };
-  const tag = p.blockTag(tagArg, name);
-  switch (tag.kind) {
-    case 'latest':
-    case 'pending': {
-      const h = chain.head();
-      return { hash: h.hash, header: h.header };
-    }
-    case 'earliest':
-      return byNumber(0n);
-    case 'finalized':
-    case 'safe': {
-      const n = deps.finalizedNumber ? await deps.finalizedNumber() : undefined;
-      if (n === undefined) throw new RpcError(SERVER_ERROR, `${tag.kind} block not found`);
-      return byNumber(n);
-    }
-    case 'number':
-      return byNumber(tag.number);
-    case 'hash': {
-      const header = await chain.getHeader(tag.hash);
-      if (!header) return null;
-      if (tag.requireCanonical) {
-        const c = await chain.getCanonicalHash(header.number);
-        if (!c || !equalBytes(c, tag.hash)) throw new RpcError(SERVER_ERROR, `hash ${bytesToHex(tag.hash)} is not currently canonical`);
-      }
-      return { hash: tag.hash, header };
-    }
-  }
+/** A block tag / number / EIP-1898 object → the stored block, or null when there is none (the eth namespace's resolver). */
+export function resolveBlock(deps: BlockResolverDeps, tagArg: unknown, name: string): Promise<ResolvedBlock | null> {
+  return blockResolver(deps).resolve(tagArg, name);
 }
 
 /** As resolveBlock, but a missing block is geth's -32000 "header not found". */

@@ -4,7 +4,7 @@
  * with the revert data, bad arguments → -32602 naming the argument.
  */
 import { randomBytes } from 'node:crypto';
-import type { CallRequest, HeaderFields } from '../evm/interface.ts';
+import type { HeaderFields } from '../evm/interface.ts';
 import { CallRevertedError } from '../evm/interface.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { blockResolver, type BlockRef } from './blocks.ts';
@@ -14,6 +14,7 @@ import type { EthBackend, MethodRegistryApi, RpcContext } from './interface.ts';
 import type { ChainEvents } from './events.ts';
 import { newLogMatches, parseLogCriteria, queryLogs } from './logs.ts';
 import * as p from './params.ts';
+import { callArgs } from './call-backend.ts';
 import { clientVersion } from './version.ts';
 
 const ERROR_SELECTOR = '0x08c379a0';
@@ -34,19 +35,6 @@ export function revertMessage(data: Uint8Array): string {
   return 'execution reverted';
 }
 
-function callArgs(v: unknown): CallRequest {
-  const o = p.object(v, '0 (transaction)');
-  const out: CallRequest = {};
-  if (o.from !== undefined && o.from !== null) out.from = p.address(o.from, 'from');
-  if (o.to !== undefined && o.to !== null) out.to = p.address(o.to, 'to');
-  const input = o.input ?? o.data;
-  if (o.input !== undefined && o.data !== undefined && o.input !== o.data) throw invalidParams('both "data" and "input" are set and differ');
-  if (input !== undefined && input !== null) out.data = p.data(input, 'data');
-  if (o.value !== undefined && o.value !== null) out.value = p.quantity(o.value, 'value');
-  if (o.gas !== undefined && o.gas !== null) out.gasLimit = p.quantity(o.gas, 'gas');
-  if (o.gasPrice !== undefined && o.gasPrice !== null) out.gasPrice = p.quantity(o.gasPrice, 'gasPrice');
-  return out;
-}
 
 export function registerEth(reg: MethodRegistryApi, b: EthBackend, events?: ChainEvents): void {
   const chain = b.chain;
