@@ -35,7 +35,6 @@ export function revertMessage(data: Uint8Array): string {
   return 'execution reverted';
 }
 
-
 export function registerEth(reg: MethodRegistryApi, b: EthBackend, events?: ChainEvents): void {
   const chain = b.chain;
 
