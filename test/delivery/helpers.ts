@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { NodeConfig } from '../../src/config/types.ts';
-import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
-import { publicKeyCreate, signRsv } from '../../src/crypto/secp256k1.ts';
+import { signRsv } from '../../src/crypto/secp256k1.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import type { CheckpointHeader } from '../../src/merkle/checkpoint.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
@@ -23,10 +22,10 @@ import { bytesToHex } from '../../src/util/bytes.ts';
 import { DeliveryApp, type DeliveryGenesis } from '../../src/delivery/app/app.ts';
 import type { BttcHeaderReader, SpanSeedSource } from '../../src/delivery/app/interface.ts';
 import { CheckpointSubmission, type CheckpointSubmitterLike } from '../../src/delivery/modules/checkpoint/submission.ts';
-import { simKey } from '../../src/delivery/consensus/sim/cluster.ts';
 import { proposalDigest, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import { MsgType, type Commit, type Vote } from '../../src/delivery/consensus/types.ts';
 import { decodeCheckpointSignBytes } from '../../src/protocol/checkpoint/checkpoint.ts';
+import { testKey } from '../helpers/keys.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
 
 export const ROOT_CHAIN_ID = 2; // devnet: Ethereum only, so it is also the staking chain
@@ -42,10 +41,10 @@ export interface Key {
   address: string;
 }
 
+/** Validator i's key (the consensus simulator's keys, through the shared test/helpers/keys.ts), in the shape these tests use. */
 export function key(i: number, seed = 7): Key {
-  const secretKey = simKey(seed, i);
-  const publicKey = publicKeyCreate(secretKey, false);
-  return { secretKey, publicKey, address: bytesToHex(addressFromPublicKey(publicKey)) };
+  const k = testKey(i, seed);
+  return { secretKey: k.secret, publicKey: k.publicKey, address: k.addressHex };
 }
 
 export function genesisOf(keys: Key[]): DeliveryGenesis {
