@@ -88,8 +88,10 @@ function sendersFromBytes(bytes: Uint8Array): Uint8Array[] {
 function ctxToList(r: { author: Uint8Array; ancestorHashes?: Uint8Array[]; systemCalls?: SystemCall[]; codeChanges?: CodeChange[] }): Nested[] {
   return [r.author, r.ancestorHashes ?? [], sysCallsToList(r.systemCalls), (r.codeChanges ?? []).map((c) => [c.address, c.code])];
 }
-function codeChangesFromList(n: Nested): CodeChange[] {
-  return l(n).map((x) => ({ address: b(l(x)[0]!), code: b(l(x)[1]!) }));
+/** Present only when the block has code changes (almost never), so a request decodes as it was encoded. */
+function codeChangesFromList(n: Nested): { codeChanges?: CodeChange[] } {
+  const list = l(n);
+  return list.length ? { codeChanges: list.map((x) => ({ address: b(l(x)[0]!), code: b(l(x)[1]!) })) } : {};
 }
 
 export function encodeBuildRequest(r: BuildBlockRequest): Uint8Array {
@@ -112,7 +114,7 @@ export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
   if (md) header.mixDigest = md;
   const nn = unopt(nonce!, b);
   if (nn) header.nonce = nn;
-  return { parent: parentFromList(parent!), header, author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), codeChanges: codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
+  return { parent: parentFromList(parent!), header, author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
 }
 
 export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
@@ -121,7 +123,7 @@ export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
 
 export function decodeExecuteRequest(bytes: Uint8Array): ExecuteBlockRequest {
   const [parent, header, author, anc, sys, codes, txs, senders] = decode(bytes);
-  return { parent: parentFromList(parent!), header: headerFromList(l(header!) as Uint8Array[]), author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), codeChanges: codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)) };
+  return { parent: parentFromList(parent!), header: headerFromList(l(header!) as Uint8Array[]), author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)) };
 }
 
 function receiptToList(r: Receipt): Nested {
