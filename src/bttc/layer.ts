@@ -10,7 +10,7 @@
 import type { BttcLayerConfig } from '../config/types.ts';
 import type { ChainStoreApi } from '../chain/interface.ts';
 import type { KeyValueStore } from '../db/interface.ts';
-import type { ExecutorApi } from '../evm/interface.ts';
+import type { ExecutorApi, GenesisSpec } from '../evm/interface.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../observability/metrics.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
@@ -171,7 +171,7 @@ export class BttcLayer {
     const layer = new BttcLayer(opts, deps);
     const cfg = opts.bttc;
     const g = opts.genesis;
-    let spec;
+    let spec: GenesisSpec;
     if (isGethGenesis(g)) {
       const bad = gethGenesisMismatches(g.geth, cfg);
       if (bad.length) throw new Error(`Bttc layer: the genesis does not match the config: ${bad.join('; ')}`);

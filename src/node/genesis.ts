@@ -24,7 +24,7 @@ import type { GenesisAccount } from '../evm/interface.ts';
 import type { DeliveryGenesis } from '../delivery/app/app.ts';
 import type { NodeConfig, RootChainConfig } from '../config/types.ts';
 import { gethGenesisMismatches, isGethGenesis, type BttcGenesis } from '../bttc/genesis/bttc-genesis.ts';
-import { GethGenesisError, parseGethGenesis } from '../bttc/genesis/geth-genesis.ts';
+import { GethGenesisError, parseGethGenesis, type GethGenesis } from '../bttc/genesis/geth-genesis.ts';
 import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 import { DeliveryGenesisError, parseDeliveryGenesis, type DeliveryGenesisFile, type RootContracts } from './delivery-genesis.ts';
 
@@ -94,7 +94,8 @@ function isGethFormat(json: unknown): boolean {
 
 /** BTTC's pair of files: the geth-format Bttc genesis and the Heimdall-format Delivery genesis. */
 export function readBttcGenesisFiles(network: string, paths: { bttc: string; delivery: string }): NetworkGenesis {
-  let geth, file;
+  let geth: GethGenesis;
+  let file: DeliveryGenesisFile;
   try {
     geth = parseGethGenesis(readJson(paths.bttc, 'Bttc genesis file'), paths.bttc);
     file = parseDeliveryGenesis(readJson(paths.delivery, 'Delivery genesis file'), paths.delivery);
