@@ -29,7 +29,15 @@ export interface DeliveryGenesisFile {
   /** The staking validators as Delivery starts from them. */
   validators: DeliveryGenesis['validators'];
   /** Span 0 as the file states it (Delivery derives its own from the validators: they must agree). */
-  span0: { startBlock: number; endBlock: number; borChainId: string; validators: number[]; producers: number[] } | null;
+  span0: {
+    startBlock: number;
+    endBlock: number;
+    borChainId: string;
+    /** Validator ids in the file's order (by signer address) with their proposer priority (`accum`). */
+    validators: { id: number; accum: bigint }[];
+    proposer: number;
+    producers: number[];
+  } | null;
   chainManager: {
     borChainId: string;
     validatorSet: string;
@@ -113,14 +121,17 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
   let span0: DeliveryGenesisFile['span0'] = null;
   if (Array.isArray(bor.spans) && bor.spans.length > 0) {
     const s = obj(bor.spans[0], 'app_state.bor.spans[0]');
-    const idsOf = (list: unknown, field: string) => (Array.isArray(list) ? list.map((x, i) => int(obj(x, `${field}[${i}]`).ID, `${field}[${i}].ID`)) : fail(field, 'an array', list));
-    if (int(s.span_id, 'app_state.bor.spans[0].span_id') !== 0) fail('app_state.bor.spans[0].span_id', '0', s.span_id);
+    const F = 'app_state.bor.spans[0]';
+    const list = (v: unknown, field: string) => (Array.isArray(v) ? v.map((x, i) => obj(x, `${field}[${i}]`)) : fail(field, 'an array', v));
+    if (int(s.span_id, `${F}.span_id`) !== 0) fail(`${F}.span_id`, '0', s.span_id);
+    const set = obj(s.validator_set, `${F}.validator_set`);
     span0 = {
-      startBlock: int(s.start_block, 'app_state.bor.spans[0].start_block'),
-      endBlock: int(s.end_block, 'app_state.bor.spans[0].end_block'),
-      borChainId: str(s.bor_chain_id, 'app_state.bor.spans[0].bor_chain_id'),
-      validators: idsOf(obj(s.validator_set, 'app_state.bor.spans[0].validator_set').validators, 'app_state.bor.spans[0].validator_set.validators'),
-      producers: idsOf(s.selected_producers, 'app_state.bor.spans[0].selected_producers'),
+      startBlock: int(s.start_block, `${F}.start_block`),
+      endBlock: int(s.end_block, `${F}.end_block`),
+      borChainId: str(s.bor_chain_id, `${F}.bor_chain_id`),
+      validators: list(set.validators, `${F}.validator_set.validators`).map((v, i) => ({ id: int(v.ID, `${F}.validator_set.validators[${i}].ID`), accum: BigInt(int(v.accum, `${F}.validator_set.validators[${i}].accum`)) })),
+      proposer: int(obj(set.proposer, `${F}.validator_set.proposer`).ID, `${F}.validator_set.proposer.ID`),
+      producers: list(s.selected_producers, `${F}.selected_producers`).map((v, i) => int(v.ID, `${F}.selected_producers[${i}].ID`)),
     };
   }
 

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { isGethGenesis } from '../../src/bttc/genesis/bttc-genesis.ts';
 import { DeliveryGenesisError, parseDeliveryGenesis } from '../../src/node/delivery-genesis.ts';
 import { GenesisFileError, loadNetworkGenesis, reconcileWithGenesis } from '../../src/node/genesis.ts';
+import { genesisStakingState } from '../../src/delivery/modules/staking/state.ts';
 import { parseNodeFile } from '../../src/node/config.ts';
 import { generateValidatorKeys } from '../../src/node/keys.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
@@ -59,6 +60,16 @@ test('mainnet: node.genesis may be left out; the preset names BTTC\'s two files,
   }
   assert.equal(nf.config.checkpoint.bttcConfirmations, cm.confirmations.bttc);
   assert.deepEqual(g.deliveryFile!.checkpoint, { bufferTime: nf.config.checkpoint.bufferTime, avgLength: nf.config.checkpoint.avgLength, maxLength: nf.config.checkpoint.maxLength, childBlockInterval: 10000 });
+});
+
+test('Delivery starts from BTTC\'s validators as BTTC did: the genesis set\'s priorities and proposer are the file\'s', () => {
+  for (const net of ['mainnet', 'donau']) {
+    const g = loadNetworkGenesis({ genesis: null }, loadConfig(net));
+    const set = genesisStakingState(g.delivery).deliverySet;
+    const span0 = g.deliveryFile!.span0!;
+    assert.deepEqual(set.validators().map((v) => ({ id: v.id, accum: v.proposerPriority })), span0.validators, `${net}: Tendermint's NewValidatorSet over the file's validators gives the file's accums, in its order`);
+    assert.equal(set.getProposer()?.id, span0.proposer, net);
+  }
 });
 
 test('Donau: the preset\'s null root contracts are taken from the Delivery genesis; BSC (not in it) stays null', () => {
@@ -130,7 +141,7 @@ test('Delivery genesis: bad fields are named with the file', () => {
   ];
   for (const [json, re] of cases) assert.throws(() => parseDeliveryGenesis(json, 'd.json'), (e: unknown) => e instanceof DeliveryGenesisError && re.test((e as Error).message), String(re));
   const d = parseDeliveryGenesis(good, 'd.json');
-  assert.deepEqual(d.span0, { startBlock: 0, endBlock: 255, borChainId: '199', validators: [6, 3, 7, 2, 1, 4, 5], producers: [6, 3, 7, 2, 1, 4, 5] });
+  assert.deepEqual(d.span0, { startBlock: 0, endBlock: 255, borChainId: '199', validators: [6, 3, 7, 2, 1, 4, 5].map((id) => ({ id, accum: id === 6 ? -6n : 1n })), proposer: 6, producers: [6, 3, 7, 2, 1, 4, 5] });
   assert.deepEqual(d.bor, { sprint: 64, spanLength: 6400, producerCount: 11 });
   assert.equal(d.validators[0]!.pubKey?.slice(0, 10), '0x04e92a15');
 });
