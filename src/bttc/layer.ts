@@ -1,5 +1,7 @@
 /**
- * The Bttc layer assembled: genesis (system contracts, span 0), the import path for blocks from the
+ * The Bttc layer assembled: genesis (BTTC's geth-format file, or the devnet's system contracts with
+ * span 0), Bor's per-block genesis rules (blockAlloc code replacements, state-sync overrides) for
+ * blocks built and imported alike, the import path for blocks from the
  * network (header rules → senders from the verify pool → sprint-start system calls → execution in
  * the executor → chain store → fork choice with reorgs), the producer with its sink, and the txpool.
  * Every chain mutation goes through one queue, so an imported block and a block this node seals
@@ -8,7 +10,7 @@
 import type { BttcLayerConfig } from '../config/types.ts';
 import type { ChainStoreApi } from '../chain/interface.ts';
 import type { KeyValueStore } from '../db/interface.ts';
-import type { ExecutorApi, GenesisAccount } from '../evm/interface.ts';
+import type { ExecutorApi, GenesisSpec } from '../evm/interface.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../observability/metrics.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
@@ -26,6 +28,7 @@ import { HeaderVerifier, type RejectCode } from './engine/verify.ts';
 import { systemClock, type Clock } from './producer/clock.ts';
 import type { SealedBlock } from './producer/interface.ts';
 import { BlockProducer } from './producer/producer.ts';
+import { blockAllocCodeChanges, borBlockRules, gethGenesisMismatches, gethGenesisSpec, isGethGenesis, type BorBlockRules, type BttcGenesis } from './genesis/bttc-genesis.ts';
 import { systemContractsAlloc, type SystemContractsCode } from './system/genesis.ts';
 import { SystemCallPlanner } from './system/planner.ts';
 import { executorContractReader } from './system/reader.ts';
@@ -37,12 +40,10 @@ import { keccak256 } from '../crypto/keccak.ts';
 
 export interface BttcLayerOptions {
   bttc: BttcLayerConfig;
-  genesis: {
-    time: bigint;
-    /** Accounts beyond the system contracts (funded users, test contracts). */
-    alloc?: [Uint8Array, GenesisAccount][];
-  };
-  systemCode: SystemContractsCode;
+  /** BTTC's geth-format genesis (`{ geth }`), or the devnet's time and accounts. */
+  genesis: BttcGenesis;
+  /** Our system contracts' code: needed for the devnet's genesis only (a geth genesis has BTTC's in its alloc). */
+  systemCode?: SystemContractsCode;
   /** This node's signer; null for a node that only follows the chain. */
   signer?: { key: Uint8Array; address: Uint8Array } | null;
   txpool?: Partial<Omit<TxPoolOptions, 'chainId' | 'blockGasLimit'>>;
@@ -94,6 +95,7 @@ export class BttcLayer {
   readonly signers = new SignerCache();
   private readonly deps: BttcLayerDeps;
   private readonly clock: Clock;
+  private readonly rules: BorBlockRules;
   private fork!: ForkChoice;
   private queue: Promise<unknown> = Promise.resolve();
   /** Blocks waiting in (or going through) the import queue: a backup producer yields to a better one. */
@@ -104,6 +106,7 @@ export class BttcLayer {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     const cfg = opts.bttc;
+    this.rules = borBlockRules(opts.genesis);
     const params = borParamsFromConfig(cfg);
     const span0 = deps.spans.spanById(0);
     if (!span0) throw new Error('Bttc layer: Delivery has no span 0 (the genesis producers)');
@@ -112,7 +115,7 @@ export class BttcLayer {
     this.snapshots = new SnapshotManager({ sprint: cfg.sprint, genesisProducers: span0.producers.map((p) => ({ address: p.signer, power: p.power })) }, { factory: borProducerSetFactory, headers, db: deps.db });
     this.verifier = new HeaderVerifier(params, { spans: producers, signers: this.signers });
     this.planner = new SystemCallPlanner(
-      { sprint: cfg.sprint, chainId: cfg.chainId, systemAddress: cfg.systemAddress, validatorSetContract: cfg.validatorSetContract, stateReceiverContract: cfg.stateReceiverContract },
+      { sprint: cfg.sprint, chainId: cfg.chainId, systemAddress: cfg.systemAddress, validatorSetContract: cfg.validatorSetContract, stateReceiverContract: cfg.stateReceiverContract, overrideStateSyncRecords: this.rules.overrideStateSyncRecords },
       { reader: executorContractReader(deps.executor), headers, spans: deps.spans, stateSyncs: deps.stateSyncs },
     );
     this.txpool = new TxPool(
@@ -143,6 +146,7 @@ export class BttcLayer {
             txs: this.txpool,
             sink: { onSealed: (b) => this.onSealed(b) },
             systemCalls: this.planner,
+            codeChanges: (number) => this.codeChangesAt(number),
             ancestorHashes: (_head, hash) => deps.chain.getAncestorHashes(hash, 256),
             incoming: this.incoming,
             logger: deps.logger ?? null,
@@ -166,14 +170,29 @@ export class BttcLayer {
   static async open(opts: BttcLayerOptions, deps: BttcLayerDeps): Promise<BttcLayer> {
     const layer = new BttcLayer(opts, deps);
     const cfg = opts.bttc;
-    const span0 = deps.spans.spanById(0)!;
-    const alloc = [...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, opts.systemCode, span0), ...(opts.genesis.alloc ?? [])];
-    const genesis = await deps.executor.initGenesis({ alloc, gasLimit: BigInt(cfg.genesisGasLimit), time: opts.genesis.time, extra: buildExtra(new Uint8Array(32), null), difficulty: 1n });
+    const g = opts.genesis;
+    let spec: GenesisSpec;
+    if (isGethGenesis(g)) {
+      const bad = gethGenesisMismatches(g.geth, cfg);
+      if (bad.length) throw new Error(`Bttc layer: the genesis does not match the config: ${bad.join('; ')}`);
+      spec = gethGenesisSpec(g.geth);
+    } else {
+      if (!opts.systemCode) throw new Error('Bttc layer: a devnet genesis needs the system contracts\' code (systemCode)');
+      const span0 = deps.spans.spanById(0)!;
+      const alloc = [...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, opts.systemCode, span0), ...(g.alloc ?? [])];
+      spec = { alloc, gasLimit: BigInt(cfg.genesisGasLimit), time: g.time, extra: buildExtra(new Uint8Array(32), null), difficulty: 1n };
+    }
+    const genesis = await deps.executor.initGenesis(spec);
     await deps.chain.init(genesis);
     const head = deps.chain.head();
     layer.fork = new ForkChoice({ hash: head.hash, parentHash: head.header.parentHash, number: head.number, difficulty: head.header.difficulty, td: head.td });
     await layer.txpool.open();
     return layer;
+  }
+
+  /** Bor's `changeContractCodeIfNeeded`: the genesis's blockAlloc code replacements at block `number`. */
+  codeChangesAt(number: bigint) {
+    return blockAllocCodeChanges(this.rules.blockAlloc, number);
   }
 
   /** Starts producing from the current head (a node with a signer). */
@@ -269,6 +288,7 @@ export class BttcLayer {
         author: v.signer,
         ancestorHashes: await this.deps.chain.getAncestorHashes(h.parentHash, 256),
         systemCalls,
+        codeChanges: this.codeChangesAt(h.number),
       });
       receipts = res.receipts;
       executorMs = Object.fromEntries(Object.entries(res.timings).map(([k, v]) => [k.replace(/Ms$/, ''), Math.round(v)]));

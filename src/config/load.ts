@@ -25,7 +25,15 @@ export function loadConfig(presetOrFile: string, overrides: Record<string, unkno
   } catch (err) {
     throw new ConfigError(file, '(file)', 'valid JSON', (err as Error).message);
   }
-  return parseConfig(deepMerge(raw, overrides), file);
+  return parseConfig(deepMerge(withGenesisPaths(raw, dirname(file)), overrides), file);
+}
+
+/** A preset's genesis file paths are relative to the preset file. */
+function withGenesisPaths(raw: unknown, base: string): unknown {
+  if (!isPlainObject(raw) || !isPlainObject(raw.genesis)) return raw;
+  const g = raw.genesis;
+  const abs = (v: unknown) => (typeof v === 'string' && v !== '' ? resolve(base, v) : v);
+  return { ...raw, genesis: { ...g, bttc: abs(g.bttc), delivery: abs(g.delivery) } };
 }
 
 /** Validates an in-memory config object; `source` names it in errors. */

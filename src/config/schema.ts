@@ -7,6 +7,8 @@ export const nodeConfigSchema: FieldSpec = {
   type: 'object',
   fields: {
     network: { type: 'string', pattern: /^[a-z0-9-]+$/, describe: 'a lower-case network name (letters, digits, dashes)' },
+    // Paths relative to the preset file (config/genesis/… for mainnet and Donau).
+    genesis: { type: 'optional', of: { type: 'object', fields: { bttc: { type: 'string' }, delivery: { type: 'string' } } } },
     bttc: {
       type: 'object',
       fields: {

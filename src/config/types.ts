@@ -88,8 +88,18 @@ export interface SlashingConfig {
   maxEvidenceAge: number;
 }
 
+/** A preset's genesis files (BTTC's, in config/genesis/): absolute paths once loaded. */
+export interface PresetGenesis {
+  /** The geth-format Bttc genesis. */
+  bttc: string;
+  /** The Heimdall-format Delivery genesis. */
+  delivery: string;
+}
+
 export interface NodeConfig {
   network: string;
+  /** The network's genesis files (mainnet, Donau); null when the node file must name one (devnet). */
+  genesis?: PresetGenesis | null;
   bttc: BttcLayerConfig;
   delivery: DeliveryConfig;
   checkpoint: CheckpointConfig;

@@ -15,6 +15,7 @@ import type {
   CallBlockRef,
   CallRequest,
   CallResult,
+  CodeChange,
   ExecuteBlockRequest,
   ExecuteBlockResult,
   GenesisSpec,
@@ -84,8 +85,13 @@ function sendersFromBytes(bytes: Uint8Array): Uint8Array[] {
   return out;
 }
 
-function ctxToList(r: { author: Uint8Array; ancestorHashes?: Uint8Array[]; systemCalls?: SystemCall[] }): Nested[] {
-  return [r.author, r.ancestorHashes ?? [], sysCallsToList(r.systemCalls)];
+function ctxToList(r: { author: Uint8Array; ancestorHashes?: Uint8Array[]; systemCalls?: SystemCall[]; codeChanges?: CodeChange[] }): Nested[] {
+  return [r.author, r.ancestorHashes ?? [], sysCallsToList(r.systemCalls), (r.codeChanges ?? []).map((c) => [c.address, c.code])];
+}
+/** Present only when the block has code changes (almost never), so a request decodes as it was encoded. */
+function codeChangesFromList(n: Nested): { codeChanges?: CodeChange[] } {
+  const list = l(n);
+  return list.length ? { codeChanges: list.map((x) => ({ address: b(l(x)[0]!), code: b(l(x)[1]!) })) } : {};
 }
 
 export function encodeBuildRequest(r: BuildBlockRequest): Uint8Array {
@@ -95,7 +101,7 @@ export function encodeBuildRequest(r: BuildBlockRequest): Uint8Array {
 }
 
 export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
-  const [parent, tpl, author, anc, sys, txs, senders, budget] = decode(bytes);
+  const [parent, tpl, author, anc, sys, codes, txs, senders, budget] = decode(bytes);
   const [number, time, gasLimit, difficulty, coinbase, extra, mixDigest, nonce] = l(tpl!);
   const header: BuildBlockRequest['header'] = { number: big(number!), time: big(time!), gasLimit: big(gasLimit!) };
   const d = unopt(difficulty!, big);
@@ -108,16 +114,7 @@ export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
   if (md) header.mixDigest = md;
   const nn = unopt(nonce!, b);
   if (nn) header.nonce = nn;
-  return {
-    parent: parentFromList(parent!),
-    header,
-    author: b(author!),
-    ancestorHashes: l(anc!).map(b),
-    systemCalls: sysCallsFromList(sys!),
-    txs: l(txs!).map(b),
-    senders: sendersFromBytes(b(senders!)),
-    budgetMs: num(budget!) / 1000,
-  };
+  return { parent: parentFromList(parent!), header, author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
 }
 
 export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
@@ -125,16 +122,8 @@ export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
 }
 
 export function decodeExecuteRequest(bytes: Uint8Array): ExecuteBlockRequest {
-  const [parent, header, author, anc, sys, txs, senders] = decode(bytes);
-  return {
-    parent: parentFromList(parent!),
-    header: headerFromList(l(header!) as Uint8Array[]),
-    author: b(author!),
-    ancestorHashes: l(anc!).map(b),
-    systemCalls: sysCallsFromList(sys!),
-    txs: l(txs!).map(b),
-    senders: sendersFromBytes(b(senders!)),
-  };
+  const [parent, header, author, anc, sys, codes, txs, senders] = decode(bytes);
+  return { parent: parentFromList(parent!), header: headerFromList(l(header!) as Uint8Array[]), author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)) };
 }
 
 function receiptToList(r: Receipt): Nested {

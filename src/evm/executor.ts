@@ -42,6 +42,7 @@ import {
   type CallBlockRef,
   type CallRequest,
   type CallResult,
+  type CodeChange,
   type ExecuteBlockRequest,
   type ExecuteBlockResult,
   type ExecutorApi,
@@ -309,6 +310,20 @@ export class Executor implements ExecutorApi, StateNodeHost {
     return out;
   }
 
+  /**
+   * Bor's `changeContractCodeIfNeeded` at the block's Finalize: geth's `SetCode` on each address (the
+   * account is created if missing; balance, nonce and storage stay). An account left empty (no code,
+   * balance or nonce) is deleted, as geth's EIP-158 Finalise deletes empty dirty objects.
+   */
+  private async applyCodeChanges(changes: CodeChange[] | undefined): Promise<void> {
+    for (const c of changes ?? []) {
+      const address = new Address(c.address);
+      await this.sm.putCode(address, c.code);
+      const acc = await this.sm.getAccount(address);
+      if (c.code.length === 0 && acc && acc.isEmpty()) await this.sm.deleteAccount(address);
+    }
+  }
+
   private async finishBlock(rawTxs: Uint8Array[], receipts: Receipt[]): Promise<{ stateRoot: Uint8Array; txRoot: Uint8Array; receiptRoot: Uint8Array; bloom: Uint8Array; commitMs: number; rootsMs: number }> {
     const t0 = performance.now();
     await this.sm.commit();
@@ -433,6 +448,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
         }
         const ts = performance.now();
         const systemResults = await this.runSystemCalls(req.systemCalls, block);
+        await this.applyCodeChanges(req.codeChanges);
         timings.systemMs = performance.now() - ts;
         const fin = await this.finishBlock(includedRaw, receipts);
         timings.commitMs = fin.commitMs;
@@ -517,6 +533,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
         }
         const ts = performance.now();
         const systemResults = await this.runSystemCalls(req.systemCalls, block);
+        await this.applyCodeChanges(req.codeChanges);
         timings.systemMs = performance.now() - ts;
         const fin = await this.finishBlock(req.txs, receipts);
         timings.commitMs = fin.commitMs;

@@ -107,6 +107,16 @@ export interface HeaderTemplate {
   nonce?: Uint8Array;
 }
 
+/**
+ * Code put at an address at the end of a block, after its transactions and system calls (Bor's
+ * `changeContractCodeIfNeeded`, driven by the genesis's `config.bor.blockAlloc`). Only the code
+ * changes: balance, nonce and storage stay; a missing account is created.
+ */
+export interface CodeChange {
+  address: Uint8Array;
+  code: Uint8Array;
+}
+
 export interface BlockContext {
   /**
    * Who receives the fees and what COINBASE returns. Bor pays the block's signer (its `Author`),
@@ -116,6 +126,8 @@ export interface BlockContext {
   /** Hashes of the parent, grandparent, … (up to 256) for BLOCKHASH; index 0 = parent. */
   ancestorHashes?: Uint8Array[];
   systemCalls?: SystemCall[];
+  /** Applied after the system calls, before the state root is taken. */
+  codeChanges?: CodeChange[];
 }
 
 export interface BuildBlockRequest extends BlockContext {

@@ -6,7 +6,7 @@
  * ```json
  * { "preset": "devnet",
  *   "set": { "rootChains": [{ "name": "ethereum", "id": 2, … "rootChain": "0x…", "rpcUrl": "http://127.0.0.1:8545" }] },
- *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json",
+ *   "node": { "dataDir": "./data", "keys": "./validator-keys.json", "genesis": "./genesis.json" (not for mainnet/donau),
  *             "rpc": { "host": "127.0.0.1", "port": 8545, "cors": ["https://app.example"], "namespaces": ["eth", "net", "web3", "bor", "txpool"],
  *                      "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
  *             "rest": { "port": 1317 },
@@ -41,7 +41,13 @@ export interface NodeSection {
   dataDir: string;
   /** The validator key file; null for a follower (see the file comment). */
   keys: string | null;
-  genesis: string;
+  /**
+   * The genesis: the devnet's own file, or a geth-format Bttc genesis (with `deliveryGenesis`, the
+   * Heimdall-format Delivery genesis). Null for mainnet and Donau: their preset names BTTC's files
+   * (config/genesis/). See src/node/genesis.ts.
+   */
+  genesis: string | null;
+  deliveryGenesis: string | null;
   /**
    * JSON-RPC. eth_call, eth_estimateGas, eth_createAccessList, eth_getProof and debug_trace* run in
    * `callWorkers` call worker threads (never in the executor, so never delaying block import), each
@@ -128,7 +134,8 @@ const NODE_SPEC: FieldSpec = {
   fields: {
     dataDir: str,
     keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
-    genesis: str,
+    genesis: { type: 'optional', of: { type: 'string', describe: 'the path of a genesis file (leave it out for mainnet and Donau: the preset names BTTC\'s)' } },
+    deliveryGenesis: { type: 'optional', of: { type: 'string', describe: 'the path of a Heimdall-format Delivery genesis (with a geth-format node.genesis)' } },
     rpc: {
       type: 'object',
       fields: {
@@ -242,7 +249,9 @@ export function parseNodeFile(raw: unknown, source: string): NodeFile {
   // Paths in the file are relative to the file.
   node.dataDir = resolve(base, node.dataDir);
   if (node.keys !== null) node.keys = resolve(base, node.keys);
-  node.genesis = resolve(base, node.genesis);
+  if (node.genesis !== null) node.genesis = resolve(base, node.genesis);
+  else if (!config.genesis) throw new ConfigError(source, 'node.genesis', `a genesis file (the ${config.network} preset names none)`, undefined);
+  if (node.deliveryGenesis !== null) node.deliveryGenesis = resolve(base, node.deliveryGenesis);
   for (const [i, rc] of node.rootChains.entries()) {
     if (!config.rootChains.some((c) => c.id === rc.id))
       throw new ConfigError(source, `node.rootChains[${i}].id`, `the id of a configured root chain (${config.rootChains.map((c) => c.id).join(', ')})`, rc.id);

@@ -7,6 +7,7 @@
  * when the in-turn producer (and every better-placed backup) missed the slot. Turn order comes from
  * the snapshot, so the in-turn producer of the next sprint takes over again by itself.
  */
+import type { CodeChange } from '../../evm/interface.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../../observability/metrics.ts';
 import { bytesToHex } from '../../util/bytes.ts';
@@ -44,6 +45,8 @@ export interface ProducerDeps {
   txs: TxSource;
   sink: SealedBlockSink;
   systemCalls?: SystemCallSource | null;
+  /** Code replaced at the end of block `number` (the genesis's `config.bor.blockAlloc`), as importers do. */
+  codeChanges?: ((number: bigint) => CodeChange[]) | null;
   /** Up to 256 hashes from the parent back, for BLOCKHASH. */
   ancestorHashes?: ((head: BttcHeader, headHash: Uint8Array) => Promise<Uint8Array[]>) | null;
   /** Blocks queued for import; a backup yields to a better one (call `wake` when an import ends). */
@@ -220,6 +223,7 @@ export class BlockProducer {
       author: this.opts.signerAddress,
       ancestorHashes,
       systemCalls,
+      codeChanges: this.deps.codeChanges?.(number) ?? [],
       txs,
       senders,
       budgetMs,

@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('run one node (Delivery + Bttc + root-chain clients + network + JSON-RPC + REST + /metrics) from a config file: a validator, or a follower when the config has no keys')
-    .requiredOption('--config <file>', 'node config file: {"preset": …, "set": {…}, "node": {dataDir, keys, genesis, rpc, rest, p2p, …}}')
+    .requiredOption('--config <file>', 'node config file: {"preset": …, "set": {…}, "node": {dataDir, keys, genesis (not for mainnet/donau), rpc, rest, p2p, …}}')
     .addHelpText(
       'after',
       `
@@ -19,12 +19,14 @@ Roles:
     )
     .action(async (opts: { config: string }) => {
       const { readNodeFile } = await import('../../node/config.ts');
-      const { readNetworkGenesis, GenesisFileError } = await import('../../node/genesis.ts');
+      const { loadNetworkGenesis, reconcileWithGenesis, GenesisFileError } = await import('../../node/genesis.ts');
       const { readKeyFile, KeyFileError } = await import('../../node/keys.ts');
       const file = readNodeFile(opts.config);
-      let genesis, keys;
+      let genesis, keys, reconciled;
       try {
-        genesis = readNetworkGenesis(file.node.genesis);
+        // node.genesis, or the preset's BTTC files (mainnet, Donau); checked against the config.
+        genesis = loadNetworkGenesis(file.node, file.config);
+        reconciled = reconcileWithGenesis(file.config, genesis);
         keys = file.node.keys === null ? null : readKeyFile(file.node.keys);
       } catch (err) {
         if (err instanceof GenesisFileError || err instanceof KeyFileError) throw new CliError((err as Error).message);
@@ -33,7 +35,9 @@ Roles:
       const { BttcNode, NodeStartError } = await import('../../node/node.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const logger = createLogger({ level: file.node.logLevel });
-      const node = new BttcNode({ config: file.config, node: file.node, genesis, keys }, { logger });
+      for (const f of reconciled.filled) logger.info({ genesis: f }, 'config: taken from the genesis');
+      for (const n of reconciled.notes) logger.warn({ genesis: n }, 'config and genesis disagree: the config is kept');
+      const node = new BttcNode({ config: reconciled.config, node: file.node, genesis, keys }, { logger });
       let stopping: Promise<void> | null = null;
       const stop = (signal: string) => {
         if (stopping) return;
