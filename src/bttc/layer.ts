@@ -112,10 +112,20 @@ export class BttcLayer {
     if (!span0) throw new Error('Bttc layer: Delivery has no span 0 (the genesis producers)');
     const producers = spanProducers(deps.spans, cfg);
     const headers = { getHeaderByHash: (h: Uint8Array) => deps.chain.getHeader(h) };
-    this.snapshots = new SnapshotManager({ sprint: cfg.sprint, genesisProducers: span0.producers.map((p) => ({ address: p.signer, power: p.power })) }, { factory: borProducerSetFactory, headers, db: deps.db });
+    this.snapshots = new SnapshotManager(
+      { sprint: cfg.sprint, genesisProducers: span0.producers.map((p) => ({ address: p.signer, power: p.power })) },
+      { factory: borProducerSetFactory, headers, db: deps.db },
+    );
     this.verifier = new HeaderVerifier(params, { spans: producers, signers: this.signers });
     this.planner = new SystemCallPlanner(
-      { sprint: cfg.sprint, chainId: cfg.chainId, systemAddress: cfg.systemAddress, validatorSetContract: cfg.validatorSetContract, stateReceiverContract: cfg.stateReceiverContract, overrideStateSyncRecords: this.rules.overrideStateSyncRecords },
+      {
+        sprint: cfg.sprint,
+        chainId: cfg.chainId,
+        systemAddress: cfg.systemAddress,
+        validatorSetContract: cfg.validatorSetContract,
+        stateReceiverContract: cfg.stateReceiverContract,
+        overrideStateSyncRecords: this.rules.overrideStateSyncRecords,
+      },
       { reader: executorContractReader(deps.executor), headers, spans: deps.spans, stateSyncs: deps.stateSyncs },
     );
     this.txpool = new TxPool(
@@ -177,7 +187,7 @@ export class BttcLayer {
       if (bad.length) throw new Error(`Bttc layer: the genesis does not match the config: ${bad.join('; ')}`);
       spec = gethGenesisSpec(g.geth);
     } else {
-      if (!opts.systemCode) throw new Error('Bttc layer: a devnet genesis needs the system contracts\' code (systemCode)');
+      if (!opts.systemCode) throw new Error("Bttc layer: a devnet genesis needs the system contracts' code (systemCode)");
       const span0 = deps.spans.spanById(0)!;
       const alloc = [...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, opts.systemCode, span0), ...(g.alloc ?? [])];
       spec = { alloc, gasLimit: BigInt(cfg.genesisGasLimit), time: g.time, extra: buildExtra(new Uint8Array(32), null), difficulty: 1n };
@@ -253,7 +263,11 @@ export class BttcLayer {
       this.m?.importSeconds.observe((performance.now() - t0) / 1000);
       if (r.status === 'rejected') this.deps.logger?.warn({ number: String(h.number), hash: bytesToHex(hash), code: r.code, reason: r.reason }, 'block rejected');
       // Like Bor's "Imported new chain segment": one line per executed block, with where its time went.
-      else if (r.status === 'head' || r.status === 'side') this.deps.logger?.info({ number: String(h.number), hash: bytesToHex(hash), txs: block.txs.length, status: r.status, ms: Math.round(performance.now() - t0), phasesMs, executorMs }, 'imported block');
+      else if (r.status === 'head' || r.status === 'side')
+        this.deps.logger?.info(
+          { number: String(h.number), hash: bytesToHex(hash), txs: block.txs.length, status: r.status, ms: Math.round(performance.now() - t0), phasesMs, executorMs },
+          'imported block',
+        );
       return r;
     };
     if (await this.deps.chain.hasBlock(hash)) return done({ status: 'known', hash });
@@ -335,7 +349,10 @@ export class BttcLayer {
   }
 
   /** Stores a verified, executed block and lets fork choice decide the head. */
-  private async store(b: { header: BttcHeader; hash: Uint8Array; txs: Uint8Array[]; senders: Uint8Array[]; receipts: import('../evm/interface.ts').Receipt[] }, phase: (name: string) => void = () => {}): Promise<ImportResult> {
+  private async store(
+    b: { header: BttcHeader; hash: Uint8Array; txs: Uint8Array[]; senders: Uint8Array[]; receipts: import('../evm/interface.ts').Receipt[] },
+    phase: (name: string) => void = () => {},
+  ): Promise<ImportResult> {
     const h = b.header;
     const headBefore = this.deps.chain.head();
     await this.ensureInForkChoice(h.parentHash);

@@ -114,7 +114,17 @@ export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
   if (md) header.mixDigest = md;
   const nn = unopt(nonce!, b);
   if (nn) header.nonce = nn;
-  return { parent: parentFromList(parent!), header, author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
+  return {
+    parent: parentFromList(parent!),
+    header,
+    author: b(author!),
+    ancestorHashes: l(anc!).map(b),
+    systemCalls: sysCallsFromList(sys!),
+    ...codeChangesFromList(codes!),
+    txs: l(txs!).map(b),
+    senders: sendersFromBytes(b(senders!)),
+    budgetMs: num(budget!) / 1000,
+  };
 }
 
 export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
@@ -123,7 +133,16 @@ export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
 
 export function decodeExecuteRequest(bytes: Uint8Array): ExecuteBlockRequest {
   const [parent, header, author, anc, sys, codes, txs, senders] = decode(bytes);
-  return { parent: parentFromList(parent!), header: headerFromList(l(header!) as Uint8Array[]), author: b(author!), ancestorHashes: l(anc!).map(b), systemCalls: sysCallsFromList(sys!), ...codeChangesFromList(codes!), txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)) };
+  return {
+    parent: parentFromList(parent!),
+    header: headerFromList(l(header!) as Uint8Array[]),
+    author: b(author!),
+    ancestorHashes: l(anc!).map(b),
+    systemCalls: sysCallsFromList(sys!),
+    ...codeChangesFromList(codes!),
+    txs: l(txs!).map(b),
+    senders: sendersFromBytes(b(senders!)),
+  };
 }
 
 function receiptToList(r: Receipt): Nested {

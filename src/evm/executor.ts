@@ -324,7 +324,10 @@ export class Executor implements ExecutorApi, StateNodeHost {
     }
   }
 
-  private async finishBlock(rawTxs: Uint8Array[], receipts: Receipt[]): Promise<{ stateRoot: Uint8Array; txRoot: Uint8Array; receiptRoot: Uint8Array; bloom: Uint8Array; commitMs: number; rootsMs: number }> {
+  private async finishBlock(
+    rawTxs: Uint8Array[],
+    receipts: Receipt[],
+  ): Promise<{ stateRoot: Uint8Array; txRoot: Uint8Array; receiptRoot: Uint8Array; bloom: Uint8Array; commitMs: number; rootsMs: number }> {
     const t0 = performance.now();
     await this.sm.commit();
     const stateRoot = await this.sm.getStateRoot();
@@ -496,7 +499,8 @@ export class Executor implements ExecutorApi, StateNodeHost {
       const h = req.header;
       if (req.txs.length !== req.senders.length) throw new BlockValidationError('senders', `${req.txs.length} txs but ${req.senders.length} senders`);
       if (h.number !== req.parent.number + 1n) throw new BlockValidationError('number', `block ${h.number} does not follow parent ${req.parent.number}`);
-      if (!equalBytes(h.parentHash, req.parent.hash)) throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
+      if (!equalBytes(h.parentHash, req.parent.hash))
+        throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
       await this.moveTo(req.parent.stateRoot);
       const block = this.execBlock(h, req);
       const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
@@ -514,7 +518,8 @@ export class Executor implements ExecutorApi, StateNodeHost {
           }
           const te = performance.now();
           timings.decodeMs += te - td;
-          if (gasUsed + tx.gasLimit > h.gasLimit) throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${tx.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
+          if (gasUsed + tx.gasLimit > h.gasLimit)
+            throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${tx.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
           const fast = await this.tryTransfer(tx, block.header.coinbase);
           if (fast !== null) {
             gasUsed += fast;

@@ -134,7 +134,7 @@ const NODE_SPEC: FieldSpec = {
   fields: {
     dataDir: str,
     keys: { type: 'optional', of: { type: 'string', describe: 'the path of a validator key file (leave "keys" out, or null, to run a follower)' } },
-    genesis: { type: 'optional', of: { type: 'string', describe: 'the path of a genesis file (leave it out for mainnet and Donau: the preset names BTTC\'s)' } },
+    genesis: { type: 'optional', of: { type: 'string', describe: "the path of a genesis file (leave it out for mainnet and Donau: the preset names BTTC's)" } },
     deliveryGenesis: { type: 'optional', of: { type: 'string', describe: 'the path of a Heimdall-format Delivery genesis (with a geth-format node.genesis)' } },
     rpc: {
       type: 'object',

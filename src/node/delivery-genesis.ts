@@ -108,7 +108,16 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
     if (evmAddress(v.signer, `${f}.signer`) !== signer) fail(`${f}.signer`, `${signer} (the address of its pubKey)`, v.signer);
     const votingPower = int(v.power, `${f}.power`);
     if (votingPower < 1) fail(`${f}.power`, 'a power ≥ 1', v.power);
-    return { id, signer, pubKey, votingPower, startEpoch: int(v.startEpoch ?? '0', `${f}.startEpoch`), endEpoch: int(v.endEpoch ?? '0', `${f}.endEpoch`), nonce: int(v.nonce ?? '0', `${f}.nonce`), jailed: v.jailed === true };
+    return {
+      id,
+      signer,
+      pubKey,
+      votingPower,
+      startEpoch: int(v.startEpoch ?? '0', `${f}.startEpoch`),
+      endEpoch: int(v.endEpoch ?? '0', `${f}.endEpoch`),
+      nonce: int(v.nonce ?? '0', `${f}.nonce`),
+      jailed: v.jailed === true,
+    };
   });
   const ids = new Set<number>();
   validators.forEach((v, i) => {
@@ -129,7 +138,10 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
       startBlock: int(s.start_block, `${F}.start_block`),
       endBlock: int(s.end_block, `${F}.end_block`),
       borChainId: str(s.bor_chain_id, `${F}.bor_chain_id`),
-      validators: list(set.validators, `${F}.validator_set.validators`).map((v, i) => ({ id: int(v.ID, `${F}.validator_set.validators[${i}].ID`), accum: BigInt(int(v.accum, `${F}.validator_set.validators[${i}].accum`)) })),
+      validators: list(set.validators, `${F}.validator_set.validators`).map((v, i) => ({
+        id: int(v.ID, `${F}.validator_set.validators[${i}].ID`),
+        accum: BigInt(int(v.accum, `${F}.validator_set.validators[${i}].accum`)),
+      })),
       proposer: int(obj(set.proposer, `${F}.validator_set.proposer`).ID, `${F}.validator_set.proposer.ID`),
       producers: list(s.selected_producers, `${F}.selected_producers`).map((v, i) => int(v.ID, `${F}.selected_producers[${i}].ID`)),
     };
@@ -139,8 +151,24 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
   const cp2 = obj(cmParams.chain_params, 'app_state.chainmanager.params.chain_params');
   const P = 'app_state.chainmanager.params.chain_params';
   const rootChains = new Map<number, RootContracts>([
-    [1, { stakeManager: orNull(tronAddress(cp2.tron_staking_manager_address, `${P}.tron_staking_manager_address`)), rootChain: orNull(tronAddress(cp2.tron_chain_address, `${P}.tron_chain_address`)), stateSender: orNull(tronAddress(cp2.tron_state_sender_address, `${P}.tron_state_sender_address`)), stakingInfo: orNull(tronAddress(cp2.tron_state_info_address, `${P}.tron_state_info_address`)) }],
-    [2, { stakeManager: orNull(evmAddress(cp2.staking_manager_address, `${P}.staking_manager_address`)), rootChain: orNull(evmAddress(cp2.root_chain_address, `${P}.root_chain_address`)), stateSender: orNull(evmAddress(cp2.state_sender_address, `${P}.state_sender_address`)), stakingInfo: orNull(evmAddress(cp2.staking_info_address, `${P}.staking_info_address`)) }],
+    [
+      1,
+      {
+        stakeManager: orNull(tronAddress(cp2.tron_staking_manager_address, `${P}.tron_staking_manager_address`)),
+        rootChain: orNull(tronAddress(cp2.tron_chain_address, `${P}.tron_chain_address`)),
+        stateSender: orNull(tronAddress(cp2.tron_state_sender_address, `${P}.tron_state_sender_address`)),
+        stakingInfo: orNull(tronAddress(cp2.tron_state_info_address, `${P}.tron_state_info_address`)),
+      },
+    ],
+    [
+      2,
+      {
+        stakeManager: orNull(evmAddress(cp2.staking_manager_address, `${P}.staking_manager_address`)),
+        rootChain: orNull(evmAddress(cp2.root_chain_address, `${P}.root_chain_address`)),
+        stateSender: orNull(evmAddress(cp2.state_sender_address, `${P}.state_sender_address`)),
+        stakingInfo: orNull(evmAddress(cp2.staking_info_address, `${P}.staking_info_address`)),
+      },
+    ],
   ]);
   const chainManager = {
     borChainId: str(cp2.bor_chain_id, `${P}.bor_chain_id`),
@@ -157,7 +185,8 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
   const ck = obj(obj(app.checkpoint, 'app_state.checkpoint').params, 'app_state.checkpoint.params');
   // Heimdall's durations are Go time.Duration nanoseconds.
   const bufferNs = ck.checkpoint_buffer_time;
-  if (typeof bufferNs !== 'string' || !/^\d+$/.test(bufferNs) || BigInt(bufferNs) % 1_000_000_000n !== 0n) fail('app_state.checkpoint.params.checkpoint_buffer_time', 'whole seconds in nanoseconds', bufferNs);
+  if (typeof bufferNs !== 'string' || !/^\d+$/.test(bufferNs) || BigInt(bufferNs) % 1_000_000_000n !== 0n)
+    fail('app_state.checkpoint.params.checkpoint_buffer_time', 'whole seconds in nanoseconds', bufferNs);
   const checkpoint = {
     bufferTime: Number(BigInt(bufferNs as string) / 1_000_000_000n),
     avgLength: int(ck.avg_checkpoint_length, 'app_state.checkpoint.params.avg_checkpoint_length'),
@@ -171,7 +200,11 @@ export function parseDeliveryGenesis(json: unknown, source: string): DeliveryGen
     span0,
     chainManager,
     checkpoint,
-    bor: { sprint: int(borParams.sprint_duration, 'app_state.bor.params.sprint_duration'), spanLength: int(borParams.span_duration, 'app_state.bor.params.span_duration'), producerCount: int(borParams.producer_count, 'app_state.bor.params.producer_count') },
+    bor: {
+      sprint: int(borParams.sprint_duration, 'app_state.bor.params.sprint_duration'),
+      spanLength: int(borParams.span_duration, 'app_state.bor.params.span_duration'),
+      producerCount: int(borParams.producer_count, 'app_state.bor.params.producer_count'),
+    },
     maxBlockBytes,
   };
 }

@@ -103,7 +103,10 @@ export function readBttcGenesisFiles(network: string, paths: { bttc: string; del
     if (err instanceof GethGenesisError || err instanceof DeliveryGenesisError) throw new GenesisFileError(err.message);
     throw err;
   }
-  if (String(geth.chainId) !== file.chainManager.borChainId) throw new GenesisFileError(`${paths.delivery}: app_state.chainmanager.params.chain_params.bor_chain_id: expected ${geth.chainId} (the chain id of ${paths.bttc}), got ${JSON.stringify(file.chainManager.borChainId)}`);
+  if (String(geth.chainId) !== file.chainManager.borChainId)
+    throw new GenesisFileError(
+      `${paths.delivery}: app_state.chainmanager.params.chain_params.bor_chain_id: expected ${geth.chainId} (the chain id of ${paths.bttc}), got ${JSON.stringify(file.chainManager.borChainId)}`,
+    );
   return { network, bttc: { geth }, delivery: { time: file.time, validators: file.validators }, deliveryFile: file, sources: paths };
 }
 

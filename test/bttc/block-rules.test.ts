@@ -46,24 +46,48 @@ function span(id: number): SpanRecord {
 
 /** The same accounts as the executor's genesis, in the independent trie builder's shape. */
 function toGenesisAlloc(list: [Uint8Array, GenesisAccount][]): GenesisAlloc {
-  return new Map(list.map(([a, acc]) => [bytesToHex(a), { balance: acc.balance ?? 0n, nonce: acc.nonce ?? 0n, code: acc.code ?? new Uint8Array(0), storage: new Map((acc.storage ?? []).map(([k, v]) => [bytesToHex(k), v])) }]));
+  return new Map(
+    list.map(([a, acc]) => [
+      bytesToHex(a),
+      { balance: acc.balance ?? 0n, nonce: acc.nonce ?? 0n, code: acc.code ?? new Uint8Array(0), storage: new Map((acc.storage ?? []).map(([k, v]) => [bytesToHex(k), v])) },
+    ]),
+  );
 }
 
-test('blockAlloc replaces code at exactly its block and overrideStateSyncRecords limits a sprint\'s records, in built and imported blocks', { timeout: 120_000 }, async (t) => {
+test("blockAlloc replaces code at exactly its block and overrideStateSyncRecords limits a sprint's records, in built and imported blocks", { timeout: 120_000 }, async (t) => {
   const base = tempDir(t, 'bttc-rules');
   const genesisTime = BigInt(Math.floor(Date.now() / 1000));
   const systemCode = await loadSystemContractsCode();
   const target = getArtifact('TestStateReceiverTarget');
   const spans = new Map([0, 1, 2, 3, 4].map((i) => [i, span(i)]));
-  const records: StateSyncRecord[] = [1n, 2n, 3n].map((id) => ({ id, time: genesisTime - 10n, contract: TARGET, data: Uint8Array.of(Number(id)), txHash: new Uint8Array(32), logIndex: id, chainId: String(cfg.chainId) }));
+  const records: StateSyncRecord[] = [1n, 2n, 3n].map((id) => ({
+    id,
+    time: genesisTime - 10n,
+    contract: TARGET,
+    data: Uint8Array.of(Number(id)),
+    txHash: new Uint8Array(32),
+    logIndex: id,
+    chainId: String(cfg.chainId),
+  }));
   const alloc: [Uint8Array, GenesisAccount][] = [
     [TARGET, { code: hexToBytes(target.deployedBytecode) }],
     [REPLACED, { balance: 5n, code: hexToBytes(target.deployedBytecode), storage: [[slot(3), Uint8Array.of(1)]] }],
   ];
   // The entry's balance and storage are ignored, as Bor ignores them: only code is set.
   const rules: BorBlockRules = {
-    blockAlloc: new Map([[3n, toGenesisAlloc([[REPLACED, { balance: 999n, code: NEW_CODE, storage: [[slot(5), Uint8Array.of(7)]] }], [CREATED, { code: NEW_CODE_2 }]])]]),
-    overrideStateSyncRecords: new Map([[4n, 1], [8n, 0]]),
+    blockAlloc: new Map([
+      [
+        3n,
+        toGenesisAlloc([
+          [REPLACED, { balance: 999n, code: NEW_CODE, storage: [[slot(5), Uint8Array.of(7)]] }],
+          [CREATED, { code: NEW_CODE_2 }],
+        ]),
+      ],
+    ]),
+    overrideStateSyncRecords: new Map([
+      [4n, 1],
+      [8n, 0],
+    ]),
   };
   type Node = { name: string; layer: BttcLayer; executor: Executor; chain: ChainStore; dbs: LevelStore[]; results: ImportResult[] };
   const nodes: Node[] = [];
@@ -82,9 +106,10 @@ test('blockAlloc replaces code at exactly its block and overrideStateSyncRecords
         verifier: new InlineVerifier(),
         spans: { spanById: (id) => spans.get(id) },
         stateSyncs: { recordsFrom: async (from, to) => records.filter((r) => r.id >= from && r.time < to) },
-        broadcast: (b: NetworkBlock) => setImmediate(() => {
-          for (const n of nodes.slice(1)) void n.layer.importBlock(b).then((r) => n.results.push(r));
-        }),
+        broadcast: (b: NetworkBlock) =>
+          setImmediate(() => {
+            for (const n of nodes.slice(1)) void n.layer.importBlock(b).then((r) => n.results.push(r));
+          }),
       },
     );
     return node;
@@ -101,32 +126,51 @@ test('blockAlloc replaces code at exactly its block and overrideStateSyncRecords
       200,
     );
     a.layer.producer!.stop();
-    assert.deepEqual(b.results.filter((r) => r.status === 'rejected' || r.status === 'unknown-parent'), [], 'the follower with the rules imports every block');
+    assert.deepEqual(
+      b.results.filter((r) => r.status === 'rejected' || r.status === 'unknown-parent'),
+      [],
+      'the follower with the rules imports every block',
+    );
 
     const header = async (n: bigint) => (await a.chain.getHeaderByNumber(n))!;
     const [h2, h3, h4] = [await header(2n), await header(3n), await header(4n)];
     const genesisAlloc = toGenesisAlloc([...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, systemCode, span(0)), ...alloc]);
     // Blocks 1–3 carry no transactions and no system calls (the first sprint start is 4).
     assert.equal(bytesToHex(h2.stateRoot), bytesToHex(await allocStateRoot(genesisAlloc)), 'block 2: the genesis state');
-    const after3 = toGenesisAlloc([...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, systemCode, span(0)), [TARGET, alloc[0]![1]], [REPLACED, { ...alloc[1]![1], code: NEW_CODE }], [CREATED, { code: NEW_CODE_2 }]]);
+    const after3 = toGenesisAlloc([
+      ...systemContractsAlloc({ validatorSet: cfg.validatorSetContract, stateReceiver: cfg.stateReceiverContract }, systemCode, span(0)),
+      [TARGET, alloc[0]![1]],
+      [REPLACED, { ...alloc[1]![1], code: NEW_CODE }],
+      [CREATED, { code: NEW_CODE_2 }],
+    ]);
     assert.equal(bytesToHex(h3.stateRoot), bytesToHex(await allocStateRoot(after3)), 'block 3: only the code of 0x…a0002 replaced and 0x…a0003 created');
 
-    for (const [h, code, created] of [[h2, hexToBytes(target.deployedBytecode), new Uint8Array(0)], [h3, NEW_CODE, NEW_CODE_2], [h4, NEW_CODE, NEW_CODE_2]] as const) {
+    for (const [h, code, created] of [
+      [h2, hexToBytes(target.deployedBytecode), new Uint8Array(0)],
+      [h3, NEW_CODE, NEW_CODE_2],
+      [h4, NEW_CODE, NEW_CODE_2],
+    ] as const) {
       assert.deepEqual(await a.executor.getCode(h.stateRoot, REPLACED), code, `code of 0x…a0002 at block ${h.number}`);
       assert.deepEqual(await a.executor.getCode(h.stateRoot, CREATED), created, `code of 0x…a0003 at block ${h.number}`);
       assert.equal((await a.executor.getAccount(h.stateRoot, REPLACED))?.balance, 5n);
       const word = async (n: number) => BigInt(bytesToHex(await a.executor.getStorage(h.stateRoot, REPLACED, slot(n))));
       assert.equal(await word(3), 1n, 'storage kept');
-      assert.equal(await word(5), 0n, 'the entry\'s storage is not written');
+      assert.equal(await word(5), 0n, "the entry's storage is not written");
     }
     const called = await a.executor.call({ to: REPLACED }, { stateRoot: h3.stateRoot, number: 3n, time: h3.time, gasLimit: h3.gasLimit });
     assert.equal(decodeUint(called.returnValue), 1n, 'the new code runs');
 
     const lastStateId = async (n: bigint) => {
       const h = await header(n);
-      return decodeUint((await a.executor.call({ to: hexToBytes(cfg.stateReceiverContract), data: LAST_STATE_ID }, { stateRoot: h.stateRoot, number: n, time: h.time, gasLimit: h.gasLimit })).returnValue);
+      return decodeUint(
+        (await a.executor.call({ to: hexToBytes(cfg.stateReceiverContract), data: LAST_STATE_ID }, { stateRoot: h.stateRoot, number: n, time: h.time, gasLimit: h.gasLimit })).returnValue,
+      );
     };
-    assert.deepEqual([await lastStateId(3n), await lastStateId(4n), await lastStateId(8n), await lastStateId(12n)], [0n, 1n, 1n, 3n], 'three due records: 1 at block 4 (override 1), none at 8 (override 0), the rest at 12');
+    assert.deepEqual(
+      [await lastStateId(3n), await lastStateId(4n), await lastStateId(8n), await lastStateId(12n)],
+      [0n, 1n, 1n, 3n],
+      'three due records: 1 at block 4 (override 1), none at 8 (override 0), the rest at 12',
+    );
 
     // A node without the rule computes another state root for block 3 and refuses it.
     const refused = c.results.find((r) => r.status === 'rejected');

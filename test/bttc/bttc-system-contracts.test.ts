@@ -84,7 +84,7 @@ async function buildWith(parent: HeaderFields, systemCalls: SystemCall[]) {
 
 const decodeBool = (ret: Uint8Array) => (AbiCoder.defaultAbiCoder().decode(['bool'], ret) as unknown as [boolean])[0];
 
-test('BTTC\'s genesis validator set: the Delivery genesis validators read back, no span stored yet, no state synced', async () => {
+test("BTTC's genesis validator set: the Delivery genesis validators read back, no span stored yet, no state synced", async () => {
   for (const n of [0n, 1n, 255n]) {
     const r = await callAt(gen, VSET, getBorValidatorsCalldata(n));
     assert.ok(r.success, `getBorValidators(${n})`);
@@ -99,7 +99,7 @@ test('BTTC\'s genesis validator set: the Delivery genesis validators read back, 
   assert.equal(decodeUint((await callAt(gen, RECEIVER, LAST_STATE_ID)).returnValue), 0n);
 });
 
-test('commitSpan and commitState on BTTC\'s contracts: only from the system address; span 1 stored, records delivered, lastStateId advancing', async () => {
+test("commitSpan and commitState on BTTC's contracts: only from the system address; span 1 stored, records delivered, lastStateId advancing", async () => {
   const other = newVals[1]!.address;
   assert.equal((await callAt(gen, VSET, commitSpanCalldata(span1), { from: other })).success, false);
   assert.equal((await callAt(gen, RECEIVER, commitStateCalldata(record(1n, TARGET, 1n)), { from: other })).success, false);
@@ -111,9 +111,17 @@ test('commitSpan and commitState on BTTC\'s contracts: only from the system addr
     { from: SYSTEM, to: RECEIVER, data: commitStateCalldata(record(3n, other, 1n)) },
     { from: SYSTEM, to: RECEIVER, data: commitStateCalldata(record(5n, TARGET, 1n)) },
   ]);
-  assert.deepEqual(b.systemResults.map((r) => r.success), [true, true, true, true, false], 'id 5 after 3 is refused ("StateIds are not sequential")');
+  assert.deepEqual(
+    b.systemResults.map((r) => r.success),
+    [true, true, true, true, false],
+    'id 5 after 3 is refused ("StateIds are not sequential")',
+  );
   // BTTC's StateReceiver returns whether the target took the record (it emits no event).
-  assert.deepEqual(b.systemResults.slice(1, 4).map((r) => decodeBool(r.returnValue)), [true, false, false], 'delivered; target reverted; not a contract');
+  assert.deepEqual(
+    b.systemResults.slice(1, 4).map((r) => decodeBool(r.returnValue)),
+    [true, false, false],
+    'delivered; target reverted; not a contract',
+  );
   const h = b.header;
   assert.equal(decodeUint((await callAt(h, RECEIVER, LAST_STATE_ID)).returnValue), 3n);
   const lastData = await callAt(h, TARGET, hexToBytes(targetIface.encodeFunctionData('lastData', [])));
@@ -125,20 +133,35 @@ test('commitSpan and commitState on BTTC\'s contracts: only from the system addr
   assert.deepEqual(decodeCurrentSpan((await callAt(h, VSET, GET_CURRENT_SPAN, { number: 100n })).returnValue), { id: 0n, startBlock: 0n, endBlock: 255n });
   assert.deepEqual(decodeCurrentSpan((await callAt(h, VSET, GET_CURRENT_SPAN, { number: 300n })).returnValue), { id: 1n, startBlock: 256n, endBlock: 6655n });
   const p = decodeBorValidators((await callAt(h, VSET, getBorValidatorsCalldata(300n))).returnValue);
-  assert.deepEqual(p.map((x) => [bytesToHex(x.address), x.power]), span1.producers.map((x) => [bytesToHex(x.signer), x.power]));
+  assert.deepEqual(
+    p.map((x) => [bytesToHex(x.address), x.power]),
+    span1.producers.map((x) => [bytesToHex(x.signer), x.power]),
+  );
   assert.equal(decodeBorValidators((await callAt(h, VSET, getBorValidatorsCalldata(200n))).returnValue).length, 7, 'block 200 still reads the genesis validators');
   const again = await buildWith(h, [{ from: SYSTEM, to: VSET, data: commitSpanCalldata(span1) }]);
   assert.equal(again.systemResults[0]!.success, false, 'span 1 twice: "Span already exists"');
 });
 
-test('planner on BTTC\'s contracts: span 1 at the first sprint start (no span stored), Bor\'s harmless second try at 192, state syncs by time, an override limiting one block', async () => {
+test("planner on BTTC's contracts: span 1 at the first sprint start (no span stored), Bor's harmless second try at 192, state syncs by time, an override limiting one block", async () => {
   const headers = new MemHeaders();
   const t0 = gen.time;
   // Blocks are 2 s apart: time(block 64) = t0 + 128, time(block 128) = t0 + 256.
   const syncs = [record(1n, TARGET, t0 - 1n), record(2n, TARGET, t0 - 1n), record(3n, TARGET, t0 + 200n)];
   const planner = new SystemCallPlanner(
-    { sprint: 64, chainId: Number(g.chainId), systemAddress: bytesToHex(SYSTEM), validatorSetContract: bytesToHex(VSET), stateReceiverContract: bytesToHex(RECEIVER), overrideStateSyncRecords: new Map([[64n, 1]]) },
-    { reader: executorContractReader(ex), headers, spans: { spanById: (id) => (id === 1 ? span1 : undefined) }, stateSyncs: { recordsFrom: async (from, to) => syncs.filter((r) => r.id >= from && r.time < to) } },
+    {
+      sprint: 64,
+      chainId: Number(g.chainId),
+      systemAddress: bytesToHex(SYSTEM),
+      validatorSetContract: bytesToHex(VSET),
+      stateReceiverContract: bytesToHex(RECEIVER),
+      overrideStateSyncRecords: new Map([[64n, 1]]),
+    },
+    {
+      reader: executorContractReader(ex),
+      headers,
+      spans: { spanById: (id) => (id === 1 ? span1 : undefined) },
+      stateSyncs: { recordsFrom: async (from, to) => syncs.filter((r) => r.id >= from && r.time < to) },
+    },
   );
   headers.add(gen);
   let parent = gen;

@@ -63,7 +63,10 @@ test('extra layout: vanity ‖ producers (sorted, address ‖ 20-byte power) ‖
   assert.equal(extra.length, EXTRA_VANITY + 5 * PRODUCER_BYTES + EXTRA_SEAL);
   const parsed = parseExtra(extra, 3n, 4);
   const list = decodeProducers(parsed.producerBytes);
-  assert.deepEqual(list.map((p) => bytesToHex(p.address)), signers.map((s) => bytesToHex(s.address)));
+  assert.deepEqual(
+    list.map((p) => bytesToHex(p.address)),
+    signers.map((s) => bytesToHex(s.address)),
+  );
   assert.equal(list[0]!.power, 5n, 'power follows its address after sorting');
   // Power is a 20-byte big-endian integer right after the address.
   assert.equal(parsed.producerBytes[20 + 19], 5);
@@ -208,8 +211,14 @@ test('fork choice: reorg segments name the ancestor, removed and added blocks', 
   assert.ok(r3.status === 'added' && r3.head);
   const rg = r3.head.reorg;
   assert.equal(rg.ancestor.number, 0n);
-  assert.deepEqual(rg.removed.map((m) => m.number), [2n, 1n]);
-  assert.deepEqual(rg.added.map((m) => m.number), [1n, 2n, 3n]);
+  assert.deepEqual(
+    rg.removed.map((m) => m.number),
+    [2n, 1n],
+  );
+  assert.deepEqual(
+    rg.added.map((m) => m.number),
+    [1n, 2n, 3n],
+  );
   assert.equal(fc0.head.td, 13n);
 });
 
@@ -233,7 +242,8 @@ test('fork choice property: the heaviest chain wins whatever the arrival order',
         const all = blocks.map((b, i) => ({ ...b, td: tds[i + 1]! }));
         const root: BlockMeta = { ...meta(0, -1, 0, 1), td: 1n };
         let expected: BlockMeta = root;
-        for (const b of all) if (b.td > expected.td || (b.td === expected.td && (b.number < expected.number || (b.number === expected.number && Buffer.compare(b.hash, expected.hash) < 0)))) expected = b;
+        for (const b of all)
+          if (b.td > expected.td || (b.td === expected.td && (b.number < expected.number || (b.number === expected.number && Buffer.compare(b.hash, expected.hash) < 0)))) expected = b;
         // Shuffle the arrival order with the random keys.
         const arrival = blocks.map((b, i) => ({ b, k: order[i % order.length]! * 1000 + i })).sort((x, y) => x.k - y.k);
         const f = new ForkChoice(root);

@@ -25,7 +25,7 @@ const PUBLISHED = {
 };
 const geth = (net: string) => parseGethGenesis(JSON.parse(readFileSync(join(ROOT, `config/genesis/${net}-bttc.json`), 'utf8')), net);
 
-test('executor + chain store on BTTC\'s mainnet and Donau genesis files give the published genesis hashes', async (t) => {
+test("executor + chain store on BTTC's mainnet and Donau genesis files give the published genesis hashes", async (t) => {
   for (const [net, hash] of Object.entries(PUBLISHED)) {
     const dir = tempDir(t, `genesis-${net}`);
     const g = geth(net);
@@ -52,11 +52,14 @@ test('executor + chain store on BTTC\'s mainnet and Donau genesis files give the
   }
 });
 
-test('the Bttc layer opened on the mainnet geth genesis stores BTTC\'s genesis block; a config that disagrees is refused', async (t) => {
+test("the Bttc layer opened on the mainnet geth genesis stores BTTC's genesis block; a config that disagrees is refused", async (t) => {
   const dir = tempDir(t, 'genesis-layer');
   const cfg = loadConfig('mainnet').bttc;
   const g = geth('mainnet');
-  const spans = { spanById: (id: number) => (id === 0 ? { id: 0, startBlock: 0, endBlock: 255, validators: [], producers: [{ id: 1n, power: 1n, signer: hexToBytes('0xdcc05b56f58af80dba0f6751c223f231dcab3e1a') }] } : undefined) };
+  const spans = {
+    spanById: (id: number) =>
+      id === 0 ? { id: 0, startBlock: 0, endBlock: 255, validators: [], producers: [{ id: 1n, power: 1n, signer: hexToBytes('0xdcc05b56f58af80dba0f6751c223f231dcab3e1a') }] } : undefined,
+  };
   const open = async (name: string, bttc: typeof cfg) => {
     const executor = await Executor.open({ chainId: bttc.chainId, dataDir: join(dir, `exec-${name}`) });
     const dbs = [await LevelStore.open(join(dir, `chain-${name}`)), await LevelStore.open(join(dir, `layer-${name}`))];
@@ -66,7 +69,10 @@ test('the Bttc layer opened on the mainnet geth genesis stores BTTC\'s genesis b
       for (const d of dbs) await d.close().catch(() => {});
     };
     try {
-      const layer = await BttcLayer.open({ bttc, genesis: { geth: g }, signer: null }, { executor, chain, db: dbs[1]!, verifier: new InlineVerifier(), spans, stateSyncs: { recordsFrom: async () => [] } });
+      const layer = await BttcLayer.open(
+        { bttc, genesis: { geth: g }, signer: null },
+        { executor, chain, db: dbs[1]!, verifier: new InlineVerifier(), spans, stateSyncs: { recordsFrom: async () => [] } },
+      );
       return { layer, chain, close };
     } catch (err) {
       await close();

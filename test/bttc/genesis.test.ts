@@ -21,7 +21,7 @@ const PUBLISHED = {
 };
 const read = (name: string) => JSON.parse(readFileSync(resolve(ROOT, 'config/genesis', name), 'utf8')) as Record<string, unknown>;
 
-test('bttc-node audit genesis gives BTTC\'s published mainnet and Donau genesis hashes', () => {
+test("bttc-node audit genesis gives BTTC's published mainnet and Donau genesis hashes", () => {
   for (const [net, want] of Object.entries(PUBLISHED)) {
     const r = spawnSync(process.execPath, [resolve(ROOT, 'src/cli/main.ts'), 'audit', 'genesis', '--genesis', resolve(ROOT, `config/genesis/${net}-bttc.json`)], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -42,11 +42,15 @@ test('one changed balance or byte of extraData changes the hash', async () => {
   assert.notEqual(bytesToHex((await genesisBlockSummary(parseGethGenesis({ ...g, extraData: '0x01' }, 'x'))).hash), base);
 });
 
-test('the alloc state root agrees with EthereumJS\'s state manager (code, storage, nonce, balance)', async () => {
+test("the alloc state root agrees with EthereumJS's state manager (code, storage, nonce, balance)", async () => {
   const json = {
     config: { chainId: 5 },
     alloc: {
-      '0x0000000000000000000000000000000000001000': { balance: '0x0', code: '0x6080604052', storage: { '0x01': '0x2a', '0x0000000000000000000000000000000000000000000000000000000000000002': '0x00000000000000000000000000000000000000000000000000000000000000ff', '0x03': '0x00' } },
+      '0x0000000000000000000000000000000000001000': {
+        balance: '0x0',
+        code: '0x6080604052',
+        storage: { '0x01': '0x2a', '0x0000000000000000000000000000000000000000000000000000000000000002': '0x00000000000000000000000000000000000000000000000000000000000000ff', '0x03': '0x00' },
+      },
       '0xdcc05b56f58af80dba0f6751c223f231dcab3e1a': { balance: '1000000000000000000', nonce: '0x7' },
     },
   };
@@ -72,9 +76,15 @@ test('Bor config: blockAlloc and overrideStateSyncRecords are read; bad fields a
   assert.ok(replaced && replaced.code.length > 1000, 'mainnet replaces the code at 0x…1010 at block 841500');
   const donau = parseGethGenesis(read('donau-bttc.json'), 'donau');
   assert.ok(donau.bor?.blockAlloc.has(1416202n));
-  const withOverride = parseGethGenesis({ config: { chainId: 1, bor: { ...(read('mainnet-bttc.json').config as { bor: object }).bor, overrideStateSyncRecords: { '100': 2 }, sprint: { '0': 64, '1000': 16 } } } }, 'x');
+  const withOverride = parseGethGenesis(
+    { config: { chainId: 1, bor: { ...(read('mainnet-bttc.json').config as { bor: object }).bor, overrideStateSyncRecords: { '100': 2 }, sprint: { '0': 64, '1000': 16 } } } },
+    'x',
+  );
   assert.equal(withOverride.bor?.overrideStateSyncRecords.get(100n), 2);
-  assert.deepEqual(withOverride.bor?.sprint.map((e) => e.value), [64, 16]);
+  assert.deepEqual(
+    withOverride.bor?.sprint.map((e) => e.value),
+    [64, 16],
+  );
 
   const bad: [unknown, RegExp][] = [
     [{ config: { chainId: 1 }, alloc: { '0x12': { balance: '1' } } }, /alloc key: expected 20 bytes/],
@@ -83,5 +93,9 @@ test('Bor config: blockAlloc and overrideStateSyncRecords are read; bad fields a
     [{ config: { chainId: 1, bor: { period: 0 } } }, /config\.bor\.period: expected a positive integer/],
     [{ config: {} }, /config\.chainId: expected a quantity/],
   ];
-  for (const [json, re] of bad) assert.throws(() => parseGethGenesis(json, 'g.json'), (e: unknown) => e instanceof GethGenesisError && re.test((e as Error).message) && (e as Error).message.startsWith('g.json: '));
+  for (const [json, re] of bad)
+    assert.throws(
+      () => parseGethGenesis(json, 'g.json'),
+      (e: unknown) => e instanceof GethGenesisError && re.test((e as Error).message) && (e as Error).message.startsWith('g.json: '),
+    );
 });

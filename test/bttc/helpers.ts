@@ -59,7 +59,11 @@ export function childHeader(parent: BttcHeader, opts: { time: bigint; difficulty
   };
 }
 
-export function sealedChild(parent: BttcHeader, signer: TestSigner, opts: { time: bigint; difficulty: bigint; sprint: number; nextProducers?: readonly ProducerEntry[]; stateSalt?: number }): BttcHeader {
+export function sealedChild(
+  parent: BttcHeader,
+  signer: TestSigner,
+  opts: { time: bigint; difficulty: bigint; sprint: number; nextProducers?: readonly ProducerEntry[]; stateSalt?: number },
+): BttcHeader {
   return sealHeader(childHeader(parent, opts), signer.key);
 }
 
@@ -75,7 +79,6 @@ export class MemHeaders {
     return this.byHash.get(Buffer.from(hash).toString('hex'));
   }
 }
-
 
 import { RLP } from '@ethereumjs/rlp';
 import { sign } from '../../src/crypto/secp256k1.ts';

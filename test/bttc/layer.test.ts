@@ -54,7 +54,16 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
       const chain = new ChainStore({}, { db: chainDb });
       const results: ImportResult[] = [];
       const layer = await BttcLayer.open(
-        { bttc: cfg, genesis: { time: genesisTime, alloc: [...users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]), [TARGET, { code: hexToBytes(target.deployedBytecode) }]] }, systemCode, signer: p, buildBudgetMs: 300 },
+        {
+          bttc: cfg,
+          genesis: {
+            time: genesisTime,
+            alloc: [...users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]), [TARGET, { code: hexToBytes(target.deployedBytecode) }]],
+          },
+          systemCode,
+          signer: p,
+          buildBudgetMs: 300,
+        },
         {
           executor,
           chain,
@@ -70,7 +79,10 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
     assert.ok(equalBytes(nodes[0]!.chain.genesisHash(), nodes[1]!.chain.genesisHash()), 'same genesis on both nodes');
     const txs = users.flatMap((u) => [0n, 1n, 2n].map((nonce) => signTx({ nonce, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 1000n + nonce, chainId: BigInt(cfg.chainId) }, u.key)));
     const added = await nodes[0]!.layer.addTransactions(txs);
-    assert.ok(added.every((r) => r.ok), JSON.stringify(added.filter((r) => !r.ok)));
+    assert.ok(
+      added.every((r) => r.ok),
+      JSON.stringify(added.filter((r) => !r.ok)),
+    );
     for (const n of nodes) n.layer.start();
 
     await until(
@@ -87,12 +99,18 @@ test('two producers: transfers, blocks executed by both, spans and a state sync 
     const head = a.chain.head();
     assert.ok(head.number >= 13n, `reached block ${head.number}`);
     assert.equal(bytesToHex(b.chain.head().hash), bytesToHex(head.hash), 'both nodes on the same head');
-    for (const n of nodes) assert.deepEqual(n.results.filter((r) => r.status === 'rejected' || r.status === 'unknown-parent'), [], 'no import failures');
+    for (const n of nodes)
+      assert.deepEqual(
+        n.results.filter((r) => r.status === 'rejected' || r.status === 'unknown-parent'),
+        [],
+        'no import failures',
+      );
 
     const recipient = await a.executor.getAccount(head.header.stateRoot, RECIPIENT);
     assert.equal(recipient?.balance, 4n * (1000n + 1001n + 1002n), 'every transfer included');
     assert.equal(a.layer.txpool.size, 0, 'pool drained by inclusion');
-    const call = async (to: Uint8Array, data: Uint8Array) => (await a.executor.call({ to, data }, { stateRoot: head.header.stateRoot, number: head.number, time: head.header.time, gasLimit: head.header.gasLimit })).returnValue;
+    const call = async (to: Uint8Array, data: Uint8Array) =>
+      (await a.executor.call({ to, data }, { stateRoot: head.header.stateRoot, number: head.number, time: head.header.time, gasLimit: head.header.gasLimit })).returnValue;
     assert.equal(decodeUint(await call(hexToBytes(cfg.stateReceiverContract), LAST_STATE_ID)), 1n);
     const iface = new Interface(target.abi as never);
     assert.equal(iface.decodeFunctionResult('count', await call(TARGET, hexToBytes(iface.encodeFunctionData('count', []))))[0], 1n, 'state sync delivered to its receiver');
@@ -138,7 +156,14 @@ test('import: a heavier branch arriving second reorganises the chain and returns
     const build = async (signer: typeof inTurn, difficulty: bigint, delay: bigint, txs: Uint8Array[]) => {
       const r = await maker.executor.buildBlock({
         parent: { hash: genesis.hash, number: 0n, stateRoot: genesis.header.stateRoot },
-        header: { number: 1n, time: genesis.header.time + delay, gasLimit: genesis.header.gasLimit + genesis.header.gasLimit / 1024n - 1n, difficulty, coinbase: new Uint8Array(20), extra: buildExtra(new Uint8Array(32), null) },
+        header: {
+          number: 1n,
+          time: genesis.header.time + delay,
+          gasLimit: genesis.header.gasLimit + genesis.header.gasLimit / 1024n - 1n,
+          difficulty,
+          coinbase: new Uint8Array(20),
+          extra: buildExtra(new Uint8Array(32), null),
+        },
         author: signer.address,
         txs,
         senders: txs.map(() => users[0]!.address),
@@ -202,7 +227,14 @@ test('import: senders of transactions already in the pool are taken from it; the
     const build = async (parent: ReturnType<typeof maker.chain.head>, list: Uint8Array[], senders: Uint8Array[]) => {
       const r = await maker.executor.buildBlock({
         parent: { hash: parent.hash, number: parent.header.number, stateRoot: parent.header.stateRoot },
-        header: { number: parent.header.number + 1n, time: parent.header.time + 1n, gasLimit: parent.header.gasLimit, difficulty: 2n, coinbase: new Uint8Array(20), extra: buildExtra(new Uint8Array(32), null) },
+        header: {
+          number: parent.header.number + 1n,
+          time: parent.header.time + 1n,
+          gasLimit: parent.header.gasLimit,
+          difficulty: 2n,
+          coinbase: new Uint8Array(20),
+          extra: buildExtra(new Uint8Array(32), null),
+        },
         author: inTurn.address,
         txs: list,
         senders,
@@ -214,7 +246,11 @@ test('import: senders of transactions already in the pool are taken from it; the
     // Two of the three arrived by gossip first: the pool recovered them once.
     assert.ok((await node.layer.addTransactions(txs.slice(0, 2))).every((r) => r.ok));
     assert.equal(counting.recovered, 2);
-    const b1 = await build(maker.chain.head(), txs, [0, 1, 2].map((u) => users[u]!.address));
+    const b1 = await build(
+      maker.chain.head(),
+      txs,
+      [0, 1, 2].map((u) => users[u]!.address),
+    );
     const r1 = await node.layer.importBlock(b1);
     assert.equal(r1.status, 'head', JSON.stringify(r1));
     assert.equal(counting.recovered, 3, 'only the transaction the pool did not hold was recovered on import');

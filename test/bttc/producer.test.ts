@@ -216,7 +216,14 @@ test('all producers online: every block is sealed in turn, round robin per sprin
   const chain = net.nodes[0]!.chain().slice(0, 17);
   for (const n of net.nodes) {
     assert.deepEqual(n.rejections, []);
-    assert.deepEqual(n.chain().slice(0, 17).map((h) => bytesToHex(headerHash(h))), chain.map((h) => bytesToHex(headerHash(h))), `node ${n.name} agrees`);
+    assert.deepEqual(
+      n
+        .chain()
+        .slice(0, 17)
+        .map((h) => bytesToHex(headerHash(h))),
+      chain.map((h) => bytesToHex(headerHash(h))),
+      `node ${n.name} agrees`,
+    );
   }
   let prev = genesis;
   for (const h of chain.slice(1)) {
@@ -247,7 +254,13 @@ test('failover: a backup seals while the in-turn producer is down, which takes o
   const chain = a.chain().slice(0, 21);
   for (const n of [a, b, c]) {
     assert.deepEqual(n.rejections, [], `node ${n.name} rejected nothing`);
-    assert.deepEqual(n.chain().slice(0, 21).map((h) => bytesToHex(headerHash(h))), chain.map((h) => bytesToHex(headerHash(h))));
+    assert.deepEqual(
+      n
+        .chain()
+        .slice(0, 21)
+        .map((h) => bytesToHex(headerHash(h))),
+      chain.map((h) => bytesToHex(headerHash(h))),
+    );
   }
   for (const h of chain.slice(4, 8)) {
     assert.equal(signerIndex(signers, h), 2, `block ${h.number} sealed by the first backup (C)`);
@@ -275,7 +288,10 @@ test('a late in-turn block still wins: the backup that had built its block stand
   const block1 = a.chain()[1]!;
   assert.equal(signerIndex(signers, block1), 0);
   assert.equal(block1.difficulty, 3n);
-  assert.ok(b.producer.history.some((s) => s.number === 1n && s.outcome === 'superseded' && s.succession === 1), JSON.stringify(b.producer.history, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+  assert.ok(
+    b.producer.history.some((s) => s.number === 1n && s.outcome === 'superseded' && s.succession === 1),
+    JSON.stringify(b.producer.history, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+  );
   for (const n of net.nodes) assert.deepEqual(n.rejections, []);
   for (const n of net.nodes) n.producer.stop();
 });
@@ -304,14 +320,31 @@ test('slow imports: a backup yields to the in-turn block waiting in its import q
   const withYield = await run(true);
   const blocks = allBlocks(withYield.net, withYield.signers);
   assert.ok(blocks.length >= 8);
-  assert.deepEqual(blocks.filter((b) => b.difficulty !== 3n), [], 'only in-turn blocks were sealed');
+  assert.deepEqual(
+    blocks.filter((b) => b.difficulty !== 3n),
+    [],
+    'only in-turn blocks were sealed',
+  );
   for (const n of withYield.net.nodes) assert.deepEqual(n.rejections, []);
-  assert.ok(withYield.net.nodes.some((n) => n.producer.history.some((s) => s.outcome === 'yielded')), 'backups yielded');
+  assert.ok(
+    withYield.net.nodes.some((n) => n.producer.history.some((s) => s.outcome === 'yielded')),
+    'backups yielded',
+  );
   const chain = withYield.net.nodes[0]!.chain();
-  for (const n of withYield.net.nodes) assert.deepEqual(n.chain().slice(0, 8).map((h) => bytesToHex(headerHash(h))), chain.slice(0, 8).map((h) => bytesToHex(headerHash(h))));
+  for (const n of withYield.net.nodes)
+    assert.deepEqual(
+      n
+        .chain()
+        .slice(0, 8)
+        .map((h) => bytesToHex(headerHash(h))),
+      chain.slice(0, 8).map((h) => bytesToHex(headerHash(h))),
+    );
   // The same network without the rule: backups seal losers that every node then imports.
   const without = await run(false);
-  assert.ok(allBlocks(without.net, without.signers).some((b) => b.difficulty < 3n), 'without yielding, backups fork the chain');
+  assert.ok(
+    allBlocks(without.net, without.signers).some((b) => b.difficulty < 3n),
+    'without yielding, backups fork the chain',
+  );
 });
 
 test('a backup that yielded seals once the better block it waited for turns out invalid', async () => {
@@ -335,7 +368,16 @@ test('a backup that yielded seals once the better block it waited for turns out 
   const backup = [b, c].find((n) => n.producer.history.some((s) => s.number === 1n && s.outcome === 'sealed'))!;
   const slots = backup.producer.history.filter((s) => s.number === 1n).map((s) => s.outcome);
   assert.deepEqual(slots.slice(0, 2), ['yielded', 'sealed'], JSON.stringify(slots));
-  assert.deepEqual(b.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))), c.chain().slice(0, 3).map((h) => bytesToHex(headerHash(h))));
+  assert.deepEqual(
+    b
+      .chain()
+      .slice(0, 3)
+      .map((h) => bytesToHex(headerHash(h))),
+    c
+      .chain()
+      .slice(0, 3)
+      .map((h) => bytesToHex(headerHash(h))),
+  );
 });
 
 test('stop waits for a build in flight (drain), and a build failing after stop is not a production failure', async () => {

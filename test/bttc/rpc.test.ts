@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { LevelStore } from '../../src/db/level.ts';
 import { ChainStore } from '../../src/chain/store.ts';
 import { MethodRegistry } from '../../src/rpc/registry.ts';
-import { RpcError } from '../../src/rpc/errors.ts';
+import type { RpcError } from '../../src/rpc/errors.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { registerBorMethods } from '../../src/bttc/rpc.ts';
 import { vectors } from '../helpers/vectors.ts';

@@ -33,7 +33,10 @@ test('a seal with v = 27 or 28 is refused; 2 and 3 too', () => {
   const sealed = sealedChild(genesisHeader(), signer!, { time: 1_000_002n, difficulty: 1n, sprint: 4 });
   for (const add of [27, 2]) {
     const bad = withSeal(sealed, (seal) => void (seal[64] = seal[64]! + add));
-    assert.throws(() => recoverSignerUncached(bad), (e: unknown) => e instanceof SealError && /expected 0 or 1/.test((e as Error).message));
+    assert.throws(
+      () => recoverSignerUncached(bad),
+      (e: unknown) => e instanceof SealError && /expected 0 or 1/.test((e as Error).message),
+    );
   }
 });
 

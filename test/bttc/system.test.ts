@@ -13,7 +13,18 @@ import { getArtifact } from '../../src/contracts/build.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { vectors } from '../helpers/vectors.ts';
 import { buildExtra } from '../../src/bttc/engine/extra.ts';
-import { commitSpanCalldata, commitStateCalldata, decodeBorValidators, decodeCurrentSpan, decodeUint, GET_CURRENT_SPAN, getBorValidatorsCalldata, LAST_STATE_ID, stateReceiverInterface, validatorSetInterface } from '../../src/bttc/system/abi.ts';
+import {
+  commitSpanCalldata,
+  commitStateCalldata,
+  decodeBorValidators,
+  decodeCurrentSpan,
+  decodeUint,
+  GET_CURRENT_SPAN,
+  getBorValidatorsCalldata,
+  LAST_STATE_ID,
+  stateReceiverInterface,
+  validatorSetInterface,
+} from '../../src/bttc/system/abi.ts';
 import { systemContractsAlloc } from '../../src/bttc/system/genesis.ts';
 import { SystemCallPlanner } from '../../src/bttc/system/planner.ts';
 import { executorContractReader } from '../../src/bttc/system/reader.ts';
@@ -29,8 +40,20 @@ const TARGET_OK = hexToBytes('0x00000000000000000000000000000000000a0001');
 const TARGET_REVERT = hexToBytes('0x00000000000000000000000000000000000a0002');
 const TARGET_BURN = hexToBytes('0x00000000000000000000000000000000000a0003');
 const vals = makeSigners(4, 'span-vals');
-const span0: SpanRecord = { id: 0, startBlock: 0, endBlock: 7, validators: vals.map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })), producers: vals.slice(0, 3).map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })) };
-const span1: SpanRecord = { id: 1, startBlock: 8, endBlock: 15, validators: span0.validators, producers: vals.slice(1).map((v, i) => ({ id: BigInt(i + 2), power: BigInt(i + 1), signer: v.address })) };
+const span0: SpanRecord = {
+  id: 0,
+  startBlock: 0,
+  endBlock: 7,
+  validators: vals.map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })),
+  producers: vals.slice(0, 3).map((v, i) => ({ id: BigInt(i + 1), power: 1n, signer: v.address })),
+};
+const span1: SpanRecord = {
+  id: 1,
+  startBlock: 8,
+  endBlock: 15,
+  validators: span0.validators,
+  producers: vals.slice(1).map((v, i) => ({ id: BigInt(i + 2), power: BigInt(i + 1), signer: v.address })),
+};
 
 const dir = makeTempDir('bttc-system');
 let ex: Executor;
@@ -82,7 +105,18 @@ async function buildWith(parent: HeaderFields, systemCalls: SystemCall[]) {
 }
 
 test('selectors of the compiled system contracts match the vectors', () => {
-  const compiled = { ...Object.fromEntries(new Interface(getArtifact('BttcValidatorSet').abi as never).fragments.filter((f) => f.type === 'function').map((f) => [(f as unknown as { format(): string }).format(), (f as unknown as { selector: string }).selector])), ...Object.fromEntries(new Interface(getArtifact('BttcStateReceiver').abi as never).fragments.filter((f) => f.type === 'function').map((f) => [(f as unknown as { format(): string }).format(), (f as unknown as { selector: string }).selector])) };
+  const compiled = {
+    ...Object.fromEntries(
+      new Interface(getArtifact('BttcValidatorSet').abi as never).fragments
+        .filter((f) => f.type === 'function')
+        .map((f) => [(f as unknown as { format(): string }).format(), (f as unknown as { selector: string }).selector]),
+    ),
+    ...Object.fromEntries(
+      new Interface(getArtifact('BttcStateReceiver').abi as never).fragments
+        .filter((f) => f.type === 'function')
+        .map((f) => [(f as unknown as { format(): string }).format(), (f as unknown as { selector: string }).selector]),
+    ),
+  };
   for (const sig of ['commitSpan(uint256,uint256,uint256,bytes,bytes)', 'commitState(uint256,bytes)', 'getBorValidators(uint256)', 'lastStateId()', 'getCurrentSpan()']) {
     assert.equal(compiled[sig], vectors.selectors[sig], sig);
   }
@@ -94,7 +128,10 @@ test('genesis storage holds span 0: getCurrentSpan and getBorValidators read it'
   const cur = decodeCurrentSpan((await callAt(gen, VSET, GET_CURRENT_SPAN)).returnValue);
   assert.deepEqual(cur, { id: 0n, startBlock: 0n, endBlock: 7n });
   const producers = decodeBorValidators((await callAt(gen, VSET, getBorValidatorsCalldata(3n))).returnValue);
-  assert.deepEqual(producers.map((p) => bytesToHex(p.address)), span0.producers.map((p) => bytesToHex(p.signer)));
+  assert.deepEqual(
+    producers.map((p) => bytesToHex(p.address)),
+    span0.producers.map((p) => bytesToHex(p.signer)),
+  );
   assert.equal(decodeUint((await callAt(gen, RECEIVER, LAST_STATE_ID)).returnValue), 0n);
 });
 
@@ -122,17 +159,28 @@ test('system calls in a block: commitSpan stores span 1; commitState survives re
     { from: SYSTEM, to: RECEIVER, data: commitStateCalldata(record(6n, TARGET_OK)) }, // skips 5: refused
   ];
   const b = await buildWith(gen, calls);
-  assert.deepEqual(b.systemResults.map((r) => r.success), [true, true, true, true, true, false]);
+  assert.deepEqual(
+    b.systemResults.map((r) => r.success),
+    [true, true, true, true, true, false],
+  );
   const committed = b.systemResults.slice(1, 5).map((r) => {
     const log = r.logs.find((l) => bytesToHex(l.address) === bytesToHex(RECEIVER))!;
     const ev = stateReceiverInterface.parseLog({ topics: log.topics.map(bytesToHex), data: bytesToHex(log.data) })!;
     return [ev.args[0] as bigint, ev.args[1] as boolean];
   });
-  assert.deepEqual(committed, [[1n, true], [2n, false], [3n, false], [4n, false]]);
+  assert.deepEqual(committed, [
+    [1n, true],
+    [2n, false],
+    [3n, false],
+    [4n, false],
+  ]);
   const h = b.header;
   assert.deepEqual(decodeCurrentSpan((await callAt(h, VSET, GET_CURRENT_SPAN)).returnValue), { id: 1n, startBlock: 8n, endBlock: 15n });
   const p = decodeBorValidators((await callAt(h, VSET, getBorValidatorsCalldata(9n))).returnValue);
-  assert.deepEqual(p.map((x) => [bytesToHex(x.address), x.power]), span1.producers.map((x) => [bytesToHex(x.signer), x.power]));
+  assert.deepEqual(
+    p.map((x) => [bytesToHex(x.address), x.power]),
+    span1.producers.map((x) => [bytesToHex(x.signer), x.power]),
+  );
   const p0 = decodeBorValidators((await callAt(h, VSET, getBorValidatorsCalldata(7n))).returnValue);
   assert.equal(p0.length, 3, 'block 7 still reads span 0');
   assert.equal(decodeUint((await callAt(h, RECEIVER, LAST_STATE_ID)).returnValue), 4n);
@@ -143,10 +191,18 @@ test('system calls in a block: commitSpan stores span 1; commitState survives re
   assert.equal(again.systemResults[0]!.success, false);
 });
 
-test('planner: commitSpan at the first block of the span\'s last sprint, state syncs by id and time', async () => {
+test("planner: commitSpan at the first block of the span's last sprint, state syncs by id and time", async () => {
   const headers = new MemHeaders();
-  const spans = new Map([[1, span1], [2, { ...span1, id: 2, startBlock: 16, endBlock: 23 }]]);
-  const syncs: StateSyncRecord[] = [record(1n, TARGET_OK, Uint8Array.of(1), 1_000_001n), record(2n, TARGET_OK, Uint8Array.of(2), 1_000_001n), record(3n, TARGET_OK, Uint8Array.of(3), 1_000_009n), { ...record(4n, TARGET_OK), chainId: '1' }];
+  const spans = new Map([
+    [1, span1],
+    [2, { ...span1, id: 2, startBlock: 16, endBlock: 23 }],
+  ]);
+  const syncs: StateSyncRecord[] = [
+    record(1n, TARGET_OK, Uint8Array.of(1), 1_000_001n),
+    record(2n, TARGET_OK, Uint8Array.of(2), 1_000_001n),
+    record(3n, TARGET_OK, Uint8Array.of(3), 1_000_009n),
+    { ...record(4n, TARGET_OK), chainId: '1' },
+  ];
   const planner = new SystemCallPlanner(
     { sprint: 4, chainId: CHAIN_ID, systemAddress: bytesToHex(SYSTEM), validatorSetContract: bytesToHex(VSET), stateReceiverContract: bytesToHex(RECEIVER) },
     { reader: executorContractReader(ex), headers, spans: { spanById: (id) => spans.get(id) }, stateSyncs: { recordsFrom: async (from, to) => syncs.filter((r) => r.id >= from && r.time < to) } },
@@ -158,7 +214,10 @@ test('planner: commitSpan at the first block of the span\'s last sprint, state s
     const plan = await planner.plan(n, parent);
     plans[Number(n)] = { span: plan.span, stateIds: plan.stateIds };
     const b = await buildWith(parent, plan.calls);
-    assert.ok(b.systemResults.every((r) => r.success), `block ${n} system calls succeed`);
+    assert.ok(
+      b.systemResults.every((r) => r.success),
+      `block ${n} system calls succeed`,
+    );
     headers.add(b.header);
     parent = b.header;
   }

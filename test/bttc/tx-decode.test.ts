@@ -87,7 +87,10 @@ test('in-place legacy decoding equals decode + re-encode on random transactions'
     fc.property(txArb, (t) => {
       const raw = encode(t);
       const a = outcome(() => fast(raw));
-      assert.equal(a, outcome(() => referenceLegacy(raw)));
+      assert.equal(
+        a,
+        outcome(() => referenceLegacy(raw)),
+      );
       if (a !== 'refused') accepted++;
     }),
     { numRuns: 2000, seed: 20261206 },
@@ -110,7 +113,11 @@ test('corrupted legacy transactions: both decoders refuse, or both accept with t
       }
       if (raw.length === 0 || raw[0]! < 0xc0) return; // not a legacy transaction any more
       const a = outcome(() => fast(raw));
-      assert.equal(a, outcome(() => referenceLegacy(raw)), bytesToHex(raw));
+      assert.equal(
+        a,
+        outcome(() => referenceLegacy(raw)),
+        bytesToHex(raw),
+      );
       if (a === 'refused') refused++;
     }),
     { numRuns: 3000, seed: 612 },

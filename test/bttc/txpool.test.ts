@@ -33,7 +33,17 @@ test('decoding and sender recovery agree with ethers for legacy and access-list 
   const { pool } = makePool();
   const wallet = new Wallet(bytesToHex(users[0]!.key));
   const legacy = await wallet.signTransaction({ type: 0, chainId: CHAIN, nonce: 0, gasPrice: 5n, gasLimit: 21000n, to: '0x' + '11'.repeat(20), value: 7n });
-  const al = await wallet.signTransaction({ type: 1, chainId: CHAIN, nonce: 1, gasPrice: 5n, gasLimit: 30000n, to: '0x' + '22'.repeat(20), value: 1n, data: '0x00ff', accessList: [{ address: '0x' + '33'.repeat(20), storageKeys: ['0x' + '00'.repeat(31) + '01'] }] });
+  const al = await wallet.signTransaction({
+    type: 1,
+    chainId: CHAIN,
+    nonce: 1,
+    gasPrice: 5n,
+    gasLimit: 30000n,
+    to: '0x' + '22'.repeat(20),
+    value: 1n,
+    data: '0x00ff',
+    accessList: [{ address: '0x' + '33'.repeat(20), storageKeys: ['0x' + '00'.repeat(31) + '01'] }],
+  });
   const res = await pool.addRaw([hexToBytes(legacy), hexToBytes(al)]);
   assert.deepEqual(res.map(codeOf), ['ok', 'ok']);
   for (const [i, raw] of [legacy, al].entries()) {
@@ -74,7 +84,10 @@ test('rejects with a reason: chain id, signature, nonce, funds, gas, size, price
     ['already-known', good],
   ];
   const res = await pool.addRaw(cases.map((c) => c[1]));
-  assert.deepEqual(res.map(codeOf), cases.map((c) => c[0]));
+  assert.deepEqual(
+    res.map(codeOf),
+    cases.map((c) => c[0]),
+  );
   for (const r of res) if (!r.ok) assert.ok(r.reason.length > 10, `a reason is given for ${r.code}`);
   const sig = await pool.addRaw([badSig]);
   // A flipped byte in s either fails recovery or recovers someone else (who has no funds): never `a`.
@@ -168,7 +181,10 @@ test('restart: accepted transactions survive, included ones are dropped, evicted
   }
   assert.equal(bytesToHex(again.get(res[6]!.ok ? res[6]!.hash : new Uint8Array())!.sender), bytesToHex(users[0]!.address), 'sender kept, not recovered again');
   // Same price/nonce order after the reload (users[0]'s nonce 1 at 50 waits behind its nonce 0 at 10).
-  assert.deepEqual([...again.pending()].map((t) => t.gasPrice), [14n, 13n, 12n, 10n, 50n]);
+  assert.deepEqual(
+    [...again.pending()].map((t) => t.gasPrice),
+    [14n, 13n, 12n, 10n, 50n],
+  );
   await again.close();
   await db.close();
 });
@@ -183,7 +199,10 @@ test('onNewHead drops included transactions; remove() drops executor rejections'
   assert.equal(pool.get(res[0]!.ok ? res[0]!.hash : new Uint8Array()), undefined);
   await pool.remove([res[2]!.ok ? res[2]!.hash : new Uint8Array()], 'rejected');
   assert.equal(pool.size, 1);
-  assert.deepEqual([...pool.pending()].map((t) => t.nonce), [1n]);
+  assert.deepEqual(
+    [...pool.pending()].map((t) => t.nonce),
+    [1n],
+  );
 });
 
 test('executor refusals: the next-in-line one is dropped, later nonces stay queued (no gap)', async () => {
@@ -199,7 +218,11 @@ test('executor refusals: the next-in-line one is dropped, later nonces stay queu
   const out = await pool.dropRejected([h[2]!, h[3]!, h[4]!, h[5]!, h[6]!]);
   assert.deepEqual(out, { dropped: 1, kept: 4 });
   assert.equal(pool.get(h[4]!), undefined, "b's refused next-in-line transaction left the pool");
-  assert.deepEqual([...pool.pending()].map((t) => `${bytesToHex(t.sender) === bytesToHex(a!.address) ? 'a' : 'b'}${t.nonce}`), ['a1', 'a2', 'a3'], "a's later nonces are still executable once 1 is");
+  assert.deepEqual(
+    [...pool.pending()].map((t) => `${bytesToHex(t.sender) === bytesToHex(a!.address) ? 'a' : 'b'}${t.nonce}`),
+    ['a1', 'a2', 'a3'],
+    "a's later nonces are still executable once 1 is",
+  );
   assert.deepEqual(pool.stats(), { pending: 3, queued: 2, senders: 2 }, "b's later nonces wait for a replacement of 0");
   // A replacement for b's nonce 0 fills the gap: 1 and 2 are promoted.
   await pool.addRaw([signTx({ nonce: 0n, gasPrice: 6n }, b!.key)]);
@@ -242,7 +265,7 @@ test('intake reads a sender account once per state version; a new head state rea
   assert.equal(accounts.read.length, 3);
 });
 
-test('a reorg re-injects a removed block\'s transactions even when their sender is at its limit (no stranded nonces)', async () => {
+test("a reorg re-injects a removed block's transactions even when their sender is at its limit (no stranded nonces)", async () => {
   const { pool, accounts } = makePool({ maxPerSender: 4, maxTotal: 8 });
   const [a, b] = users;
   // A block on the old head included a's nonces 0–2; the pool then filled a's list with 3–6 and b's with 0–1.
@@ -262,6 +285,9 @@ test('a reorg re-injects a removed block\'s transactions even when their sender 
   const pendingA = [...pool.pending()].filter((t) => bytesToHex(t.sender) === bytesToHex(a!.address)).map((t) => t.nonce);
   assert.deepEqual(pendingA, [0n, 1n, 2n, 3n, 4n, 5n, 6n]);
   assert.equal(pool.size, 8);
-  assert.deepEqual([...pool.pending()].filter((t) => bytesToHex(t.sender) === bytesToHex(b!.address)).map((t) => t.nonce), [0n]);
+  assert.deepEqual(
+    [...pool.pending()].filter((t) => bytesToHex(t.sender) === bytesToHex(b!.address)).map((t) => t.nonce),
+    [0n],
+  );
   assert.deepEqual(pool.stats().queued, 0, 'no transaction waits behind a gap');
 });

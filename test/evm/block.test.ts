@@ -25,7 +25,23 @@ test('orderedTrieRoot equals the EthereumJS MPT for sizes around every key-lengt
 });
 
 test('header and receipt encodings round-trip; the bloom finds what was added', () => {
-  const h = { parentHash: new Uint8Array(32).fill(1), uncleHash: new Uint8Array(32).fill(2), coinbase: new Uint8Array(20).fill(3), stateRoot: new Uint8Array(32).fill(4), txRoot: new Uint8Array(32).fill(5), receiptRoot: new Uint8Array(32).fill(6), bloom: new Uint8Array(256).fill(7), difficulty: 11n, number: 1234567n, gasLimit: 20_000_000n, gasUsed: 0n, time: 1_700_000_000n, extra: new Uint8Array(97).fill(8), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8) };
+  const h = {
+    parentHash: new Uint8Array(32).fill(1),
+    uncleHash: new Uint8Array(32).fill(2),
+    coinbase: new Uint8Array(20).fill(3),
+    stateRoot: new Uint8Array(32).fill(4),
+    txRoot: new Uint8Array(32).fill(5),
+    receiptRoot: new Uint8Array(32).fill(6),
+    bloom: new Uint8Array(256).fill(7),
+    difficulty: 11n,
+    number: 1234567n,
+    gasLimit: 20_000_000n,
+    gasUsed: 0n,
+    time: 1_700_000_000n,
+    extra: new Uint8Array(97).fill(8),
+    mixDigest: new Uint8Array(32),
+    nonce: new Uint8Array(8),
+  };
   assert.deepEqual(decodeHeader(encodeHeader(h)), h);
   assert.throws(() => decodeHeader(RLP.encode([new Uint8Array(1)])), /15 fields/);
   const logs = [{ address: new Uint8Array(20).fill(9), topics: [new Uint8Array(32).fill(10)], data: Uint8Array.of(1, 2) }];

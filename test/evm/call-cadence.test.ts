@@ -39,7 +39,11 @@ const author = testAccounts(1, 96)[0]!.address;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test(`import keeps its ${BLOCK_MS} ms cadence while batches of 8 looping eth_calls run (${OLD_PATH ? 'OLD path: calls in the executor' : 'call workers'})`, async (t) => {
-  const spec: GenesisSpec = { gasLimit: 30_000_000n, time: 1000n, alloc: [...accounts.map((a) => [a.address, { balance: 10n ** 22n }] as [Uint8Array, { balance: bigint }]), [LOOP, { code: hexToBytes('0x5b600056') }]] };
+  const spec: GenesisSpec = {
+    gasLimit: 30_000_000n,
+    time: 1000n,
+    alloc: [...accounts.map((a) => [a.address, { balance: 10n ** 22n }] as [Uint8Array, { balance: bigint }]), [LOOP, { code: hexToBytes('0x5b600056') }]],
+  };
   const dProd = tempDir('cad-prod');
   const dNode = tempDir('cad-node');
   const dChain = tempDir('cad-chain');
@@ -53,7 +57,14 @@ test(`import keeps its ${BLOCK_MS} ms cadence while batches of 8 looping eth_cal
   const calls = await CallService.start({ chainId: CHAIN_ID, workers: 1, gasCap: GAS_CAP, evmTimeoutMs: EVM_TIMEOUT_MS }, { host: node });
   const registry = new MethodRegistry();
   const reads = { getAccount: node.getAccount.bind(node), getCode: node.getCode.bind(node), getStorage: node.getStorage.bind(node) };
-  registerEth(registry, { chainId: BigInt(CHAIN_ID), chain, executor: OLD_PATH ? node : { ...rpcCallBackend(calls), ...reads }, txSink: { sendRawTransaction: async () => new Uint8Array(32) }, gasPrice: () => 1n, rpcGasCap: GAS_CAP });
+  registerEth(registry, {
+    chainId: BigInt(CHAIN_ID),
+    chain,
+    executor: OLD_PATH ? node : { ...rpcCallBackend(calls), ...reads },
+    txSink: { sendRawTransaction: async () => new Uint8Array(32) },
+    gasPrice: () => 1n,
+    rpcGasCap: GAS_CAP,
+  });
   const server = new RpcServer({ port: 0 }, { registry });
   const { url } = await server.start();
 
@@ -104,7 +115,9 @@ test(`import keeps its ${BLOCK_MS} ms cadence while batches of 8 looping eth_cal
 
   const maxImport = Math.max(...imports);
   const maxCall = Math.max(...callResults.map((r) => r.ms));
-  t.diagnostic(`${imports.length} imports in ${RUN_MS} ms, slowest ${maxImport.toFixed(0)} ms, median ${imports.toSorted((a, b) => a - b)[imports.length >> 1]!.toFixed(0)} ms; ${callResults.length} looping calls, slowest batch ${maxCall.toFixed(0)} ms, errors: ${[...new Set(callResults.map((r) => `${r.code} ${r.message}`))].join(' | ')}`);
+  t.diagnostic(
+    `${imports.length} imports in ${RUN_MS} ms, slowest ${maxImport.toFixed(0)} ms, median ${imports.toSorted((a, b) => a - b)[imports.length >> 1]!.toFixed(0)} ms; ${callResults.length} looping calls, slowest batch ${maxCall.toFixed(0)} ms, errors: ${[...new Set(callResults.map((r) => `${r.code} ${r.message}`))].join(' | ')}`,
+  );
   assert.ok(imports.length >= (RUN_MS / BLOCK_MS) * 0.5, `imports kept their cadence: ${imports.length} in ${RUN_MS} ms`);
   assert.ok(maxImport < IMPORT_BOUND_MS, `every import within ${IMPORT_BOUND_MS} ms (slowest ${maxImport.toFixed(0)} ms)`);
   assert.ok(callResults.length >= 16);

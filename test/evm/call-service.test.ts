@@ -36,7 +36,16 @@ const spec: GenesisSpec = {
   time: 100n,
   alloc: [
     ...accounts.map((a) => [a.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]),
-    [TOKEN, { code: hexToBytes(token.deployedBytecode), storage: [[uintToBytes(0n, 32), uintToBytes(SUPPLY, 32)], [balanceSlot(accounts[0]!.address), uintToBytes(SUPPLY, 32)]] }],
+    [
+      TOKEN,
+      {
+        code: hexToBytes(token.deployedBytecode),
+        storage: [
+          [uintToBytes(0n, 32), uintToBytes(SUPPLY, 32)],
+          [balanceSlot(accounts[0]!.address), uintToBytes(SUPPLY, 32)],
+        ],
+      },
+    ],
     [LOOP, { code: LOOP_CODE }],
   ],
 };
@@ -130,7 +139,7 @@ test('the gas cap bounds what a call may use, whatever it asks for', async () =>
   }
 });
 
-test('a looping call stops at evmTimeout with geth\'s error, queued calls share the deadline, and the worker carries on', async () => {
+test("a looping call stops at evmTimeout with geth's error, queued calls share the deadline, and the worker carries on", async () => {
   const s = await setup({ evmTimeoutMs: 600, gasCap: 10_000_000_000n });
   try {
     const t0 = performance.now();

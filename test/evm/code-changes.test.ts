@@ -57,7 +57,10 @@ test('code changes at the end of a block: built in the worker, the same block in
     assert.equal((await worker.getAccount(root, FUNDED))?.balance, 9n);
     assert.equal((await worker.getCode(root, FUNDED)).length, 0);
 
-    await assert.rejects(inline.executeBlock({ parent: parentOf(g), header: built.header, txs: [], senders: [], author }), (e: unknown) => e instanceof BlockValidationError && e.field === 'stateRoot');
+    await assert.rejects(
+      inline.executeBlock({ parent: parentOf(g), header: built.header, txs: [], senders: [], author }),
+      (e: unknown) => e instanceof BlockValidationError && e.field === 'stateRoot',
+    );
     await inline.executeBlock({ parent: parentOf(g), header: built.header, txs: [], senders: [], author, codeChanges: changes });
     assert.equal(await inline.hasState(root), true);
   } finally {
@@ -67,10 +70,34 @@ test('code changes at the end of a block: built in the worker, the same block in
 });
 
 test('codec: code changes cross the worker boundary in build and execute requests', () => {
-  const base = { parent: { hash: new Uint8Array(32).fill(1), number: 1n, stateRoot: new Uint8Array(32).fill(2) }, author: new Uint8Array(20).fill(3), ancestorHashes: [], systemCalls: [], txs: [], senders: [] };
+  const base = {
+    parent: { hash: new Uint8Array(32).fill(1), number: 1n, stateRoot: new Uint8Array(32).fill(2) },
+    author: new Uint8Array(20).fill(3),
+    ancestorHashes: [],
+    systemCalls: [],
+    txs: [],
+    senders: [],
+  };
   const build = { ...base, header: { number: 2n, time: 3n, gasLimit: 4n }, codeChanges: changes, budgetMs: 5 };
   assert.deepEqual(codec.decodeBuildRequest(codec.encodeBuildRequest(build)).codeChanges, changes);
-  const header = { ...spec, parentHash: new Uint8Array(32), uncleHash: new Uint8Array(32), coinbase: new Uint8Array(20), stateRoot: new Uint8Array(32), txRoot: new Uint8Array(32), receiptRoot: new Uint8Array(32), bloom: new Uint8Array(256), difficulty: 1n, number: 2n, gasLimit: 4n, gasUsed: 0n, time: 3n, extra: new Uint8Array(0), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8) };
+  const header = {
+    ...spec,
+    parentHash: new Uint8Array(32),
+    uncleHash: new Uint8Array(32),
+    coinbase: new Uint8Array(20),
+    stateRoot: new Uint8Array(32),
+    txRoot: new Uint8Array(32),
+    receiptRoot: new Uint8Array(32),
+    bloom: new Uint8Array(256),
+    difficulty: 1n,
+    number: 2n,
+    gasLimit: 4n,
+    gasUsed: 0n,
+    time: 3n,
+    extra: new Uint8Array(0),
+    mixDigest: new Uint8Array(32),
+    nonce: new Uint8Array(8),
+  };
   assert.deepEqual(codec.decodeExecuteRequest(codec.encodeExecuteRequest({ ...base, header, codeChanges: changes })).codeChanges, changes);
   assert.equal('codeChanges' in codec.decodeExecuteRequest(codec.encodeExecuteRequest({ ...base, header })), false, 'none: the field stays absent');
 });

@@ -96,7 +96,10 @@ test('a built block matches stock buildBlock (state, tx and receipt roots, bloom
   const res = await ex.buildBlock({ parent: parentOf(gen), header: { number: 1n, time: 1002n, gasLimit: 20_000_000n }, author, txs, senders, budgetMs: 10_000 });
   assert.deepEqual(res.rejected, []);
   assert.deepEqual(res.included, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.deepEqual(res.receipts.map((r) => r.status), [1, 1, 1, 0, 1, 1, 1, 1, 1]);
+  assert.deepEqual(
+    res.receipts.map((r) => r.status),
+    [1, 1, 1, 0, 1, 1, 1, 1, 1],
+  );
   assert.equal(bytesToHex(res.receipts[0]!.contractAddress!), bytesToHex(tokenAddr));
   assert.equal(res.receipts[1]!.logs.length, 1);
   assert.equal(res.receipts[1]!.logs[0]!.topics[0] && bytesToHex(res.receipts[1]!.logs[0]!.topics[0]), iface.getEvent('Transfer')!.topicHash);
@@ -188,7 +191,14 @@ test('call, estimateGas, revert data, state reads and two forks of one parent', 
   assert.ok(est >= b2.receipts[0]!.gasUsed && est < b2.receipts[0]!.gasUsed + 5000n, `estimate ${est} vs used ${b2.receipts[0]!.gasUsed}`);
 
   // a sibling of b2 on the same parent: the executor moves back to b1's state
-  const sib = await ex.buildBlock({ parent: parentOf(b1.header), header: { number: 2n, time: 1004n, gasLimit: 20_000_000n }, author, txs: [tx(5, { to: accounts[6]!.address, value: 9n })], senders: [accounts[5]!.address], budgetMs: 10_000 });
+  const sib = await ex.buildBlock({
+    parent: parentOf(b1.header),
+    header: { number: 2n, time: 1004n, gasLimit: 20_000_000n },
+    author,
+    txs: [tx(5, { to: accounts[6]!.address, value: 9n })],
+    senders: [accounts[5]!.address],
+    budgetMs: 10_000,
+  });
   assert.notEqual(bytesToHex(sib.header.stateRoot), bytesToHex(b2.header.stateRoot));
   const slot = keccak256(new Uint8Array([...new Uint8Array(12), ...accounts[1]!.address, ...new Uint8Array(31), 1]));
   assert.equal(BigInt(bytesToHex(await ex.getStorage(b2.header.stateRoot, tokenAddr, slot))), 5n);
@@ -212,7 +222,18 @@ test('system calls run after the transactions from the system address without to
   const b1 = await ex.buildBlock({ parent: parentOf(gen), header: { number: 1n, time: 1002n, gasLimit: 20_000_000n }, author, txs: [deploy], senders: [accounts[0]!.address], budgetMs: 10_000 });
   const system = hexToBytes('0xfffffffffffffffffffffffffffffffffffffffe');
   const approve = hexToBytes(iface.encodeFunctionData('approve', [bytesToHex(accounts[1]!.address), 77n]));
-  const b2 = await ex.buildBlock({ parent: parentOf(b1.header), header: { number: 2n, time: 1004n, gasLimit: 20_000_000n }, author, txs: [], senders: [], budgetMs: 10_000, systemCalls: [{ from: system, to: tokenAddr, data: approve }, { from: system, to: tokenAddr, data: hexToBytes(iface.encodeFunctionData('transfer', [bytesToHex(accounts[1]!.address), 1n])) }] });
+  const b2 = await ex.buildBlock({
+    parent: parentOf(b1.header),
+    header: { number: 2n, time: 1004n, gasLimit: 20_000_000n },
+    author,
+    txs: [],
+    senders: [],
+    budgetMs: 10_000,
+    systemCalls: [
+      { from: system, to: tokenAddr, data: approve },
+      { from: system, to: tokenAddr, data: hexToBytes(iface.encodeFunctionData('transfer', [bytesToHex(accounts[1]!.address), 1n])) },
+    ],
+  });
   assert.equal(b2.systemResults[0]!.success, true);
   assert.equal(b2.systemResults[0]!.logs.length, 1);
   assert.equal(b2.systemResults[1]!.success, false, 'the system address holds no tokens: that call reverts and the block goes on');
@@ -228,11 +249,25 @@ test('state survives a restart of the executor', async (t) => {
   const e1 = await openExecutor(dir);
   const g = await e1.initGenesis(genesis());
   nonces.clear();
-  const b1 = await e1.buildBlock({ parent: parentOf(g), header: { number: 1n, time: 1002n, gasLimit: 20_000_000n }, author, txs: [tx(1, { to: accounts[2]!.address, value: 5n })], senders: [accounts[1]!.address], budgetMs: 10_000 });
+  const b1 = await e1.buildBlock({
+    parent: parentOf(g),
+    header: { number: 1n, time: 1002n, gasLimit: 20_000_000n },
+    author,
+    txs: [tx(1, { to: accounts[2]!.address, value: 5n })],
+    senders: [accounts[1]!.address],
+    budgetMs: 10_000,
+  });
   await e1.close();
   const e2 = await openExecutor(dir);
   assert.equal((await e2.getAccount(b1.header.stateRoot, accounts[2]!.address))!.balance, 10n ** 21n + 5n);
-  const b2 = await e2.buildBlock({ parent: parentOf(b1.header), header: { number: 2n, time: 1004n, gasLimit: 20_000_000n }, author, txs: [tx(1, { to: accounts[2]!.address, value: 5n })], senders: [accounts[1]!.address], budgetMs: 10_000 });
+  const b2 = await e2.buildBlock({
+    parent: parentOf(b1.header),
+    header: { number: 2n, time: 1004n, gasLimit: 20_000_000n },
+    author,
+    txs: [tx(1, { to: accounts[2]!.address, value: 5n })],
+    senders: [accounts[1]!.address],
+    budgetMs: 10_000,
+  });
   assert.deepEqual(b2.included, [0]);
   assert.equal((await e2.getAccount(b2.header.stateRoot, accounts[2]!.address))!.balance, 10n ** 21n + 10n);
   await e2.close();

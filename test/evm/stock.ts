@@ -32,10 +32,23 @@ export interface StockBlockResult {
   gasUsed: bigint;
 }
 
-export async function stockBuild(vm: VM, parent: { number: bigint; gasLimit: bigint; stateRoot: Uint8Array; time: bigint }, txs: Uint8Array[], author: Uint8Array, time: bigint): Promise<StockBlockResult> {
+export async function stockBuild(
+  vm: VM,
+  parent: { number: bigint; gasLimit: bigint; stateRoot: Uint8Array; time: bigint },
+  txs: Uint8Array[],
+  author: Uint8Array,
+  time: bigint,
+): Promise<StockBlockResult> {
   const common = vm.common;
-  const parentBlock = createBlock({ header: { number: parent.number, gasLimit: parent.gasLimit, stateRoot: parent.stateRoot, timestamp: parent.time } }, { common, skipConsensusFormatValidation: true });
-  const builder = await buildBlock(vm, { parentBlock, headerData: { coinbase: new Address(author), timestamp: time, gasLimit: parent.gasLimit }, blockOpts: { putBlockIntoBlockchain: false, skipConsensusFormatValidation: true } });
+  const parentBlock = createBlock(
+    { header: { number: parent.number, gasLimit: parent.gasLimit, stateRoot: parent.stateRoot, timestamp: parent.time } },
+    { common, skipConsensusFormatValidation: true },
+  );
+  const builder = await buildBlock(vm, {
+    parentBlock,
+    headerData: { coinbase: new Address(author), timestamp: time, gasLimit: parent.gasLimit },
+    blockOpts: { putBlockIntoBlockchain: false, skipConsensusFormatValidation: true },
+  });
   for (const raw of txs) await builder.addTransaction(createTxFromRLP(raw, { common }), { skipHardForkValidation: true });
   const { block } = await builder.build();
   const h = block.header;

@@ -69,10 +69,19 @@ async function build(fastPath: boolean, balances: bigint[], plans: TxPlan[]): Pr
         if (p.nonceShift === 0) nonces[p.from]!++;
         const balance = balances[p.from]!;
         const value = [0n, 1n, balance / 7n, balance + 1n][p.value]!;
-        txs.push(signLegacyTx({ nonce, gasPrice: p.gasPrice ? GWEI : 0n, gasLimit: [21_000n, 30_000n, 20_999n][p.gasLimit]!, to: recipientChoices(p.from)[p.to]!, value }, CHAIN_ID, accounts[p.from]!.key));
+        txs.push(
+          signLegacyTx({ nonce, gasPrice: p.gasPrice ? GWEI : 0n, gasLimit: [21_000n, 30_000n, 20_999n][p.gasLimit]!, to: recipientChoices(p.from)[p.to]!, value }, CHAIN_ID, accounts[p.from]!.key),
+        );
         senders.push(accounts[p.from]!.address);
       }
-      const res = await ex.buildBlock({ parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot }, header: { number: 1n, time: 1002n, gasLimit: 30_000_000n }, author, txs, senders, budgetMs: 60_000 });
+      const res = await ex.buildBlock({
+        parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot },
+        header: { number: 1n, time: 1002n, gasLimit: 30_000_000n },
+        author,
+        txs,
+        senders,
+        budgetMs: 60_000,
+      });
       return { res, fast: ex.fastTransfers };
     } finally {
       await ex.close();
@@ -129,8 +138,21 @@ test('a block of ordinary transfers goes entirely through the fast path and re-e
     const gen = await ex.initGenesis(genesis(balances));
     const txs: Uint8Array[] = [];
     const nonces = accounts.map(() => 0);
-    for (const p of plans) txs.push(signLegacyTx({ nonce: nonces[p.from]!++, gasPrice: GWEI, gasLimit: [21_000n, 30_000n][p.gasLimit]!, to: accounts[p.to]!.address, value: balances[p.from]! / 7n }, CHAIN_ID, accounts[p.from]!.key));
-    const out = await ex.executeBlock({ parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot }, header: fast.res.header, txs, senders: plans.map((p) => accounts[p.from]!.address), author });
+    for (const p of plans)
+      txs.push(
+        signLegacyTx(
+          { nonce: nonces[p.from]!++, gasPrice: GWEI, gasLimit: [21_000n, 30_000n][p.gasLimit]!, to: accounts[p.to]!.address, value: balances[p.from]! / 7n },
+          CHAIN_ID,
+          accounts[p.from]!.key,
+        ),
+      );
+    const out = await ex.executeBlock({
+      parent: { hash: hashHeader(gen), number: 0n, stateRoot: gen.stateRoot },
+      header: fast.res.header,
+      txs,
+      senders: plans.map((p) => accounts[p.from]!.address),
+      author,
+    });
     assert.equal(out.receipts.length, 20);
     assert.equal(ex.fastTransfers, 0);
   } finally {
@@ -138,7 +160,7 @@ test('a block of ordinary transfers goes entirely through the fast path and re-e
   }
 });
 
-test('transfers to low addresses without code (the load generator\'s 0x…dead sink) take the fast path; precompile-range ones do not', async () => {
+test("transfers to low addresses without code (the load generator's 0x…dead sink) take the fast path; precompile-range ones do not", async () => {
   const balances = [...accounts.map(() => 10n ** 20n), 0n];
   const choices = recipientChoices(0);
   const plans = (to: Uint8Array, n: number): TxPlan[] => Array.from({ length: n }, (_, i) => ({ from: i % 5, to: choices.indexOf(to), value: 2, gasPrice: 1, gasLimit: 0, nonceShift: 0 }));

@@ -46,14 +46,20 @@ test('the worker executor gives the same blocks as the in-process one, and error
     const ref = { stateRoot: w.header.stateRoot, number: 1n, time: 12n, gasLimit: 20_000_000n };
     const bal = await worker.call({ to: tokenAddr, data: hexToBytes(iface.encodeFunctionData('balanceOf', [bytesToHex(accounts[1]!.address)])) }, ref);
     assert.equal(BigInt(bytesToHex(bal.returnValue)), 7n);
-    await assert.rejects(worker.estimateGas({ from: accounts[1]!.address, to: tokenAddr, data: hexToBytes(iface.encodeFunctionData('transfer', [bytesToHex(accounts[2]!.address), 8n])) }, ref), (e: unknown) => e instanceof CallRevertedError && iface.parseError(bytesToHex(e.data))!.args[0] === 'TestToken: insufficient balance');
+    await assert.rejects(
+      worker.estimateGas({ from: accounts[1]!.address, to: tokenAddr, data: hexToBytes(iface.encodeFunctionData('transfer', [bytesToHex(accounts[2]!.address), 8n])) }, ref),
+      (e: unknown) => e instanceof CallRevertedError && iface.parseError(bytesToHex(e.data))!.args[0] === 'TestToken: insufficient balance',
+    );
     assert.equal((await worker.getAccount(w.header.stateRoot, accounts[1]!.address))!.nonce, 0n);
     assert.equal(bytesToHex(await worker.getCode(w.header.stateRoot, tokenAddr)), token.deployedBytecode);
     assert.equal(BigInt(bytesToHex(await worker.getStorage(w.header.stateRoot, tokenAddr, new Uint8Array(32)))), 100n);
     assert.equal(await worker.hasState(w.header.stateRoot), true);
 
     const bad = { ...i.header, gasUsed: i.header.gasUsed + 1n };
-    await assert.rejects(worker.executeBlock({ parent: parentOf(g1), header: bad, txs: txs.slice(0, 2), senders: senders.slice(0, 2), author }), (e: unknown) => e instanceof BlockValidationError && e.field === 'gasUsed');
+    await assert.rejects(
+      worker.executeBlock({ parent: parentOf(g1), header: bad, txs: txs.slice(0, 2), senders: senders.slice(0, 2), author }),
+      (e: unknown) => e instanceof BlockValidationError && e.field === 'gasUsed',
+    );
     // concurrent calls are served in order
     const many = await Promise.all([1, 2, 3].map(() => worker.getAccount(w.header.stateRoot, deployer.address)));
     assert.ok(many.every((a) => a!.nonce === 2n));
@@ -73,7 +79,16 @@ test('the worker executor gives the same blocks as the in-process one, and error
 });
 
 test('codec round-trips a build request and result', () => {
-  const req = { parent: { hash: new Uint8Array(32).fill(1), number: 41n, stateRoot: new Uint8Array(32).fill(2) }, header: { number: 42n, time: 99n, gasLimit: 5n, difficulty: 3n, extra: Uint8Array.of(1, 2) }, author: new Uint8Array(20).fill(3), ancestorHashes: [new Uint8Array(32).fill(4)], systemCalls: [{ from: new Uint8Array(20).fill(5), to: new Uint8Array(20).fill(6), data: Uint8Array.of(9), gasLimit: 7n }], txs: [Uint8Array.of(0xc0), Uint8Array.of(1, 2, 3)], senders: [new Uint8Array(20).fill(7), new Uint8Array(20).fill(8)], budgetMs: 1234.5 };
+  const req = {
+    parent: { hash: new Uint8Array(32).fill(1), number: 41n, stateRoot: new Uint8Array(32).fill(2) },
+    header: { number: 42n, time: 99n, gasLimit: 5n, difficulty: 3n, extra: Uint8Array.of(1, 2) },
+    author: new Uint8Array(20).fill(3),
+    ancestorHashes: [new Uint8Array(32).fill(4)],
+    systemCalls: [{ from: new Uint8Array(20).fill(5), to: new Uint8Array(20).fill(6), data: Uint8Array.of(9), gasLimit: 7n }],
+    txs: [Uint8Array.of(0xc0), Uint8Array.of(1, 2, 3)],
+    senders: [new Uint8Array(20).fill(7), new Uint8Array(20).fill(8)],
+    budgetMs: 1234.5,
+  };
   const back = codec.decodeBuildRequest(codec.encodeBuildRequest(req));
   assert.deepEqual(back, req);
   assert.throws(() => codec.encodeBuildRequest({ ...req, senders: [new Uint8Array(19), new Uint8Array(20)] }), /sender 0 is 19 bytes/);

@@ -22,7 +22,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const file = (name: string) => join(ROOT, 'config/genesis', name);
 const readJson = (name: string) => JSON.parse(readFileSync(file(name), 'utf8')) as Record<string, unknown>;
 
-test('mainnet: node.genesis may be left out; the preset names BTTC\'s two files, and they agree with the preset in full', () => {
+test("mainnet: node.genesis may be left out; the preset names BTTC's two files, and they agree with the preset in full", () => {
   const nf = parseNodeFile({ preset: 'mainnet', node: { dataDir: './d' } }, join(ROOT, 'n.json'));
   assert.equal(nf.node.genesis, null);
   assert.deepEqual(nf.config.genesis, { bttc: file('mainnet-bttc.json'), delivery: file('mainnet-delivery.json') });
@@ -49,7 +49,7 @@ test('mainnet: node.genesis may be left out; the preset names BTTC\'s two files,
   assert.deepEqual(cm.confirmations, { ethereum: 6, tron: 18, bttc: 10 });
 
   const r = reconcileWithGenesis(nf.config, g);
-  assert.deepEqual(r.notes, [], 'mainnet preset and BTTC\'s mainnet genesis disagree nowhere');
+  assert.deepEqual(r.notes, [], "mainnet preset and BTTC's mainnet genesis disagree nowhere");
   assert.deepEqual(r.filled, []);
   assert.deepEqual(r.config.rootChains, nf.config.rootChains);
   // Each compared value, explicitly: the preset's root contracts and confirmations are the file's.
@@ -59,33 +59,45 @@ test('mainnet: node.genesis may be left out; the preset names BTTC\'s two files,
     assert.equal(rc.confirmations, rc.kind === 'tron' ? cm.confirmations.tron : cm.confirmations.ethereum, rc.name);
   }
   assert.equal(nf.config.checkpoint.bttcConfirmations, cm.confirmations.bttc);
-  assert.deepEqual(g.deliveryFile!.checkpoint, { bufferTime: nf.config.checkpoint.bufferTime, avgLength: nf.config.checkpoint.avgLength, maxLength: nf.config.checkpoint.maxLength, childBlockInterval: 10000 });
+  assert.deepEqual(g.deliveryFile!.checkpoint, {
+    bufferTime: nf.config.checkpoint.bufferTime,
+    avgLength: nf.config.checkpoint.avgLength,
+    maxLength: nf.config.checkpoint.maxLength,
+    childBlockInterval: 10000,
+  });
 });
 
-test('Delivery starts from BTTC\'s validators as BTTC did: the genesis set\'s priorities and proposer are the file\'s', () => {
+test("Delivery starts from BTTC's validators as BTTC did: the genesis set's priorities and proposer are the file's", () => {
   for (const net of ['mainnet', 'donau']) {
     const g = loadNetworkGenesis({ genesis: null }, loadConfig(net));
     const set = genesisStakingState(g.delivery).deliverySet;
     const span0 = g.deliveryFile!.span0!;
-    assert.deepEqual(set.validators().map((v) => ({ id: v.id, accum: v.proposerPriority })), span0.validators, `${net}: Tendermint's NewValidatorSet over the file's validators gives the file's accums, in its order`);
+    assert.deepEqual(
+      set.validators().map((v) => ({ id: v.id, accum: v.proposerPriority })),
+      span0.validators,
+      `${net}: Tendermint's NewValidatorSet over the file's validators gives the file's accums, in its order`,
+    );
     assert.equal(set.getProposer()?.id, span0.proposer, net);
   }
 });
 
-test('Donau: the preset\'s null root contracts are taken from the Delivery genesis; BSC (not in it) stays null', () => {
+test("Donau: the preset's null root contracts are taken from the Delivery genesis; BSC (not in it) stays null", () => {
   const config = loadConfig('donau');
   const g = loadNetworkGenesis({ genesis: null, deliveryGenesis: null }, config);
   const r = reconcileWithGenesis(config, g);
   assert.deepEqual(r.notes, []);
   assert.equal(r.filled.length, 8);
   const [tron, eth, bsc] = r.config.rootChains;
-  assert.deepEqual([tron!.rootChain, tron!.stakeManager, tron!.stateSender, tron!.stakingInfo], ['0x7f36436e82ed2dee196a05e3d606d2551296a33a', '0x80b4ef3b990f46626cd537b7d5b84353604246b7', '0xe016f77aab49cb86cd3ef9aedd0530f30d3234d1', '0x4ac852fd0223e2a6482c75bd6234d9b67bddee2a']);
+  assert.deepEqual(
+    [tron!.rootChain, tron!.stakeManager, tron!.stateSender, tron!.stakingInfo],
+    ['0x7f36436e82ed2dee196a05e3d606d2551296a33a', '0x80b4ef3b990f46626cd537b7d5b84353604246b7', '0xe016f77aab49cb86cd3ef9aedd0530f30d3234d1', '0x4ac852fd0223e2a6482c75bd6234d9b67bddee2a'],
+  );
   assert.equal(eth!.rootChain, '0x42cdf3395bbd91ad1879b51f606c6ac51a34a9ce');
   assert.equal(bsc!.rootChain, null);
   assert.ok(Object.isFrozen(r.config.rootChains[0]));
 });
 
-test('the config wins where Delivery\'s governance may have moved things (a note), and refuses what defines the chain', () => {
+test("the config wins where Delivery's governance may have moved things (a note), and refuses what defines the chain", () => {
   const set = { rootChains: loadConfig('mainnet').rootChains.map((rc) => (rc.kind === 'tron' ? { ...rc, confirmations: 20, stateSender: '0x00000000000000000000000000000000000000aa' } : rc)) };
   const config = loadConfig('mainnet', set);
   const g = loadNetworkGenesis({ genesis: null }, config);
@@ -102,7 +114,11 @@ test('the config wins where Delivery\'s governance may have moved things (a note
     [{ bttc: { spanLength: 128, firstSpanEnd: 127 } }, /bor span_duration is 6400 .*bor span 0 end_block is 255 but the config's bttc\.firstSpanEnd is 127/],
   ] as [Record<string, unknown>, RegExp][]) {
     const c = loadConfig('mainnet', over);
-    assert.throws(() => reconcileWithGenesis(c, g), (e: unknown) => e instanceof GenesisFileError && re.test((e as Error).message), JSON.stringify(over));
+    assert.throws(
+      () => reconcileWithGenesis(c, g),
+      (e: unknown) => e instanceof GenesisFileError && re.test((e as Error).message),
+      JSON.stringify(over),
+    );
   }
 });
 
@@ -118,7 +134,14 @@ test('a geth-format node.genesis takes node.deliveryGenesis; the devnet format s
 
   const k = generateValidatorKeys();
   const own = join(dir.path, 'g.json');
-  writeFileSync(own, JSON.stringify({ network: 'devnet', bttc: { time: 1700000000, alloc: { '0x00000000000000000000000000000000000000aa': { balance: '5' } } }, delivery: { time: 1700000000000, validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] } }));
+  writeFileSync(
+    own,
+    JSON.stringify({
+      network: 'devnet',
+      bttc: { time: 1700000000, alloc: { '0x00000000000000000000000000000000000000aa': { balance: '5' } } },
+      delivery: { time: 1700000000000, validators: [{ id: 1, signer: bytesToHex(k.signer.address), pubKey: bytesToHex(k.signer.publicKey) }] },
+    }),
+  );
   const d = loadNetworkGenesis({ genesis: own }, devnet);
   assert.ok(!isGethGenesis(d.bttc) && d.bttc.time === 1700000000n && d.bttc.alloc?.[0]?.[1].balance === 5n);
   assert.equal(reconcileWithGenesis(devnet, d).config, devnet, 'nothing to compare in the devnet format');
@@ -134,14 +157,32 @@ test('Delivery genesis: bad fields are named with the file', () => {
   };
   const cases: [unknown, RegExp][] = [
     [edit((j) => (j.genesis_time = 'yesterday')), /d\.json: genesis_time: expected an RFC 3339 time/],
-    [edit((j) => ((j.app_state.staking!.validators as { signer: string }[])[2]!.signer = '0x0000000000000000000000000000000000000001')), /d\.json: app_state\.staking\.validators\[2\]\.signer: expected 0x4c95a52686a9b3ff9cf787b94b8549a988334c57 \(the address of its pubKey\)/],
-    [edit((j) => (((j.app_state.chainmanager!.params as { chain_params: Record<string, string> }).chain_params.tron_chain_address = '42' + '0'.repeat(40)))), /chain_params\.tron_chain_address: expected a TRON address/],
-    [edit((j) => (((j.app_state.checkpoint!.params as Record<string, string>).checkpoint_buffer_time = '1.5'))), /checkpoint_buffer_time: expected whole seconds in nanoseconds/],
+    [
+      edit((j) => ((j.app_state.staking!.validators as { signer: string }[])[2]!.signer = '0x0000000000000000000000000000000000000001')),
+      /d\.json: app_state\.staking\.validators\[2\]\.signer: expected 0x4c95a52686a9b3ff9cf787b94b8549a988334c57 \(the address of its pubKey\)/,
+    ],
+    [
+      edit((j) => ((j.app_state.chainmanager!.params as { chain_params: Record<string, string> }).chain_params.tron_chain_address = '42' + '0'.repeat(40))),
+      /chain_params\.tron_chain_address: expected a TRON address/,
+    ],
+    [edit((j) => ((j.app_state.checkpoint!.params as Record<string, string>).checkpoint_buffer_time = '1.5')), /checkpoint_buffer_time: expected whole seconds in nanoseconds/],
     [edit((j) => ((j.app_state.staking!.validators as { ID: string }[])[1]!.ID = '1')), /validators\[1\]\.ID: expected an id used once/],
   ];
-  for (const [json, re] of cases) assert.throws(() => parseDeliveryGenesis(json, 'd.json'), (e: unknown) => e instanceof DeliveryGenesisError && re.test((e as Error).message), String(re));
+  for (const [json, re] of cases)
+    assert.throws(
+      () => parseDeliveryGenesis(json, 'd.json'),
+      (e: unknown) => e instanceof DeliveryGenesisError && re.test((e as Error).message),
+      String(re),
+    );
   const d = parseDeliveryGenesis(good, 'd.json');
-  assert.deepEqual(d.span0, { startBlock: 0, endBlock: 255, borChainId: '199', validators: [6, 3, 7, 2, 1, 4, 5].map((id) => ({ id, accum: id === 6 ? -6n : 1n })), proposer: 6, producers: [6, 3, 7, 2, 1, 4, 5] });
+  assert.deepEqual(d.span0, {
+    startBlock: 0,
+    endBlock: 255,
+    borChainId: '199',
+    validators: [6, 3, 7, 2, 1, 4, 5].map((id) => ({ id, accum: id === 6 ? -6n : 1n })),
+    proposer: 6,
+    producers: [6, 3, 7, 2, 1, 4, 5],
+  });
   assert.deepEqual(d.bor, { sprint: 64, spanLength: 6400, producerCount: 11 });
   assert.equal(d.validators[0]!.pubKey?.slice(0, 10), '0x04e92a15');
 });

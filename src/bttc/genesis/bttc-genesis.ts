@@ -49,7 +49,10 @@ export function gethGenesisSpec(g: GethGenesis): GenesisSpec {
   // any real network); a file that says otherwise would give a different hash than geth computes.
   if (g.number !== 0n || g.gasUsed !== 0n || g.parentHash.some((b) => b !== 0)) throw new Error('geth genesis: number, gasUsed and parentHash must be zero');
   return {
-    alloc: [...g.alloc].map(([address, acc]) => [hexToBytes(address), { balance: acc.balance, nonce: acc.nonce, code: acc.code, storage: [...acc.storage].map(([slot, value]) => [hexToBytes(slot), value] as [Uint8Array, Uint8Array]) }]),
+    alloc: [...g.alloc].map(([address, acc]) => [
+      hexToBytes(address),
+      { balance: acc.balance, nonce: acc.nonce, code: acc.code, storage: [...acc.storage].map(([slot, value]) => [hexToBytes(slot), value] as [Uint8Array, Uint8Array]) },
+    ]),
     gasLimit: g.gasLimit,
     time: g.timestamp,
     extra: g.extraData,
@@ -84,7 +87,7 @@ export function gethGenesisMismatches(g: GethGenesis, cfg: BttcLayerConfig): str
   same('config.chainId', g.chainId, 'chainId', cfg.chainId);
   same('gasLimit', g.gasLimit, 'genesisGasLimit', cfg.genesisGasLimit);
   if (!g.bor) {
-    out.push('config.bor is missing (a Bttc genesis needs Bor\'s parameters)');
+    out.push("config.bor is missing (a Bttc genesis needs Bor's parameters)");
     return out;
   }
   const schedule = (name: 'period' | 'producerDelay' | 'sprint' | 'backupMultiplier', s: BorSchedule) => {

@@ -123,7 +123,12 @@ class Reader {
           if (value.some((x) => x !== 0)) storage.set(`0x${Buffer.from(s).toString('hex')}`, value);
         }
       }
-      out.set(key, { balance: this.quantity(acc.balance, `${f}.balance`, 0n), nonce: this.quantity(acc.nonce, `${f}.nonce`, 0n), code: acc.code === undefined ? new Uint8Array(0) : this.bytes(acc.code, `${f}.code`), storage });
+      out.set(key, {
+        balance: this.quantity(acc.balance, `${f}.balance`, 0n),
+        nonce: this.quantity(acc.nonce, `${f}.nonce`, 0n),
+        code: acc.code === undefined ? new Uint8Array(0) : this.bytes(acc.code, `${f}.code`),
+        storage,
+      });
     }
     return out;
   }

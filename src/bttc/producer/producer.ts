@@ -176,7 +176,20 @@ export class BlockProducer {
     const lateMs = Math.max(0, this.deps.clock.now() - releaseMs);
     this.metrics?.sealed.inc({ turn: succ === 0 ? 'in-turn' : 'backup' });
     this.metrics?.releaseLate.observe(lateMs / 1000);
-    this.deps.logger?.info({ number: String(number), hash: bytesToHex(block.hash), succession: succ, txs: block.txs.length, gasUsed: String(block.header.gasUsed), lateMs: Math.round(lateMs), offered: block.offered, notTried: block.build.notTried, timingsMs: roundTimings(block.build.timings) }, 'sealed block');
+    this.deps.logger?.info(
+      {
+        number: String(number),
+        hash: bytesToHex(block.hash),
+        succession: succ,
+        txs: block.txs.length,
+        gasUsed: String(block.header.gasUsed),
+        lateMs: Math.round(lateMs),
+        offered: block.offered,
+        notTried: block.build.notTried,
+        timingsMs: roundTimings(block.build.timings),
+      },
+      'sealed block',
+    );
     await this.deps.sink.onSealed(block);
   }
 

@@ -57,7 +57,17 @@ Roles:
         throw err;
       }
       // One line on stdout when ready: what a supervisor (bttc-node devnet) waits for.
-      process.stdout.write(JSON.stringify({ ready: true, rpcUrl: running.rpcUrl, restUrl: running.restUrl, peerId: running.network.peerId, listen: running.network.listenAddrs(), role: node.role, signer: running.status().signer }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          ready: true,
+          rpcUrl: running.rpcUrl,
+          restUrl: running.restUrl,
+          peerId: running.network.peerId,
+          listen: running.network.listenAddrs(),
+          role: node.role,
+          signer: running.status().signer,
+        }) + '\n',
+      );
       await new Promise(() => undefined);
     });
 }
