@@ -1,5 +1,5 @@
 /**
- * Foundry's `cast` as a CompatClient (test/rpc/client-compat.test.ts): every call is one `cast`
+ * Foundry's `cast` as a CompatClient (test/rpc/compat-steps.ts): every call is one `cast`
  * process, run with execFile (async: the node under test answers from the test's own process, so
  * a synchronous spawn would deadlock it). Errors carry cast's stderr, which quotes the node's
  * JSON-RPC error.
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wallet } from 'ethers';
 import { bytesToHex } from '../../src/util/bytes.ts';
-import type { CompatClient, ProofJson } from './client-compat.test.ts';
+import type { CompatClient, ProofJson } from './compat-steps.ts';
 
 const require = createRequire(import.meta.url);
 
