@@ -63,19 +63,6 @@ export class LevelStore implements KeyValueStore {
   }
 }
 
-/** `bucket ‖ suffix` keys; numbers big-endian (8 bytes) so they sort. */
-export function bucketKey(bucket: number, ...parts: (Uint8Array | bigint | number)[]): Uint8Array {
-  const chunks = parts.map((p) => (p instanceof Uint8Array ? p : u64be(p)));
-  const out = new Uint8Array(1 + chunks.reduce((n, c) => n + c.length, 0));
-  out[0] = bucket;
-  let off = 1;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
 export function u64be(n: bigint | number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
