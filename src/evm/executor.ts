@@ -26,6 +26,7 @@ import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeReceipt, orBloom, orderedTrieRoot } from './block.ts';
+import { ancestorBlockchain } from './ancestors.ts';
 import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
@@ -165,17 +166,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
   private async setup(): Promise<void> {
     const common = this.common;
     // BLOCKHASH looks ancestors up by number; the request supplies them (the executor does not keep the chain).
-    const blockchain = {
-      getBlock: async (n: number) => {
-        const back = this.ancestorsOf - 1n - BigInt(n);
-        const h = back >= 0n && back < BigInt(this.ancestors.length) ? this.ancestors[Number(back)]! : ZERO_HASH;
-        return { hash: () => h };
-      },
-      putBlock: async () => {},
-      shallowCopy() {
-        return this;
-      },
-    };
+    const blockchain = ancestorBlockchain(() => ({ of: this.ancestorsOf, hashes: this.ancestors }));
     const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
     // `sm['_trie']` and `sm['_checkpointCount']` below are EthereumJS private fields: the @ethereumjs
     // packages are pinned to one exact version for that (test/evm/ethereumjs-pin.test.ts checks both).

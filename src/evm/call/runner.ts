@@ -16,7 +16,8 @@ import { createAccessList2930Tx, createLegacyTx, createTxFromRLP, type TypedTran
 import { Address } from '@ethereumjs/util';
 import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
 import { bytesToHex, equalBytes, hexToBytes } from '../../util/bytes.ts';
-import { EMPTY_TRIE_ROOT, ZERO_ADDRESS, ZERO_HASH } from '../block.ts';
+import { EMPTY_TRIE_ROOT, ZERO_ADDRESS } from '../block.ts';
+import { ancestorBlockchain } from '../ancestors.ts';
 import type { SharedCommon } from '../common.ts';
 import { keccak256 } from '../crypto.ts';
 import { CallRevertedError, CallTimeoutError, type AccountState, type CallBlockRef, type CallRequest, type CallResult } from '../interface.ts';
@@ -101,17 +102,7 @@ export class CallRunner {
   private async build(): Promise<void> {
     const common = this.common;
     // BLOCKHASH looks ancestors up by number; a replayed block supplies them, a call has none (zero hash).
-    const blockchain = {
-      getBlock: async (n: number) => {
-        const back = this.ancestorsOf - 1n - BigInt(n);
-        const h = back >= 0n && back < BigInt(this.ancestors.length) ? this.ancestors[Number(back)]! : ZERO_HASH;
-        return { hash: () => h };
-      },
-      putBlock: async () => {},
-      shallowCopy() {
-        return this;
-      },
-    };
+    const blockchain = ancestorBlockchain(() => ({ of: this.ancestorsOf, hashes: this.ancestors }));
     const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
     this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
     const evmOpts = this.interruptible ? { customOpcodes: deadlineOpcodes(common, this.deadline) } : {};
