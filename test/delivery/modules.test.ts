@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BUCKETS } from '../../src/db/buckets.ts';
-import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
+import type { BatchOp } from '../../src/db/interface.ts';
+import { PassThroughStore } from '../helpers/kv.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
@@ -163,33 +164,11 @@ describe('the app routes through the registry', () => {
 });
 
 /** Records every batch (one per committed block; genesis is batch 0). */
-class RecordingStore implements KeyValueStore {
+class RecordingStore extends PassThroughStore {
   readonly batches: BatchOp[][] = [];
-  readonly inner: KeyValueStore;
-  constructor(inner: KeyValueStore) {
-    this.inner = inner;
-  }
-  get(k: Uint8Array) {
-    return this.inner.get(k);
-  }
-  getMany(k: Uint8Array[]) {
-    return this.inner.getMany(k);
-  }
-  put(k: Uint8Array, v: Uint8Array) {
-    return this.inner.put(k, v);
-  }
-  del(k: Uint8Array) {
-    return this.inner.del(k);
-  }
-  batch(ops: BatchOp[]) {
+  override batch(ops: BatchOp[]) {
     this.batches.push(ops);
     return this.inner.batch(ops);
-  }
-  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) {
-    return this.inner.entries(r);
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

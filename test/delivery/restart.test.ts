@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { LevelStore } from '../../src/db/level.ts';
-import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
+import type { BatchOp } from '../../src/db/interface.ts';
+import { PassThroughStore } from '../helpers/kv.ts';
 import { InlineVerifier } from '../../src/pools/inline.ts';
 import { DeliveryApp } from '../../src/delivery/app/app.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
@@ -35,36 +36,14 @@ after(async () => {
 });
 
 /** Fails the next `failBatches` batch writes, like a disk error mid-commit. */
-class FlakyStore implements KeyValueStore {
+class FlakyStore extends PassThroughStore {
   failBatches = 0;
-  readonly inner: KeyValueStore;
-  constructor(inner: KeyValueStore) {
-    this.inner = inner;
-  }
-  get(k: Uint8Array) {
-    return this.inner.get(k);
-  }
-  getMany(k: Uint8Array[]) {
-    return this.inner.getMany(k);
-  }
-  put(k: Uint8Array, v: Uint8Array) {
-    return this.inner.put(k, v);
-  }
-  del(k: Uint8Array) {
-    return this.inner.del(k);
-  }
-  async batch(ops: BatchOp[]) {
+  override async batch(ops: BatchOp[]) {
     if (this.failBatches > 0) {
       this.failBatches--;
       throw new Error('disk full');
     }
     return this.inner.batch(ops);
-  }
-  entries(r: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean; limit?: number }) {
-    return this.inner.entries(r);
-  }
-  close() {
-    return this.inner.close();
   }
 }
 
