@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { sleep, until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 // Clear of the other devnet tests' ranges (12000–20000, 21000–39200, 41000+): 39300–40020.
 const BASE = 39300 + (process.pid % 180) * 4;
@@ -237,7 +237,7 @@ const FLOOD = { durationMs: FLOOD_MS, batch: BATCH, inFlight: IN_FLIGHT, balance
 
 test('devnet: eth_calls looping until their timeout never hold up block import', { timeout: 150_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-call-isolation-'));
-  const args = ['--validators', '1', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const args = ['--validators', '1', ...devnetPortArgs(PORTS)];
   const devnet = new DevnetProcess(dir, args);
   let heads: HeadRecorder | null = null;
   try {

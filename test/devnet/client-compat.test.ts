@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { JsonRpcProvider, getAddress } from 'ethers';
 import { hexToBytes } from '../../src/util/bytes.ts';
 import { compileFixture } from '../evm/fixtures/compile.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 import { until } from '../helpers/until.ts';
 import { castClient, type CastClient } from '../rpc/cast-client.ts';
 import { ETHERS_STEPS, GENERIC_STEPS, addressOf, ethersClient, receipt, signedTwoAhead, sink, type CompatClient, type CompatEnv, type RpcTx } from '../rpc/compat-steps.ts';
@@ -158,20 +158,7 @@ const STEPS = { pendingNonceLive, txpoolLive, blockFilterLive, logFilter, pendin
 type ClientName = 'ethers' | 'cast';
 const CLIENT_NAMES: ClientName[] = ['ethers', 'cast'];
 const dir = mkdtempSync(join(tmpdir(), 'bttc-client-compat-'));
-const devnet = new DevnetProcess(dir, [
-  '--validators',
-  '1',
-  '--rpc-port',
-  String(PORTS.rpc),
-  '--rest-port',
-  String(PORTS.rest),
-  '--p2p-port',
-  String(PORTS.p2p),
-  '--root-port',
-  String(PORTS.root),
-  '--status-interval',
-  '2',
-]);
+const devnet = new DevnetProcess(dir, ['--validators', '1', ...devnetPortArgs(PORTS)]);
 let provider: JsonRpcProvider | undefined;
 let cast: CastClient | undefined;
 const envs = new Map<ClientName, CompatEnv>();

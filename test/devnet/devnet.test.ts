@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
 import { loadTokenArtifact } from '../../src/loadtest/token.ts';
 import { until } from '../helpers/until.ts';
-import { BIN, DevnetProcess } from '../helpers/devnet.ts';
+import { BIN, DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 const BASE = 21000 + (process.pid % 1000) * 10;
 const PORTS = { rpc: BASE, rest: BASE + 4, p2p: BASE + 100, root: BASE + 9 };
@@ -76,22 +76,7 @@ async function startTamperingProxy(target: string, block: number): Promise<{ url
 
 test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint acked, a validator killed and back', { timeout: 360_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-devnet-'));
-  const args = [
-    '--validators',
-    '4',
-    '--rpc-port',
-    String(PORTS.rpc),
-    '--rest-port',
-    String(PORTS.rest),
-    '--p2p-port',
-    String(PORTS.p2p),
-    '--root-port',
-    String(PORTS.root),
-    '--restart-delay',
-    String(RESTART_DELAY_S),
-    '--status-interval',
-    '2',
-  ];
+  const args = ['--validators', '4', ...devnetPortArgs(PORTS), '--restart-delay', String(RESTART_DELAY_S)];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {

@@ -14,7 +14,7 @@ import { JsonRpcProvider, Wallet } from 'ethers';
 import type { NodeStatus } from '../../src/node/interface.ts';
 import { JsonRpcClient } from '../../src/loadtest/rpc.ts';
 import { sleep, until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 // Clear of devnet.test.ts (21000–31102) and delivery-sync.test.ts (41000+), which may run alongside.
 const BASE = 31200 + (process.pid % 500) * 16;
@@ -30,22 +30,7 @@ function counterSum(page: string, name: string): number {
 
 test('devnet with a follower: it keeps up, holds the same chain, forwards a transaction, and never signs', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-follower-'));
-  const args = [
-    '--validators',
-    '4',
-    '--followers',
-    '1',
-    '--rpc-port',
-    String(PORTS.rpc),
-    '--rest-port',
-    String(PORTS.rest),
-    '--p2p-port',
-    String(PORTS.p2p),
-    '--root-port',
-    String(PORTS.root),
-    '--status-interval',
-    '2',
-  ];
+  const args = ['--validators', '4', '--followers', '1', ...devnetPortArgs(PORTS)];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {

@@ -27,7 +27,7 @@ import { hexToBytes } from '../../src/util/bytes.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { startNode, type TestNode } from '../p2p/helpers.ts';
 import { sleep, until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 // Clear of devnet.test.ts (21000–31102), follower.test.ts (31200–39200) and delivery-sync.test.ts (41000+).
 const BASE = 12000 + (process.pid % 500) * 16;
@@ -66,7 +66,7 @@ function vote(opts: { height: number; round: number; validator: Uint8Array; sign
 
 test('a hostile peer connected to A: junk is rejected and the peer banned by A, nothing reaches B, consensus goes on', { timeout: 360_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-hostile-'));
-  const args = ['--validators', '2', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const args = ['--validators', '2', ...devnetPortArgs(PORTS)];
   const devnet = new DevnetProcess(dir, args);
   const config = loadConfig('devnet');
   let h: TestNode | null = null;

@@ -21,7 +21,7 @@ import { spanBounds } from '../../src/protocol/span/span.ts';
 import { stateReceiverInterface } from '../../src/bttc/system/abi.ts';
 import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 import { sleep, until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 // Clear of devnet.test.ts (21000+), follower.test.ts (31200+) and delivery-sync.test.ts (41000+).
 const BASE = 53200 + (process.pid % 500) * 14;
@@ -50,7 +50,7 @@ function sample(s: DevnetSnapshot): Sample {
 
 test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spans, checkpoints and state syncs resume exactly once', { timeout: 720_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-outage-'));
-  const args = ['--validators', '4', '--rpc-port', String(PORTS.rpc), '--rest-port', String(PORTS.rest), '--p2p-port', String(PORTS.p2p), '--root-port', String(PORTS.root), '--status-interval', '2'];
+  const args = ['--validators', '4', ...devnetPortArgs(PORTS)];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   let stoppedPid: number | null = null;

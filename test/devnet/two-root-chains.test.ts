@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interface, JsonRpcProvider, type Log } from 'ethers';
 import { until } from '../helpers/until.ts';
-import { DevnetProcess } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
 // Clear of devnet.test.ts (21000–31009), follower.test.ts (31200–39200) and delivery-sync.test.ts (41000–53000).
 const BASE = 53200 + (process.pid % 500) * 12;
@@ -41,22 +41,7 @@ function metricSum(page: string, prefix: string): number {
 
 test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced to and acked on the staking chain, once', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-two-roots-'));
-  const args = [
-    '--validators',
-    '1',
-    '--root-chains',
-    '2',
-    '--rpc-port',
-    String(PORTS.rpc),
-    '--rest-port',
-    String(PORTS.rest),
-    '--p2p-port',
-    String(PORTS.p2p),
-    '--root-port',
-    String(PORTS.root),
-    '--status-interval',
-    '2',
-  ];
+  const args = ['--validators', '1', '--root-chains', '2', ...devnetPortArgs(PORTS)];
   const devnet = new DevnetProcess(dir, args);
   const providers: JsonRpcProvider[] = [];
   try {

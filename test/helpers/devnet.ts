@@ -56,3 +56,8 @@ export class DevnetProcess {
     else rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** The port options of a devnet test (each test picks its own range) and the status line period. */
+export function devnetPortArgs(ports: { rpc: number; rest: number; p2p: number; root: number }): string[] {
+  return ['--rpc-port', String(ports.rpc), '--rest-port', String(ports.rest), '--p2p-port', String(ports.p2p), '--root-port', String(ports.root), '--status-interval', '2'];
+}
