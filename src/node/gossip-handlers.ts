@@ -12,9 +12,6 @@ import { decodeNetworkBlock, encodeNetworkBlock } from '../p2p/codec/block.ts';
 import { decodeTxBatch, encodeTxBatch, MAX_TXS_PER_BATCH, txEpoch } from '../p2p/codec/txBatch.ts';
 import { checkTxBatch, type TxCheckDeps } from './tx-gossip-check.ts';
 
-// The composition root (node.ts, at its line limit) takes the gossip wiring from this file.
-export { SignatureMemo } from './signature-memo.ts';
-
 /** A batch waits this long for more transactions before it is published. */
 const TX_FLUSH_MS = 20;
 

@@ -38,7 +38,7 @@ import { bttcHeaderReader, rootSpanSeed } from './adapters.ts';
 import { bttcDeliverySources } from './delivery-source.ts';
 import { Closers } from './closers.ts';
 import { connectRootChains, startRootWatchers } from './root-chains.ts';
-import { SignatureMemo } from './gossip-handlers.ts';
+import { SignatureMemo } from './signature-memo.ts';
 import { startConsensus } from './consensus-wiring.ts';
 import { startNetwork } from './network-wiring.ts';
 import { startJsonRpc } from './json-rpc.ts';
