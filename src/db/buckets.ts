@@ -65,6 +65,9 @@ export const BUCKETS = {
   deliveryPool: bucket(0xe6, 'node', 'delivery/app', 'root chain ‖ tx type ‖ sequence → mirrored root event'),
   deliveryCommit: bucket(0xe7, 'node', 'delivery/app', 'height → the commit that decided it'),
   deliveryCheckpointSync: bucket(0xe8, 'node', 'delivery/modules/checkpoint', 'root chain ‖ number → checkpoint synced to the staking chain (CheckpointSyncAck)'),
+  deliveryValidatorStake: bucket(0xf1, 'node', 'delivery/modules/staking', 'validator id (u64) → stake record JSON (self, delegated, commission, partners)'),
+  deliveryDelegation: bucket(0xf2, 'node', 'delivery/modules/staking', 'delegator (20) ‖ validator id (u64) → delegation record JSON'),
+  deliveryValidatorDelegator: bucket(0xf3, 'node', 'delivery/modules/staking', 'validator id (u64) ‖ delegator (20) → 0x01: the address has delegated to the validator'),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;

@@ -23,6 +23,7 @@ import { CheckpointSubmission } from '../../src/delivery/modules/checkpoint/subm
 import type { DeliveryModule, PlainTxSpec, StateSlot } from '../../src/delivery/modules/module.ts';
 import { ModuleRegistry } from '../../src/delivery/modules/registry.ts';
 import { DeliveryStore } from '../../src/delivery/store/store.ts';
+import { StakingKind, type StakingTx } from '../../src/delivery/modules/staking/txs.ts';
 import { closeNode, decideHeight, deliverEvents, devConfig, FakeBttc, FakeRoot, FakeSubmitter, genesisOf, GENESIS_TIME, key, openNode, ROOT_CHAIN_ID, spanSeed, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
@@ -234,7 +235,7 @@ describe('store layout', () => {
     assert.equal(rec.batches.length, app.height + 1, 'one batch per block');
 
     const kinds: Record<number, number> = { [TxType.Staking]: 1, [TxType.CheckpointAck]: 2, [TxType.EventRecord]: 3 };
-    const seen = { records: 0, acks: 0, spans: 0, processed: 0 };
+    const seen = { records: 0, acks: 0, spans: 0, processed: 0, stakes: 0 };
     for (const c of committed) {
       const h = c.height;
       const expected = [k(0xe0, [1]), k(0xe1, h), k(0xe7, h)];
@@ -247,6 +248,8 @@ describe('store layout', () => {
         if (o.height !== h - 2 || (o.outcome !== 'applied' && o.outcome !== 'stale') || !(o.type in kinds)) continue;
         const tx = tallied!.txs[o.index] as EventTx;
         expected.push(k(0xe2, [kinds[o.type]!, tx.ref.rootChainId], tx.ref.sequence));
+        // A validator that joined gets its stake record (staking's bucket 0xf1, keyed by id).
+        if (o.type === TxType.Staking && o.outcome === 'applied' && (tx as StakingTx).kind === StakingKind.Join) expected.push(k(0xf1, (tx as StakingTx).validatorId));
         dels.push(k(0xe6, [tx.ref.rootChainId, tx.type], tx.ref.sequence));
         seen.processed++;
       }
@@ -317,10 +320,16 @@ describe('store layout', () => {
         } else if (o.key[0] === 0xe4) {
           seen.spans++;
           assert.deepEqual(Object.keys(dec(o.value)), ['id', 'startBlock', 'endBlock', 'validatorSet', 'selectedProducers', 'bttcChainId']);
+        } else if (o.key[0] === 0xf1) {
+          seen.stakes++;
+          assert.equal(
+            new TextDecoder().decode(o.value),
+            `{"validatorId":5,"selfStake":"1000000000000000000","delegatedStake":"0","totalShares":"0","commissionRate":"0","delegators":0,"partners":[],"stakeSequence":"${root.events.find((e) => e.name === 'Staked')!.sequence}","commissionSequence":"-1"}`,
+          );
         } else if (o.key[0] === 0xe1) assert.equal(bytesToHex(o.value), bytesToHex((await store.getBlock(h))!));
       }
     }
-    assert.ok(seen.records >= 1 && seen.acks >= 1 && seen.spans >= 1 && seen.processed >= 3, JSON.stringify(seen));
+    assert.ok(seen.records >= 1 && seen.acks >= 1 && seen.spans >= 1 && seen.processed >= 3 && seen.stakes === 1, JSON.stringify(seen));
   });
 });
 

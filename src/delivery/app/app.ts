@@ -47,6 +47,7 @@ import type { EventRecord } from '../modules/clerk/store.ts';
 import type { BlockContext, Notices, ProposalContext } from '../modules/module.ts';
 import type { StoredSpanJson } from '../modules/span/store.ts';
 import type { ValidatorSetJsonView } from '../modules/staking/queries.ts';
+import type { VotingPowerReader } from '../modules/staking/voting-power.ts';
 import { eventKey, ModuleRegistry, type RoutedTx } from '../modules/registry.ts';
 import type { RestRoute, RestSource } from '../rest/interface.ts';
 import type { DeliveryStore, PoolRef, ProcessedRef } from '../store/store.ts';
@@ -87,6 +88,8 @@ export interface DeliveryAppDeps {
   clock: DeliveryClock;
   spanSeed: SpanSeedSource;
   hasher?: CheckpointHasher | null;
+  /** The staking chain's checkpointed votes (staking's `/staking/voting-power` route). */
+  votingPower?: VotingPowerReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -155,6 +158,7 @@ export class DeliveryApp implements Application, RestSource {
       hasher: deps.hasher,
       spanSeed: deps.spanSeed,
       verifier: deps.verifier,
+      votingPower: deps.votingPower,
       metrics: deps.metrics,
       logger: deps.logger,
     });

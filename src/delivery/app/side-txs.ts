@@ -137,7 +137,7 @@ export async function tallySideTxs(
       record(res.outcome, res.reason);
       continue;
     }
-    const res = r.spec.apply(r.tx, ctx, fx);
+    const res = await r.spec.apply(r.tx, ctx, fx);
     record(res.outcome, res.reason);
     if (res.outcome === 'applied' || res.outcome === 'stale') {
       out.processed.push(processedRef(r.tx, r.spec));

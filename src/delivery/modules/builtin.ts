@@ -31,6 +31,8 @@ import { spanTxCodec } from './span/txs.ts';
 import { stakingModule } from './staking/module.ts';
 import type { StakingQueries } from './staking/queries.ts';
 import { stakingTxCodec } from './staking/txs.ts';
+import { stakeTxCodec } from './staking/stake-txs.ts';
+import type { VotingPowerReader } from './staking/voting-power.ts';
 
 /** The built-in modules' tx codecs: what a Delivery block may hold (app/codec.ts decodes with them). */
 export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
@@ -42,6 +44,7 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   eventRecordTxCodec,
   checkpointSyncTxCodec,
   checkpointSyncAckTxCodec,
+  stakeTxCodec,
 ];
 
 export interface BuiltinModuleDeps {
@@ -53,6 +56,8 @@ export interface BuiltinModuleDeps {
   hasher?: CheckpointHasher | null;
   spanSeed: SpanSeedSource;
   verifier: SignatureVerifier;
+  /** The staking chain's checkpointed votes for `/staking/voting-power` (null: that route answers 503). */
+  votingPower?: VotingPowerReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -65,7 +70,7 @@ export interface BuiltinQueries {
 }
 
 export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
-  const staking = stakingModule({ stakingChainId: deps.stakingChainId, committed: deps.committed, logger: deps.logger });
+  const staking = stakingModule({ stakingChainId: deps.stakingChainId, committed: deps.committed, db: deps.db, votingPower: deps.votingPower, metrics: deps.metrics, logger: deps.logger });
   const checkpoint = checkpointModule({
     stakingChainId: deps.stakingChainId,
     db: deps.db,

@@ -137,8 +137,8 @@ export interface EventTxSpec<T extends EventTx> extends TxSpecBase<T> {
   readonly processedKind: number;
   /** A pooled event the committed state has already moved past: never includable, dropped from the pool. */
   staleInPool?(tx: T, state: DeliveryState): boolean;
-  /** Applied at > 2/3 power of Yes; `applied` and `stale` mark it processed. */
-  apply(tx: T, ctx: BlockContext, fx: BlockEffects): ApplyResult;
+  /** Applied at > 2/3 power of Yes; `applied` and `stale` mark it processed. Async when it reads the module's store. */
+  apply(tx: T, ctx: BlockContext, fx: BlockEffects): Promise<ApplyResult> | ApplyResult;
 }
 
 export type TxSpec = PlainTxSpec<DeliveryTx> | SideTxSpec<DeliveryTx> | EventTxSpec<EventTx>;

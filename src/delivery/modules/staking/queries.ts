@@ -1,7 +1,11 @@
-/** Staking's read side over the committed state: the Delivery validator set, validators by id and signer, proposers. */
+/**
+ * Staking's read side over the committed state: the Delivery validator set, validators by id and
+ * signer, proposers; and over its buckets: validators' stake, delegations, partners.
+ */
 import { copyValidator, isCurrentValidator, validatorToJson, type Validator, type ValidatorJson } from '../../../protocol/validators/validator.ts';
 import type { CommittedState } from '../../app/state.ts';
 import { stakingAckCount } from '../checkpoint/state.ts';
+import type { DelegationRecord, StakeStore, ValidatorStakeRecord } from './stake-store.ts';
 import { proposerSigner, stakingOf } from './state.ts';
 
 export interface ValidatorSetJsonView {
@@ -12,9 +16,26 @@ export interface ValidatorSetJsonView {
 
 export class StakingQueries {
   private readonly committed: CommittedState;
+  private readonly stake: StakeStore;
 
-  constructor(committed: CommittedState) {
+  constructor(committed: CommittedState, stake: StakeStore) {
     this.committed = committed;
+    this.stake = stake;
+  }
+
+  /** A validator's stake as the staking chain's events told Delivery; null for one seen only in genesis. */
+  validatorStake(id: number): Promise<ValidatorStakeRecord | null> {
+    return this.stake.validator(id);
+  }
+
+  /** Every delegation of `delegator` (lower-case 0x hex), by validator id. */
+  delegations(delegator: string): Promise<DelegationRecord[]> {
+    return this.stake.delegationsOf(delegator);
+  }
+
+  /** Addresses that delegated to a validator (now or before), at most `limit`. */
+  delegators(validatorId: number, limit = 1000): Promise<string[]> {
+    return this.stake.delegatorsOf(validatorId, limit);
   }
 
   validatorSet(): ValidatorSetJsonView {

@@ -11,13 +11,31 @@
  *
  * An address is read as go-ethereum's HexToAddress reads it: optional 0x, hex up to the first
  * non-hex pair, its last 20 bytes, left-padded.
+ *
+ * Stake (ours; BTTC's Delivery has no such routes; field names in Delivery's camelCase, wei amounts
+ * as decimal strings like Heimdall's feeAmount, since they pass 2^53; docs/staking-rest.md):
+ *
+ *   GET /staking/validator/{id}            also, once the staking chain told Delivery its stake:
+ *                                          selfStake, delegatedStake, totalStake (strings),
+ *                                          commissionRate (number, percent), delegatorCount
+ *                                          (number), partners ([{address, amount, shares, leaving,
+ *                                          withdrawEpoch}]); a genesis-only validator keeps BTTC's ten
+ *   GET /staking/delegator/{address}       its delegations: [{validatorId, delegator, shares, stake,
+ *                                          unbonding, rewardsClaimed}] by validator id, [] when none
+ *   GET /staking/voting-power/{address}?block=N
+ *                                          {address, block, votingPower}: StakeVotes.getPastVotes at
+ *                                          N, or getVotes at the current block without `block`
+ * The stake routes take a strict address (0x and 40 hex digits) and answer 400 otherwise.
  */
 import { deliveryValidator } from '../../../protocol/delivery-rest/format.ts';
+import type { GoJsonValue } from '../../../protocol/delivery-rest/go-json.ts';
 import type { Validator } from '../../../protocol/validators/validator.ts';
-import { appendMsg, CODE_UNKNOWN_REQUEST, internalQueryError, queryError, SDK_CODESPACE } from '../../rest/http-error.ts';
+import { appendMsg, CODE_UNKNOWN_REQUEST, HttpError, internalQueryError, queryError, SDK_CODESPACE } from '../../rest/http-error.ts';
 import type { RestRoute } from '../../rest/interface.ts';
 import { clampedCount, parseUint64, storedId } from '../../rest/params.ts';
 import type { StakingQueries } from './queries.ts';
+import type { DelegationRecord, ValidatorStakeRecord } from './stake-store.ts';
+import { VotingPowerQueryError, type VotingPowerReader } from './voting-power.ts';
 
 /** go-ethereum's common.HexToAddress, lenient as it is. */
 export function hexToAddressLenient(s: string): string {
@@ -36,8 +54,60 @@ function validatorJson(v: Validator) {
   return deliveryValidator(v);
 }
 
-export function stakingRoutes(q: StakingQueries): RestRoute[] {
+/** BTTC's validator fields, then its stake (fields after BTTC's, so a BTTC client reads what it knows). */
+export function validatorWithStakeJson(v: Validator, s: ValidatorStakeRecord | null): GoJsonValue {
+  const base = validatorJson(v);
+  if (!s) return base;
+  return {
+    ...base,
+    selfStake: s.selfStake,
+    delegatedStake: s.delegatedStake,
+    totalStake: (BigInt(s.selfStake) + BigInt(s.delegatedStake)).toString(),
+    commissionRate: BigInt(s.commissionRate),
+    delegatorCount: s.delegators,
+    partners: s.partners.map((p) => ({ address: p.address, amount: p.amount, shares: p.shares, leaving: p.leaving, withdrawEpoch: p.withdrawEpoch })),
+  };
+}
+
+export function delegationJson(d: DelegationRecord): GoJsonValue {
+  return { validatorId: d.validatorId, delegator: d.delegator, shares: d.shares, stake: d.stake, unbonding: d.unbonding, rewardsClaimed: d.rewardsClaimed };
+}
+
+/** A strict 20-byte address (0x and 40 hex digits), lower-cased; 400 naming the parameter otherwise. */
+export function strictAddress(raw: string | undefined, what: string): string {
+  const s = raw ?? '';
+  if (!/^0x[0-9a-fA-F]{40}$/.test(s)) throw new HttpError(400, `invalid ${what} ${JSON.stringify(s)}: want 0x followed by 40 hex digits`);
+  return s.toLowerCase();
+}
+
+/** `?block=N`: absent means the current block; anything else must be a decimal block number. */
+function blockParam(raw: string | null): number | null {
+  if (raw === null) return null;
+  if (!/^\d+$/.test(raw) || BigInt(raw) > BigInt(Number.MAX_SAFE_INTEGER)) throw new HttpError(400, `invalid block ${JSON.stringify(raw)}: want a decimal block number of the staking chain`);
+  return Number(raw);
+}
+
+async function votingPower(reader: VotingPowerReader | null, address: string, block: number | null): Promise<GoJsonValue> {
+  if (!reader) throw new HttpError(503, 'voting power is read from the staking chain, and this node has no reader for it (an EVM staking chain with StakeVotes is needed)');
+  try {
+    const v = await reader.votes(address, block);
+    return { address, block: v.block, votingPower: v.power.toString() };
+  } catch (err) {
+    if (err instanceof VotingPowerQueryError) throw new HttpError(400, err.message);
+    throw new HttpError(503, `staking chain unavailable: ${(err as Error).message}`);
+  }
+}
+
+export function stakingRoutes(q: StakingQueries, reader: VotingPowerReader | null = null): RestRoute[] {
   return [
+    {
+      path: '/staking/delegator/:address',
+      handle: async (req) => (await q.delegations(strictAddress(req.params.address, 'delegator address'))).map(delegationJson),
+    },
+    {
+      path: '/staking/voting-power/:address',
+      handle: (req) => votingPower(reader, strictAddress(req.params.address, 'address'), blockParam(req.url.searchParams.get('block'))),
+    },
     {
       path: '/staking/validator-set',
       handle: () => {
@@ -47,11 +117,11 @@ export function stakingRoutes(q: StakingQueries): RestRoute[] {
     },
     {
       path: '/staking/validator/:id',
-      handle: (req) => {
+      handle: async (req) => {
         const id = storedId(parseUint64(req.params.id));
         const v = id === null ? null : q.validatorRecord(id);
         if (!v) throw queryError(400, SDK_CODESPACE, CODE_UNKNOWN_REQUEST, 'No validator found');
-        return validatorJson(v);
+        return validatorWithStakeJson(v, await q.validatorStake(v.id));
       },
     },
     {
