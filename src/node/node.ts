@@ -134,14 +134,14 @@ export class BttcNode {
     );
 
     // Root chains
-    const { clients, submitters, seedClient } = await connectRootChains(config, node, signer?.privateKey ?? null, { logger, metrics, onClose });
+    const { clients, submitters, seedClient, votingPower } = await connectRootChains(config, node, signer?.privateKey ?? null, { logger, metrics, onClose });
 
     // Delivery application
     const store = new DeliveryStore(db);
     const spanSeed = rootSpanSeed(seedClient, logger);
     const app = await DeliveryApp.open(
       { config, signerKey: signer?.privateKey ?? null },
-      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, metrics, logger },
+      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, votingPower, metrics, logger },
       genesis.delivery,
     );
     // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.

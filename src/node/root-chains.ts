@@ -10,6 +10,10 @@ import type { NodeConfig } from '../config/types.ts';
 import { connectRootChain, RootChainSetupError } from '../root/factory.ts';
 import type { RootChainClient } from '../root/interface.ts';
 import { CheckpointSubmitter } from '../root/submitter.ts';
+import { EvmRootChainClient } from '../root/evm-client.ts';
+import { StakeVotesReader } from '../root/stake-votes.ts';
+import { stakingChainOf } from '../delivery/modules/context.ts';
+import type { VotingPowerReader } from '../delivery/modules/staking/voting-power.ts';
 import { RootChainWatcher } from '../root/watcher.ts';
 import type { RootEvent } from '../root/abi.ts';
 import type { KeyValueStore } from '../db/interface.ts';
@@ -22,6 +26,8 @@ export interface RootChains {
   clients: Map<number, RootChainClient>;
   submitters: Map<number, CheckpointSubmitterLike>;
   seedClient: RootChainClient | null;
+  /** Checkpointed voting power on the staking chain (an EVM one: TRON has no historical calls); null otherwise. */
+  votingPower: VotingPowerReader | null;
 }
 
 export interface RootChainsDeps {
@@ -50,7 +56,9 @@ export async function connectRootChains(config: NodeConfig, node: NodeSection, s
   }
   const seedChain = spanSeedChain(config);
   const seedClient = seedChain ? (clients.get(seedChain.id) ?? null) : null;
-  return { clients, submitters, seedClient };
+  const staking = clients.get(stakingChainOf(config));
+  const votingPower = staking instanceof EvmRootChainClient ? new StakeVotesReader({ provider: staking.provider, stakeManager: staking.contracts.stakeManager }) : null;
+  return { clients, submitters, seedClient, votingPower };
 }
 
 /** The root chain whose block hashes seed spans: Ethereum (id 2) when configured, as BTTC. */

@@ -108,6 +108,11 @@ export class FakeRoot {
     return this.push('StakeManager', 'UnstakeInit', { user: '0x' + '99'.repeat(20), validatorId: BigInt(id), nonce: BigInt(nonce), deactivationEpoch: BigInt(deactivationEpoch), amount: 10n ** 18n });
   }
 
+  /** Any StakingInfo event, reported as the watcher reports it (contract 'StakeManager'). */
+  stakingEvent(name: string, args: Record<string, unknown>): RootEvent {
+    return this.push('StakeManager', name, args);
+  }
+
   stateSynced(contract: string, data: string): RootEvent {
     this.stateId++;
     return this.push('StateSender', 'StateSynced', { id: this.stateId, contractAddress: contract, data });

@@ -9,6 +9,7 @@ import type { RootContracts } from '../../src/root/interface.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 import { beHex, rawEntries } from '../db/raw.ts';
+import { StakeKind, stakeTxFromEvent } from '../../src/delivery/modules/staking/stake-txs.ts';
 
 const SIGNER = '0x' + 'ab'.repeat(20);
 const PUB = '0x' + '01'.repeat(64);
@@ -221,5 +222,72 @@ describe('RootChainWatcher: staking events from StakingInfo', () => {
       got.map((e) => e.name),
       ['NewHeaderBlock'],
     );
+  });
+});
+
+describe('RootChainWatcher: delegation events', () => {
+  let dir: { path: string; remove: () => void };
+  let db: LevelStore;
+  beforeEach(async () => {
+    dir = makeTempDir('watcher-deleg');
+    db = await LevelStore.open(dir.path);
+  });
+  afterEach(async () => {
+    await db.close();
+    dir.remove();
+  });
+
+  const USER = '0x' + 'c1'.repeat(20);
+
+  it("decodes BTTC's delegation events from StakingInfo into stake transactions", async () => {
+    const client = new FakeRootClient(2);
+    client.emit('StakingInfo', 'ShareMinted', [2n, USER, 100n, 90n], 2, 0);
+    client.emit('StakingInfo', 'StakeUpdate', [2n, 1100n], 2, 1);
+    client.emit('StakingInfo', 'ShareBurned', [2n, USER, 40n, 36n], 3, 0);
+    client.emit('StakingInfo', 'DelegatorClaimedRewards', [2n, USER, 7n], 3, 1);
+    client.emit('StakingInfo', 'DelegatorRestaked', [2n, USER, 67n], 3, 2);
+    client.emit('StakingInfo', 'DelegatorUnstaked', [2n, USER, 40n], 4, 0);
+    client.emit('StakingInfo', 'UpdateCommissionRate', [2n, 10n, 0n], 4, 1);
+    client.head = 4;
+    const got: RootEvent[] = [];
+    await new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) }).poll();
+    const txs = got.map((e) => stakeTxFromEvent(e));
+    assert.deepEqual(
+      txs.map((t) => t && [t.kind, t.validatorId, t.account, t.amount, t.aux]),
+      [
+        [StakeKind.ShareMinted, 2, USER, 100n, 90n],
+        [StakeKind.StakeUpdate, 2, '0x' + '00'.repeat(20), 1100n, 0n],
+        [StakeKind.ShareBurned, 2, USER, 40n, 36n],
+        [StakeKind.DelegatorClaimedRewards, 2, USER, 7n, 0n],
+        [StakeKind.DelegatorRestaked, 2, USER, 67n, 0n],
+        [StakeKind.DelegatorUnstaked, 2, USER, 40n, 0n],
+        [StakeKind.UpdateCommissionRate, 2, '0x' + '00'.repeat(20), 10n, 0n],
+      ],
+    );
+    assert.deepEqual(
+      txs.map((t) => t?.ref.sequence),
+      [stakingSequence(2, 0), stakingSequence(2, 1), stakingSequence(3, 0), stakingSequence(3, 1), stakingSequence(3, 2), stakingSequence(4, 0), stakingSequence(4, 1)],
+    );
+  });
+
+  it('reorg safety: a delegation inside the confirmation window that a reorg replaces is never delivered', async () => {
+    const client = new FakeRootClient(2);
+    client.emit('StakingInfo', 'ShareMinted', [2n, USER, 100n, 100n], 5, 0);
+    client.head = 6; // block 5 is 1 deep: not confirmed with 3 confirmations
+    const got: RootEvent[] = [];
+    const w = new RootChainWatcher({ confirmations: 3 }, { client, db, onEvent: (e) => void got.push(e) });
+    assert.equal(await w.poll(), 0);
+    // The reorg: block 5 is replaced by one with a different delegation (another amount, log index 1).
+    client.logs = [];
+    client.emit('StakingInfo', 'ShareMinted', [2n, USER, 250n, 250n], 5, 1);
+    client.head = 8;
+    assert.equal(await w.poll(), 1);
+    assert.deepEqual(
+      got.map((e) => [e.name, e.args.amount, e.sequence]),
+      [['ShareMinted', 250n, stakingSequence(5, 1)]],
+    );
+    // Later polls deliver it no more.
+    client.head = 20;
+    assert.equal(await w.poll(), 0);
   });
 });
