@@ -16,6 +16,10 @@ export interface RootAddresses {
   stakingInfo: string;
   rootChain: string;
   stateSender: string;
+  /** Checkpointed voting power (StakeManager.stakeVotes()). */
+  stakeVotes: string;
+  /** Each genesis validator's ValidatorShare (delegation contract), in genesis order. */
+  validatorShares: string[];
 }
 
 export interface DeployPlan {
@@ -27,9 +31,14 @@ export interface DeployPlan {
 }
 
 const DEPLOY_GAS = 6_000_000n;
-/** The StakeManager's constructor also creates its StakingNFT and StakingInfo. */
-const STAKE_MANAGER_DEPLOY_GAS = 12_000_000n;
+/**
+ * The StakeManager's constructor also creates its StakingNFT, StakingInfo, StakeVotes and the
+ * ValidatorShare and ValidatorPartnership implementations (≈ 9M gas).
+ */
+const STAKE_MANAGER_DEPLOY_GAS = 20_000_000n;
 const CALL_GAS = 1_000_000n;
+/** stakeFor also clones the validator's ValidatorShare. */
+const STAKE_FOR_GAS = 2_000_000n;
 
 export function planDeployment(g: RootGenesis): DeployPlan {
   const art = loadArtifacts();
@@ -44,9 +53,20 @@ export function planDeployment(g: RootGenesis): DeployPlan {
   const ss = need('StateSender');
   const iface = (n: string) => new Interface(need(n).abi as never);
   const at = (nonce: number) => getCreateAddress({ from: g.deployer, nonce }).toLowerCase();
-  // The StakeManager's constructor creates the StakingNFT (its nonce 1), then the StakingInfo (nonce 2).
+  // The StakeManager's constructor creates the StakingNFT (its nonce 1), the StakingInfo (2), the
+  // StakeVotes (3) and the ValidatorShare (4) and ValidatorPartnership (5) implementations; each
+  // stakeFor with acceptDelegation then clones a ValidatorShare (6, 7, … in genesis order).
   const createdBy = (creator: string, nonce: number) => getCreateAddress({ from: creator, nonce }).toLowerCase();
-  const addresses: RootAddresses = { bttToken: at(0), stakeManager: at(1), stakingNft: createdBy(at(1), 1), stakingInfo: createdBy(at(1), 2), rootChain: at(2), stateSender: at(3) };
+  const addresses: RootAddresses = {
+    bttToken: at(0),
+    stakeManager: at(1),
+    stakingNft: createdBy(at(1), 1),
+    stakingInfo: createdBy(at(1), 2),
+    rootChain: at(2),
+    stateSender: at(3),
+    stakeVotes: createdBy(at(1), 3),
+    validatorShares: g.validators.map((_, i) => createdBy(at(1), 6 + i)),
+  };
 
   const txs: Uint8Array[] = [];
   const labels: string[] = [];
@@ -77,8 +97,9 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     push('BTT for genesis stakes', addresses.bttToken, tokI.encodeFunctionData('mint', [g.deployer, total]));
     push('approve StakeManager', addresses.bttToken, tokI.encodeFunctionData('approve', [addresses.stakeManager, total]));
   }
+  // Genesis validators accept delegation (each gets its ValidatorShare), as on BTTC's mainnet.
   for (const [i, v] of g.validators.entries()) {
-    push(`stakeFor validator ${i} (signer ${v.signer})`, addresses.stakeManager, smI.encodeFunctionData('stakeFor', [v.owner, v.stake, v.fee, false, v.signerPubkey]));
+    push(`stakeFor validator ${i} (signer ${v.signer})`, addresses.stakeManager, smI.encodeFunctionData('stakeFor', [v.owner, v.stake, v.fee, true, v.signerPubkey]), STAKE_FOR_GAS);
   }
   for (const h of g.btt) push(`BTT for ${h.address}`, addresses.bttToken, tokI.encodeFunctionData('mint', [h.address, h.amount]));
   if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));

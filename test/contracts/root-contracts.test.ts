@@ -149,7 +149,8 @@ describe('RootChain.submitCheckpoint', () => {
     assert.equal(ev.args.start, 0n);
     assert.equal(ev.args.end, 255n);
     assert.equal(ev.args.root, ROOT);
-    assert.equal(ev.args.reward, 1000n * E18);
+    // BTTC's rule: the full reward scaled by the stake that signed (5 of 7 equal stakes).
+    assert.equal(ev.args.reward, (1000n * E18 * 5n * 2000n * E18) / (7n * 2000n * E18));
     assert.equal((await set.chain.call('RootChain', set.rootChain, 'currentHeaderBlock'))[0], 10000n);
     const hb = await set.chain.call('RootChain', set.rootChain, 'headerBlocks', [10000n]);
     assert.equal(hb[0], ROOT);

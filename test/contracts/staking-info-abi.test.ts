@@ -3,7 +3,8 @@
  * `contracts/staking/StakingInfo.sol` (and ../shared/spec/bttc-protocol.md §11), argument names,
  * order, types and `indexed` flags included. topic0 is computed here from the canonical form of each
  * line, so a changed type, a reordered argument or a flipped `indexed` flag in our contract fails,
- * and so does an event added to or dropped from it.
+ * and so does an event added to or dropped from it. bttc-node's own partnership events (issue 16; BTTC
+ * has no partnerships) are pinned the same way, separately, so BTTC's 26 stay exactly BTTC's.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,13 @@ const BTTC_EVENTS = [
   'CheckpointSyncAck(address indexed proposer, uint256 indexed chainId, uint256 indexed checkpointId, uint256 start, uint256 end)',
 ];
 
+/** bttc-node's validator-partnership events (no BTTC counterpart), pinned as the node reads them. */
+const PARTNER_EVENTS = [
+  'PartnerJoined(uint256 indexed validatorId, address indexed partner, uint256 amount, uint256 shares)',
+  'PartnerLeaveInit(uint256 indexed validatorId, address indexed partner, uint256 amount, uint256 withdrawEpoch)',
+  'PartnerLeft(uint256 indexed validatorId, address indexed partner, uint256 amount)',
+];
+
 interface Pinned {
   name: string;
   /** "type[ indexed] name" per argument, in order. */
@@ -67,8 +75,9 @@ describe('StakingInfo ABI pinned to BTTC', () => {
   const abi = loadArtifacts().StakingInfo!.abi as unknown as AbiEvent[];
   const events = abi.filter((i) => i.type === 'event');
 
-  it("has exactly BTTC's events: same names, argument order, types, names and indexed flags", () => {
-    const want = BTTC_EVENTS.map(pinned);
+  it("has exactly BTTC's events (plus the pinned partnership ones): same names, argument order, types, names and indexed flags", () => {
+    assert.equal(BTTC_EVENTS.length, 26);
+    const want = [...BTTC_EVENTS, ...PARTNER_EVENTS].map(pinned);
     assert.deepEqual(events.map((e) => e.name).sort(), want.map((w) => w.name).sort(), 'the set of events');
     for (const w of want) {
       const e = events.find((x) => x.name === w.name)!;

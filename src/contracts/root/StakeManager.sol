@@ -5,6 +5,9 @@ import {IERC20} from "./IERC20.sol";
 import {StakingNFT} from "./StakingNFT.sol";
 import {ICheckpointSignatures} from "./IStakeManager.sol";
 import {StakingInfo} from "./StakingInfo.sol";
+import {StakeVotes} from "./StakeVotes.sol";
+import {ValidatorShare} from "./ValidatorShare.sol";
+import {ValidatorPartnership} from "./ValidatorPartnership.sol";
 
 /// @title StakeManager: stake custody, validator identity and checkpoint signature checks.
 /// @notice Written for bttc-node; ABI-compatible with BTTC's StakeManager for the functions it has.
@@ -18,10 +21,19 @@ import {StakingInfo} from "./StakingInfo.sol";
 ///         RootChain may only call `checkSignatures`; a validator's NFT owner manages its position.
 ///         Nobody, governance included, can move staked tokens out except the position's owner
 ///         after the withdrawal delay.
+///
+///         Staking economics (docs/staking.md): a validator's stake = own + delegated (through its
+///         ValidatorShare, an EIP-1167 clone made at stakeFor when acceptDelegation is set). A
+///         checkpoint's reward is BTTC's: checkpointReward × min(blockInterval, checkPointBlockInterval)
+///         / checkPointBlockInterval × signedStake / totalStake; the proposer bonus comes off first,
+///         the rest goes to the validators that signed, by stake; a validator's part is split
+///         between it and its delegators by stake, the commission coming off the delegators' part.
+///         Voting power (StakeVotes, created here) follows every stake change.
 contract StakeManager is ICheckpointSignatures {
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     uint256 private constant REWARD_PRECISION = 1e25;
     uint256 public constant MAX_PROPOSER_BONUS = 100;
+    uint256 public constant MAX_COMMISION_RATE = 100;
 
     enum Status {
         Inactive,
@@ -39,12 +51,24 @@ contract StakeManager is ICheckpointSignatures {
         Status status;
         uint40 activationEpoch;
         uint40 deactivationEpoch;
+        uint256 delegatedAmount;
+        /// Delegators' part of the rewards (commission taken), until their ValidatorShare pulls it.
+        uint256 delegatorsReward;
+        uint256 commissionRate;
+        uint256 lastCommissionUpdate;
+        /// The validator's ValidatorShare (address(0) when it does not accept delegation).
+        address contractAddress;
     }
 
     IERC20 public immutable token;
     StakingNFT public immutable NFTContract;
     /// Emits the staking events; its address is the root chain's `stakingInfo`.
     StakingInfo public immutable logger;
+    /// Checkpointed voting power of every staked token.
+    StakeVotes public immutable stakeVotes;
+    /// Implementations the per-validator clones delegate to.
+    address public immutable validatorShareImplementation;
+    address public immutable partnershipImplementation;
     address public governance;
     address public rootChain;
 
@@ -69,20 +93,25 @@ contract StakeManager is ICheckpointSignatures {
     uint256 public stakerCount;
     /// Scheduled changes of stakerCount, applied when the epoch reaches the key.
     mapping(uint256 => int256) public stakerCountChanges;
-    /// Accumulated reward per active validator since genesis, scaled by REWARD_PRECISION.
-    uint256 public rewardPerValidator;
+    /// Accumulated reward per staked token (own + delegated) since genesis, scaled by REWARD_PRECISION.
+    uint256 public rewardPerStake;
 
     mapping(uint256 => Validator) public validators;
     mapping(address => uint256) public signerToValidator;
     mapping(uint256 => uint256) public latestSignerUpdateEpoch;
     /// Last checkpoint number synced from each root chain (submitCheckpointSync; TRON 1, ETH 2, BSC 3).
     mapping(uint256 => uint256) public currentHeaderBlockId;
+    /// Partnership holding a validator's NFT (address(0) when none).
+    mapping(uint256 => address) public partnershipOf;
+    /// ValidatorShare or partnership → its validator id (0 for any other address).
+    mapping(address => uint256) public validatorOfContract;
 
     event CheckpointRewarded(uint256 indexed epoch, uint256 indexed proposerValidatorId, uint256 reward, uint256 proposerBonus, uint256 signedCount);
     event NewEpoch(uint256 indexed epoch, uint256 validatorCount);
     event MinAmountsChange(uint256 minDeposit, uint256 minHeimdallFee);
     event RootChainSet(address indexed rootChain);
     event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
+    event PartnershipCreated(uint256 indexed validatorId, address indexed partnership, address indexed founder);
 
     modifier onlyGovernance() {
         require(msg.sender == governance, "StakeManager: only governance");
@@ -96,6 +125,11 @@ contract StakeManager is ICheckpointSignatures {
 
     modifier onlyStaker(uint256 validatorId) {
         require(NFTContract.ownerOf(validatorId) == msg.sender, "StakeManager: not the validator's owner");
+        _;
+    }
+
+    modifier onlyDelegation(uint256 validatorId) {
+        require(msg.sender != address(0) && validators[validatorId].contractAddress == msg.sender, "StakeManager: only the validator's delegation contract");
         _;
     }
 
@@ -118,6 +152,10 @@ contract StakeManager is ICheckpointSignatures {
         governance = _governance;
         NFTContract = new StakingNFT();
         logger = new StakingInfo(address(this));
+        StakeVotes votes = new StakeVotes(address(this));
+        stakeVotes = votes;
+        validatorShareImplementation = address(new ValidatorShare(address(this), address(logger), address(votes)));
+        partnershipImplementation = address(new ValidatorPartnership(address(this), _token, address(logger), address(votes)));
         minDeposit = p.minDeposit;
         minHeimdallFee = p.minHeimdallFee;
         validatorThreshold = p.validatorThreshold;
@@ -154,15 +192,31 @@ contract StakeManager is ICheckpointSignatures {
         return validators[validatorId].amount;
     }
 
-    /// No delegation in this contract set: no validator has a delegation contract or delegated stake.
-    function getValidatorContract(uint256 validatorId) external pure returns (address) {
-        validatorId;
-        return address(0);
+    /// The validator's ValidatorShare (address(0) when it was staked without acceptDelegation).
+    function getValidatorContract(uint256 validatorId) external view returns (address) {
+        return validators[validatorId].contractAddress;
     }
 
-    function delegatedAmount(uint256 validatorId) external pure returns (uint256) {
-        validatorId;
-        return 0;
+    function delegatedAmount(uint256 validatorId) external view returns (uint256) {
+        return validators[validatorId].delegatedAmount;
+    }
+
+    /// Delegators' rewards not yet pulled by the ValidatorShare, pending checkpoints included.
+    function delegatorsReward(uint256 validatorId) external view returns (uint256) {
+        Validator storage v = validators[validatorId];
+        (, uint256 d) = _split(v, rewardPerStake);
+        return v.delegatorsReward + d;
+    }
+
+    /// New stake (delegation, partner join) is taken only by an active validator that is not unstaking.
+    function acceptsStake(uint256 validatorId) public view returns (bool) {
+        Validator storage v = validators[validatorId];
+        return v.deactivationEpoch == 0 && isValidator(validatorId);
+    }
+
+    /// StakeVotes asks this: validators' ValidatorShares and partnerships write voting units.
+    function isVotesWriter(address who) external view returns (bool) {
+        return validatorOfContract[who] != 0;
     }
 
     /// Nonces are numbered by the logger; this view keeps them where BTTC's tools also ask for them.
@@ -183,7 +237,8 @@ contract StakeManager is ICheckpointSignatures {
     /// Reward earned and not yet withdrawn.
     function validatorReward(uint256 validatorId) external view returns (uint256) {
         Validator storage v = validators[validatorId];
-        return v.reward + _pending(v);
+        (uint256 own, ) = _split(v, rewardPerStake);
+        return v.reward + own;
     }
 
     // ----------------------------------------------------------- governance
@@ -237,7 +292,6 @@ contract StakeManager is ICheckpointSignatures {
     // -------------------------------------------------------------- staking
 
     function stakeFor(address user, uint256 amount, uint256 heimdallFee, bool acceptDelegation, bytes calldata signerPubkey) external {
-        acceptDelegation; // delegation (ValidatorShare) is not part of this contract set
         require(stakerCount < validatorThreshold, "StakeManager: no more slots");
         require(amount >= minDeposit && amount > 0, "StakeManager: not enough deposit");
         require(user != address(0), "StakeManager: zero user");
@@ -250,20 +304,28 @@ contract StakeManager is ICheckpointSignatures {
         uint256 epochNow = currentEpoch;
         uint256 total = totalStaked + amount;
         totalStaked = total;
-        validators[id] = Validator({
-            amount: amount,
-            reward: 0,
-            rewardSnapshot: rewardPerValidator,
-            signer: signer,
-            status: Status.Active,
-            activationEpoch: uint40(epochNow),
-            deactivationEpoch: 0
-        });
+        _createValidator(id, amount, signer, epochNow, acceptDelegation);
         signerToValidator[signer] = id;
         latestSignerUpdateEpoch[id] = epochNow;
         stakerCount += 1;
         NFTContract.mint(user, id);
+        stakeVotes.mint(user, amount);
         logger.logStaked(signer, signerPubkey, id, epochNow, amount, total);
+    }
+
+    function _createValidator(uint256 id, uint256 amount, address signer, uint256 epochNow, bool acceptDelegation) private {
+        Validator storage v = validators[id];
+        v.amount = amount;
+        v.rewardSnapshot = rewardPerStake;
+        v.signer = signer;
+        v.status = Status.Active;
+        v.activationEpoch = uint40(epochNow);
+        if (acceptDelegation) {
+            address share = _clone(validatorShareImplementation);
+            v.contractAddress = share;
+            validatorOfContract[share] = id;
+            ValidatorShare(share).initialize(id);
+        }
     }
 
     function topUpForFee(address user, uint256 heimdallFee) external {
@@ -282,6 +344,8 @@ contract StakeManager is ICheckpointSignatures {
         uint256 total = totalStaked + amount;
         totalStaked = total;
         v.amount += amount;
+        // A partnership mints its partners' units itself.
+        if (partnershipOf[validatorId] == address(0)) stakeVotes.mint(msg.sender, amount);
         logger.logStakeUpdate(validatorId);
         logger.logRestaked(validatorId, v.amount, total);
     }
@@ -293,6 +357,8 @@ contract StakeManager is ICheckpointSignatures {
         uint256 exitEpoch = currentEpoch + 1; // one checkpoint of notice
         v.deactivationEpoch = uint40(exitEpoch);
         stakerCountChanges[exitEpoch] -= 1;
+        // Voting power ends when unbonding starts, as for a delegator's sale.
+        stakeVotes.burn(msg.sender, v.amount);
         logger.logUnstakeInit(msg.sender, validatorId, exitEpoch, v.amount);
     }
 
@@ -338,6 +404,100 @@ contract StakeManager is ICheckpointSignatures {
         logger.logSignerChange(validatorId, old, signer, signerPubkey);
     }
 
+    // ----------------------------------------------------------- delegation
+
+    /// BTTC's switch: the caller's validator stops (or resumes) taking new delegation.
+    function updateValidatorDelegation(bool delegation) external {
+        uint256 validatorId = NFTContract.tokenOfOwnerByIndex(msg.sender, 0);
+        address share = validators[validatorId].contractAddress;
+        require(share != address(0), "StakeManager: validator was staked without delegation");
+        ValidatorShare(share).updateDelegation(delegation);
+    }
+
+    /// BTTC's rule: at most one change per `withdrawalDelay` epochs (the first is free), at most 100%.
+    /// Rewards earned so far are settled at the old rate first.
+    function updateCommissionRate(uint256 validatorId, uint256 newCommissionRate) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        uint256 last = v.lastCommissionUpdate;
+        uint256 epochNow = currentEpoch;
+        require(last == 0 || last + WITHDRAWAL_DELAY <= epochNow, "StakeManager: commission rate changed too recently");
+        require(newCommissionRate <= MAX_COMMISION_RATE, "StakeManager: commission rate above 100");
+        _settle(v);
+        logger.logUpdateCommissionRate(validatorId, newCommissionRate, v.commissionRate);
+        v.commissionRate = newCommissionRate;
+        v.lastCommissionUpdate = epochNow;
+    }
+
+    function delegationDeposit(uint256 validatorId, uint256 amount, address delegator) external onlyDelegation(validatorId) returns (bool) {
+        return token.transferFrom(delegator, address(this), amount);
+    }
+
+    function transferFunds(uint256 validatorId, uint256 amount, address delegator) external onlyDelegation(validatorId) returns (bool) {
+        return token.transfer(delegator, amount);
+    }
+
+    /// The ValidatorShare's stake changed by `amount` (buy > 0, sell < 0): rewards are settled first.
+    function updateValidatorState(uint256 validatorId, int256 amount) external onlyDelegation(validatorId) {
+        Validator storage v = validators[validatorId];
+        _settle(v);
+        if (amount >= 0) {
+            require(acceptsStake(validatorId), "StakeManager: validator is not active");
+            v.delegatedAmount += uint256(amount);
+            totalStaked += uint256(amount);
+        } else {
+            v.delegatedAmount -= uint256(-amount);
+            totalStaked -= uint256(-amount);
+        }
+        logger.logStakeUpdate(validatorId);
+    }
+
+    function withdrawDelegatorsReward(uint256 validatorId) external onlyDelegation(validatorId) returns (uint256 reward) {
+        Validator storage v = validators[validatorId];
+        _settle(v);
+        reward = v.delegatorsReward;
+        v.delegatorsReward = 0;
+        totalRewardsLiquidated += reward;
+    }
+
+    // ----------------------------------------------------------- partnerships
+
+    /// @notice Hands the caller's validator to a new ValidatorPartnership (the NFT moves there for
+    ///         good); the caller becomes its first partner with the whole self-stake.
+    function createPartnership(uint256 validatorId) external onlyStaker(validatorId) returns (address partnership) {
+        require(partnershipOf[validatorId] == address(0), "StakeManager: already a partnership");
+        require(acceptsStake(validatorId), "StakeManager: validator is not active");
+        partnership = _clone(partnershipImplementation);
+        partnershipOf[validatorId] = partnership;
+        validatorOfContract[partnership] = validatorId;
+        NFTContract.move(validatorId, partnership);
+        ValidatorPartnership(partnership).initialize(validatorId, msg.sender, validators[validatorId].amount);
+        emit PartnershipCreated(validatorId, partnership, msg.sender);
+    }
+
+    /// A leaving partner's stake leaves the validator now; the partnership holds the tokens
+    /// through the unbonding delay. The self-stake must stay at or above the minimum deposit.
+    function partnerUnstake(uint256 validatorId, uint256 amount) external {
+        require(msg.sender == partnershipOf[validatorId] && msg.sender != address(0), "StakeManager: only the validator's partnership");
+        Validator storage v = validators[validatorId];
+        require(v.deactivationEpoch == 0, "StakeManager: validator is unstaking");
+        require(v.amount >= amount + minDeposit && v.amount > amount, "StakeManager: self-stake would fall below the minimum deposit");
+        _settle(v);
+        v.amount -= amount;
+        totalStaked -= amount;
+        require(token.transfer(msg.sender, amount), "StakeManager: transfer failed");
+        logger.logStakeUpdate(validatorId);
+    }
+
+    /// StakingNFT calls this on every transfer: the self-stake's voting units follow the owner.
+    function onValidatorTransfer(uint256 validatorId, address from, address to) external {
+        require(msg.sender == address(NFTContract), "StakeManager: only the StakingNFT");
+        Validator storage v = validators[validatorId];
+        if (v.status == Status.Active && v.deactivationEpoch == 0 && partnershipOf[validatorId] == address(0)) {
+            stakeVotes.burn(from, v.amount);
+            stakeVotes.mint(to, v.amount);
+        }
+    }
+
     // ---------------------------------------------------------- checkpoints
 
     /// @notice Called by the RootChain for each checkpoint: counts valid signatures (BTTC rules),
@@ -349,9 +509,9 @@ contract StakeManager is ICheckpointSignatures {
         address proposer,
         uint256[3][] calldata sigs
     ) external override onlyRootChain returns (uint256 reward) {
-        uint256 signed = _countSignatures(voteHash, sigs);
+        (uint256 signed, bool[] memory signedIds) = _countSignatures(voteHash, sigs);
         accountStateRoot = stateRoot;
-        reward = _reward(blockInterval, proposer, signed);
+        reward = _reward(blockInterval, proposer, signed, signedIds);
         _advanceEpoch();
     }
 
@@ -366,9 +526,9 @@ contract StakeManager is ICheckpointSignatures {
             abi.decode(data, (address, uint256, uint256, uint256, uint256));
         require(currentHeaderBlockId[rootChainId] + 1 == checkpointNumber, "StakeManager: checkpoint number must follow the last synced one");
         require(end >= start, "StakeManager: end before start");
-        uint256 signed = _countSignatures(keccak256(abi.encodePacked(bytes1(0x01), data)), sigs);
+        (uint256 signed, bool[] memory signedIds) = _countSignatures(keccak256(abi.encodePacked(bytes1(0x01), data)), sigs);
         currentHeaderBlockId[rootChainId] = checkpointNumber;
-        _reward(end - start + 1, proposer, signed);
+        _reward(end - start + 1, proposer, signed, signedIds);
         logger.logCheckpointAck(proposer, rootChainId, checkpointNumber, start, end);
     }
 
@@ -376,19 +536,23 @@ contract StakeManager is ICheckpointSignatures {
 
     /// BTTC's loop: a repeated signer is skipped, a signer lower than the last counted one ends
     /// the loop, signers that are not active validators are ignored; then count >= n*2/3 + 1.
-    function _countSignatures(bytes32 voteHash, uint256[3][] calldata sigs) private view returns (uint256 signed) {
+    /// Also marks, by validator id, who signed (the reward goes to them).
+    function _countSignatures(bytes32 voteHash, uint256[3][] calldata sigs) private view returns (uint256 signed, bool[] memory signedIds) {
         uint256 needed = (stakerCount * 2) / 3 + 1;
         require(sigs.length >= needed, "2/3+1 non-majority!");
         uint256 epochNow = currentEpoch;
+        signedIds = new bool[](NFTCounter);
         address last;
         for (uint256 i = 0; i < sigs.length; ++i) {
             address signer = _recover(voteHash, sigs[i]);
             if (signer == last) continue;
             if (signer < last) break;
-            Validator storage v = validators[signerToValidator[signer]];
+            uint256 id = signerToValidator[signer];
+            Validator storage v = validators[id];
             if (_isActive(v.status, v.activationEpoch, v.deactivationEpoch, epochNow)) {
                 last = signer;
                 ++signed;
+                signedIds[id] = true;
             }
         }
         require(signed >= needed, "2/3+1 non-majority!");
@@ -401,16 +565,40 @@ contract StakeManager is ICheckpointSignatures {
         return ecrecover(hash, uint8(v), bytes32(sig[0]), bytes32(sig[1]));
     }
 
-    function _reward(uint256 blockInterval, address proposer, uint256 signed) private returns (uint256 reward) {
+    /// BTTC's rule: the full reward scales with the checkpoint's length (capped at one interval) and
+    /// with the share of stake that signed; the proposer bonus comes off first; the rest raises the
+    /// reward per staked token of the signers. Validators that did not sign are settled at the old
+    /// rate and skip this raise. Only validators earning rewards (active, not unstaking) count
+    /// towards either stake total.
+    function _reward(uint256 blockInterval, address proposer, uint256 signed, bool[] memory signedIds) private returns (uint256 reward) {
         uint256 interval = checkPointBlockInterval;
+        uint256 n = signedIds.length;
+        uint256 totalStake;
+        uint256 signedStake;
+        for (uint256 id = 1; id < n; ++id) {
+            Validator storage v = validators[id];
+            if (!_earns(v)) continue;
+            uint256 st = v.amount + v.delegatedAmount;
+            totalStake += st;
+            if (signedIds[id]) signedStake += st;
+        }
         reward = (checkpointReward * (blockInterval < interval ? blockInterval : interval)) / interval;
+        if (totalStake > 0) reward = (reward * signedStake) / totalStake;
         uint256 bonus = (reward * proposerBonus) / MAX_PROPOSER_BONUS;
         uint256 proposerId = signerToValidator[proposer];
         if (proposerId != 0 && isValidator(proposerId)) validators[proposerId].reward += bonus;
         else bonus = 0;
-        // The rest is shared equally by the active set (one validator, one vote), lazily.
-        uint256 n = stakerCount;
-        if (n > 0) rewardPerValidator += ((reward - bonus) * REWARD_PRECISION) / n;
+        uint256 oldRate = rewardPerStake;
+        uint256 newRate = signedStake == 0 ? oldRate : oldRate + ((reward - bonus) * REWARD_PRECISION) / signedStake;
+        if (newRate != oldRate) {
+            for (uint256 id = 1; id < n; ++id) {
+                if (signedIds[id]) continue;
+                Validator storage v = validators[id];
+                _accrue(v, oldRate);
+                v.rewardSnapshot = newRate;
+            }
+            rewardPerStake = newRate;
+        }
         totalRewards += reward;
         emit CheckpointRewarded(currentEpoch, proposerId, reward, bonus, signed);
     }
@@ -426,14 +614,44 @@ contract StakeManager is ICheckpointSignatures {
         emit NewEpoch(next, stakerCount);
     }
 
-    function _pending(Validator storage v) private view returns (uint256) {
-        if (v.status != Status.Active || v.deactivationEpoch != 0) return 0;
-        return (rewardPerValidator - v.rewardSnapshot) / REWARD_PRECISION;
+    function _earns(Validator storage v) private view returns (bool) {
+        return v.status == Status.Active && v.deactivationEpoch == 0;
+    }
+
+    /// Reward earned since the snapshot up to `rate`: (validator's part incl. commission, delegators' part).
+    function _split(Validator storage v, uint256 rate) private view returns (uint256 own, uint256 delegators) {
+        uint256 snap = v.rewardSnapshot;
+        if (rate <= snap || !_earns(v)) return (0, 0);
+        uint256 selfStake = v.amount;
+        uint256 delegated = v.delegatedAmount;
+        uint256 stakeTotal = selfStake + delegated;
+        uint256 earned = ((rate - snap) * stakeTotal) / REWARD_PRECISION;
+        if (delegated > 0) {
+            delegators = (earned * delegated) / stakeTotal;
+            uint256 commission = (delegators * v.commissionRate) / MAX_COMMISION_RATE;
+            delegators -= commission;
+        }
+        own = earned - delegators;
+    }
+
+    function _accrue(Validator storage v, uint256 rate) private {
+        (uint256 own, uint256 delegators) = _split(v, rate);
+        v.reward += own;
+        v.delegatorsReward += delegators;
+        v.rewardSnapshot = rate;
     }
 
     function _settle(Validator storage v) private {
-        v.reward += _pending(v);
-        v.rewardSnapshot = rewardPerValidator;
+        _accrue(v, rewardPerStake);
+    }
+
+    /// EIP-1167 minimal proxy delegating every call to `impl`.
+    function _clone(address impl) private returns (address instance) {
+        bytes memory code = abi.encodePacked(hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", impl, hex"5af43d82803e903d91602b57fd5bf3");
+        assembly {
+            instance := create(0, add(code, 0x20), mload(code))
+        }
+        require(instance != address(0), "StakeManager: clone creation failed");
     }
 
     function _liquidate(uint256 validatorId, address to, uint256 reward) private {

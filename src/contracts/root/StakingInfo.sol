@@ -54,6 +54,11 @@ contract StakingInfo {
     event DelegatorUnstaked(uint256 indexed validatorId, address indexed user, uint256 amount);
     event UpdateCommissionRate(uint256 indexed validatorId, uint256 indexed newCommissionRate, uint256 indexed oldCommissionRate);
 
+    // ---------------------------------------------------------- validator partnerships (bttc-node's own)
+    event PartnerJoined(uint256 indexed validatorId, address indexed partner, uint256 amount, uint256 shares);
+    event PartnerLeaveInit(uint256 indexed validatorId, address indexed partner, uint256 amount, uint256 withdrawEpoch);
+    event PartnerLeft(uint256 indexed validatorId, address indexed partner, uint256 amount);
+
     // ---------------------------------------------------------- checkpoints of the other root chains
     event CheckpointSyncAck(address indexed proposer, uint256 indexed chainId, uint256 indexed checkpointId, uint256 start, uint256 end);
 
@@ -64,6 +69,12 @@ contract StakingInfo {
 
     modifier onlyValidatorContract(uint256 validatorId) {
         require(_isValidatorContract(validatorId), "StakingInfo: only the validator's delegation contract");
+        _;
+    }
+
+    modifier onlyPartnership(uint256 validatorId) {
+        address p = stakeManager.partnershipOf(validatorId);
+        require(p != address(0) && p == msg.sender, "StakingInfo: only the validator's partnership");
         _;
     }
 
@@ -195,8 +206,23 @@ contract StakingInfo {
         emit DelegatorUnstaked(validatorId, user, amount);
     }
 
-    function logUpdateCommissionRate(uint256 validatorId, uint256 newCommissionRate, uint256 oldCommissionRate) external onlyValidatorContract(validatorId) {
+    /// The StakeManager keeps the rate (it splits the rewards), so it may log the change too.
+    function logUpdateCommissionRate(uint256 validatorId, uint256 newCommissionRate, uint256 oldCommissionRate) external stakeManagerOrValidatorContract(validatorId) {
         emit UpdateCommissionRate(validatorId, newCommissionRate, oldCommissionRate);
+    }
+
+    // ------------------------------------------------- partnerships
+
+    function logPartnerJoined(uint256 validatorId, address partner, uint256 amount, uint256 shares) external onlyPartnership(validatorId) {
+        emit PartnerJoined(validatorId, partner, amount, shares);
+    }
+
+    function logPartnerLeaveInit(uint256 validatorId, address partner, uint256 amount, uint256 withdrawEpoch) external onlyPartnership(validatorId) {
+        emit PartnerLeaveInit(validatorId, partner, amount, withdrawEpoch);
+    }
+
+    function logPartnerLeft(uint256 validatorId, address partner, uint256 amount) external onlyPartnership(validatorId) {
+        emit PartnerLeft(validatorId, partner, amount);
     }
 
     // ---------------------------------------------------------------- views

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+/// @notice The StakeManager is told of every transfer, so the self-stake's voting power follows the owner.
+interface IValidatorTransferHook {
+    function onValidatorTransfer(uint256 validatorId, address from, address to) external;
+}
+
 /// @title StakingNFT: one identity token per validator.
 /// @notice Token ids are validator ids (from 1, assigned by the StakeManager). An address holds at
 ///         most one position, so "the validator of an owner" is well defined; a transfer to an
@@ -69,6 +74,19 @@ contract StakingNFT {
         emit Transfer(owner, address(0), tokenId);
     }
 
+    /// The StakeManager hands a validator to its new ValidatorPartnership (no approval involved;
+    /// the partnership's voting units are booked by the partnership itself, so no hook).
+    function move(uint256 tokenId, address to) external onlyStakeManager {
+        address owner = ownerOf(tokenId);
+        require(to != address(0), "StakingNFT: transfer to zero address");
+        require(_tokenOf[to] == 0, "StakingNFT: one validator per owner");
+        delete getApproved[tokenId];
+        delete _tokenOf[owner];
+        _owners[tokenId] = to;
+        _tokenOf[to] = tokenId;
+        emit Transfer(owner, to, tokenId);
+    }
+
     function approve(address to, uint256 tokenId) external {
         address owner = ownerOf(tokenId);
         require(msg.sender == owner || isApprovedForAll[owner][msg.sender], "StakingNFT: not owner nor operator");
@@ -92,6 +110,7 @@ contract StakingNFT {
         _owners[tokenId] = to;
         _tokenOf[to] = tokenId;
         emit Transfer(from, to, tokenId);
+        IValidatorTransferHook(stakeManager).onValidatorTransfer(tokenId, from, to);
     }
 
     function safeTransferFrom(address from, address to, uint256 tokenId) external {

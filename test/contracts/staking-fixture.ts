@@ -1,0 +1,86 @@
+/** Delegation, partnership and voting-power helpers over the root contract set (test/contracts/fixture.ts). */
+import { testKey, type TestKey } from '../helpers/keys.ts';
+import type { TxOutcome } from './harness.ts';
+import { deployRootSet, E18, encodeCheckpoint, makeValidator, ROOT, signSorted, sortBySigner, ZERO32, type Params, type RootSet, type Validator } from './fixture.ts';
+
+export interface StakingSet extends RootSet {
+  /** Stands in for the RootChain: calls checkSignatures directly. */
+  rootCaller: TestKey;
+  stakeVotes: string;
+  vals: Validator[];
+  /** Validator ids, in the order of `vals` as staked (before sorting by signer). */
+  ids: Map<Validator, bigint>;
+  checkpoints: number;
+}
+
+export async function deployStakingSet(opts: { validators?: number; params?: Partial<Params>; acceptDelegation?: boolean; stake?: bigint } = {}): Promise<StakingSet> {
+  const rootCaller = testKey('staking-root-caller');
+  const base = await deployRootSet({ params: opts.params ?? {}, rootChainCaller: rootCaller });
+  await base.chain.fund(rootCaller.addressHex);
+  const stakeVotes = ((await base.chain.call('StakeManager', base.stakeManager, 'stakeVotes'))[0] as string).toLowerCase();
+  base.chain.at('StakeVotes', stakeVotes);
+  const set: StakingSet = { ...base, rootCaller, stakeVotes, vals: [], ids: new Map(), checkpoints: 0 };
+  for (let i = 0; i < (opts.validators ?? 3); i++) {
+    const v = makeValidator(`stk-${i}`);
+    const out = await stakeValidator(set, v, opts.stake ?? 2000n * E18, opts.acceptDelegation ?? true);
+    if (!out.ok) throw new Error(`stakeFor: ${out.revert}`);
+  }
+  return set;
+}
+
+export async function stakeValidator(set: StakingSet, v: Validator, amount: bigint, acceptDelegation: boolean): Promise<TxOutcome> {
+  const { chain, gov, token, stakeManager } = set;
+  await chain.fund(v.owner.addressHex);
+  await chain.must(gov, 'BttToken', token, 'mint', [v.owner.addressHex, amount + E18]);
+  await chain.must(v.owner, 'BttToken', token, 'approve', [stakeManager, amount + E18]);
+  const out = await chain.send(v.owner, 'StakeManager', stakeManager, 'stakeFor', [v.owner.addressHex, amount, E18, acceptDelegation, v.pubkey]);
+  if (out.ok) {
+    const id = (await chain.call('StakeManager', stakeManager, 'NFTCounter'))[0] as bigint;
+    set.vals.push(v);
+    set.ids.set(v, id - 1n);
+    const share = await shareOf(set, id - 1n);
+    if (share !== ZERO_ADDRESS) chain.at('ValidatorShare', share);
+  }
+  return out;
+}
+
+export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
+export async function shareOf(set: RootSet, id: bigint): Promise<string> {
+  return ((await set.chain.call('StakeManager', set.stakeManager, 'getValidatorContract', [id]))[0] as string).toLowerCase();
+}
+
+/** Mints `amount` BTT to `who` and approves the StakeManager (delegation pulls through it). */
+export async function fundStaker(set: RootSet, who: TestKey, amount: bigint, spender = set.stakeManager): Promise<void> {
+  await set.chain.fund(who.addressHex);
+  await set.chain.must(set.gov, 'BttToken', set.token, 'mint', [who.addressHex, amount]);
+  await set.chain.must(who, 'BttToken', set.token, 'approve', [spender, 2n ** 255n]);
+}
+
+export async function balance(set: RootSet, who: string): Promise<bigint> {
+  return (await set.chain.call('BttToken', set.token, 'balanceOf', [who]))[0] as bigint;
+}
+
+/** One checkpoint (`blockInterval` Bttc blocks) signed by `signers` (default: every validator), proposed by the first. */
+export async function checkpoint(set: StakingSet, opts: { signers?: Validator[]; proposer?: Validator; blockInterval?: bigint } = {}): Promise<TxOutcome> {
+  const signers = sortBySigner(opts.signers ?? set.vals);
+  const proposer = opts.proposer ?? signers[0]!;
+  set.checkpoints++;
+  const data = encodeCheckpoint({
+    proposer: proposer.signerAddress,
+    start: 0n,
+    end: 255n,
+    rootHash: ROOT,
+    accountRootHash: ZERO32,
+    borChainId: set.borChainId,
+    epoch: BigInt(set.checkpoints),
+  });
+  const { keccak256 } = await import('../../src/crypto/keccak.ts');
+  const { concatBytes, bytesToHex } = await import('../../src/util/bytes.ts');
+  const hash = bytesToHex(keccak256(concatBytes(Uint8Array.of(1), data)));
+  return set.chain.send(set.rootCaller, 'StakeManager', set.stakeManager, 'checkSignatures', [opts.blockInterval ?? 256n, hash, ZERO32, proposer.signerAddress, signSorted(data, signers)]);
+}
+
+export async function view<T = bigint>(set: RootSet, name: string, to: string, fn: string, args: unknown[] = []): Promise<T> {
+  return (await set.chain.call(name, to, fn, args))[0] as T;
+}
