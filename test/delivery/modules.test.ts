@@ -324,7 +324,7 @@ describe('store layout', () => {
           seen.stakes++;
           assert.equal(
             new TextDecoder().decode(o.value),
-            `{"validatorId":5,"selfStake":"1000000000000000000","delegatedStake":"0","totalShares":"0","commissionRate":"0","delegators":0,"partners":[],"stakeSequence":"${root.events.find((e) => e.name === 'Staked')!.sequence}","commissionSequence":"-1"}`,
+            `{"validatorId":5,"totalStake":"1000000000000000000","delegatedStake":"0","totalShares":"0","commissionRate":"0","delegators":0,"partners":[],"stakeSequence":"${root.events.find((e) => e.name === 'Staked')!.sequence}","commissionSequence":"-1"}`,
           );
         } else if (o.key[0] === 0xe1) assert.equal(bytesToHex(o.value), bytesToHex((await store.getBlock(h))!));
       }

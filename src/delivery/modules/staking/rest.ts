@@ -34,7 +34,7 @@ import { appendMsg, CODE_UNKNOWN_REQUEST, HttpError, internalQueryError, queryEr
 import type { RestRoute } from '../../rest/interface.ts';
 import { clampedCount, parseUint64, storedId } from '../../rest/params.ts';
 import type { StakingQueries } from './queries.ts';
-import type { DelegationRecord, ValidatorStakeRecord } from './stake-store.ts';
+import { selfStakeOf, type DelegationRecord, type ValidatorStakeRecord } from './stake-store.ts';
 import { VotingPowerQueryError, type VotingPowerReader } from './voting-power.ts';
 
 /** go-ethereum's common.HexToAddress, lenient as it is. */
@@ -60,9 +60,9 @@ export function validatorWithStakeJson(v: Validator, s: ValidatorStakeRecord | n
   if (!s) return base;
   return {
     ...base,
-    selfStake: s.selfStake,
+    selfStake: selfStakeOf(s).toString(),
     delegatedStake: s.delegatedStake,
-    totalStake: (BigInt(s.selfStake) + BigInt(s.delegatedStake)).toString(),
+    totalStake: s.totalStake,
     commissionRate: BigInt(s.commissionRate),
     delegatorCount: s.delegators,
     partners: s.partners.map((p) => ({ address: p.address, amount: p.amount, shares: p.shares, leaving: p.leaving, withdrawEpoch: p.withdrawEpoch })),

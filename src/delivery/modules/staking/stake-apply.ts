@@ -5,10 +5,11 @@
  *   event is still on its way.
  * - Delegated stake and shares move by the amounts of ShareMinted / ShareBurned; a burn of more than
  *   the delegator holds is `early` (its mint has not been applied yet), never a negative balance.
- * - Own stake is set, not added: StakeUpdate carries own + delegated stake as the StakeManager has
- *   it after the change, and every contract path emits it after the share events of the same
- *   transaction, so own = newAmount − delegated (as applied so far). Staked sets it at a join and
- *   Unstaked clears it. An older replay sequence than the last one that set it is `stale`.
+ * - Total stake (own + delegated) is set, not added: StakeUpdate carries it as the StakeManager has
+ *   it after the change; Staked sets it at a join and Unstaked takes the own part out. Own stake is
+ *   total − delegated, so the order in which a contract logs StakeUpdate and the share event of one
+ *   call does not matter (ours logs StakeUpdate first, BTTC's after). An older replay sequence than
+ *   the last one that set it is `stale`.
  * - The commission rate is set by UpdateCommissionRate, likewise ordered by replay sequence.
  * - Partners join with an amount and shares, start leaving with an amount and a withdraw epoch, and
  *   leave when they claim; leaving more than a partner has, or claiming more than it has leaving,
@@ -30,9 +31,9 @@ function early(reason: string): StakeApplyResult {
   return { outcome: 'early', reason };
 }
 
-/** A join: the validator's first stake record, its own stake the Staked amount. */
+/** A join: the validator's first stake record, all of it its own (the Staked amount). */
 export function joinStakeRecord(validatorId: number, amount: bigint, sequence: bigint): ValidatorStakeRecord {
-  return { ...emptyValidatorStake(validatorId), selfStake: amount.toString(), stakeSequence: sequence.toString() };
+  return { ...emptyValidatorStake(validatorId), totalStake: amount.toString(), stakeSequence: sequence.toString() };
 }
 
 /**
@@ -47,16 +48,15 @@ export async function applyStakeTx(tx: StakeTx, view: StakeView, known: boolean)
   switch (tx.kind) {
     case StakeKind.StakeUpdate: {
       if (seq <= big(v.stakeSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the stake` };
-      const delegated = big(v.delegatedStake);
-      if (tx.amount < delegated) return early(`${name}: total ${tx.amount} is below the delegated ${delegated} applied so far`);
-      v.selfStake = (tx.amount - delegated).toString();
+      v.totalStake = tx.amount.toString();
       v.stakeSequence = seq.toString();
       view.putValidator(v);
       return { outcome: 'applied' };
     }
     case StakeKind.ValidatorUnstaked: {
       if (seq <= big(v.stakeSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the stake` };
-      v.selfStake = '0';
+      // The validator claimed its own stake back; delegated stake stays until its delegators sell.
+      v.totalStake = v.delegatedStake;
       v.stakeSequence = seq.toString();
       view.putValidator(v);
       return { outcome: 'applied' };

@@ -33,8 +33,12 @@ export interface PartnerRecord {
 
 export interface ValidatorStakeRecord {
   validatorId: number;
-  /** Own stake (the owner's and its partners'), wei, decimal. */
-  selfStake: string;
+  /**
+   * Own + delegated stake, wei, decimal: the last StakeUpdate's newAmount (the Staked amount at a
+   * join). Own stake is this minus delegatedStake: kept as the two amounts the events carry, so
+   * it comes out right whichever order a contract logs StakeUpdate and the share event of one call.
+   */
+  totalStake: string;
   /** Stake delegated through its ValidatorShare, wei, decimal. */
   delegatedStake: string;
   /** Shares of its ValidatorShare outstanding. */
@@ -45,7 +49,7 @@ export interface ValidatorStakeRecord {
   delegators: number;
   /** Partners, by address. */
   partners: PartnerRecord[];
-  /** Replay sequence of the event that last set selfStake ("-1": none). */
+  /** Replay sequence of the event that last set totalStake ("-1": none). */
   stakeSequence: string;
   /** Replay sequence of the event that last set commissionRate ("-1": none). */
   commissionSequence: string;
@@ -65,7 +69,7 @@ export interface DelegationRecord {
 }
 
 export function emptyValidatorStake(validatorId: number): ValidatorStakeRecord {
-  return { validatorId, selfStake: '0', delegatedStake: '0', totalShares: '0', commissionRate: '0', delegators: 0, partners: [], stakeSequence: '-1', commissionSequence: '-1' };
+  return { validatorId, totalStake: '0', delegatedStake: '0', totalShares: '0', commissionRate: '0', delegators: 0, partners: [], stakeSequence: '-1', commissionSequence: '-1' };
 }
 
 export function emptyDelegation(validatorId: number, delegator: string): DelegationRecord {
@@ -170,4 +174,14 @@ export class StakeBook {
       },
     };
   }
+}
+
+/**
+ * Own stake: total − delegated. Between the StakeUpdate and the share event of one root-chain call
+ * (applied a block apart at most) the difference can dip below zero; own stake is never negative,
+ * so that moment reads 0 until the second event lands.
+ */
+export function selfStakeOf(r: ValidatorStakeRecord): bigint {
+  const d = BigInt(r.totalStake) - BigInt(r.delegatedStake);
+  return d > 0n ? d : 0n;
 }
