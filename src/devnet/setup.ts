@@ -81,6 +81,9 @@ export function extraRootFiles(dir: string, c: Pick<ExtraRootChain, 'name'>): { 
   return { genesis: join(dir, `root-genesis-${c.name}.json`), dataDir: join(dir, `rootchain-${c.name}`) };
 }
 
+/** Epochs (checkpoints, ~70 s each on a devnet) before unbonded stake can be claimed: short enough to try delegation by hand. */
+export const DEVNET_WITHDRAWAL_DELAY = 2;
+
 export const DEFAULT_PORTS: DevnetPorts = { rpc: 8545, rest: 1317, p2p: 30303, root: 8645 };
 export const LOADTEST_ACCOUNTS = 128;
 
@@ -136,7 +139,8 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
   const config = loadConfig('devnet');
   mkdirSync(dir, { recursive: true });
   const n = opts.validators;
-  const staking = { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength };
+  // Unbonding (a delegator's sale, a validator's or partner's exit) takes DEVNET_WITHDRAWAL_DELAY checkpoints, not mainnet's 80.
+  const staking = { validatorThreshold: Math.max(n, config.staking.validatorThreshold), checkpointBlockInterval: config.checkpoint.avgLength, withdrawalDelay: DEVNET_WITHDRAWAL_DELAY };
   const root = devnetGenesis({ validators: n, borChainId: config.bttc.chainId, rootChainId: config.rootChains[0]!.id, staking });
   // It holds the root chain deployer's (governance) private key: 0600 like the other key files.
   writeFileSync(join(dir, 'root-genesis.json'), JSON.stringify(root.json, null, 2) + '\n', { mode: 0o600 });

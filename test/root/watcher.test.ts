@@ -239,7 +239,7 @@ describe('RootChainWatcher: delegation events', () => {
 
   const USER = '0x' + 'c1'.repeat(20);
 
-  it("decodes BTTC's delegation events from StakingInfo into stake transactions", async () => {
+  it("decodes BTTC's delegation events and the partnership events from StakingInfo into stake transactions", async () => {
     const client = new FakeRootClient(2);
     client.emit('StakingInfo', 'ShareMinted', [2n, USER, 100n, 90n], 2, 0);
     client.emit('StakingInfo', 'StakeUpdate', [2n, 1100n], 2, 1);
@@ -248,6 +248,10 @@ describe('RootChainWatcher: delegation events', () => {
     client.emit('StakingInfo', 'DelegatorRestaked', [2n, USER, 67n], 3, 2);
     client.emit('StakingInfo', 'DelegatorUnstaked', [2n, USER, 40n], 4, 0);
     client.emit('StakingInfo', 'UpdateCommissionRate', [2n, 10n, 0n], 4, 1);
+    client.emit('StakingInfo', 'PartnerJoined', [2n, USER, 500n, 500n], 4, 2);
+    client.emit('StakingInfo', 'PartnerLeaveInit', [2n, USER, 500n, 9n], 4, 3);
+    client.emit('StakingInfo', 'PartnerLeft', [2n, USER, 500n], 4, 4);
+    client.emit('StakingInfo', 'Unstaked', [USER, 2n, 1000n, 5000n], 4, 5);
     client.head = 4;
     const got: RootEvent[] = [];
     await new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) }).poll();
@@ -262,11 +266,20 @@ describe('RootChainWatcher: delegation events', () => {
         [StakeKind.DelegatorRestaked, 2, USER, 67n, 0n],
         [StakeKind.DelegatorUnstaked, 2, USER, 40n, 0n],
         [StakeKind.UpdateCommissionRate, 2, '0x' + '00'.repeat(20), 10n, 0n],
+        [StakeKind.PartnerJoined, 2, USER, 500n, 500n],
+        [StakeKind.PartnerLeaveInit, 2, USER, 500n, 9n],
+        [StakeKind.PartnerLeft, 2, USER, 500n, 0n],
+        [StakeKind.ValidatorUnstaked, 2, '0x' + '00'.repeat(20), 1000n, 0n],
       ],
     );
     assert.deepEqual(
       txs.map((t) => t?.ref.sequence),
-      [stakingSequence(2, 0), stakingSequence(2, 1), stakingSequence(3, 0), stakingSequence(3, 1), stakingSequence(3, 2), stakingSequence(4, 0), stakingSequence(4, 1)],
+      [0, 1]
+        .map((i) => stakingSequence(2, i))
+        .concat(
+          [0, 1, 2].map((i) => stakingSequence(3, i)),
+          [0, 1, 2, 3, 4, 5].map((i) => stakingSequence(4, i)),
+        ),
     );
   });
 
