@@ -139,7 +139,15 @@ test('stake tx codec: every kind round-trips; an unknown kind is refused by name
       fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
       fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
       (kind, id, amount, aux) => {
-        const tx: StakeTx = { type: STAKE_TX, ref: { rootChainId: 2, sequence: 123n, blockNumber: 9, logIndex: 3, txHash: '0x' + 'ab'.repeat(32) }, kind, validatorId: id, account: USERS[0]!, amount, aux };
+        const tx: StakeTx = {
+          type: STAKE_TX,
+          ref: { rootChainId: 2, sequence: 123n, blockNumber: 9, logIndex: 3, txHash: '0x' + 'ab'.repeat(32) },
+          kind,
+          validatorId: id,
+          account: USERS[0]!,
+          amount,
+          aux,
+        };
         const w = new Writer();
         stakeTxCodec.encode(w, tx);
         const r = new Reader(w.finish(), 'stake');
@@ -149,6 +157,14 @@ test('stake tx codec: every kind round-trips; an unknown kind is refused by name
     ),
   );
   const w = new Writer();
-  stakeTxCodec.encode(w, { type: STAKE_TX, ref: { rootChainId: 2, sequence: 1n, blockNumber: 1, logIndex: 0, txHash: '0x' + 'ab'.repeat(32) }, kind: 99 as StakeKind, validatorId: 1, account: ZERO, amount: 0n, aux: 0n });
+  stakeTxCodec.encode(w, {
+    type: STAKE_TX,
+    ref: { rootChainId: 2, sequence: 1n, blockNumber: 1, logIndex: 0, txHash: '0x' + 'ab'.repeat(32) },
+    kind: 99 as StakeKind,
+    validatorId: 1,
+    account: ZERO,
+    amount: 0n,
+    aux: 0n,
+  });
   assert.throws(() => stakeTxCodec.decode(new Reader(w.finish(), 'stake')), /stake tx: unknown kind 99/);
 });

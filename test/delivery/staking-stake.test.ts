@@ -5,7 +5,16 @@
  * going negative, and consensus power stays one validator, one vote. Then the REST routes over it.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { LevelStore } from '../../src/db/level.ts';
+import { BlockOutput } from '../../src/delivery/app/effects.ts';
+import type { DeliveryState } from '../../src/delivery/app/state.ts';
+import { joinStakeRecord } from '../../src/delivery/modules/staking/stake-apply.ts';
+import { StakeBook, StakeStore } from '../../src/delivery/modules/staking/stake-store.ts';
+import { beHex, rawEntries } from '../db/raw.ts';
 import { Registry } from 'prom-client';
 import { DeliveryRestServer } from '../../src/delivery/rest/server.ts';
 import { encodeBlock, TxCodecs } from '../../src/delivery/app/codec.ts';
@@ -127,6 +136,14 @@ describe('stake events in Delivery', () => {
     assert.deepEqual(s.d, [{ validatorId: 5, delegator: D, shares: '0', stake: '0', unbonding: '200', rewardsClaimed: '9' }]);
     assert.deepEqual(await net.nodes[0]!.app.queries.staking.delegators(5), [D, D2].sort());
     assert.equal(net.nodes[0]!.app.poolSize, 0, 'every event applied');
+    // A restart reads the same records from disk.
+    const n0 = net.nodes[0]!;
+    const was = await stakeOf(n0, 5);
+    await closeNode(n0, false);
+    const reopened = await openNode(n0.key, genesisOf(net.keys), { clock: net.clock, dir: n0.dir });
+    net.nodes[0] = reopened;
+    cleanup.push(reopened);
+    assert.equal(await stakeOf(reopened, 5), was);
   });
 
   it('replays are refused: a re-delivered event is not pooled again and a block carrying it is invalid', async () => {
@@ -247,6 +264,43 @@ describe('stake REST routes', () => {
       assert.equal((await text(`/staking/voting-power/${D}`)).status, 503);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('stake store layout', () => {
+  it('the bytes of the three stake buckets, written through one block batch; a restart reads them back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stake-layout-'));
+    const db = await LevelStore.open(dir);
+    try {
+      const book = new StakeBook(new StakeStore(db));
+      const fx = new BlockOutput();
+      const state = {} as DeliveryState; // the overlay's key: any object stands for one block's state
+      const view = book.view(state, fx);
+      view.putValidator({ ...joinStakeRecord(3, 7n, 42n), delegatedStake: '5', delegators: 1 });
+      view.putDelegation({ validatorId: 3, delegator: D, shares: '5', stake: '5', unbonding: '0', rewardsClaimed: '0' }, true);
+      // Read back inside the block before anything is written, then written as the block's one batch.
+      assert.equal((await view.delegation(D, 3))?.shares, '5');
+      assert.equal(await book.store.delegation(D, 3), null, 'nothing on disk while the block applies');
+      await db.batch(fx.ops);
+      const hex = (s: string) => Buffer.from(s).toString('hex');
+      assert.deepEqual(Object.fromEntries(await rawEntries(db)), {
+        [`f1${beHex(3, 8)}`]: hex(
+          '{"validatorId":3,"totalStake":"7","delegatedStake":"5","totalShares":"0","commissionRate":"0","delegators":1,"partners":[],"stakeSequence":"42","commissionSequence":"-1"}',
+        ),
+        [`f2${'d1'.repeat(20)}${beHex(3, 8)}`]: hex(`{"validatorId":3,"delegator":"${D}","shares":"5","stake":"5","unbonding":"0","rewardsClaimed":"0"}`),
+        [`f3${beHex(3, 8)}${'d1'.repeat(20)}`]: '01',
+      });
+      const again = new StakeStore(db);
+      assert.equal((await again.validator(3))?.totalStake, '7');
+      assert.deepEqual(
+        (await again.delegationsOf(D)).map((d) => d.validatorId),
+        [3],
+      );
+      assert.deepEqual(await again.delegatorsOf(3, 10), [D]);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
