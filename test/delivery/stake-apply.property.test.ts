@@ -168,3 +168,28 @@ test('stake tx codec: every kind round-trips; an unknown kind is refused by name
   });
   assert.throws(() => stakeTxCodec.decode(new Reader(w.finish(), 'stake')), /stake tx: unknown kind 99/);
 });
+
+test('an older StakeUpdate is stale; Unstaked takes the own stake out and leaves the delegated; unknown validators wait', async () => {
+  const view = memoryView();
+  view.putValidator(joinStakeRecord(7, SELF, 1n));
+  const tx = (kind: StakeKind, seq: bigint, amount: bigint, account = ZERO): StakeTx => ({
+    type: STAKE_TX,
+    ref: { rootChainId: 2, sequence: seq, blockNumber: 1, logIndex: 0, txHash: '0x' + '11'.repeat(32) },
+    kind,
+    validatorId: 7,
+    account,
+    amount,
+    aux: amount,
+  });
+  assert.equal((await applyStakeTx(tx(StakeKind.ShareMinted, 10n, 5n, USERS[0]), view, true)).outcome, 'applied');
+  assert.equal((await applyStakeTx(tx(StakeKind.StakeUpdate, 12n, SELF + 5n), view, true)).outcome, 'applied');
+  assert.equal((await applyStakeTx(tx(StakeKind.StakeUpdate, 11n, SELF + 999n), view, true)).outcome, 'stale');
+  assert.equal(view.v.get(7)!.totalStake, String(SELF + 5n));
+  assert.equal((await applyStakeTx(tx(StakeKind.ValidatorUnstaked, 13n, SELF), view, true)).outcome, 'applied');
+  assert.deepEqual([selfStakeOf(view.v.get(7)!), view.v.get(7)!.delegatedStake], [0n, '5']);
+  const early = await applyStakeTx(tx(StakeKind.ShareMinted, 14n, 5n, USERS[1]), view, false);
+  assert.deepEqual(early, { outcome: 'early', reason: 'ShareMinted: validator 7 is not known yet' });
+  const noBuy = await applyStakeTx(tx(StakeKind.DelegatorClaimedRewards, 15n, 1n, USERS[2]), view, true);
+  assert.equal(noBuy.outcome, 'early');
+  assert.match(noBuy.reason!, /has no delegation to validator 7 yet/);
+});

@@ -45,22 +45,19 @@ export async function applyStakeTx(tx: StakeTx, view: StakeView, known: boolean)
   if (!known) return early(`${name}: validator ${tx.validatorId} is not known yet`);
   const v = (await view.validator(tx.validatorId)) ?? emptyValidatorStake(tx.validatorId);
   const seq = tx.ref.sequence;
+  const setTotal = (total: bigint): StakeApplyResult => {
+    if (seq <= big(v.stakeSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the stake` };
+    v.totalStake = total.toString();
+    v.stakeSequence = seq.toString();
+    view.putValidator(v);
+    return { outcome: 'applied' };
+  };
   switch (tx.kind) {
-    case StakeKind.StakeUpdate: {
-      if (seq <= big(v.stakeSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the stake` };
-      v.totalStake = tx.amount.toString();
-      v.stakeSequence = seq.toString();
-      view.putValidator(v);
-      return { outcome: 'applied' };
-    }
-    case StakeKind.ValidatorUnstaked: {
-      if (seq <= big(v.stakeSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the stake` };
+    case StakeKind.StakeUpdate:
+      return setTotal(tx.amount);
+    case StakeKind.ValidatorUnstaked:
       // The validator claimed its own stake back; delegated stake stays until its delegators sell.
-      v.totalStake = v.delegatedStake;
-      v.stakeSequence = seq.toString();
-      view.putValidator(v);
-      return { outcome: 'applied' };
-    }
+      return setTotal(big(v.delegatedStake));
     case StakeKind.UpdateCommissionRate: {
       if (seq <= big(v.commissionSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the rate` };
       v.commissionRate = tx.amount.toString();
