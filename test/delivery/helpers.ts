@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { NodeConfig } from '../../src/config/types.ts';
+import type { Registry } from 'prom-client';
 import { keccak256 } from '../../src/crypto/keccak.ts';
 import { signRsv } from '../../src/crypto/secp256k1.ts';
 import { LevelStore } from '../../src/db/level.ts';
@@ -167,6 +168,8 @@ export interface OpenOptions {
   spanSeed?: SpanSeedSource;
   /** Open the app without a key (a follower); `k` then only names the node in the test. */
   follower?: boolean;
+  /** A registry for the app's and modules' metrics. */
+  metrics?: Registry;
 }
 
 export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions): Promise<NodeHandle> {
@@ -175,7 +178,7 @@ export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions)
   const bttc = o.bttc ?? new FakeBttc();
   const app = await DeliveryApp.open(
     { config: o.config ?? devConfig(), signerKey: o.follower ? null : k.secretKey },
-    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed },
+    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, metrics: o.metrics },
     genesis,
   );
   const submission = new CheckpointSubmission({ submitters: o.submitters ?? new Map(), address: app.address });

@@ -32,7 +32,7 @@ const P = '0x' + 'a7'.repeat(20);
 /** Activation epoch of the validators that join here: known to Delivery, not in the consensus set (so the four test nodes keep proposing). */
 const FAR = 1000;
 
-async function network(n: number, seed: number) {
+async function network(n: number, seed: number, metrics?: Registry) {
   const keys = Array.from({ length: n }, (_, i) => key(i, seed));
   const genesis = genesisOf(keys);
   const clock = {
@@ -42,7 +42,7 @@ async function network(n: number, seed: number) {
     },
   };
   const nodes: NodeHandle[] = [];
-  for (const k of keys) nodes.push(await openNode(k, genesis, { clock }));
+  for (const [i, k] of keys.entries()) nodes.push(await openNode(k, genesis, { clock, metrics: i === 0 ? metrics : undefined }));
   cleanup.push(...nodes);
   return { keys, clock, nodes };
 }
@@ -83,7 +83,8 @@ function delegate(root: FakeRoot, id: number, user: string, amount: bigint, tota
 
 describe('stake events in Delivery', () => {
   it('delegation, commission, partners and sells are tracked per validator and delegator; power stays 1 per validator', async () => {
-    const net = await network(4, 61);
+    const metrics = new Registry();
+    const net = await network(4, 61, metrics);
     const root = new FakeRoot();
     root.staked(5, key(10, 61), FAR);
     delegate(root, 5, D, 300n, E18 + 300n);
@@ -136,6 +137,24 @@ describe('stake events in Delivery', () => {
     assert.deepEqual(s.d, [{ validatorId: 5, delegator: D, shares: '0', stake: '0', unbonding: '200', rewardsClaimed: '9' }]);
     assert.deepEqual(await net.nodes[0]!.app.queries.staking.delegators(5), [D, D2].sort());
     assert.equal(net.nodes[0]!.app.poolSize, 0, 'every event applied');
+    // Node 0 counted what it applied, by event.
+    const counted = Object.fromEntries(
+      ((await metrics.getSingleMetric('bttc_delivery_stake_events_total')!.get()).values as { labels: { event: string; outcome: string }; value: number }[]).map((x) => [
+        `${x.labels.event}/${x.labels.outcome}`,
+        x.value,
+      ]),
+    );
+    assert.deepEqual(counted, {
+      'StakeUpdate/applied': 6,
+      'ShareMinted/applied': 2,
+      'ShareBurned/applied': 2,
+      'UpdateCommissionRate/applied': 1,
+      'PartnerJoined/applied': 1,
+      'PartnerLeaveInit/applied': 1,
+      'PartnerLeft/applied': 1,
+      'DelegatorClaimedRewards/applied': 1,
+      'DelegatorUnstaked/applied': 1,
+    });
     // A restart reads the same records from disk.
     const n0 = net.nodes[0]!;
     const was = await stakeOf(n0, 5);

@@ -176,6 +176,11 @@ test('devnet: delegate to validator 2 on the root chain, see it in Delivery REST
     await assert.rejects(share.getFunction('unstakeClaimTokens_new').staticCall(nonce), /no such unbond/);
     assert.equal(await balance(), minted + claimed + paidAtSale, 'every BTT accounted for: the mint, the stake back, the rewards');
     await until('the claim in Delivery REST', 60_000, async () => (await get(`/staking/delegator/${user}`)).body.result[0]?.unbonding === '0');
+    // The node counted the stake events it applied, by event.
+    const page = await (await fetch(snap.nodes[1]!.rpcUrl + '/metrics')).text();
+    for (const ev of ['StakeUpdate', 'ShareMinted', 'ShareBurned', 'DelegatorClaimedRewards', 'DelegatorUnstaked']) {
+      assert.match(page, new RegExp(`bttc_delivery_stake_events_total\\{event="${ev}",outcome="applied"\\} [1-9]`), ev);
+    }
   } catch (err) {
     devnet.dumpOutput();
     throw err;
