@@ -13,7 +13,9 @@ import { LevelStore } from '../../src/db/level.ts';
 import { BlockOutput } from '../../src/delivery/app/effects.ts';
 import type { DeliveryState } from '../../src/delivery/app/state.ts';
 import { joinStakeRecord } from '../../src/delivery/modules/staking/stake-apply.ts';
-import { StakeBook, StakeStore } from '../../src/delivery/modules/staking/stake-store.ts';
+import { emptyValidatorStake, StakeBook, StakeStore } from '../../src/delivery/modules/staking/stake-store.ts';
+import { validatorWithStakeJson } from '../../src/delivery/modules/staking/rest.ts';
+import { makeValidator } from '../../src/protocol/validators/validator.ts';
 import { beHex, rawEntries } from '../db/raw.ts';
 import { Registry } from 'prom-client';
 import { DeliveryRestServer } from '../../src/delivery/rest/server.ts';
@@ -321,5 +323,16 @@ describe('stake store layout', () => {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('stake JSON of a validator whose total is not known yet', () => {
+  it('self and total are null until a stake update names the total', () => {
+    const k = key(1, 65);
+    const v = makeValidator({ id: 2, signer: k.address, pubKey: '0x' + Buffer.from(k.publicKey).toString('hex'), votingPower: 1n, startEpoch: 0, endEpoch: 0, nonce: 0 });
+    const j = validatorWithStakeJson(v, { ...emptyValidatorStake(2), commissionRate: '5', commissionSequence: '9' }) as Record<string, unknown>;
+    assert.deepEqual([j.selfStake, j.delegatedStake, j.totalStake, j.commissionRate], [null, '0', null, 5n]);
+    const k2 = validatorWithStakeJson(v, { ...emptyValidatorStake(2), totalStake: '70', delegatedStake: '20', stakeSequence: '3' }) as Record<string, unknown>;
+    assert.deepEqual([k2.selfStake, k2.delegatedStake, k2.totalStake], ['50', '20', '70']);
   });
 });

@@ -16,7 +16,8 @@
  * as decimal strings like Heimdall's feeAmount, since they pass 2^53; docs/staking-rest.md):
  *
  *   GET /staking/validator/{id}            also, once the staking chain told Delivery its stake:
- *                                          selfStake, delegatedStake, totalStake (strings),
+ *                                          selfStake, delegatedStake, totalStake (strings; self
+ *                                          and total null until a stake update names the total),
  *                                          commissionRate (number, percent), delegatorCount
  *                                          (number), partners ([{address, amount, shares, leaving,
  *                                          withdrawEpoch}]); a genesis-only validator keeps BTTC's ten
@@ -60,13 +61,18 @@ export function validatorWithStakeJson(v: Validator, s: ValidatorStakeRecord | n
   if (!s) return base;
   return {
     ...base,
-    selfStake: selfStakeOf(s).toString(),
+    // null while no StakeUpdate has told Delivery the total (a genesis validator whose first stake event set only its commission).
+    selfStake: totalKnown(s) ? selfStakeOf(s).toString() : null,
     delegatedStake: s.delegatedStake,
-    totalStake: s.totalStake,
+    totalStake: totalKnown(s) ? s.totalStake : null,
     commissionRate: BigInt(s.commissionRate),
     delegatorCount: s.delegators,
     partners: s.partners.map((p) => ({ address: p.address, amount: p.amount, shares: p.shares, leaving: p.leaving, withdrawEpoch: p.withdrawEpoch })),
   };
+}
+
+function totalKnown(s: ValidatorStakeRecord): boolean {
+  return s.stakeSequence !== '-1';
 }
 
 export function delegationJson(d: DelegationRecord): GoJsonValue {
