@@ -1,6 +1,10 @@
 /** Delegation, partnership and voting-power helpers over the root contract set (test/contracts/fixture.ts). */
 import { testKey, type TestKey } from '../helpers/keys.ts';
-import type { TxOutcome } from './harness.ts';
+import { createBlock } from '@ethereumjs/block';
+import { createAddressFromString, createZeroAddress } from '@ethereumjs/util';
+import type { Result } from 'ethers';
+import { hexToBytes } from '../../src/util/bytes.ts';
+import { decodeRevert, type TestChain, type TxOutcome } from './harness.ts';
 import { deployRootSet, E18, encodeCheckpoint, makeValidator, ROOT, signSorted, sortBySigner, ZERO32, type Params, type RootSet, type Validator } from './fixture.ts';
 
 export interface StakingSet extends RootSet {
@@ -81,6 +85,18 @@ export async function checkpoint(set: StakingSet, opts: { signers?: Validator[];
   return set.chain.send(set.rootCaller, 'StakeManager', set.stakeManager, 'checkSignatures', [opts.blockInterval ?? 256n, hash, ZERO32, proposer.signerAddress, signSorted(data, signers)]);
 }
 
+/**
+ * A view call run as in the next block (TestChain.call runs at block 0, where StakeVotes' clock
+ * would make every past lookup a future one).
+ */
 export async function view<T = bigint>(set: RootSet, name: string, to: string, fn: string, args: unknown[] = []): Promise<T> {
-  return (await set.chain.call(name, to, fn, args))[0] as T;
+  return (await callAt(set.chain, name, to, fn, args))[0] as T;
+}
+
+export async function callAt(chain: TestChain, name: string, to: string, fn: string, args: unknown[] = [], number = chain.number): Promise<Result> {
+  const iface = chain.iface(name);
+  const block = createBlock({ header: { number, timestamp: chain.timestamp, gasLimit: 100_000_000n } }, { common: chain.common });
+  const res = await chain.vm.evm.runCall({ block, to: createAddressFromString(to), caller: createZeroAddress(), data: hexToBytes(iface.encodeFunctionData(fn, args)), gasLimit: 30_000_000n });
+  if (res.execResult.exceptionError) throw new Error(`${name}.${fn} call failed: ${decodeRevert(res.execResult.returnValue) ?? res.execResult.exceptionError.error}`);
+  return iface.decodeFunctionResult(fn, res.execResult.returnValue);
 }

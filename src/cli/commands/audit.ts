@@ -7,6 +7,7 @@
  */
 import { CommanderError, type Command } from 'commander';
 import { CliError, printJson, readJsonInput } from '../io.ts';
+import { registerVotingPower } from './audit-voting-power.ts';
 
 type Json = Record<string, unknown>;
 
@@ -464,4 +465,5 @@ export function register(program: Command): void {
     )
     .exitOverride(badInputExits2)
     .action(liveSpanCmd);
+  registerVotingPower(audit);
 }

@@ -148,13 +148,15 @@ contract StakeVotes {
         oldV = n == 0 ? 0 : c[n - 1].value;
         newV = add ? oldV + amount : oldV - amount;
         require(newV <= type(uint208).max, "StakeVotes: value overflows 208 bits");
-        uint48 key = uint48(block.number);
-        // One checkpoint per block: later changes in the same block overwrite it.
-        if (n > 0 && c[n - 1].key == key) c[n - 1].value = uint208(newV);
-        else c.push(Checkpoint({key: key, value: uint208(newV)}));
+        // Always a new checkpoint, even for a second change in the same block (the lookup takes the
+        // last one of a block): overwriting would make a transaction's gas depend on whether another
+        // change landed in its block first, and eth_estimateGas (run against the latest block's
+        // number) would then under-estimate the first change of every block by a fresh slot.
+        c.push(Checkpoint({key: uint48(block.number), value: uint208(newV)}));
     }
 
-    /// Value of the last checkpoint with key <= timepoint (0 before the first): binary search.
+    /// Value of the last checkpoint with key <= timepoint (0 before the first): binary search for the
+    /// first key above timepoint, so of several checkpoints in one block the last one counts.
     function _lookup(Checkpoint[] storage c, uint256 timepoint) private view returns (uint256) {
         uint256 low = 0;
         uint256 high = c.length;
