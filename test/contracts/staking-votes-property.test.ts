@@ -28,7 +28,6 @@ const RUNS = Number(process.env.STAKING_PROPERTY_RUNS ?? 20);
 const OPS = 100;
 const FULL = process.env.STAKING_PROPERTY_FULL === '1';
 const SAMPLED_BLOCKS = 4;
-const ZERO = '0x0000000000000000000000000000000000000000';
 const MIN_DEPOSIT = 1000n * E18;
 const SELF = 2000n * E18;
 const DELAY = 1n;
@@ -352,7 +351,6 @@ describe('voting power: property test against a TypeScript model', () => {
         };
         try {
           await runOps(base, ops, rng);
-          if (process.env.STAKING_PROPERTY_DEBUG) console.log('run ok', base.set.chain.number);
         } finally {
           await sm.revert();
           base.set.chain.number = base.number;
