@@ -17,6 +17,41 @@ import { emptyValidatorStake, StakeBook, StakeStore } from '../../src/delivery/m
 import { validatorWithStakeJson } from '../../src/delivery/modules/staking/rest.ts';
 import { makeValidator } from '../../src/protocol/validators/validator.ts';
 import { beHex, rawEntries } from '../db/raw.ts';
+import * as T from './fixtures/rest/delivery-types.ts';
+
+/** Our stake fields in the Go-type terms of fixtures/rest/delivery-types.ts (docs/staking-node.md). */
+const Partner: T.Type = {
+  object: [
+    ['address', 'address'],
+    ['amount', 'decimal'],
+    ['shares', 'decimal'],
+    ['leaving', 'decimal'],
+    ['withdrawEpoch', 'uint'],
+  ],
+};
+const ValidatorWithStake: T.Type = {
+  object: [
+    ...(T.Validator as { object: readonly (readonly [string, T.Type])[] }).object,
+    ['selfStake', { nullable: 'decimal' }],
+    ['delegatedStake', 'decimal'],
+    ['totalStake', { nullable: 'decimal' }],
+    ['commissionRate', 'uint'],
+    ['delegatorCount', 'uint'],
+    ['partners', { array: Partner }],
+  ],
+};
+const Delegations: T.Type = {
+  array: {
+    object: [
+      ['validatorId', 'uint'],
+      ['delegator', 'address'],
+      ['shares', 'decimal'],
+      ['stake', 'decimal'],
+      ['unbonding', 'decimal'],
+      ['rewardsClaimed', 'decimal'],
+    ],
+  },
+};
 import { Registry } from 'prom-client';
 import { DeliveryRestServer } from '../../src/delivery/rest/server.ts';
 import { encodeBlock, TxCodecs } from '../../src/delivery/app/codec.ts';
@@ -246,6 +281,7 @@ describe('stake REST routes', () => {
       const v5 = await text('/staking/validator/5');
       assert.equal(v5.status, 200);
       const r5 = (JSON.parse(v5.body) as { result: Record<string, unknown> }).result;
+      assert.deepEqual(T.check(r5, ValidatorWithStake), []);
       assert.deepEqual(Object.keys(r5), [
         'ID',
         'startEpoch',
@@ -271,6 +307,7 @@ describe('stake REST routes', () => {
 
       const dl = await text(`/staking/delegator/${D.toUpperCase().replace('0X', '0x')}`);
       assert.equal(dl.status, 200);
+      assert.deepEqual(T.check((JSON.parse(dl.body) as { result: unknown }).result, Delegations), []);
       assert.ok(dl.body.endsWith(`"result":[{"validatorId":5,"delegator":"${D}","shares":"300","stake":"300","unbonding":"0","rewardsClaimed":"0"}]}`), dl.body);
       assert.ok((await text(`/staking/delegator/0x${'ee'.repeat(20)}`)).body.endsWith('"result":[]}'), 'no delegations: []');
       const bad = await text('/staking/delegator/0x1234');
