@@ -65,6 +65,10 @@ export const BUCKETS = {
   deliveryPool: bucket(0xe6, 'node', 'delivery/app', 'root chain ‖ tx type ‖ sequence → mirrored root event'),
   deliveryCommit: bucket(0xe7, 'node', 'delivery/app', 'height → the commit that decided it'),
   deliveryCheckpointSync: bucket(0xe8, 'node', 'delivery/modules/checkpoint', 'root chain ‖ number → checkpoint synced to the staking chain (CheckpointSyncAck)'),
+
+  // ---- chain-derived validator telemetry (node/) --------------------------------------------------
+  telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),
+  telemetryTotals: bucket(0x71, 'node', 'telemetry/store', "name (UTF-8) → JSON cumulative totals ('delivery', 'bttc')"),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;
