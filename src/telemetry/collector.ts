@@ -9,7 +9,7 @@ import type { DeliveryBlock } from '../delivery/app/types.ts';
 import { applySlot, emptyBttcTotals, slotRecord, type BttcTotals } from './chain/bttc.ts';
 import { applyRecord, deriveRecord, emptyTotals, foldRecords, heightFacts, type DecidingSet, type DeliveryTotals, type HeightFacts, type HeightRecord } from './chain/delivery.ts';
 import type { TelemetryMetrics } from './metrics.ts';
-import type { TelemetryStore } from './store.ts';
+import type { HeightEntry, TelemetryStore } from './store.ts';
 
 /** Bttc blocks this deep below the head are counted (the depth Delivery checkpoints wait for): reorgs above it would make nodes disagree. */
 export const BTTC_CONFIRMATIONS = 10;
@@ -162,6 +162,11 @@ export class TelemetryCollector {
   /** The newest records, newest first (the dashboard shows recent checkpoint signature sets from them). */
   recentRecords(limit: number): HeightRecord[] {
     return this.window.slice(-limit).reverse();
+  }
+
+  /** Height h's stored facts and (once h + 1 committed) record: what an outsider compares with its own derivation. */
+  entry(height: number): Promise<HeightEntry | undefined> {
+    return this.store.entry(height);
   }
 
   /** Heights lost to a gap since this process started (0 on a node that ran with telemetry from genesis). */

@@ -4,6 +4,7 @@
  *                                    slots, score and the policy that scored it; local signals apart
  *   GET /telemetry/validators/{id}   one validator by staking id or signer address (400 / 404)
  *   GET /telemetry/checkpoints       recent checkpoints with their tallied signature sets
+ *   GET /telemetry/heights/{height}  one height's facts (what its block says) and record (its outcome)
  */
 import { HttpError } from '../delivery/rest/http-error.ts';
 import type { RestResult, RestRoute } from '../delivery/rest/interface.ts';
@@ -83,6 +84,16 @@ export function telemetryRoutes(deps: TelemetryRestDeps): RestRoute[] {
         policyVersion: policy.version,
         validator: validatorTelemetry(deps, findValidator(deps.validators(), req.params.id ?? '')),
       }),
+    },
+    {
+      path: '/telemetry/heights/:height',
+      handle: async (req) => {
+        const raw = req.params.height ?? '';
+        if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new HttpError(400, `height ${JSON.stringify(raw)}: expected a positive decimal Delivery height`);
+        const e = await deps.collector.entry(Number(raw));
+        if (!e) throw new HttpError(404, `height ${raw}: no telemetry stored (committed height ${req.height})`);
+        return json({ facts: e.facts, record: e.record ?? null });
+      },
     },
     {
       path: '/telemetry/checkpoints',

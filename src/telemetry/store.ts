@@ -46,6 +46,10 @@ export class TelemetryStore {
     return (await this.totals.get('bttc')) as BttcTotals | undefined;
   }
 
+  entry(height: number): Promise<HeightEntry | undefined> {
+    return this.heights.get(height);
+  }
+
   /** The newest `limit` entries, newest first. */
   async latest(limit: number): Promise<HeightEntry[]> {
     const out: HeightEntry[] = [];
