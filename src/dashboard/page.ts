@@ -35,9 +35,9 @@ async function scorecards() {
   const { body } = await get('/telemetry/validators');
   const t = body.result;
   $('policy').textContent = 'policy ' + t.policy.version + ' · window ' + t.chainDerived.window.fromHeight + '–' + t.chainDerived.window.toHeight + ' (' + t.chainDerived.windowHeights + ' heights) · Delivery height ' + body.height;
-  const rows = t.validators.map((v) => '<tr data-validator="' + v.id + '"><td>' + v.id + '</td><td title="' + esc(v.signer) + '">' + esc(short(v.signer)) + '</td><td class="grade">' + esc(v.score.grade) + '</td><td class="score">' + v.score.score.toFixed(4) +
+  const rows = t.validators.map((v) => '<tr data-validator="' + v.id + '"><td>' + v.id + '</td><td title="' + esc(v.signer) + '">' + esc(short(v.signer)) + '</td><td class="grade">' + esc(v.score.grade) + '</td><td class="score">' + (v.score.scoreBps / 100).toFixed(2) + '%' +
     '</td><td class="signed">' + v.window.commitsSigned + '</td><td class="missed">' + v.window.commitsMissed + '</td><td class="cmissed">' + v.cumulative.commitsMissed + '</td><td>' + v.cumulative.proposalsMade + ' / ' + v.cumulative.proposalsMissed +
-    '</td><td>' + v.cumulative.checkpointSigsIncluded + ' / ' + v.cumulative.checkpointSigsMissing + '</td><td>' + v.slots.sealedInTurn + ' / ' + v.slots.slotsMissed + '</td><td>' + (v.cumulative.lastRecovery ? v.cumulative.lastRecovery.heights + ' h, ' + v.cumulative.lastRecovery.seconds + ' s' : '–') +
+    '</td><td>' + v.cumulative.checkpointSigsIncluded + ' / ' + v.cumulative.checkpointSigsMissing + '</td><td>' + v.slots.sealedInTurn + ' / ' + v.slots.slotsMissed + '</td><td>' + (v.cumulative.lastRecovery ? v.cumulative.lastRecovery.heights + ' h, ' + v.cumulative.lastRecovery.ms / 1000 + ' s' : '–') +
     '</td><td>' + esc(v.score.flags.join('; ') || '–') + '</td><td><a href="/telemetry/validators/' + v.id + '">raw</a></td></tr>');
   $('scorecards-body').innerHTML = table(['id', 'signer', 'grade', 'score', 'window signed', 'window missed', 'missed (all)', 'proposals made / missed', 'checkpoint sigs in / missing', 'slots in turn / missed', 'last recovery', 'flags', ''], rows);
   $('local').textContent = JSON.stringify(t.local);

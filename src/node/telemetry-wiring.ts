@@ -68,7 +68,7 @@ export async function startTelemetry(
     const slots = collector.bttcTotals();
     for (const v of validators()) {
       const c = win.validators[v.signer];
-      if (c) m.score.set({ validator: String(v.id), policy: POLICY_V1.version }, scoreValidator(c, slots.producers[v.signer]).score);
+      if (c) m.score.set({ validator: String(v.id), policy: POLICY_V1.version }, scoreValidator(c, slots.producers[v.signer]).scoreBps / 10_000);
     }
   };
   // The set that decided a height is only readable while it is the last committed one: read it in the listener.

@@ -190,7 +190,7 @@ export class TelemetryCollector {
       m.checkpointSigsIncluded.set({ validator: v }, c.checkpointSigsIncluded);
       m.checkpointSigsMissing.set({ validator: v }, c.checkpointSigsMissing);
       m.down.set({ validator: v }, c.openOutage ? 1 : 0);
-      if (c.lastRecovery) m.lastRecoverySeconds.set({ validator: v }, c.lastRecovery.seconds);
+      if (c.lastRecovery) m.lastRecoverySeconds.set({ validator: v }, c.lastRecovery.ms / 1000);
     }
   }
 

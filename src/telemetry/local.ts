@@ -7,7 +7,8 @@
 export interface LocalSignals {
   scope: 'local: this node only, not consensus data';
   peers: number;
-  gossipScores: { peerId: string; score: number }[];
+  /** gossipsub scores × 1000, rounded (REST carries integers only). */
+  gossipScores: { peerId: string; scoreMilli: number }[];
   /** Agent versions seen through libp2p identify: the network worker does not report them yet. */
   clientVersions: null;
   clientVersionsNote: string;
@@ -31,7 +32,7 @@ export async function localSignals(src: LocalSources): Promise<LocalSignals> {
   return {
     scope: 'local: this node only, not consensus data',
     peers: peers.length,
-    gossipScores: peers.map((p) => ({ peerId: p.peerId, score: Math.round(p.score * 1000) / 1000 })),
+    gossipScores: peers.map((p) => ({ peerId: p.peerId, scoreMilli: Math.round(p.score * 1000) })),
     clientVersions: null,
     clientVersionsNote: 'libp2p identify agent versions are not exposed by the network worker yet',
     bttcHead: head.number,

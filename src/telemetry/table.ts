@@ -4,7 +4,7 @@ export interface ScorecardRow {
   id: number;
   signer: string;
   jailed: boolean;
-  score: { score: number; grade: string; flags: string[]; policyVersion: string };
+  score: { scoreBps: number; grade: string; flags: string[]; policyVersion: string };
   window: { commitsSigned: number; commitsMissed: number };
   cumulative: {
     commitsMissed: number;
@@ -12,7 +12,7 @@ export interface ScorecardRow {
     proposalsMissed: number;
     checkpointSigsIncluded: number;
     checkpointSigsMissing: number;
-    lastRecovery: { heights: number; seconds: number } | null;
+    lastRecovery: { heights: number; ms: number } | null;
   };
   slots: { sealedInTurn: number; slotsMissed: number };
 }
@@ -28,14 +28,14 @@ export function scorecardTable(a: ScorecardAnswer): string {
     String(v.id),
     v.signer + (v.jailed ? ' (jailed)' : ''),
     v.score.grade,
-    v.score.score.toFixed(4),
+    `${(v.score.scoreBps / 100).toFixed(2)}%`,
     String(v.window.commitsSigned),
     String(v.window.commitsMissed),
     String(v.cumulative.commitsMissed),
     `${v.cumulative.proposalsMade}/${v.cumulative.proposalsMissed}`,
     `${v.cumulative.checkpointSigsIncluded}/${v.cumulative.checkpointSigsMissing}`,
     `${v.slots.sealedInTurn}/${v.slots.slotsMissed}`,
-    v.cumulative.lastRecovery ? `${v.cumulative.lastRecovery.heights} h, ${v.cumulative.lastRecovery.seconds} s` : '-',
+    v.cumulative.lastRecovery ? `${v.cumulative.lastRecovery.heights} h, ${v.cumulative.lastRecovery.ms / 1000} s` : '-',
     v.score.flags.join('; ') || '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -70,20 +70,21 @@ test('hand-computed scorecard numbers on a seeded scenario', () => {
   assert.deepEqual([a.commitsSigned, a.commitsMissed, a.proposalsMade, a.proposalsMissed, a.checkpointSigsIncluded, a.signedWithinMs], [8, 0, 3, 0, 1, 16000]);
   assert.deepEqual([t.validators[B]!.proposalsMade, t.validators[B]!.checkpointSigsIncluded], [3, 1]);
   assert.deepEqual([c.commitsSigned, c.commitsMissed, c.proposalsMade, c.checkpointSigsMissing, c.outages], [7, 1, 2, 1, 1]);
-  assert.deepEqual(c.lastRecovery, { fromHeight: 6, toHeight: 7, heights: 1, seconds: 2 });
+  assert.deepEqual(c.lastRecovery, { fromHeight: 6, toHeight: 7, heights: 1, ms: 2000 });
   assert.deepEqual([d.commitsSigned, d.commitsMissed, d.proposalsMade, d.proposalsMissed, d.checkpointSigsIncluded, d.outages, d.maxRecoveryHeights], [6, 2, 0, 2, 1, 1, 2]);
-  assert.deepEqual(d.lastRecovery, { fromHeight: 2, toHeight: 4, heights: 2, seconds: 4 });
+  assert.deepEqual(d.lastRecovery, { fromHeight: 2, toHeight: 4, heights: 2, ms: 4000 });
   assert.equal(d.openOutage, null);
   assert.deepEqual(records[4]!.checkpoints, [], 'the checkpoint of block 5 is tallied with height 6');
   assert.deepEqual(
     records[5]!.checkpoints.map((x) => [x.height, x.start, x.end, x.signed, x.missing]),
     [[5, 0, 255, [A, B, D], [C]]],
   );
-  // Policy v1: 0.5·commits + 0.2·proposals + 0.2·checkpoint sigs + 0.1·slots (no slots: rate 1).
-  assert.deepEqual([scoreValidator(a, undefined).score, scoreValidator(a, undefined).grade], [1, 'A']);
-  assert.equal(scoreValidator(d, undefined).score, 0.675); // 0.5·6/8 + 0.2·0/2 + 0.2·1 + 0.1
-  assert.equal(scoreValidator(c, undefined).score, 0.7375); // 0.5·7/8 + 0.2·2/2 + 0.2·0/1 + 0.1
-  assert.equal(scoreValidator(d, { sealedInTurn: 1, sealedAsBackup: 0, slotsMissed: 3 }).score, 0.6); // slots 1/4
+  // Policy v1 (basis points): 0.5·commits + 0.2·proposals + 0.2·checkpoint sigs + 0.1·slots (no slots: rate 1).
+  assert.deepEqual([scoreValidator(a, undefined).scoreBps, scoreValidator(a, undefined).grade], [10000, 'A']);
+  assert.deepEqual(scoreValidator(d, undefined).ratesBps, { commits: 7500, proposals: 0, checkpointSigs: 10000, slots: 10000 });
+  assert.deepEqual([scoreValidator(d, undefined).scoreBps, scoreValidator(d, undefined).grade], [6750, 'D']); // 0.5·6/8 + 0.2·0/2 + 0.2·1 + 0.1
+  assert.equal(scoreValidator(c, undefined).scoreBps, 7375); // 0.5·7/8 + 0.2·2/2 + 0.2·0/1 + 0.1
+  assert.equal(scoreValidator(d, { sealedInTurn: 1, sealedAsBackup: 0, slotsMissed: 3 }).scoreBps, 6000); // slots 1/4
 });
 
 test('an outage still going on at the last height is open, and flagged by the scorecard', () => {

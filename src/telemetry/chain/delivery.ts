@@ -83,7 +83,8 @@ export interface OutageSpan {
   /** First height signed again. */
   toHeight: number;
   heights: number;
-  seconds: number;
+  /** Block time from the first missed height to the one signed again. */
+  ms: number;
 }
 
 export interface ValidatorCounters {
@@ -101,7 +102,7 @@ export interface ValidatorCounters {
   outages: number;
   /** Sums over recovered outages (from first missed commit to the next signed one). */
   recoveryHeights: number;
-  recoverySeconds: number;
+  recoveryMs: number;
   maxRecoveryHeights: number;
   lastRecovery: OutageSpan | null;
   /** An outage still going on: its first missed height and that block's time. */
@@ -133,7 +134,7 @@ export function emptyCounters(): ValidatorCounters {
     checkpointSigsMissing: 0,
     outages: 0,
     recoveryHeights: 0,
-    recoverySeconds: 0,
+    recoveryMs: 0,
     maxRecoveryHeights: 0,
     lastRecovery: null,
     openOutage: null,
@@ -204,9 +205,9 @@ export function applyRecord(t: DeliveryTotals, r: HeightRecord): DeliveryTotals 
       c.commitsSigned++;
       c.signedWithinMs += r.nextTime - r.time;
       if (c.openOutage) {
-        const span: OutageSpan = { fromHeight: c.openOutage.fromHeight, toHeight: r.height, heights: r.height - c.openOutage.fromHeight, seconds: (r.time - c.openOutage.fromTime) / 1000 };
+        const span: OutageSpan = { fromHeight: c.openOutage.fromHeight, toHeight: r.height, heights: r.height - c.openOutage.fromHeight, ms: r.time - c.openOutage.fromTime };
         c.recoveryHeights += span.heights;
-        c.recoverySeconds += span.seconds;
+        c.recoveryMs += span.ms;
         c.maxRecoveryHeights = Math.max(c.maxRecoveryHeights, span.heights);
         c.lastRecovery = span;
         c.openOutage = null;
