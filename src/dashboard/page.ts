@@ -40,7 +40,7 @@ async function scorecards() {
     '</td><td>' + v.cumulative.checkpointSigsIncluded + ' / ' + v.cumulative.checkpointSigsMissing + '</td><td>' + v.slots.sealedInTurn + ' / ' + v.slots.slotsMissed + '</td><td>' + (v.cumulative.lastRecovery ? v.cumulative.lastRecovery.heights + ' h, ' + v.cumulative.lastRecovery.ms / 1000 + ' s' : '–') +
     '</td><td>' + esc(v.score.flags.join('; ') || '–') + '</td><td><a href="/telemetry/validators/' + v.id + '">raw</a></td></tr>');
   $('scorecards-body').innerHTML = table(['id', 'signer', 'grade', 'score', 'window signed', 'window missed', 'missed (all)', 'proposals made / missed', 'checkpoint sigs in / missing', 'slots in turn / missed', 'last recovery', 'flags', ''], rows);
-  $('local').textContent = JSON.stringify(t.local);
+  $('local').textContent = JSON.stringify(t.local, null, 2);
 }
 async function checkpoints() {
   const [{ body: cps }, latest, count] = await Promise.all([get('/telemetry/checkpoints'), get('/checkpoints/latest'), get('/checkpoints/count')]);
