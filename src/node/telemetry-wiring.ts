@@ -16,6 +16,7 @@ import type { PeerInfo } from '../p2p/interface.ts';
 import type { Registry } from '../observability/metrics.ts';
 import type { StoredSpanJson } from '../delivery/modules/span/store.ts';
 import { bytesToHex } from '../util/bytes.ts';
+import { clientVersion } from '../rpc/version.ts';
 import { dashboardHtml } from '../dashboard/page.ts';
 import { TelemetryCollector, type BttcSlotSource } from '../telemetry/collector.ts';
 import { localSignals } from '../telemetry/local.ts';
@@ -104,6 +105,7 @@ export async function startTelemetry(
   const local = () =>
     localSignals({
       peers: deps.peers,
+      ownVersion: clientVersion(),
       bttcHead: () => ({ number: Number(chain.head().number), time: Number(chain.head().header.time) }),
       deliveryHeight: () => app.height,
       now: () => Date.now(),

@@ -167,6 +167,11 @@ test('telemetry: a validator stopped for N heights shows exactly N missed commit
     const bad = await runCli(['scorecard', '--rest', 'http://127.0.0.1:1']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--rest: cannot reach/);
+    // Local signals: peers identified with our own client string, no drift on a one-version devnet.
+    const local = (await get<{ local: { peers: number; ownVersion: string; clientVersions: { agentVersion: string; peers: number }[]; versionDrift: number } }>(`${rest[0]}/telemetry/validators`))
+      .result.local;
+    assert.deepEqual(local.clientVersions, [{ agentVersion: local.ownVersion, peers: 3 }]);
+    assert.equal(local.versionDrift, 0);
     // REST errors name the cause.
     assert.equal((await fetch(`${rest[0]}/telemetry/validators/abc`)).status, 400);
     assert.equal((await fetch(`${rest[0]}/telemetry/validators/999`)).status, 404);
