@@ -43,7 +43,9 @@ async function scorecards() {
   $('local').textContent = JSON.stringify(t.local, null, 2);
 }
 async function checkpoints() {
-  const [{ body: cps }, latest, count] = await Promise.all([get('/telemetry/checkpoints'), get('/checkpoints/latest'), get('/checkpoints/count')]);
+  // Before the first ack Delivery answers /checkpoints/latest with an error: no latest, no number.
+  const none = () => ({ missing: true });
+  const [{ body: cps }, latest, count] = await Promise.all([get('/telemetry/checkpoints'), get('/checkpoints/latest').catch(none), get('/checkpoints/count').catch(none)]);
   const l = latest.body && latest.body.result;
   const n = count.body && count.body.result && count.body.result.result;
   const rows = cps.result.map((c) => {
