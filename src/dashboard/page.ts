@@ -43,14 +43,21 @@ async function scorecards() {
   $('local').textContent = JSON.stringify(t.local, null, 2);
 }
 async function checkpoints() {
-  // Before the first ack Delivery answers /checkpoints/latest with an error: no latest, no number.
-  const none = () => ({ missing: true });
-  const [{ body: cps }, latest, count] = await Promise.all([get('/telemetry/checkpoints'), get('/checkpoints/latest').catch(none), get('/checkpoints/count').catch(none)]);
-  const l = latest.body && latest.body.result;
-  const n = count.body && count.body.result && count.body.result.result;
+  const { body: cps } = await get('/telemetry/checkpoints');
+  // Acked checkpoints by "root chain/start-end" → number (the evidence package's --checkpoint), from
+  // the last few Delivery records of each root chain seen; not acked yet: no number, no package.
+  const numbers = new Map();
+  for (const chain of [...new Set(cps.result.map((c) => c.rootChainId))]) {
+    const count = await get('/checkpoints/count?root-chain=' + chain).catch(() => ({}));
+    const n = count.body ? Number(count.body.result.result) : 0;
+    for (let k = n; k >= 1 && k > n - 10; k--) {
+      const r = await get('/checkpoints/' + k + '?root-chain=' + chain).catch(() => ({}));
+      if (r.body) numbers.set(chain + '/' + r.body.result.start_block + '-' + r.body.result.end_block, k);
+    }
+  }
   const rows = cps.result.map((c) => {
-    const isLatest = l && l.start_block === c.start && l.end_block === c.end;
-    const ev = isLatest && n ? evidence('checkpoint', n, '/checkpoints/' + n) : '<code>blocks ' + c.start + '–' + c.end + '</code>';
+    const n = numbers.get(c.rootChainId + '/' + c.start + '-' + c.end);
+    const ev = n ? evidence('checkpoint', n, '/checkpoints/' + n + '?root-chain=' + c.rootChainId) : '<span class="unacked">not acked yet: no evidence package</span>';
     return '<tr class="checkpoint"><td>' + c.height + '</td><td>' + c.rootChainId + '</td><td>' + c.start + '–' + c.end + '</td><td title="' + esc(c.proposer) + '">' + esc(short(c.proposer)) + '</td><td class="sigs">' + c.signed.length + '</td><td>' +
       c.signed.map((s) => '<span class="sig" title="' + esc(s) + '">' + esc(short(s)) + '</span>').join(' ') + '</td><td>' + (c.missing.map(short).join(' ') || '–') + '</td><td>' + ev + '</td></tr>';
   });

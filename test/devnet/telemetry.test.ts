@@ -249,6 +249,18 @@ async function dashboardCheck(restUrl: string, victimId: number, victimMissed: n
       cps.map((c) => c.signed.length),
       'signature counts of the checkpoints',
     );
+    // An acked checkpoint names its evidence package (by the number Delivery gives it); an unacked one says so.
+    const evidence = await page.$$eval('tr.checkpoint', (trs) =>
+      trs.map((tr) => ({ blocks: tr.children[2]!.textContent, link: tr.querySelector('a.evidence')?.getAttribute('title') ?? null, unacked: tr.querySelector('.unacked') !== null })),
+    );
+    for (const e of evidence) {
+      assert.ok((e.link !== null) !== e.unacked, `one of evidence or "not acked": ${JSON.stringify(e)}`);
+      if (!e.link) continue;
+      const k = Number(/--checkpoint (\d+) /.exec(e.link)?.[1]);
+      const chain = (await page.$$eval('tr.checkpoint', (trs) => trs.map((tr) => tr.children[1]!.textContent)))[evidence.indexOf(e)];
+      const acked = (await get<{ start_block: number; end_block: number }>(`${restUrl}/checkpoints/${k}?root-chain=${chain}`)).result;
+      assert.equal(e.blocks, `${acked.start_block}–${acked.end_block}`, `checkpoint ${k}'s evidence link is on its own row`);
+    }
     // This node serves no governance, slashing or event-log routes: those sections are gone, not empty.
     for (const id of ['gov', 'slashing', 'audit']) {
       const served = (await fetch(`${restUrl}${id === 'gov' ? '/gov/proposals' : id === 'slashing' ? '/slashing/candidates' : '/audit-log/anchors'}`)).status !== 404;
