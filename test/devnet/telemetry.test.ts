@@ -16,7 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -272,5 +272,6 @@ async function dashboardCheck(restUrl: string, victimId: number, victimMissed: n
     console.log(`dashboard screenshot: ${shot}`);
   } finally {
     await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
