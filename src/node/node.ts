@@ -21,14 +21,12 @@ import { CallService, createExecutor } from '../evm/index.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
 import { CheckpointSubmission } from '../delivery/modules/checkpoint/submission.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
-import { DeliveryRestServer } from '../delivery/rest/index.ts';
 import { nextSpanSeedRoute } from '../delivery/modules/span/rest.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
 import { loadSystemContractsCode } from '../bttc/system/genesis.ts';
 import { ChainEvents } from '../rpc/events.ts';
 import { RangeSync } from '../p2p/sync/rangeSync.ts';
 import { serveSync } from '../p2p/sync/server.ts';
-import { MAX_TXS_PER_BATCH } from '../p2p/codec/txBatch.ts';
 import { BttcRangeSync } from '../sync/bttc-range-sync.ts';
 import { DeliveryRangeSync } from '../sync/delivery-range-sync.ts';
 import { SyncScheduler } from '../sync/sync-scheduler.ts';
@@ -47,15 +45,14 @@ import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './int
 import { NodeStatusTracker } from './status.ts';
 import { openNodeStores } from './stores.ts';
 import { TxIntake } from './txIntake.ts';
-import { TxRebroadcaster } from './txRebroadcast.ts';
+import { startDeliveryRest } from './rest-wiring.ts';
+import { startProduction } from './production.ts';
 
 import { NodeStartError } from './errors.ts';
 import { takeDataDir } from './data-dir.ts';
 
 export { NodeStartError };
 
-/** A pool transaction not included for this long is announced again (geth-like nodes resend local ones). */
-const TX_REBROADCAST_MS = 30_000;
 /** The sync safety net's period (see SyncScheduler for when a tick actually fetches). */
 const SYNC_INTERVAL_MS = 3000;
 
@@ -207,28 +204,11 @@ export class BttcNode {
     rpcUrl = rpc.url;
     onClose('json-rpc', () => rpc.close());
 
-    // Delivery REST
-    const rootChainNames = Object.fromEntries(config.rootChains.map((c) => [c.name, c.id]));
-    const rest = new DeliveryRestServer(
-      { host: node.rest.host, port: node.rest.port, rootChainNames },
-      { app, routes: [nextSpanSeedRoute(app.queries.span, spanSeed), ...telemetry.routes], pages: telemetry.pages, metrics, logger },
-    );
-    const ra = await rest.listen();
-    restUrl = `http://${ra.address}:${ra.port}`;
-    onClose('delivery rest', () => rest.close());
+    // Delivery REST: the modules' routes plus what node subsystems serve.
+    restUrl = await startDeliveryRest({ node, config }, { app, extensions: [{ routes: [nextSpanSeedRoute(app.queries.span, spanSeed)] }, telemetry], metrics, logger, onClose });
 
     // Sync, then produce
-    sync.start();
-    onClose('sync', () => sync.close());
-    onClose('tx gossip', () => txGossip.close());
-    await sync.sync();
-    layer.start();
-    const rebroadcast = new TxRebroadcaster(
-      { intervalMs: TX_REBROADCAST_MS, maxPerRound: MAX_TXS_PER_BATCH * 4 },
-      { pool: layer.txpool, publish: (raws) => raws.forEach((r) => txGossip.queue(r)), peers: network, metrics, logger },
-    );
-    rebroadcast.start();
-    onClose('tx rebroadcast', () => rebroadcast.stop());
+    await startProduction({ sync, layer, txGossip, peers: network, metrics, logger, onClose });
     tracker.registerMetrics(metrics);
     logger.info({ role, signer: me, rpc: rpcUrl, rest: restUrl, peerId: network.peerId, listen: network.listenAddrs(), head: Number(chain.head().number), deliveryHeight: app.height }, 'node started');
 
