@@ -12,6 +12,7 @@
  */
 import { Interface } from 'ethers';
 import { domainSeparator } from '../gov/ballot.ts';
+import type { TallyRecord } from '../gov/tally-data.ts';
 import { type BallotEntry, judgeBallots, type ProposalInfo, type ProposalTally, type Refusal, tallyProposal } from '../gov/tally.ts';
 import { AuditError } from './interface.ts';
 import type { JsonRpcEndpoint } from './json-rpc.ts';
@@ -47,15 +48,8 @@ export function parseBallotSet(json: unknown, what: string): BallotSet {
   return { proposalId: o.proposalId.toLowerCase(), closeHeight: ch as number | null, ballots };
 }
 
-export interface AnchoredTally {
-  forVotes: bigint;
-  againstVotes: bigint;
-  abstainVotes: bigint;
-  vetoVotes: bigint;
-  totalPower: bigint;
-  ballotCount: bigint;
-  manifestRoot: string;
-}
+/** What Governor.proposalTally returns: the signed record's counts and root. */
+export type AnchoredTally = Omit<TallyRecord, 'governor' | 'chainId' | 'proposalId' | 'snapshot' | 'deadline'>;
 
 /** The pure part: judge and tally one proposal's ballot set against power recomputed from logs. */
 export function recomputeTally(p: ProposalInfo, set: BallotSet, power: VotingPower, domain: { chainId: bigint; governor: string }): { tally: ProposalTally; refusals: Refusal[] } {

@@ -15,7 +15,7 @@
  * replaces), so each voter counts once, with its latest choice.
  */
 import { keccak256Batch } from '../crypto/keccak.ts';
-import { rootFromLeaves } from '../merkle/checkpoint.ts';
+import { nextPowerOfTwo } from '../merkle/checkpoint.ts';
 import { bytesToHex, hexToBytes, uintToBytes } from '../util/bytes.ts';
 import { BallotError, ballotDigest, parseSignedBallot, recoverSigner, type SignedBallot, type Support } from './ballot.ts';
 
@@ -82,6 +82,13 @@ export interface JudgeDeps {
   domainSeparator: Uint8Array;
   /** Signers already recovered (the verify pool): index → recovered address or null. */
   signers?: ReadonlyMap<number, string | null>;
+  /** Parsed ballots and digests already computed (ballotDigests), index-aligned with the entries. */
+  prepared?: readonly (PreparedBallot | null)[];
+}
+
+export interface PreparedBallot {
+  digest: Uint8Array;
+  signed: SignedBallot;
 }
 
 export interface Judged {
@@ -91,7 +98,7 @@ export interface Judged {
 }
 
 /** Parses and recovers signers for a stream, without deciding anything else (what the verify pool does in bulk). */
-export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: Uint8Array): ({ digest: Uint8Array; signed: SignedBallot } | null)[] {
+export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: Uint8Array): (PreparedBallot | null)[] {
   return entries.map((e) => {
     try {
       const signed = parseSignedBallot(e.json);
@@ -107,18 +114,21 @@ export function judgeBallots(entries: readonly BallotEntry[], proposals: Readonl
   const refusals: Refusal[] = [];
   entries.forEach((e, index) => {
     const refuse = (code: RefusalCode, detail: string, proposalId: string | null, voter: string | null) => refusals.push({ index, height: e.height, code, detail, proposalId, voter });
+    const pre = deps.prepared?.[index];
     let signed: SignedBallot;
-    try {
-      signed = parseSignedBallot(e.json);
-    } catch (err) {
-      refuse('malformed', err instanceof BallotError ? err.message : String(err), null, null);
-      return;
-    }
+    if (pre) signed = pre.signed;
+    else
+      try {
+        signed = parseSignedBallot(e.json);
+      } catch (err) {
+        refuse('malformed', err instanceof BallotError ? err.message : String(err), null, null);
+        return;
+      }
     const b = signed.ballot;
     const p = proposals.get(b.proposalId);
     if (!p) return refuse('unknown-proposal', `no proposal ${b.proposalId} on the Governor`, b.proposalId, b.voter);
     if (p.closeHeight !== null && e.height > p.closeHeight) return refuse('closed', `included at height ${e.height}, voting closed at ${p.closeHeight}`, b.proposalId, b.voter);
-    const digest = ballotDigest(b, deps.domainSeparator);
+    const digest = pre ? pre.digest : ballotDigest(b, deps.domainSeparator);
     const signer = deps.signers?.has(index) ? deps.signers.get(index)! : recoverSigner(digest, signed.signature);
     if (signer !== b.voter) return refuse('bad-signature', signer === null ? 'signature does not recover' : `signature recovers to ${signer}, not the voter`, b.proposalId, b.voter);
     const power = deps.power(b.proposalId, b.voter);
@@ -153,6 +163,19 @@ export function outcome(c: TallyCounts, totalPower: bigint): Outcome {
 
 // ------------------------------------------------------------------ manifest
 
+/**
+ * The checkpoint tree's shape (merkle/checkpoint.ts: zero leaves up to a power of two, parents
+ * keccak256(left ‖ right)) without its 2^15-leaf cap: an electorate is not a block range.
+ */
+function merkleRoot(leaves: Uint8Array): Uint8Array {
+  const count = leaves.length / 32;
+  if (count === 1) return leaves.slice(0, 32);
+  let layer = new Uint8Array(nextPowerOfTwo(count) * 32);
+  layer.set(leaves);
+  while (layer.length > 32) layer = keccak256Batch(layer, 64) as Uint8Array<ArrayBuffer>;
+  return layer;
+}
+
 /** Leaf = keccak256(abi.encode(address voter, uint8 support, uint256 power, bytes32 ballotHash)). */
 export function manifestRoot(sortedBallots: readonly CountedBallot[]): string {
   if (sortedBallots.length === 0) return `0x${'00'.repeat(32)}`;
@@ -164,7 +187,7 @@ export function manifestRoot(sortedBallots: readonly CountedBallot[]): string {
     pre.set(uintToBytes(b.power), off + 64);
     pre.set(hexToBytes(b.ballotHash), off + 96);
   });
-  return bytesToHex(rootFromLeaves(keccak256Batch(pre, 128)));
+  return bytesToHex(merkleRoot(keccak256Batch(pre, 128)));
 }
 
 export function tallyProposal(p: ProposalInfo, accepted: ReadonlyMap<string, CountedBallot> | undefined, totalPower: bigint): ProposalTally {

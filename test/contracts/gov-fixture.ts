@@ -2,7 +2,7 @@
 import { hexToBytes } from '../../src/util/bytes.ts';
 import { testKey, type TestKey } from '../helpers/keys.ts';
 import { signTally, submitTallyCalldata, type TallyRecord } from '../../src/gov/tally-data.ts';
-import { E18, type Validator } from './fixture.ts';
+import { E18, type Params, type Validator } from './fixture.ts';
 import { callAt, deployStakingSet, type StakingSet } from './staking-fixture.ts';
 import type { TxOutcome } from './harness.ts';
 
@@ -16,8 +16,8 @@ export interface GovSet extends StakingSet {
   threshold: bigint;
 }
 
-export async function deployGovSet(opts: { validators?: number; votingDelay?: bigint; votingPeriod?: bigint; delay?: bigint; threshold?: bigint } = {}): Promise<GovSet> {
-  const set = await deployStakingSet({ validators: opts.validators ?? 4 });
+export async function deployGovSet(opts: { validators?: number; votingDelay?: bigint; votingPeriod?: bigint; delay?: bigint; threshold?: bigint; params?: Partial<Params> } = {}): Promise<GovSet> {
+  const set = await deployStakingSet({ validators: opts.validators ?? 4, ...(opts.params ? { params: opts.params } : {}) });
   const guardian = testKey('gov-guardian');
   await set.chain.fund(guardian.addressHex);
   const votingDelay = opts.votingDelay ?? 2n;

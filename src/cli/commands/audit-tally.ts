@@ -96,7 +96,7 @@ export function registerTally(audit: Command): void {
     .requiredOption('--proposal <ID>', 'the proposal id (decimal or 0x-hex)')
     .requiredOption('--rpc <URL>', 'the root chain JSON-RPC')
     .requiredOption('--governor <ADDR>', 'the Governor contract')
-    .option('--rest <URL>', 'Delivery REST to read the ballot set from (GET /gov/proposals/{id}/ballots)')
+    .option('--rest <URL>', 'Delivery REST to read the ballot set from (GET /gov/proposals/{id}/ballots; no Delivery serves it yet, see docs/governance.md)')
     .option('--ballots <FILE>', 'the ballot set from a file (- for stdin) instead of --rest')
     .option('--from-block <N>', 'first block to scan for VotesMoved logs (the StakeVotes deployment block or earlier)', '0')
     .option('--retries <N>', 'retries of a request after a transient failure', '4')

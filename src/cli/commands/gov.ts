@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .requiredOption('--governor <ADDR>', 'the Governor contract (part of the signed EIP-712 domain)')
     .requiredOption('--chain-id <N>', 'the root chain id (part of the signed EIP-712 domain)')
     .option('--reason <TEXT>', 'free text, at most 256 bytes', '')
-    .option('--rest <URL>', 'Delivery REST to POST /gov/ballots to')
+    .option('--rest <URL>', 'Delivery REST to POST /gov/ballots to (no Delivery serves it yet: docs/governance.md, "Not built yet")')
     .option('--out <FILE>', 'write the signed ballot JSON instead (- for stdout)')
     .action(voteCmd);
 }

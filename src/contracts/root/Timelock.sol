@@ -25,6 +25,8 @@ contract Timelock {
     bool public paused;
     /// Batch id → earliest execution time (0 unknown, DONE executed).
     mapping(bytes32 => uint256) public readyAt;
+    /// May call `initProposer` once (the Governor is deployed after the Timelock, knowing its address).
+    address private deployer;
 
     event CallScheduled(bytes32 indexed id, address[] targets, uint256[] values, bytes[] calldatas, bytes32 salt, uint256 readyAt);
     event CallExecuted(bytes32 indexed id, address indexed executor);
@@ -45,7 +47,7 @@ contract Timelock {
         _;
     }
 
-    /// `_proposer` may be zero at deployment and set once by `setProposer` from the deployer (the
+    /// `_proposer` may be zero at deployment and set once by `initProposer` from the deployer (the
     /// Governor needs the Timelock's address first); after that only the Timelock changes it.
     constructor(address _proposer, address _guardian, uint256 _delay) {
         require(_guardian != address(0), "Timelock: zero guardian");
@@ -55,8 +57,6 @@ contract Timelock {
         delay = _delay;
         deployer = msg.sender;
     }
-
-    address private deployer;
 
     /// Once, by the deployer, while no proposer is set; afterwards only through a proposal.
     function initProposer(address _proposer) external {
