@@ -7,8 +7,8 @@
  * recomputation; the StakeVotes address is asked of the StakeManager once (`stakeVotes()`), and with
  * `--check` the contract's own `getPastVotes`/`getPastTotalSupply` are compared with it.
  *
- * Logs are fetched with eth_getLogs over block ranges (several in flight); a range the server
- * refuses for its size (too many logs, too wide) is split in halves until it is accepted.
+ * Logs are fetched with eth_getLogs over block ranges (several in flight) sized to the history's
+ * density; a range the server refuses for its size (too many logs, too wide) is split in halves.
  */
 import { Interface } from 'ethers';
 import { AuditError, type Progress } from './interface.ts';
@@ -113,24 +113,32 @@ export function votingPowerJson(vp: VotingPower, onlyAccount?: string): { block:
 }
 
 export interface FetchOptions {
-  /** Blocks per eth_getLogs request to start with (halved for a range the server refuses). */
+  /** Blocks in the first eth_getLogs request; later ones adapt to how many logs a block holds. */
   rangeSize?: number;
   /** Requests in flight at once. */
   concurrency?: number;
   onProgress?: Progress;
 }
 
+/** Logs per request the range size aims at: well under the usual 10,000-log caps. */
+const TARGET_LOGS = 4000;
+const MAX_RANGE = 1_000_000n;
+
 /** A server refusing a query for its size (ours: "more than 10000 logs", geth-likes: "query returned more than", "block range"). */
 function isTooLarge(message: string): boolean {
   return /more than|too many|too large|limit|range|exceed/i.test(message);
 }
 
-/** VotesMoved logs of `address` in [fromBlock, toBlock], in chain order. */
+/**
+ * VotesMoved logs of `address` in [fromBlock, toBlock], in chain order. Ranges are handed out from
+ * a shared cursor to `concurrency` workers; each answer resizes the next ranges so that a request
+ * carries about TARGET_LOGS logs (dense history: smaller ranges, sparse: larger), and a range the
+ * server refuses for its size is split in halves.
+ */
 export async function fetchVotesMoved(rpc: JsonRpcEndpoint, address: string, fromBlock: bigint, toBlock: bigint, opts: FetchOptions = {}): Promise<VotesMove[]> {
-  const size = BigInt(Math.max(1, opts.rangeSize ?? 5000));
-  const ranges: [bigint, bigint][] = [];
-  for (let s = fromBlock; s <= toBlock; s += size) ranges.push([s, s + size - 1n < toBlock ? s + size - 1n : toBlock]);
-  const out: VotesMove[][] = new Array(ranges.length);
+  let size = BigInt(Math.max(1, opts.rangeSize ?? 5000));
+  let cursor = fromBlock;
+  const chunks: { from: bigint; moves: VotesMove[] }[] = [];
   const totalBlocks = Number(toBlock - fromBlock + 1n);
   let doneBlocks = 0;
   const fetchRange = async (from: bigint, to: bigint): Promise<VotesMove[]> => {
@@ -140,6 +148,7 @@ export async function fetchVotesMoved(rpc: JsonRpcEndpoint, address: string, fro
     } catch (err) {
       if (err instanceof AuditError && from < to && isTooLarge(err.message)) {
         const mid = from + (to - from) / 2n;
+        size = mid - from + 1n;
         return [...(await fetchRange(from, mid)), ...(await fetchRange(mid + 1n, to))];
       }
       throw err;
@@ -151,20 +160,25 @@ export async function fetchVotesMoved(rpc: JsonRpcEndpoint, address: string, fro
       if (l.removed) throw new AuditError(`${rpc.http.name}: eth_getLogs returned a removed log in block ${l.blockNumber}`);
       moves[i] = decodeVotesMoved(l, `${rpc.http.name}: log ${l.logIndex ?? i} of block ${BigInt(l.blockNumber)}`);
     }
+    // Aim the next ranges at TARGET_LOGS logs each.
+    const span = to - from + 1n;
+    const next = logs.length === 0 ? span * 4n : (span * BigInt(TARGET_LOGS)) / BigInt(logs.length);
+    size = next < 1n ? 1n : next > MAX_RANGE ? MAX_RANGE : next;
     return moves;
   };
-  let next = 0;
   const worker = async () => {
-    while (next < ranges.length) {
-      const k = next++;
-      const [from, to] = ranges[k]!;
-      out[k] = await fetchRange(from, to);
+    while (cursor <= toBlock) {
+      const from = cursor;
+      const to = from + size - 1n < toBlock ? from + size - 1n : toBlock;
+      cursor = to + 1n;
+      chunks.push({ from, moves: await fetchRange(from, to) });
       doneBlocks += Number(to - from + 1n);
       opts.onProgress?.(doneBlocks, totalBlocks);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
-  return out.flat();
+  chunks.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  return chunks.flatMap((c) => c.moves);
 }
 
 export interface VotingPowerAuditInput {

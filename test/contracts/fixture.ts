@@ -57,8 +57,8 @@ export interface RootSet {
   borChainId: bigint;
 }
 
-export async function deployRootSet(opts: { params?: Partial<Params>; borChainId?: bigint; rootChainCaller?: TestKey } = {}): Promise<RootSet> {
-  const chain = await TestChain.create();
+export async function deployRootSet(opts: { params?: Partial<Params>; borChainId?: bigint; rootChainCaller?: TestKey; simpleState?: boolean } = {}): Promise<RootSet> {
+  const chain = await TestChain.create(2, { simpleState: opts.simpleState ?? false });
   const gov = testKey('governance');
   await chain.fund(gov.addressHex);
   const p = { ...DEFAULT_PARAMS, ...opts.params };

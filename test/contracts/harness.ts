@@ -5,6 +5,7 @@
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
 import { createCustomCommon, Mainnet, type Common } from '@ethereumjs/common';
 import { createLegacyTx } from '@ethereumjs/tx';
+import { SimpleStateManager } from '@ethereumjs/statemanager';
 import { createBlock } from '@ethereumjs/block';
 import { Account, createZeroAddress, createAddressFromString } from '@ethereumjs/util';
 import { Interface, type LogDescription, type Result } from 'ethers';
@@ -41,9 +42,10 @@ export class TestChain {
     this.artifacts = artifacts;
   }
 
-  static async create(chainId = 2): Promise<TestChain> {
+  /** `simpleState`: an in-memory state without a trie (no state roots), for tests that run thousands of transactions. */
+  static async create(chainId = 2, opts: { simpleState?: boolean } = {}): Promise<TestChain> {
     const common = createCustomCommon({ chainId, name: 'root-test' }, Mainnet, { hardfork: 'berlin' });
-    const vm = await createVM({ common });
+    const vm = await createVM({ common, ...(opts.simpleState ? { stateManager: new SimpleStateManager({ common }) } : {}) });
     return new TestChain(vm, common, loadArtifacts());
   }
 

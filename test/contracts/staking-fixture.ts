@@ -15,15 +15,17 @@ export interface StakingSet extends RootSet {
   /** Validator ids, in the order of `vals` as staked (before sorting by signer). */
   ids: Map<Validator, bigint>;
   checkpoints: number;
+  /** Outcomes of the stakeFor transactions (their logs start the voting-power history). */
+  stakeOutcomes: TxOutcome[];
 }
 
-export async function deployStakingSet(opts: { validators?: number; params?: Partial<Params>; acceptDelegation?: boolean; stake?: bigint } = {}): Promise<StakingSet> {
+export async function deployStakingSet(opts: { validators?: number; params?: Partial<Params>; acceptDelegation?: boolean; stake?: bigint; simpleState?: boolean } = {}): Promise<StakingSet> {
   const rootCaller = testKey('staking-root-caller');
-  const base = await deployRootSet({ params: opts.params ?? {}, rootChainCaller: rootCaller });
+  const base = await deployRootSet({ params: opts.params ?? {}, rootChainCaller: rootCaller, simpleState: opts.simpleState ?? false });
   await base.chain.fund(rootCaller.addressHex);
   const stakeVotes = ((await base.chain.call('StakeManager', base.stakeManager, 'stakeVotes'))[0] as string).toLowerCase();
   base.chain.at('StakeVotes', stakeVotes);
-  const set: StakingSet = { ...base, rootCaller, stakeVotes, vals: [], ids: new Map(), checkpoints: 0 };
+  const set: StakingSet = { ...base, rootCaller, stakeVotes, vals: [], ids: new Map(), checkpoints: 0, stakeOutcomes: [] };
   for (let i = 0; i < (opts.validators ?? 3); i++) {
     const v = makeValidator(`stk-${i}`);
     const out = await stakeValidator(set, v, opts.stake ?? 2000n * E18, opts.acceptDelegation ?? true);
@@ -39,6 +41,7 @@ export async function stakeValidator(set: StakingSet, v: Validator, amount: bigi
   await chain.must(v.owner, 'BttToken', token, 'approve', [stakeManager, amount + E18]);
   const out = await chain.send(v.owner, 'StakeManager', stakeManager, 'stakeFor', [v.owner.addressHex, amount, E18, acceptDelegation, v.pubkey]);
   if (out.ok) {
+    set.stakeOutcomes.push(out);
     const id = (await chain.call('StakeManager', stakeManager, 'NFTCounter'))[0] as bigint;
     set.vals.push(v);
     set.ids.set(v, id - 1n);

@@ -101,7 +101,7 @@ export function registerVotingPower(audit: Command): void {
     .option('--account <ADDR>', 'print only this account')
     .option('--check', "compare with the contract's getPastVotes (every account the logs name) and getPastTotalSupply; needs --block below the head")
     .option('--from-block <N>', 'first block to scan (the StakeVotes deployment block or earlier)', '0')
-    .option('--range <N>', 'blocks per eth_getLogs request (split further when the server refuses one)', '5000')
+    .option('--range <N>', 'blocks in the first eth_getLogs request; later ones adapt to the log density (and split when the server refuses one)', '5000')
     .option('--concurrency <N>', 'eth_getLogs requests in flight at once', '4')
     .option('--retries <N>', 'retries of a request after a transient failure', '4')
     .addHelpText('after', EXIT_HELP)

@@ -77,14 +77,7 @@ contract StakingNFT {
     /// The StakeManager hands a validator to its new ValidatorPartnership (no approval involved;
     /// the partnership's voting units are booked by the partnership itself, so no hook).
     function move(uint256 tokenId, address to) external onlyStakeManager {
-        address owner = ownerOf(tokenId);
-        require(to != address(0), "StakingNFT: transfer to zero address");
-        require(_tokenOf[to] == 0, "StakingNFT: one validator per owner");
-        delete getApproved[tokenId];
-        delete _tokenOf[owner];
-        _owners[tokenId] = to;
-        _tokenOf[to] = tokenId;
-        emit Transfer(owner, to, tokenId);
+        _move(ownerOf(tokenId), to, tokenId);
     }
 
     function approve(address to, uint256 tokenId) external {
@@ -103,6 +96,11 @@ contract StakingNFT {
         address owner = ownerOf(tokenId);
         require(owner == from, "StakingNFT: from is not the owner");
         require(msg.sender == owner || getApproved[tokenId] == msg.sender || isApprovedForAll[owner][msg.sender], "StakingNFT: not allowed");
+        _move(from, to, tokenId);
+        IValidatorTransferHook(stakeManager).onValidatorTransfer(tokenId, from, to);
+    }
+
+    function _move(address from, address to, uint256 tokenId) private {
         require(to != address(0), "StakingNFT: transfer to zero address");
         require(_tokenOf[to] == 0, "StakingNFT: one validator per owner");
         delete getApproved[tokenId];
@@ -110,7 +108,6 @@ contract StakingNFT {
         _owners[tokenId] = to;
         _tokenOf[to] = tokenId;
         emit Transfer(from, to, tokenId);
-        IValidatorTransferHook(stakeManager).onValidatorTransfer(tokenId, from, to);
     }
 
     function safeTransferFrom(address from, address to, uint256 tokenId) external {
