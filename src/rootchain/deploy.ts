@@ -20,7 +20,13 @@ export interface RootAddresses {
   stakeVotes: string;
   /** Each genesis validator's ValidatorShare (delegation contract), in genesis order. */
   validatorShares: string[];
+  /** Governance (docs/governance.md): deployed last; the StakeManager moves to the Timelock by a governance call. */
+  timelock: string;
+  governor: string;
 }
+
+/** Devnet-short governance parameters: blocks of delay and voting, seconds of timelock delay. */
+export const DEVNET_GOVERNANCE = { votingDelay: 2n, votingPeriod: 10n, timelockDelay: 5n } as const;
 
 export interface DeployPlan {
   addresses: RootAddresses;
@@ -66,6 +72,8 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     stateSender: at(3),
     stakeVotes: createdBy(at(1), 3),
     validatorShares: g.validators.map((_, i) => createdBy(at(1), 6 + i)),
+    timelock: '',
+    governor: '',
   };
 
   const txs: Uint8Array[] = [];
@@ -103,5 +111,18 @@ export function planDeployment(g: RootGenesis): DeployPlan {
   }
   for (const h of g.btt) push(`BTT for ${h.address}`, addresses.bttToken, tokI.encodeFunctionData('mint', [h.address, h.amount]));
   if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
+  // Governance last, so every address above stays where it was. The guardian is the governance key;
+  // the proposal threshold is one minimum deposit of voting power.
+  const gv = DEVNET_GOVERNANCE;
+  addresses.timelock = at(txs.length);
+  deploy('deploy Timelock', need('Timelock').bytecode, ['address', 'address', 'uint256'], ['0x0000000000000000000000000000000000000000', g.governance, gv.timelockDelay]);
+  addresses.governor = at(txs.length);
+  deploy(
+    'deploy Governor',
+    need('Governor').bytecode,
+    ['address', 'address', 'address', 'uint256', 'uint256', 'uint256'],
+    [addresses.stakeVotes, addresses.stakeManager, addresses.timelock, gv.votingDelay, gv.votingPeriod, s.minDeposit],
+  );
+  push('Timelock.initProposer', addresses.timelock, iface('Timelock').encodeFunctionData('initProposer', [addresses.governor]));
   return { addresses, txs, labels };
 }

@@ -1,0 +1,224 @@
+/**
+ * The deterministic tally every Delivery node, the shadow-election test and `bttc-node audit tally`
+ * run (docs/governance.md). Pure: ballots in inclusion order plus power at the snapshot in, counts,
+ * the ballot manifest root and every refusal with its reason code out.
+ *
+ * Each ballot is judged in inclusion order, first failing check wins:
+ *   malformed            fields do not parse (BallotError)
+ *   unknown-proposal     no such proposal on the Governor
+ *   closed               included after the proposal's voting closed in Delivery (closeHeight)
+ *   bad-signature        the EIP-712 signature does not recover to `voter` (or high s, bad v)
+ *   no-power-at-snapshot getPastVotes(voter, snapshot) == 0
+ *   stale-nonce          nonce ≤ the voter's last accepted nonce for this proposal (a replay, a
+ *                        duplicate, or an older ballot arriving late)
+ * A ballot passing all of them replaces the voter's earlier ballot for that proposal (a higher nonce
+ * replaces), so each voter counts once, with its latest choice.
+ */
+import { keccak256Batch } from '../crypto/keccak.ts';
+import { nextPowerOfTwo } from '../merkle/checkpoint.ts';
+import { bytesToHex, hexToBytes, uintToBytes } from '../util/bytes.ts';
+import { BallotError, ballotDigest, parseSignedBallot, recoverSigner, type SignedBallot, type Support } from './ballot.ts';
+
+export type RefusalCode = 'malformed' | 'unknown-proposal' | 'closed' | 'bad-signature' | 'no-power-at-snapshot' | 'stale-nonce';
+export const REFUSAL_CODES: readonly RefusalCode[] = ['malformed', 'unknown-proposal', 'closed', 'bad-signature', 'no-power-at-snapshot', 'stale-nonce'];
+
+export interface ProposalInfo {
+  /** 0x-hex, 32 bytes. */
+  id: string;
+  snapshot: bigint;
+  deadline: bigint;
+  /** Delivery height at which voting closed (ballots included above it are `closed`); null while open. */
+  closeHeight: number | null;
+}
+
+/** A ballot as Delivery holds it: the submitted JSON and the height of the block that included it. */
+export interface BallotEntry {
+  json: unknown;
+  height: number;
+}
+
+export interface Refusal {
+  /** Position in the ballot stream. */
+  index: number;
+  height: number;
+  code: RefusalCode;
+  detail: string;
+  proposalId: string | null;
+  voter: string | null;
+}
+
+export interface CountedBallot {
+  voter: string;
+  support: Support;
+  power: bigint;
+  nonce: bigint;
+  /** The EIP-712 digest, 0x-hex. */
+  ballotHash: string;
+  index: number;
+}
+
+export interface TallyCounts {
+  forVotes: bigint;
+  againstVotes: bigint;
+  abstainVotes: bigint;
+  vetoVotes: bigint;
+}
+
+export interface ProposalTally extends TallyCounts {
+  proposalId: string;
+  snapshot: bigint;
+  deadline: bigint;
+  totalPower: bigint;
+  /** Counted ballots sorted by voter (the manifest order). */
+  ballots: CountedBallot[];
+  manifestRoot: string;
+  outcome: Outcome;
+}
+
+export interface JudgeDeps {
+  /** getPastVotes(voter, snapshot) for the proposal. */
+  power(proposalId: string, voter: string): bigint;
+  /** Per-proposal domain separator (chain id + Governor). */
+  domainSeparator: Uint8Array;
+  /** Signers already recovered (the verify pool): index → recovered address or null. */
+  signers?: ReadonlyMap<number, string | null>;
+  /** Parsed ballots and digests already computed (ballotDigests), index-aligned with the entries. */
+  prepared?: readonly (PreparedBallot | null)[];
+}
+
+export interface PreparedBallot {
+  digest: Uint8Array;
+  signed: SignedBallot;
+}
+
+export interface Judged {
+  /** proposal id → voter → its counted ballot. */
+  accepted: Map<string, Map<string, CountedBallot>>;
+  refusals: Refusal[];
+}
+
+/** Parses and recovers signers for a stream, without deciding anything else (what the verify pool does in bulk). */
+export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: Uint8Array): (PreparedBallot | null)[] {
+  return entries.map((e) => {
+    try {
+      const signed = parseSignedBallot(e.json);
+      return { digest: ballotDigest(signed.ballot, domainSeparator), signed };
+    } catch {
+      return null;
+    }
+  });
+}
+
+export function judgeBallots(entries: readonly BallotEntry[], proposals: ReadonlyMap<string, ProposalInfo>, deps: JudgeDeps): Judged {
+  const accepted = new Map<string, Map<string, CountedBallot>>();
+  const refusals: Refusal[] = [];
+  entries.forEach((e, index) => {
+    const refuse = (code: RefusalCode, detail: string, proposalId: string | null, voter: string | null) => refusals.push({ index, height: e.height, code, detail, proposalId, voter });
+    const pre = deps.prepared?.[index];
+    let signed: SignedBallot;
+    if (pre) signed = pre.signed;
+    else
+      try {
+        signed = parseSignedBallot(e.json);
+      } catch (err) {
+        refuse('malformed', err instanceof BallotError ? err.message : String(err), null, null);
+        return;
+      }
+    const b = signed.ballot;
+    const p = proposals.get(b.proposalId);
+    if (!p) return refuse('unknown-proposal', `no proposal ${b.proposalId} on the Governor`, b.proposalId, b.voter);
+    if (p.closeHeight !== null && e.height > p.closeHeight) return refuse('closed', `included at height ${e.height}, voting closed at ${p.closeHeight}`, b.proposalId, b.voter);
+    const digest = pre ? pre.digest : ballotDigest(b, deps.domainSeparator);
+    const signer = deps.signers?.has(index) ? deps.signers.get(index)! : recoverSigner(digest, signed.signature);
+    if (signer !== b.voter) return refuse('bad-signature', signer === null ? 'signature does not recover' : `signature recovers to ${signer}, not the voter`, b.proposalId, b.voter);
+    const power = deps.power(b.proposalId, b.voter);
+    if (power <= 0n) return refuse('no-power-at-snapshot', `no voting power at block ${p.snapshot}`, b.proposalId, b.voter);
+    let byVoter = accepted.get(b.proposalId);
+    if (!byVoter) accepted.set(b.proposalId, (byVoter = new Map()));
+    const prev = byVoter.get(b.voter);
+    if (prev && b.nonce <= prev.nonce) return refuse('stale-nonce', `nonce ${b.nonce} ≤ accepted nonce ${prev.nonce}`, b.proposalId, b.voter);
+    byVoter.set(b.voter, { voter: b.voter, support: b.support, power, nonce: b.nonce, ballotHash: bytesToHex(digest), index });
+  });
+  return { accepted, refusals };
+}
+
+// ------------------------------------------------------------------ x/gov rule
+
+export type Outcome = 'passed' | 'no-quorum' | 'all-abstain' | 'vetoed' | 'rejected';
+/** Governor.outcome's codes, in the same order. */
+export const OUTCOMES: readonly Outcome[] = ['passed', 'no-quorum', 'all-abstain', 'vetoed', 'rejected'];
+export const QUORUM_PERMILLE = 334n;
+export const THRESHOLD_PERMILLE = 500n;
+export const VETO_PERMILLE = 334n;
+
+/** Cosmos x/gov with BTTC's parameters, in BTTC's order (spec §10), exact integer comparisons (= Governor.outcome). */
+export function outcome(c: TallyCounts, totalPower: bigint): Outcome {
+  const voted = c.forVotes + c.againstVotes + c.abstainVotes + c.vetoVotes;
+  if (totalPower === 0n || voted * 1000n < QUORUM_PERMILLE * totalPower) return 'no-quorum';
+  if (c.abstainVotes === voted) return 'all-abstain';
+  if (c.vetoVotes * 1000n > VETO_PERMILLE * voted) return 'vetoed';
+  if (c.forVotes * 1000n > THRESHOLD_PERMILLE * (voted - c.abstainVotes)) return 'passed';
+  return 'rejected';
+}
+
+// ------------------------------------------------------------------ manifest
+
+/**
+ * The checkpoint tree's shape (merkle/checkpoint.ts: zero leaves up to a power of two, parents
+ * keccak256(left ‖ right)) without its 2^15-leaf cap: an electorate is not a block range.
+ */
+function merkleRoot(leaves: Uint8Array): Uint8Array {
+  const count = leaves.length / 32;
+  if (count === 1) return leaves.slice(0, 32);
+  let layer = new Uint8Array(nextPowerOfTwo(count) * 32);
+  layer.set(leaves);
+  while (layer.length > 32) layer = keccak256Batch(layer, 64) as Uint8Array<ArrayBuffer>;
+  return layer;
+}
+
+/** Leaf = keccak256(abi.encode(address voter, uint8 support, uint256 power, bytes32 ballotHash)). */
+export function manifestRoot(sortedBallots: readonly CountedBallot[]): string {
+  if (sortedBallots.length === 0) return `0x${'00'.repeat(32)}`;
+  const pre = new Uint8Array(sortedBallots.length * 128);
+  sortedBallots.forEach((b, i) => {
+    const off = i * 128;
+    pre.set(hexToBytes(b.voter), off + 12);
+    pre.set(uintToBytes(b.support), off + 32);
+    pre.set(uintToBytes(b.power), off + 64);
+    pre.set(hexToBytes(b.ballotHash), off + 96);
+  });
+  return bytesToHex(merkleRoot(keccak256Batch(pre, 128)));
+}
+
+export function tallyProposal(p: ProposalInfo, accepted: ReadonlyMap<string, CountedBallot> | undefined, totalPower: bigint): ProposalTally {
+  const ballots = [...(accepted?.values() ?? [])].sort((a, b) => (a.voter < b.voter ? -1 : a.voter > b.voter ? 1 : 0));
+  const c: TallyCounts = { forVotes: 0n, againstVotes: 0n, abstainVotes: 0n, vetoVotes: 0n };
+  for (const b of ballots) {
+    if (b.support === 0) c.againstVotes += b.power;
+    else if (b.support === 1) c.forVotes += b.power;
+    else if (b.support === 2) c.abstainVotes += b.power;
+    else c.vetoVotes += b.power;
+  }
+  return { proposalId: p.id, snapshot: p.snapshot, deadline: p.deadline, totalPower, ...c, ballots, manifestRoot: manifestRoot(ballots), outcome: outcome(c, totalPower) };
+}
+
+/** The JSON form REST and `audit tally` print (integers as decimal strings). */
+export function tallyJson(t: ProposalTally): Record<string, unknown> {
+  return {
+    proposalId: t.proposalId,
+    snapshot: t.snapshot.toString(),
+    deadline: t.deadline.toString(),
+    forVotes: t.forVotes.toString(),
+    againstVotes: t.againstVotes.toString(),
+    abstainVotes: t.abstainVotes.toString(),
+    vetoVotes: t.vetoVotes.toString(),
+    totalPower: t.totalPower.toString(),
+    ballotCount: t.ballots.length,
+    manifestRoot: t.manifestRoot,
+    outcome: t.outcome,
+  };
+}
+
+export function refusalJson(r: Refusal): Record<string, unknown> {
+  return { index: r.index, height: r.height, code: r.code, detail: r.detail, proposalId: r.proposalId, voter: r.voter };
+}
