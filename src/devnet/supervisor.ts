@@ -45,7 +45,7 @@ export interface DevnetSnapshot {
   nodes: { index: number; role: NodeRole; pid: number | null; rpcUrl: string; restarts: number; up: boolean; status: NodeStatus | null; error?: string }[];
 }
 
-function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: (buf: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
+export function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: (buf: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
   return new Promise((res, rej) => {
     let out = '';
     const t = setTimeout(() => rej(new Error(`${what} did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
