@@ -16,7 +16,8 @@
  *   node bench/wan.ts [--validators 4,7] [--latencies 0,25,50,100] [--producer-delays 2,6]
  *                     [--seconds 60] [--settle 10] [--rate 476] [--checkpoint-length 16] [--quick]
  *
- * Needs root (network namespaces). Writes bench/results/wan.json (wan.quick.json with --quick).
+ * Needs root (network namespaces; without them it prints why and exits 0). Writes
+ * bench/results/wan.json (wan.quick.json with --quick).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,8 +53,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const why = netnsUnavailable();
 if (why) {
-  console.error(`bench/wan.ts: ${why}`);
-  process.exit(2);
+  // `npm run bench` on a machine without namespaces runs the rest: say why this one did not run.
+  console.log(`bench/wan.ts skipped: ${why}`);
+  process.exit(0);
 }
 
 /** Relays on the bridge address, one per node, in their own process; latency set over stdin. */
