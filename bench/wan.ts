@@ -14,7 +14,8 @@
  * deciding it).
  *
  *   node bench/wan.ts [--validators 4,7] [--latencies 0,25,50,100] [--producer-delays 2,6]
- *                     [--seconds 60] [--settle 10] [--rate 476] [--checkpoint-length 16] [--quick]
+ *                     [--seconds 60] [--settle 10] [--rate 476 | --rate 4:476,7:60]
+ *                     [--checkpoint-length 16] [--quick]
  *
  * Needs root (network namespaces; without them it prints why and exits 0). Writes
  * bench/results/wan.json (wan.quick.json with --quick).
@@ -46,7 +47,13 @@ const latencies = list('--latencies', QUICK ? '0,50' : '0,25,50,100');
 const producerDelays = list('--producer-delays', QUICK ? '2' : '2,6');
 const seconds = Number(arg('--seconds', QUICK ? '30' : '60'));
 const settle = Number(arg('--settle', QUICK ? '6' : '10'));
-const rate = Number(arg('--rate', String(QUICK ? Math.floor(fullRate / 4) : fullRate)));
+/** `--rate N` for every validator count, or `--rate 4:476,7:50` per count (a count not named gets the full rate). */
+const rateArg = arg('--rate', String(QUICK ? Math.floor(fullRate / 4) : fullRate));
+const rateFor = (v: number): number => {
+  if (!rateArg.includes(':')) return Number(rateArg);
+  const hit = rateArg.split(',').find((p) => Number(p.split(':')[0]) === v);
+  return hit ? Number(hit.split(':')[1]) : fullRate;
+};
 const checkpointLength = Number(arg('--checkpoint-length', '16'));
 const RELAY_BASE = 40000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -212,6 +219,8 @@ interface Step {
   backupSealsPer1000Blocks: number | null;
   checkpoints: { n: number; toTwoThirdsMsMedian: number | null; toAckMsMedian: number | null; raw: CheckpointTiming[] };
   deliveryCommit: ReturnType<typeof histDelta>;
+  /** Offered transfer rate (tx/s; 476 fills a 20M-gas block every 2 s). */
+  rate: number;
   tps: number;
   included: number;
   errors: number;
@@ -220,6 +229,22 @@ interface Step {
 }
 
 const steps: Step[] = [];
+/** What a Ctrl-C or SIGTERM must take down: the running network, its relays and namespaces. */
+const live: { net: LabTestnet | null; relays: Relays | null; lab: NetnsLab | null; base: string | null } = { net: null, relays: null, lab: null, base: null };
+async function teardown(): Promise<void> {
+  const { net, relays, lab, base } = live;
+  live.net = live.relays = live.lab = null;
+  live.base = null;
+  await net?.stop(15_000);
+  await relays?.stop();
+  if (lab) destroyLab(lab);
+  if (base && !process.env.KEEP_TESTNET) rmSync(base, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    console.log(`${sig}: stopping the network and removing its namespaces`);
+    void teardown().then(() => process.exit(130));
+  });
 const started = Date.now();
 removeStale();
 function removeStale(): void {
@@ -230,15 +255,16 @@ function removeStale(): void {
 for (const V of validatorCounts) {
   for (const pd of producerDelays) {
     const base = mkdtempSync(join(tmpdir(), 'bttc-bench-wan-'));
-    let lab: NetnsLab | null = null;
-    let net: LabTestnet | null = null;
-    let relays: Relays | null = null;
+    live.base = base;
     try {
-      lab = createLab(V + 1);
-      net = new LabTestnet(lab, { dir: join(base, 'testnet'), validators: V, set: [`bttc.producerDelay=${pd}`, `checkpoint.avgLength=${checkpointLength}`], logLevel: 'warn' });
+      const lab = createLab(V + 1);
+      live.lab = lab;
+      const net = new LabTestnet(lab, { dir: join(base, 'testnet'), validators: V, set: [`bttc.producerDelay=${pd}`, `checkpoint.avgLength=${checkpointLength}`], logLevel: 'warn' });
       const layout = await net.init();
+      live.net = net;
       throughRelays(net, layout);
-      relays = new Relays(lab, layout);
+      const relays = new Relays(lab, layout);
+      live.relays = relays;
       await relays.ready();
       net.startHost(0);
       for (let t = 0; !(net.snapshot(0)?.rootchain?.head ?? 0); t++) {
@@ -263,12 +289,12 @@ for (const V of validatorCounts) {
         cw.latencyMs = L;
         await sleep(settle * 1000);
         const before = await Promise.all(urls.map(scrape));
-        const lt = new LoadTest({ rpc: urls[0]!, watch: urls.slice(1), mode: 'transfer', rate, durationSec: seconds, accounts, drainSec: 10, sprint: cfg.sprint });
+        const lt = new LoadTest({ rpc: urls[0]!, watch: urls.slice(1), mode: 'transfer', rate: rateFor(V), durationSec: seconds, accounts, drainSec: 10, sprint: cfg.sprint });
         const r = await lt.run();
         const after = await Promise.all(urls.map(scrape));
         const blocks = r.blocks.count;
         const per1000 = (re: RegExp) => (blocks > 0 ? round(((metricSum(after, re) - metricSum(before, re)) / blocks) * 1000) : null);
-        const direct = await Promise.all(layout.nodes.map((_, j) => directConnections(lab!, j + 1)));
+        const direct = await Promise.all(layout.nodes.map((_, j) => directConnections(lab, j + 1)));
         const step: Step = {
           validators: V,
           producerDelay: pd,
@@ -285,6 +311,7 @@ for (const V of validatorCounts) {
           backupSealsPer1000Blocks: per1000(/^bttc_producer_sealed_total\{turn="backup"\} (\S+)$/gm),
           checkpoints: { n: 0, toTwoThirdsMsMedian: null, toAckMsMedian: null, raw: [] },
           deliveryCommit: histDelta(hist(before, 'bttc_consensus_commit_seconds'), hist(after, 'bttc_consensus_commit_seconds'), 0.99),
+          rate: rateFor(V),
           tps: round(r.tps),
           included: r.included,
           errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
@@ -309,10 +336,7 @@ for (const V of validatorCounts) {
       const rs = await relays.stats();
       console.log(`relays carried ${rs.reduce((a, s) => a + s.bytes, 0)} bytes over ${rs.reduce((a, s) => a + s.connections, 0)} connections`);
     } finally {
-      await net?.stop(15_000);
-      await relays?.stop();
-      if (lab) destroyLab(lab);
-      if (!process.env.KEEP_TESTNET) rmSync(base, { recursive: true, force: true });
+      await teardown();
     }
   }
 }
@@ -343,7 +367,7 @@ report('wan', {
     producerDelays,
     secondsPerStep: seconds,
     settleSeconds: settle,
-    rate,
+    rate: Object.fromEntries(validatorCounts.map((v) => [v, rateFor(v)])),
     fullRate,
     checkpointLength,
     wallSeconds: round((Date.now() - started) / 1000, 0),

@@ -68,6 +68,16 @@ export function waitReady(child: ChildProcess, what: string, timeoutMs: number, 
   });
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited (at once if it has). */
+export async function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
 export class DevnetSupervisor {
   readonly opts: SupervisorOptions;
   readonly layout: DevnetLayout;
@@ -218,14 +228,8 @@ export class DevnetSupervisor {
     return snap;
   }
 
-  private async stopProc(p: Proc, graceMs: number): Promise<void> {
-    const child = p.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(t);
+  private stopProc(p: Proc, graceMs: number): Promise<void> {
+    return stopChild(p.child, graceMs);
   }
 
   /** Nodes first (validators may be mid-submission to the root chains), then the root chains. */

@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { alive } from '../util/pid-lock.ts';
 
 export interface LabHost {
   ns: string;
@@ -49,15 +50,6 @@ export function netnsUnavailable(): string | null {
     return `\`ip netns add\` failed: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`;
   }
   return null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The creator pid encoded in a lab name, or null for a name that is not a lab's. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
 import type { NodeStatus } from '../node/interface.ts';
 import { JsonRpcClient } from '../loadtest/rpc.ts';
-import { waitReady } from '../devnet/supervisor.ts';
+import { stopChild, waitReady } from '../devnet/supervisor.ts';
 import { readHostShare, rootchainArgs, type HostShare } from './init.ts';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/bttc-node');
@@ -132,22 +132,12 @@ export class HostSupervisor {
     return snap;
   }
 
-  private async stopProc(p: Proc, graceMs: number): Promise<void> {
-    const child = p.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(t);
-  }
-
   /** Nodes first (a validator may be submitting a checkpoint), then the root chain. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
-    await Promise.all(this.nodes.map((p) => this.stopProc(p, 15_000)));
-    if (this.root) await this.stopProc(this.root, 10_000);
+    await Promise.all(this.nodes.map((p) => stopChild(p.child, 15_000)));
+    if (this.root) await stopChild(this.root.child, 10_000);
   }
 }
 
