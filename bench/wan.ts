@@ -15,7 +15,7 @@
  *
  *   node bench/wan.ts [--validators 4,7] [--latencies 0,25,50,100] [--producer-delays 2,6]
  *                     [--seconds 60] [--settle 10] [--rate 476 | --rate 4:476,7:60]
- *                     [--checkpoint-length 16] [--quick]
+ *                     [--checkpoint-length 16] [--results-name wan] [--quick]
  *
  * Needs root (network namespaces; without them it prints why and exits 0). Writes
  * bench/results/wan.json (wan.quick.json with --quick).
@@ -357,7 +357,8 @@ const breaks = validatorCounts.flatMap((V) =>
   }),
 );
 const target = steps.find((s) => s.validators === 7 && s.producerDelay === cfg.producerDelay && s.oneWayLatencyMs === 50);
-report('wan', {
+// --results-name NAME writes bench/results/NAME.json (a follow-up run beside the main matrix).
+report(arg('--results-name', 'wan'), {
   ratios: Object.fromEntries(
     steps.map((s) => [`V=${s.validators} producerDelay=${s.producerDelay} s one-way ${s.oneWayLatencyMs} ms: network interval p99 / 2.2 s`, (s.intervalNetworkP99 ?? NaN) / 2.2]),
   ),
