@@ -26,6 +26,7 @@ import { keyPairFromSecret, writeKeyFile } from '../node/keys.ts';
 import { createNetworkKey, peerIdOfKey } from '../p2p/identity.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import type { NetworkGenesisJson } from '../node/genesis.ts';
+import type { NodeConfig } from '../config/types.ts';
 
 export interface DevnetPorts {
   /** Node i serves JSON-RPC on rpc + i (node 0 on 8545: where wallets look first). */
@@ -113,8 +114,8 @@ export function isFollower(l: DevnetLayout, i: number): boolean {
   return i >= l.validators;
 }
 
-async function writeP2pKey(dir: string, i: number): Promise<string> {
-  const d = nodeDir(dir, i);
+/** Writes a fresh libp2p key to `<d>/data/p2p-key` (0600) and returns its peer id. */
+export async function writeP2pKey(d: string): Promise<string> {
   mkdirSync(join(d, 'data'), { recursive: true });
   const p2pKey = await createNetworkKey();
   writeFileSync(join(d, 'data', 'p2p-key'), Buffer.from(p2pKey).toString('hex') + '\n', { mode: 0o600 });
@@ -127,16 +128,30 @@ async function writeP2pKey(dir: string, i: number): Promise<string> {
  */
 export async function setFollowers(dir: string, layout: DevnetLayout, n: number): Promise<DevnetLayout> {
   const ids = layout.followerPeerIds ?? [];
-  for (let j = ids.length; j < n; j++) ids.push(await writeP2pKey(dir, layout.validators + j));
+  for (let j = ids.length; j < n; j++) ids.push(await writeP2pKey(nodeDir(dir, layout.validators + j)));
   layout.followers = n;
   layout.followerPeerIds = ids;
   writeLayout(dir, layout);
   return layout;
 }
 
-/** Writes keys, genesis files and the layout for a fresh devnet. */
-export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number }): Promise<DevnetLayout> {
-  const config = loadConfig('devnet');
+/** What writeNetworkFiles made: validator i's libp2p peer id, and the root chains after the first. */
+export interface NetworkFiles {
+  peerIds: string[];
+  extra: ExtraRootChain[];
+}
+
+/**
+ * The files every network of dev keys shares (a devnet on one machine, a testnet across hosts): in
+ * `dir` the root chain genesis (root-genesis.json, and one per extra root chain), the network
+ * genesis (genesis.json) and the load-test keys; in `nodeDirOf(i)` validator i's key file and p2p key.
+ * `config` is the network's parameters (the devnet preset, with a testnet's overrides).
+ */
+export async function writeNetworkFiles(
+  dir: string,
+  opts: { validators: number; rootChains?: number; config?: NodeConfig; nodeDirOf: (i: number) => string; network?: string },
+): Promise<NetworkFiles> {
+  const config = opts.config ?? loadConfig('devnet');
   mkdirSync(dir, { recursive: true });
   const n = opts.validators;
   // Unbonding (a delegator's sale, a validator's or partner's exit) takes DEVNET_WITHDRAWAL_DELAY checkpoints, not mainnet's 80.
@@ -160,15 +175,22 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
     const owner = keyPairFromSecret(root.ownerKeys[i]!);
     const signer = keyPairFromSecret(root.signerKeys[i]!);
     alloc[bytesToHex(signer.address)] = { balance: (10n ** 24n).toString() };
-    const d = nodeDir(dir, i);
+    const d = opts.nodeDirOf(i);
     mkdirSync(d, { recursive: true });
     if (!existsSync(join(d, 'validator-keys.json'))) writeKeyFile(join(d, 'validator-keys.json'), { owner, signer });
-    peerIds.push(await writeP2pKey(dir, i));
+    peerIds.push(await writeP2pKey(d));
     validators.push({ id: i + 1, signer: bytesToHex(signer.address), pubKey: bytesToHex(signer.publicKey) });
   }
-  const genesis: NetworkGenesisJson = { network: 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
+  const genesis: NetworkGenesisJson = { network: opts.network ?? 'devnet', bttc: { time: Math.floor(now / 1000), alloc }, delivery: { time: now, validators } };
   writeFileSync(join(dir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
   writeFileSync(join(dir, 'loadtest-keys.json'), JSON.stringify({ keys: users.map(bytesToHex) }, null, 2) + '\n', { mode: 0o600 });
+  return { peerIds, extra };
+}
+
+/** Writes keys, genesis files and the layout for a fresh devnet. */
+export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number }): Promise<DevnetLayout> {
+  const n = opts.validators;
+  const { peerIds, extra } = await writeNetworkFiles(dir, { validators: n, ...(opts.rootChains ? { rootChains: opts.rootChains } : {}), nodeDirOf: (i) => nodeDir(dir, i) });
   const layout: DevnetLayout = {
     version: 1,
     validators: n,
@@ -188,19 +210,28 @@ export interface RootInfo {
   contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string };
 }
 
-/**
- * Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers.
- * Validators dial each other; a follower has no keys and dials every validator and the other
- * followers (validators do not list followers: their configs stay what they were without any).
- * `extraRoots` are the running root chains after the first, in layout order.
- */
-export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo, extraRoots: RootInfo[] = []): string {
-  const config = loadConfig('devnet');
-  const p = layout.ports;
-  const follower = isFollower(layout, i);
-  const peers = follower ? [...layout.peerIds, ...(layout.followerPeerIds ?? []).slice(0, followerCount(layout))] : layout.peerIds;
-  const rc = config.rootChains[0]!;
-  const file = join(nodeDir(dir, i), 'config.json');
+/** One node's config file contents (see src/node/config.ts), as a devnet or a testnet writes it. */
+export interface NodeConfigParams {
+  follower: boolean;
+  /** The running root chains: the first, then the extra ones (`extra`, in layout order). */
+  roots: RootInfo[];
+  extra: ExtraRootChain[];
+  /** Watchers' first block on each root chain, in the order of `roots`. */
+  startBlocks: number[];
+  /** The network genesis, relative to the config file. */
+  genesis: string;
+  rpc: { host: string; port: number; namespaces: readonly string[]; cors: string[] };
+  rest: { host: string; port: number };
+  /** A follower's Delivery REST source (a validator's), or null for its own Delivery. */
+  deliveryRestUrl: string | null;
+  listen: string[];
+  staticPeers: string[];
+  /** Preset fields overridden for the whole network (a testnet's `--set`). */
+  set?: Record<string, unknown>;
+}
+
+export function nodeConfigJson(p: NodeConfigParams): Record<string, unknown> {
+  const rc = loadConfig('devnet').rootChains[0]!;
   const entry = (r: RootInfo) => ({
     rpcUrl: r.rpcUrl,
     stakeManager: r.contracts.stakeManager,
@@ -208,29 +239,52 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
     stateSender: r.contracts.stateSender,
     stakingInfo: r.contracts.stakingInfo ?? null,
   });
-  const extra = extraRootChains(layout);
-  if (extraRoots.length !== extra.length) throw new Error(`devnet: ${extra.length} extra root chain(s) in the layout, ${extraRoots.length} running`);
-  const json = {
+  if (p.roots.length !== 1 + p.extra.length) throw new Error(`devnet: ${p.extra.length} extra root chain(s) in the layout, ${p.roots.length - 1} running`);
+  const rootChains = [{ ...rc, ...entry(p.roots[0]!) }, ...p.extra.map((c, k) => ({ ...rc, name: c.name, id: c.id, ...entry(p.roots[k + 1]!) }))];
+  return {
     preset: 'devnet',
-    set: { rootChains: [{ ...rc, ...entry(root) }, ...extra.map((c, k) => ({ ...rc, name: c.name, id: c.id, ...entry(extraRoots[k]!) }))] },
+    set: { ...p.set, rootChains },
     node: {
       dataDir: './data',
-      ...(follower ? {} : { keys: './validator-keys.json' }),
-      genesis: '../genesis.json',
-      // A developer network: browser dapps from any origin, and the debug namespace (traces) on.
-      rpc: { host: '127.0.0.1', port: p.rpc + i, cors: ['*'], namespaces: DEVNET_RPC_NAMESPACES },
-      rest: { host: '127.0.0.1', port: p.rest + i },
-      // A follower's Bttc reads spans and state syncs from validator 0's Delivery REST, as a BTTC Bttc client would.
-      ...(follower ? { delivery: { restUrl: `http://127.0.0.1:${p.rest}` } } : {}),
-      p2p: {
-        listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
-        staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
-      },
-      rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }, ...extra.map((c) => ({ id: c.id, startBlock: c.startBlock ?? 0 }))],
+      ...(p.follower ? {} : { keys: './validator-keys.json' }),
+      genesis: p.genesis,
+      rpc: { host: p.rpc.host, port: p.rpc.port, cors: p.rpc.cors, namespaces: p.rpc.namespaces },
+      rest: { host: p.rest.host, port: p.rest.port },
+      ...(p.deliveryRestUrl ? { delivery: { restUrl: p.deliveryRestUrl } } : {}),
+      p2p: { listen: p.listen, staticPeers: p.staticPeers },
+      rootChains: [{ id: rc.id, startBlock: p.startBlocks[0] ?? 0 }, ...p.extra.map((c, k) => ({ id: c.id, startBlock: p.startBlocks[k + 1] ?? 0 }))],
       verifyThreads: 1,
       executor: 'worker',
     },
   };
+}
+
+/**
+ * Node i's config file: the devnet preset with the root chain's addresses, and its ports and peers.
+ * Validators dial each other; a follower has no keys and dials every validator and the other
+ * followers (validators do not list followers: their configs stay what they were without any).
+ * `extraRoots` are the running root chains after the first, in layout order.
+ */
+export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, root: RootInfo, extraRoots: RootInfo[] = []): string {
+  const p = layout.ports;
+  const follower = isFollower(layout, i);
+  const peers = follower ? [...layout.peerIds, ...(layout.followerPeerIds ?? []).slice(0, followerCount(layout))] : layout.peerIds;
+  const file = join(nodeDir(dir, i), 'config.json');
+  const extra = extraRootChains(layout);
+  const json = nodeConfigJson({
+    follower,
+    roots: [root, ...extraRoots],
+    extra,
+    startBlocks: [layout.rootStartBlock ?? 0, ...extra.map((c) => c.startBlock ?? 0)],
+    genesis: '../genesis.json',
+    // A developer network: browser dapps from any origin, and the debug namespace (traces) on.
+    rpc: { host: '127.0.0.1', port: p.rpc + i, cors: ['*'], namespaces: DEVNET_RPC_NAMESPACES },
+    rest: { host: '127.0.0.1', port: p.rest + i },
+    // A follower's Bttc reads spans and state syncs from validator 0's Delivery REST, as a BTTC Bttc client would.
+    deliveryRestUrl: follower ? `http://127.0.0.1:${p.rest}` : null,
+    listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
+    staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
+  });
   writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   return file;
 }

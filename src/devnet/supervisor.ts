@@ -45,7 +45,7 @@ export interface DevnetSnapshot {
   nodes: { index: number; role: NodeRole; pid: number | null; rpcUrl: string; restarts: number; up: boolean; status: NodeStatus | null; error?: string }[];
 }
 
-function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: (buf: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
+export function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: (buf: string) => Record<string, unknown> | null): Promise<Record<string, unknown>> {
   return new Promise((res, rej) => {
     let out = '';
     const t = setTimeout(() => rej(new Error(`${what} did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -66,6 +66,16 @@ function waitReady(child: ChildProcess, what: string, timeoutMs: number, parse: 
     child.stdout!.on('data', onData);
     child.once('exit', onExit);
   });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited (at once if it has). */
+export async function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
 }
 
 export class DevnetSupervisor {
@@ -218,14 +228,8 @@ export class DevnetSupervisor {
     return snap;
   }
 
-  private async stopProc(p: Proc, graceMs: number): Promise<void> {
-    const child = p.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(t);
+  private stopProc(p: Proc, graceMs: number): Promise<void> {
+    return stopChild(p.child, graceMs);
   }
 
   /** Nodes first (validators may be mid-submission to the root chains), then the root chains. */

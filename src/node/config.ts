@@ -96,6 +96,7 @@ export interface DeliverySection {
  * - `namespaces`: method namespaces served (geth's --http.api); a method of another namespace
  *   answers -32601. Default eth, net, web3, bor, txpool, bttcnode (this node's status, which
  *   `bttc-node status` and the devnet supervisor read); a node of the devnet preset adds debug.
+ *   With `host` beyond loopback (not 127.x, ::1, localhost) the default is eth, net, web3, bor only.
  * - `batchResponseMaxSize`: bytes of results one batch may return before the rest answer -32003
  *   "response too large" (geth's BatchResponseMaxSize, 25 MB).
  * - `maxFilters`, `maxFilterChanges`: polled filters installed at once, and changes buffered per
@@ -119,6 +120,17 @@ export const RPC_NAMESPACES = ['eth', 'net', 'web3', 'bor', 'txpool', 'debug', '
 export const DEFAULT_RPC_NAMESPACES = ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode'];
 /** The devnet is for developers: traces on by default. */
 export const DEVNET_RPC_NAMESPACES = [...DEFAULT_RPC_NAMESPACES, 'debug'];
+/**
+ * What a JSON-RPC server bound beyond loopback serves when the file lists no namespaces (any preset):
+ * the read/send API wallets need. txpool (pool contents), bttcnode (node status) and debug (traces,
+ * costly) stay off until `rpc.namespaces` names them.
+ */
+export const PUBLIC_RPC_NAMESPACES = ['eth', 'net', 'web3', 'bor'];
+
+/** Whether a listen host is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export interface NodeFile {
   config: NodeConfig;
@@ -220,7 +232,9 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 /** Fills defaults one level deep, so a file can give `rpc: { port: 9000 }` alone. */
 function withDefaults(node: Record<string, unknown>, preset: string): Record<string, unknown> {
-  const defaults = { ...DEFAULTS, rpc: { ...DEFAULTS.rpc, namespaces: preset === 'devnet' ? DEVNET_RPC_NAMESPACES : DEFAULT_RPC_NAMESPACES } };
+  const host = isObj(node.rpc) && typeof node.rpc.host === 'string' ? node.rpc.host : DEFAULTS.rpc.host;
+  const namespaces = !isLoopbackHost(host) ? PUBLIC_RPC_NAMESPACES : preset === 'devnet' ? DEVNET_RPC_NAMESPACES : DEFAULT_RPC_NAMESPACES;
+  const defaults = { ...DEFAULTS, rpc: { ...DEFAULTS.rpc, namespaces } };
   const out: Record<string, unknown> = { ...defaults, ...node };
   for (const k of ['rpc', 'rest', 'delivery', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
   // rpc.cors was one origin (a string) before it became a list: such files still load.
