@@ -65,6 +65,12 @@ export const BUCKETS = {
   deliveryPool: bucket(0xe6, 'node', 'delivery/app', 'root chain ‖ tx type ‖ sequence → mirrored root event'),
   deliveryCommit: bucket(0xe7, 'node', 'delivery/app', 'height → the commit that decided it'),
   deliveryCheckpointSync: bucket(0xe8, 'node', 'delivery/modules/checkpoint', 'root chain ‖ number → checkpoint synced to the staking chain (CheckpointSyncAck)'),
+
+  // ---- audit log (node/) --------------------------------------------------------------------------
+  auditRecord: bucket(0xa0, 'node', 'audit-log', 'stream (u8) ‖ seq (u64) → record JSON (body, prev, hash)'),
+  auditBatch: bucket(0xa1, 'node', 'audit-log', 'stream (u8) ‖ batch (u64) → sealed batch JSON (digest, signature)'),
+  auditAnchor: bucket(0xa2, 'node', 'audit-log', 'batch (u64) → anchor JSON (Bttc tx, nonce, block)'),
+  auditMeta: bucket(0xa3, 'node', 'audit-log', 'name (UTF-8) → JSON (stream heads, config hash)'),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;
