@@ -92,7 +92,7 @@ export const records = {
       correlationId: `alert:${a.alert}:${a.validatorId}:${c.height}`,
       payload: { signer: a.signer, alert: a.alert, ...a.detail },
     }),
-  nodeStart: (c: Common, n: { version: string; role: string; signer: string | null; configHash: string; head: number }): RecordInput =>
+  nodeStart: (c: Common, n: { version: string; role: string; signer: string | null; configHash: string; head: number } & Payload): RecordInput =>
     rec('node.start', 'notice', c, { subject: `node:${n.signer ?? 'follower'}`, correlationId: `node-run:${c.time ?? 0}`, payload: n }),
   nodeStop: (c: Common, n: { signer: string | null; startedAt: number; reason: string }): RecordInput =>
     rec('node.stop', 'notice', c, { subject: `node:${n.signer ?? 'follower'}`, correlationId: `node-run:${n.startedAt}`, payload: n }),
@@ -104,7 +104,13 @@ export const records = {
 
   // ---- written by later modules (slashing, governance, upgrades) ----------------------------------
   slashEvidence: (c: Common, s: { validatorId: number; offense: string; evidenceHash: string; detail: Payload }): RecordInput =>
-    rec('slash.evidence', 'warning', c, { validatorId: s.validatorId, subject: `validator:${s.validatorId}`, evidenceHash: s.evidenceHash, correlationId: `slash:${s.evidenceHash}`, payload: { offense: s.offense, ...s.detail } }),
+    rec('slash.evidence', 'warning', c, {
+      validatorId: s.validatorId,
+      subject: `validator:${s.validatorId}`,
+      evidenceHash: s.evidenceHash,
+      correlationId: `slash:${s.evidenceHash}`,
+      payload: { offense: s.offense, ...s.detail },
+    }),
   slashCandidate: (c: Common, s: { slashId: string; validatorId: number; offense: string; evidenceHash: string; challengeUntil: number; fraction: string }): RecordInput =>
     rec('slash.candidate', 'critical', c, {
       validatorId: s.validatorId,
