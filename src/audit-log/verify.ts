@@ -16,7 +16,8 @@ import { headerFromRpcBlock } from '../audit/bttc-blocks.ts';
 import type { JsonRpcEndpoint } from '../audit/json-rpc.ts';
 import { HEADER_BLOCK_STEP } from '../audit/root-chain.ts';
 import { checkpointRoot, leavesFromPreimages, packLeafPreimages, type CheckpointHeader } from '../merkle/checkpoint.ts';
-import { bytesToHex, hexToBytes } from '../util/bytes.ts';
+import { keccak256 } from '../crypto/keccak.ts';
+import { bytesToHex, concatBytes, hexToBytes } from '../util/bytes.ts';
 import { anchorCalldata, ANCHORED_TOPIC } from './anchor-contract.ts';
 import { batchDigest, recoverBatchSigner, type AuditBatch } from './batch.ts';
 import { merkleProof, verifyMerkleProof } from './checkpoint-proof.ts';
@@ -77,21 +78,53 @@ function fail(kind: Failure['kind'], id: number, reason: string): never {
   throw new Fail({ kind, id, reason });
 }
 
-/** Offline: records chain, batches link and are signed by `log.signer`. Throws Fail on the first fault. */
-export function checkChain(log: Pick<LogExport, 'chainId' | 'signer' | 'batches' | 'records'>): void {
-  const bySeq = new Map<number, AuditRecord>();
+/**
+ * A record left out of a package by rule, kept as a link of the chain: its body's hash instead of
+ * its body (the record hash is keccak256(prev ‖ bodyHash), so the chain still verifies).
+ */
+export interface RedactedRecord {
+  seq: number;
+  prev: string;
+  hash: string;
+  bodyHash: string;
+  redacted: string;
+}
+
+export type ChainEntry = AuditRecord | RedactedRecord;
+
+export function isRedacted(r: ChainEntry): r is RedactedRecord {
+  return 'redacted' in r;
+}
+
+function entryHash(r: ChainEntry): string {
+  if (isRedacted(r)) {
+    if (!/^0x[0-9a-f]{64}$/.test(r.bodyHash)) throw new Error(`bodyHash ${JSON.stringify(r.bodyHash)} is not 32-byte hex`);
+    return bytesToHex(keccak256(concatBytes(hexToBytes(r.prev), hexToBytes(r.bodyHash))));
+  }
+  return recomputeRecordHash(r);
+}
+
+/**
+ * Offline: records chain, batches link and are signed by `log.signer`. Throws Fail on the first
+ * fault. `partial` (a package): batches need not be consecutive (those that are must link), and
+ * records may be redacted links.
+ */
+export function checkChain(log: { chainId: number; signer: string; batches: AuditBatch[]; records: ChainEntry[] }, opts: { partial?: boolean } = {}): void {
+  const bySeq = new Map<number, ChainEntry>();
   for (const r of log.records) {
     if (bySeq.has(r.seq)) fail('record', r.seq, 'appears twice');
+    if (!opts.partial && isRedacted(r)) fail('record', r.seq, 'is redacted: a full log holds every record');
     bySeq.set(r.seq, r);
   }
   const signer = log.signer.toLowerCase();
   let prevBatch: AuditBatch | null = null;
   let covered = 0;
   for (const b of log.batches) {
-    if (prevBatch && b.batch !== prevBatch.batch + 1) fail('batch', b.batch, `follows batch ${prevBatch.batch}: batches must be consecutive`);
+    if (prevBatch && b.batch <= prevBatch.batch) fail('batch', b.batch, `follows batch ${prevBatch.batch}: batches must be in order`);
+    if (prevBatch && !opts.partial && b.batch !== prevBatch.batch + 1) fail('batch', b.batch, `follows batch ${prevBatch.batch}: batches must be consecutive`);
     if (b.chainId !== log.chainId) fail('batch', b.batch, `chain id ${b.chainId}, the log's is ${log.chainId}`);
     if (b.lastSeq < b.firstSeq) fail('batch', b.batch, `ends (seq ${b.lastSeq}) before it starts (seq ${b.firstSeq})`);
-    if (prevBatch) {
+    if (prevBatch && b.batch === prevBatch.batch + 1) {
       if (b.firstSeq !== prevBatch.lastSeq + 1) fail('batch', b.batch, `starts at seq ${b.firstSeq}, but batch ${prevBatch.batch} ended at ${prevBatch.lastSeq}`);
       if (b.prevDigest !== prevBatch.digest) fail('batch', b.batch, `prevDigest ${b.prevDigest} is not batch ${prevBatch.batch}'s digest ${prevBatch.digest}`);
       if (b.prevHash !== prevBatch.lastHash) fail('batch', b.batch, `prevHash is not batch ${prevBatch.batch}'s last record hash`);
@@ -103,7 +136,7 @@ export function checkChain(log: Pick<LogExport, 'chainId' | 'signer' | 'batches'
       if (r.prev !== prev) fail('record', seq, `prev ${r.prev} is not the previous record's hash ${prev}`);
       let h: string;
       try {
-        h = recomputeRecordHash(r);
+        h = entryHash(r);
       } catch (err) {
         fail('record', seq, `cannot be encoded: ${(err as Error).message}`);
       }
@@ -124,6 +157,42 @@ export function checkChain(log: Pick<LogExport, 'chainId' | 'signer' | 'batches'
     for (const b of log.batches) for (let s = b.firstSeq; s <= b.lastSeq; s++) sealed.add(s);
     const stray = [...bySeq.keys()].sort((a, c) => a - c).find((s) => !sealed.has(s));
     fail('record', stray ?? -1, 'is in no sealed batch');
+  }
+}
+
+/** Anchors: each names a batch of the log with its digest; online, each is checked down to the root chain. */
+export async function checkAnchors(
+  log: Pick<LogExport, 'signer' | 'anchorContract' | 'batches' | 'anchors'>,
+  online: (OnlineDeps & { headers: (s: number, e: number) => Promise<CheckpointHeader[]> }) | null,
+  report: Pick<VerifyReport, 'anchors' | 'proofs' | 'latestCovered'>,
+): Promise<void> {
+  const batches = new Map(log.batches.map((b) => [b.batch, b]));
+  for (const a of [...log.anchors].sort((x, y) => x.batch - y.batch)) {
+    const b = batches.get(a.batch);
+    if (!b) fail('anchor', a.batch, 'anchors a batch the log does not hold');
+    if (a.digest !== b.digest) fail('anchor', a.batch, `anchors digest ${a.digest}, but batch ${a.batch}'s digest is ${b.digest}`);
+    if (!online) continue;
+    const p = await checkAnchor(log, b, a, online, online.headers);
+    report.anchors.checked++;
+    if (!p) report.anchors.notIncluded++;
+    else {
+      report.proofs.push(p);
+      if (p.checkpoint) {
+        report.anchors.covered++;
+        report.latestCovered = p;
+      } else report.anchors.awaitingCheckpoint++;
+    }
+  }
+}
+
+/** Runs `fn`; a Fail becomes the report's failure, anything else (an endpoint down) propagates. */
+export async function catchFailure(fn: () => Promise<void>): Promise<Failure | null> {
+  try {
+    await fn();
+    return null;
+  } catch (err) {
+    if (!(err instanceof Fail)) throw err;
+    return err.failure;
   }
 }
 
@@ -162,7 +231,13 @@ export async function findCoveringHeaderBlock(root: RootChainReader, n: number):
   return null;
 }
 
-async function checkAnchor(log: LogExport, batch: AuditBatch, a: AnchorState, deps: OnlineDeps, headers: (s: number, e: number) => Promise<CheckpointHeader[]>): Promise<AnchorProof | null> {
+async function checkAnchor(
+  log: Pick<LogExport, 'signer' | 'anchorContract'>,
+  batch: AuditBatch,
+  a: AnchorState,
+  deps: OnlineDeps,
+  headers: (s: number, e: number) => Promise<CheckpointHeader[]>,
+): Promise<AnchorProof | null> {
   const id = a.batch;
   if (a.digest !== batch.digest) fail('anchor', id, `anchors digest ${a.digest}, but batch ${id}'s digest is ${batch.digest}`);
   if (!a.block) return null;
@@ -214,30 +289,10 @@ export async function verifyLog(log: LogExport, online: (OnlineDeps & { headers:
     proofs: [],
     failure: null,
   };
-  try {
+  report.failure = await catchFailure(async () => {
     checkChain(log);
-    const batches = new Map(log.batches.map((b) => [b.batch, b]));
-    for (const a of [...log.anchors].sort((x, y) => x.batch - y.batch)) {
-      const b = batches.get(a.batch);
-      if (!b) fail('anchor', a.batch, 'anchors a batch the log does not hold');
-      if (a.digest !== b.digest) fail('anchor', a.batch, `anchors digest ${a.digest}, but batch ${a.batch}'s digest is ${b.digest}`);
-      if (!online) continue;
-      const p = await checkAnchor(log, b, a, online, online.headers);
-      report.anchors.checked++;
-      if (!p) report.anchors.notIncluded++;
-      else {
-        report.proofs.push(p);
-        if (p.checkpoint) {
-          report.anchors.covered++;
-          report.latestCovered = p;
-        } else report.anchors.awaitingCheckpoint++;
-      }
-    }
-    report.ok = true;
-  } catch (err) {
-    // an endpoint that cannot answer (AuditError) is not a verdict on the log: it propagates
-    if (!(err instanceof Fail)) throw err;
-    report.failure = err.failure;
-  }
+    await checkAnchors(log, online, report);
+  });
+  report.ok = report.failure === null;
   return report;
 }

@@ -115,7 +115,12 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
   const anchorContract = settings.anchor ? (settings.anchorContract?.toLowerCase() ?? (isGethGenesis(opts.genesis) ? null : AUDIT_ANCHOR_ADDRESS)) : null;
   if (settings.anchor && !anchorContract) logger.warn('audit log: no AuditAnchor on this network (set node.auditLog.anchorContract): batches are signed but not anchored');
   const staking = config.rootChains.find((c) => c.id === stakingChainOf(config));
-  const identity = { chainId: config.bttc.chainId, signer: address, anchorContract, ...(staking ? { rootChain: { id: staking.id, name: staking.name, address: staking.rootChain?.toLowerCase() ?? null } } : {}) };
+  const identity = {
+    chainId: config.bttc.chainId,
+    signer: address,
+    anchorContract,
+    ...(staking ? { rootChain: { id: staking.id, name: staking.name, address: staking.rootChain?.toLowerCase() ?? null } } : {}),
+  };
   await store.meta.put('identity', identity);
   let anchorer: AuditAnchorer | null = null;
   let app: DeliveryApp | null = null;
@@ -188,7 +193,10 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
       const start = { version: clientVersion(), role: 'validator', signer: address, configHash: hash, head: Number(parts.chain.head().number) };
       log.append(records.nodeStart({ height: height(), time: startedAt }, start));
       // where this node listens and whom it dials: operational, so private
-      log.append(records.nodeStart({ height: height(), time: startedAt }, { ...start, listen: node.p2p.listen, staticPeers: node.p2p.staticPeers, rpcHost: node.rpc.host, restHost: node.rest.host }), 'private');
+      log.append(
+        records.nodeStart({ height: height(), time: startedAt }, { ...start, listen: node.p2p.listen, staticPeers: node.p2p.staticPeers, rpcHost: node.rpc.host, restHost: node.rest.host }),
+        'private',
+      );
       if (!prev || prev.hash !== hash) {
         log.append(records.configChange({ height: height() }, { previousHash: prev?.hash ?? null, hash, changed: prev ? changedPaths(prev.snapshot, snapshot) : ['(first start)'] }));
         await store.meta.put('config', { hash, snapshot });

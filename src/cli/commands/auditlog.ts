@@ -37,7 +37,8 @@ async function asCli<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function onlineFlags(o: { rpc?: string; root?: string; rootChainAddress?: string }, fromLog: string | null | undefined): { rpc: string; root: string; rootChainAddress: string } | null {
-  if ((o.rpc === undefined) !== (o.root === undefined)) throw new CliError(`${o.rpc === undefined ? '--root' : '--rpc'}: needs ${o.rpc === undefined ? '--rpc' : '--root'} too (anchors are checked on Bttc and down to the root chain)`);
+  if ((o.rpc === undefined) !== (o.root === undefined))
+    throw new CliError(`${o.rpc === undefined ? '--root' : '--rpc'}: needs ${o.rpc === undefined ? '--rpc' : '--root'} too (anchors are checked on Bttc and down to the root chain)`);
   if (o.rpc === undefined || o.root === undefined) {
     if (o.rootChainAddress !== undefined) throw new CliError('--root-chain-address: only with --rpc and --root');
     return null;
@@ -95,8 +96,11 @@ export function register(program: Command): void {
     .option('--out <FILE>', 'also write the public log read from --datadir/--rest/--export to FILE (an export)')
     .option('--rpc <URL>', 'Bttc JSON-RPC: check each anchor transaction and its block')
     .option('--root <URL>', "the root chain's JSON-RPC: find the checkpoint covering each anchor's block")
-    .option('--root-chain-address <ADDR>', 'the RootChain contract; default: the one the log names (the node\'s staking root chain)')
-    .addHelpText('after', '\nExit: 0 verified, 1 a record, batch or anchor fails (named), 2 the audit could not be done.\nAnchors in blocks no checkpoint covers yet are counted as awaitingCheckpoint, not failures.')
+    .option('--root-chain-address <ADDR>', "the RootChain contract; default: the one the log names (the node's staking root chain)")
+    .addHelpText(
+      'after',
+      '\nExit: 0 verified, 1 a record, batch or anchor fails (named), 2 the audit could not be done.\nAnchors in blocks no checkpoint covers yet are counted as awaitingCheckpoint, not failures.',
+    )
     .action(logCmd);
   audit
     .command('package')
