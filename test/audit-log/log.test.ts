@@ -249,7 +249,8 @@ describe('checkpoint Merkle proofs', () => {
         assert.equal(verifyMerkleProof(leaf, index, proof, root), true);
         if (proof.length > 0) {
           const bad = proof.map((p) => p.slice());
-          bad[flip % bad.length]![flip % 32] ^= 1;
+          const sib = bad[flip % bad.length]!;
+          sib[flip % 32] = sib[flip % 32]! ^ 1;
           assert.equal(verifyMerkleProof(leaf, index, bad, root), false);
           const other = leaves.slice((index ^ 1) * 32, (index ^ 1) * 32 + 32);
           if ((index ^ 1) < count && bytesToHex(other) !== bytesToHex(leaf)) assert.equal(verifyMerkleProof(leaf, index ^ 1, proof, root), false);
