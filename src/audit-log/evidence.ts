@@ -97,22 +97,35 @@ function manifestOf(pkg: Omit<EvidencePackage, 'manifest'>): EvidencePackage['ma
   return { algorithm: 'keccak256', entries, root: hashOf(entries) };
 }
 
-/** What the package's signature set proves, recomputed from the checkpoint and signatures alone. */
+/** The checkpoint as the checkpoint.signed record states it (what the validators signed). */
+export interface SignedCheckpoint {
+  proposer: string;
+  start: number;
+  end: number;
+  rootHash: string;
+  accountRootHash?: string;
+  epoch?: number;
+}
+
+/**
+ * What the package's signature set proves, recomputed from the signed checkpoint (spec §4 sign
+ * bytes with the log's Bttc chain id) and the signatures alone; and whether it is the acked one.
+ */
 export function validateCheckpointSignatures(
-  cp: EvidencePackage['content']['checkpoint'],
+  acked: EvidencePackage['content']['checkpoint'],
   chainId: number,
   sigs: { signer: string; signature: string }[],
-  signed: { start: number; end: number; rootHash: string },
+  signed: SignedCheckpoint,
 ): CheckpointValidation {
   const vh = voteHash(
     checkpointSignBytes({
-      proposer: cp.proposer,
-      start: cp.start,
-      end: cp.end,
-      rootHash: cp.rootHash,
-      accountRootHash: cp.accountRootHash ?? '0x' + '00'.repeat(32),
+      proposer: signed.proposer,
+      start: signed.start,
+      end: signed.end,
+      rootHash: signed.rootHash,
+      accountRootHash: signed.accountRootHash ?? '0x' + '00'.repeat(32),
       borChainId: chainId,
-      epoch: cp.epoch ?? 0,
+      epoch: signed.epoch ?? 0,
     }),
   );
   const signatures = sigs.map((s): SignatureCheck => {
@@ -130,7 +143,7 @@ export function validateCheckpointSignatures(
     voteHash: bytesToHex(vh),
     signatures,
     validSignatures: signatures.filter((s) => s.valid).length,
-    signedIsAcked: signed.start === cp.start && signed.end === cp.end && signed.rootHash === cp.rootHash,
+    signedIsAcked: signed.start === acked.start && signed.end === acked.end && signed.rootHash === acked.rootHash,
   };
 }
 
@@ -211,7 +224,7 @@ export function buildCheckpointPackage(log: LogExport, number: number, opts: { r
     });
   const batchSet = new Set(batches.map((b) => b.batch));
   const anchors = log.anchors.filter((a) => batchSet.has(a.batch));
-  const signedCp = signedRec ? (signedRec.payload as { start: number; end: number; rootHash: string }) : null;
+  const signedCp = signedRec ? (signedRec.payload as unknown as SignedCheckpoint) : null;
   const base = {
     format: PACKAGE_FORMAT,
     version: PACKAGE_VERSION,
@@ -332,7 +345,7 @@ export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { h
     const signed = c.records.find((r): r is AuditRecord => !isRedacted(r) && r.type === 'checkpoint.signed');
     if (!signed) return done('signatureSet: no checkpoint.signed record in the package carries it');
     if (canonicalJson(signed.payload.signatures) !== canonicalJson(c.signatureSet.signatures)) return done('signatureSet: differs from the signed record in the log');
-    const v = validateCheckpointSignatures(c.checkpoint, pkg.chainId, c.signatureSet.signatures, signed.payload as unknown as { start: number; end: number; rootHash: string });
+    const v = validateCheckpointSignatures(c.checkpoint, pkg.chainId, c.signatureSet.signatures, signed.payload as unknown as SignedCheckpoint);
     if (canonicalJson(v) !== canonicalJson(c.validation)) return done('validation: the stated result is not what the signatures give when checked again');
     report.validSignatures = v.validSignatures;
   }

@@ -13,21 +13,25 @@ export interface AnchorState {
   block: { number: number; hash: string; txIndex: number } | null;
 }
 
+/** An anchored batch: its Bttc transaction and block, and the acked checkpoint covering the block if any. */
+export interface AnchoredView {
+  batch: number;
+  digest: string;
+  txHash: string;
+  block: number;
+  blockHash: string;
+  checkpoint: { rootChainId: number; number: number; headerBlockId: string; start: number; end: number; rootHash: string; rootTxHash: string } | null;
+}
+
 /** Where the log stands: `GET /audit-log/status`. */
 export interface AuditStatus {
   signer: string;
   anchorContract: string | null;
   latestSeq: number | null;
   latestBatch: { batch: number; lastSeq: number; digest: string; time: number } | null;
-  latestAnchored: {
-    batch: number;
-    digest: string;
-    txHash: string;
-    block: number;
-    blockHash: string;
-    /** The acked checkpoint whose range holds the anchor's block, when one does yet. */
-    checkpoint: { rootChainId: number; number: number; headerBlockId: string; start: number; end: number; rootHash: string; rootTxHash: string } | null;
-  } | null;
+  latestAnchored: AnchoredView | null;
+  /** The newest anchor an acked checkpoint covers (anchors after it wait for the next checkpoint). */
+  latestCovered: AnchoredView | null;
   pendingAnchors: number;
   private: { latestSeq: number | null; firstSeq: number; retentionMs: number };
 }

@@ -3,7 +3,10 @@
  * (REST, `audit log --datadir`, evidence packages). `identity` (chain id, signer, anchor contract) is
  * kept in the store, so a data dir alone says whose log it is.
  */
-import type { AnchorState, AuditStatus } from './interface.ts';
+import type { AnchoredView, AnchorState, AuditStatus } from './interface.ts';
+
+/** How many recent anchors the status looks through for the newest one a checkpoint covers. */
+const COVERED_SCAN = 512;
 import type { AuditStore } from './store.ts';
 import type { LogExport } from './verify.ts';
 
@@ -65,10 +68,25 @@ export class AuditLogService {
     const [pub, priv] = await Promise.all([store.head('public'), store.head('private')]);
     const last = pub && pub.nextBatch > 0 ? await store.batch('public', pub.nextBatch - 1) : undefined;
     const a = await this.#latestAnchor();
-    let latestAnchored: AuditStatus['latestAnchored'] = null;
-    if (a?.block) {
-      const checkpoint = this.#deps.coveringCheckpoint ? await this.#deps.coveringCheckpoint(a.block.number) : null;
-      latestAnchored = { batch: a.batch, digest: a.digest, txHash: a.txHash, block: a.block.number, blockHash: a.block.hash, checkpoint };
+    const view = async (x: AnchorState & { block: NonNullable<AnchorState['block']> }): Promise<AnchoredView> => ({
+      batch: x.batch,
+      digest: x.digest,
+      txHash: x.txHash,
+      block: x.block.number,
+      blockHash: x.block.hash,
+      checkpoint: this.#deps.coveringCheckpoint ? await this.#deps.coveringCheckpoint(x.block.number) : null,
+    });
+    const latestAnchored = a?.block ? await view({ ...a, block: a.block }) : null;
+    let latestCovered = latestAnchored?.checkpoint ? latestAnchored : null;
+    if (!latestCovered && this.#deps.coveringCheckpoint) {
+      for await (const x of store.anchors.values({ reverse: true, limit: COVERED_SCAN })) {
+        if (!x.block) continue;
+        const v = await view({ ...x, block: x.block });
+        if (v.checkpoint) {
+          latestCovered = v;
+          break;
+        }
+      }
     }
     let pending = this.#deps.anchors?.pendingCount() ?? 0;
     if (!this.#deps.anchors) for await (const x of store.anchors.values()) if (!x.block) pending++;
@@ -78,6 +96,7 @@ export class AuditLogService {
       latestSeq: pub && pub.nextSeq > 0 ? pub.nextSeq - 1 : null,
       latestBatch: last ? { batch: last.batch, lastSeq: last.lastSeq, digest: last.digest, time: last.time } : null,
       latestAnchored,
+      latestCovered,
       pendingAnchors: pending,
       private: { latestSeq: priv && priv.nextSeq > 0 ? priv.nextSeq - 1 : null, firstSeq: priv?.firstSeq ?? 0, retentionMs: this.#deps.privateRetentionMs ?? 0 },
     };
