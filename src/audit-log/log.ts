@@ -19,7 +19,7 @@ import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 import { packSealTask, unpackSealResult, type AuditBatch } from './batch.ts';
 import type { AuditBatchSealer, AuditWriter } from './interface.ts';
 import { checkRecordInput, encodeRecordBody, recordBody, STREAM_ID, ZERO_HASH, type AuditStream, type RecordBody, type RecordInput } from './record.ts';
-import { encodeStoredRecord, type AuditStore, type StreamHead } from './store.ts';
+import { storedRecordBytes, type AuditStore, type StreamHead } from './store.ts';
 
 export interface AuditLogOptions {
   /** Bttc chain id: part of every batch digest, so a digest cannot be replayed on another network. */
@@ -72,6 +72,7 @@ export class AuditLog implements AuditWriter {
   #sealing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  #broken: Error | null = null;
 
   private constructor(opts: AuditLogOptions, deps: AuditLogDeps, heads: Record<AuditStream, StreamHead>) {
     this.opts = { batchMaxRecords: 1024, batchIntervalMs: 5000, ...opts };
@@ -146,12 +147,27 @@ export class AuditLog implements AuditWriter {
     return run;
   }
 
+  /**
+   * Seals batch after batch; the hash pool works on batch k+1 while batch k is written to LevelDB
+   * (writes stay in order). A failed write leaves the log broken: nothing more is sealed on top of
+   * a batch that is not on disk.
+   */
   async #sealAll(stream: AuditStream): Promise<void> {
     const s = this.#streams[stream];
-    while (s.pending.length > 0) await this.#sealOne(stream, s);
+    let write: Promise<void> = Promise.resolve();
+    try {
+      while (s.pending.length > 0) {
+        if (this.#broken) throw this.#broken;
+        const sealed = await this.#seal(stream, s);
+        write = write.then(() => this.#write(stream, sealed));
+        write.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      }
+    } finally {
+      await write;
+    }
   }
 
-  async #sealOne(stream: AuditStream, s: StreamState): Promise<void> {
+  async #seal(stream: AuditStream, s: StreamState): Promise<{ ops: BatchOp[]; batch: AuditBatch; t0: number }> {
     const t0 = performance.now();
     const take = s.pending.slice(0, this.opts.batchMaxRecords);
     const head = s.head;
@@ -164,39 +180,49 @@ export class AuditLog implements AuditWriter {
       prevDigest: head.lastDigest,
     };
     const privateHead = stream === 'public' ? this.#streams.private.head.lastHash : ZERO_HASH;
-    const packed = packSealTask({ prevHash: hexToBytes(head.lastHash), secretKey: this.opts.signer.privateKey, privateHead: hexToBytes(privateHead), header, bodies: take.map((p) => p.bytes) });
+    const prevHash = hexToBytes(head.lastHash);
+    const packed = packSealTask({ prevHash, secretKey: this.opts.signer.privateKey, privateHead: hexToBytes(privateHead), header, bodies: take.map((p) => p.bytes) });
     const res = unpackSealResult(await this.#sealer.auditBatch(packed), take.length);
     const now = this.#clock.now();
     const ops: BatchOp[] = [];
-    let prev = head.lastHash;
+    const sid = STREAM_ID[stream];
+    let prev = prevHash;
     take.forEach((p, i) => {
-      const hash = bytesToHex(res.hashes[i]!);
-      ops.push({ type: 'put', key: this.store.records.key([STREAM_ID[stream], p.body.seq]), value: encodeStoredRecord(prev, hash, p.bytes) });
+      const hash = res.hashes[i]!;
+      ops.push({ type: 'put', key: this.store.records.key([sid, p.body.seq]), value: storedRecordBytes(prev, hash, p.bytes) });
       prev = hash;
     });
-    const sig = new Uint8Array(65);
-    sig.set(res.signature);
     const batch: AuditBatch = {
       ...header,
-      lastHash: prev,
+      lastHash: bytesToHex(prev),
       privateHead,
       prevHash: head.lastHash,
       time: now,
       signer: this.opts.signer.address,
       digest: bytesToHex(res.digest),
-      signature: bytesToHex(sig),
+      signature: bytesToHex(res.signature),
     };
-    ops.push(this.store.batches.putOp([STREAM_ID[stream], batch.batch], batch));
+    ops.push(this.store.batches.putOp([sid, batch.batch], batch));
     const next: StreamHead = { ...head, nextSeq: batch.lastSeq + 1, nextBatch: batch.batch + 1, lastHash: batch.lastHash, lastDigest: batch.digest };
     if (stream === 'private') await this.#pruneOps(next, now, ops);
     ops.push(this.store.headOp(stream, next));
-    await this.store.db.batch(ops);
+    // the next batch links to this one from now on, whether or not its write has finished
     s.head = next;
     s.pending.splice(0, take.length);
-    this.#metrics?.pending.set({ stream }, s.pending.length);
+    return { ops, batch, t0 };
+  }
+
+  async #write(stream: AuditStream, sealed: { ops: BatchOp[]; batch: AuditBatch; t0: number }): Promise<void> {
+    try {
+      await this.store.db.batch(sealed.ops);
+    } catch (err) {
+      this.#broken ??= new Error(`audit log: writing ${stream} batch ${sealed.batch.batch} failed, nothing more is sealed: ${(err as Error).message}`);
+      throw this.#broken;
+    }
+    this.#metrics?.pending.set({ stream }, this.#streams[stream].pending.length);
     this.#metrics?.batches.inc({ stream });
-    this.#metrics?.seal.observe((performance.now() - t0) / 1000);
-    if (stream === 'public') for (const l of this.#listeners) l(batch);
+    this.#metrics?.seal.observe((performance.now() - sealed.t0) / 1000);
+    if (stream === 'public') for (const l of this.#listeners) l(sealed.batch);
   }
 
   /** Deletes private batches sealed before the retention cutoff (never the newest one). */

@@ -88,9 +88,12 @@ export interface AuditRecord extends RecordBody {
 const HASH_RE = /^0x[0-9a-f]{64}$/;
 
 /** Checks a writer's input; the error names the field. */
+const TYPE_SET: ReadonlySet<string> = new Set(RECORD_TYPES);
+const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
+
 export function checkRecordInput(r: RecordInput): void {
-  if (!(RECORD_TYPES as readonly string[]).includes(r.type)) throw new TypeError(`audit record: type ${JSON.stringify(r.type)} is not one of ${RECORD_TYPES.join(', ')}`);
-  if (!(SEVERITIES as readonly string[]).includes(r.severity)) throw new TypeError(`audit record: severity ${JSON.stringify(r.severity)} is not one of ${SEVERITIES.join(', ')}`);
+  if (!TYPE_SET.has(r.type)) throw new TypeError(`audit record: type ${JSON.stringify(r.type)} is not one of ${RECORD_TYPES.join(', ')}`);
+  if (!SEVERITY_SET.has(r.severity)) throw new TypeError(`audit record: severity ${JSON.stringify(r.severity)} is not one of ${SEVERITIES.join(', ')}`);
   if (!Number.isSafeInteger(r.height) || r.height < 0) throw new TypeError(`audit record: height ${r.height} is not a non-negative integer`);
   if (r.validatorId !== undefined && (!Number.isSafeInteger(r.validatorId) || r.validatorId < 0)) throw new TypeError(`audit record: validatorId ${r.validatorId} is not a non-negative integer`);
   if (typeof r.subject !== 'string' || r.subject === '') throw new TypeError('audit record: subject must be a non-empty string');
@@ -99,59 +102,191 @@ export function checkRecordInput(r: RecordInput): void {
   if (r.time !== undefined && (!Number.isSafeInteger(r.time) || r.time < 0)) throw new TypeError(`audit record: time ${r.time} is not a non-negative integer (ms)`);
 }
 
-/** Canonical JSON text of a value; throws naming the path of anything it cannot encode exactly. */
-export function canonicalJson(v: unknown, path = '$'): string {
-  if (v === null) return 'null';
+/** A value canonical JSON cannot hold; `path` is filled in as the error unwinds (only on failure). */
+class CanonicalError extends TypeError {
+  readonly at: string[];
+  readonly what: string;
+  constructor(what: string) {
+    super(what);
+    this.what = what;
+    this.at = [];
+  }
+}
+
+/** Quoted keys: records repeat the same few keys, and quoting them is a JSON.stringify call each. */
+const quotedKeys = new Map<string, string>();
+
+function quoteKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 4096) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+function canon(v: unknown): string {
   switch (typeof v) {
-    case 'boolean':
-      return v ? 'true' : 'false';
     case 'string':
       return JSON.stringify(v);
     case 'number':
-      if (!Number.isSafeInteger(v)) throw new TypeError(`canonical JSON: ${path} is ${v}: only safe integers (write other numbers as strings)`);
-      return String(v);
+      if (!Number.isSafeInteger(v)) throw new CanonicalError(`is ${v}: only safe integers (write other numbers as strings)`);
+      return '' + v;
+    case 'boolean':
+      return v ? 'true' : 'false';
     case 'object': {
-      if (Array.isArray(v)) return `[${v.map((x, i) => canonicalJson(x, `${path}[${i}]`)).join(',')}]`;
+      if (v === null) return 'null';
+      if (Array.isArray(v)) {
+        let s = '[';
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) s += ',';
+          try {
+            s += canon(v[i]);
+          } catch (err) {
+            if (err instanceof CanonicalError) err.at.push(`[${i}]`);
+            throw err;
+          }
+        }
+        return s + ']';
+      }
       const proto = Object.getPrototypeOf(v) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new TypeError(`canonical JSON: ${path} is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain object`);
+      if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain object`);
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o)
-        .filter((k) => o[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k], `${path}.${k}`)}`).join(',')}}`;
+      const keys = Object.keys(o).sort();
+      let s = '{';
+      let first = true;
+      for (const k of keys) {
+        const x = o[k];
+        if (x === undefined) continue;
+        if (!first) s += ',';
+        first = false;
+        try {
+          s += quoteKey(k) + ':' + canon(x);
+        } catch (err) {
+          if (err instanceof CanonicalError) err.at.push(`.${k}`);
+          throw err;
+        }
+      }
+      return s + '}';
     }
     default:
-      throw new TypeError(`canonical JSON: ${path} is a ${typeof v}`);
+      throw new CanonicalError(`is a ${typeof v}`);
+  }
+}
+
+/** An object with array-index keys: JS orders those numerically, so JSON.stringify cannot sort them. */
+const INDEX_KEYS = Symbol('index keys');
+const INDEX_KEY_RE = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * The value itself when it is already canonical (plain, keys in order, safe integers), else a copy
+ * with keys inserted in sorted order: JSON.stringify of the result is the canonical text, at the
+ * speed of the native serialiser. Throws a CanonicalError for what canonical JSON cannot hold.
+ */
+function normalize(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (!Number.isSafeInteger(v)) throw new CanonicalError(`is ${v}: only safe integers (write other numbers as strings)`);
+      return v;
+    case 'object': {
+      if (v === null) return v;
+      if (Array.isArray(v)) {
+        let out: unknown[] | null = null;
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          let n: unknown;
+          try {
+            if (x === undefined) throw new CanonicalError('is a undefined');
+            n = normalize(x);
+          } catch (err) {
+            if (err instanceof CanonicalError) err.at.push(`[${i}]`);
+            throw err;
+          }
+          if (n !== x) (out ??= v.slice())[i] = n;
+        }
+        return out ?? v;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain object`);
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      let changed = false;
+      const vals: unknown[] = new Array(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const c0 = k.charCodeAt(0);
+        if (c0 >= 48 && c0 <= 57 && INDEX_KEY_RE.test(k)) throw INDEX_KEYS;
+        if (i > 0 && keys[i - 1]! > k) changed = true;
+        const x = o[k];
+        if (x === undefined) {
+          changed = true;
+          continue;
+        }
+        try {
+          const n = normalize(x);
+          vals[i] = n;
+          if (n !== x) changed = true;
+        } catch (err) {
+          if (err instanceof CanonicalError) err.at.push(`.${k}`);
+          throw err;
+        }
+      }
+      if (!changed) return v;
+      const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+      const out: Record<string, unknown> = {};
+      for (const i of order) if (vals[i] !== undefined) out[keys[i]!] = vals[i];
+      return out;
+    }
+    default:
+      throw new CanonicalError(`is a ${typeof v}`);
+  }
+}
+
+/** Canonical JSON text of a value; throws naming the path of anything it cannot encode exactly. */
+export function canonicalJson(v: unknown, path = '$'): string {
+  try {
+    try {
+      return JSON.stringify(normalize(v));
+    } catch (err) {
+      // index-like keys: the slower serialiser sorts them as strings too
+      if (err === INDEX_KEYS) return canon(v);
+      throw err;
+    }
+  } catch (err) {
+    if (!(err instanceof CanonicalError)) throw err;
+    throw new TypeError(`canonical JSON: ${path}${err.at.reverse().join('')} ${err.what}`);
   }
 }
 
 const textEncoder = new TextEncoder();
 
-/** The body of a record, in schema field order (the encoding sorts keys anyway). */
+/** The body of a record. */
 export function recordBody(r: RecordInput & { seq: number; time: number }): RecordBody {
-  const body: RecordBody = {
-    v: RECORD_ENCODING_VERSION,
-    seq: r.seq,
-    time: r.time,
-    height: r.height,
-    type: r.type,
-    severity: r.severity,
-    subject: r.subject,
-    correlationId: r.correlationId,
-    payload: r.payload,
-  };
-  if (r.validatorId !== undefined) body.validatorId = r.validatorId;
+  // keys inserted in sorted order, so the canonical encoding needs no copy of the top level
+  const body = { correlationId: r.correlationId } as RecordBody;
   if (r.evidenceHash !== undefined) body.evidenceHash = r.evidenceHash;
+  body.height = r.height;
+  body.payload = r.payload;
+  body.seq = r.seq;
+  body.severity = r.severity;
+  body.subject = r.subject;
+  body.time = r.time;
+  body.type = r.type;
+  body.v = RECORD_ENCODING_VERSION;
+  if (r.validatorId !== undefined) body.validatorId = r.validatorId;
   return body;
 }
 
 /** `0x01 ‖ canonical JSON` of the body. */
 export function encodeRecordBody(body: RecordBody): Uint8Array {
   if (body.v !== RECORD_ENCODING_VERSION) throw new TypeError(`audit record ${body.seq}: encoding version ${body.v} is not supported (this node knows ${RECORD_ENCODING_VERSION})`);
-  const json = textEncoder.encode(canonicalJson(body));
-  const out = new Uint8Array(1 + json.length);
+  const json = canonicalJson(body);
+  const out = new Uint8Array(1 + Buffer.byteLength(json, 'utf8'));
   out[0] = RECORD_ENCODING_VERSION;
-  out.set(json, 1);
+  textEncoder.encodeInto(json, out.subarray(1));
   return out;
 }
 

@@ -15,12 +15,16 @@ import { encodeRecordBody, RECORD_ENCODING_VERSION, STREAM_ID, type AuditRecord,
  * A stored record is `prev(32) ‖ hash(32) ‖ body bytes`: the exact bytes that were hashed, so what
  * a verifier reads from disk is what the node signed, not a re-serialisation of it.
  */
-export function encodeStoredRecord(prev: string, hash: string, body: Uint8Array): Uint8Array {
+export function storedRecordBytes(prev: Uint8Array, hash: Uint8Array, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(64 + body.length);
-  out.set(hexToBytes(prev), 0);
-  out.set(hexToBytes(hash), 32);
+  out.set(prev, 0);
+  out.set(hash, 32);
   out.set(body, 64);
   return out;
+}
+
+export function encodeStoredRecord(prev: string, hash: string, body: Uint8Array): Uint8Array {
+  return storedRecordBytes(hexToBytes(prev), hexToBytes(hash), body);
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
