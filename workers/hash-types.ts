@@ -12,4 +12,6 @@ export interface HashTaskResult {
   /** The root; for 'audit-batch' the packed seal result (record hashes ‖ digest ‖ signature). */
   root: Uint8Array;
   runMs: number;
+  /** CPU time the worker thread spent on the task (user + system). */
+  cpuMs: number;
 }

@@ -20,6 +20,7 @@ import { AuditError } from '../audit/interface.ts';
 import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 import type { AuditBatch } from './batch.ts';
 import type { AnchorState } from './interface.ts';
+import type { AckedCheckpoint } from '../delivery/modules/checkpoint/store.ts';
 import { bodyOf, canonicalJson, encodeRecordBody, type AuditRecord } from './record.ts';
 import { catchFailure, checkAnchors, checkChain, isRedacted, type AnchorProof, type ChainEntry, type LogExport, type OnlineDeps, type RedactedRecord } from './verify.ts';
 import type { CheckpointHeader } from '../merkle/checkpoint.ts';
@@ -64,18 +65,8 @@ export interface EvidencePackage {
   rootChain: { id: number; name: string; address: string | null } | null;
   redactionRules: string[];
   content: {
-    checkpoint: {
-      rootChainId: number;
-      number: number;
-      headerBlockId: string;
-      proposer: string;
-      start: number;
-      end: number;
-      rootHash: string;
-      accountRootHash: string | null;
-      epoch: number | null;
-      rootTxHash: string;
-    };
+    /** The acked checkpoint as Delivery stores it, its root-chain tx as `rootTxHash`. */
+    checkpoint: Omit<AckedCheckpoint, 'borChainId' | 'signatureCount' | 'timestamp' | 'deliveryHeight' | 'txHash'> & { rootTxHash: string };
     blockRange: { start: number; end: number; blocks: number };
     signatureSet: { signatures: { signer: string; signature: string }[] } | null;
     validation: CheckpointValidation | null;

@@ -68,7 +68,7 @@ export class AuditLog implements AuditWriter {
   readonly #logger: Logger | null;
   readonly #streams: Record<AuditStream, StreamState>;
   readonly #listeners: ((b: AuditBatch) => void)[] = [];
-  readonly #metrics: { records: Counter<string>; batches: Counter<string>; seal: Histogram<string>; pending: Gauge<string>; pruned: Counter<string> } | null;
+  readonly #metrics: { records: Counter<string>; batches: Counter<string>; seal: Histogram<string>; sealCpu: Counter<string>; pending: Gauge<string>; pruned: Counter<string> } | null;
   #sealing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -91,6 +91,11 @@ export class AuditLog implements AuditWriter {
           records: counter(reg, 'bttc_audit_log_records_total', 'Audit-log records appended, by stream and type', ['stream', 'type']),
           batches: counter(reg, 'bttc_audit_log_batches_total', 'Audit-log batches sealed (hash-chained and signed in the hash pool), by stream', ['stream']),
           seal: histogram(reg, 'bttc_audit_log_seal_seconds', 'Time to seal one audit-log batch: hash pool plus the LevelDB write', SECONDS_BUCKETS),
+          sealCpu: counter(
+            reg,
+            'bttc_audit_log_seal_main_cpu_seconds_total',
+            'Main-thread CPU spent sealing audit-log batches (packing, building the writes); the worker\'s is bttc_hash_pool_worker_cpu_seconds_total{op="audit-batch"}',
+          ),
           pending: gauge(reg, 'bttc_audit_log_pending_records', 'Audit-log records appended but not sealed yet, by stream', ['stream']),
           pruned: counter(reg, 'bttc_audit_log_private_pruned_records_total', 'Private audit-log records deleted by the retention rule'),
         }
@@ -181,8 +186,13 @@ export class AuditLog implements AuditWriter {
     };
     const privateHead = stream === 'public' ? this.#streams.private.head.lastHash : ZERO_HASH;
     const prevHash = hexToBytes(head.lastHash);
+    let cpu = process.threadCpuUsage();
     const packed = packSealTask({ prevHash, secretKey: this.opts.signer.privateKey, privateHead: hexToBytes(privateHead), header, bodies: take.map((p) => p.bytes) });
-    const res = unpackSealResult(await this.#sealer.auditBatch(packed), take.length);
+    const task = this.#sealer.auditBatch(packed);
+    let used = process.threadCpuUsage(cpu);
+    const prepMicros = used.user + used.system;
+    const res = unpackSealResult(await task, take.length);
+    cpu = process.threadCpuUsage();
     const now = this.#clock.now();
     const ops: BatchOp[] = [];
     const sid = STREAM_ID[stream];
@@ -204,6 +214,9 @@ export class AuditLog implements AuditWriter {
     };
     ops.push(this.store.batches.putOp([sid, batch.batch], batch));
     const next: StreamHead = { ...head, nextSeq: batch.lastSeq + 1, nextBatch: batch.batch + 1, lastHash: batch.lastHash, lastDigest: batch.digest };
+    // synchronous parts only: an await lets other work run on this thread
+    used = process.threadCpuUsage(cpu);
+    this.#metrics?.sealCpu.inc((used.user + used.system + prepMicros) / 1e6);
     if (stream === 'private') await this.#pruneOps(next, now, ops);
     ops.push(this.store.headOp(stream, next));
     // the next batch links to this one from now on, whether or not its write has finished

@@ -7,10 +7,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Registry, Histogram } from 'prom-client';
+import type { Counter, Registry, Histogram } from 'prom-client';
 import type { Logger } from 'pino';
 import { JobQueue, JobDroppedError } from '../util/jobQueue.ts';
-import { histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
 import { packLeafPreimages, LEAF_PREIMAGE_SIZE, MAX_ROOT_HASH_BLOCKS, type CheckpointHeader } from '../merkle/checkpoint.ts';
 import type { DividendAccount } from '../merkle/account.ts';
 import { compareBytes, exactCopy, uintToBytes } from '../util/bytes.ts';
@@ -43,7 +43,7 @@ export class HashPool {
   readonly closeTimeoutMs: number;
   readonly #piscina: Piscina<HashTask, HashTaskResult>;
   readonly #queue: JobQueue<HashTask, Uint8Array>;
-  readonly #metrics: { blocks: Histogram<string>; workerRun: Histogram<string> } | null;
+  readonly #metrics: { blocks: Histogram<string>; workerRun: Histogram<string>; workerCpu: Counter<string> } | null;
   readonly #logger: Logger | null;
   #closed = false;
 
@@ -63,6 +63,7 @@ export class HashPool {
       ? {
           blocks: histogram(reg, 'bttc_hash_pool_leaves_per_task', 'Leaves (blocks or accounts) per root task', [1, 16, 64, 256, 1024, 4096, 6400, 16384, 32768]),
           workerRun: histogram(reg, 'bttc_hash_pool_worker_run_seconds', 'Time a root task ran inside its worker thread', SECONDS_BUCKETS),
+          workerCpu: counter(reg, 'bttc_hash_pool_worker_cpu_seconds_total', 'CPU time the hash worker threads spent on tasks, by task', ['op']),
         }
       : null;
   }
@@ -145,6 +146,7 @@ export class HashPool {
     }
     if (leaves !== null) this.#metrics?.blocks.observe(leaves);
     this.#metrics?.workerRun.observe(res.runMs / 1000);
+    this.#metrics?.workerCpu.inc({ op: task.op }, res.cpuMs / 1000);
     return res.root;
   }
 
