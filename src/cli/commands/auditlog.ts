@@ -7,7 +7,7 @@
  * down).
  */
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { CliError, printJson } from '../io.ts';
 
 interface LogOpts {
@@ -82,9 +82,15 @@ async function packageCmd(file: string, opts: PackageOpts): Promise<void> {
   if (!report.ok) throw new CliError(`audit package: ${report.failure}`, 1);
 }
 
+/** A missing or unknown option is bad input: exit 2, as the other audits (1 means something failed). */
+function badInputExits2(err: CommanderError): never {
+  throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
+}
+
 export function register(program: Command): void {
   const audit = program.commands.find((c) => c.name() === 'audit');
   if (!audit) throw new Error('src/cli/commands/auditlog.ts: the audit command (audit.ts) must be registered first');
+  audit.description(`${audit.description()}; verify a node's event log down to the root chain (log) or an evidence package (package)`);
   audit
     .command('log')
     .description(
@@ -101,6 +107,7 @@ export function register(program: Command): void {
       'after',
       '\nExit: 0 verified, 1 a record, batch or anchor fails (named), 2 the audit could not be done.\nAnchors in blocks no checkpoint covers yet are counted as awaitingCheckpoint, not failures.',
     )
+    .exitOverride(badInputExits2)
     .action(logCmd);
   audit
     .command('package')
@@ -110,5 +117,6 @@ export function register(program: Command): void {
     .option('--root <URL>', "the root chain's JSON-RPC")
     .option('--root-chain-address <ADDR>', 'the RootChain contract; default: the one the package names')
     .addHelpText('after', '\nExit: 0 verified, 1 the package fails (named), 2 the check could not be done.')
+    .exitOverride(badInputExits2)
     .action(packageCmd);
 }

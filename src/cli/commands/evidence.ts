@@ -7,7 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { CliError, printJson } from '../io.ts';
 
 interface ExportOpts {
@@ -79,5 +79,9 @@ export function register(program: Command): void {
     .option('--export <FILE>', 'an exported log (bttc-node audit log --out)')
     .option('--root-chain-id <ID>', "the checkpoint's root chain when it is not the log's staking chain")
     .addHelpText('after', '\nExit: 0 written, 2 it could not be (bad flags, no such checkpoint in the log, a missing module).')
+    .exitOverride((err: CommanderError) => {
+      // a missing or unknown option is bad input: exit 2, as the help says
+      throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
+    })
     .action(exportCmd);
 }
