@@ -19,7 +19,11 @@ import type { AuditStatus } from '../../src/audit-log/interface.ts';
 import type { LogExport, VerifyReport } from '../../src/audit-log/verify.ts';
 import type { PackageReport } from '../../src/audit-log/evidence.ts';
 import { verifyMerkleProof } from '../../src/audit-log/checkpoint-proof.ts';
-import { hexToBytes } from '../../src/util/bytes.ts';
+import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { readKeyFile } from '../../src/node/keys.ts';
+import { signLegacyTx } from '../../src/evm/txSign.ts';
+import { recomputeRecordHash, type AuditRecord } from '../../src/audit-log/record.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { Interface } from 'ethers';
 
 // Clear of the other devnet tests' ranges (the highest, two-root-chains/root-outage, end near 60200).
@@ -28,11 +32,19 @@ const PORTS = { rpc: BASE, rest: BASE + 1, p2p: BASE + 2, root: BASE + 3 };
 const REST = `http://127.0.0.1:${PORTS.rest}`;
 const RPC = `http://127.0.0.1:${PORTS.rpc}`;
 const ROOT = `http://127.0.0.1:${PORTS.root}`;
+const CHAIN_ID = loadConfig('devnet').bttc.chainId;
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(BIN, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
   });
+}
+
+async function rpc<T = string>(method: string, params: unknown[]): Promise<T> {
+  const res = await fetch(RPC, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const j = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result as T;
 }
 
 async function status(): Promise<AuditStatus> {
@@ -46,17 +58,42 @@ test('devnet: the audit log is anchored on Bttc and its latest anchored digest v
   const dir = mkdtempSync(join(tmpdir(), 'bttc-audit-log-'));
   const devnet = new DevnetProcess(dir, ['--validators', '1', ...devnetPortArgs(PORTS)]);
   try {
-    // An anchored batch whose Bttc block an acked checkpoint covers, as the node's status reports it.
+    // Once the first batch is anchored, the signer sends a transaction of its own through RPC: later
+    // anchors must take the nonces after it (the node counts what the signer sends through its pool).
+    const first = await until('the first anchored batch', 120_000, async () => (await status()).latestAnchored, 1000);
+    const signer = readKeyFile(join(dir, 'node-0', 'validator-keys.json')).signer;
+    const nonce = BigInt(await rpc('eth_getTransactionCount', [bytesToHex(signer.address), 'pending']));
+    const own = signLegacyTx({ nonce, gasPrice: 1_000_000_000n, gasLimit: 21_000n, to: hexToBytes('0x' + '5e'.repeat(20)), value: 1n }, CHAIN_ID, signer.privateKey);
+    const ownHash = await rpc('eth_sendRawTransaction', [bytesToHex(own)]);
+
+    // An anchored batch whose Bttc block an acked checkpoint covers, as the node's status reports it,
+    // and a batch anchored after the signer's own transaction.
     let last: AuditStatus | null = null;
     const covered = await until(
-      () => `an anchor covered by an acked checkpoint (status: ${JSON.stringify(last)})`,
+      () => `an anchor covered by an acked checkpoint, and one after the signer's own transaction (status: ${JSON.stringify(last)})`,
       200_000,
       async () => {
         last = await status();
-        return last.latestCovered ? last : null;
+        return last.latestCovered && last.latestAnchored && last.latestAnchored.batch > first.batch + 1 ? last : null;
       },
       1000,
     );
+    const ownReceipt = await rpc<{ status: string; blockNumber: string } | null>('eth_getTransactionReceipt', [ownHash]);
+    assert.equal(ownReceipt?.status, '0x1', "the signer's own transaction was mined");
+    const anchorsAfter = await rpc('eth_getTransactionCount', [bytesToHex(signer.address), 'latest']);
+    assert.ok(BigInt(anchorsAfter) > nonce + 1n, 'anchors went on after the nonce the signer used itself');
+
+    // The public records route the dashboard reads: records in order, each hash recomputed.
+    const recs = ((await (await fetch(`${REST}/audit-log/records?from=0&limit=5`)).json()) as { result: AuditRecord[] }).result;
+    assert.deepEqual(
+      recs.map((r) => r.seq),
+      [0, 1, 2, 3, 4],
+    );
+    for (const r of recs) assert.equal(recomputeRecordHash(r), r.hash);
+    assert.equal(recs[0]!.type, 'node.start');
+    const badLimit = await fetch(`${REST}/audit-log/records?limit=0`);
+    assert.equal(badLimit.status, 400);
+    assert.match(await badLimit.text(), /limit: expected an integer from 1 to 1000/);
     const anchored = covered.latestCovered!;
     assert.ok(covered.latestAnchored && covered.latestAnchored.batch >= anchored.batch);
     assert.equal(covered.anchorContract, '0x0000000000000000000000000000000000001a0d');
