@@ -51,6 +51,8 @@ export interface AnchorerDeps {
 
 /** Included anchors younger than this many blocks are re-checked against the canonical chain. */
 const REORG_DEPTH = 64n;
+/** Batches looked at on start (those sealed but never sent are sent then). */
+const START_WINDOW = 4096;
 
 export class AuditAnchorer {
   readonly opts: Required<AnchorerOptions>;
@@ -84,14 +86,18 @@ export class AuditAnchorer {
 
   /** Loads what was sent before a restart and queues sealed batches never sent. */
   async start(): Promise<void> {
-    const anchors = await this.#deps.store.listAnchors(0, Number.MAX_SAFE_INTEGER);
+    // Only the newest batches matter after a restart: older ones were anchored (or given up on) long ago.
+    const head = await this.#deps.store.head('public');
+    const from = Math.max(0, (head?.nextBatch ?? 0) - START_WINDOW);
+    const tip = this.#deps.chain.head().number;
     const sent = new Set<number>();
-    for (const a of anchors) {
+    for (const a of await this.#deps.store.listAnchors(from, START_WINDOW)) {
       sent.add(a.batch);
-      if (a.block) this.#noteIncluded(a);
-      else this.#pending.set(a.batch, a);
+      if (!a.block) this.#pending.set(a.batch, a);
+      else if (tip - BigInt(a.block.number) <= REORG_DEPTH) this.#noteIncluded(a);
+      else if (!this.#latest || a.batch > this.#latest.batch) this.#latest = a;
     }
-    for (const b of await this.#deps.store.listBatches('public', 0, Number.MAX_SAFE_INTEGER)) if (!sent.has(b.batch)) this.#queue.push(b);
+    for (const b of await this.#deps.store.listBatches('public', from, START_WINDOW)) if (!sent.has(b.batch)) this.#queue.push(b);
     this.#gauge();
     this.#kick();
   }
