@@ -7,10 +7,11 @@
  * checkpoints acked during the run and each node's main-thread event-loop lag p99 (prom-client's
  * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { QUICK, report, round } from './lib/harness.ts';
+import { cpuSeconds, untilDevnetUp } from './lib/devnet.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { createDevnet, DevnetSupervisor } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile, formatReport } from '../src/loadtest/index.ts';
@@ -32,20 +33,6 @@ const logger = createLogger({ name: 'bench-devnet', level: 'warn' });
 await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
 // BENCH_LOG_LEVEL=info (with KEEP_DEVNET=1) keeps every sealed block's timings in .../node-<i>/node.log.
 const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: (process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'warn' }, { logger });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system, all threads) a process has used, from /proc; null where there is no /proc. */
-function cpuSeconds(pid: number | null): number | null {
-  if (!pid) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .replace(/^.*\) /s, '')
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
 
 async function scrape(url: string): Promise<string> {
   return fetch(url + '/metrics').then(
@@ -88,11 +75,7 @@ function histSummary(b: Map<number, number>, q: number, over: number): { count: 
 
 try {
   await sup.start();
-  for (;;) {
-    const s = await sup.snapshot();
-    if (s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= validators - 1)) break;
-    await sleep(1000);
-  }
+  await untilDevnetUp(sup, validators);
   const before = await sup.snapshot();
   const ackedBefore = Math.max(...before.nodes.map((n) => n.status!.delivery.checkpointsAcked));
   const pids = [before.rootchain.pid, ...before.nodes.map((n) => n.pid)];

@@ -72,6 +72,12 @@ export const BUCKETS = {
   // ---- chain-derived validator telemetry (node/) --------------------------------------------------
   telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),
   telemetryTotals: bucket(0x71, 'node', 'telemetry/store', "name (UTF-8) → JSON cumulative totals ('delivery', 'bttc')"),
+
+  // ---- audit log (node/) --------------------------------------------------------------------------
+  auditRecord: bucket(0xa0, 'node', 'audit-log', 'stream (u8) ‖ seq (u64) → record JSON (body, prev, hash)'),
+  auditBatch: bucket(0xa1, 'node', 'audit-log', 'stream (u8) ‖ batch (u64) → sealed batch JSON (digest, signature)'),
+  auditAnchor: bucket(0xa2, 'node', 'audit-log', 'batch (u64) → anchor JSON (Bttc tx, nonce, block)'),
+  auditMeta: bucket(0xa3, 'node', 'audit-log', 'name (UTF-8) → JSON (stream heads, config hash)'),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;

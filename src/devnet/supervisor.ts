@@ -6,7 +6,7 @@
  * root chains, and waits for each to exit (SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync, renameSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   restartDelayMs: number;
   /** Log level of the node processes. */
   logLevel: string;
+  /** Extra `node` settings merged into every node's config.json (benches: e.g. `{ auditLog: { enabled: false } }`). */
+  nodeSettings?: Record<string, unknown>;
 }
 
 export interface DevnetSnapshot {
@@ -162,6 +164,10 @@ export class DevnetSupervisor {
     const role = this.role(i);
     const p = this.nodes[i]!;
     const config = writeNodeConfig(this.opts.dir, this.layout, i, this.rootInfo!, this.extraRootInfos);
+    if (this.opts.nodeSettings) {
+      const file = JSON.parse(readFileSync(config, 'utf8')) as { node: Record<string, unknown> };
+      writeFileSync(config, JSON.stringify({ ...file, node: { ...file.node, ...this.opts.nodeSettings } }, null, 2) + '\n');
+    }
     const fd = this.logFd(`node-${i}/node.log`);
     const child = spawn(BIN, ['start', '--config', config], { stdio: ['ignore', 'pipe', fd], env: { ...process.env, BTTC_LOG_LEVEL: this.opts.logLevel } });
     closeSync(fd);

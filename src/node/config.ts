@@ -14,7 +14,8 @@
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
- *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000 } }
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000,
+ *             "auditLog": { "privateRetentionHours": 720 } } }
  * ```
  *
  * `keys` decides the node's role. With a key file the node is a validator: it seals Bttc blocks
@@ -76,6 +77,25 @@ export interface NodeSection {
   /** Heights a peer must be ahead of us before consensus is paused for a range sync of Delivery. */
   deliverySyncLag: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The tamper-evident event log (docs/audit-log.md). */
+  auditLog: AuditLogSection;
+}
+
+/**
+ * The audit log a validator keeps (a follower has no key to sign batches and keeps none):
+ * - `anchor`: send each public batch digest to the AuditAnchor contract on Bttc;
+ *   `anchorContract` is where it is: null means the devnet genesis's (0x…1a0d), and no anchoring on a
+ *   network whose genesis lacks it (mainnet, Donau) unless it is named here.
+ * - `batchIntervalMs` / `batchMaxRecords`: seal pending records this often / at this many.
+ * - `privateRetentionHours`: how long private records (peer addresses, local errors) are kept.
+ */
+export interface AuditLogSection {
+  enabled: boolean;
+  anchor: boolean;
+  anchorContract: string | null;
+  batchIntervalMs: number;
+  batchMaxRecords: number;
+  privateRetentionHours: number;
 }
 
 /**
@@ -194,6 +214,18 @@ const NODE_SPEC: FieldSpec = {
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
     deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    auditLog: {
+      type: 'object',
+      fields: {
+        enabled: { type: 'bool' },
+        anchor: { type: 'bool' },
+        anchorContract: { type: 'optional', of: { type: 'string', pattern: /^0x[0-9a-fA-F]{40}$/, describe: 'the AuditAnchor contract address (0x + 40 hex), or null for the devnet genesis one' } },
+        batchIntervalMs: { type: 'int', min: 0, max: 3_600_000 },
+        batchMaxRecords: { type: 'int', min: 1, max: 65_536 },
+        // at least an hour: a shorter window would delete private records before anyone could read them
+        privateRetentionHours: { type: 'int', min: 1, max: 10 * 365 * 24 },
+      },
+    },
   },
 };
 
@@ -224,6 +256,7 @@ const DEFAULTS = {
   deliveryCatchUpHeights: 64,
   deliverySyncLag: 4,
   logLevel: 'info',
+  auditLog: { enabled: true, anchor: true, anchorContract: null, batchIntervalMs: 5000, batchMaxRecords: 1024, privateRetentionHours: 30 * 24 },
 };
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -236,7 +269,7 @@ function withDefaults(node: Record<string, unknown>, preset: string): Record<str
   const namespaces = !isLoopbackHost(host) ? PUBLIC_RPC_NAMESPACES : preset === 'devnet' ? DEVNET_RPC_NAMESPACES : DEFAULT_RPC_NAMESPACES;
   const defaults = { ...DEFAULTS, rpc: { ...DEFAULTS.rpc, namespaces } };
   const out: Record<string, unknown> = { ...defaults, ...node };
-  for (const k of ['rpc', 'rest', 'delivery', 'p2p', 'tron'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
+  for (const k of ['rpc', 'rest', 'delivery', 'p2p', 'tron', 'auditLog'] as const) if (isObj(node[k])) out[k] = { ...(defaults[k] as object), ...node[k] };
   // rpc.cors was one origin (a string) before it became a list: such files still load.
   const rpc = out.rpc as Record<string, unknown>;
   if (typeof rpc.cors === 'string') out.rpc = { ...rpc, cors: rpc.cors === '' ? [] : [rpc.cors] };

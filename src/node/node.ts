@@ -44,6 +44,7 @@ import { startTelemetry } from './telemetry-wiring.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
 import { openNodeStores } from './stores.ts';
+import { openAuditLog } from './audit-log.ts';
 import { TxIntake } from './txIntake.ts';
 import { startDeliveryRest } from './rest-wiring.ts';
 import { startProduction } from './production.ts';
@@ -120,6 +121,7 @@ export class BttcNode {
     onClose('call workers', () => calls.close());
     const stores = await openNodeStores(node.dataDir, { logger, metrics, onClose });
     const { chain, db } = stores;
+    const audit = await openAuditLog({ config, node, signer, genesis: genesis.bttc }, { db, hashPool, metrics, logger, onClose });
     // Head changes feed the status (block intervals) and, once RPC is up, newHeads subscriptions.
     const tracker = new NodeStatusTracker({ role, signer: signer?.address ?? null, spans: config.bttc }, { chain, logger });
     let events: ChainEvents | null = null;
@@ -143,7 +145,7 @@ export class BttcNode {
       genesis.delivery,
     );
     // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.
-    const submission = new CheckpointSubmission({ submitters, address: app.address, metrics, logger });
+    const submission = new CheckpointSubmission({ submitters: audit.watchSubmitters(submitters), address: app.address, metrics, logger });
     submission.attach(app);
     onClose('delivery submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
     app.onCommitted((c) => tracker.onDeliveryCommit(c));
@@ -158,7 +160,7 @@ export class BttcNode {
     };
     const layerSigner = signer ? { key: signer.privateKey, address: signer.address } : null;
     const layer = await BttcLayer.open(
-      { bttc: config.bttc, genesis: genesis.bttc, systemCode: await loadSystemContractsCode(), signer: layerSigner },
+      { bttc: config.bttc, genesis: audit.bttcGenesis(genesis.bttc), systemCode: await loadSystemContractsCode(), signer: layerSigner },
       { executor, chain, db, verifier, spans: delivery.spans, stateSyncs: delivery.stateSyncs, broadcast, metrics, logger },
     );
     onClose('bttc layer', () => layer.close());
@@ -172,6 +174,7 @@ export class BttcNode {
     const net = await startNetwork({ node, chainId: config.bttc.chainId }, { chain, layer, intake: txIntake, verifier, requestSync: (peers) => requestSync(peers), metrics, logger, onClose });
     const { network, txGossip } = net;
     publishBlock = net.publishBlock;
+    await audit.attach({ app, chain, executor, txpool: layer.txpool, intake: txIntake, gossip: txGossip });
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
     const telemetry = await startTelemetry({ windowHeights: node.telemetryWindowHeights }, { app, deliveryStore: store, db, chain, peers: () => network.peers(), metrics, logger, onClose });
@@ -205,7 +208,7 @@ export class BttcNode {
     onClose('json-rpc', () => rpc.close());
 
     // Delivery REST: the modules' routes plus what node subsystems serve.
-    restUrl = await startDeliveryRest({ node, config }, { app, extensions: [{ routes: [nextSpanSeedRoute(app.queries.span, spanSeed)] }, telemetry], metrics, logger, onClose });
+    restUrl = await startDeliveryRest({ node, config }, { app, extensions: [{ routes: audit.routes(nextSpanSeedRoute(app.queries.span, spanSeed)) }, telemetry], metrics, logger, onClose });
 
     // Sync, then produce
     await startProduction({ sync, layer, txGossip, peers: network, metrics, logger, onClose });
