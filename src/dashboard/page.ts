@@ -11,7 +11,7 @@
 export const OPTIONAL_SECTIONS = [
   { id: 'gov', title: 'Governance proposals and tallies', path: '/gov/proposals', evidence: 'proposal' },
   { id: 'slashing', title: 'Slash candidates and finals', path: '/slashing/candidates', evidence: 'slash' },
-  { id: 'audit', title: 'Event log anchors', path: '/audit-log/anchors', evidence: null },
+  { id: 'audit', title: 'Event log anchors', path: '/audit-log/status', evidence: null },
 ] as const;
 
 const SCRIPT = `
@@ -37,7 +37,7 @@ async function scorecards() {
   $('policy').textContent = 'policy ' + t.policy.version + ' · window ' + t.chainDerived.window.fromHeight + '–' + t.chainDerived.window.toHeight + ' (' + t.chainDerived.windowHeights + ' heights) · Delivery height ' + body.height;
   const rows = t.validators.map((v) => '<tr data-validator="' + v.id + '"><td>' + v.id + '</td><td title="' + esc(v.signer) + '">' + esc(short(v.signer)) + '</td><td class="grade">' + esc(v.score.grade) + '</td><td class="score">' + (v.score.scoreBps / 100).toFixed(2) + '%' +
     '</td><td class="signed">' + v.window.commitsSigned + '</td><td class="missed">' + v.window.commitsMissed + '</td><td class="cmissed">' + v.cumulative.commitsMissed + '</td><td>' + v.cumulative.proposalsMade + ' / ' + v.cumulative.proposalsMissed +
-    '</td><td>' + v.cumulative.checkpointSigsIncluded + ' / ' + v.cumulative.checkpointSigsMissing + '</td><td>' + v.slots.sealedInTurn + ' / ' + v.slots.slotsMissed + '</td><td>' + (v.cumulative.lastRecovery ? v.cumulative.lastRecovery.heights + ' h, ' + v.cumulative.lastRecovery.ms / 1000 + ' s' : '–') +
+    '</td><td>' + v.cumulative.checkpointSigsIncluded + ' / ' + v.cumulative.checkpointSigsMissing + '</td><td>' + v.slots.sealedInTurn + ' / ' + v.slots.slotsMissed + '</td><td>' + (v.cumulative.lastRecovery ? v.cumulative.lastRecovery.heights + ' heights, ' + v.cumulative.lastRecovery.ms / 1000 + ' s' : '–') +
     '</td><td>' + esc(v.score.flags.join('; ') || '–') + '</td><td><a href="/telemetry/validators/' + v.id + '">raw</a></td></tr>');
   $('scorecards-body').innerHTML = table(['id', 'signer', 'grade', 'score', 'window signed', 'window missed', 'missed (all)', 'proposals made / missed', 'checkpoint sigs in / missing', 'slots in turn / missed', 'last recovery', 'flags', ''], rows);
   $('local').textContent = JSON.stringify(t.local, null, 2);
@@ -69,9 +69,17 @@ async function spans() {
   const rows = s.selected_producers.map((p) => '<tr class="producer"><td>' + p.ID + '</td><td title="' + esc(p.signer) + '">' + esc(short(p.signer)) + '</td><td>' + p.power + '</td></tr>');
   $('spans-body').innerHTML = '<p class="span">span ' + s.span_id + ': Bttc blocks ' + s.start_block + '–' + s.end_block + ', chain ' + esc(s.bor_chain_id) + ' <a href="/bor/span/' + s.span_id + '">raw</a></p>' + table(['validator', 'producer', 'power'], rows);
 }
+function anchors(a) {
+  const anchored = (x) => x ? 'batch <span class="batch">' + x.batch + '</span> in Bttc block ' + x.block + ' (tx <span title="' + esc(x.txHash) + '">' + esc(short(x.txHash)) + '</span>)' +
+    (x.checkpoint ? ', covered by checkpoint <span class="covered">' + x.checkpoint.number + '</span> (header block ' + esc(x.checkpoint.headerBlockId) + ')' : ', no checkpoint covers it yet') : 'none yet';
+  return '<p>signer <code>' + esc(a.signer) + '</code> · latest record <span class="seq">' + (a.latestSeq ?? '–') + '</span> · latest batch ' + (a.latestBatch ? a.latestBatch.batch + ' <code title="' + esc(a.latestBatch.digest) + '">' + esc(short(a.latestBatch.digest)) + '</code>' : '–') +
+    ' · pending anchors ' + a.pendingAnchors + '</p><p>latest anchored: ' + anchored(a.latestAnchored) + '</p><p class="latest-covered">latest covered: ' + anchored(a.latestCovered) + '</p>' +
+    '<p>verify: <code>bttc-node audit log --rest URL --rpc BTTC_URL --root ROOT_URL</code> <a href="/audit-log/status">raw</a></p>';
+}
 async function optional(sec) {
   const r = await get(sec.path);
   if (r.missing) { $(sec.id).remove(); return; }
+  if (sec.id === 'audit') { $(sec.id + '-body').innerHTML = anchors(r.body.result); return; }
   const items = Array.isArray(r.body.result) ? r.body.result : [r.body.result];
   $(sec.id + '-body').innerHTML = items.length ? '<ul>' + items.map((it) => '<li class="item"><code>' + esc(JSON.stringify(it)).slice(0, 400) + '</code> ' + (sec.evidence && it && it.id !== undefined ? evidence(sec.evidence, it.id, sec.path) : '<a href="' + esc(sec.path) + '">raw</a>') + '</li>').join('') + '</ul>' : '<p>None.</p>';
 }
