@@ -185,7 +185,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
 
 export interface RootInfo {
   rpcUrl: string;
-  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string };
+  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string; governor?: string };
 }
 
 /**
@@ -207,6 +207,7 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
     rootChain: r.contracts.rootChain,
     stateSender: r.contracts.stateSender,
     stakingInfo: r.contracts.stakingInfo ?? null,
+    ...(r.contracts.governor ? { governor: r.contracts.governor } : {}),
   });
   const extra = extraRootChains(layout);
   if (extraRoots.length !== extra.length) throw new Error(`devnet: ${extra.length} extra root chain(s) in the layout, ${extraRoots.length} running`);
