@@ -74,12 +74,17 @@ export function startGovernance(deps: GovWiringDeps): void {
   const submission = new GovTallySubmission({ submitter, anchored: (id) => (reader ? reader.anchored(id) : Promise.resolve(false)), address: app.address, metrics, logger });
   submission.attach(app);
   deps.onClose('gov submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
-  const q = app.queries.gov;
+  wireBallotGossip({ queries: app.queries.gov, network, metrics, logger });
+}
+
+/** The `gov-ballot` topic: received ballots validated into the pool; ballots pooled here otherwise (REST) published. */
+export function wireBallotGossip(deps: { queries: GovQueries; network: Pick<Network, 'publish' | 'subscribe'>; metrics?: Registry | null; logger?: Logger | null }): void {
+  const { queries: q, network, logger } = deps;
   const fromGossip = { on: false };
-  network.subscribe('gov-ballot', ballotGossipHandler({ queries: q, fromGossip, metrics, logger }));
+  network.subscribe('gov-ballot', ballotGossipHandler({ queries: q, fromGossip, metrics: deps.metrics, logger }));
   // What reached us through REST goes out; what came by gossip gossipsub relays itself once accepted.
   q.onPooled((body) => {
     if (fromGossip.on) return;
-    network.publish('gov-ballot', body).catch((err: Error) => logger.debug({ err: err.message }, 'ballot publish failed'));
+    network.publish('gov-ballot', body).catch((err: Error) => logger?.debug({ err: err.message }, 'ballot publish failed'));
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Closing a proposal's vote in Delivery (the tally side tx), like a checkpoint's life:
- *   propose  the Delivery proposer, once its confirmed staking-chain head is past the deadline, reads
+ *   propose  any block proposer, once its confirmed staking-chain head is past the deadline, reads
  *            getPastTotalSupply(snapshot) and getPastVotes(voter, snapshot) of every voter in the
  *            proposal's committed ballot stream and proposes them with the ballot domain
  *   verdict  each validator reads the same values itself; Yes (with its signature over the tally
@@ -78,12 +78,8 @@ async function readPowers(reader: GovRootReader, p: GovProposal, voters: readonl
   return { totalPower, powers };
 }
 
-/** The proposer's tally txs: every open proposal whose deadline its confirmed head has passed. */
-export async function proposeTallies(
-  ctx: BlockContext & { me: string; pending(key: string): boolean },
-  deps: { reader: GovRootReader; ballotsOf(id: string): Promise<StoredBallot[]> },
-): Promise<GovTallyTx[]> {
-  if (proposerSigner(ctx.state) !== ctx.me) return [];
+/** A block proposer's tally txs: every open proposal whose deadline its confirmed head has passed (whoever proposes, the validators check). */
+export async function proposeTallies(ctx: BlockContext & { pending(key: string): boolean }, deps: { reader: GovRootReader; ballotsOf(id: string): Promise<StoredBallot[]> }): Promise<GovTallyTx[]> {
   const open = [...govOf(ctx.state).govProposals.values()].filter((p) => p.closeHeight === null && !ctx.pending(tallyKey(p.id)));
   if (open.length === 0) return [];
   const head = await deps.reader.confirmedHead();
