@@ -61,7 +61,7 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
   const logger = deps.logger ? deps.logger.child({ module: 'delivery-gov' }) : null;
   const store = new GovStore(deps.db);
   const pool = new BallotPool({ metrics: deps.metrics });
-  const queries = new GovQueries({ store, pool, committed: deps.committed, governor: deps.reader?.governor ?? null });
+  const queries = new GovQueries({ store, pool, committed: deps.committed, governor: deps.reader?.governor ?? null, chainId: deps.reader ? () => deps.reader!.chainId() : undefined });
   const ballotsOf = (id: string) => store.ballotsOf(id);
   const m = deps.metrics
     ? {

@@ -13,6 +13,8 @@ export type ProposalStatus = 'active' | 'tallied' | 'anchored';
 
 export interface ProposalView extends GovProposal {
   governor: string | null;
+  /** The staking chain's EVM chain id (the ballot domain's); null when this node cannot read it. */
+  chainId: string | null;
   status: ProposalStatus;
 }
 
@@ -24,12 +26,15 @@ export class GovQueries {
   private readonly committed: CommittedState;
   /** The Governor this node mirrors; null when the node has no reader (it still mirrors what its watcher sees). */
   readonly governor: string | null;
+  private readonly chainId: () => Promise<bigint | null>;
 
-  constructor(deps: { store: GovStore; pool: BallotPool; committed: CommittedState; governor: string | null }) {
+  constructor(deps: { store: GovStore; pool: BallotPool; committed: CommittedState; governor: string | null; chainId?: () => Promise<bigint> }) {
     this.store = deps.store;
     this.pool = deps.pool;
     this.committed = deps.committed;
     this.governor = deps.governor;
+    const read = deps.chainId;
+    this.chainId = read ? () => read().catch(() => null) : () => Promise.resolve(null);
   }
 
   /**
@@ -66,7 +71,8 @@ export class GovQueries {
   private async view(p: GovProposal): Promise<ProposalView> {
     const t = p.closeHeight === null ? null : await this.store.tally(p.id);
     const status: ProposalStatus = t?.anchored ? 'anchored' : t ? 'tallied' : 'active';
-    return { ...p, governor: this.governor, status };
+    const chainId = await this.chainId();
+    return { ...p, governor: this.governor, chainId: chainId === null ? null : chainId.toString(), status };
   }
 
   ballots(id: string): Promise<StoredBallot[]> {

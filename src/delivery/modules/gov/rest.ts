@@ -6,7 +6,9 @@
  *                                           → {proposalId, voter, nonce, status: pooled|duplicate};
  *                                           400 naming the malformed field, 503 when the pool is full
  *   GET  /gov/ballots/unattributed          ballots included that name no mirrored proposal or do not parse
- *   GET  /gov/proposals                     every mirrored proposal with its status (active, tallied, anchored)
+ *   GET  /gov/proposals                     every mirrored proposal: {id, governor, chainId, proposer, snapshot,
+ *                                           deadline, rootBlock, height, ballots, closeHeight, status} with
+ *                                           status active, tallied or anchored
  *   GET  /gov/proposals/{id}                one (404 unknown)
  *   GET  /gov/proposals/{id}/ballots        the ballot set `audit tally` reads ({proposalId, closeHeight,
  *                                           ballots: [{height, ballot}]}) plus `counted` and `refused` (with reasons)
@@ -34,6 +36,7 @@ function proposalJson(p: ProposalView): GoJsonValue {
   return {
     id: p.id,
     governor: p.governor,
+    chainId: p.chainId,
     proposer: p.proposer,
     snapshot: p.snapshot,
     deadline: p.deadline,
