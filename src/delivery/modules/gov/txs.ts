@@ -116,6 +116,10 @@ export const govTallyTxCodec: TxCodec<GovTallyTx> = {
   },
 };
 
+function refOf(ev: RootEvent): EventRef {
+  return { rootChainId: ev.rootChainId, sequence: ev.sequence, blockNumber: ev.blockNumber, logIndex: ev.logIndex, txHash: ev.txHash.toLowerCase() };
+}
+
 /** The Delivery tx mirroring a Governor ProposalCreated, or null for any other event. */
 export function proposalTxFromEvent(ev: RootEvent): GovProposalTx | null {
   if (ev.contract !== 'Governor' || ev.name !== 'ProposalCreated') return null;
@@ -123,7 +127,7 @@ export function proposalTxFromEvent(ev: RootEvent): GovProposalTx | null {
   const id = argBigInt(a, 'proposalId', ev.name);
   return {
     type: GOV_PROPOSAL_TX,
-    ref: { rootChainId: ev.rootChainId, sequence: ev.sequence, blockNumber: ev.blockNumber, logIndex: ev.logIndex, txHash: ev.txHash.toLowerCase() },
+    ref: refOf(ev),
     proposalId: `0x${id.toString(16).padStart(64, '0')}`,
     proposer: argHex(a, 'proposer', ev.name, 20),
     snapshot: argNumber(a, 'voteStart', ev.name),
@@ -168,7 +172,7 @@ export function anchoredTxFromEvent(ev: RootEvent): GovAnchoredTx | null {
   const a = ev.args;
   return {
     type: GOV_ANCHORED_TX,
-    ref: { rootChainId: ev.rootChainId, sequence: ev.sequence, blockNumber: ev.blockNumber, logIndex: ev.logIndex, txHash: ev.txHash.toLowerCase() },
+    ref: refOf(ev),
     proposalId: `0x${argBigInt(a, 'proposalId', ev.name).toString(16).padStart(64, '0')}`,
     manifestRoot: argHex(a, 'manifestRoot', ev.name, 32),
     outcome: argNumber(a, 'outcome', ev.name),
