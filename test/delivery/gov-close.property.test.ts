@@ -1,7 +1,7 @@
 /**
  * Properties of closing a vote in Delivery (modules/gov/close.ts) over random ballot streams:
- * - the voters the proposer reads power for (votersOf) are enough: the tally with only their
- *   powers equals the tally with everyone's;
+ * - the voters the proposer reads power for (votersOf: signature valid, at or below the close) are
+ *   enough: the tally with only their powers equals the tally with everyone's;
  * - the record Delivery signs equals what `audit tally` recomputes from the same ballot set (the
  *   REST shape) and the same power, with the same refusals;
  * - exactly the ballots included above the close height are refused `closed`.
@@ -55,7 +55,7 @@ test('votersOf is enough power; Delivery tally = audit recomputation', () => {
           totalPower: total,
           powers: list.map((voter) => ({ voter, power: powerOf(voter) })),
         });
-        const needed = votersOf(stream, closeHeight);
+        const needed = votersOf(stream, closeHeight, { governor: GOVERNOR, chainId: CHAIN_ID });
         const everyone = voters.map((v) => v.address).sort();
         const mine = computeTally(proposal, stream, closeHeight, tx(needed));
         const full = computeTally(proposal, stream, closeHeight, tx(everyone));

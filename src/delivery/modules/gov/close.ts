@@ -12,7 +12,7 @@
  *            counted ballots and every refusal are stored
  * The record is a pure function of (stream, powers, total, domain): src/gov/tally.ts and tally-data.ts.
  */
-import { domainSeparator, parseSignedBallot } from '../../../gov/ballot.ts';
+import { type BallotDomain, ballotDigest, domainSeparator, parseSignedBallot, recoverSigner } from '../../../gov/ballot.ts';
 import { judgeBallots, type ProposalTally, refusalJson, tallyJson, tallyProposal, type Refusal } from '../../../gov/tally.ts';
 import { type TallyRecord, tallyRecord, tallySignBytes, tallyVoteHash, signTally } from '../../../gov/tally-data.ts';
 import type { SignatureVerifier } from '../../../pools/interface.ts';
@@ -29,13 +29,19 @@ export function tallyKey(proposalId: string): string {
   return `gov-tally/${proposalId}`;
 }
 
-/** Voters (ascending) of the stream's parseable ballots included at or below `closeHeight`: whose power the tally needs. */
-export function votersOf(stream: readonly StoredBallot[], closeHeight: number): string[] {
+/**
+ * Voters (ascending) of the stream's ballots included at or below `closeHeight` whose signature
+ * recovers to them: whose power the tally needs. A ballot with a bad signature is refused before its
+ * power is asked, so forged ballots cost no root-chain read.
+ */
+export function votersOf(stream: readonly StoredBallot[], closeHeight: number, domain: BallotDomain): string[] {
+  const sep = domainSeparator(domain);
   const voters = new Set<string>();
   for (const b of stream) {
     if (b.height > closeHeight || b.refusal) continue;
     try {
-      voters.add(parseSignedBallot(b.json).ballot.voter);
+      const s = parseSignedBallot(b.json);
+      if (recoverSigner(ballotDigest(s.ballot, sep), s.signature) === s.ballot.voter) voters.add(s.ballot.voter);
     } catch {
       // Not in a proposal's stream: includeBallot sends unparseable ballots to the unattributed one.
     }
@@ -87,9 +93,10 @@ export async function proposeTallies(ctx: BlockContext & { pending(key: string):
   for (const p of open) {
     if (head <= p.deadline) continue;
     // This block is the tx's height: the stream it closes is the committed one (height − 1).
-    const voters = votersOf(await deps.ballotsOf(p.id), ctx.height - 1);
+    const domain = { governor: deps.reader.governor, chainId: await deps.reader.chainId() };
+    const voters = votersOf(await deps.ballotsOf(p.id), ctx.height - 1, domain);
     const { totalPower, powers } = await readPowers(deps.reader, p, voters);
-    out.push({ type: GOV_TALLY_TX, proposalId: p.id, governor: deps.reader.governor, chainId: await deps.reader.chainId(), totalPower, powers });
+    out.push({ type: GOV_TALLY_TX, proposalId: p.id, ...domain, totalPower, powers });
   }
   return out;
 }
@@ -107,7 +114,7 @@ export async function tallyVerdict(
   if ((await r.confirmedHead()) <= p.deadline) return { vote: 'abstain' };
   const closeHeight = v.height - 1;
   const stream = await deps.ballotsOf(p.id);
-  const voters = votersOf(stream, closeHeight);
+  const voters = votersOf(stream, closeHeight, { governor: tx.governor, chainId: tx.chainId });
   if (voters.length !== tx.powers.length || voters.some((x, i) => x !== tx.powers[i]!.voter)) return { vote: 'no' };
   const mine = await readPowers(r, p, voters);
   if (mine.totalPower !== tx.totalPower || mine.powers.some((x, i) => x.power !== tx.powers[i]!.power)) return { vote: 'no' };
