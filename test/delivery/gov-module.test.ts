@@ -139,6 +139,7 @@ describe('gov module', () => {
       'nothing decided before the tally',
     );
     for (const n of nodes) assert.equal(n.app.queries.gov.pooled, 0, 'included ballots leave every pool');
+    assert.equal(q(2).submit(ballot(0, 1, 1n, proposalId)).status, 'duplicate', 'a late copy of an included ballot is not pooled again');
 
     // Voting closes on the staking chain; validator 3 reads a different power for voter 0 and votes No.
     readers[3]!.skew = 1n;

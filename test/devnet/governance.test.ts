@@ -110,6 +110,9 @@ test('devnet: propose a StakeManager change, vote ×3 with gov vote --rest, Deli
     const set = (await get(rests[2]!, `/gov/proposals/${pidHex}/ballots`)).body.result;
     assert.equal(set.ballots.length, 3);
     assert.deepEqual(set.refused, []);
+    // Node 0 was sent no ballot: it pooled (and validated) all three from gossip.
+    const m0 = await (await fetch(`${snap.nodes[0]!.status!.rpcUrl}/metrics`)).text();
+    assert.match(m0, /bttc_gov_ballot_gossip_total\{verdict="accept",reason="ok"\} 3/);
 
     // Queued and executed by anyone after the Timelock delay; the parameter changed.
     const g2 = governor.connect(deployer) as Contract;

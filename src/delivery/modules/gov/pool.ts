@@ -11,11 +11,15 @@ import { bytesToHex } from '../../../util/bytes.ts';
 import { GOV_BALLOT_TX, type GovBallotTx, MAX_BALLOT_BYTES } from './txs.ts';
 
 export const MAX_POOLED_BALLOTS = 10_000;
+/** Included ballots remembered, so a late gossip copy is not pooled and included again (a harmless `stale-nonce`, but noise). */
+const REMEMBERED_INCLUDED = 50_000;
 
 export type PoolAdd = 'pooled' | 'duplicate' | 'full';
 
 export class BallotPool {
   private readonly byHash = new Map<string, { body: Uint8Array; proposalId: string }>();
+  /** Hashes of ballots a committed block included, oldest first. */
+  private readonly included = new Set<string>();
   private readonly listeners: ((body: Uint8Array) => void)[] = [];
   private readonly size: ReturnType<typeof gauge> | null;
 
@@ -27,7 +31,7 @@ export class BallotPool {
   add(body: Uint8Array, proposalId: string): PoolAdd {
     if (body.length > MAX_BALLOT_BYTES) throw new RangeError(`ballot of ${body.length} bytes exceeds ${MAX_BALLOT_BYTES}`);
     const h = bytesToHex(keccak256(body));
-    if (this.byHash.has(h)) return 'duplicate';
+    if (this.byHash.has(h) || this.included.has(h)) return 'duplicate';
     if (this.byHash.size >= MAX_POOLED_BALLOTS) return 'full';
     this.byHash.set(h, { body, proposalId });
     this.size?.set(this.byHash.size);
@@ -50,8 +54,12 @@ export class BallotPool {
     return out;
   }
 
+  /** A committed block included `body`: out of the pool, and remembered so a later copy is a duplicate. */
   forget(body: Uint8Array): void {
-    if (this.byHash.delete(bytesToHex(keccak256(body)))) this.size?.set(this.byHash.size);
+    const h = bytesToHex(keccak256(body));
+    if (this.byHash.delete(h)) this.size?.set(this.byHash.size);
+    this.included.add(h);
+    if (this.included.size > REMEMBERED_INCLUDED) this.included.delete(this.included.values().next().value!);
   }
 
   get length(): number {
