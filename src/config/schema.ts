@@ -61,6 +61,8 @@ export const nodeConfigSchema: FieldSpec = {
           rootChain: { type: 'address', nullable: true },
           stateSender: { type: 'address', nullable: true },
           stakingInfo: { type: 'address', nullable: true },
+          // Issue 18: the Governor whose ProposalCreated events Delivery's gov module mirrors (staking chain only).
+          governor: { type: 'optional', of: { type: 'address' } },
           rpcUrl: { type: 'url', nullable: true },
         },
       },

@@ -56,6 +56,8 @@ export interface RootChainConfig {
   rootChain: string | null;
   stateSender: string | null;
   stakingInfo: string | null;
+  /** The Governor (issue 18) whose proposals Delivery mirrors; absent/null: no governance on this chain. */
+  governor?: string | null;
   rpcUrl: string | null;
 }
 

@@ -68,6 +68,9 @@ export const BUCKETS = {
   deliveryValidatorStake: bucket(0xf1, 'node', 'delivery/modules/staking', 'validator id (u64) → stake record JSON (self, delegated, commission, partners)'),
   deliveryDelegation: bucket(0xf2, 'node', 'delivery/modules/staking', 'delegator (20) ‖ validator id (u64) → delegation record JSON'),
   deliveryValidatorDelegator: bucket(0xf3, 'node', 'delivery/modules/staking', 'validator id (u64) ‖ delegator (20) → 0x01: the address has delegated to the validator'),
+  // Governance (issue 18): the ballot streams and the approved tallies.
+  deliveryGovBallot: bucket(0xf8, 'node', 'delivery/modules/gov', 'proposal id (32; zero: unattributed) ‖ index (u32) → ballot JSON as included, height, refusal at inclusion'),
+  deliveryGovTally: bucket(0xf9, 'node', 'delivery/modules/gov', 'proposal id (32) → approved tally JSON (record, signatures, counted ballots, refusals, anchoring)'),
 
   // ---- chain-derived validator telemetry (node/) --------------------------------------------------
   telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),

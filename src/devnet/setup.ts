@@ -207,7 +207,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
 
 export interface RootInfo {
   rpcUrl: string;
-  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string };
+  contracts: { stakeManager: string; rootChain: string; stateSender: string; stakingNft: string; bttToken: string; stakingInfo?: string; governor?: string };
 }
 
 /** One node's config file contents (see src/node/config.ts), as a devnet or a testnet writes it. */
@@ -238,6 +238,7 @@ export function nodeConfigJson(p: NodeConfigParams): Record<string, unknown> {
     rootChain: r.contracts.rootChain,
     stateSender: r.contracts.stateSender,
     stakingInfo: r.contracts.stakingInfo ?? null,
+    ...(r.contracts.governor ? { governor: r.contracts.governor } : {}),
   });
   if (p.roots.length !== 1 + p.extra.length) throw new Error(`devnet: ${p.extra.length} extra root chain(s) in the layout, ${p.roots.length - 1} running`);
   const rootChains = [{ ...rc, ...entry(p.roots[0]!) }, ...p.extra.map((c, k) => ({ ...rc, name: c.name, id: c.id, ...entry(p.roots[k + 1]!) }))];

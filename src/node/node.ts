@@ -41,6 +41,7 @@ import { startConsensus } from './consensus-wiring.ts';
 import { startNetwork } from './network-wiring.ts';
 import { startJsonRpc } from './json-rpc.ts';
 import { startTelemetry } from './telemetry-wiring.ts';
+import { govReaderFor, startGovernance } from './gov-wiring.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
 import { openNodeStores } from './stores.ts';
@@ -135,13 +136,14 @@ export class BttcNode {
 
     // Root chains
     const { clients, submitters, seedClient, votingPower } = await connectRootChains(config, node, signer?.privateKey ?? null, { logger, metrics, onClose });
+    const gov = govReaderFor(config, clients);
 
     // Delivery application
     const store = new DeliveryStore(db);
     const spanSeed = rootSpanSeed(seedClient, logger);
     const app = await DeliveryApp.open(
       { config, signerKey: signer?.privateKey ?? null },
-      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, votingPower, metrics, logger },
+      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, votingPower, gov, metrics, logger },
       genesis.delivery,
     );
     // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.
@@ -177,6 +179,7 @@ export class BttcNode {
     await audit.attach({ app, chain, executor, txpool: layer.txpool, intake: txIntake, gossip: txGossip });
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
+    startGovernance({ app, submitter: submitters.get(app.stakingChainId), reader: gov, network, metrics, logger, onClose });
     const telemetry = await startTelemetry({ windowHeights: node.telemetryWindowHeights }, { app, deliveryStore: store, db, chain, peers: () => network.peers(), metrics, logger, onClose });
 
     // Consensus: a new engine at the app's next height, at start and after a range sync moved the app past the old one.

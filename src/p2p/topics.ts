@@ -3,7 +3,7 @@
  * sharing a machine (devnet next to a testnet node) can never mesh into each other.
  */
 
-export const GOSSIP_KINDS = ['bttc-block', 'bttc-tx', 'delivery-proposal', 'delivery-vote'] as const;
+export const GOSSIP_KINDS = ['bttc-block', 'bttc-tx', 'delivery-proposal', 'delivery-vote', 'gov-ballot'] as const;
 export type GossipKind = (typeof GOSSIP_KINDS)[number];
 
 /** One byte per kind on the wire (envelope) and across the worker boundary. */
@@ -12,6 +12,8 @@ export const KIND_CODE: Readonly<Record<GossipKind, number>> = {
   'bttc-tx': 2,
   'delivery-proposal': 3,
   'delivery-vote': 4,
+  // Governance ballots (issue 18); taken from the high end so other new kinds can take 5, 6, …
+  'gov-ballot': 9,
 };
 
 const CODE_KIND: ReadonlyMap<number, GossipKind> = new Map(GOSSIP_KINDS.map((k) => [KIND_CODE[k], k]));
@@ -34,6 +36,7 @@ export const TOPIC_VERSION: Readonly<Record<GossipKind, number>> = {
   'bttc-tx': 2,
   'delivery-proposal': 1,
   'delivery-vote': 1,
+  'gov-ballot': 1,
 };
 
 /** `/bttc/<chainId>/<kind>/<version>`: the trailing number versions the payload encoding of that kind. */
@@ -63,6 +66,8 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<GossipKind, KindLimits>> = {
   'bttc-tx': { maxPending: 4096, concurrency: 64, maxBytes: 256 * 1024 },
   'delivery-proposal': { maxPending: 64, concurrency: 4, maxBytes: 2 * 1024 * 1024 },
   'delivery-vote': { maxPending: 2048, concurrency: 64, maxBytes: 4 * 1024 },
+  // One ballot's canonical JSON per message (MAX_BALLOT_BYTES in delivery/modules/gov/txs.ts).
+  'gov-ballot': { maxPending: 1024, concurrency: 16, maxBytes: 2048 },
 };
 
 /** Request/response methods (one libp2p protocol each). */

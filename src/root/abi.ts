@@ -12,7 +12,7 @@ import { loadArtifacts } from '../contracts/build.ts';
 import type { RootContracts, RootLog } from './interface.ts';
 import { clerkSequence, stakingSequence } from './sequence.ts';
 
-export type RootContractName = 'StakeManager' | 'RootChain' | 'StateSender';
+export type RootContractName = 'StakeManager' | 'RootChain' | 'StateSender' | 'Governor';
 /** Contracts with an ABI here: the three above and StakingInfo, the StakeManager's event logger. */
 export type RootAbiName = RootContractName | 'StakingInfo';
 
@@ -26,7 +26,7 @@ export function rootInterfaces(): Record<RootAbiName, Interface> {
       if (!a) throw new Error(`root contract ${n} missing from the Solidity build`);
       return new Interface(a.abi as never);
     };
-    ifaces = { StakeManager: make('StakeManager'), RootChain: make('RootChain'), StateSender: make('StateSender'), StakingInfo: make('StakingInfo') };
+    ifaces = { StakeManager: make('StakeManager'), RootChain: make('RootChain'), StateSender: make('StateSender'), StakingInfo: make('StakingInfo'), Governor: make('Governor') };
   }
   return ifaces;
 }
@@ -58,6 +58,7 @@ function emitterOf(addr: string, contracts: RootContracts): { abi: RootAbiName; 
   if (is(contracts.stakingInfo)) return { abi: 'StakingInfo', contract: 'StakeManager' };
   if (is(contracts.rootChain)) return { abi: 'RootChain', contract: 'RootChain' };
   if (is(contracts.stateSender)) return { abi: 'StateSender', contract: 'StateSender' };
+  if (is(contracts.governor)) return { abi: 'Governor', contract: 'Governor' };
   // The StakeManager's own logs are bookkeeping no consumer reads (BTTC's emits no staking event).
   return null;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
-import type { RootChainClient, RootContracts, RootLog, RootReceipt, RootTxTarget, SendOptions, SentTx } from './interface.ts';
+import { targetAddress, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type RootTxTarget, type SendOptions, type SentTx } from './interface.ts';
 
 export interface EvmRootChainClientOptions {
   rpcUrl: string;
@@ -99,7 +99,7 @@ export class EvmRootChainClient implements RootChainClient {
   }
 
   async estimateCheckpointGas(calldata: Uint8Array, to: RootTxTarget = 'rootChain'): Promise<bigint> {
-    return this.provider.estimateGas({ from: this.wallet?.address, to: this.contracts[to], data: bytesToHex(calldata) });
+    return this.provider.estimateGas({ from: this.wallet?.address, to: targetAddress(this.contracts, to), data: bytesToHex(calldata) });
   }
 
   async gasPrice(): Promise<bigint> {
@@ -111,7 +111,16 @@ export class EvmRootChainClient implements RootChainClient {
     const nonce = opts.nonce ?? (await this.provider.getTransactionCount(this.wallet.address, 'pending'));
     const gasPrice = opts.gasPrice ?? (await this.gasPrice());
     const to = opts.to ?? 'rootChain';
-    const signed = await this.wallet.signTransaction({ type: 0, chainId: this.chainId, to: this.contracts[to], data: bytesToHex(calldata), gasLimit: opts.gasLimit, gasPrice, nonce, value: 0n });
+    const signed = await this.wallet.signTransaction({
+      type: 0,
+      chainId: this.chainId,
+      to: targetAddress(this.contracts, to),
+      data: bytesToHex(calldata),
+      gasLimit: opts.gasLimit,
+      gasPrice,
+      nonce,
+      value: 0n,
+    });
     const txHash = (await this.provider.send('eth_sendRawTransaction', [signed])) as string;
     this.logger.debug({ rootChainId: this.rootChainId, to, txHash, nonce, gasPrice: gasPrice.toString() }, 'checkpoint transaction sent');
     return { txHash, nonce };

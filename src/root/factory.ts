@@ -34,7 +34,7 @@ export async function connectRootChain(rc: RootChainConfig, where: string, setti
   for (const f of ['stakeManager', 'rootChain', 'stateSender', 'stakingInfo', 'rpcUrl'] as const) {
     if (!rc[f]) throw new RootChainSetupError(`${where}.${f} (${rc.name}) is not set: give it under "set" in the config file`);
   }
-  const contracts = { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender!, stakingInfo: rc.stakingInfo! };
+  const contracts = { stakeManager: rc.stakeManager!, rootChain: rc.rootChain!, stateSender: rc.stateSender!, stakingInfo: rc.stakingInfo!, ...(rc.governor ? { governor: rc.governor } : {}) };
   const unreachable = (err: Error) => new RootChainSetupError(`${where} (${rc.name}): cannot reach ${rc.rpcUrl}: ${err.message}`);
   if (rc.kind === 'tron') {
     let client: TronRootChainClient;

@@ -7,9 +7,17 @@
 
 /**
  * The root contract a checkpoint-kind transaction goes to: the RootChain takes checkpoints
- * (`submitCheckpoint`), the staking chain's StakeManager takes sync records (`submitCheckpointSync`).
+ * (`submitCheckpoint`), the staking chain's StakeManager takes sync records (`submitCheckpointSync`),
+ * its Governor governance tallies (`submitTally`).
  */
-export type RootTxTarget = 'rootChain' | 'stakeManager';
+export type RootTxTarget = 'rootChain' | 'stakeManager' | 'governor';
+
+/** The address of `to`, or an error naming the missing contract (the Governor is optional in a config). */
+export function targetAddress(c: RootContracts, to: RootTxTarget): string {
+  const a = c[to];
+  if (!a) throw new Error(`root contracts: no ${to} address configured`);
+  return a;
+}
 
 export type RootChainKind = 'evm' | 'tron';
 
@@ -23,11 +31,13 @@ export interface RootContracts {
    * none from the StakeManager. Absent only for clients that submit and never watch (tools).
    */
   stakingInfo?: string | null;
+  /** The Governor (issue 18): its ProposalCreated events feed Delivery's gov module. */
+  governor?: string | null;
 }
 
-/** The addresses whose logs the node follows: RootChain, StateSender and (when known) StakingInfo. */
+/** The addresses whose logs the node follows: RootChain, StateSender and (when known) StakingInfo and the Governor. */
 export function watchedAddresses(c: RootContracts): string[] {
-  return [c.rootChain, c.stateSender, ...(c.stakingInfo ? [c.stakingInfo] : [])];
+  return [c.rootChain, c.stateSender, ...(c.stakingInfo ? [c.stakingInfo] : []), ...(c.governor ? [c.governor] : [])];
 }
 
 /** A log in chain-neutral form: lower-case 0x hex, numbers as JS numbers. */

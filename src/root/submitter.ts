@@ -53,6 +53,15 @@ interface Job {
   done(): Promise<boolean>;
 }
 
+/** A governance tally for the staking chain's Governor (issue 18). */
+export interface TallySubmission {
+  proposalId: string;
+  /** submitTally(bytes, uint256[3][]) calldata (src/gov/tally-data.ts). */
+  calldata: Uint8Array;
+  /** True once the Governor holds a tally for the proposal (ours or anyone's). */
+  anchored(): Promise<boolean>;
+}
+
 export type SubmitOutcome =
   | { outcome: 'submitted'; txHash: string; attempts: number; gasUsed: bigint; blockNumber: number }
   | { outcome: 'already-submitted'; txHash?: string; attempts: number }
@@ -135,6 +144,14 @@ export class CheckpointSubmitter {
     this.m?.syncOutcomes.inc({ ...label, outcome: out.outcome });
     if (out.outcome === 'submitted') this.m?.lastSynced.set(label, Number(rec.number));
     this.report(out, ctx, 'checkpoint sync submitted', 'checkpoint sync already on the staking chain; not submitting', 'checkpoint sync submission failed');
+    return out;
+  }
+
+  /** Submits a tally to this (the staking) chain's Governor; "already submitted" once it holds one for the proposal. */
+  async submitTally(rec: TallySubmission): Promise<SubmitOutcome> {
+    const ctx = { proposalId: rec.proposalId };
+    const out = await this.run({ to: 'governor', calldata: rec.calldata, ctx, done: () => rec.anchored() }, () => undefined);
+    this.report(out, ctx, 'governance tally submitted', 'governance tally already on the Governor; not submitting', 'governance tally submission failed');
     return out;
   }
 

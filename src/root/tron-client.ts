@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
-import { watchedAddresses, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type RootTxTarget, type SendOptions, type SentTx } from './interface.ts';
+import { targetAddress, watchedAddresses, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type RootTxTarget, type SendOptions, type SentTx } from './interface.ts';
 import { evmToTronHex, tronToEvmHex } from './tron-address.ts';
 
 export interface TronRootChainClientOptions {
@@ -91,6 +91,7 @@ export class TronRootChainClient implements RootChainClient {
       rootChain: tronToEvmHex(opts.contracts.rootChain, 'rootChain'),
       stateSender: tronToEvmHex(opts.contracts.stateSender, 'stateSender'),
       ...(opts.contracts.stakingInfo ? { stakingInfo: tronToEvmHex(opts.contracts.stakingInfo, 'stakingInfo') } : {}),
+      ...(opts.contracts.governor ? { governor: tronToEvmHex(opts.contracts.governor, 'governor') } : {}),
     };
     this.privateKey = opts.privateKey?.replace(/^0x/, '');
     this.maxFeeLimitSun = opts.maxFeeLimitSun ?? 1_000_000_000n;
@@ -139,7 +140,7 @@ export class TronRootChainClient implements RootChainClient {
     const owner = this.address ?? this.contracts.rootChain;
     const res = await this.request<{ constant_result?: string[]; energy_used?: number; result?: { result?: boolean; message?: string } }>('wallet/triggerconstantcontract', {
       owner_address: evmToTronHex(owner),
-      contract_address: evmToTronHex(this.contracts[to]),
+      contract_address: evmToTronHex(targetAddress(this.contracts, to)),
       data: data.replace(/^0x/, ''),
       call_value: 0,
     });
@@ -192,7 +193,7 @@ export class TronRootChainClient implements RootChainClient {
     if (!owner) throw new Error(`root chain ${this.rootChainId}: no private key configured to submit checkpoints`);
     const feeLimit = feeLimitSun > this.maxFeeLimitSun ? this.maxFeeLimitSun : feeLimitSun;
     const res = await this.tronWeb.transactionBuilder.triggerSmartContract(
-      evmToTronHex(this.contracts[to]),
+      evmToTronHex(targetAddress(this.contracts, to)),
       '',
       { txLocal: true, input: bytesToHex(calldata).slice(2), feeLimit: Number(feeLimit), callValue: 0, ...(blockHeader ? { blockHeader } : {}) },
       [],

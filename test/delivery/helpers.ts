@@ -4,6 +4,7 @@
  * validator signs a real precommit carrying its side votes, every app commits. The driver stands in
  * for the consensus engine only; the simulation test runs the real engine.
  */
+import type { GovRootReader } from '../../src/delivery/modules/gov/reader.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,11 @@ export class FakeRoot {
     return this.push('StateSender', 'StateSynced', { id: this.stateId, contractAddress: contract, data });
   }
 
+  /** A Governor event (ProposalCreated, TallyAnchored), as the watcher reports it. */
+  governorEvent(name: string, args: Record<string, unknown>): RootEvent {
+    return this.push('Governor', name, args);
+  }
+
   newHeaderBlock(proposer: string, start: number, end: number, root: string): RootEvent {
     this.headerBlock += 10000n;
     return this.push('RootChain', 'NewHeaderBlock', { proposer, headerBlockId: this.headerBlock, reward: 0n, start: BigInt(start), end: BigInt(end), root });
@@ -170,6 +176,8 @@ export interface OpenOptions {
   follower?: boolean;
   /** A registry for the app's and modules' metrics. */
   metrics?: Registry;
+  /** The gov module's staking-chain reads (Governor, StakeVotes). */
+  gov?: GovRootReader | null;
 }
 
 export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions): Promise<NodeHandle> {
@@ -178,7 +186,7 @@ export async function openNode(k: Key, genesis: DeliveryGenesis, o: OpenOptions)
   const bttc = o.bttc ?? new FakeBttc();
   const app = await DeliveryApp.open(
     { config: o.config ?? devConfig(), signerKey: o.follower ? null : k.secretKey },
-    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, metrics: o.metrics },
+    { store, bttc, verifier: new InlineVerifier(), clock: o.clock, spanSeed: o.spanSeed ?? spanSeed, metrics: o.metrics, gov: o.gov ?? null },
     genesis,
   );
   const submission = new CheckpointSubmission({ submitters: o.submitters ?? new Map(), address: app.address });

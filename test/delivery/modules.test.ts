@@ -63,7 +63,7 @@ describe('module registry', () => {
     const reg = new ModuleRegistry(await builtins());
     assert.deepEqual(
       reg.modules.map((m) => m.name),
-      ['staking', 'checkpoint', 'span', 'clerk'],
+      ['staking', 'checkpoint', 'span', 'clerk', 'gov'],
     );
     for (const c of BUILTIN_TX_CODECS) assert.equal(reg.codecs.codec(c.type), c, `${c.name} decodes through its module`);
     assert.equal(BUILTIN_TX_CODECS.length, reg.modules.flatMap((m) => m.txs).length, 'every module tx is in the default codec table');
@@ -289,6 +289,8 @@ describe('store layout', () => {
               'lastSpanId',
               'clerkLastId',
               'clerkLastStateId',
+              'govProposals',
+              'govUnattributed',
               'lastCommit',
               'mySideVotes',
             ],

@@ -10,9 +10,16 @@ export const CONTRACTS: RootContracts = {
   rootChain: '0x' + '22'.repeat(20),
   stateSender: '0x' + '33'.repeat(20),
   stakingInfo: '0x' + '44'.repeat(20),
+  governor: '0x' + '55'.repeat(20),
 };
 
-const ADDRESS_OF: Record<RootAbiName, string> = { StakeManager: CONTRACTS.stakeManager, RootChain: CONTRACTS.rootChain, StateSender: CONTRACTS.stateSender, StakingInfo: CONTRACTS.stakingInfo! };
+const ADDRESS_OF: Record<RootAbiName, string> = {
+  StakeManager: CONTRACTS.stakeManager,
+  RootChain: CONTRACTS.rootChain,
+  StateSender: CONTRACTS.stateSender,
+  StakingInfo: CONTRACTS.stakingInfo!,
+  Governor: CONTRACTS.governor!,
+};
 
 export class FakeRootClient implements RootChainClient {
   readonly kind = 'evm' as const;

@@ -196,7 +196,7 @@ describe('RootChainWatcher: staking events from StakingInfo', () => {
     const w = new RootChainWatcher({ confirmations: 0 }, { client, db, onEvent: (e) => void got.push(e) });
     assert.equal(await w.poll(), 3);
     assert.ok(asked.length > 0);
-    for (const a of asked) assert.deepEqual([...a].sort(), [CONTRACTS.rootChain, CONTRACTS.stakingInfo!, CONTRACTS.stateSender].sort());
+    for (const a of asked) assert.deepEqual([...a].sort(), [CONTRACTS.rootChain, CONTRACTS.stakingInfo!, CONTRACTS.stateSender, CONTRACTS.governor!].sort());
     assert.deepEqual(
       got.map((e) => [e.contract, e.name]),
       [
@@ -212,7 +212,7 @@ describe('RootChainWatcher: staking events from StakingInfo', () => {
 
   it('without a StakingInfo address (a submit-only tool) it follows RootChain and StateSender only', async () => {
     const client = new FakeRootClient(2);
-    (client as { contracts: RootContracts }).contracts = { ...CONTRACTS, stakingInfo: null };
+    (client as { contracts: RootContracts }).contracts = { ...CONTRACTS, stakingInfo: null, governor: null };
     client.emit('StakingInfo', 'Staked', [SIGNER, 1n, 1n, 1n, 10n, 10n, PUB], 1, 0);
     client.emit('RootChain', 'NewHeaderBlock', [SIGNER, 10000n, 7n, 0n, 255n, '0x' + 'cd'.repeat(32)], 1, 1);
     client.head = 3;

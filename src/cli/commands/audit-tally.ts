@@ -9,7 +9,7 @@ import { CliError, printJson, readJsonInput } from '../io.ts';
 interface TallyOpts {
   proposal: string;
   rpc: string;
-  governor: string;
+  governor?: string;
   rest?: string;
   ballots?: string;
   fromBlock: string;
@@ -31,8 +31,9 @@ function bad(message: string): never {
 }
 
 async function tallyCmd(opts: TallyOpts): Promise<void> {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(opts.governor)) bad(`--governor: expected a 0x-prefixed 20-byte address, got ${JSON.stringify(opts.governor)}`);
-  const governor = opts.governor.toLowerCase();
+  if (opts.governor !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(opts.governor)) bad(`--governor: expected a 0x-prefixed 20-byte address, got ${JSON.stringify(opts.governor)}`);
+  if (opts.governor === undefined && opts.rest === undefined) bad('--governor: needed unless --rest names a Delivery node that serves the proposal');
+  let governor = opts.governor?.toLowerCase() ?? '';
   let proposalId: string;
   try {
     const { proposalIdHex } = await import('../../gov/ballot.ts');
@@ -55,6 +56,7 @@ async function tallyCmd(opts: TallyOpts): Promise<void> {
     if (opts.ballots !== undefined) raw = readJsonInput(opts.ballots, '--ballots');
     else {
       const rest = new HttpEndpoint(opts.rest!, { flag: '--rest', attempts });
+      if (!governor) governor = (await (await import('../../audit/gov-rest.ts')).restProposal(rest, proposalId)).governor;
       const a = await rest.request('GET', `gov/proposals/${proposalId}/ballots`);
       if (a.status !== 200) throw new AuditError(`--rest ${rest.target(`gov/proposals/${proposalId}/ballots`)}: HTTP ${a.status}`);
       try {
@@ -95,8 +97,8 @@ export function registerTally(audit: Command): void {
     .description('a governance proposal\'s tally recomputed from public data (root-chain logs + the ballot set) and compared with the one anchored on the Governor: counts, manifest root, "match"')
     .requiredOption('--proposal <ID>', 'the proposal id (decimal or 0x-hex)')
     .requiredOption('--rpc <URL>', 'the root chain JSON-RPC')
-    .requiredOption('--governor <ADDR>', 'the Governor contract')
-    .option('--rest <URL>', 'Delivery REST to read the ballot set from (GET /gov/proposals/{id}/ballots; no Delivery serves it yet, see docs/governance.md)')
+    .option('--governor <ADDR>', 'the Governor contract (default with --rest: the one the Delivery node names for the proposal)')
+    .option('--rest <URL>', 'Delivery REST to read the ballot set from (GET /gov/proposals/{id}/ballots)')
     .option('--ballots <FILE>', 'the ballot set from a file (- for stdin) instead of --rest')
     .option('--from-block <N>', 'first block to scan for VotesMoved logs (the StakeVotes deployment block or earlier)', '0')
     .option('--retries <N>', 'retries of a request after a transient failure', '4')

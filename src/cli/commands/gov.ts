@@ -12,8 +12,8 @@ interface VoteOpts {
   support: string;
   nonce: string;
   key: string;
-  governor: string;
-  chainId: string;
+  governor?: string;
+  chainId?: string;
   reason: string;
   rest?: string;
   out?: string;
@@ -59,8 +59,10 @@ async function voteCmd(opts: VoteOpts): Promise<void> {
   const byName = (SUPPORT_NAMES as readonly string[]).indexOf(opts.support);
   const support = byName >= 0 ? byName : /^[0-3]$/.test(opts.support) ? Number(opts.support) : bad(`--support: expected against, for, abstain, veto or 0..3, got ${JSON.stringify(opts.support)}`);
   if (!/^\d{1,78}$/.test(opts.nonce)) bad(`--nonce: expected a non-negative integer, got ${JSON.stringify(opts.nonce)}`);
-  if (!/^0x[0-9a-fA-F]{40}$/.test(opts.governor)) bad(`--governor: expected a 0x-prefixed 20-byte address, got ${JSON.stringify(opts.governor)}`);
-  if (!/^\d+$/.test(opts.chainId)) bad(`--chain-id: expected the root chain's id as an integer, got ${JSON.stringify(opts.chainId)}`);
+  if (opts.governor !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(opts.governor)) bad(`--governor: expected a 0x-prefixed 20-byte address, got ${JSON.stringify(opts.governor)}`);
+  if (opts.chainId !== undefined && !/^\d+$/.test(opts.chainId)) bad(`--chain-id: expected the root chain's id as an integer, got ${JSON.stringify(opts.chainId)}`);
+  if ((opts.governor === undefined || opts.chainId === undefined) && opts.rest === undefined)
+    bad('--governor and --chain-id: needed with --out (with --rest they default to what the Delivery node names for the proposal)');
   if (Buffer.byteLength(opts.reason) > MAX_REASON_BYTES) bad(`--reason: longer than ${MAX_REASON_BYTES} bytes`);
   if ((opts.rest === undefined) === (opts.out === undefined)) bad('give exactly one of --rest URL (send it) and --out FILE (write it; - for stdout)');
   const secret = await readSecret(opts.key);
@@ -69,15 +71,27 @@ async function voteCmd(opts: VoteOpts): Promise<void> {
   const { bytesToHex } = await import('../../util/bytes.ts');
   const voter = bytesToHex(addressFromPublicKey(publicKeyCreate(secret, false)));
   const ballot = { proposalId, support: support as 0 | 1 | 2 | 3, voter, nonce: BigInt(opts.nonce), reason: opts.reason };
-  const json = signedBallotJson({ ballot, signature: signBallot(ballot, { chainId: BigInt(opts.chainId), governor: opts.governor.toLowerCase() }, secret) });
+  const { HttpEndpoint } = await import('../../audit/http.ts');
+  const { AuditError } = await import('../../audit/interface.ts');
+  let governor = opts.governor;
+  let chainId = opts.chainId;
+  if (governor === undefined || chainId === undefined) {
+    try {
+      const p = await (await import('../../audit/gov-rest.ts')).restProposal(new HttpEndpoint(opts.rest!, { flag: '--rest', attempts: 3 }), proposalId);
+      governor ??= p.governor;
+      chainId ??= p.chainId ?? bad('--chain-id: the Delivery node cannot read the root chain id; give --chain-id');
+    } catch (err) {
+      if (err instanceof AuditError) throw new CliError(err.message, 2);
+      throw err;
+    }
+  }
+  const json = signedBallotJson({ ballot, signature: signBallot(ballot, { chainId: BigInt(chainId), governor: governor.toLowerCase() }, secret) });
   if (opts.out !== undefined) {
     if (opts.out === '-') return printJson(json);
     writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
     process.stderr.write(`wrote ballot of ${voter} to ${opts.out}\n`);
     return;
   }
-  const { HttpEndpoint } = await import('../../audit/http.ts');
-  const { AuditError } = await import('../../audit/interface.ts');
   try {
     const rest = new HttpEndpoint(opts.rest!, { flag: '--rest', attempts: 3 });
     const a = await rest.request('POST', 'gov/ballots', json);
@@ -104,10 +118,10 @@ export function register(program: Command): void {
     .requiredOption('--support <S>', 'against | for | abstain | veto (or 0..3)')
     .requiredOption('--nonce <N>', "ballot nonce: a later ballot with a higher nonce replaces this voter's earlier one")
     .requiredOption('--key <FILE>', "the voter's key: a file with a 0x-hex secret, or a validator key file (its owner key is used)")
-    .requiredOption('--governor <ADDR>', 'the Governor contract (part of the signed EIP-712 domain)')
-    .requiredOption('--chain-id <N>', 'the root chain id (part of the signed EIP-712 domain)')
+    .option('--governor <ADDR>', 'the Governor contract (part of the signed EIP-712 domain; default with --rest: the one the node names for the proposal)')
+    .option('--chain-id <N>', 'the root chain id (part of the signed EIP-712 domain; default with --rest: the one the node reads)')
     .option('--reason <TEXT>', 'free text, at most 256 bytes', '')
-    .option('--rest <URL>', 'Delivery REST to POST /gov/ballots to (no Delivery serves it yet: docs/governance.md, "Not built yet")')
+    .option('--rest <URL>', 'Delivery REST to POST /gov/ballots to')
     .option('--out <FILE>', 'write the signed ballot JSON instead (- for stdout)')
     .action(voteCmd);
 }

@@ -48,6 +48,7 @@ import type { BlockContext, Notices, ProposalContext } from '../modules/module.t
 import type { StoredSpanJson } from '../modules/span/store.ts';
 import type { ValidatorSetJsonView } from '../modules/staking/queries.ts';
 import type { VotingPowerReader } from '../modules/staking/voting-power.ts';
+import type { GovRootReader } from '../modules/gov/reader.ts';
 import { eventKey, ModuleRegistry, type RoutedTx } from '../modules/registry.ts';
 import type { RestRoute, RestSource } from '../rest/interface.ts';
 import type { DeliveryStore, PoolRef, ProcessedRef } from '../store/store.ts';
@@ -90,6 +91,8 @@ export interface DeliveryAppDeps {
   hasher?: CheckpointHasher | null;
   /** The staking chain's checkpointed votes (staking's `/staking/voting-power` route). */
   votingPower?: VotingPowerReader | null;
+  /** The staking chain's Governor and StakeVotes (the gov module's tallies). */
+  gov?: GovRootReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -159,6 +162,7 @@ export class DeliveryApp implements Application, RestSource {
       spanSeed: deps.spanSeed,
       verifier: deps.verifier,
       votingPower: deps.votingPower,
+      gov: deps.gov,
       metrics: deps.metrics,
       logger: deps.logger,
     });

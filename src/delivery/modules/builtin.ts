@@ -22,6 +22,10 @@ import { EVENT_RECORDED } from './clerk/notices.ts';
 import type { ClerkQueries } from './clerk/queries.ts';
 import type { EventRecord } from './clerk/store.ts';
 import { eventRecordTxCodec } from './clerk/txs.ts';
+import { govModule } from './gov/module.ts';
+import type { GovQueries } from './gov/queries.ts';
+import type { GovRootReader } from './gov/reader.ts';
+import { govAnchoredTxCodec, govBallotTxCodec, govProposalTxCodec, govTallyTxCodec } from './gov/txs.ts';
 import type { DeliveryModule, Notices, TxCodec } from './module.ts';
 import { spanModule } from './span/module.ts';
 import { SPAN_COMMITTED } from './span/notices.ts';
@@ -45,6 +49,10 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   checkpointSyncTxCodec,
   checkpointSyncAckTxCodec,
   stakeTxCodec,
+  govProposalTxCodec,
+  govBallotTxCodec,
+  govTallyTxCodec,
+  govAnchoredTxCodec,
 ];
 
 export interface BuiltinModuleDeps {
@@ -58,6 +66,8 @@ export interface BuiltinModuleDeps {
   verifier: SignatureVerifier;
   /** The staking chain's checkpointed votes for `/staking/voting-power` (null: that route answers 503). */
   votingPower?: VotingPowerReader | null;
+  /** The staking chain's Governor and StakeVotes for the gov module's tallies (null: it mirrors but never proposes or checks one). */
+  gov?: GovRootReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -67,6 +77,7 @@ export interface BuiltinQueries {
   readonly checkpoint: CheckpointModuleQueries;
   readonly span: SpanQueries;
   readonly clerk: ClerkQueries;
+  readonly gov: GovQueries;
 }
 
 export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
@@ -83,9 +94,10 @@ export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModu
   });
   const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
   const clerk = clerkModule({ db: deps.db });
+  const gov = govModule({ stakingChainId: deps.stakingChainId, db: deps.db, committed: deps.committed, verifier: deps.verifier, reader: deps.gov, metrics: deps.metrics, logger: deps.logger });
   return {
-    modules: [staking, checkpoint, span, clerk],
-    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries },
+    modules: [staking, checkpoint, span, clerk, gov],
+    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries, gov: gov.queries },
   };
 }
 

@@ -22,6 +22,8 @@ export interface RestRequest {
   /** Committed Delivery height and block time (ms). */
   readonly height: number;
   readonly time: number;
+  /** A POST route's request body parsed as JSON (the server answers 400/413/415 before the handler when it is not); undefined for GET. */
+  readonly body?: unknown;
 }
 
 /** A route's answer: the `result` of the envelope, built in Go field order (see protocol/delivery-rest). */
@@ -30,6 +32,11 @@ export type RestResult = GoJsonValue;
 export interface RestRoute {
   /** `/checkpoints/:number`: segments are literals or `:name` parameters; literals win over parameters. */
   readonly path: string;
+  /**
+   * GET (the default: every Delivery route) or POST (ours: a ballot, an evidence): the body must be
+   * JSON (`application/json`) of at most the server's `maxBodyBytes`. A path may have one route per method.
+   */
+  readonly method?: 'GET' | 'POST';
   /** The `result` of the `{"height", "result"}` envelope; throw an HttpError for 4xx/5xx. */
   handle(req: RestRequest): RestResult | Promise<RestResult>;
   /**
@@ -58,4 +65,6 @@ export interface RestServerOptions {
   port?: number;
   /** Root chain names accepted besides Delivery's types (tron, eth, bsc) and numeric ids. */
   rootChainNames?: Record<string, number>;
+  /** Largest POST body accepted (bytes); larger ones get 413 before the handler runs. Default 64 KiB. */
+  maxBodyBytes?: number;
 }

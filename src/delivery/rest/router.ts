@@ -35,6 +35,10 @@ export function routeShape(path: string): string {
   );
 }
 
+export function methodOf(route: RestRoute): 'GET' | 'POST' {
+  return route.method ?? 'GET';
+}
+
 interface Compiled {
   route: RestRoute;
   /** The metrics label: the pattern without its leading slash. */
@@ -58,9 +62,9 @@ export class RestRouter {
   constructor(routes: readonly RestRoute[]) {
     const shapes = new Map<string, string>();
     this.routes = routes.map((route) => {
-      const shape = routeShape(route.path);
+      const shape = `${methodOf(route)} ${routeShape(route.path)}`;
       const other = shapes.get(shape);
-      if (other !== undefined) throw new Error(`REST route ${route.path} would shadow ${other}`);
+      if (other !== undefined) throw new Error(`REST route ${methodOf(route)} ${route.path} would shadow ${other}`);
       shapes.set(shape, route.path);
       const segments = pathSegments(route.path).map((s) => (s.startsWith(':') ? { literal: null, param: s.slice(1) } : { literal: s, param: '' }));
       return { route, label: segments.map((s) => s.literal ?? ':' + s.param).join('/'), segments };
@@ -68,9 +72,14 @@ export class RestRouter {
     this.routes.sort(bySpecificity);
   }
 
-  match(pathname: string): { route: RestRoute; label: string; params: Record<string, string> } | null {
+  /**
+   * The route for `method` at `pathname`; `{ allowed }` when the path is served only with other
+   * methods (a 405); null when no route has that path.
+   */
+  match(pathname: string, method = 'GET'): { route: RestRoute; label: string; params: Record<string, string> } | { allowed: string[] } | null {
     const parts = requestSegments(pathname);
     if (!parts) return null;
+    const allowed: string[] = [];
     for (const c of this.routes) {
       if (c.segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -80,8 +89,10 @@ export class RestRouter {
         if (s.literal === null) params[s.param] = parts[i]!;
         else ok = s.literal === parts[i];
       }
-      if (ok) return { route: c.route, label: c.label, params };
+      if (!ok) continue;
+      if (methodOf(c.route) === method) return { route: c.route, label: c.label, params };
+      allowed.push(methodOf(c.route));
     }
-    return null;
+    return allowed.length > 0 ? { allowed } : null;
   }
 }

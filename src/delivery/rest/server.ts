@@ -6,7 +6,10 @@
  *   application/json. A route Delivery answers without a query height says `"height":"0"`.
  * - an error its handler detects: the handler's status with `{"error":"<message>"}`.
  * - an unknown path: 404 `404 page not found` (text/plain, Go's http.NotFound); a known path with
- *   another method than GET: 405 with an empty body (mux's method mismatch).
+ *   a method none of its routes has: 405 with an empty body (mux's method mismatch).
+ * - POST routes (ours, not Delivery's: governance ballots, slashing evidence) take a JSON body:
+ *   415 unless `content-type: application/json`, 413 above `maxBodyBytes`, 400 naming the parse
+ *   error; all `{"error": …}` before the handler runs.
  * - `?height=N` (the SDK's query height): a bad value is a 400 as the SDK words it; only the
  *   committed height is served (no historical state is kept), any other is a 400 naming it.
  * The paths are the modules' (each module's rest.ts), the chainmanager group (chainmanager.ts) and
@@ -25,6 +28,7 @@ import type { RestRequest, RestRoute, RestServerOptions, RestSource } from './in
 import { RestRouter } from './router.ts';
 
 const INT64_MAX = (1n << 63n) - 1n;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 type Answer = { status: number; body: string; type: 'json' | 'text' | 'none' | string };
 
@@ -50,7 +54,7 @@ export class DeliveryRestServer {
     this.app = deps.app;
     this.pages = new Map((deps.pages ?? []).map((p) => [p.path, p]));
     this.router = new RestRouter([...deps.app.routes(), ...chainManagerRoutes(), ...(deps.routes ?? [])]);
-    this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {} };
+    this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {}, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
     this.logger = deps.logger ? deps.logger.child({ module: 'delivery-rest' }) : null;
     this.m = deps.metrics
       ? {
@@ -88,16 +92,17 @@ export class DeliveryRestServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const m = this.router.match(url.pathname);
+    const m = this.router.match(url.pathname, req.method);
     const page = this.pages.get(url.pathname);
-    const route = page ? url.pathname.slice(1) : (m?.label ?? 'unknown');
+    const route = page ? url.pathname.slice(1) : m && 'label' in m ? m.label : 'unknown';
     let a: Answer;
     if (page && req.method === 'GET') a = { status: 200, body: page.body, type: page.contentType };
     else if (!m) a = { status: 404, body: '404 page not found\n', type: 'text' };
-    else if (req.method !== 'GET') a = { status: 405, body: '', type: 'none' };
+    else if (!('route' in m)) a = { status: 405, body: '', type: 'none' };
     else {
       try {
-        a = { status: 200, body: await this.answer(url, m.route, m.params), type: 'json' };
+        const body = m.route.method === 'POST' ? await this.readJsonBody(req) : undefined;
+        a = { status: 200, body: await this.answer(url, m.route, m.params, body), type: 'json' };
       } catch (err) {
         if (err instanceof HttpError) a = { status: err.status, body: `{"error":${goJsonString(err.message)}}`, type: 'json' };
         else {
@@ -131,7 +136,37 @@ export class DeliveryRestServer {
     return this.app.height;
   }
 
-  private async answer(url: URL, route: RestRoute, params: Record<string, string>): Promise<string> {
+  /** A POST body as JSON, within the size limit; HttpError (415, 413, 400) naming what is wrong. */
+  private async readJsonBody(req: IncomingMessage): Promise<unknown> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type)}`);
+    }
+    const limit = this.opts.maxBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) {
+      req.resume();
+      throw new HttpError(413, `request body of ${declared} bytes exceeds ${limit} bytes`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // Keep draining (so the answer reaches the client) but hold nothing past the limit.
+      if (size <= limit) chunks.push(chunk);
+    }
+    if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text.trim() === '') throw new HttpError(400, 'request body is empty: expected JSON');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new HttpError(400, `request body is not JSON: ${(err as Error).message}`);
+    }
+  }
+
+  private async answer(url: URL, route: RestRoute, params: Record<string, string>, body?: unknown): Promise<string> {
     const asked = this.queryHeight(url);
     const app = this.app;
     const req: RestRequest = {
@@ -146,6 +181,7 @@ export class DeliveryRestServer {
         return raw === null || raw === '' ? app.stakingChainId : this.rootChainId(raw, 'root-chain');
       },
       rootChainParam: (raw) => this.rootChainId(raw, 'root chain'),
+      body,
     };
     // Read the height before the handler awaits: the answer is of this height even if a block commits meanwhile.
     const height = route.heightZero ? (asked ?? 0) : app.height;

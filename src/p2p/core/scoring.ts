@@ -15,6 +15,7 @@ const TOPIC_WEIGHT: Readonly<Record<GossipKind, number>> = {
   'bttc-tx': 0.25,
   'delivery-proposal': 1,
   'delivery-vote': 0.5,
+  'gov-ballot': 0.25,
 };
 
 /** Score of one invalid message before squaring (P4 = weight × count² × topicWeight). */

@@ -18,7 +18,7 @@ import { counter, type Counter } from '../../../observability/metrics.ts';
 import { checkpointSignBytes } from '../../../protocol/checkpoint/checkpoint.ts';
 import { submitCheckpointCalldata, submitCheckpointSyncCalldata } from '../../../protocol/checkpoint/calldata.ts';
 import { checkpointSyncSignBytes } from '../../../protocol/checkpoint/checkpoint-sync.ts';
-import type { CheckpointSyncSubmission, CheckpointSubmission as SubmitRequest, SubmitOutcome } from '../../../root/submitter.ts';
+import type { CheckpointSyncSubmission, CheckpointSubmission as SubmitRequest, SubmitOutcome, TallySubmission } from '../../../root/submitter.ts';
 import { hexToBytes } from '../../../util/bytes.ts';
 import type { Notices } from '../module.ts';
 import { CHECKPOINT_APPROVED, CHECKPOINT_SYNC_APPROVED } from './notices.ts';
@@ -28,6 +28,8 @@ import type { BufferedCheckpoint, BufferedCheckpointSync } from './state.ts';
 export interface CheckpointSubmitterLike {
   submit(cp: SubmitRequest): Promise<SubmitOutcome>;
   submitSync?(rec: CheckpointSyncSubmission): Promise<SubmitOutcome>;
+  /** The staking chain's also takes governance tallies (modules/gov/submission.ts). */
+  submitTally?(rec: TallySubmission): Promise<SubmitOutcome>;
 }
 
 /** What the submission reads from Delivery: the DeliveryApp provides it. */
