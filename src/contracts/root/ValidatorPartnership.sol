@@ -129,6 +129,27 @@ contract ValidatorPartnership {
         require(token.transfer(msg.sender, owed), "ValidatorPartnership: transfer failed");
     }
 
+    // ---------------------------------------------------------------- slashing
+
+    /// The StakeManager slashes `amount` of the self-stake: every partner loses shares (one share is
+    /// one token) and voting units pro rata; returns what was cut (rounded down per partner).
+    function onSlash(uint256 amount) external returns (uint256 cut) {
+        require(msg.sender == address(stakeManager), "ValidatorPartnership: only the StakeManager");
+        uint256 total = totalShares;
+        uint256 n = _partners.length;
+        for (uint256 i = 0; i < n; ++i) {
+            address p = _partners[i];
+            uint256 s = shares[p];
+            if (s == 0) continue;
+            _settle(p);
+            uint256 loss = (s * amount) / total;
+            shares[p] = s - loss;
+            cut += loss;
+            stakeVotes.burn(p, loss);
+        }
+        totalShares = total - cut;
+    }
+
     // ---------------------------------------------------------------- private
 
     /// Pulls the validator's rewards into the pool, then books what `partner` earned so far.
