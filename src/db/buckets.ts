@@ -68,6 +68,10 @@ export const BUCKETS = {
   deliveryValidatorStake: bucket(0xf1, 'node', 'delivery/modules/staking', 'validator id (u64) → stake record JSON (self, delegated, commission, partners)'),
   deliveryDelegation: bucket(0xf2, 'node', 'delivery/modules/staking', 'delegator (20) ‖ validator id (u64) → delegation record JSON'),
   deliveryValidatorDelegator: bucket(0xf3, 'node', 'delivery/modules/staking', 'validator id (u64) ‖ delegator (20) → 0x01: the address has delegated to the validator'),
+
+  // ---- chain-derived validator telemetry (node/) --------------------------------------------------
+  telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),
+  telemetryTotals: bucket(0x71, 'node', 'telemetry/store', "name (UTF-8) → JSON cumulative totals ('delivery', 'bttc')"),
 } as const satisfies Record<string, Bucket>;
 
 export type BucketName = keyof typeof BUCKETS;

@@ -66,6 +66,8 @@ export interface NodeSection {
   executor: 'worker' | 'inline';
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
+  /** Delivery heights in the telemetry window the scorecard scores (src/telemetry). */
+  telemetryWindowHeights: number;
   /**
    * Decided Delivery heights the consensus engine keeps in memory to help peers a few heights behind;
    * a node further behind syncs blocks and commits by range instead.
@@ -176,6 +178,7 @@ const NODE_SPEC: FieldSpec = {
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
+    telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
     deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -205,6 +208,7 @@ const DEFAULTS = {
   verifyThreads: 1,
   executor: 'worker',
   deliveryBlockMs: 1000,
+  telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,
   deliverySyncLag: 4,
   logLevel: 'info',

@@ -42,6 +42,7 @@ import { SignatureMemo } from './signature-memo.ts';
 import { startConsensus } from './consensus-wiring.ts';
 import { startNetwork } from './network-wiring.ts';
 import { startJsonRpc } from './json-rpc.ts';
+import { startTelemetry } from './telemetry-wiring.ts';
 import type { BttcNodeDeps, BttcNodeOptions, NodeRole, RunningNode } from './interface.ts';
 import { NodeStatusTracker } from './status.ts';
 import { openNodeStores } from './stores.ts';
@@ -176,6 +177,7 @@ export class BttcNode {
     publishBlock = net.publishBlock;
     const rangeSync = new RangeSync({ maxItemsPerRequest: 64, timeoutMs: 5000 }, { network, logger, metrics });
     serveSync(network, syncSource({ chain, app }));
+    const telemetry = await startTelemetry({ windowHeights: node.telemetryWindowHeights }, { app, deliveryStore: store, db, chain, peers: () => network.peers(), metrics, logger, onClose });
 
     // Consensus: a new engine at the app's next height, at start and after a range sync moved the app past the old one.
     const consensus = await startConsensus({ node, chainId: config.delivery.chainId, secretKey: signer?.privateKey ?? null }, { app, network, db, verifier, tracker, metrics, logger, onClose });
@@ -207,7 +209,10 @@ export class BttcNode {
 
     // Delivery REST
     const rootChainNames = Object.fromEntries(config.rootChains.map((c) => [c.name, c.id]));
-    const rest = new DeliveryRestServer({ host: node.rest.host, port: node.rest.port, rootChainNames }, { app, routes: [nextSpanSeedRoute(app.queries.span, spanSeed)], metrics, logger });
+    const rest = new DeliveryRestServer(
+      { host: node.rest.host, port: node.rest.port, rootChainNames },
+      { app, routes: [nextSpanSeedRoute(app.queries.span, spanSeed), ...telemetry.routes], pages: telemetry.pages, metrics, logger },
+    );
     const ra = await rest.listen();
     restUrl = `http://${ra.address}:${ra.port}`;
     onClose('delivery rest', () => rest.close());

@@ -50,6 +50,8 @@ export interface PeerInfo {
   /** gossipsub score as this node sees the peer. */
   score: number;
   direction: 'inbound' | 'outbound';
+  /** The client and version the peer announced through libp2p identify (absent until identify ran). */
+  agentVersion?: string;
 }
 
 export interface PeerEvent {

@@ -32,13 +32,13 @@ import { keccak256 } from '../../crypto/keccak.ts';
 import { publicKeyCreate } from '../../crypto/secp256k1.ts';
 import type { SignatureVerifier, VerifyItem } from '../../pools/interface.ts';
 import type { RootEvent } from '../../root/abi.ts';
-import { bytesToHex, hexToBytes } from '../../util/bytes.ts';
+import { bytesToHex, equalBytes, hexToBytes } from '../../util/bytes.ts';
 import type { ValidatorSet } from '../../protocol/validators/validator-set.ts';
 import type { ValidatorJson } from '../../protocol/validators/validator.ts';
 import { valueIdOf, voteDigest } from '../consensus/codec.ts';
 import { validatorSetView } from '../consensus/validator-view.ts';
 import type { Application, ValidatorSetView } from '../consensus/interface.ts';
-import { MsgType, type Commit } from '../consensus/types.ts';
+import { MsgType, type Commit, type Vote } from '../consensus/types.ts';
 import { builtinModules, builtinNoticeFields, type BuiltinNoticeFields, type BuiltinQueries } from '../modules/builtin.ts';
 import { stakingChainOf, type ModuleContext } from '../modules/context.ts';
 import type { BufferedCheckpoint } from '../modules/checkpoint/state.ts';
@@ -276,8 +276,9 @@ export class DeliveryApp implements Application, RestSource {
       for (const tx of proposed) include(tx);
     }
 
-    // Carry only precommits with side votes: the others say nothing the tally needs.
-    const votes = s.lastCommit.votes.filter((v) => v.extension.length > 0);
+    // Carry every precommit of the last commit (as Tendermint's LastCommit does), not only those with
+    // side votes: who signed each height is then consensus data (src/telemetry counts it).
+    const votes = s.lastCommit.votes;
     return encodeBlock({ height, time, lastCommit: { round: s.lastCommit.round, votes }, txs }, this.registry.codecs);
   }
 
@@ -376,6 +377,19 @@ export class DeliveryApp implements Application, RestSource {
     const results = await this.deps.verifier.verifyBatch(items, { priority: true });
     const bad = results.findIndex((r) => !r.ok);
     return bad >= 0 ? `${bytesToHex(votes[bad]!.validator)}: invalid precommit signature` : null;
+  }
+
+  /**
+   * A precommit of our last committed height that arrived after its decision (consensus checked its
+   * signature, round and value): kept in memory for our next proposal's carried commit when its side
+   * votes name real side txs (a bad one would make the block invalid).
+   */
+  lateCommitVote(height: number, vote: Vote): boolean {
+    const s = this.state;
+    if (height !== s.height || s.lastCommit.votes.some((v) => equalBytes(v.validator, vote.validator))) return false;
+    if (!extensionOk(vote.extension, sideTxIndices(this.registry, this.recent.get(height - 1)))) return false;
+    s.lastCommit.votes.push({ validator: vote.validator, extension: vote.extension, signature: vote.signature });
+    return true;
   }
 
   extendVote(height: number): Uint8Array {

@@ -38,6 +38,11 @@ export interface Application {
   extendVote?(height: number, round: number, value: Uint8Array): Uint8Array;
   /** A received non-nil precommit's extension; false drops the precommit (CometBFT's rule). */
   verifyVoteExtension?(height: number, validator: Uint8Array, valueId: Uint8Array, extension: Uint8Array): boolean;
+  /**
+   * A valid precommit for the decided value of `height` (the last committed) that arrived after the
+   * decision; true when the app keeps it (it carries it in its next proposal), false to drop it.
+   */
+  lateCommitVote?(height: number, vote: Vote): boolean;
   /** The decided value and its proof. When the returned promise settles, the height is durable in the app. */
   commitValue(height: number, value: Uint8Array, commit: Commit): Promise<void> | void;
 }

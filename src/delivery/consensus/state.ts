@@ -130,6 +130,8 @@ export class ConsensusState {
   private readonly logger: Logger | null;
 
   private valset!: ValidatorSetView;
+  /** The set that decided height − 1 (late precommits for it are checked against it). */
+  private decidedValset: ValidatorSetView | null = null;
   private isValidator = false;
   private rounds = new Map<number, RoundState>();
   private heightStartedAt = 0;
@@ -353,6 +355,11 @@ export class ConsensusState {
       const h = msg.kind === 'proposal' ? msg.proposal.height : msg.vote.height;
       const r = msg.kind === 'proposal' ? msg.proposal.round : msg.vote.round;
       if (h < this.height) {
+        const late = msg.kind === 'vote' ? this.lateCommitVote(msg.vote, inBatch) : null;
+        if (late) {
+          pending.push({ msg, ...late });
+          continue;
+        }
         this.serveCatchUp(from, h);
         this.drop('old-height');
         continue;
@@ -445,6 +452,8 @@ export class ConsensusState {
           }
           this.insertProposal(p, valid);
           this.markSender(p.round, validatorHex, power);
+        } else if (msg.vote.height < this.height) {
+          this.addLateCommitVote(msg.vote);
         } else {
           const v = msg.vote;
           if (v.type === MsgType.Precommit && v.valueId && this.app.verifyVoteExtension && !this.app.verifyVoteExtension(v.height, v.validator, v.valueId, v.extension)) {
@@ -456,6 +465,34 @@ export class ConsensusState {
       }
     }
     await this.evaluate();
+  }
+
+  /**
+   * A precommit for the height just decided, for its value and round, from a validator the commit
+   * lacks: it arrived after the quorum (during the commit pause). It joins the commit, and the app
+   * carries it in the next block, as Tendermint's LastCommit collects late precommits: so a block's
+   * commit names every validator that signed in time, which chain-derived liveness counts rely on.
+   */
+  private lateCommitVote(v: Vote, inBatch: Set<string>): { item: VerifyItem; validatorHex: string; power: number } | null {
+    const c = this.commits.get(v.height);
+    const set = this.decidedValset;
+    if (v.type !== MsgType.Precommit || v.height !== this.height - 1 || !c || !set || v.round !== c.round || !v.valueId || !equalBytes(v.valueId, c.proposal.valueId)) return null;
+    const vhex = bytesToHex(v.validator);
+    const val = set.getByAddress(vhex);
+    if (!val || v.signature[64]! > 1 || inBatch.has(`late/${vhex}`) || c.precommits.some((p) => equalBytes(p.validator, v.validator))) return null;
+    inBatch.add(`late/${vhex}`);
+    return {
+      validatorHex: vhex,
+      power: val.votingPower,
+      item: { kind: 'secp256k1-verify', digest: voteDigest(this.opts.chainId, v), signature: v.signature.subarray(0, 64), publicKey: val.publicKey },
+    };
+  }
+
+  private addLateCommitVote(v: Vote): void {
+    const c = this.commits.get(v.height);
+    if (!c || v.height !== this.height - 1 || c.precommits.some((p) => equalBytes(p.validator, v.validator))) return;
+    if (this.app.lateCommitVote && !this.app.lateCommitVote(v.height, v)) return;
+    c.precommits.push(v);
   }
 
   private insertProposal(p: Proposal, valid: boolean): void {
@@ -678,6 +715,7 @@ export class ConsensusState {
     const elapsedMs = this.clock.now() - this.heightStartedAt;
     this.commits.set(height, commit);
     this.commits.delete(height - this.opts.commitHistory);
+    this.decidedValset = this.valset;
     this.metrics?.commits.inc();
     this.metrics?.commitSeconds.observe(elapsedMs / 1000);
     this.metrics?.roundsPerHeight.observe(round + 1);

@@ -26,7 +26,14 @@ import { RestRouter } from './router.ts';
 
 const INT64_MAX = (1n << 63n) - 1n;
 
-type Answer = { status: number; body: string; type: 'json' | 'text' | 'none' };
+type Answer = { status: number; body: string; type: 'json' | 'text' | 'none' | string };
+
+/** A fixed document at `path` (GET only), sent with its own content type. */
+export interface RestPage {
+  path: string;
+  contentType: string;
+  body: string;
+}
 
 export class DeliveryRestServer {
   private readonly app: RestSource;
@@ -35,10 +42,13 @@ export class DeliveryRestServer {
   private readonly logger: Logger | null;
   private readonly m: { requests: ReturnType<typeof counter>; seconds: ReturnType<typeof histogram> } | null;
   private server: Server | null = null;
+  /** Fixed documents served as they are, outside the JSON envelope (the auditor's dashboard page). */
+  private readonly pages: ReadonlyMap<string, { contentType: string; body: string }>;
 
   /** `routes`: routes served besides the modules' (ones that need the node's root-chain clients, such as the next span seed). */
-  constructor(opts: RestServerOptions, deps: { app: RestSource; routes?: readonly RestRoute[]; metrics?: Registry | null; logger?: Logger | null }) {
+  constructor(opts: RestServerOptions, deps: { app: RestSource; routes?: readonly RestRoute[]; pages?: readonly RestPage[]; metrics?: Registry | null; logger?: Logger | null }) {
     this.app = deps.app;
+    this.pages = new Map((deps.pages ?? []).map((p) => [p.path, p]));
     this.router = new RestRouter([...deps.app.routes(), ...chainManagerRoutes(), ...(deps.routes ?? [])]);
     this.opts = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, rootChainNames: opts.rootChainNames ?? {} };
     this.logger = deps.logger ? deps.logger.child({ module: 'delivery-rest' }) : null;
@@ -79,9 +89,11 @@ export class DeliveryRestServer {
     const t0 = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = this.router.match(url.pathname);
-    const route = m?.label ?? 'unknown';
+    const page = this.pages.get(url.pathname);
+    const route = page ? url.pathname.slice(1) : (m?.label ?? 'unknown');
     let a: Answer;
-    if (!m) a = { status: 404, body: '404 page not found\n', type: 'text' };
+    if (page && req.method === 'GET') a = { status: 200, body: page.body, type: page.contentType };
+    else if (!m) a = { status: 404, body: '404 page not found\n', type: 'text' };
     else if (req.method !== 'GET') a = { status: 405, body: '', type: 'none' };
     else {
       try {
@@ -99,7 +111,7 @@ export class DeliveryRestServer {
     if (a.type === 'text') {
       headers['content-type'] = 'text/plain; charset=utf-8';
       headers['x-content-type-options'] = 'nosniff';
-    }
+    } else if (a.type !== 'json' && a.type !== 'none') headers['content-type'] = a.type;
     res.writeHead(a.status, headers);
     res.end(a.body);
     this.m?.requests.inc({ route, status: String(a.status) });

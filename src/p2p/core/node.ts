@@ -34,6 +34,7 @@ import { APP_PENALTY, APP_PENALTY_DECAY, SCORE_THRESHOLDS, peerScoreParams } fro
 import { PeerKeeper } from './peers.ts';
 import { BanList } from './bans.ts';
 import { InvalidTally } from './invalid.ts';
+import { clientVersion } from '../../rpc/version.ts';
 import { ReqResp, ReqRespError } from './reqresp.ts';
 
 /** The implementation's methods we use beyond the exported GossipSub interface. */
@@ -139,6 +140,8 @@ export class NetworkCore {
     const node = await createLibp2p({
       privateKey: privateKeyFromProtobuf(o.privateKey),
       addresses: { listen: o.listen },
+      // Identify announces it: peers see our client and version (web3_clientVersion's string), the telemetry's version drift.
+      nodeInfo: { userAgent: clientVersion() },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
@@ -414,15 +417,27 @@ export class NetworkCore {
     this.#port.post({ t: 'published', ok, failed }, [ok.buffer as ArrayBuffer]);
   }
 
-  #peers(): PeerInfo[] {
+  async #peers(): Promise<PeerInfo[]> {
     const node = this.node;
     const byPeer = new Map<string, PeerInfo>();
+    const ids = new Map<string, PeerId>();
     for (const c of node.getConnections()) {
       const id = c.remotePeer.toString();
       const info = byPeer.get(id) ?? { peerId: id, addrs: [], score: node.services.pubsub.getScore(id), direction: c.direction };
       info.addrs.push(c.remoteAddr.toString());
       byPeer.set(id, info);
+      ids.set(id, c.remotePeer);
     }
+    // What each peer announced through identify (its client and version), once identify has run.
+    await Promise.all(
+      [...byPeer.values()].map(async (info) => {
+        const agent = await node.peerStore
+          .get(ids.get(info.peerId)!)
+          .then((p) => p.metadata.get('AgentVersion'))
+          .catch(() => undefined);
+        if (agent) info.agentVersion = new TextDecoder().decode(agent);
+      }),
+    );
     return [...byPeer.values()];
   }
 
@@ -470,7 +485,10 @@ export class NetworkCore {
           );
           return;
         case 'peers':
-          this.#reply(m.id, Promise.resolve({ peers: this.#peers() }));
+          this.#reply(
+            m.id,
+            this.#peers().then((peers) => ({ peers })),
+          );
           return;
         case 'stats':
           this.#stats.redials = this.#keeper?.redials ?? 0;
