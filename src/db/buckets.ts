@@ -68,6 +68,7 @@ export const BUCKETS = {
   deliveryValidatorStake: bucket(0xf1, 'node', 'delivery/modules/staking', 'validator id (u64) → stake record JSON (self, delegated, commission, partners)'),
   deliveryDelegation: bucket(0xf2, 'node', 'delivery/modules/staking', 'delegator (20) ‖ validator id (u64) → delegation record JSON'),
   deliveryValidatorDelegator: bucket(0xf3, 'node', 'delivery/modules/staking', 'validator id (u64) ‖ delegator (20) → 0x01: the address has delegated to the validator'),
+  slashingRecord: bucket(0x19, 'node', 'delivery/modules/slashing', 'evidence id (32) → slash record JSON (offense, status, penalty, evidence)'),
 
   // ---- chain-derived validator telemetry (node/) --------------------------------------------------
   telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),

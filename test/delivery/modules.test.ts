@@ -43,7 +43,7 @@ async function tmpDb(): Promise<LevelStore> {
 
 async function builtins(): Promise<DeliveryModule[]> {
   const db = await tmpDb();
-  return builtinModules({ stakingChainId: ROOT_CHAIN_ID, db, committed: new CommittedState(), bttc: new FakeBttc(), spanSeed, verifier: new InlineVerifier() }).modules;
+  return builtinModules({ stakingChainId: ROOT_CHAIN_ID, db, committed: new CommittedState(), bttc: new FakeBttc(), spanSeed, verifier: new InlineVerifier(), slashing: config.slashing }).modules;
 }
 
 /** A module with one plain tx of the given type byte (and whatever else the case needs). */
@@ -63,7 +63,7 @@ describe('module registry', () => {
     const reg = new ModuleRegistry(await builtins());
     assert.deepEqual(
       reg.modules.map((m) => m.name),
-      ['staking', 'checkpoint', 'span', 'clerk'],
+      ['staking', 'checkpoint', 'span', 'clerk', 'slashing'],
     );
     for (const c of BUILTIN_TX_CODECS) assert.equal(reg.codecs.codec(c.type), c, `${c.name} decodes through its module`);
     assert.equal(BUILTIN_TX_CODECS.length, reg.modules.flatMap((m) => m.txs).length, 'every module tx is in the default codec table');
@@ -80,8 +80,8 @@ describe('module registry', () => {
       /tx type 2 \(governance-tx\) of module "governance" is already registered by module "checkpoint" \(checkpoint\)/,
     );
     assert.throws(
-      () => new ModuleRegistry([...mods, probe('slashing', 40), probe('telemetry', 40)]),
-      /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "slashing" \(slashing-tx\)/,
+      () => new ModuleRegistry([...mods, probe('audit', 40), probe('telemetry', 40)]),
+      /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "audit" \(audit-tx\)/,
     );
     // A fresh byte is fine.
     assert.equal(new ModuleRegistry([...mods, probe('governance', 40)]).nameOf(40), 'governance-tx');
@@ -289,6 +289,12 @@ describe('store layout', () => {
               'lastSpanId',
               'clerkLastId',
               'clerkLastStateId',
+              'slashingSigners',
+              'slashingSets',
+              'slashingSeen',
+              'slashingOpen',
+              'slashingFinal',
+              'slashingCounts',
               'lastCommit',
               'mySideVotes',
             ],

@@ -29,6 +29,12 @@ import type { SpanQueries } from './span/queries.ts';
 import type { StoredSpanJson } from './span/store.ts';
 import { spanTxCodec } from './span/txs.ts';
 import { stakingModule } from './staking/module.ts';
+import { slashingModule } from './slashing/module.ts';
+import type { SlashingQueries } from './slashing/queries.ts';
+import { slashChallengeTxCodec, slashEvidenceTxCodec } from './slashing/txs.ts';
+import type { SealedHeader } from '../../slashing/checks.ts';
+import { slashingParams } from '../../slashing/params.ts';
+import type { SlashingConfig } from '../../config/types.ts';
 import type { StakingQueries } from './staking/queries.ts';
 import { stakingTxCodec } from './staking/txs.ts';
 import { stakeTxCodec } from './staking/stake-txs.ts';
@@ -45,6 +51,8 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   checkpointSyncTxCodec,
   checkpointSyncAckTxCodec,
   stakeTxCodec,
+  slashEvidenceTxCodec,
+  slashChallengeTxCodec,
 ];
 
 export interface BuiltinModuleDeps {
@@ -60,6 +68,9 @@ export interface BuiltinModuleDeps {
   votingPower?: VotingPowerReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
+  /** The slashing config (issue 19) and Bttc seal recovery for double-seal evidence. */
+  slashing: SlashingConfig;
+  recoverSeal?: ((rlp: Uint8Array) => SealedHeader) | null;
 }
 
 export interface BuiltinQueries {
@@ -67,6 +78,7 @@ export interface BuiltinQueries {
   readonly checkpoint: CheckpointModuleQueries;
   readonly span: SpanQueries;
   readonly clerk: ClerkQueries;
+  readonly slashing: SlashingQueries;
 }
 
 export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
@@ -83,9 +95,10 @@ export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModu
   });
   const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
   const clerk = clerkModule({ db: deps.db });
+  const slashing = slashingModule({ db: deps.db, committed: deps.committed, params: slashingParams(deps.slashing), recoverSeal: deps.recoverSeal ?? null, metrics: deps.metrics, logger: deps.logger });
   return {
-    modules: [staking, checkpoint, span, clerk],
-    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries },
+    modules: [staking, checkpoint, span, clerk, slashing],
+    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries, slashing: slashing.queries },
   };
 }
 

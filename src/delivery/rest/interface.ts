@@ -32,6 +32,8 @@ export interface RestRoute {
   readonly path: string;
   /** The `result` of the `{"height", "result"}` envelope; throw an HttpError for 4xx/5xx. */
   handle(req: RestRequest): RestResult | Promise<RestResult>;
+  /** Optional POST on the same path: `body` is the request's JSON (400 before this when it is not JSON). */
+  post?(req: RestRequest, body: unknown): RestResult | Promise<RestResult>;
   /**
    * Delivery's handler never sets the query height on its answer, so its envelope says
    * `"height":"0"` (unless the request named a height): clerk records, span list, next span seed.

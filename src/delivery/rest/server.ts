@@ -94,10 +94,11 @@ export class DeliveryRestServer {
     let a: Answer;
     if (page && req.method === 'GET') a = { status: 200, body: page.body, type: page.contentType };
     else if (!m) a = { status: 404, body: '404 page not found\n', type: 'text' };
-    else if (req.method !== 'GET') a = { status: 405, body: '', type: 'none' };
+    else if (req.method !== 'GET' && !(req.method === 'POST' && m.route.post)) a = { status: 405, body: '', type: 'none' };
     else {
       try {
-        a = { status: 200, body: await this.answer(url, m.route, m.params), type: 'json' };
+        const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
+        a = { status: 200, body: await this.answer(url, m.route, m.params, body), type: 'json' };
       } catch (err) {
         if (err instanceof HttpError) a = { status: err.status, body: `{"error":${goJsonString(err.message)}}`, type: 'json' };
         else {
@@ -131,7 +132,7 @@ export class DeliveryRestServer {
     return this.app.height;
   }
 
-  private async answer(url: URL, route: RestRoute, params: Record<string, string>): Promise<string> {
+  private async answer(url: URL, route: RestRoute, params: Record<string, string>, body?: { json: unknown }): Promise<string> {
     const asked = this.queryHeight(url);
     const app = this.app;
     const req: RestRequest = {
@@ -149,7 +150,7 @@ export class DeliveryRestServer {
     };
     // Read the height before the handler awaits: the answer is of this height even if a block commits meanwhile.
     const height = route.heightZero ? (asked ?? 0) : app.height;
-    const result = await route.handle(req);
+    const result = body && route.post ? await route.post(req, body.json) : await route.handle(req);
     return `{"height":"${height}","result":${goJson(result)}}`;
   }
 
@@ -163,5 +164,24 @@ export class DeliveryRestServer {
       throw new HttpError(400, `${what} ${JSON.stringify(raw)} is not a configured root chain (ids ${ids.join(', ')}; names ${names.join(', ')})`);
     }
     return id;
+  }
+}
+
+/** Bytes a POST body may have (evidence with two Bttc headers is a few KiB). */
+const MAX_POST_BYTES = 256 * 1024;
+
+/** A POST body as JSON; 413 when too large, 400 when not JSON. */
+async function readJsonBody(req: IncomingMessage): Promise<{ json: unknown }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_POST_BYTES) throw new HttpError(413, `request body larger than ${MAX_POST_BYTES} bytes`);
+    chunks.push(c as Buffer);
+  }
+  try {
+    return { json: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch (err) {
+    throw new HttpError(400, `request body is not JSON: ${(err as Error).message}`);
   }
 }
