@@ -295,6 +295,8 @@ describe('store layout', () => {
               'slashingOpen',
               'slashingFinal',
               'slashingCounts',
+              'slashingNonce',
+              'slashingSigned',
               'lastCommit',
               'mySideVotes',
             ],

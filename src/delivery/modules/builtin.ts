@@ -32,6 +32,7 @@ import { stakingModule } from './staking/module.ts';
 import { slashingModule } from './slashing/module.ts';
 import type { SlashingQueries } from './slashing/queries.ts';
 import { slashChallengeTxCodec, slashEvidenceTxCodec } from './slashing/txs.ts';
+import { slashBatchTxCodec } from './slashing/batch.ts';
 import type { SealedHeader } from '../../slashing/checks.ts';
 import { slashingParams } from '../../slashing/params.ts';
 import type { SlashingConfig } from '../../config/types.ts';
@@ -53,6 +54,7 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   stakeTxCodec,
   slashEvidenceTxCodec,
   slashChallengeTxCodec,
+  slashBatchTxCodec,
 ];
 
 export interface BuiltinModuleDeps {
@@ -95,7 +97,15 @@ export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModu
   });
   const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
   const clerk = clerkModule({ db: deps.db });
-  const slashing = slashingModule({ db: deps.db, committed: deps.committed, params: slashingParams(deps.slashing), recoverSeal: deps.recoverSeal ?? null, metrics: deps.metrics, logger: deps.logger });
+  const slashing = slashingModule({
+    db: deps.db,
+    committed: deps.committed,
+    params: slashingParams(deps.slashing),
+    recoverSeal: deps.recoverSeal ?? null,
+    verifier: deps.verifier,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   return {
     modules: [staking, checkpoint, span, clerk, slashing],
     queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries, slashing: slashing.queries },

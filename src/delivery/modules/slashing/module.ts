@@ -21,8 +21,11 @@ import type { SealedHeader } from '../../../slashing/checks.ts';
 import type { SlashingParams } from '../../../slashing/params.ts';
 import type { CommittedState } from '../../app/state.ts';
 import { stakingOf } from '../staking/state.ts';
-import type { BlockContext, DeliveryModule, PlainTxSpec } from '../module.ts';
-import { SLASH_FINAL, SLASH_RECORDED, SLASH_VOIDED } from './notices.ts';
+import type { BlockContext, DeliveryModule, PlainTxSpec, SideTxSpec } from '../module.ts';
+import type { SignatureVerifier } from '../../../pools/interface.ts';
+import { proposerSigner } from '../staking/state.ts';
+import { batchVerdict, expectedBatch, slashBatchTxCodec, tallyBatch, validateBatchTx, SLASH_BATCH_TX, type SlashBatchTx } from './batch.ts';
+import { SLASH_BATCH_SIGNED, SLASH_FINAL, SLASH_RECORDED, SLASH_VOIDED } from './notices.ts';
 import { SlashingQueries } from './queries.ts';
 import { slashingRoutes, type EvidenceInbox } from './rest.ts';
 import { emptySlashingState, SLASHING_STATE, slashingOf, type Candidate } from './state.ts';
@@ -47,6 +50,7 @@ export interface SlashingModuleDeps {
   params: SlashingParams;
   /** Bttc seal recovery for double-seal evidence (wired by the node; src/delivery never imports src/bttc). */
   recoverSeal?: ((rlp: Uint8Array) => SealedHeader) | null;
+  verifier: SignatureVerifier;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -153,9 +157,27 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
     },
   };
 
+  const batchTx: SideTxSpec<SlashBatchTx> = {
+    kind: 'side',
+    quorum: 'signatures',
+    codec: slashBatchTxCodec,
+    key: () => 'slash-batch',
+    validate: (tx, ctx) => validateBatchTx(tx, ctx, deps.params.enabled),
+    verdict: async (tx, v) => batchVerdict(tx, v.signerKey),
+    async apply(tx, yes, ctx, fx) {
+      const r = await tallyBatch(tx, yes, ctx, { verifier: deps.verifier });
+      if (r.batch) {
+        fx.notify(SLASH_BATCH_SIGNED, r.batch);
+        stages?.inc({ stage: 'batch-signed', offense: 'any' }, r.batch.ids.length);
+        logger?.info({ event: 'slash-batch-signed', nonce: r.batch.nonce, evidenceHashes: r.batch.ids, signatures: r.batch.sigs.length }, 'slash batch signed');
+      }
+      return { outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}) };
+    },
+  };
+
   return {
     name: 'slashing',
-    txs: [evidenceTx, challengeTx],
+    txs: [evidenceTx, challengeTx, batchTx],
     state: SLASHING_STATE,
     buckets: [BUCKETS.slashingRecord],
     queries,
@@ -175,6 +197,12 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
         } else out.push(tx);
       }
       return out;
+    },
+    async propose(p) {
+      // The Delivery proposer batches the queued final slashes (one batch in flight at a time).
+      if (!deps.params.enabled || p.pending('slash-batch') || proposerSigner(p.state) !== p.me) return [];
+      const data = expectedBatch(slashingOf(p.state), p.me);
+      return data ? [{ type: SLASH_BATCH_TX, data } satisfies SlashBatchTx] : [];
     },
     endBlock(ctx, fx) {
       const s = slashingOf(ctx.state);

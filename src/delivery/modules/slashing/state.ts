@@ -42,11 +42,27 @@ export interface SlashingState {
   slashingFinal: FinalEntry[];
   /** Finalized offenses per validator signer. */
   slashingCounts: Map<string, number>;
+  /** Nonce of the last signed batch (the SlashingManager wants nonce + 1 next). */
+  slashingNonce: number;
+  /** Recently signed batches, for the submitter (the last SIGNED_KEPT). */
+  slashingSigned: SignedBatch[];
 }
+
+export interface SignedBatch {
+  nonce: number;
+  /** abi.encode(nonce, proposer, slashes): what was signed (0x01-prefixed) and what the root chain takes. */
+  data: string;
+  /** [R, S, V] decimal strings, sorted by signer, as updateSlashedAmounts takes them. */
+  sigs: [string, string, string][];
+  ids: string[];
+  height: number;
+}
+
+export const SIGNED_KEPT = 16;
 
 export const SLASHING_STATE: StateSlot<SlashingState> = {
   module: 'slashing',
-  keys: ['slashingSigners', 'slashingSets', 'slashingSeen', 'slashingOpen', 'slashingFinal', 'slashingCounts'],
+  keys: ['slashingSigners', 'slashingSets', 'slashingSeen', 'slashingOpen', 'slashingFinal', 'slashingCounts', 'slashingNonce', 'slashingSigned'],
   toJson: (s) => ({
     slashingSigners: [...s.slashingSigners],
     slashingSets: s.slashingSets,
@@ -54,6 +70,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingOpen: s.slashingOpen,
     slashingFinal: s.slashingFinal,
     slashingCounts: [...s.slashingCounts],
+    slashingNonce: s.slashingNonce,
+    slashingSigned: s.slashingSigned,
   }),
   // A snapshot written before this module existed has none of its keys: start empty.
   fromJson: (j) => ({
@@ -63,6 +81,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingOpen: (j.slashingOpen as Candidate[] | undefined) ?? [],
     slashingFinal: (j.slashingFinal as FinalEntry[] | undefined) ?? [],
     slashingCounts: new Map((j.slashingCounts as [string, number][] | undefined) ?? []),
+    slashingNonce: (j.slashingNonce as number | undefined) ?? 0,
+    slashingSigned: (j.slashingSigned as SignedBatch[] | undefined) ?? [],
   }),
   clone: (s) => ({
     slashingSigners: new Map(s.slashingSigners),
@@ -71,6 +91,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingOpen: s.slashingOpen.map((c) => ({ ...c })),
     slashingFinal: s.slashingFinal.map((f) => ({ ...f })),
     slashingCounts: new Map(s.slashingCounts),
+    slashingNonce: s.slashingNonce,
+    slashingSigned: s.slashingSigned.map((b) => ({ ...b })),
   }),
 };
 
