@@ -20,6 +20,8 @@ export interface RootAddresses {
   stakeVotes: string;
   /** Each genesis validator's ValidatorShare (delegation contract), in genesis order. */
   validatorShares: string[];
+  /** Applies signed final slash batches (issue 19); deployed after the genesis stakes, before any transfer of governance. */
+  slashingManager: string;
 }
 
 export interface DeployPlan {
@@ -66,6 +68,7 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     stateSender: at(3),
     stakeVotes: createdBy(at(1), 3),
     validatorShares: g.validators.map((_, i) => createdBy(at(1), 6 + i)),
+    slashingManager: '',
   };
 
   const txs: Uint8Array[] = [];
@@ -102,6 +105,10 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     push(`stakeFor validator ${i} (signer ${v.signer})`, addresses.stakeManager, smI.encodeFunctionData('stakeFor', [v.owner, v.stake, v.fee, true, v.signerPubkey]), STAKE_FOR_GAS);
   }
   for (const h of g.btt) push(`BTT for ${h.address}`, addresses.bttToken, tokI.encodeFunctionData('mint', [h.address, h.amount]));
+  // Its address is the deployer's nonce at this point (after the setup calls, stakes and mints).
+  addresses.slashingManager = at(txs.length);
+  deploy('deploy SlashingManager', need('SlashingManager').bytecode, ['address'], [addresses.stakeManager]);
+  push('StakeManager.setSlashingManager', addresses.stakeManager, smI.encodeFunctionData('setSlashingManager', [addresses.slashingManager]));
   if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
   return { addresses, txs, labels };
 }
