@@ -8,6 +8,7 @@
 import { CommanderError, type Command } from 'commander';
 import { CliError, printJson, readJsonInput } from '../io.ts';
 import { registerVotingPower } from './audit-voting-power.ts';
+import { registerSlash } from './audit-slash.ts';
 
 type Json = Record<string, unknown>;
 
@@ -466,4 +467,5 @@ export function register(program: Command): void {
     .exitOverride(badInputExits2)
     .action(liveSpanCmd);
   registerVotingPower(audit);
+  registerSlash(audit);
 }
