@@ -75,6 +75,12 @@ export interface NodeSection {
   deliveryCatchUpHeights: number;
   /** Heights a peer must be ahead of us before consensus is paused for a range sync of Delivery. */
   deliverySyncLag: number;
+  /**
+   * TEST ONLY (issue 19's devnet test): at this Delivery height the validator also signs and sends a
+   * nil precommit beside its real one, a double sign its peers turn into slashing evidence. Refused
+   * at start unless the network is a devnet. null (the default): never.
+   */
+  testOnlyDoubleSignHeight: number | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -181,6 +187,7 @@ const NODE_SPEC: FieldSpec = {
     telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
     deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
+    testOnlyDoubleSignHeight: { type: 'optional', of: { type: 'int', min: 1 } },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   },
 };
@@ -211,6 +218,7 @@ const DEFAULTS = {
   telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,
   deliverySyncLag: 4,
+  testOnlyDoubleSignHeight: null,
   logLevel: 'info',
 };
 
