@@ -229,8 +229,18 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
       rootChains: [{ id: rc.id, startBlock: layout.rootStartBlock ?? 0 }, ...extra.map((c) => ({ id: c.id, startBlock: c.startBlock ?? 0 }))],
       verifyThreads: 1,
       executor: 'worker',
+      ...testOnlyDoubleSign(i),
     },
   };
   writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   return file;
+}
+
+/**
+ * TEST ONLY (issue 19): BTTC_TEST_ONLY_DOUBLE_SIGN="<node>:<height>" makes that validator double-sign
+ * a precommit at that Delivery height (node.testOnlyDoubleSignHeight; the node refuses it off devnet).
+ */
+function testOnlyDoubleSign(i: number): { testOnlyDoubleSignHeight?: number } {
+  const m = /^(\d+):(\d+)$/.exec(process.env.BTTC_TEST_ONLY_DOUBLE_SIGN ?? '');
+  return m && Number(m[1]) === i ? { testOnlyDoubleSignHeight: Number(m[2]) } : {};
 }
