@@ -19,6 +19,7 @@ import { checkpoint, deployStakingSet, stakeValidator } from '../contracts/staki
 import { testKey } from '../helpers/keys.ts';
 import { closeNode, decideHeight, devConfig, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from './helpers.ts';
 import type { NodeConfig } from '../../src/config/types.ts';
+import { DeliveryRestServer } from '../../src/delivery/rest/server.ts';
 
 const open: NodeHandle[] = [];
 after(async () => {
@@ -130,5 +131,47 @@ describe('slashing module (real Delivery apps)', () => {
     assert.equal(get(a).candidates().length, 0);
     assert.equal(get(a).queued().length, 0);
     assert.equal(batches.length, 0);
+  });
+
+  it('REST: POST /slashing/evidence checks at once (400 with the reason code) and queues; GET candidates and evidence/{hash}', async () => {
+    const config = devConfig();
+    const { keys, nodes, decide } = await network(config);
+    const [a, b, c] = nodes as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
+    for (let i = 0; i < 4; i++) await decide();
+    for (let i = 0; i < 24; i++) await decide([a, b, c]);
+    const server = new DeliveryRestServer({}, { app: a.app });
+    const { port } = await server.listen();
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const post = async (path: string, body: string) => {
+        const r = await fetch(url + path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+        return { status: r.status, body: (await r.json()) as { result?: { id: string; queued: boolean }; error?: string } };
+      };
+      const e: DowntimeEvidence = { v: 1, offense: 'downtime', validator: keys[3]!.address, toHeight: '26', window: String(config.slashing.signedBlocksWindow) };
+      assert.equal((await post('/slashing/evidence', '{nope')).status, 400);
+      assert.match(String((await post('/slashing/evidence', '{nope')).body.error), /not JSON/);
+      assert.match(String((await post('/slashing/evidence', JSON.stringify({ ...e, window: '7' }))).body.error), /^malformed: evidence.window 7 differs/);
+      const refused = await post('/slashing/evidence', JSON.stringify({ ...e, validator: keys[0]!.address }));
+      assert.equal(refused.status, 400);
+      assert.match(String(refused.body.error), /^not-enough-missed:/);
+      const ok = await post('/slashing/evidence', JSON.stringify(e));
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.body.result, { id: evidenceHash(e), queued: true });
+      assert.equal((await fetch(`${url}/slashing/final`, { method: 'POST', body: '{}' })).status, 405, 'POST only where a route takes it');
+      // a is the proposer every fourth height: within a few heights the evidence is in a block.
+      for (let i = 0; i < 6 && get(a).candidates().length === 0; i++) await decide([a, b, c]);
+      const cands = (await (await fetch(`${url}/slashing/candidates`)).json()) as { result: { id: string; offense: string; validatorId: number }[] };
+      assert.deepEqual(
+        cands.result.map((x) => [x.id, x.offense, x.validatorId]),
+        [[evidenceHash(e), 'downtime', 4]],
+      );
+      const one = (await (await fetch(`${url}/slashing/evidence/${evidenceHash(e)}`)).json()) as { result: { status: string; evidence: unknown } };
+      assert.equal(one.result.status, 'candidate');
+      assert.deepEqual(one.result.evidence, e);
+      assert.equal((await fetch(`${url}/slashing/evidence/0x12`)).status, 400);
+      assert.equal((await fetch(`${url}/slashing/evidence/0x${'00'.repeat(32)}`)).status, 404);
+    } finally {
+      await server.close();
+    }
   });
 });
