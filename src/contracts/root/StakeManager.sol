@@ -763,7 +763,7 @@ contract StakeManager is ICheckpointSignatures {
         require(signer != address(0) && signerToValidator[signer] == 0, "StakeManager: signer already in use");
     }
 
-    /// Active = staked (amount > 0 is enforced at stake time; there is no slashing) and inside its epochs.
+    /// Active = status Active (a jailed validator is Locked) and inside its epochs.
     function _isActive(Status status, uint256 activation, uint256 deactivation, uint256 epochNow) private pure returns (bool) {
         return status == Status.Active && activation <= epochNow && (deactivation == 0 || deactivation > epochNow);
     }

@@ -9,7 +9,7 @@ import {IStakeManagerStaking, IStakeVotesWriter, IStakingLogger} from "./IStakeM
 ///         StakeManager moves the validator's StakingNFT here when its owner calls
 ///         `createPartnership`; from then on no single key owns the validator. The founder starts
 ///         with shares equal to the whole self-stake. Rules (docs/staking.md):
-///         - one share = one token of self-stake (no slashing yet, so the rate never moves);
+///         - one share = one token of self-stake (a slash cuts every partner's shares pro rata, so the rate never moves);
 ///         - join: `join(amount)` pulls `amount` from the partner and restakes it through the
 ///           StakeManager; the partner gets `amount` shares and `amount` voting units;
 ///         - rewards: the validator's rewards (own part + commission) are pulled from the StakeManager
