@@ -55,6 +55,13 @@ export interface SlashingModuleDeps {
   logger?: Logger | null;
 }
 
+/** Submissions held for this node's proposals. */
+export const MAX_PENDING = 1000;
+
+export class InboxFullError extends Error {
+  override name = 'InboxFullError';
+}
+
 /** Heights of commit signers kept: two downtime windows. */
 function keepSigners(p: SlashingParams): number {
   return 2 * p.downtime.window;
@@ -70,13 +77,19 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
 
   /** Txs waiting to be proposed (REST, CLI, this node's consensus evidence), by uniqueness key. */
   const pending = new Map<string, SlashEvidenceTx | SlashChallengeTx>();
+  // Submissions wait for this node's next proposal; a flood is refused rather than held without bound.
+  const full = (): void => {
+    if (pending.size >= MAX_PENDING) throw new InboxFullError(`${pending.size} slashing submissions already wait for this node's next proposal; try later`);
+  };
   const inbox: EvidenceInbox = {
     submitEvidence(e: Evidence) {
       const id = evidenceHash(e);
+      full();
       pending.set(`e:${id}`, { type: SLASH_EVIDENCE_TX, evidence: encodeEvidence(e) });
       return id;
     },
     submitChallenge(id: string, counter: unknown) {
+      full();
       pending.set(`c:${id}:${pending.size}`, { type: SLASH_CHALLENGE_TX, id, counter: new TextEncoder().encode(JSON.stringify(counter)) });
     },
     check(e: Evidence, ctx: BlockContext) {

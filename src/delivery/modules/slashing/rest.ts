@@ -29,6 +29,16 @@ function json(v: unknown): GoJsonValue {
   return JSON.parse(JSON.stringify(v)) as GoJsonValue;
 }
 
+/** The inbox refuses a flood: 503, so the client tries later. */
+function queue<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if ((err as Error).name === 'InboxFullError') throw new HttpError(503, (err as Error).message);
+    throw err;
+  }
+}
+
 function nextBlock(req: RestRequest, committed: CommittedState): BlockContext {
   return { config: req.config, stakingChainId: req.stakingChainId, height: req.height + 1, blockTime: req.time + 1, state: committed.get() };
 }
@@ -50,7 +60,7 @@ export function slashingRoutes(q: SlashingQueries, inbox: EvidenceInbox, committ
         }
         const refused = inbox.check(e, nextBlock(req, committed));
         if (refused) throw new HttpError(400, refused);
-        return json({ id: inbox.submitEvidence(e), queued: true });
+        return json({ id: queue(() => inbox.submitEvidence(e)), queued: true });
       },
     },
     {
@@ -63,7 +73,7 @@ export function slashingRoutes(q: SlashingQueries, inbox: EvidenceInbox, committ
         if (typeof b?.id !== 'string' || !/^0x[0-9a-f]{64}$/.test(b.id)) throw new HttpError(400, 'challenge.id: expected a 0x 32-byte evidence id');
         if (typeof b.counter !== 'object' || b.counter === null) throw new HttpError(400, 'challenge.counter: expected an object');
         if (!q.candidates().some((c) => c.id === b.id)) throw new HttpError(404, `no open candidate ${b.id}`);
-        inbox.submitChallenge(b.id, b.counter);
+        queue(() => inbox.submitChallenge(b.id, b.counter));
         return json({ id: b.id, queued: true });
       },
     },
