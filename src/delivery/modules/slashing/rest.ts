@@ -72,9 +72,10 @@ export function slashingRoutes(q: SlashingQueries, inbox: EvidenceInbox, committ
         const b = body as { id?: unknown; counter?: unknown } | null;
         if (typeof b?.id !== 'string' || !/^0x[0-9a-f]{64}$/.test(b.id)) throw new HttpError(400, 'challenge.id: expected a 0x 32-byte evidence id');
         if (typeof b.counter !== 'object' || b.counter === null) throw new HttpError(400, 'challenge.counter: expected an object');
-        if (!q.candidates().some((c) => c.id === b.id)) throw new HttpError(404, `no open candidate ${b.id}`);
-        queue(() => inbox.submitChallenge(b.id, b.counter));
-        return json({ id: b.id, queued: true });
+        const id = b.id;
+        if (!q.candidates().some((c) => c.id === id)) throw new HttpError(404, `no open candidate ${id}`);
+        queue(() => inbox.submitChallenge(id, b.counter));
+        return json({ id, queued: true });
       },
     },
     {
