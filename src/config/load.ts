@@ -48,6 +48,12 @@ function checkCrossFieldRules(c: NodeConfig, source: string): void {
   if (bttc.spanLength % bttc.sprint !== 0) throw new ConfigError(source, 'bttc.spanLength', `a multiple of bttc.sprint (${bttc.sprint})`, bttc.spanLength);
   if ((bttc.firstSpanEnd + 1) % bttc.sprint !== 0) throw new ConfigError(source, 'bttc.firstSpanEnd', `one less than a multiple of bttc.sprint (${bttc.sprint})`, bttc.firstSpanEnd);
   if (checkpoint.avgLength > checkpoint.maxLength) throw new ConfigError(source, 'checkpoint.avgLength', `at most checkpoint.maxLength (${checkpoint.maxLength})`, checkpoint.avgLength);
+  const sl = c.slashing;
+  for (const f of ['slashFractionDoubleSign', 'slashFractionDowntime', 'slashFractionEquivocation'] as const) {
+    if (sl[f] > sl.slashFractionLimit) throw new ConfigError(source, `slashing.${f}`, `at most slashing.slashFractionLimit (${sl.slashFractionLimit})`, sl[f]);
+  }
+  if (Math.ceil(sl.signedBlocksWindow * sl.minSignedPerWindow) < 1)
+    throw new ConfigError(source, 'slashing.minSignedPerWindow', `a fraction that requires at least one signed block of slashing.signedBlocksWindow (${sl.signedBlocksWindow})`, sl.minSignedPerWindow);
   const ids = new Set<number>();
   c.rootChains.forEach((rc, i) => {
     if (ids.has(rc.id)) throw new ConfigError(source, `rootChains[${i}].id`, 'an id not used by another root chain', rc.id);

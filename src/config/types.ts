@@ -88,6 +88,16 @@ export interface SlashingConfig {
   slashFractionLimit: number;
   jailFractionLimit: number;
   maxEvidenceAge: number;
+  /** Issue 19 (docs/slashing.md): Delivery heights a candidate slash stays open to challenge. */
+  challengeWindow: number;
+  /** Checkpoint equivocation and double seal, as a fraction of the operator's own stake. */
+  slashFractionEquivocation: number;
+  /** Jail lengths on the root chain, in epochs (checkpoints). */
+  jailEpochsDoubleSign: number;
+  jailEpochsEquivocation: number;
+  jailEpochsDowntime: number;
+  /** Evidence older than this many Delivery heights is stale (the unbonding period in heights). */
+  unbondingHeights: number;
 }
 
 /** A preset's genesis files (BTTC's, in config/genesis/): absolute paths once loaded. */

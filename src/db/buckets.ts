@@ -71,6 +71,7 @@ export const BUCKETS = {
   // Governance (issue 18): the ballot streams and the approved tallies.
   deliveryGovBallot: bucket(0xf8, 'node', 'delivery/modules/gov', 'proposal id (32; zero: unattributed) ‖ index (u32) → ballot JSON as included, height, refusal at inclusion'),
   deliveryGovTally: bucket(0xf9, 'node', 'delivery/modules/gov', 'proposal id (32) → approved tally JSON (record, signatures, counted ballots, refusals, anchoring)'),
+  slashingRecord: bucket(0x19, 'node', 'delivery/modules/slashing', 'evidence id (32) → slash record JSON (offense, status, penalty, evidence)'),
 
   // ---- chain-derived validator telemetry (node/) --------------------------------------------------
   telemetryFacts: bucket(0x70, 'node', 'telemetry/store', "Delivery height (u64) → JSON: the height's telemetry facts and, once the next height committed, its record"),

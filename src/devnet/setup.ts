@@ -228,6 +228,8 @@ export interface NodeConfigParams {
   staticPeers: string[];
   /** Preset fields overridden for the whole network (a testnet's `--set`). */
   set?: Record<string, unknown>;
+  /** Extra `node` section fields for this node only (the devnet's test-only double-sign switch). */
+  nodeExtra?: Record<string, unknown>;
 }
 
 export function nodeConfigJson(p: NodeConfigParams): Record<string, unknown> {
@@ -256,6 +258,7 @@ export function nodeConfigJson(p: NodeConfigParams): Record<string, unknown> {
       rootChains: [{ id: rc.id, startBlock: p.startBlocks[0] ?? 0 }, ...p.extra.map((c, k) => ({ id: c.id, startBlock: p.startBlocks[k + 1] ?? 0 }))],
       verifyThreads: 1,
       executor: 'worker',
+      ...p.nodeExtra,
     },
   };
 }
@@ -285,7 +288,17 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
     deliveryRestUrl: follower ? `http://127.0.0.1:${p.rest}` : null,
     listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
     staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
+    nodeExtra: testOnlyDoubleSign(i),
   });
   writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   return file;
+}
+
+/**
+ * TEST ONLY (issue 19): BTTC_TEST_ONLY_DOUBLE_SIGN="<node>:<height>" makes that validator double-sign
+ * a precommit at that Delivery height (node.testOnlyDoubleSignHeight; the node refuses it off devnet).
+ */
+function testOnlyDoubleSign(i: number): { testOnlyDoubleSignHeight?: number } {
+  const m = /^(\d+):(\d+)$/.exec(process.env.BTTC_TEST_ONLY_DOUBLE_SIGN ?? '');
+  return m && Number(m[1]) === i ? { testOnlyDoubleSignHeight: Number(m[2]) } : {};
 }

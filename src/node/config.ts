@@ -76,6 +76,12 @@ export interface NodeSection {
   deliveryCatchUpHeights: number;
   /** Heights a peer must be ahead of us before consensus is paused for a range sync of Delivery. */
   deliverySyncLag: number;
+  /**
+   * TEST ONLY (issue 19's devnet test): at this Delivery height the validator also signs and sends a
+   * nil precommit beside its real one, a double sign its peers turn into slashing evidence. Refused
+   * at start unless the network is a devnet. null (the default): never.
+   */
+  testOnlyDoubleSignHeight: number | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The tamper-evident event log (docs/audit-log.md). */
   auditLog: AuditLogSection;
@@ -213,6 +219,7 @@ const NODE_SPEC: FieldSpec = {
     telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
     deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
+    testOnlyDoubleSignHeight: { type: 'optional', of: { type: 'int', min: 1 } },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     auditLog: {
       type: 'object',
@@ -255,6 +262,7 @@ const DEFAULTS = {
   telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,
   deliverySyncLag: 4,
+  testOnlyDoubleSignHeight: null,
   logLevel: 'info',
   auditLog: { enabled: true, anchor: true, anchorContract: null, batchIntervalMs: 5000, batchMaxRecords: 1024, privateRetentionHours: 30 * 24 },
 };

@@ -17,6 +17,7 @@ import type { NodeSection } from './config.ts';
 import { ConsensusHost } from './consensus-host.ts';
 import { GossipConsensusTransport } from './consensus-transport.ts';
 import { NodeStartError } from './errors.ts';
+import { slashingEvidenceStore, testOnlyDoubleSign } from './slashing-wiring.ts';
 import type { NodeStatusTracker } from './status.ts';
 
 export interface ConsensusWiringDeps {
@@ -43,8 +44,10 @@ export async function startConsensus(opts: { node: NodeSection; chainId: string;
     throw err instanceof WalError ? new NodeStartError(err.message) : err;
   });
   deps.onClose('consensus wal', () => wal.close());
-  const transport = new GossipConsensusTransport(deps.network, logger, { app, verifier, chainId: opts.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
-  const evidence = new KvEvidenceStore({ db: deps.db });
+  const gossip = new GossipConsensusTransport(deps.network, logger, { app, verifier, chainId: opts.chainId, catchUpHeights: node.deliveryCatchUpHeights, metrics });
+  const transport = testOnlyDoubleSign(gossip, { height: node.testOnlyDoubleSignHeight ?? null, network: app.config.network, chainId: opts.chainId, secretKey }, logger);
+  // Equivocations the engine sees become slashing evidence too (src/delivery/modules/slashing).
+  const evidence = slashingEvidenceStore(new KvEvidenceStore({ db: deps.db }), app, opts.chainId, logger);
   const clock = {
     now: () => Date.now(),
     setTimer: (ms: number, fn: () => void) => {

@@ -19,7 +19,6 @@ import { warnIfSlowCrypto } from '../crypto/status.ts';
 import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../pools/index.ts';
 import { CallService, createExecutor } from '../evm/index.ts';
 import { DeliveryApp } from '../delivery/app/app.ts';
-import { CheckpointSubmission } from '../delivery/modules/checkpoint/submission.ts';
 import { DeliveryStore } from '../delivery/store/store.ts';
 import { nextSpanSeedRoute } from '../delivery/modules/span/rest.ts';
 import { BttcLayer, type NetworkBlock } from '../bttc/layer.ts';
@@ -52,6 +51,7 @@ import { startProduction } from './production.ts';
 
 import { NodeStartError } from './errors.ts';
 import { takeDataDir } from './data-dir.ts';
+import { bttcSealRecovery, startSubmissions } from './slashing-wiring.ts';
 
 export { NodeStartError };
 
@@ -143,13 +143,11 @@ export class BttcNode {
     const spanSeed = rootSpanSeed(seedClient, logger);
     const app = await DeliveryApp.open(
       { config, signerKey: signer?.privateKey ?? null },
-      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, votingPower, gov, metrics, logger },
+      { store, bttc: bttcHeaderReader(chain), verifier, clock: { now: () => Date.now() }, spanSeed, hasher: hashPool, votingPower, gov, recoverSeal: bttcSealRecovery, metrics, logger },
       genesis.delivery,
     );
-    // Applying a block has no root-chain side effect: approved checkpoints are submitted by this listener.
-    const submission = new CheckpointSubmission({ submitters: audit.watchSubmitters(submitters), address: app.address, metrics, logger });
-    submission.attach(app);
-    onClose('delivery submissions', () => Promise.race([submission.whenSettled(), new Promise((r) => setTimeout(r, 2000))]).then(() => undefined));
+    // Applying a block has no root-chain side effect: approved checkpoints and signed slash batches are submitted by listeners.
+    startSubmissions({ submitters: audit.watchSubmitters(submitters), clients }, { app, metrics, logger, onClose });
     app.onCommitted((c) => tracker.onDeliveryCommit(c));
     // Spans and state syncs for Bttc: this Delivery in process, or node.delivery.restUrl's REST.
     const delivery = await bttcDeliverySources({ ...node.delivery, bttcChainId: config.bttc.chainId }, { app, metrics, logger, onClose });

@@ -23,6 +23,8 @@ export interface RootAddresses {
   /** Governance (docs/governance.md): deployed last; the StakeManager moves to the Timelock by a governance call. */
   timelock: string;
   governor: string;
+  /** Applies signed final slash batches (issue 19); deployed after the genesis stakes, before any transfer of governance. */
+  slashingManager: string;
 }
 
 /** Devnet-short governance parameters: blocks of delay and voting, seconds of timelock delay. */
@@ -74,6 +76,7 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     validatorShares: g.validators.map((_, i) => createdBy(at(1), 6 + i)),
     timelock: '',
     governor: '',
+    slashingManager: '',
   };
 
   const txs: Uint8Array[] = [];
@@ -110,6 +113,10 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     push(`stakeFor validator ${i} (signer ${v.signer})`, addresses.stakeManager, smI.encodeFunctionData('stakeFor', [v.owner, v.stake, v.fee, true, v.signerPubkey]), STAKE_FOR_GAS);
   }
   for (const h of g.btt) push(`BTT for ${h.address}`, addresses.bttToken, tokI.encodeFunctionData('mint', [h.address, h.amount]));
+  // Its address is the deployer's nonce at this point (after the setup calls, stakes and mints).
+  addresses.slashingManager = at(txs.length);
+  deploy('deploy SlashingManager', need('SlashingManager').bytecode, ['address'], [addresses.stakeManager]);
+  push('StakeManager.setSlashingManager', addresses.stakeManager, smI.encodeFunctionData('setSlashingManager', [addresses.slashingManager]));
   if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
   // Governance last, so every address above stays where it was. The guardian is the governance key;
   // the proposal threshold is one minimum deposit of voting power.

@@ -43,7 +43,7 @@ async function tmpDb(): Promise<LevelStore> {
 
 async function builtins(): Promise<DeliveryModule[]> {
   const db = await tmpDb();
-  return builtinModules({ stakingChainId: ROOT_CHAIN_ID, db, committed: new CommittedState(), bttc: new FakeBttc(), spanSeed, verifier: new InlineVerifier() }).modules;
+  return builtinModules({ stakingChainId: ROOT_CHAIN_ID, db, committed: new CommittedState(), bttc: new FakeBttc(), spanSeed, verifier: new InlineVerifier(), slashing: config.slashing }).modules;
 }
 
 /** A module with one plain tx of the given type byte (and whatever else the case needs). */
@@ -63,7 +63,7 @@ describe('module registry', () => {
     const reg = new ModuleRegistry(await builtins());
     assert.deepEqual(
       reg.modules.map((m) => m.name),
-      ['staking', 'checkpoint', 'span', 'clerk', 'gov'],
+      ['staking', 'checkpoint', 'span', 'clerk', 'gov', 'slashing'],
     );
     for (const c of BUILTIN_TX_CODECS) assert.equal(reg.codecs.codec(c.type), c, `${c.name} decodes through its module`);
     assert.equal(BUILTIN_TX_CODECS.length, reg.modules.flatMap((m) => m.txs).length, 'every module tx is in the default codec table');
@@ -80,8 +80,8 @@ describe('module registry', () => {
       /tx type 2 \(governance-tx\) of module "governance" is already registered by module "checkpoint" \(checkpoint\)/,
     );
     assert.throws(
-      () => new ModuleRegistry([...mods, probe('slashing', 40), probe('telemetry', 40)]),
-      /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "slashing" \(slashing-tx\)/,
+      () => new ModuleRegistry([...mods, probe('audit', 40), probe('telemetry', 40)]),
+      /tx type 40 \(telemetry-tx\) of module "telemetry" is already registered by module "audit" \(audit-tx\)/,
     );
     // A fresh byte is fine.
     assert.equal(new ModuleRegistry([...mods, probe('governance', 40)]).nameOf(40), 'governance-tx');
@@ -106,7 +106,7 @@ describe('module registry', () => {
     const route = { path: '/checkpoints/:id', handle: () => null };
     assert.throws(
       () => new ModuleRegistry([...mods, probe('governance', 41, { routes: () => [route] })]),
-      /REST route \/checkpoints\/:id of module "governance" is already served by module "checkpoint"/,
+      /REST route GET \/checkpoints\/:id of module "governance" is already served by module "checkpoint"/,
     );
     assert.throws(() => new ModuleRegistry(mods.slice(1)), /exactly one module must provide the consensus validator sets, found none/);
     assert.throws(() => new ModuleRegistry([...mods, probe('governance', 41, { consensusSets: staking!.consensusSets! })]), /found "staking", "governance"/);
@@ -291,6 +291,14 @@ describe('store layout', () => {
               'clerkLastStateId',
               'govProposals',
               'govUnattributed',
+              'slashingSigners',
+              'slashingSets',
+              'slashingSeen',
+              'slashingOpen',
+              'slashingFinal',
+              'slashingCounts',
+              'slashingNonce',
+              'slashingSigned',
               'lastCommit',
               'mySideVotes',
             ],

@@ -45,6 +45,8 @@ describe('RootChainNode (embedded root chain, no RPC)', () => {
     const c = node.info.contracts;
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'currentValidatorSetSize'))[0], 4n);
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'rootChain'))[0].toLowerCase(), c.rootChain);
+    assert.equal((await call(node, 'StakeManager', c.stakeManager, 'slashingManager'))[0].toLowerCase(), c.slashingManager, 'the planned SlashingManager is the one set');
+    assert.equal((await call(node, 'SlashingManager', c.slashingManager, 'stakeManager'))[0].toLowerCase(), c.stakeManager);
     assert.equal((await call(node, 'RootChain', c.rootChain, 'CHAINID'))[0], 1337199n);
     const signers = signerKeys.map((k) => ({ key: k, addr: keyFromSecret(k).addressHex }));
     assert.equal((await call(node, 'StakeManager', c.stakeManager, 'signerToValidator', [signers[2]!.addr]))[0], 3n);

@@ -9,6 +9,7 @@ import { CommanderError, type Command } from 'commander';
 import { CliError, printJson, readJsonInput } from '../io.ts';
 import { registerVotingPower } from './audit-voting-power.ts';
 import { registerTally } from './audit-tally.ts';
+import { registerSlash } from './audit-slash.ts';
 
 type Json = Record<string, unknown>;
 
@@ -468,4 +469,5 @@ export function register(program: Command): void {
     .action(liveSpanCmd);
   registerVotingPower(audit);
   registerTally(audit);
+  registerSlash(audit);
 }

@@ -80,6 +80,8 @@ interface IStakeVotesWriter {
     function mint(address account, uint256 amount) external;
 
     function burn(address account, uint256 amount) external;
+
+    function votingUnits(address account) external view returns (uint256);
 }
 
 /// @notice The StakingInfo log calls the staking contracts make.

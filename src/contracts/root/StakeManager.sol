@@ -106,12 +106,20 @@ contract StakeManager is ICheckpointSignatures {
     /// ValidatorShare or partnership → its validator id (0 for any other address).
     mapping(address => uint256) public validatorOfContract;
 
+    // Slashing (issue 19, docs/slashing.md): only the SlashingManager governance set once may cut
+    // stake and jail. Cut tokens stay locked in this contract (counted in totalSlashed), never paid out.
+    address public slashingManager;
+    uint256 public totalSlashed;
+    /// Epoch from which a jailed validator may call unjail (0: not jailed).
+    mapping(uint256 => uint256) public jailedUntil;
+
     event CheckpointRewarded(uint256 indexed epoch, uint256 indexed proposerValidatorId, uint256 reward, uint256 proposerBonus, uint256 signedCount);
     event NewEpoch(uint256 indexed epoch, uint256 validatorCount);
     event MinAmountsChange(uint256 minDeposit, uint256 minHeimdallFee);
     event RootChainSet(address indexed rootChain);
     event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
     event PartnershipCreated(uint256 indexed validatorId, address indexed partnership, address indexed founder);
+    event SlashingManagerSet(address indexed slashingManager);
 
     modifier onlyGovernance() {
         require(msg.sender == governance, "StakeManager: only governance");
@@ -287,6 +295,13 @@ contract StakeManager is ICheckpointSignatures {
 
     function updateSignerUpdateLimit(uint256 limit) external onlyGovernance {
         signerUpdateLimit = limit;
+    }
+
+    function setSlashingManager(address _slashingManager) external onlyGovernance {
+        require(slashingManager == address(0), "StakeManager: slashing manager already set");
+        require(_slashingManager != address(0), "StakeManager: zero address");
+        slashingManager = _slashingManager;
+        emit SlashingManagerSet(_slashingManager);
     }
 
     // -------------------------------------------------------------- staking
@@ -532,6 +547,80 @@ contract StakeManager is ICheckpointSignatures {
         logger.logCheckpointAck(proposer, rootChainId, checkpointNumber, start, end);
     }
 
+    // ------------------------------------------------------------- slashing
+
+    modifier onlySlashingManager() {
+        require(msg.sender == slashingManager && msg.sender != address(0), "StakeManager: only the SlashingManager");
+        _;
+    }
+
+    /// Checkpoint signature rules for a slash batch: same loop, no reward, no new epoch.
+    function checkSlashSignatures(bytes32 voteHash, uint256[3][] calldata sigs) external view onlySlashingManager returns (uint256 signed) {
+        (signed, ) = _countSignatures(voteHash, sigs);
+    }
+
+    /// Cuts `selfBps` of the own stake (a partnership's partners pro rata) and `delegatorBps` of
+    /// the delegated stake (the ValidatorShare's exchange rate drops), burns the matching voting
+    /// units, and jails for `jailEpochs` (0: no jail). Rewards are settled first, so a jailed
+    /// validator and its delegators lose only what the jailed epochs would have earned.
+    function slash(uint256 validatorId, uint256 selfBps, uint256 delegatorBps, uint256 jailEpochs)
+        external
+        onlySlashingManager
+        returns (uint256 selfCut, uint256 delegatorCut)
+    {
+        require(selfBps <= 10000 && delegatorBps <= 10000, "StakeManager: slash above 100%");
+        Validator storage v = validators[validatorId];
+        require(v.status == Status.Active || v.status == Status.Locked, "StakeManager: not a staked validator");
+        _settle(v);
+        selfCut = (v.amount * selfBps) / 10000;
+        if (selfCut > 0) {
+            address partnership = partnershipOf[validatorId];
+            if (partnership != address(0)) {
+                selfCut = ValidatorPartnership(partnership).onSlash(selfCut);
+            } else if (v.deactivationEpoch == 0) {
+                // An unstaking validator's units were burnt when unbonding started.
+                stakeVotes.burn(NFTContract.ownerOf(validatorId), selfCut);
+            }
+            v.amount -= selfCut;
+        }
+        uint256 delegated = v.delegatedAmount;
+        delegatorCut = (delegated * delegatorBps) / 10000;
+        if (delegatorCut > 0) {
+            v.delegatedAmount = delegated - delegatorCut;
+            ValidatorShare(v.contractAddress).onSlash(delegated, delegated - delegatorCut);
+        }
+        totalStaked -= selfCut + delegatorCut;
+        totalSlashed += selfCut + delegatorCut;
+        if (jailEpochs > 0 && v.deactivationEpoch == 0) {
+            uint256 until = currentEpoch + jailEpochs;
+            if (until > jailedUntil[validatorId]) jailedUntil[validatorId] = until;
+            if (v.status == Status.Active) {
+                v.status = Status.Locked;
+                stakerCount -= 1;
+            }
+            logger.logJailed(validatorId, jailedUntil[validatorId], v.signer);
+        }
+        logger.logStakeUpdate(validatorId);
+    }
+
+    /// BTTC's Slashed(nonce, amount) for a whole batch.
+    function logSlashed(uint256 nonce, uint256 amount) external onlySlashingManager {
+        logger.logSlashed(nonce, amount);
+    }
+
+    /// The owner brings a jailed validator back once the jail is over.
+    function unjail(uint256 validatorId) external onlyStaker(validatorId) {
+        Validator storage v = validators[validatorId];
+        require(v.status == Status.Locked, "StakeManager: validator is not jailed");
+        require(currentEpoch >= jailedUntil[validatorId], "StakeManager: jail not over");
+        require(v.deactivationEpoch == 0, "StakeManager: validator is unstaking");
+        _settle(v);
+        v.status = Status.Active;
+        jailedUntil[validatorId] = 0;
+        stakerCount += 1;
+        logger.logUnjailed(validatorId, v.signer);
+    }
+
     // -------------------------------------------------------------- private
 
     /// BTTC's loop: a repeated signer is skipped, a signer lower than the last counted one ends
@@ -674,7 +763,7 @@ contract StakeManager is ICheckpointSignatures {
         require(signer != address(0) && signerToValidator[signer] == 0, "StakeManager: signer already in use");
     }
 
-    /// Active = staked (amount > 0 is enforced at stake time; there is no slashing) and inside its epochs.
+    /// Active = status Active (a jailed validator is Locked) and inside its epochs.
     function _isActive(Status status, uint256 activation, uint256 deactivation, uint256 epochNow) private pure returns (bool) {
         return status == Status.Active && activation <= epochNow && (deactivation == 0 || deactivation > epochNow);
     }

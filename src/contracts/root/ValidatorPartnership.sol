@@ -9,7 +9,7 @@ import {IStakeManagerStaking, IStakeVotesWriter, IStakingLogger} from "./IStakeM
 ///         StakeManager moves the validator's StakingNFT here when its owner calls
 ///         `createPartnership`; from then on no single key owns the validator. The founder starts
 ///         with shares equal to the whole self-stake. Rules (docs/staking.md):
-///         - one share = one token of self-stake (no slashing yet, so the rate never moves);
+///         - one share = one token of self-stake (a slash cuts every partner's shares pro rata, so the rate never moves);
 ///         - join: `join(amount)` pulls `amount` from the partner and restakes it through the
 ///           StakeManager; the partner gets `amount` shares and `amount` voting units;
 ///         - rewards: the validator's rewards (own part + commission) are pulled from the StakeManager
@@ -127,6 +127,27 @@ contract ValidatorPartnership {
         require(owed > 0, "ValidatorPartnership: no rewards to withdraw");
         owedRewards[msg.sender] = 0;
         require(token.transfer(msg.sender, owed), "ValidatorPartnership: transfer failed");
+    }
+
+    // ---------------------------------------------------------------- slashing
+
+    /// The StakeManager slashes `amount` of the self-stake: every partner loses shares (one share is
+    /// one token) and voting units pro rata; returns what was cut (rounded down per partner).
+    function onSlash(uint256 amount) external returns (uint256 cut) {
+        require(msg.sender == address(stakeManager), "ValidatorPartnership: only the StakeManager");
+        uint256 total = totalShares;
+        uint256 n = _partners.length;
+        for (uint256 i = 0; i < n; ++i) {
+            address p = _partners[i];
+            uint256 s = shares[p];
+            if (s == 0) continue;
+            _settle(p);
+            uint256 loss = (s * amount) / total;
+            shares[p] = s - loss;
+            cut += loss;
+            stakeVotes.burn(p, loss);
+        }
+        totalShares = total - cut;
     }
 
     // ---------------------------------------------------------------- private

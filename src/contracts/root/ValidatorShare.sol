@@ -41,6 +41,9 @@ contract ValidatorShare {
     mapping(address => uint256) public initialRewardPerShare;
     mapping(address => uint256) public unbondNonces;
     mapping(address => mapping(uint256 => DelegatorUnbond)) public unbonds_new;
+    /// Everyone who ever bought shares: a slash burns each one's voting units (issue 19).
+    address[] private _holders;
+    mapping(address => bool) private _isHolder;
 
     constructor(address _stakeManager, address _logger, address _votes) {
         stakeManager = IStakeManagerStaking(_stakeManager);
@@ -159,6 +162,25 @@ contract ValidatorShare {
         stakingLogger.logDelegatorRestaked(validatorId, msg.sender, total);
     }
 
+    // ---------------------------------------------------------------- slashing
+
+    /// The StakeManager cut the delegated stake from `oldDelegated` to `newDelegated`: the exchange
+    /// rate (delegated / shares) already dropped; each holder's voting units drop by its stake loss.
+    function onSlash(uint256 oldDelegated, uint256 newDelegated) external onlyStakeManager {
+        uint256 shares = totalSupply;
+        activeAmount = activeAmount > oldDelegated - newDelegated ? activeAmount - (oldDelegated - newDelegated) : 0;
+        if (shares == 0) return;
+        uint256 n = _holders.length;
+        for (uint256 i = 0; i < n; ++i) {
+            address h = _holders[i];
+            uint256 bal = balanceOf[h];
+            if (bal == 0) continue;
+            uint256 loss = (bal * oldDelegated) / shares - (bal * newDelegated) / shares;
+            uint256 units = stakeVotes.votingUnits(h);
+            stakeVotes.burn(h, loss < units ? loss : units);
+        }
+    }
+
     // ---------------------------------------------------------------- private
 
     function _buyShares(uint256 amount, uint256 minSharesToMint, address user) private returns (uint256 amountToDeposit) {
@@ -170,6 +192,10 @@ contract ValidatorShare {
         require(shares > 0, "ValidatorShare: amount buys no share");
         require(shares >= minSharesToMint, "ValidatorShare: too much slippage");
         amountToDeposit = (rate * shares) / precision;
+        if (!_isHolder[user]) {
+            _isHolder[user] = true;
+            _holders.push(user);
+        }
         balanceOf[user] += shares;
         totalSupply += shares;
         activeAmount += amountToDeposit;

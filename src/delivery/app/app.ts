@@ -49,6 +49,7 @@ import type { StoredSpanJson } from '../modules/span/store.ts';
 import type { ValidatorSetJsonView } from '../modules/staking/queries.ts';
 import type { VotingPowerReader } from '../modules/staking/voting-power.ts';
 import type { GovRootReader } from '../modules/gov/reader.ts';
+import type { SealedHeader } from '../../slashing/checks.ts';
 import { eventKey, ModuleRegistry, type RoutedTx } from '../modules/registry.ts';
 import type { RestRoute, RestSource } from '../rest/interface.ts';
 import type { DeliveryStore, PoolRef, ProcessedRef } from '../store/store.ts';
@@ -93,6 +94,8 @@ export interface DeliveryAppDeps {
   votingPower?: VotingPowerReader | null;
   /** The staking chain's Governor and StakeVotes (the gov module's tallies). */
   gov?: GovRootReader | null;
+  /** Bttc seal recovery for double-seal evidence (the node wires src/bttc's; src/delivery never imports it). */
+  recoverSeal?: ((rlp: Uint8Array) => SealedHeader) | null;
   metrics?: Registry | null;
   logger?: Logger | null;
 }
@@ -165,6 +168,8 @@ export class DeliveryApp implements Application, RestSource {
       gov: deps.gov,
       metrics: deps.metrics,
       logger: deps.logger,
+      slashing: opts.config.slashing,
+      recoverSeal: deps.recoverSeal ?? null,
     });
     const registry = new ModuleRegistry(modules);
     const raw = await deps.store.loadState();
@@ -431,7 +436,7 @@ export class DeliveryApp implements Application, RestSource {
     if (height !== prev.height + 1) throw new Error(`delivery: commit of height ${height} after ${prev.height}`);
     const b = decodeBlock(value, this.registry.codecs);
     const s = prev.clone();
-    const ctx = this.blockContext(height, b.time, s);
+    const ctx: BlockContext = { ...this.blockContext(height, b.time, s), lastCommitSigners: b.lastCommit.votes.map((v) => bytesToHex(v.validator)) };
     const fx = new BlockOutput();
     const outcomes: TxOutcome[] = [];
     const processed: ProcessedRef[] = [];

@@ -33,6 +33,13 @@ import type { SpanQueries } from './span/queries.ts';
 import type { StoredSpanJson } from './span/store.ts';
 import { spanTxCodec } from './span/txs.ts';
 import { stakingModule } from './staking/module.ts';
+import { slashingModule } from './slashing/module.ts';
+import type { SlashingQueries } from './slashing/queries.ts';
+import { slashChallengeTxCodec, slashEvidenceTxCodec } from './slashing/txs.ts';
+import { slashBatchTxCodec } from './slashing/batch.ts';
+import type { SealedHeader } from '../../slashing/checks.ts';
+import { slashingParams } from '../../slashing/params.ts';
+import type { SlashingConfig } from '../../config/types.ts';
 import type { StakingQueries } from './staking/queries.ts';
 import { stakingTxCodec } from './staking/txs.ts';
 import { stakeTxCodec } from './staking/stake-txs.ts';
@@ -53,6 +60,9 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   govBallotTxCodec,
   govTallyTxCodec,
   govAnchoredTxCodec,
+  slashEvidenceTxCodec,
+  slashChallengeTxCodec,
+  slashBatchTxCodec,
 ];
 
 export interface BuiltinModuleDeps {
@@ -70,6 +80,9 @@ export interface BuiltinModuleDeps {
   gov?: GovRootReader | null;
   metrics?: Registry | null;
   logger?: Logger | null;
+  /** The slashing config (issue 19) and Bttc seal recovery for double-seal evidence. */
+  slashing: SlashingConfig;
+  recoverSeal?: ((rlp: Uint8Array) => SealedHeader) | null;
 }
 
 export interface BuiltinQueries {
@@ -78,6 +91,7 @@ export interface BuiltinQueries {
   readonly span: SpanQueries;
   readonly clerk: ClerkQueries;
   readonly gov: GovQueries;
+  readonly slashing: SlashingQueries;
 }
 
 export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModule[]; queries: BuiltinQueries } {
@@ -95,9 +109,18 @@ export function builtinModules(deps: BuiltinModuleDeps): { modules: DeliveryModu
   const span = spanModule({ db: deps.db, committed: deps.committed, bttc: deps.bttc, seed: deps.spanSeed, logger: deps.logger });
   const clerk = clerkModule({ db: deps.db });
   const gov = govModule({ stakingChainId: deps.stakingChainId, db: deps.db, committed: deps.committed, verifier: deps.verifier, reader: deps.gov, metrics: deps.metrics, logger: deps.logger });
+  const slashing = slashingModule({
+    db: deps.db,
+    committed: deps.committed,
+    params: slashingParams(deps.slashing),
+    recoverSeal: deps.recoverSeal ?? null,
+    verifier: deps.verifier,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   return {
-    modules: [staking, checkpoint, span, clerk, gov],
-    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries, gov: gov.queries },
+    modules: [staking, checkpoint, span, clerk, gov, slashing],
+    queries: { staking: staking.queries, checkpoint: checkpoint.queries, span: span.queries, clerk: clerk.queries, gov: gov.queries, slashing: slashing.queries },
   };
 }
 

@@ -35,6 +35,8 @@ export type Verdict = { vote: 'yes'; signature?: Uint8Array } | { vote: 'no' } |
 /** A block being validated (against the committed state) or applied (to a clone of it). */
 export interface BlockContext extends ModuleContext {
   readonly state: DeliveryState;
+  /** While applying: signers (0x hex) of the precommits this block carries for height − 1 (chain data). */
+  readonly lastCommitSigners?: readonly string[];
 }
 
 /** Proposing the next block: `me` is this validator's signer; `pending` says a key's side tx awaits its tally. */

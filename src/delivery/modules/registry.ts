@@ -70,9 +70,11 @@ export class ModuleRegistry {
         buckets.set(b.id, m.name);
       }
       for (const r of m.routes?.() ?? []) {
-        const shape = routeShape(r.path);
+        // One route per method and path shape: a GET and a POST may share a path.
+        const method = r.method ?? 'GET';
+        const shape = `${method} ${routeShape(r.path)}`;
         const owner = shapes.get(shape);
-        if (owner !== undefined) throw new Error(`delivery modules: REST route ${r.path} of module "${m.name}" is already served by module "${owner}"`);
+        if (owner !== undefined) throw new Error(`delivery modules: REST route ${method} ${r.path} of module "${m.name}" is already served by module "${owner}"`);
         shapes.set(shape, m.name);
         this.restRoutes.push(r);
       }

@@ -1,0 +1,146 @@
+/**
+ * SlashingManager + the StakeManager's slash path (issue 19): checkpoint signature rules (one
+ * signature short refused), replay refused (nonce and evidence hash), the delegator share per
+ * offense, jail/unjail with BTTC's Jailed/UnJailed/Slashed events from StakingInfo, and the voting
+ * power checkpoints dropping (VotesMoved to 0x0).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { testKey } from '../helpers/keys.ts';
+import { E18, signSorted, sortBySigner } from './fixture.ts';
+import { checkpoint, deployStakingSet, fundStaker, shareOf, view, ZERO_ADDRESS, type StakingSet } from './staking-fixture.ts';
+import { DEFAULT_PENALTIES, amountsFor } from '../../src/slashing/penalty.ts';
+import { encodeSlashBatch, type FinalSlash } from '../../src/slashing/batch.ts';
+
+const D = 2000n * E18;
+const H = (n: number): string => '0x' + n.toString(16).padStart(64, '0');
+
+async function withManager(validators = 4): Promise<StakingSet & { sm: string }> {
+  const set = await deployStakingSet({ validators });
+  const sm = await set.chain.deploy('SlashingManager', set.gov, [set.stakeManager]);
+  await set.chain.must(set.gov, 'StakeManager', set.stakeManager, 'setSlashingManager', [sm]);
+  return { ...set, sm };
+}
+
+async function submit(set: StakingSet & { sm: string }, nonce: bigint, slashes: FinalSlash[], signers = set.vals) {
+  const data = encodeSlashBatch(nonce, set.vals[0]!.signerAddress, slashes);
+  return set.chain.send(set.gov, 'SlashingManager', set.sm, 'updateSlashedAmounts', [data, signSorted(data, sortBySigner(signers))]);
+}
+
+function rule(offense: keyof typeof DEFAULT_PENALTIES, id: bigint, ev: number): FinalSlash {
+  const r = DEFAULT_PENALTIES[offense];
+  return { validatorId: id, selfBps: r.selfBps, delegatorBps: r.delegatorBps, jailEpochs: r.jailEpochs, evidenceHash: H(ev) };
+}
+
+describe('SlashingManager.updateSlashedAmounts', () => {
+  it('refuses one signature short of 2/3+1, then accepts 2/3+1', async () => {
+    const set = await withManager(4); // 2/3+1 of 4 = 3
+    const target = set.ids.get(set.vals[0]!)!;
+    const short = await submit(set, 1n, [rule('downtime', target, 1)], set.vals.slice(0, 2));
+    assert.equal(short.revert, '2/3+1 non-majority!');
+    const ok = await submit(set, 1n, [rule('downtime', target, 1)], set.vals.slice(0, 3));
+    assert.ok(ok.ok, ok.revert);
+    assert.equal(await view(set, 'SlashingManager', set.sm, 'slashingNonce'), 1n);
+  });
+
+  it('refuses a replayed batch (nonce) and a replayed evidence hash in a new batch; only the SlashingManager may slash', async () => {
+    const set = await withManager(3);
+    const id = set.ids.get(set.vals[1]!)!;
+    assert.ok((await submit(set, 1n, [rule('downtime', id, 7)])).ok);
+    assert.equal((await submit(set, 1n, [rule('downtime', id, 7)])).revert, 'SlashingManager: invalid slashing nonce');
+    assert.equal((await submit(set, 2n, [rule('downtime', id, 7)])).revert, 'SlashingManager: evidence already applied');
+    assert.equal((await submit(set, 3n, [rule('downtime', id, 8)])).revert, 'SlashingManager: invalid slashing nonce');
+    assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'slash', [id, 100n, 0n, 1n])).revert, 'StakeManager: only the SlashingManager');
+    assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'setSlashingManager', [set.gov.addressHex])).revert, 'StakeManager: slashing manager already set');
+  });
+
+  for (const offense of ['double-sign', 'downtime', 'checkpoint-equivocation'] as const) {
+    it(`${offense}: own stake cut by ${DEFAULT_PENALTIES[offense].selfBps} bps, delegators by ${DEFAULT_PENALTIES[offense].delegatorBps} bps; voting power drops; Slashed/Jailed via StakingInfo`, async () => {
+      const set = await withManager(4);
+      const v = set.vals[0]!;
+      const id = set.ids.get(v)!;
+      const share = await shareOf(set, id);
+      assert.notEqual(share, ZERO_ADDRESS);
+      const d1 = testKey('slash-delegator-1');
+      const d2 = testKey('slash-delegator-2');
+      for (const [d, amt] of [
+        [d1, 300n * E18],
+        [d2, 700n * E18],
+      ] as const) {
+        await fundStaker(set, d, amt);
+        await set.chain.must(d, 'ValidatorShare', share, 'buyVoucher', [amt, 0n]);
+      }
+      const expected = amountsFor(DEFAULT_PENALTIES[offense], { partners: { [v.owner.addressHex]: D }, delegators: { [d1.addressHex]: 300n * E18, [d2.addressHex]: 700n * E18 } });
+      const votesBefore = await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [v.owner.addressHex]);
+      const d1Before = await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [d1.addressHex]);
+      const totalBefore = await view(set, 'StakeManager', set.stakeManager, 'totalStaked');
+      const out = await submit(set, 1n, [rule(offense, id, 42)]);
+      assert.ok(out.ok, out.revert);
+      const blockOfSlash = set.chain.number - 1n;
+
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'validatorStake', [id]), D - expected.self);
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'delegatedAmount', [id]), 1000n * E18 - expected.delegators);
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'totalStaked'), totalBefore - expected.self - expected.delegators);
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'totalSlashed'), expected.self + expected.delegators);
+      const [d1Stake] = (await set.chain.call('ValidatorShare', share, 'getTotalStake', [d1.addressHex])) as unknown as [bigint];
+      assert.ok(300n * E18 - d1Stake - expected.perStaker[d1.addressHex]! <= 1n, 'delegator loss as documented (±1 wei rounding)');
+      if (DEFAULT_PENALTIES[offense].delegatorBps === 0) {
+        assert.equal(d1Stake, 300n * E18, 'delegators keep their stake for this offense');
+        assert.equal(await view(set, 'ValidatorShare', share, 'exchangeRate'), 100n);
+      } else assert.ok((await view(set, 'ValidatorShare', share, 'exchangeRate')) < 100n, 'exchange rate dropped');
+
+      // Voting power: the current votes and the checkpoints at the slash block drop by the cut.
+      assert.equal(await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [v.owner.addressHex]), votesBefore - expected.self);
+      assert.equal(await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [d1.addressHex]), d1Before - (d1Before - d1Stake));
+      assert.equal(await view(set, 'StakeVotes', set.stakeVotes, 'getPastVotes', [v.owner.addressHex, blockOfSlash - 1n]), votesBefore);
+      const moved = out.logs.filter((l) => l.name === 'VotesMoved');
+      assert.ok(moved.some((l) => (l.args[0] as string).toLowerCase() === v.owner.addressHex && l.args[2] === ZERO_ADDRESS && l.args[3] === expected.self));
+
+      const info = out.logs.filter((l) => l.address.toLowerCase() === set.stakingInfo);
+      const slashed = info.find((l) => l.name === 'Slashed');
+      assert.deepEqual([slashed?.args[0], slashed?.args[1]], [1n, expected.self + expected.delegators]);
+      const jailed = info.find((l) => l.name === 'Jailed');
+      assert.deepEqual([jailed?.args[0], jailed?.args[1], String(jailed?.args[2]).toLowerCase()], [id, 1n + BigInt(DEFAULT_PENALTIES[offense].jailEpochs), v.signerAddress]);
+      const applied = out.logs.find((l) => l.name === 'SlashApplied');
+      assert.equal(applied?.args[2], H(42));
+    });
+  }
+
+  it('jail: the validator leaves the signing set (stakerCount drops) until its owner unjails after the jail ends', async () => {
+    const set = await withManager(4);
+    const v = set.vals[3]!;
+    const id = set.ids.get(v)!;
+    assert.ok((await submit(set, 1n, [{ ...rule('downtime', id, 5), jailEpochs: 2 }])).ok);
+    assert.equal(await view(set, 'StakeManager', set.stakeManager, 'currentValidatorSetSize'), 3n);
+    assert.equal(await view<boolean>(set, 'StakeManager', set.stakeManager, 'isValidator', [id]), false);
+    assert.equal((await set.chain.send(v.owner, 'StakeManager', set.stakeManager, 'unjail', [id])).revert, 'StakeManager: jail not over');
+    assert.equal((await set.chain.send(set.gov, 'StakeManager', set.stakeManager, 'unjail', [id])).revert, "StakeManager: not the validator's owner");
+    const others = set.vals.filter((x) => x !== v);
+    for (let i = 0; i < 2; i++) assert.ok((await checkpoint(set, { signers: others })).ok);
+    const un = await set.chain.send(v.owner, 'StakeManager', set.stakeManager, 'unjail', [id]);
+    assert.ok(un.ok, un.revert);
+    const ev = un.logs.find((l) => l.name === 'UnJailed');
+    assert.deepEqual([ev?.args[0], String(ev?.args[1]).toLowerCase()], [id, v.signerAddress]);
+    assert.equal(await view(set, 'StakeManager', set.stakeManager, 'currentValidatorSetSize'), 4n);
+    assert.equal(await view<boolean>(set, 'StakeManager', set.stakeManager, 'isValidator', [id]), true);
+    assert.equal((await set.chain.send(v.owner, 'StakeManager', set.stakeManager, 'unjail', [id])).revert, 'StakeManager: validator is not jailed');
+  });
+
+  it('a partnership validator: partners lose own stake pro rata (shares and votes)', async () => {
+    const set = await withManager(3);
+    const v = set.vals[0]!;
+    const id = set.ids.get(v)!;
+    await set.chain.must(v.owner, 'StakeManager', set.stakeManager, 'createPartnership', [id]);
+    const p = ((await set.chain.call('StakeManager', set.stakeManager, 'partnershipOf', [id]))[0] as string).toLowerCase();
+    set.chain.at('ValidatorPartnership', p);
+    const partner = testKey('slash-partner');
+    await fundStaker(set, partner, 1000n * E18, p);
+    await set.chain.must(partner, 'ValidatorPartnership', p, 'join', [1000n * E18]);
+    const expected = amountsFor(DEFAULT_PENALTIES['double-seal'], { partners: { [v.owner.addressHex]: D, [partner.addressHex]: 1000n * E18 }, delegators: {} });
+    assert.ok((await submit(set, 1n, [rule('double-seal', id, 9)])).ok);
+    assert.equal(await view(set, 'ValidatorPartnership', p, 'shares', [partner.addressHex]), 1000n * E18 - expected.perStaker[partner.addressHex]!);
+    assert.equal(await view(set, 'ValidatorPartnership', p, 'shares', [v.owner.addressHex]), D - expected.perStaker[v.owner.addressHex]!);
+    assert.equal(await view(set, 'StakeManager', set.stakeManager, 'validatorStake', [id]), 3000n * E18 - expected.self);
+    assert.equal(await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [partner.addressHex]), 1000n * E18 - expected.perStaker[partner.addressHex]!);
+  });
+});
