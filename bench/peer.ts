@@ -29,7 +29,14 @@ const rate = arg('--rate', QUICK ? 50 : 200);
 const idleSeconds = arg('--idle-seconds', QUICK ? 10 : 60);
 const withFour = !process.argv.includes('--no-four');
 const basePort = arg('--port-base', 27000);
-const modes: LoadMode[] = ['transfer', 'erc20'];
+function argStr(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const modes = (argStr('--modes') ?? 'transfer,erc20').split(',') as LoadMode[];
+// --profile DIR: the devnet nodes run with --cpu-prof into DIR (written when they stop); no anvil, no JSON.
+const profileDir = argStr('--profile');
+if (profileDir) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logger = createLogger({ name: 'bench-peer', level: 'warn' });
 
@@ -169,6 +176,11 @@ try {
     rmSync(one.dir, { recursive: true, force: true });
   });
   const accounts = readKeysFile(join(one.dir, 'loadtest-keys.json'));
+  if (profileDir) {
+    for (const mode of modes) await runLoad(one.target, mode, accounts);
+    for (const c of cleanups.splice(0).reverse()) await c(); // profiles are written as the nodes exit
+    process.exit(0);
+  }
   const anvil = await startAnvil(basePort + 500, accounts);
   cleanups.push(() => {
     anvil.child.kill('SIGTERM');
