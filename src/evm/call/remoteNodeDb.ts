@@ -155,10 +155,79 @@ export class RemoteNodeDb implements DB<string, string | Uint8Array> {
     }
   }
 
+  /** A view for one runner (several may run at once): own scratch overlay, own abortable reads. */
+  view(): NodeView {
+    return new NodeView(this);
+  }
+
   /** Takes the counters since the last call (reported to the main thread with each answer). */
   takeStats(): NodeFetchStats {
     const s = this.stats;
     this.stats = { hits: 0, fetched: 0, roundTrips: 0, waitMs: 0 };
     return s;
+  }
+}
+
+/**
+ * One runner's view of a shared RemoteNodeDb: its own scratch overlay and its own waiting reads, so
+ * several calls can run at once in one worker (interleaved at their time slices, deadline.ts) and a
+ * deadline aborts only the reads of the call that ran out of time. The LRU and the channel are shared.
+ */
+export class NodeView implements DB<string, string | Uint8Array> {
+  private readonly shared: RemoteNodeDb;
+  private local = new Map<string, Uint8Array>();
+  private readonly waiting = new Set<(e: Error) => void>();
+
+  constructor(shared: RemoteNodeDb) {
+    this.shared = shared;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const l = this.local.get(key);
+    if (l !== undefined) {
+      this.shared.stats.hits++;
+      return l;
+    }
+    const read = this.shared.get(key);
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      this.waiting.add(fail);
+      read.then(
+        (v) => {
+          this.waiting.delete(fail);
+          resolve(v);
+        },
+        (e: Error) => {
+          this.waiting.delete(fail);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  async put(key: string, value: string | Uint8Array): Promise<void> {
+    this.local.set(key, typeof value === 'string' ? Buffer.from(value, 'hex') : value);
+  }
+
+  async del(_key: string): Promise<void> {}
+
+  async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
+    for (const op of ops) if (op.type === 'put') await this.put(op.key, op.value as string | Uint8Array);
+  }
+
+  shallowCopy(): DB<string, string | Uint8Array> {
+    return this;
+  }
+
+  async open(): Promise<void> {}
+
+  clearLocal(): void {
+    this.local.clear();
+  }
+
+  /** Fails this view's reads still waiting for the owner; the shared fetch goes on and is cached. */
+  abort(err: Error): void {
+    for (const fail of this.waiting) fail(err);
+    this.waiting.clear();
   }
 }
