@@ -4,7 +4,8 @@
  * exist (funded at genesis, a different random set every block) and to fresh addresses. Each size
  * loads its genesis through the normal worker path (initGenesis), then the executor is reopened so
  * every size starts from the same cold node cache; 1 warm-up block, then existing/fresh blocks
- * alternate. Target: block time at 1M ≤ 1.3× the time at 10k.
+ * alternate, interleaved across sizes (block b of every size before block b + 1 of any) so all see
+ * the same machine load. Target: block time at 1M ≤ 1.3× the time at 10k.
  *
  *   node bench/state-scale.ts [--sizes 10000,100000,1000000] [--blocks 6]
  */
@@ -69,66 +70,89 @@ interface Sample {
   timings: TimingBreakdown;
 }
 
-const results: Record<string, unknown>[] = [];
-for (const size of SIZES) {
-  const dir = mkdtempSync(join(tmpdir(), `bench-state-scale-${size}-`));
-  try {
+interface SizeRun {
+  size: number;
+  dir: string;
+  ex: Awaited<ReturnType<typeof createExecutor>>;
+  /** Addresses funded at genesis (senders first), for existing recipients. */
+  recipients: Uint8Array[];
+  parent: ParentRef & { time: bigint };
+  genesisMs: number;
+  rssMB: number;
+  rand: () => number;
+  fresh: number;
+  samples: Sample[];
+}
+
+// Every size's genesis through the worker path, then the executors reopened (cold node caches).
+const runs: SizeRun[] = [];
+try {
+  for (const size of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), `bench-state-scale-${size}-`));
     const alloc: GenesisSpec['alloc'] = senders.map((a) => [a, { balance: 10n ** 24n }]);
     for (let i = 0; alloc.length < size; i++) alloc.push([filler(i), { balance: 10n ** 18n }]);
     const t0 = performance.now();
-    let ex = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir });
-    const g = await ex.initGenesis({ alloc, gasLimit: GAS_LIMIT, time: 1_700_000_000n });
+    const ex0 = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir });
+    const g = await ex0.initGenesis({ alloc, gasLimit: GAS_LIMIT, time: 1_700_000_000n });
     const genesisMs = performance.now() - t0;
-    const rssAfterGenesis = treeRssBytes(process.pid);
-    await ex.close();
-    ex = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir });
-    let parent: ParentRef & { time: bigint } = { hash: keccak256(g.stateRoot), number: 0n, stateRoot: g.stateRoot, time: g.time };
-    const rand = rng(size);
-    let fresh = 0;
-    const samples: Sample[] = [];
-    for (let b = 0; b <= 2 * BLOCKS; b++) {
-      // Block 0 warms up; then existing and fresh recipients alternate.
-      const kind: Sample['kind'] = b % 2 === 1 ? 'existing' : 'fresh';
+    const rssMB = round((treeRssBytes(process.pid) ?? NaN) / 1e6);
+    await ex0.close();
+    console.log(`${size} accounts: genesis loaded through the executor worker in ${(genesisMs / 1000).toFixed(1)} s (process RSS ${rssMB} MB)`);
+    const ex = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir });
+    runs.push({
+      size,
+      dir,
+      ex,
+      recipients: alloc.map(([a]) => a),
+      parent: { hash: keccak256(g.stateRoot), number: 0n, stateRoot: g.stateRoot, time: g.time },
+      genesisMs,
+      rssMB,
+      rand: rng(size),
+      fresh: 0,
+      samples: [],
+    });
+  }
+
+  // Blocks interleaved across sizes (block b of every size before block b + 1 of any): the same machine load.
+  for (let b = 0; b <= 2 * BLOCKS; b++) {
+    // Block 0 warms up; then existing and fresh recipients alternate.
+    const kind: Sample['kind'] = b % 2 === 1 ? 'existing' : 'fresh';
+    for (const r of b % 2 ? [...runs].reverse() : runs) {
       const txs = senders.map((_, i) => {
-        const to = kind === 'existing' ? alloc[Math.floor(rand() * size)]![0] : filler(0x4000_0000 + fresh++);
+        const to = kind === 'existing' ? r.recipients[Math.floor(r.rand() * r.size)]! : filler(0x4000_0000 + r.fresh++);
         return signLegacyTx({ nonce: b, gasPrice: GAS_PRICE, gasLimit: 21000n, to, value: 1n }, CHAIN_ID, keys[i]!);
       });
       const s = performance.now();
-      const res = await ex.buildBlock({
-        parent,
-        header: { number: parent.number + 1n, time: parent.time + 2n, gasLimit: GAS_LIMIT, difficulty: 1n, extra: new Uint8Array(32 + 65) },
+      const res = await r.ex.buildBlock({
+        parent: r.parent,
+        header: { number: r.parent.number + 1n, time: r.parent.time + 2n, gasLimit: GAS_LIMIT, difficulty: 1n, extra: new Uint8Array(32 + 65) },
         author: producer,
         txs,
         senders,
         budgetMs: 60_000,
       });
       const ms = performance.now() - s;
-      if (res.included.length !== TXS) throw new Error(`size ${size} block ${b}: included ${res.included.length} of ${TXS} (${res.rejected[0]?.reason ?? 'budget'})`);
-      parent = { hash: keccak256(res.header.stateRoot), number: res.header.number, stateRoot: res.header.stateRoot, time: res.header.time };
-      if (b > 0) samples.push({ kind, ms, timings: res.timings });
+      if (res.included.length !== TXS) throw new Error(`size ${r.size} block ${b}: included ${res.included.length} of ${TXS} (${res.rejected[0]?.reason ?? 'budget'})`);
+      r.parent = { hash: keccak256(res.header.stateRoot), number: res.header.number, stateRoot: res.header.stateRoot, time: res.header.time };
+      if (b > 0) r.samples.push({ kind, ms, timings: res.timings });
       console.log(
-        `${size} accounts, block ${b} (${b === 0 ? 'warm-up' : kind}): ${ms.toFixed(0)} ms (exec ${res.timings.execMs.toFixed(0)}, commit ${res.timings.commitMs.toFixed(0)}, roots ${res.timings.rootsMs.toFixed(0)})`,
+        `${r.size} accounts, block ${b} (${b === 0 ? 'warm-up' : kind}): ${ms.toFixed(0)} ms (exec ${res.timings.execMs.toFixed(0)}, commit ${res.timings.commitMs.toFixed(0)}, roots ${res.timings.rootsMs.toFixed(0)})`,
       );
     }
-    await ex.close();
-    const of = (k: Sample['kind']) => samples.filter((x) => x.kind === k);
-    const med = (k: Sample['kind'], f: (x: Sample) => number) => round(median(of(k).map(f)));
-    results.push({
-      accounts: size,
-      genesisLoadMs: round(genesisMs),
-      rssMBAfterGenesis: round((rssAfterGenesis ?? NaN) / 1e6),
-      existing: {
-        medianMs: med('existing', (x) => x.ms),
-        execMs: med('existing', (x) => x.timings.execMs),
-        commitMs: med('existing', (x) => x.timings.commitMs),
-        samples: of('existing').map((x) => round(x.ms)),
-      },
-      fresh: { medianMs: med('fresh', (x) => x.ms), execMs: med('fresh', (x) => x.timings.execMs), commitMs: med('fresh', (x) => x.timings.commitMs), samples: of('fresh').map((x) => round(x.ms)) },
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  }
+} finally {
+  for (const r of runs) {
+    await r.ex.close();
+    rmSync(r.dir, { recursive: true, force: true });
   }
 }
+
+const results: Record<string, unknown>[] = runs.map((r) => {
+  const of = (k: Sample['kind']) => r.samples.filter((x) => x.kind === k);
+  const med = (k: Sample['kind'], f: (x: Sample) => number) => round(median(of(k).map(f)));
+  const side = (k: Sample['kind']) => ({ medianMs: med(k, (x) => x.ms), execMs: med(k, (x) => x.timings.execMs), commitMs: med(k, (x) => x.timings.commitMs), samples: of(k).map((x) => round(x.ms)) });
+  return { accounts: r.size, genesisLoadMs: round(r.genesisMs), rssMBAfterGenesis: r.rssMB, existing: side('existing'), fresh: side('fresh') };
+});
 
 type Row = { accounts: number; existing: { medianMs: number }; fresh: { medianMs: number } };
 const rows = results as unknown as Row[];
@@ -148,7 +172,7 @@ report('state-scale', {
   loadAverage: loadavg(),
   notes: [
     `${TXS} plain transfers per block (20M gas) from ${TXS} funded senders; meanMs is the median buildBlock wall time (execute + commit + roots + level write)`,
-    'each size: genesis through the executor worker (initGenesis), executor reopened (cold node cache), 1 warm-up block, then existing/fresh recipient blocks alternate',
+    'each size: genesis through the executor worker (initGenesis), executor reopened (cold node cache), 1 warm-up block, then existing/fresh recipient blocks alternate, interleaved across sizes',
     'the machine (2 cores) was shared with five other engineers this session: compare ratios, not absolute times',
   ],
 });
