@@ -197,6 +197,7 @@ export class BlockProducer {
         gasUsed: String(block.header.gasUsed),
         lateMs: Math.round(lateMs),
         offered: block.offered,
+        leadMs: Math.round(block.leadMs),
         notTried: block.build.notTried,
         timingsMs: roundTimings(block.build.timings),
       },
@@ -290,6 +291,8 @@ export class BlockProducer {
       build: result,
       succession: succ,
       offered: txs.length,
+      /** How long before the release the pool was read and the build began. */
+      leadMs: releaseMs - t0,
     };
   }
 
