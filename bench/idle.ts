@@ -5,13 +5,11 @@
  *
  *   node bench/idle.ts [--seconds 60] [--settle 20] [--validators 4] [--profile DIR]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { startBenchDevnet } from './lib/devnet.ts';
 import { report, round } from './lib/harness.ts';
 import { treeCpuSeconds } from './lib/proc.ts';
-import { createDevnet, DevnetSupervisor } from '../src/devnet/index.ts';
-import { createLogger } from '../src/observability/logger.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -25,16 +23,8 @@ const profileDir = arg('--profile');
 if (profileDir) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const dir = mkdtempSync(join(tmpdir(), 'bttc-bench-idle-'));
-await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
-const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: 'warn' }, { logger: createLogger({ name: 'bench-idle', level: 'warn' }) });
+const { sup, dir } = await startBenchDevnet('idle', validators, base);
 try {
-  await sup.start();
-  for (;;) {
-    const s = await sup.snapshot();
-    if (s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= validators - 1)) break;
-    await sleep(1000);
-  }
   await sleep(settle * 1000);
   const s = await sup.snapshot();
   const pids = [...s.nodes.map((n) => n.pid!), s.rootchain.pid!];

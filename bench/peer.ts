@@ -9,16 +9,16 @@
  * validators. Options: --seconds S (60), --rate N (200), --idle-seconds S (60), --no-four.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { startBenchDevnet } from './lib/devnet.ts';
 import { QUICK, report, round } from './lib/harness.ts';
 import { treeCpuSeconds, treeRssBytes } from './lib/proc.ts';
-import { createDevnet, DevnetSupervisor } from '../src/devnet/index.ts';
+import type { DevnetSupervisor } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile, type LoadAccount, type LoadMode, type LoadReport } from '../src/loadtest/index.ts';
 import { JsonRpcClient } from '../src/loadtest/rpc.ts';
-import { createLogger } from '../src/observability/logger.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -38,7 +38,6 @@ const modes = (argStr('--modes') ?? 'transfer,erc20').split(',') as LoadMode[];
 const profileDir = argStr('--profile');
 if (profileDir) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const logger = createLogger({ name: 'bench-peer', level: 'warn' });
 
 /** The native anvil binary of @foundry-rs/anvil (its bin.mjs wrapper would add a Node process to the tree). */
 function anvilBinary(): string {
@@ -89,15 +88,7 @@ async function startAnvil(port: number, accounts: LoadAccount[]): Promise<{ targ
 }
 
 async function startDevnet(validators: number, base: number): Promise<{ target: Target; sup: DevnetSupervisor; dir: string; rootPid: () => number | null }> {
-  const dir = mkdtempSync(join(tmpdir(), `bttc-bench-peer-${validators}-`));
-  await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
-  const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: 'warn' }, { logger });
-  await sup.start();
-  for (;;) {
-    const s = await sup.snapshot();
-    if (s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= validators - 1)) break;
-    await sleep(1000);
-  }
+  const { sup, dir } = await startBenchDevnet(`peer-${validators}`, validators, base);
   let pids: number[] = [];
   let rootPid: number | null = null;
   const refresh = async () => {

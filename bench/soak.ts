@@ -7,15 +7,15 @@
  *
  *   node bench/soak.ts [--minutes 30] [--rate 476] [--sample-seconds 30]
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { startBenchDevnet } from './lib/devnet.ts';
 import { report, round } from './lib/harness.ts';
 import { treeRssBytes } from './lib/proc.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { createDevnet, DevnetSupervisor, nodeDir } from '../src/devnet/index.ts';
+import { nodeDir } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile } from '../src/loadtest/index.ts';
-import { createLogger } from '../src/observability/logger.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -28,7 +28,6 @@ const sampleSec = arg('--sample-seconds', 30);
 const validators = 4;
 const base = arg('--port-base', 28000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const logger = createLogger({ name: 'bench-soak', level: 'warn' });
 
 function dirBytes(p: string): number {
   let sum = 0;
@@ -59,17 +58,9 @@ interface Sample {
   dataDirMB: number[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bttc-bench-soak-'));
-await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
-const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: 'warn' }, { logger });
+const { sup, dir } = await startBenchDevnet('soak', validators, base);
 const samples: Sample[] = [];
 try {
-  await sup.start();
-  for (;;) {
-    const s = await sup.snapshot();
-    if (s.nodes.every((n) => n.status && n.status.bttc.head >= 3 && n.status.peers >= validators - 1)) break;
-    await sleep(1000);
-  }
   const accounts = readKeysFile(join(dir, 'loadtest-keys.json'));
   const t0 = performance.now();
   let sampling = true;

@@ -9,9 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { keccak256 } from '../../src/crypto/keccak.ts';
-import { concatBytes } from '../../src/util/bytes.ts';
 import { u64be } from '../../src/db/level.ts';
-import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, headerHash } from '../../src/bttc/engine/header.ts';
+import { headerHash } from '../../src/bttc/engine/header.ts';
 import { SnapshotManager } from '../../src/bttc/engine/snapshot.ts';
 import { borProducerSetFactory } from '../../src/bttc/engine/valset.ts';
 import { FakeClock } from '../../src/bttc/producer/clock.ts';
@@ -19,8 +18,7 @@ import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import { BuildLeadEstimator } from '../../src/bttc/producer/buildLead.ts';
 import type { BuildRequest, BuildResult } from '../../src/bttc/producer/interface.ts';
 import type { PoolTx } from '../../src/bttc/txpool/interface.ts';
-import type { BttcHeader } from '../../src/bttc/engine/types.ts';
-import { genesisHeader, makeSigners, MemHeaders, producersOf, testParams as params } from './helpers.ts';
+import { fakeBuildResult, genesisHeader, makeSigners, MemHeaders, producersOf, testParams as params } from './helpers.ts';
 
 test('the lead estimate is the budget until builds are seen, grows with gas and stays within its bounds', () => {
   const e = new BuildLeadEstimator();
@@ -63,25 +61,7 @@ async function run(adaptiveLead: boolean, pendingTxs: number, blocks: number) {
       const gas = 21000n * BigInt(req.txs.length);
       builds.push({ startedMs: clock.now(), releaseMs: Number(req.header.time) * 1000, offered: req.txs.length, budgetMs: req.budgetMs });
       await clock.sleepUntil(clock.now() + 20 + Number(gas / 100_000n));
-      const header: BttcHeader = {
-        parentHash: req.parent.hash,
-        uncleHash: EMPTY_UNCLE_HASH,
-        coinbase: req.header.coinbase!,
-        stateRoot: keccak256(concatBytes(req.parent.stateRoot, u64be(req.header.number))),
-        txRoot: EMPTY_TRIE_ROOT,
-        receiptRoot: EMPTY_TRIE_ROOT,
-        bloom: new Uint8Array(256),
-        difficulty: req.header.difficulty!,
-        number: req.header.number,
-        gasLimit: req.header.gasLimit,
-        gasUsed: gas,
-        time: req.header.time,
-        extra: req.header.extra!,
-        mixDigest: req.header.mixDigest!,
-        nonce: req.header.nonce!,
-      };
-      const included = req.txs.map((_, i) => i);
-      return { header, included, rejected: [], notTried: 0, receipts: [], systemResults: [], timings: { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: 0 } };
+      return fakeBuildResult(req, gas, req.txs.length);
     },
   };
   producer = new BlockProducer(
