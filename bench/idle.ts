@@ -8,14 +8,14 @@
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBenchDevnet } from './lib/devnet.ts';
-import { report, round } from './lib/harness.ts';
+import { QUICK, report, round } from './lib/harness.ts';
 import { treeCpuSeconds } from './lib/proc.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const seconds = Number(arg('--seconds') ?? 60);
+const seconds = Number(arg('--seconds') ?? (QUICK ? 10 : 60));
 const settle = Number(arg('--settle') ?? 20);
 const validators = Number(arg('--validators') ?? 4);
 const base = Number(arg('--port-base') ?? 29000);

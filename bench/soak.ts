@@ -11,7 +11,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBenchDevnet } from './lib/devnet.ts';
-import { report, round } from './lib/harness.ts';
+import { QUICK, report, round } from './lib/harness.ts';
 import { treeRssBytes } from './lib/proc.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { nodeDir } from '../src/devnet/index.ts';
@@ -22,7 +22,7 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 const cfg = loadConfig('devnet').bttc;
-const minutes = arg('--minutes', 30);
+const minutes = arg('--minutes', QUICK ? 2 : 30);
 const rate = arg('--rate', Math.floor(cfg.gasLimit / 21000 / cfg.period));
 const sampleSec = arg('--sample-seconds', 30);
 const validators = 4;
