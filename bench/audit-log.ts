@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUICK, report, round } from './lib/harness.ts';
-import { cpuSeconds, untilDevnetUp } from './lib/devnet.ts';
+import { cpuSeconds, waitDevnetReady } from './lib/devnet.ts';
 import { HashPool } from '../src/pools/hashPool.ts';
 import { LevelStore } from '../src/db/level.ts';
 import { AuditLog } from '../src/audit-log/log.ts';
@@ -133,7 +133,7 @@ async function devnetRun(auditLog: boolean, rate: number, seconds: number, base:
   const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel: 'warn', nodeSettings: { auditLog: { enabled: auditLog } } }, { logger });
   try {
     await sup.start();
-    await untilDevnetUp(sup, validators);
+    await waitDevnetReady(sup, validators);
     const before = await sup.snapshot();
     const pids = before.nodes.map((n) => n.pid);
     const scrapeAll = () =>

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { QUICK, report, round } from './lib/harness.ts';
-import { cpuSeconds, untilDevnetUp } from './lib/devnet.ts';
+import { cpuSeconds, waitDevnetReady } from './lib/devnet.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { createDevnet, DevnetSupervisor } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile, formatReport } from '../src/loadtest/index.ts';
@@ -75,7 +75,7 @@ function histSummary(b: Map<number, number>, q: number, over: number): { count: 
 
 try {
   await sup.start();
-  await untilDevnetUp(sup, validators);
+  await waitDevnetReady(sup, validators);
   const before = await sup.snapshot();
   const ackedBefore = Math.max(...before.nodes.map((n) => n.status!.delivery.checkpointsAcked));
   const pids = [before.rootchain.pid, ...before.nodes.map((n) => n.pid)];

@@ -216,15 +216,60 @@ export function decodeExecuteResult(bytes: Uint8Array): ExecuteBlockResult {
   return { receipts: l(receipts!).map(receiptFromList), systemResults: l(sys!).map(sysResultFromList), timings: timingsFromList(timings!) };
 }
 
+/**
+ * RLP items laid end to end in one byte string, for lists too long for RLP.encode/decode: its
+ * encoder spreads the list into one call (a few hundred thousand items overflow the stack) and its
+ * decoder copies the remainder after every item.
+ */
+export function encodeItemStream(items: Nested[]): Uint8Array {
+  const parts = items.map(encode);
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Length of the RLP item (prefix included) starting at `off`. */
+function itemLength(bytes: Uint8Array, off: number): number {
+  const f = bytes[off];
+  if (f === undefined) throw new Error(`RLP item stream: truncated at byte ${off}`);
+  if (f < 0x80) return 1;
+  if (f <= 0xb7) return 1 + f - 0x80;
+  if (f < 0xc0 || f > 0xf7) {
+    const ll = f < 0xc0 ? f - 0xb7 : f - 0xf7;
+    let n = 0;
+    for (let i = 1; i <= ll; i++) n = n * 256 + (bytes[off + i] ?? 0);
+    return 1 + ll + n;
+  }
+  return 1 + f - 0xc0;
+}
+
+export function decodeItemStream(bytes: Uint8Array): Nested[] {
+  const out: Nested[] = [];
+  for (let off = 0; off < bytes.length; ) {
+    const n = itemLength(bytes, off);
+    if (off + n > bytes.length) throw new Error(`RLP item stream: item at byte ${off} runs past the end (${n} bytes, ${bytes.length - off} left)`);
+    out.push(RLP.decode(bytes.subarray(off, off + n)) as unknown as Nested);
+    off += n;
+  }
+  return out;
+}
+
 export function encodeGenesis(s: GenesisSpec): Uint8Array {
-  const alloc = s.alloc.map(([a, acc]) => [a, u(acc.balance ?? 0n), u(acc.nonce ?? 0n), acc.code ?? E, (acc.storage ?? []).map(([k, v]) => [k, v])]);
-  return encode([alloc as Nested, u(s.gasLimit), opt(s.time, u), opt(s.extra, (x) => x), opt(s.difficulty, u), opt(s.coinbase, (x) => x), opt(s.mixDigest, (x) => x), opt(s.nonce, (x) => x)]);
+  // A genesis may fund a million accounts: the alloc goes as an item stream, not one RLP list.
+  const alloc = encodeItemStream(s.alloc.map(([a, acc]) => [a, u(acc.balance ?? 0n), u(acc.nonce ?? 0n), acc.code ?? E, (acc.storage ?? []).map(([k, v]) => [k, v])]));
+  return encode([alloc, u(s.gasLimit), opt(s.time, u), opt(s.extra, (x) => x), opt(s.difficulty, u), opt(s.coinbase, (x) => x), opt(s.mixDigest, (x) => x), opt(s.nonce, (x) => x)]);
 }
 
 export function decodeGenesis(bytes: Uint8Array): GenesisSpec {
   const [alloc, gasLimit, time, extra, difficulty, coinbase, mixDigest, nonce] = decode(bytes);
   const spec: GenesisSpec = {
-    alloc: l(alloc!).map((x) => {
+    alloc: decodeItemStream(b(alloc!)).map((x) => {
       const [a, bal, nn, code, storage] = l(x);
       return [b(a!), { balance: big(bal!), nonce: big(nn!), code: b(code!), storage: l(storage!).map((kv) => [b(l(kv)[0]!), b(l(kv)[1]!)] as [Uint8Array, Uint8Array]) }];
     }),

@@ -34,6 +34,7 @@ import { CallRunner, padLeft } from './call/runner.ts';
 import { OverlayDb } from './call/overlayDb.ts';
 import { serveStateNodes } from './call/nodeServer.ts';
 import type { StateNodeHost } from './call/interface.ts';
+import { writeGenesisState } from './genesisTrie.ts';
 import {
   BlockValidationError,
   type AccountState,
@@ -104,6 +105,8 @@ function newCaches(): Caches {
 const TRANSFER_GAS = 21_000n;
 const MAX_NONCE = (1n << 64n) - 2n;
 const KECCAK256_NULL = keccak256(new Uint8Array(0));
+/** Genesis nodes buffered before a write: bounds the memory of a large alloc. */
+const GENESIS_FLUSH_NODES = 50_000;
 
 /**
  * Addresses up to 0x…03ff: every precompile Ethereum has defined (0x01–0x11) and Bor's P256 verifier
@@ -345,20 +348,13 @@ export class Executor implements ExecutorApi, StateNodeHost {
 
   initGenesis(spec: GenesisSpec): Promise<HeaderFields> {
     return this.serial(async () => {
-      await this.sm.setStateRoot(EMPTY_TRIE_ROOT, true);
-      await this.sm.checkpoint();
-      for (const [addrBytes, acc] of spec.alloc) {
-        const address = new Address(addrBytes);
-        await this.sm.putAccount(address, new Account(acc.nonce ?? 0n, acc.balance ?? 0n));
-        if (acc.code && acc.code.length > 0) await this.sm.putCode(address, acc.code);
-        for (const [slot, value] of acc.storage ?? []) {
-          if (value.every((b) => b === 0)) continue;
-          await this.sm.putStorage(address, slot.length === 32 ? slot : padLeft(slot, 32), value);
-        }
-      }
-      await this.sm.commit();
-      const stateRoot = await this.sm.getStateRoot();
+      // Built bottom-up and written in bounded batches: a million-account alloc fits (src/evm/genesisTrie.ts).
+      const stateRoot = await writeGenesisState(spec, async (key, value) => {
+        await this.db.put(Buffer.from(key).toString('hex'), value);
+        if (this.db.pendingCount() >= GENESIS_FLUSH_NODES) await this.db.flush();
+      });
       await this.db.flush([{ type: 'put', key: metaKey('genesisRoot'), value: stateRoot }]);
+      await this.sm.setStateRoot(stateRoot, true);
       this.currentRoot = stateRoot;
       this.logger.info({ stateRoot: bytesToHex(stateRoot), accounts: spec.alloc.length }, 'genesis state written');
       return {

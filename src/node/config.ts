@@ -14,7 +14,7 @@
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
- *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000,
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "stateCacheNodes": 500000,
  *             "auditLog": { "privateRetentionHours": 720 } } }
  * ```
  *
@@ -65,6 +65,8 @@ export interface NodeSection {
   tron: { maxFeeLimitSun: bigint; apiKey: string | null };
   verifyThreads: number;
   executor: 'worker' | 'inline';
+  /** State trie nodes the executor keeps in memory (LRU) beside LevelDB: bounds its memory (~200 bytes a node). */
+  stateCacheNodes: number;
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
   /** Delivery heights in the telemetry window the scorecard scores (src/telemetry). */
@@ -215,6 +217,7 @@ const NODE_SPEC: FieldSpec = {
     tron: { type: 'object', fields: { maxFeeLimitSun: { type: 'bigint', min: 1n }, apiKey: { type: 'optional', of: { type: 'string', describe: 'a TronGrid API key (or set TRON_PRO_API_KEY)' } } } },
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
+    stateCacheNodes: { type: 'int', min: 0, max: 100_000_000 },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
     telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
@@ -258,6 +261,7 @@ const DEFAULTS = {
   tron: { maxFeeLimitSun: '1000000000', apiKey: null },
   verifyThreads: 1,
   executor: 'worker',
+  stateCacheNodes: 500_000,
   deliveryBlockMs: 1000,
   telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,

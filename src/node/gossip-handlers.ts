@@ -11,6 +11,7 @@ import type { GossipHandler, Network, ValidationResult } from '../p2p/interface.
 import { decodeNetworkBlock, encodeNetworkBlock } from '../p2p/codec/block.ts';
 import { decodeTxBatch, encodeTxBatch, MAX_TXS_PER_BATCH, txEpoch } from '../p2p/codec/txBatch.ts';
 import { checkTxBatch, type TxCheckDeps } from './tx-gossip-check.ts';
+import type { DecodedTx } from '../bttc/txpool/tx.ts';
 
 /** A batch waits this long for more transactions before it is published. */
 const TX_FLUSH_MS = 20;
@@ -44,7 +45,7 @@ export function blockGossipHandler(deps: BlockGossipDeps): GossipHandler {
 }
 
 export interface TxGossipDeps extends TxCheckDeps {
-  intake: { add(raws: Uint8Array[]): Promise<readonly { ok: boolean }[]> };
+  intake: { addChecked(txs: { tx: DecodedTx; sender: Uint8Array }[]): Promise<readonly { ok: boolean }[]> };
   metrics?: Registry | null;
   logger?: Logger;
 }
@@ -71,8 +72,8 @@ export function txGossipHandler(deps: TxGossipDeps): GossipHandler {
       return verdict('reject', c.reason);
     }
     if (c.fresh.length === 0) return verdict('ignore', Object.keys(c.skipped)[0] ?? 'empty');
-    // Copies: the decoded views point into the gossip message's buffer.
-    const res = await deps.intake.add(c.fresh.map((t) => t.slice()));
+    // Decoded and recovered once, in the check (from copies, not views into the message).
+    const res = await deps.intake.addChecked(c.fresh);
     return res.some((r) => r.ok) ? verdict('accept', 'ok') : verdict('ignore', 'not-added');
   };
 }

@@ -9,7 +9,9 @@
  * not a lie), one whose gas limit is only a little above our head's (a peer on a head with a higher
  * limit — gas limits move by 1/1024 per block). Those are left out of what goes to the pool.
  */
+import { keccak256 } from '../crypto/keccak.ts';
 import { isLowS } from '../crypto/secp256k1.ts';
+import { equalBytes } from '../util/bytes.ts';
 import { decodeTx, intrinsicGas, type DecodedTx } from '../bttc/txpool/tx.ts';
 import type { SignatureVerifier } from '../pools/interface.ts';
 import { MAX_TX_BYTES } from '../p2p/codec/txBatch.ts';
@@ -25,8 +27,12 @@ export interface TxCheckDeps {
 
 export type TxBatchCheck =
   | { verdict: 'reject'; reason: string; index: number }
-  /** `fresh`: the transactions to offer the pool (possibly none); `skipped`: why others were left out. */
-  | { verdict: 'ok'; fresh: Uint8Array[]; skipped: Record<string, number> };
+  /**
+   * `fresh`: the transactions to offer the pool (possibly none), decoded from their own copy of the
+   * bytes (not views into the gossip message) with their recovered senders, so the pool neither
+   * decodes nor recovers them again; `skipped`: why others were left out.
+   */
+  | { verdict: 'ok'; fresh: { tx: DecodedTx; sender: Uint8Array }[]; skipped: Record<string, number> };
 
 type TxClass = { bad: string } | { skip: string } | { tx: DecodedTx };
 
@@ -34,7 +40,8 @@ function classify(raw: Uint8Array, deps: TxCheckDeps, gasLimit: bigint): TxClass
   if (raw.length > MAX_TX_BYTES) return { bad: 'oversized' };
   let d: DecodedTx;
   try {
-    d = decodeTx(raw);
+    // A copy: what the pool keeps must not pin the whole gossip message in memory.
+    d = decodeTx(raw.slice());
   } catch {
     return { bad: 'malformed' };
   }
@@ -58,11 +65,19 @@ export async function checkTxBatch(raws: readonly Uint8Array[], deps: TxCheckDep
     if ('skip' in c) skipped[c.skip] = (skipped[c.skip] ?? 0) + 1;
     else fresh.push(c.tx);
   }
+  const out: { tx: DecodedTx; sender: Uint8Array }[] = [];
   if (fresh.length > 0) {
-    // The same items the pool will recover: its second recovery hits the verifier's memo.
     const res = await deps.verifier.verifyBatch(fresh.map((d) => ({ kind: 'secp256k1-recover' as const, digest: d.sigHash, signature: d.signature })));
-    const bad = res.findIndex((r) => !r.ok);
-    if (bad >= 0) return { verdict: 'reject', reason: 'bad-signature', index: raws.indexOf(fresh[bad]!.raw) };
+    for (let k = 0; k < res.length; k++) {
+      const r = res[k]!;
+      if (!r.ok || r.kind !== 'secp256k1-recover') return { verdict: 'reject', reason: 'bad-signature', index: indexOf(raws, fresh[k]!.hash) };
+      out.push({ tx: fresh[k]!, sender: r.address });
+    }
   }
-  return { verdict: 'ok', fresh: fresh.map((d) => d.raw), skipped };
+  return { verdict: 'ok', fresh: out, skipped };
+}
+
+/** Position in the batch of the transaction with this hash (the decoded copy is not the batch's own bytes). */
+function indexOf(raws: readonly Uint8Array[], hash: Uint8Array): number {
+  return raws.findIndex((r) => equalBytes(keccak256(r), hash));
 }

@@ -10,12 +10,17 @@ import type { TxPoolApi } from '../bttc/txpool/interface.ts';
 type AddResult = Awaited<ReturnType<TxPoolApi['addRaw']>>[number];
 
 export class TxIntake {
-  private readonly pool: Pick<TxPoolApi, 'addRaw'>;
+  private readonly pool: Pick<TxPoolApi, 'addRaw' | 'addChecked'>;
   private waiting: { raws: Uint8Array[]; resolve: (r: AddResult[]) => void; reject: (e: unknown) => void }[] = [];
   private running: Promise<void> | null = null;
 
-  constructor(pool: Pick<TxPoolApi, 'addRaw'>) {
+  constructor(pool: Pick<TxPoolApi, 'addRaw' | 'addChecked'>) {
     this.pool = pool;
+  }
+
+  /** Decoded transactions with recovered senders (gossip): nothing left to batch, straight to the pool. */
+  addChecked(txs: Parameters<TxPoolApi['addChecked']>[0]): Promise<AddResult[]> {
+    return this.pool.addChecked(txs);
   }
 
   add(raws: Uint8Array[]): Promise<AddResult[]> {

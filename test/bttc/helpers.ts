@@ -2,6 +2,8 @@
 import { keccak256 } from '../../src/crypto/keccak.ts';
 import { testKeys } from '../helpers/keys.ts';
 import { compareBytes } from '../../src/util/bytes.ts';
+import { u64be } from '../../src/db/level.ts';
+import type { BuildRequest, BuildResult } from '../../src/bttc/producer/interface.ts';
 import { buildExtra, isSprintEnd } from '../../src/bttc/engine/extra.ts';
 import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, headerHash } from '../../src/bttc/engine/header.ts';
 import { sealHeader } from '../../src/bttc/engine/seal.ts';
@@ -129,4 +131,34 @@ export class MemAccounts implements AccountReader {
     this.calls++;
     return addresses.map((a) => this.map.get(Buffer.from(a).toString('hex')) ?? { nonce: 0n, balance: 0n });
   }
+}
+
+/** What a fake executor returns for `req`: a header over a made-up state root, `gasUsed`, the first `included` txs. */
+export function fakeBuildResult(req: BuildRequest, gasUsed = 0n, included = 0): BuildResult {
+  const header: BttcHeader = {
+    parentHash: req.parent.hash,
+    uncleHash: EMPTY_UNCLE_HASH,
+    coinbase: req.header.coinbase!,
+    stateRoot: keccak256(concatBytes(req.parent.stateRoot, u64be(req.header.number))),
+    txRoot: EMPTY_TRIE_ROOT,
+    receiptRoot: EMPTY_TRIE_ROOT,
+    bloom: new Uint8Array(256),
+    difficulty: req.header.difficulty!,
+    number: req.header.number,
+    gasLimit: req.header.gasLimit,
+    gasUsed,
+    time: req.header.time,
+    extra: req.header.extra!,
+    mixDigest: req.header.mixDigest!,
+    nonce: req.header.nonce!,
+  };
+  return {
+    header,
+    included: Array.from({ length: included }, (_, i) => i),
+    rejected: [],
+    notTried: 0,
+    receipts: [],
+    systemResults: [],
+    timings: { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: 0 },
+  };
 }

@@ -5,10 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keccak256 } from '../../src/crypto/keccak.ts';
-import { bytesToHex, concatBytes, equalBytes } from '../../src/util/bytes.ts';
-import { u64be } from '../../src/db/level.ts';
-import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, headerHash } from '../../src/bttc/engine/header.ts';
+import { bytesToHex, equalBytes } from '../../src/util/bytes.ts';
+import { headerHash } from '../../src/bttc/engine/header.ts';
 import { SnapshotManager } from '../../src/bttc/engine/snapshot.ts';
 import { borProducerSetFactory } from '../../src/bttc/engine/valset.ts';
 import { HeaderVerifier } from '../../src/bttc/engine/verify.ts';
@@ -19,7 +17,7 @@ import { FakeClock } from '../../src/bttc/producer/clock.ts';
 import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import type { BlockBuilder, BuildRequest, BuildResult, SealedBlock } from '../../src/bttc/producer/interface.ts';
 import { IncomingBlocks } from '../../src/bttc/incoming.ts';
-import { genesisHeader, makeSigners, MemHeaders, producersOf, sealedChild, type TestSigner } from './helpers.ts';
+import { fakeBuildResult, genesisHeader, makeSigners, MemHeaders, producersOf, sealedChild, type TestSigner } from './helpers.ts';
 import { tick } from '../helpers/until.ts';
 
 const params: BorParams = { period: 2, producerDelay: 6, backupMultiplier: 2, sprint: 4, maxFutureBlockTime: 3, chainId: 1337 };
@@ -36,31 +34,7 @@ class FakeBuilder implements BlockBuilder {
   async buildBlock(req: BuildRequest): Promise<BuildResult> {
     this.calls++;
     await this.clock.sleepUntil(this.clock.now() + this.buildMs);
-    return {
-      header: {
-        parentHash: req.parent.hash,
-        uncleHash: EMPTY_UNCLE_HASH,
-        coinbase: req.header.coinbase!,
-        stateRoot: keccak256(concatBytes(req.parent.stateRoot, u64be(req.header.number))),
-        txRoot: EMPTY_TRIE_ROOT,
-        receiptRoot: EMPTY_TRIE_ROOT,
-        bloom: new Uint8Array(256),
-        difficulty: req.header.difficulty!,
-        number: req.header.number,
-        gasLimit: req.header.gasLimit,
-        gasUsed: 0n,
-        time: req.header.time,
-        extra: req.header.extra!,
-        mixDigest: req.header.mixDigest!,
-        nonce: req.header.nonce!,
-      },
-      included: [],
-      rejected: [],
-      notTried: 0,
-      receipts: [],
-      systemResults: [],
-      timings: { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: 0 },
-    };
+    return fakeBuildResult(req);
   }
 }
 

@@ -291,3 +291,40 @@ test("a reorg re-injects a removed block's transactions even when their sender i
   );
   assert.deepEqual(pool.stats().queued, 0, 'no transaction waits behind a gap');
 });
+
+test('addChecked (gossip: decoded, senders recovered) applies the same checks as addRaw without recovering again', async () => {
+  const { pool: viaRaw, accounts } = makePool({ minGasPrice: 2n });
+  const [a, b] = users;
+  accounts.set(a!.address, { nonce: 3n, balance: RICH });
+  let recoveries = 0;
+  const counting = new InlineVerifier();
+  const pool = new TxPool(
+    { chainId: testParams.chainId, blockGasLimit: 20_000_000n, minGasPrice: 2n },
+    {
+      verifier: {
+        verifyBatch: (items) => {
+          recoveries += items.length;
+          return counting.verifyBatch(items);
+        },
+      } as InlineVerifier,
+      accounts,
+      db: null,
+      metrics: null,
+    },
+  );
+  const raws = [
+    signTx({ nonce: 3n, gasPrice: 2n }, a!.key),
+    signTx({ nonce: 2n, gasPrice: 2n }, a!.key),
+    signTx({ nonce: 4n, gasPrice: 1n }, a!.key),
+    signTx({ nonce: 3n, gasPrice: 2n, chainId: 1n }, a!.key),
+    signTx({ nonce: 0n, gasPrice: 2n, gasLimit: 20_999n }, b!.key),
+  ];
+  raws.push(raws[0]!);
+  const expected = (await viaRaw.addRaw(raws)).map(codeOf);
+  const senders = [a, a, a, a, b, a].map((u) => u!.address);
+  const got = await pool.addChecked(raws.map((raw, i) => ({ tx: decodeTx(raw), sender: senders[i]! })));
+  assert.deepEqual(got.map(codeOf), expected);
+  assert.deepEqual(expected, ['ok', 'nonce-too-low', 'underpriced', 'wrong-chain-id', 'intrinsic-gas-too-low', 'already-known']);
+  assert.equal(recoveries, 0, 'no sender recovered a second time');
+  assert.equal(bytesToHex(pool.get(decodeTx(raws[0]!).hash)!.sender), bytesToHex(a!.address));
+});

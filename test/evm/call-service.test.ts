@@ -254,3 +254,26 @@ test('the EthereumJS surfaces the call runner relies on are there (the packages 
   assert.equal(typeof evm.journal.cleanJournal, 'function', 'Journal.cleanJournal (the runner clears the journal after an aborted call)');
   assert.equal(typeof evm.events.on, 'function');
 });
+
+test('a cheap call is answered at once while long calls loop in the same worker (time slices, not a FIFO)', async () => {
+  const s = await setup({ evmTimeoutMs: 3000, gasCap: 10_000_000_000n });
+  try {
+    const loops = Array.from({ length: 8 }, () =>
+      s.calls.call({ to: LOOP, gasLimit: 10_000_000_000n }, s.ref).then(
+        () => 'answered',
+        (e: unknown) => e,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    const r = await s.calls.call({ to: TOKEN, data: balanceOf(accounts[1]!.address) }, s.ref);
+    const took = performance.now() - t0;
+    assert.equal(BigInt(bytesToHex(r.returnValue)), 7n);
+    // One worker running a FIFO would answer it after the loops' 3 s deadline.
+    assert.ok(took < 1500, `balanceOf during 8 looping calls answered in ${took.toFixed(0)} ms`);
+    for (const l of await Promise.all(loops)) assert.ok(l instanceof CallTimeoutError, 'the loops still stop at their deadline');
+    assert.equal(await metric(s.metrics, 'bttc_call_worker_restarts_total', { reason: 'timeout' }), 0);
+  } finally {
+    await s.close();
+  }
+});

@@ -27,15 +27,24 @@ async function tx(over: Record<string, unknown> = {}): Promise<Uint8Array> {
 
 function setup(opts: { known?: Set<string>; addOk?: boolean } = {}) {
   const added: Uint8Array[][] = [];
+  const senders: string[] = [];
   const metrics = new Registry();
+  const verifier = new InlineVerifier();
+  const recovered = { items: 0 };
   const handler = txGossipHandler({
     intake: {
-      add: async (raws) => {
-        added.push(raws);
-        return raws.map(() => (opts.addOk === false ? { ok: false as const, code: 'nonce-too-low' } : { ok: true as const }));
+      addChecked: async (txs) => {
+        added.push(txs.map((t) => t.tx.raw));
+        senders.push(...txs.map((t) => bytesToHex(t.sender)));
+        return txs.map(() => (opts.addOk === false ? { ok: false as const, code: 'nonce-too-low' } : { ok: true as const }));
       },
     },
-    verifier: new InlineVerifier(),
+    verifier: {
+      verifyBatch: (items) => {
+        recovered.items += items.length;
+        return verifier.verifyBatch(items);
+      },
+    },
     chainId: CHAIN,
     blockGasLimit: () => GAS_LIMIT,
     known: (h) => opts.known?.has(bytesToHex(h)) ?? false,
@@ -43,15 +52,20 @@ function setup(opts: { known?: Set<string>; addOk?: boolean } = {}) {
   });
   const send = async (txs: Uint8Array[] | Uint8Array) =>
     handler({ kind: 'bttc-tx', from: 'peer-x', msgId: '00', data: txs instanceof Uint8Array ? txs : encodeTxBatch(txs, 7) } satisfies GossipMessage);
-  return { added, send, metrics };
+  return { added, senders, recovered, send, metrics };
 }
 
-test('a clean batch reaches the pool and is relayed', async () => {
-  const { added, send } = setup();
+test('a clean batch reaches the pool decoded, with the senders recovered once, and is relayed', async () => {
+  const { added, senders, recovered, send } = setup();
   const a = await tx();
   const b = await tx({ nonce: 1, type: 1, accessList: [] });
-  assert.equal(await send([a, b]), 'accept');
+  const data = encodeTxBatch([a, b], 7);
+  assert.equal(await send(data), 'accept');
   assert.deepEqual(added, [[a, b]]);
+  assert.deepEqual(senders, [wallet.address.toLowerCase(), wallet.address.toLowerCase()]);
+  assert.equal(recovered.items, 2, 'one recovery per transaction: the pool gets the senders');
+  // What the pool keeps is its own copy, not a view pinning the gossip message.
+  for (const raw of added[0]!) assert.notEqual(raw.buffer, data.buffer);
 });
 
 test('one junk transaction rejects the whole batch, and the pool never sees it', async () => {

@@ -18,6 +18,7 @@ import { calcGasLimit, NotAProducerError, producerDelay, succession } from '../e
 import { sealHeader } from '../engine/seal.ts';
 import type { Snapshot } from '../engine/snapshot.ts';
 import type { BorParams, BttcHeader } from '../engine/types.ts';
+import { BuildLeadEstimator } from './buildLead.ts';
 import type { Clock } from './clock.ts';
 import type { BlockBuilder, IncomingBlockSource, SealedBlockSink, SystemCallSource, TxSource } from './interface.ts';
 
@@ -31,6 +32,12 @@ export interface ProducerOptions {
   buildBudgetMs?: number;
   /** Kept free after the build for sealing and handing over. */
   sealMarginMs?: number;
+  /**
+   * Start each build only as early as recent builds of that much pending gas say it needs
+   * (buildLead.ts), instead of always buildBudgetMs ahead: later pool snapshots, lower inclusion
+   * latency. buildBudgetMs stays the cap. Default true.
+   */
+  adaptiveLead?: boolean;
   /** Cap on transactions offered per block: sum of their gas limits ≤ this × the block gas limit. */
   overcommit?: number;
   maxTxsOffered?: number;
@@ -55,6 +62,9 @@ export interface ProducerDeps {
   metrics?: Registry | null;
 }
 
+/** How often a producer waiting to build looks at the pool again. */
+const LEAD_RECHECK_MS = 50;
+
 export type SlotOutcome = 'sealed' | 'superseded' | 'yielded' | 'not-producer' | 'span-unknown' | 'failed';
 
 interface Metrics {
@@ -78,9 +88,10 @@ export class BlockProducer {
   private yielded: { gen: number; head: BttcHeader; hash: Uint8Array; difficulty: bigint } | null = null;
   /** Outcome of each slot this node tried, for tests and diagnostics. */
   readonly history: { number: bigint; outcome: SlotOutcome; succession?: number }[] = [];
+  private readonly lead = new BuildLeadEstimator();
 
   constructor(opts: ProducerOptions, deps: ProducerDeps) {
-    this.opts = { buildBudgetMs: 1000, sealMarginMs: 100, overcommit: 3, maxTxsOffered: 5000, vanity: new Uint8Array(32), ...opts };
+    this.opts = { buildBudgetMs: 1000, sealMarginMs: 50, adaptiveLead: true, overcommit: 3, maxTxsOffered: 5000, vanity: new Uint8Array(32), ...opts };
     this.deps = deps;
     const reg = deps.metrics ?? null;
     this.metrics = reg
@@ -162,6 +173,7 @@ export class BlockProducer {
     const startMs = Math.max(nowMs, releaseMs - this.opts.buildBudgetMs - this.opts.sealMarginMs);
     await this.waitUntil(gen, startMs);
     if (gen !== this.generation) return;
+    if (this.opts.adaptiveLead && !(await this.waitForLead(gen, releaseMs, calcGasLimit(head.gasLimit, this.opts.targetGasLimit)))) return;
     const difficulty = BigInt(snap.set.validators.length - succ);
     // A backup whose better-placed producer's block is already here only waits for its import
     // (on a loaded node that import can outlast the backup delay): building would spend executor
@@ -185,12 +197,32 @@ export class BlockProducer {
         gasUsed: String(block.header.gasUsed),
         lateMs: Math.round(lateMs),
         offered: block.offered,
+        leadMs: Math.round(block.leadMs),
         notTried: block.build.notTried,
         timingsMs: roundTimings(block.build.timings),
       },
       'sealed block',
     );
     await this.deps.sink.onSealed(block);
+  }
+
+  /**
+   * Waits until the build must start for what the pool holds now; rechecks as transactions arrive
+   * (a fuller pool needs an earlier start). False when a newer head took over meanwhile.
+   */
+  private async waitForLead(gen: number, releaseMs: number, gasLimit: bigint): Promise<boolean> {
+    for (;;) {
+      let gas = 0n;
+      for (const tx of this.deps.txs.pending(gasLimit)) {
+        gas += tx.gasLimit;
+        if (gas >= gasLimit) break;
+      }
+      const at = releaseMs - this.opts.sealMarginMs - this.lead.leadMs(gas < gasLimit ? gas : gasLimit, this.opts.buildBudgetMs);
+      const now = this.deps.clock.now();
+      if (now >= at) return gen === this.generation;
+      await this.waitUntil(gen, Math.min(at, now + LEAD_RECHECK_MS));
+      if (gen !== this.generation) return false;
+    }
   }
 
   private yieldTo(gen: number, head: BttcHeader, hash: Uint8Array, number: bigint, difficulty: bigint, succ: number): boolean {
@@ -229,7 +261,7 @@ export class BlockProducer {
     const ancestorHashes = this.deps.ancestorHashes ? await this.deps.ancestorHashes(head, headHash) : [headHash];
     if (gen !== this.generation) return null;
     const budgetMs = Math.max(50, Math.min(this.opts.buildBudgetMs, releaseMs - this.opts.sealMarginMs - this.deps.clock.now()));
-    const t0 = performance.now();
+    const t0 = this.deps.clock.now();
     const result = await this.deps.builder.buildBlock({
       parent: { hash: headHash, number: head.number, stateRoot: head.stateRoot },
       header: { number, time, gasLimit, difficulty, coinbase: new Uint8Array(20), extra: buildExtra(this.opts.vanity, producers), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8) },
@@ -241,7 +273,9 @@ export class BlockProducer {
       senders,
       budgetMs,
     });
-    this.metrics?.buildSeconds.observe((performance.now() - t0) / 1000);
+    const buildMs = this.deps.clock.now() - t0;
+    this.metrics?.buildSeconds.observe(buildMs / 1000);
+    this.lead.record({ ms: buildMs, gasUsed: result.header.gasUsed });
     // A build for a head that has since moved ran on a stale state: its refusals say nothing about
     // the new head. Otherwise the pool drops only the refusals that were next in their sender's line.
     if (gen !== this.generation) return null;
@@ -257,6 +291,8 @@ export class BlockProducer {
       build: result,
       succession: succ,
       offered: txs.length,
+      /** How long before the release the pool was read and the build began. */
+      leadMs: releaseMs - t0,
     };
   }
 

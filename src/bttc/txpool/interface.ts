@@ -46,6 +46,8 @@ export interface AccountReader {
 export interface TxPoolApi {
   /** Decodes, recovers senders in one verifier batch, validates and inserts; results match input order. */
   addRaw(raws: readonly Uint8Array[]): Promise<AddResult[]>;
+  /** Already decoded, senders already recovered (gossip validation did both): checked and inserted without doing either again. */
+  addChecked(txs: readonly { tx: DecodedTx; sender: Uint8Array }[]): Promise<AddResult[]>;
   /** Executable transactions, best price first, each sender's in nonce order. */
   pending(maxGas?: bigint): Generator<PoolTx>;
   get(hash: Uint8Array): PoolTx | undefined;

@@ -261,12 +261,33 @@ export class TxPool implements TxPoolApi {
     return results.map((r) => r!);
   }
 
+  /**
+   * Transactions a caller already decoded and whose senders it recovered (gossip validation): the
+   * same checks as addRaw without decoding or recovering a second time. `sender` must be what the
+   * signature recovers to: this door trusts it.
+   */
+  async addChecked(txs: readonly { tx: DecodedTx; sender: Uint8Array }[]): Promise<AddResult[]> {
+    const t0 = performance.now();
+    const results: (AddResult | null)[] = new Array(txs.length).fill(null);
+    const candidates: PoolTx[] = [];
+    txs.forEach((t, i) => {
+      const r = this.checkDecoded(t.tx);
+      if (r) results[i] = r;
+      else candidates.push({ ...t.tx, sender: t.sender, senderHex: bytesToHex(t.sender), hashHex: bytesToHex(t.tx.hash), seq: i });
+    });
+    await this.insertRecovered(candidates, results);
+    this.metrics?.addSeconds.observe((performance.now() - t0) / 1000);
+    return results.map((r) => r!);
+  }
+
+  private reject(code: RejectCode, reason: string, hash?: Uint8Array): AddResult & { ok: false } {
+    this.metrics?.rejected.inc({ reason: code });
+    return hash ? { ok: false as const, code, reason, hash } : { ok: false as const, code, reason };
+  }
+
   /** Stateless checks, in the order that rejects cheap garbage first. */
   private precheck(raw: Uint8Array): DecodedTx | (AddResult & { ok: false }) {
-    const fail = (code: RejectCode, reason: string, hash?: Uint8Array) => {
-      this.metrics?.rejected.inc({ reason: code });
-      return hash ? { ok: false as const, code, reason, hash } : { ok: false as const, code, reason };
-    };
+    const fail = (code: RejectCode, reason: string) => this.reject(code, reason);
     if (!(raw instanceof Uint8Array)) return fail('malformed', 'transaction must be bytes');
     if (raw.length > this.opts.maxTxBytes) return fail('oversized', `transaction is ${raw.length} bytes, more than ${this.opts.maxTxBytes}`);
     let d: DecodedTx;
@@ -276,6 +297,13 @@ export class TxPool implements TxPoolApi {
       if (err instanceof TxDecodeError) return fail(/type/.test(err.message) ? 'unsupported-type' : 'malformed', err.message);
       throw err;
     }
+    return this.checkDecoded(d) ?? d;
+  }
+
+  /** The checks after decoding: null when the transaction passes. */
+  private checkDecoded(d: DecodedTx): (AddResult & { ok: false }) | null {
+    const fail = (code: RejectCode, reason: string, hash?: Uint8Array) => this.reject(code, reason, hash);
+    if (d.raw.length > this.opts.maxTxBytes) return fail('oversized', `transaction is ${d.raw.length} bytes, more than ${this.opts.maxTxBytes}`, d.hash);
     if (d.chainId === undefined) {
       if (!this.opts.allowUnprotected) return fail('wrong-chain-id', `unprotected transaction (no EIP-155 chain id); this chain is ${this.opts.chainId}`, d.hash);
     } else if (d.chainId !== BigInt(this.opts.chainId)) return fail('wrong-chain-id', `chain id ${d.chainId}, this chain is ${this.opts.chainId}`, d.hash);
@@ -285,7 +313,7 @@ export class TxPool implements TxPoolApi {
     if (d.gasPrice < this.opts.minGasPrice) return fail('underpriced', `gas price ${d.gasPrice} is below the minimum ${this.opts.minGasPrice}`, d.hash);
     if (!isLowS(d.signature.subarray(0, 64))) return fail('bad-signature', 'signature s is above n/2 (EIP-2)', d.hash);
     if (this.all.has(bytesToHex(d.hash))) return fail('already-known', 'transaction is already in the pool', d.hash);
-    return d;
+    return null;
   }
 
   private async insertRecovered(candidates: PoolTx[], results: (AddResult | null)[], reinjected = false): Promise<void> {

@@ -11,10 +11,15 @@ export interface ScratchDb extends DB<string, string | Uint8Array> {
   clearLocal(): void;
 }
 
+/** Where an overlay's misses are read: the executor's StateDb, or a call worker's shared node fetcher. */
+export interface NodeReader {
+  get(key: string): Promise<Uint8Array | undefined>;
+}
+
 export class OverlayDb implements ScratchDb {
-  private readonly base: StateDb;
-  private local = new Map<string, string | Uint8Array>();
-  constructor(base: StateDb) {
+  protected readonly base: NodeReader;
+  protected local = new Map<string, string | Uint8Array>();
+  constructor(base: NodeReader | StateDb) {
     this.base = base;
   }
   async get(key: string): Promise<string | Uint8Array | undefined> {

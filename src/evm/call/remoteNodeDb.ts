@@ -1,18 +1,19 @@
 /**
- * The call worker's side of the state-node channel: an EthereumJS `DB` that reads trie nodes and code
- * from the state owner over a MessagePort and keeps them in an LRU. Nodes are content-addressed and
- * never change, so a cached node is always right and is never invalidated; only misses cross the
- * thread boundary. Writes (the scratch nodes of a call's own state changes) stay in a local overlay
- * that `clearLocal()` drops: the call worker never writes state back.
+ * The call worker's side of the state-node channel: reads trie nodes and code from the state owner
+ * over a MessagePort and keeps them in an LRU shared by the worker's calls. Nodes are
+ * content-addressed and never change, so a cached node is always right and is never invalidated;
+ * only misses cross the thread boundary. Each call runs on a NodeView (an EthereumJS `DB`): its
+ * writes (the scratch nodes of its own state changes) stay in the view's overlay, which
+ * `clearLocal()` drops: the call worker never writes state back.
  *
  * Reads issued in one synchronous run are sent as one message (one round trip).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { BatchDBOp, DB } from '@ethereumjs/util';
+import { OverlayDb, type NodeReader } from './overlayDb.ts';
 import type { NodeReplyMsg, NodeRequestMsg } from './nodeProtocol.ts';
 
 export interface NodeFetchStats {
-  /** Reads answered from the LRU or the local overlay. */
+  /** Reads answered from the LRU or a view's overlay. */
   hits: number;
   /** Keys fetched from the owner. */
   fetched: number;
@@ -27,11 +28,10 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
-export class RemoteNodeDb implements DB<string, string | Uint8Array> {
+export class RemoteNodeDb implements NodeReader {
   private readonly port: MessagePort;
   private readonly lru = new Map<string, Uint8Array>();
   private readonly limit: number;
-  private local = new Map<string, Uint8Array>();
   private queued = new Map<string, Waiter[]>();
   private readonly inflight = new Map<number, { keys: string[]; waiters: Waiter[][]; sentAt: number }>();
   private nextId = 1;
@@ -93,11 +93,6 @@ export class RemoteNodeDb implements DB<string, string | Uint8Array> {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const l = this.local.get(key);
-    if (l !== undefined) {
-      this.stats.hits++;
-      return l;
-    }
     const c = this.lru.get(key);
     if (c !== undefined) {
       this.stats.hits++;
@@ -117,27 +112,6 @@ export class RemoteNodeDb implements DB<string, string | Uint8Array> {
     });
   }
 
-  async put(key: string, value: string | Uint8Array): Promise<void> {
-    this.local.set(key, typeof value === 'string' ? Buffer.from(value, 'hex') : value);
-  }
-
-  async del(_key: string): Promise<void> {}
-
-  async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
-    for (const op of ops) if (op.type === 'put') await this.put(op.key, op.value as string | Uint8Array);
-  }
-
-  shallowCopy(): DB<string, string | Uint8Array> {
-    return this;
-  }
-
-  async open(): Promise<void> {}
-
-  /** Drops the scratch nodes of earlier calls. */
-  clearLocal(): void {
-    this.local.clear();
-  }
-
   cachedNodes(): number {
     return this.lru.size;
   }
@@ -155,10 +129,59 @@ export class RemoteNodeDb implements DB<string, string | Uint8Array> {
     }
   }
 
+  /** A view for one runner (several may run at once): own scratch overlay, own abortable reads. */
+  view(): NodeView {
+    return new NodeView(this);
+  }
+
   /** Takes the counters since the last call (reported to the main thread with each answer). */
   takeStats(): NodeFetchStats {
     const s = this.stats;
     this.stats = { hits: 0, fetched: 0, roundTrips: 0, waitMs: 0 };
     return s;
+  }
+}
+
+/**
+ * One runner's view of a shared RemoteNodeDb: its own scratch overlay and its own waiting reads, so
+ * several calls can run at once in one worker (interleaved at their time slices, deadline.ts) and a
+ * deadline aborts only the reads of the call that ran out of time. The LRU and the channel are shared.
+ */
+export class NodeView extends OverlayDb {
+  private readonly shared: RemoteNodeDb;
+  private readonly waiting = new Set<(e: Error) => void>();
+
+  constructor(shared: RemoteNodeDb) {
+    super(shared);
+    this.shared = shared;
+  }
+
+  override async get(key: string): Promise<string | Uint8Array | undefined> {
+    const l = this.local.get(key);
+    if (l !== undefined) {
+      this.shared.stats.hits++;
+      return l;
+    }
+    const read = this.shared.get(key);
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      this.waiting.add(fail);
+      read.then(
+        (v) => {
+          this.waiting.delete(fail);
+          resolve(v);
+        },
+        (e: Error) => {
+          this.waiting.delete(fail);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Fails this view's reads still waiting for the owner; the shared fetch goes on and is cached. */
+  abort(err: Error): void {
+    for (const fail of this.waiting) fail(err);
+    this.waiting.clear();
   }
 }

@@ -39,6 +39,11 @@ export interface CallRunnerOptions {
    * own calls run without a limit and skip the wrapper's small cost; traces need it (frame types).
    */
   interruptible?: boolean;
+  /**
+   * Yield to the event loop after this many ms of EVM time (deadline.ts), so other calls in the
+   * same thread interleave with a long one. Default 0: run to the end (the executor's own calls).
+   */
+  sliceMs?: number;
 }
 
 /** A wall-time limit for one request, on this thread's performance.now() clock. */
@@ -91,6 +96,7 @@ export class CallRunner {
     this.db = db;
     this.gasCap = opts.gasCap;
     this.interruptible = opts.interruptible ?? true;
+    this.deadline.sliceMs = opts.sliceMs ?? 0;
   }
 
   static async create(common: SharedCommon, db: RunnerDb, opts: CallRunnerOptions = {}): Promise<CallRunner> {

@@ -1,6 +1,7 @@
 /**
  * The main thread's side of the call workers (see interface.ts): a FIFO of requests and a small pool
- * of workers, each running one request at a time on its own state view.
+ * of workers, each running up to JOBS_PER_WORKER requests at once, interleaved in time slices, each
+ * on its own state view: a cheap call is not queued behind long ones (geth: one goroutine per call).
  *
  * Time limit: a request's deadline is its arrival plus evmTimeoutMs (a trace's own `timeout` if it
  * gives one). At the deadline the caller gets CallTimeoutError whether the request is queued or
@@ -44,10 +45,18 @@ interface Job {
 interface Slot {
   index: number;
   worker: Worker | null;
-  busy: Job | null;
-  /** Set when the running job passed its deadline: terminate the worker if it has not answered by then. */
-  grace: NodeJS.Timeout | null;
+  /** Jobs running in the worker (several at once, interleaved in time slices: workers/call.ts). */
+  running: Map<number, Job>;
+  /** Per running job past its deadline: terminate the worker if that job has not answered by then. */
+  grace: Map<number, NodeJS.Timeout>;
 }
+
+/**
+ * Jobs one worker runs at once. Above the number a flood of long calls is likely to reach, so a
+ * cheap call arriving meanwhile still starts at once; each in-flight job holds a runner (an EVM and
+ * its state caches) in the worker.
+ */
+export const JOBS_PER_WORKER = 32;
 
 interface Metrics {
   seconds: ReturnType<typeof histogram>;
@@ -106,7 +115,7 @@ export class CallService implements CallServiceApi {
   /** Starts the workers and connects each to the host's state nodes; resolves when all are ready. */
   static async start(opts: CallServiceOptions, deps: CallServiceDeps): Promise<CallService> {
     const s = new CallService(opts, deps);
-    for (let i = 0; i < s.opts.workers; i++) s.slots.push({ index: i, worker: null, busy: null, grace: null });
+    for (let i = 0; i < s.opts.workers; i++) s.slots.push({ index: i, worker: null, running: new Map(), grace: new Map() });
     try {
       await Promise.all(s.slots.map((slot) => s.spawn(slot)));
     } catch (err) {
@@ -166,27 +175,34 @@ export class CallService implements CallServiceApi {
     attempt();
   }
 
+  /** Forgets the slot's running jobs (and their grace timers); returns them. */
+  private takeRunning(slot: Slot): Job[] {
+    for (const t of slot.grace.values()) clearTimeout(t);
+    slot.grace.clear();
+    const jobs = [...slot.running.values()];
+    slot.running.clear();
+    return jobs;
+  }
+
   private onDown(slot: Slot, worker: Worker, why: string): void {
     if (slot.worker !== worker) return; // already replaced
     slot.worker = null;
-    if (slot.grace) clearTimeout(slot.grace);
-    slot.grace = null;
-    const job = slot.busy;
-    slot.busy = null;
+    const jobs = this.takeRunning(slot);
     if (this.closed) return;
     this.logger.error({ worker: slot.index, why }, 'call worker stopped; starting another');
-    if (job) this.settle(job, new Error(`call worker ${why}`));
+    for (const job of jobs) this.settle(job, new Error(`call worker ${why}`));
     this.respawn(slot, 'crash');
   }
 
   private onReply(slot: Slot, worker: Worker, msg: CallReplyMsg): void {
     if (slot.worker !== worker) return;
     this.countStats(msg.stats);
-    const job = slot.busy;
-    if (!job || job.id !== msg.id) return;
-    slot.busy = null;
-    if (slot.grace) clearTimeout(slot.grace);
-    slot.grace = null;
+    const job = slot.running.get(msg.id);
+    if (!job) return;
+    slot.running.delete(msg.id);
+    const g = slot.grace.get(msg.id);
+    if (g) clearTimeout(g);
+    slot.grace.delete(msg.id);
     if (msg.ok) this.settle(job, null, msg.result);
     else {
       const e = msg.error;
@@ -221,13 +237,15 @@ export class CallService implements CallServiceApi {
     } else job.resolve(result);
   }
 
+  /** Hands queued jobs to the least loaded live workers, up to JOBS_PER_WORKER each. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) break;
-      if (!slot.worker || slot.busy) continue;
+    while (this.queue.length > 0) {
+      let best: Slot | null = null;
+      for (const slot of this.slots) if (slot.worker && slot.running.size < JOBS_PER_WORKER && (!best || slot.running.size < best.running.size)) best = slot;
+      if (!best) break;
       const job = this.queue.shift()!;
-      slot.busy = job;
-      slot.worker.postMessage({ id: job.id, job: job.job, deadlineEpochMs: job.deadlineEpochMs, timeoutMs: job.timeoutMs } satisfies CallJobMsg);
+      best.running.set(job.id, job);
+      best.worker!.postMessage({ id: job.id, job: job.job, deadlineEpochMs: job.deadlineEpochMs, timeoutMs: job.timeoutMs } satisfies CallJobMsg);
     }
     this.m?.queued.set(this.queue.length);
   }
@@ -236,20 +254,22 @@ export class CallService implements CallServiceApi {
     const qi = this.queue.indexOf(job);
     if (qi >= 0) this.queue.splice(qi, 1);
     this.settle(job, new CallTimeoutError(job.timeoutMs));
-    const slot = this.slots.find((s) => s.busy === job);
-    if (!slot || slot.grace) return;
-    slot.grace = setTimeout(() => {
-      slot.grace = null;
+    const slot = this.slots.find((s) => s.running.get(job.id) === job);
+    if (!slot || slot.grace.has(job.id)) return;
+    const t = setTimeout(() => {
+      slot.grace.delete(job.id);
       const worker = slot.worker;
-      if (slot.busy !== job || !worker) return;
+      if (slot.running.get(job.id) !== job || !worker) return;
       this.logger.warn({ worker: slot.index, kind: job.job.kind, graceMs: this.opts.graceMs }, 'call worker did not stop at its deadline; replacing it');
       slot.worker = null;
-      slot.busy = null;
+      // The other calls in that worker go with it: the same error as a crash.
+      for (const other of this.takeRunning(slot)) this.settle(other, new Error('call worker replaced: another call in it did not stop at its deadline'));
       worker.removeAllListeners();
       void worker.terminate();
       this.respawn(slot, 'timeout');
     }, this.opts.graceMs);
-    slot.grace.unref();
+    t.unref();
+    slot.grace.set(job.id, t);
   }
 
   private submit<T>(job: CallJob, timeoutMs = this.opts.evmTimeoutMs): Promise<T> {
@@ -299,11 +319,9 @@ export class CallService implements CallServiceApi {
     for (const j of this.queue.splice(0)) this.settle(j, err);
     await Promise.all(
       this.slots.map(async (slot) => {
-        if (slot.grace) clearTimeout(slot.grace);
-        if (slot.busy) this.settle(slot.busy, err);
+        for (const job of this.takeRunning(slot)) this.settle(job, err);
         const w = slot.worker;
         slot.worker = null;
-        slot.busy = null;
         if (w) {
           w.removeAllListeners();
           await w.terminate();

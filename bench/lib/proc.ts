@@ -1,0 +1,59 @@
+/**
+ * Resource use of a process and everything it started, from /proc (Linux): CPU seconds (user +
+ * system over all threads, plus children already reaped) and resident memory. A `bttc-node` started
+ * through bin/bttc-node is `exec`ed, but a tree walk also catches any helper it spawns.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS = 100; // USER_HZ on Linux
+
+interface Stat {
+  ppid: number;
+  cpu: number;
+  rssPages: number;
+}
+
+function stat(pid: number): Stat | null {
+  try {
+    // Field 2 (comm) may hold spaces: split after its closing parenthesis.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    // After comm: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14) … rss(21).
+    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS, rssPages: Number(f[21]) };
+  } catch {
+    return null;
+  }
+}
+
+/** `pid` and its descendants alive now. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const s = stat(Number(e));
+    if (!s) continue;
+    const l = children.get(s.ppid) ?? [];
+    l.push(Number(e));
+    children.set(s.ppid, l);
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+/** CPU seconds used so far by `pid` and its descendants; null when the process is gone. */
+export function treeCpuSeconds(pid: number | null | undefined): number | null {
+  if (!pid || !stat(pid)) return null;
+  let sum = 0;
+  for (const p of processTree(pid)) sum += stat(p)?.cpu ?? 0;
+  return sum;
+}
+
+/** Resident memory of `pid` and its descendants, bytes; null when the process is gone. */
+export function treeRssBytes(pid: number | null | undefined): number | null {
+  if (!pid || !stat(pid)) return null;
+  let pages = 0;
+  for (const p of processTree(pid)) pages += stat(p)?.rssPages ?? 0;
+  return pages * 4096;
+}

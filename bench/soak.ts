@@ -1,0 +1,120 @@
+/**
+ * Soak (not part of npm test): a 4-validator devnet under `bttc-node loadtest` transfers at 476 tx/s
+ * (a full 20M-gas block every 2 s) for --minutes (default 30). Every 30 s: each validator's RSS
+ * (process tree, /proc) and data-directory size, and the head. At the end: block interval p50/p99
+ * (the loadtest's), RSS growth after warm-up (first 5 minutes, or a third of a shorter run), and
+ * data-dir growth per 1000 blocks. Writes bench/results/soak.json.
+ *
+ *   node bench/soak.ts [--minutes 30] [--rate 476] [--sample-seconds 30]
+ */
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startBenchDevnet } from './lib/devnet.ts';
+import { QUICK, report, round } from './lib/harness.ts';
+import { treeRssBytes } from './lib/proc.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { nodeDir } from '../src/devnet/index.ts';
+import { LoadTest, readKeysFile } from '../src/loadtest/index.ts';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const cfg = loadConfig('devnet').bttc;
+const minutes = arg('--minutes', QUICK ? 2 : 30);
+const rate = arg('--rate', Math.floor(cfg.gasLimit / 21000 / cfg.period));
+const sampleSec = arg('--sample-seconds', 30);
+const validators = 4;
+const base = arg('--port-base', 28000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function dirBytes(p: string): number {
+  let sum = 0;
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(p, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const f = join(p, e.name);
+    if (e.isDirectory()) sum += dirBytes(f);
+    else if (e.isFile()) {
+      try {
+        sum += statSync(f).size;
+      } catch {
+        // removed meanwhile (a compaction)
+      }
+    }
+  }
+  return sum;
+}
+
+interface Sample {
+  atSec: number;
+  head: number | null;
+  rssMB: (number | null)[];
+  dataDirMB: number[];
+}
+
+const { sup, dir } = await startBenchDevnet('soak', validators, base);
+const samples: Sample[] = [];
+try {
+  const accounts = readKeysFile(join(dir, 'loadtest-keys.json'));
+  const t0 = performance.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await sup.snapshot();
+      const sample: Sample = {
+        atSec: round((performance.now() - t0) / 1000),
+        head: s.nodes[0]?.status?.bttc.head ?? null,
+        rssMB: s.nodes.map((n) => (n.pid ? round((treeRssBytes(n.pid) ?? NaN) / 1e6) : null)),
+        dataDirMB: s.nodes.map((_, i) => round(dirBytes(join(nodeDir(dir, i), 'data')) / 1e6)),
+      };
+      samples.push(sample);
+      console.log(`${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`);
+      const next = t0 + samples.length * sampleSec * 1000;
+      while (sampling && performance.now() < next) await sleep(250);
+    }
+  })();
+  console.log(`soak: ${rate} tx/s for ${minutes} min, ${accounts.length} accounts, sampling every ${sampleSec} s`);
+  const lt = new LoadTest({ rpc: sup.rpcUrl(0), watch: [1, 2, 3].map((i) => sup.rpcUrl(i)), mode: 'transfer', rate, durationSec: minutes * 60, accounts, drainSec: 30, sprint: cfg.sprint });
+  const r = await lt.run();
+  sampling = false;
+  await sampler;
+  const final = await sup.snapshot();
+
+  const warmSec = Math.min(300, (minutes * 60) / 3);
+  const warm = samples.find((s) => s.atSec >= warmSec) ?? samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const first = samples[0]!;
+  const rssGrowth = warm.rssMB.map((w, i) => (w && last.rssMB[i] ? round((last.rssMB[i]! - w) / w) : null));
+  const rssSlopeMBPerMin = warm.rssMB.map((w, i) => (w && last.rssMB[i] && last.atSec > warm.atSec ? round((last.rssMB[i]! - w) / ((last.atSec - warm.atSec) / 60)) : null));
+  const blocks = (last.head ?? 0) - (first.head ?? 0);
+  const dataPer1000 = last.dataDirMB.map((d, i) => (blocks > 0 ? round(((d - first.dataDirMB[i]!) / blocks) * 1000) : null));
+  report('soak', {
+    load: { rate, minutes, validators, sampleSeconds: sampleSec },
+    tps: round(r.tps),
+    mgasPerSec: round(r.mgasPerSec),
+    included: r.included,
+    errors: r.errors,
+    blockInterval: r.blockInterval,
+    blockIntervalNetwork: r.blockIntervalNetwork,
+    inclusionLatency: r.inclusionLatency,
+    rss: { warmUpSeconds: warmSec, atWarmUpMB: warm.rssMB, atEndMB: last.rssMB, growthAfterWarmUp: rssGrowth, slopeMBPerMinAfterWarmUp: rssSlopeMBPerMin },
+    dataDir: { blocks, mbPer1000Blocks: dataPer1000, atEndMB: last.dataDirMB },
+    restarts: final.nodes.map((n) => n.restarts),
+    samples,
+    loadAverage: loadavg(),
+    notes: [
+      'RSS: the node process tree from /proc (main thread, workers, native memory); growth is (end − warm-up) / warm-up',
+      'data dir: bytes under node-<i>/data (LevelDB before and after compactions, so it moves in steps)',
+      'the machine (2 cores) was shared with five other engineers this session; the load generator and the root chain run on it too',
+    ],
+  });
+} finally {
+  await sup.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
