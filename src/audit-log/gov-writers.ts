@@ -2,7 +2,7 @@
  * The governance writers (issues 17 + 18): committed Delivery blocks turned into the proposal's audit
  * story, without touching the gov module (it already announces what matters as block txs and
  * notices):
- *   proposal tx applied       → proposal.created + snapshot.fixed
+ *   GOV_PROPOSAL_MIRRORED     → proposal.created + snapshot.fixed (the ProposalCreated approved)
  *   tally side tx included    → tally.start (the voter powers every validator checks)
  *   GOV_TALLY_APPROVED        → ballot.accepted per counted ballot (voter order), ballot.refused per
  *                               refusal (stream order), tally.finish (manifest root, data, signatures)
@@ -12,9 +12,9 @@
  * public records. The Timelock's queue/execute are not mirrored into Delivery: no upgrade records yet.
  */
 import type { CommittedBlock } from '../delivery/app/app.ts';
-import { GOV_BALLOT_INCLUDED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from '../delivery/modules/gov/notices.ts';
+import { GOV_BALLOT_INCLUDED, GOV_PROPOSAL_MIRRORED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from '../delivery/modules/gov/notices.ts';
 import type { StoredTally } from '../delivery/modules/gov/store.ts';
-import { GOV_PROPOSAL_TX, GOV_TALLY_TX, type GovProposalTx, type GovTallyTx } from '../delivery/modules/gov/txs.ts';
+import { GOV_TALLY_TX, type GovTallyTx } from '../delivery/modules/gov/txs.ts';
 import { records } from './constructors.ts';
 import type { AuditWriter } from './interface.ts';
 import type { Payload } from './record.ts';
@@ -53,15 +53,15 @@ export function tallyRecords(at: { height: number; time?: number }, t: StoredTal
 export function writeGovRecords(app: GovDeliveryView, log: AuditWriter): void {
   app.onCommitted((c) => {
     const at = { height: c.height, time: c.block.time };
+    for (const p of c.notices.of(GOV_PROPOSAL_MIRRORED)) {
+      const base = { proposalId: p.id, proposer: p.proposer, snapshot: p.snapshot, deadline: p.deadline };
+      log.append(records.proposalCreated(at, { ...base, rootChainId: p.rootChainId, rootTxHash: p.rootTxHash, rootBlock: p.rootBlock }));
+      const snapshotHash = canonicalHash({ proposalId: p.id, snapshot: p.snapshot, deadline: p.deadline });
+      log.append(records.snapshotFixed(at, { proposalId: p.id, snapshotBlock: p.snapshot, deadline: p.deadline, snapshotHash }));
+    }
     c.block.txs.forEach((tx, i) => {
       const outcome = c.outcomes.find((o) => o.height === c.height && o.index === i)?.outcome;
-      if (tx.type === GOV_PROPOSAL_TX && outcome === 'applied') {
-        const p = tx as GovProposalTx;
-        const base = { proposalId: p.proposalId, proposer: p.proposer, snapshot: p.snapshot, deadline: p.deadline };
-        log.append(records.proposalCreated(at, { ...base, rootChainId: p.ref.rootChainId, rootTxHash: p.ref.txHash, rootBlock: p.ref.blockNumber }));
-        const snapshotHash = canonicalHash({ proposalId: p.proposalId, snapshot: p.snapshot, deadline: p.deadline });
-        log.append(records.snapshotFixed(at, { proposalId: p.proposalId, snapshotBlock: p.snapshot, deadline: p.deadline, snapshotHash }));
-      } else if (tx.type === GOV_TALLY_TX && outcome !== undefined && outcome !== 'rejected') {
+      if (tx.type === GOV_TALLY_TX && outcome === 'included') {
         const t = tx as GovTallyTx;
         const powers = t.powers.map((v) => ({ voter: v.voter, power: v.power.toString() }));
         log.append(
