@@ -163,7 +163,11 @@ describe('evidence packages', () => {
     assert.match(bad.stderr, /audit package: manifest entry content\.records: /);
     const slash = await run(['evidence', 'export', '--slash', '7', '--out', out, '--export', exportFile]);
     assert.equal(slash.code, 2);
-    assert.match(slash.stderr, /evidence export --slash: this node has no slashing module \(src\/delivery\/modules\/slashing does not exist yet\)/);
+    // main now has the slashing module (the message says the exporter does not read it yet); either is exit 2, named
+    assert.match(
+      slash.stderr,
+      /evidence export --slash: (this node has no slashing module \(src\/delivery\/modules\/slashing does not exist yet\)|the slashing module exists, but this exporter does not read its slash evidence yet)/,
+    );
     const prop = await run(['evidence', 'export', '--proposal', '1', '--out', out, '--export', exportFile]);
     assert.equal(prop.code, 2);
     assert.match(prop.stderr, /--proposal 0x0{63}1: no proposal\.created record for it in this node's log/);

@@ -283,7 +283,7 @@ describe('governance records in the audit log', () => {
     assert.match(bad.stderr, /audit package: manifest entry content\.ballots: /);
     const slash = await run(['evidence', 'export', '--slash', '7', '--out', out, '--export', exportFile]);
     assert.equal(slash.code, 2);
-    assert.match(slash.stderr, /no slashing module/);
+    assert.match(slash.stderr, /evidence export --slash: (this node has no slashing module|the slashing module exists, but this exporter does not read its slash evidence yet)/);
     const none = await run(['evidence', 'export', '--proposal', 'nope', '--out', out, '--export', exportFile]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /--proposal: expected a proposal id/);
