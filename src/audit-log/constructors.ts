@@ -1,8 +1,8 @@
 /**
  * Typed constructors, one per record type, so every writer fills the schema the same way (subject
  * and correlation id formats, severity, which hash is the evidence). The checkpoint, span, state-sync,
- * alert, node and config constructors have writers (writers.ts); slashing, governance and upgrade
- * ones are here for the modules that will write them.
+ * alert, node and config constructors have writers (writers.ts), the governance ones gov-writers.ts;
+ * slashing and upgrade ones are here for the modules that will write them.
  */
 import type { Payload, RecordInput, Severity } from './record.ts';
 
@@ -127,18 +127,40 @@ export const records = {
       correlationId: `slash:${s.evidenceHash}`,
       payload: { slashId: s.slashId, outcome: s.outcome, amount: s.amount },
     }),
-  proposalCreated: (c: Common, p: { proposalId: string; proposer: string; title: string; contentHash: string }): RecordInput =>
-    rec('proposal.created', 'notice', c, { subject: `proposal:${p.proposalId}`, evidenceHash: p.contentHash, correlationId: `proposal:${p.proposalId}`, payload: p }),
-  snapshotFixed: (c: Common, s: { proposalId: string; snapshotBlock: number; snapshotHash: string }): RecordInput =>
+  /** A Governor proposal mirrored into Delivery (gov-writers.ts); evidenceHash = the root-chain ProposalCreated tx. */
+  proposalCreated: (c: Common, p: { proposalId: string; proposer: string; snapshot: number; deadline: number; rootChainId: number; rootTxHash: string; rootBlock: number }): RecordInput =>
+    rec('proposal.created', 'notice', c, { subject: `proposal:${p.proposalId}`, evidenceHash: p.rootTxHash, correlationId: `proposal:${p.proposalId}`, payload: p }),
+  /** The power snapshot fixed with the proposal (root-chain block); evidenceHash = keccak of the canonical {proposalId, snapshot, deadline}. */
+  snapshotFixed: (c: Common, s: { proposalId: string; snapshotBlock: number; deadline: number; snapshotHash: string }): RecordInput =>
     rec('snapshot.fixed', 'notice', c, { subject: `proposal:${s.proposalId}`, evidenceHash: s.snapshotHash, correlationId: `proposal:${s.proposalId}`, payload: s }),
-  ballotAccepted: (c: Common, b: { proposalId: string; ballotId: string; voter: string; option: string; weight: string; ballotHash: string }): RecordInput =>
+  /** A ballot counted by the approved tally: its manifest leaf (voter, support, power, EIP-712 ballot hash). */
+  ballotAccepted: (c: Common, b: { proposalId: string; index: number; voter: string; support: number; power: string; nonce: string; ballotHash: string }): RecordInput =>
     rec('ballot.accepted', 'info', c, { subject: `proposal:${b.proposalId}`, evidenceHash: b.ballotHash, correlationId: `proposal:${b.proposalId}`, payload: b }),
-  ballotRefused: (c: Common, b: { proposalId: string; ballotId: string; voter: string; reasonCode: string; ballotHash: string }): RecordInput =>
-    rec('ballot.refused', 'notice', c, { subject: `proposal:${b.proposalId}`, evidenceHash: b.ballotHash, correlationId: `proposal:${b.proposalId}`, payload: b }),
-  tallyStart: (c: Common, t: { proposalId: string; snapshotHash: string; ballots: number }): RecordInput =>
-    rec('tally.start', 'notice', c, { subject: `proposal:${t.proposalId}`, evidenceHash: t.snapshotHash, correlationId: `proposal:${t.proposalId}`, payload: t }),
-  tallyFinish: (c: Common, t: { proposalId: string; resultHash: string; outcome: string; yes: string; no: string; abstain: string; veto: string }): RecordInput =>
-    rec('tally.finish', 'notice', c, { subject: `proposal:${t.proposalId}`, evidenceHash: t.resultHash, correlationId: `proposal:${t.proposalId}`, payload: t }),
+  /** A ballot refused (at inclusion or by the tally) with its reason code; voter null when it names none. */
+  ballotRefused: (c: Common, b: { proposalId: string; index: number; voter: string | null; reasonCode: string; detail: string }): RecordInput =>
+    rec('ballot.refused', 'notice', c, { subject: `proposal:${b.proposalId}`, correlationId: `proposal:${b.proposalId}`, payload: b }),
+  /** The tally side tx included: the powers every validator checks; evidenceHash = keccak of the canonical {totalPower, powers}. */
+  tallyStart: (c: Common, t: { proposalId: string; governor: string; chainId: string; totalPower: string; voters: number; powersHash: string }): RecordInput =>
+    rec('tally.start', 'notice', c, { subject: `proposal:${t.proposalId}`, evidenceHash: t.powersHash, correlationId: `proposal:${t.proposalId}`, payload: t }),
+  /** The tally approved by 2/3+1 signatures; evidenceHash = the ballot manifest root. */
+  tallyFinish: (
+    c: Common,
+    t: {
+      proposalId: string;
+      manifestRoot: string;
+      outcome: string;
+      ballotCount: number;
+      refusals: number;
+      closeHeight: number;
+      submitter: string;
+      data: string;
+      tally: Payload;
+      signatures: { signer: string; signature: string }[];
+    },
+  ): RecordInput => rec('tally.finish', 'notice', c, { subject: `proposal:${t.proposalId}`, evidenceHash: t.manifestRoot, correlationId: `proposal:${t.proposalId}`, payload: t }),
+  /** The Governor's TallyAnchored mirrored back; evidenceHash = the manifest root it anchored. */
+  tallyAnchored: (c: Common, t: { proposalId: string; manifestRoot: string; rootTxHash: string; rootBlock: number; outcome: number; signed: string }): RecordInput =>
+    rec('tally.anchored', 'notice', c, { subject: `proposal:${t.proposalId}`, evidenceHash: t.manifestRoot, correlationId: `proposal:${t.proposalId}`, payload: t }),
   upgradeQueued: (c: Common, u: { upgradeId: string; target: string; implementation: string; eta: number; rationaleHash: string }): RecordInput =>
     rec('upgrade.queued', 'critical', c, { subject: `upgrade:${u.upgradeId}`, evidenceHash: u.rationaleHash, correlationId: `upgrade:${u.upgradeId}`, payload: u }),
   upgradeExecuted: (c: Common, u: { upgradeId: string; target: string; implementation: string; txHash: string }): RecordInput =>

@@ -24,6 +24,7 @@ import type { AckedCheckpoint } from '../delivery/modules/checkpoint/store.ts';
 import { bodyOf, canonicalJson, encodeRecordBody, type AuditRecord } from './record.ts';
 import { catchFailure, checkAnchors, checkChain, isRedacted, type AnchorProof, type ChainEntry, type LogExport, type OnlineDeps, type RedactedRecord } from './verify.ts';
 import type { CheckpointHeader } from '../merkle/checkpoint.ts';
+import type { ProposalPackage } from './proposal-package.ts';
 
 export const PACKAGE_FORMAT = 'bttc-evidence-package' as const;
 export const PACKAGE_VERSION = 1 as const;
@@ -79,9 +80,9 @@ export interface EvidencePackage {
 }
 
 const enc = new TextEncoder();
-const hashOf = (v: unknown): string => bytesToHex(keccak256(enc.encode(canonicalJson(v))));
+export const hashOf = (v: unknown): string => bytesToHex(keccak256(enc.encode(canonicalJson(v))));
 
-function manifestOf(pkg: Omit<EvidencePackage, 'manifest'>): EvidencePackage['manifest'] {
+export function manifestOf(pkg: { content: object }): EvidencePackage['manifest'] {
   const entries: Record<string, string> = {};
   for (const [k, v] of Object.entries(pkg)) if (k !== 'content') entries[k] = hashOf(v);
   for (const [k, v] of Object.entries(pkg.content)) entries[`content.${k}`] = hashOf(v);
@@ -138,11 +139,11 @@ export function validateCheckpointSignatures(
   };
 }
 
-function redact(r: AuditRecord, reason: string): RedactedRecord {
+export function redact(r: AuditRecord, reason: string): RedactedRecord {
   return { seq: r.seq, prev: r.prev, hash: r.hash, bodyHash: bytesToHex(keccak256(encodeRecordBody(bodyOf(r)))), redacted: reason };
 }
 
-function privateFieldOf(r: AuditRecord): string | null {
+export function privateFieldOf(r: AuditRecord): string | null {
   return PRIVATE_FIELDS.find((k) => k in r.payload) ?? null;
 }
 
@@ -176,6 +177,21 @@ function summaryOf(p: Omit<EvidencePackage, 'manifest' | 'content'> & { content:
   return lines.join('\n');
 }
 
+/** The batches holding the involved records, every record of them (the others redacted), and their anchors. */
+export function storyOf(log: LogExport, involved: ReadonlySet<number>): { records: ChainEntry[]; batches: AuditBatch[]; anchors: AnchorState[] } {
+  const batches = log.batches.filter((b) => [...involved].some((s) => s >= b.firstSeq && s <= b.lastSeq));
+  const inBatches = (s: number) => batches.some((b) => s >= b.firstSeq && s <= b.lastSeq);
+  const records: ChainEntry[] = log.records
+    .filter((r) => inBatches(r.seq))
+    .map((r) => {
+      if (!involved.has(r.seq)) return redact(r, 'not-involved');
+      const field = privateFieldOf(r);
+      return field ? redact(r, `private-field:${field}`) : r;
+    });
+  const batchSet = new Set(batches.map((b) => b.batch));
+  return { records, batches, anchors: log.anchors.filter((a) => batchSet.has(a.batch)) };
+}
+
 /** Builds a checkpoint's package from a node's public log. */
 export function buildCheckpointPackage(log: LogExport, number: number, opts: { rootChainId?: number; now?: number } = {}): EvidencePackage {
   const rootChainId = opts.rootChainId ?? log.rootChain?.id;
@@ -204,17 +220,7 @@ export function buildCheckpointPackage(log: LogExport, number: number, opts: { r
   );
   const signedRec = [...log.records].reverse().find((r) => r.type === 'checkpoint.signed' && r.correlationId === acked.correlationId);
   const sigs = signedRec ? (signedRec.payload.signatures as { signer: string; signature: string }[]) : null;
-  const batches = log.batches.filter((b) => [...involved].some((s) => s >= b.firstSeq && s <= b.lastSeq));
-  const inBatches = (s: number) => batches.some((b) => s >= b.firstSeq && s <= b.lastSeq);
-  const records: ChainEntry[] = log.records
-    .filter((r) => inBatches(r.seq))
-    .map((r) => {
-      if (!involved.has(r.seq)) return redact(r, 'not-involved');
-      const field = privateFieldOf(r);
-      return field ? redact(r, `private-field:${field}`) : r;
-    });
-  const batchSet = new Set(batches.map((b) => b.batch));
-  const anchors = log.anchors.filter((a) => batchSet.has(a.batch));
+  const { records, batches, anchors } = storyOf(log, involved);
   const signedCp = signedRec ? (signedRec.payload as unknown as SignedCheckpoint) : null;
   const base = {
     format: PACKAGE_FORMAT,
@@ -242,13 +248,13 @@ export function buildCheckpointPackage(log: LogExport, number: number, opts: { r
 }
 
 /** The file form: canonical JSON and a newline. */
-export function serializePackage(pkg: EvidencePackage): string {
+export function serializePackage(pkg: EvidencePackage | ProposalPackage): string {
   return canonicalJson(pkg) + '\n';
 }
 
 /** A package read from a file, with whether its bytes are exactly the canonical form. */
 export interface ReadPackage {
-  pkg: EvidencePackage;
+  pkg: EvidencePackage | ProposalPackage;
   /** null when canonical; else the first byte offset that differs. */
   nonCanonicalAt: number | null;
   rootChainAddress: string | null;
@@ -275,7 +281,7 @@ export function parsePackageText(text: string, where: string): ReadPackage {
     at = 0;
     while (at < text.length && text[at] === canonical[at]) at++;
   }
-  return { pkg: o as EvidencePackage, nonCanonicalAt: at, rootChainAddress: o.rootChain?.address ?? null };
+  return { pkg: o as EvidencePackage | ProposalPackage, nonCanonicalAt: at, rootChainAddress: o.rootChain?.address ?? null };
 }
 
 export function readPackage(file: string): ReadPackage {
@@ -306,7 +312,7 @@ export interface PackageReport {
 /** Verifies a package offline (bytes, manifest, chain, signatures) and, with `online`, its anchors and header block. */
 export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { headers: (s: number, e: number) => Promise<CheckpointHeader[]> }) | null): Promise<PackageReport> {
   const { pkg } = read;
-  const c = pkg.content;
+  const c = pkg.content as EvidencePackage['content'] & ProposalPackage['content'];
   const report: PackageReport = {
     ok: false,
     id: String(pkg.id),
@@ -332,6 +338,17 @@ export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { h
   for (const r of c.records) isRedacted(r) ? report.records.redacted++ : report.records.full++;
   const chainFailure = await catchFailure(async () => checkChain({ chainId: pkg.chainId, signer: pkg.signer, batches: c.batches, records: c.records }, { partial: true }));
   if (chainFailure) return done(`${chainFailure.kind} ${chainFailure.id}: ${chainFailure.reason}`);
+  if (pkg.kind === 'proposal') {
+    const { checkProposalContent } = await import('./proposal-package.ts');
+    const failure = checkProposalContent(pkg.content);
+    if (failure) return done(failure);
+    report.validSignatures = pkg.content.validation?.validSignatures ?? null;
+    if (online) {
+      const anchorFailure = await catchFailure(() => checkAnchors({ signer: pkg.signer, anchorContract: pkg.anchorContract, batches: c.batches, anchors: c.anchors }, online, report));
+      if (anchorFailure) return done(`${anchorFailure.kind} ${anchorFailure.id}: ${anchorFailure.reason}`);
+    }
+    return { ...report, ok: true };
+  }
   if (c.signatureSet) {
     const signed = c.records.find((r): r is AuditRecord => !isRedacted(r) && r.type === 'checkpoint.signed');
     if (!signed) return done('signatureSet: no checkpoint.signed record in the package carries it');

@@ -47,6 +47,7 @@ export const RECORD_TYPES = [
   'tally.finish',
   'upgrade.queued',
   'upgrade.executed',
+  'tally.anchored',
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 

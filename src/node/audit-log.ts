@@ -30,6 +30,7 @@ import { auditLogRoutes } from '../audit-log/rest.ts';
 import { AuditLogService, type CoveringCheckpoint } from '../audit-log/service.ts';
 import { AuditStore } from '../audit-log/store.ts';
 import { canonicalHash, recordSubmissions, writeDeliveryRecords } from '../audit-log/writers.ts';
+import { writeGovRecords } from '../audit-log/gov-writers.ts';
 import type { NodeSection } from './config.ts';
 import type { KeyPair } from './keys.ts';
 
@@ -159,6 +160,7 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
     async attach(parts) {
       app = parts.app;
       writeDeliveryRecords(parts.app, log);
+      writeGovRecords(parts.app, log);
       if (anchorContract) {
         const { chain, executor, txpool, intake, gossip } = parts;
         const a = new AuditAnchorer(

@@ -6,7 +6,8 @@
  * the proposal, includes the ballots, and when voting closes its validators recompute and sign the
  * tally, which the tally's submitter anchors with Governor.submitTally; anyone queues it and executes
  * it after the Timelock delay, and the parameter has changed. `bttc-node audit tally --rest` (no
- * --governor) prints "match": true. The root chain runs 2 s blocks so the 10-block vote has room.
+ * --governor) prints "match": true; node 0's `evidence export --proposal` package passes
+ * `audit package` with its anchors checked. The root chain runs 2 s blocks so the 10-block vote has room.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +138,26 @@ test('devnet: propose a StakeManager change, vote ×3 with gov vote --rest, Deli
     assert.equal(out.manifestRoot, anchored.manifestRoot);
     assert.equal(out.forVotes, anchored.forVotes);
     assert.deepEqual(out.refusals, []);
+
+    // The proposal's evidence package from node 0's audit log (REST), once its batch holds the anchor.
+    const pkgFile = join(dir, 'proposal-package.json');
+    const exported = await until(
+      'the proposal package holds the anchored tally',
+      60_000,
+      async () => {
+        const ex = await cli(['evidence', 'export', '--proposal', pid.toString(), '--rest', rests[0]!, '--out', pkgFile]);
+        assert.equal(ex.code, 0, ex.stderr);
+        const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+        return pkg.content.tally?.anchored ? pkg : null;
+      },
+      2000,
+    );
+    assert.equal(exported.content.ballots.manifestRoot, anchored.manifestRoot);
+    assert.equal(exported.content.ballots.counted.length, 3);
+    assert.equal(exported.content.validation.tallyMatches, true);
+    const checked = await cli(['audit', 'package', pkgFile, '--rpc', snap.nodes[0]!.status!.rpcUrl, '--root', info.rpcUrl]);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(JSON.parse(checked.stdout).ok, true);
   } catch (err) {
     devnet.dumpOutput();
     throw err;

@@ -19,7 +19,7 @@ import type { DeliveryTx } from '../../app/types.ts';
 import type { DeliveryModule, EventTxSpec, PlainTxSpec, SideTxSpec } from '../module.ts';
 import { includeBallot } from './ballots.ts';
 import { applyTally, proposeTallies, tallyKey, tallyVerdict, validateTallyTx } from './close.ts';
-import { GOV_BALLOT_INCLUDED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from './notices.ts';
+import { GOV_BALLOT_INCLUDED, GOV_PROPOSAL_MIRRORED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from './notices.ts';
 import { BallotPool } from './pool.ts';
 import { GovQueries } from './queries.ts';
 import type { GovRootReader } from './reader.ts';
@@ -93,10 +93,10 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
       if (tx.deadline <= tx.snapshot) return `deadline ${tx.deadline} must be after snapshot ${tx.snapshot}`;
       return null;
     },
-    apply(tx, ctx) {
+    apply(tx, ctx, fx) {
       const g = govOf(ctx.state);
       if (g.govProposals.has(tx.proposalId)) return { outcome: 'stale', reason: 'proposal already mirrored' };
-      g.govProposals.set(tx.proposalId, {
+      const p = {
         id: tx.proposalId,
         proposer: tx.proposer,
         snapshot: tx.snapshot,
@@ -105,7 +105,9 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
         height: ctx.height,
         ballots: 0,
         closeHeight: null,
-      });
+      };
+      g.govProposals.set(tx.proposalId, p);
+      fx.notify(GOV_PROPOSAL_MIRRORED, { ...p, rootChainId: tx.ref.rootChainId, rootTxHash: tx.ref.txHash });
       later(ctx.state, () => {
         m?.proposals.inc();
         logger?.info({ height: ctx.height, proposalId: tx.proposalId, snapshot: tx.snapshot, deadline: tx.deadline }, 'governor proposal mirrored');

@@ -1,6 +1,10 @@
 /** What the gov module announces in a committed block (app.onCommitted listeners read them). */
 import { notice } from '../module.ts';
+import type { GovProposal } from './state.ts';
 import type { StoredBallot, StoredTally } from './store.ts';
+
+/** A Governor proposal mirrored (its ProposalCreated approved): the audit log's proposal.created. */
+export const GOV_PROPOSAL_MIRRORED = notice<GovProposal & { rootChainId: number; rootTxHash: string }>('gov', 'proposal-mirrored');
 
 /** A ballot included in the block (refused at inclusion or waiting for the tally). */
 export const GOV_BALLOT_INCLUDED = notice<{ proposalId: string; ballot: StoredBallot }>('gov', 'ballot-included');
