@@ -119,13 +119,14 @@ export const records = {
       correlationId: `slash:${s.evidenceHash}`,
       payload: { slashId: s.slashId, offense: s.offense, challengeUntil: s.challengeUntil, fraction: s.fraction },
     }),
-  slashFinal: (c: Common, s: { slashId: string; validatorId: number; evidenceHash: string; outcome: 'slashed' | 'dismissed'; amount: string }): RecordInput =>
+  /** The decision on a candidate: `slashed` (penalty in `detail`) or `voided` by a challenge (reason in `detail`). */
+  slashFinal: (c: Common, s: { slashId: string; validatorId: number; evidenceHash: string; outcome: 'slashed' | 'dismissed' | 'voided'; amount: string; detail?: Payload }): RecordInput =>
     rec('slash.final', 'critical', c, {
       validatorId: s.validatorId,
       subject: `slash:${s.slashId}`,
       evidenceHash: s.evidenceHash,
       correlationId: `slash:${s.evidenceHash}`,
-      payload: { slashId: s.slashId, outcome: s.outcome, amount: s.amount },
+      payload: { ...s.detail, slashId: s.slashId, outcome: s.outcome, amount: s.amount },
     }),
   /** A Governor proposal mirrored into Delivery (gov-writers.ts); evidenceHash = the root-chain ProposalCreated tx. */
   proposalCreated: (c: Common, p: { proposalId: string; proposer: string; snapshot: number; deadline: number; rootChainId: number; rootTxHash: string; rootBlock: number }): RecordInput =>

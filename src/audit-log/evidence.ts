@@ -25,6 +25,7 @@ import { bodyOf, canonicalJson, encodeRecordBody, type AuditRecord } from './rec
 import { catchFailure, checkAnchors, checkChain, isRedacted, type AnchorProof, type ChainEntry, type LogExport, type OnlineDeps, type RedactedRecord } from './verify.ts';
 import type { CheckpointHeader } from '../merkle/checkpoint.ts';
 import type { ProposalPackage } from './proposal-package.ts';
+import type { SlashPackage } from './slash-package.ts';
 
 export const PACKAGE_FORMAT = 'bttc-evidence-package' as const;
 export const PACKAGE_VERSION = 1 as const;
@@ -248,13 +249,13 @@ export function buildCheckpointPackage(log: LogExport, number: number, opts: { r
 }
 
 /** The file form: canonical JSON and a newline. */
-export function serializePackage(pkg: EvidencePackage | ProposalPackage): string {
+export function serializePackage(pkg: EvidencePackage | ProposalPackage | SlashPackage): string {
   return canonicalJson(pkg) + '\n';
 }
 
 /** A package read from a file, with whether its bytes are exactly the canonical form. */
 export interface ReadPackage {
-  pkg: EvidencePackage | ProposalPackage;
+  pkg: EvidencePackage | ProposalPackage | SlashPackage;
   /** null when canonical; else the first byte offset that differs. */
   nonCanonicalAt: number | null;
   rootChainAddress: string | null;
@@ -281,7 +282,7 @@ export function parsePackageText(text: string, where: string): ReadPackage {
     at = 0;
     while (at < text.length && text[at] === canonical[at]) at++;
   }
-  return { pkg: o as EvidencePackage | ProposalPackage, nonCanonicalAt: at, rootChainAddress: o.rootChain?.address ?? null };
+  return { pkg: o as EvidencePackage | ProposalPackage | SlashPackage, nonCanonicalAt: at, rootChainAddress: o.rootChain?.address ?? null };
 }
 
 export function readPackage(file: string): ReadPackage {
@@ -312,7 +313,7 @@ export interface PackageReport {
 /** Verifies a package offline (bytes, manifest, chain, signatures) and, with `online`, its anchors and header block. */
 export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { headers: (s: number, e: number) => Promise<CheckpointHeader[]> }) | null): Promise<PackageReport> {
   const { pkg } = read;
-  const c = pkg.content as EvidencePackage['content'] & ProposalPackage['content'];
+  const c = pkg.content as EvidencePackage['content'] & ProposalPackage['content'] & SlashPackage['content'];
   const report: PackageReport = {
     ok: false,
     id: String(pkg.id),
@@ -338,11 +339,10 @@ export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { h
   for (const r of c.records) isRedacted(r) ? report.records.redacted++ : report.records.full++;
   const chainFailure = await catchFailure(async () => checkChain({ chainId: pkg.chainId, signer: pkg.signer, batches: c.batches, records: c.records }, { partial: true }));
   if (chainFailure) return done(`${chainFailure.kind} ${chainFailure.id}: ${chainFailure.reason}`);
-  if (pkg.kind === 'proposal') {
-    const { checkProposalContent } = await import('./proposal-package.ts');
-    const failure = checkProposalContent(pkg.content);
+  if (pkg.kind === 'slash' || pkg.kind === 'proposal') {
+    const failure = pkg.kind === 'slash' ? (await import('./slash-package.ts')).checkSlashContent(pkg.content) : (await import('./proposal-package.ts')).checkProposalContent(pkg.content);
     if (failure) return done(failure);
-    report.validSignatures = pkg.content.validation?.validSignatures ?? null;
+    report.validSignatures = pkg.kind === 'proposal' ? (pkg.content.validation?.validSignatures ?? null) : null;
     if (online) {
       const anchorFailure = await catchFailure(() => checkAnchors({ signer: pkg.signer, anchorContract: pkg.anchorContract, batches: c.batches, anchors: c.anchors }, online, report));
       if (anchorFailure) return done(`${anchorFailure.kind} ${anchorFailure.id}: ${anchorFailure.reason}`);

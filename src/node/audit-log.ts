@@ -31,6 +31,7 @@ import { AuditLogService, type CoveringCheckpoint } from '../audit-log/service.t
 import { AuditStore } from '../audit-log/store.ts';
 import { canonicalHash, recordSubmissions, writeDeliveryRecords } from '../audit-log/writers.ts';
 import { writeGovRecords } from '../audit-log/gov-writers.ts';
+import { writeSlashRecords } from '../audit-log/slash-writers.ts';
 import type { NodeSection } from './config.ts';
 import type { KeyPair } from './keys.ts';
 
@@ -161,6 +162,7 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
       app = parts.app;
       writeDeliveryRecords(parts.app, log);
       writeGovRecords(parts.app, log);
+      writeSlashRecords(parts.app, log);
       if (anchorContract) {
         const { chain, executor, txpool, intake, gossip } = parts;
         const a = new AuditAnchorer(
