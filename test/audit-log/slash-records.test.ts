@@ -1,0 +1,201 @@
+/**
+ * Slashing in the audit log (issues 17 + 19): four validators driven height by height (the slashing
+ * module's harness: real apps, LevelDB, precommits in blocks); two of them keep a real audit log with
+ * the slashing writers attached. Validator 3 goes down; downtime evidence opens a candidate that a
+ * presence proof voids, then a second one goes final. Checks the records (and when), that both nodes
+ * write the same public records, the hash chain, that the slash package verifies offline and fails
+ * with any one byte changed, and the CLI round trip.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { parsePackageText, serializePackage, verifyPackage } from '../../src/audit-log/evidence.ts';
+import { AuditLog } from '../../src/audit-log/log.ts';
+import { AuditLogService } from '../../src/audit-log/service.ts';
+import { buildSlashPackage } from '../../src/audit-log/slash-package.ts';
+import { writeSlashRecords } from '../../src/audit-log/slash-writers.ts';
+import { AuditStore } from '../../src/audit-log/store.ts';
+import { isRedacted, verifyLog, type LogExport } from '../../src/audit-log/verify.ts';
+import { AuditError } from '../../src/audit/interface.ts';
+import { signRsv } from '../../src/crypto/secp256k1.ts';
+import { LevelStore } from '../../src/db/level.ts';
+import { encodeVote, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
+import type { Vote } from '../../src/delivery/consensus/types.ts';
+import { HashPool } from '../../src/pools/hashPool.ts';
+import { encodeEvidence, evidenceHash, type DowntimeEvidence } from '../../src/slashing/evidence.ts';
+import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
+import { closeNode, decideHeight, devConfig, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from '../delivery/helpers.ts';
+import { BIN } from '../helpers/devnet.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
+
+const config = devConfig();
+const dir = makeTempDir('slash-audit');
+let nodes: NodeHandle[] = [];
+let pool: HashPool;
+const exports: LogExport[] = [];
+let voidedId = '';
+let finalId = '';
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+  });
+}
+
+async function verifies(text: string): Promise<boolean> {
+  try {
+    return (await verifyPackage(parsePackageText(text, 'pkg'), null)).ok;
+  } catch (err) {
+    if (err instanceof AuditError) return false;
+    throw err;
+  }
+}
+
+before(async () => {
+  pool = new HashPool({ threads: 1 });
+  const keys = Array.from({ length: 4 }, (_, i) => key(i, 19));
+  const genesis = genesisOf(keys);
+  const clock = { now: () => GENESIS_TIME };
+  for (const k of keys) nodes.push(await openNode(k, genesis, { clock, config }));
+  const logs: { log: AuditLog; db: LevelStore; store: AuditStore; signer: string }[] = [];
+  for (const n of nodes.slice(0, 2)) {
+    const db = await LevelStore.open(join(dir.path, `log-${n.key.address}`));
+    const store = new AuditStore(db);
+    const log = await AuditLog.open(
+      { chainId: 199, signer: { privateKey: n.key.secretKey, address: n.key.address }, privateRetentionMs: 1e9, batchMaxRecords: 2, batchIntervalMs: 0 },
+      { store, sealer: pool },
+    );
+    writeSlashRecords(n.app, log);
+    logs.push({ log, db, store, signer: n.key.address });
+  }
+  const [a, b, c] = nodes as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
+  const values = new Map<number, Uint8Array>();
+  const decide = async (signers = nodes) => values.set(a.app.height + 1, await decideHeight(nodes, config.delivery.chainId, signers));
+  const slashing = a.app.queries.slashing;
+  for (let i = 0; i < 4; i++) await decide();
+  for (let i = 0; i < 28; i++) await decide([a, b, c]); // validator 3 is down: 5..32 lack its precommit
+  const dAddr = keys[3]!.address;
+  const ev = (toHeight: number): DowntimeEvidence => ({ v: 1, offense: 'downtime', validator: dAddr, toHeight: String(toHeight), window: String(config.slashing.signedBlocksWindow) });
+
+  // 1. A candidate voided by a presence proof for 10..25.
+  const first = ev(29);
+  voidedId = evidenceHash(first);
+  for (const n of nodes) n.app.queries.slashing.inbox.submitEvidence(first);
+  for (let i = 0; i < 4 && slashing.candidates().length === 0; i++) await decide([a, b, c]);
+  const proofs: string[] = [];
+  for (let h = 10; h <= 25; h++) {
+    const v: Vote = { type: 3, height: h, round: 0, valueId: valueIdOf(values.get(h)!), validator: hexToBytes(dAddr), extension: new Uint8Array(0), signature: new Uint8Array(65) };
+    v.signature = signRsv(voteDigest(config.delivery.chainId, v), keys[3]!.secretKey);
+    proofs.push(bytesToHex(encodeVote(v)));
+  }
+  for (const n of nodes) n.app.queries.slashing.inbox.submitChallenge(voidedId, { precommits: proofs });
+  for (let i = 0; i < 4 && slashing.candidates().length > 0; i++) await decide([a, b, c]);
+  assert.equal((await slashing.record(voidedId))?.status, 'voided');
+
+  // 2. Unchallenged: final after the window.
+  const second = ev(30);
+  finalId = evidenceHash(second);
+  for (const n of nodes) n.app.queries.slashing.inbox.submitEvidence(second);
+  for (let i = 0; i < 40 && (await slashing.record(finalId))?.status !== 'final'; i++) await decide([a, b, c]);
+  assert.equal((await slashing.record(finalId))?.status, 'final');
+
+  for (const l of logs) {
+    await l.log.close();
+    const identity = { chainId: 199, signer: l.signer, anchorContract: null, rootChain: { id: 2, name: 'ethereum', address: '0x' + '44'.repeat(20) } };
+    await l.store.meta.put('identity', identity);
+    exports.push(await new AuditLogService(identity, { store: l.store }).exportAll());
+    await l.db.close();
+  }
+});
+
+after(async () => {
+  for (const n of nodes) await closeNode(n);
+  await pool?.close();
+  dir.remove();
+});
+
+describe('slashing records in the audit log', () => {
+  it('writes evidence, candidate and decision records at their heights, the same on every node, hash-chained', async () => {
+    const log = exports[0]!;
+    const story = (id: string) => log.records.filter((r) => r.correlationId === `slash:${id}`);
+    const voided = story(voidedId);
+    assert.deepEqual(
+      voided.map((r) => `${r.type}${r.type === 'slash.final' ? `:${String(r.payload.outcome)}` : ''}`),
+      ['slash.evidence', 'slash.candidate', 'slash.final:voided'],
+    );
+    const stored = (await nodes[0]!.app.queries.slashing.record(voidedId))!;
+    assert.equal(voided[0]!.evidenceHash, voidedId, 'evidenceHash is the evidence id');
+    assert.equal(new TextDecoder().decode(encodeEvidence(voided[0]!.payload.evidence as never)), new TextDecoder().decode(encodeEvidence(stored.evidence)));
+    assert.equal(voided[0]!.height, stored.recordedAt, 'written at the recording height');
+    assert.equal(voided[1]!.payload.challengeUntil, stored.closesAt);
+    assert.equal(voided[2]!.height, stored.voidedAt);
+    assert.match(String(voided[2]!.payload.reason), /presence proven at 16 heights/);
+    assert.ok(voided[0]!.time >= GENESIS_TIME && voided[0]!.time < GENESIS_TIME + 60_000, 'block time (the fixed test clock), not the wall clock');
+
+    const fin = story(finalId);
+    assert.deepEqual(
+      fin.map((r) => `${r.type}${r.type === 'slash.final' ? `:${String(r.payload.outcome)}` : ''}`),
+      ['slash.evidence', 'slash.candidate', 'slash.final:slashed'],
+    );
+    const rec = (await nodes[0]!.app.queries.slashing.record(finalId))!;
+    assert.equal(fin[2]!.height, rec.finalAt);
+    assert.deepEqual({ selfBps: fin[2]!.payload.selfBps, delegatorBps: fin[2]!.payload.delegatorBps, jailEpochs: fin[2]!.payload.jailEpochs, prior: fin[2]!.payload.prior }, rec.penalty);
+    assert.deepEqual(exports[1]!.records, log.records, "validator 1's public records are validator 0's, byte for byte");
+    for (const l of exports) assert.equal((await verifyLog(l, null)).failure, null);
+  });
+
+  it('the slash package verifies offline (id recomputed, evidence re-parsed) and fails with any one byte changed', async () => {
+    for (const id of [voidedId, finalId]) {
+      const pkg = buildSlashPackage(exports[0]!, id, { now: 1 });
+      const text = serializePackage(pkg);
+      assert.equal(serializePackage(buildSlashPackage(exports[0]!, id, { now: 1 })), text, 'stable bytes');
+      const report = await verifyPackage(parsePackageText(text, 'pkg'), null);
+      assert.equal(report.failure, null);
+      assert.equal(pkg.content.validation.id, id);
+      assert.equal(pkg.content.validation.idMatches, true);
+      assert.equal(pkg.content.records.filter((r) => !isRedacted(r)).length, 3);
+    }
+    const v = buildSlashPackage(exports[0]!, voidedId, { now: 1 }).content;
+    assert.equal(v.decision.status, 'voided');
+    assert.equal(v.penalty, null);
+    const f = buildSlashPackage(exports[0]!, finalId, { now: 1 }).content;
+    assert.equal(f.decision.status, 'final');
+    assert.deepEqual(f.penalty, { selfBps: 100, delegatorBps: 0, jailEpochs: 1, prior: 0 });
+    assert.match(f.summary, new RegExp(`^# Evidence package: slash ${finalId}\\n`));
+    assert.throws(() => buildSlashPackage(exports[0]!, '0x' + '01'.repeat(32)), /no slash\.evidence record/);
+    const text = serializePackage(buildSlashPackage(exports[0]!, finalId, { now: 1 }));
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: text.length - 1 }), fc.integer({ min: 1, max: 94 }), async (pos, delta) => {
+        const changed = String.fromCharCode(32 + ((text.charCodeAt(pos) - 32 + delta) % 95));
+        if (changed === text[pos]) return;
+        assert.equal(await verifies(text.slice(0, pos) + changed + text.slice(pos + 1)), false, `byte ${pos}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('CLI: evidence export --slash → audit package exit 0; a changed byte exit 1; an unknown id exit 2 naming it', async () => {
+    const exportFile = join(dir.path, 'log.json');
+    writeFileSync(exportFile, JSON.stringify(exports[0]));
+    const out = join(dir.path, 'slash.json');
+    const ex = await run(['evidence', 'export', '--slash', finalId, '--export', exportFile, '--out', out]);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.equal(JSON.parse(ex.stdout).id, `slash:${finalId}`);
+    const ok = await run(['audit', 'package', out]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).ok, true);
+    const text = readFileSync(out, 'utf8');
+    const i = text.indexOf('"selfBps":100');
+    writeFileSync(out, text.slice(0, i) + '"selfBps":900' + text.slice(i + 13));
+    const bad = await run(['audit', 'package', out]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /audit package: manifest entry content\.penalty: /);
+    const unknown = '0x' + 'ab'.repeat(32);
+    const none = await run(['evidence', 'export', '--slash', unknown, '--out', out, '--export', exportFile]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, new RegExp(`--slash ${unknown}: no slash\\.evidence record`));
+  });
+});
