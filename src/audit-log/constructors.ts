@@ -1,8 +1,8 @@
 /**
  * Typed constructors, one per record type, so every writer fills the schema the same way (subject
  * and correlation id formats, severity, which hash is the evidence). The checkpoint, span, state-sync,
- * alert, node and config constructors have writers (writers.ts), the governance ones gov-writers.ts;
- * slashing and upgrade ones are here for the modules that will write them.
+ * alert, node and config constructors have writers (writers.ts), the governance ones gov-writers.ts,
+ * the slashing ones slash-writers.ts; the upgrade ones are here for the module that will write them.
  */
 import type { Payload, RecordInput, Severity } from './record.ts';
 
@@ -102,7 +102,7 @@ export const records = {
   localError: (c: Common, e: { component: string; message: string; correlationId: string }): RecordInput =>
     rec('local.error', 'warning', c, { subject: `component:${e.component}`, correlationId: e.correlationId, payload: { component: e.component, message: e.message } }),
 
-  // ---- written by later modules (slashing, governance, upgrades) ----------------------------------
+  // ---- slashing (slash-writers.ts), governance (gov-writers.ts), upgrades (no writer yet) ----------------------------------
   slashEvidence: (c: Common, s: { validatorId: number; offense: string; evidenceHash: string; detail: Payload }): RecordInput =>
     rec('slash.evidence', 'warning', c, {
       validatorId: s.validatorId,

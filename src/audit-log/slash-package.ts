@@ -26,7 +26,7 @@ import { canonicalJson, type AuditRecord } from './record.ts';
 import { isRedacted, type ChainEntry, type LogExport } from './verify.ts';
 
 export interface SlashSections {
-  evidence: { id: string; encoding: string; evidence: Record<string, string> };
+  evidence: { id: string; encoding: string; evidence: Record<string, string | number> };
   offense: string;
   validator: { signer: string; id: number; offenseHeight: number; setMembership: string };
   decision: { status: 'recorded' | 'candidate' | 'voided' | 'final'; recordedAt: number; closesAt: number | null; voidedAt: number | null; reason: string | null; finalAt: number | null };
@@ -69,7 +69,7 @@ const recoverSeal = (rlp: Uint8Array) => {
 export function slashSectionsFrom(story: readonly AuditRecord[], id: string): SlashSections | null {
   const ev = story.find((r) => r.type === 'slash.evidence');
   if (!ev) return null;
-  const p = ev.payload as unknown as { offense: string; validator: string; offenseHeight: number; recordedAt: number; status: string; evidence: Record<string, string> };
+  const p = ev.payload as unknown as { offense: string; validator: string; offenseHeight: number; recordedAt: number; status: string; evidence: Record<string, string | number> };
   const cand = story.find((r) => r.type === 'slash.candidate');
   const fin = story.find((r) => r.type === 'slash.final');
   const f = fin?.payload as unknown as
@@ -100,7 +100,7 @@ export function slashSectionsFrom(story: readonly AuditRecord[], id: string): Sl
 }
 
 /** The canonical encoding, or the raw JSON when the evidence does not parse (the validation says so). */
-function encodeEvidenceLoose(e: Record<string, string>): Uint8Array {
+function encodeEvidenceLoose(e: Record<string, string | number>): Uint8Array {
   try {
     return encodeEvidence(parseEvidence(e));
   } catch {

@@ -15,7 +15,8 @@ import fc from 'fast-check';
 import { parsePackageText, serializePackage, verifyPackage } from '../../src/audit-log/evidence.ts';
 import { AuditLog } from '../../src/audit-log/log.ts';
 import { AuditLogService } from '../../src/audit-log/service.ts';
-import { buildSlashPackage } from '../../src/audit-log/slash-package.ts';
+import { buildSlashPackage, validateSlash, type SlashPackage } from '../../src/audit-log/slash-package.ts';
+import { canonicalHash } from '../../src/audit-log/writers.ts';
 import { writeSlashRecords } from '../../src/audit-log/slash-writers.ts';
 import { AuditStore } from '../../src/audit-log/store.ts';
 import { isRedacted, verifyLog, type LogExport } from '../../src/audit-log/verify.ts';
@@ -25,7 +26,7 @@ import { LevelStore } from '../../src/db/level.ts';
 import { encodeVote, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
 import type { Vote } from '../../src/delivery/consensus/types.ts';
 import { HashPool } from '../../src/pools/hashPool.ts';
-import { encodeEvidence, evidenceHash, type DowntimeEvidence } from '../../src/slashing/evidence.ts';
+import { encodeEvidence, evidenceHash, type DowntimeEvidence, type Evidence } from '../../src/slashing/evidence.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { closeNode, decideHeight, devConfig, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from '../delivery/helpers.ts';
 import { BIN } from '../helpers/devnet.ts';
@@ -33,7 +34,7 @@ import { makeTempDir } from '../helpers/tmp.ts';
 
 const config = devConfig();
 const dir = makeTempDir('slash-audit');
-let nodes: NodeHandle[] = [];
+const nodes: NodeHandle[] = [];
 let pool: HashPool;
 const exports: LogExport[] = [];
 let voidedId = '';
@@ -175,6 +176,44 @@ describe('slashing records in the audit log', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('a forger who re-seals the manifest is still caught: sections from the records, evidence re-checked', async () => {
+    const pkg = buildSlashPackage(exports[0]!, finalId, { now: 1 });
+    const reseal = (p: SlashPackage): string => {
+      const { manifest: _m, ...rest } = p;
+      const entries: Record<string, string> = {};
+      for (const [k, v] of Object.entries(rest)) if (k !== 'content') entries[k] = canonicalHash(v);
+      for (const [k, v] of Object.entries(rest.content)) entries[`content.${k}`] = canonicalHash(v);
+      return serializePackage({ ...rest, manifest: { algorithm: 'keccak256', entries, root: canonicalHash(entries) } });
+    };
+    const penalty = structuredClone(pkg);
+    penalty.content.penalty!.selfBps = 1;
+    assert.match((await verifyPackage(parsePackageText(reseal(penalty), 'pkg'), null)).failure ?? '', /^penalty: not what the package's slash records state/);
+    const claim = structuredClone(pkg);
+    claim.content.validation.decision = 'slash';
+    assert.match((await verifyPackage(parsePackageText(reseal(claim), 'pkg'), null)).failure ?? '', /^validation: the stated result is not what re-checking the evidence gives/);
+    const other = structuredClone(pkg);
+    other.content.evidence.id = voidedId;
+    assert.match((await verifyPackage(parsePackageText(reseal(other), 'pkg'), null)).failure ?? '', /^evidence: no slash\.evidence record in the package names it/);
+  });
+
+  it('validateSlash re-checks double-sign evidence from the package bytes: a real conflict holds, a forged vote is refused', () => {
+    const k = key(7, 19);
+    const vote = (value: number, signer = k): string => {
+      const v: Vote = { type: 3, height: 40, round: 0, valueId: new Uint8Array(32).fill(value), validator: hexToBytes(k.address), extension: new Uint8Array(0), signature: new Uint8Array(65) };
+      v.signature = signRsv(voteDigest(config.delivery.chainId, v), signer.secretKey);
+      return bytesToHex(encodeVote(v));
+    };
+    const e: Evidence = { v: 1, offense: 'double-sign', chainId: config.delivery.chainId, voteA: vote(1), voteB: vote(2) };
+    const encoding = new TextDecoder().decode(encodeEvidence(e));
+    const good = validateSlash({ evidence: { id: evidenceHash(e), encoding, evidence: { ...e } } });
+    assert.deepEqual([good.idMatches, good.canonical, good.decision, good.validator], [true, true, 'slash', k.address]);
+    const forged: Evidence = { ...e, voteB: vote(2, key(8, 19)) };
+    const bad = validateSlash({ evidence: { id: evidenceHash(forged), encoding: new TextDecoder().decode(encodeEvidence(forged)), evidence: { ...forged } } });
+    assert.equal(bad.decision, 'refused');
+    assert.equal(bad.code, 'forged');
+    assert.equal(validateSlash({ evidence: { id: evidenceHash(e), encoding: encoding.replace('{"', '{ "'), evidence: { ...e } } }).canonical, false);
   });
 
   it('CLI: evidence export --slash → audit package exit 0; a changed byte exit 1; an unknown id exit 2 naming it', async () => {
