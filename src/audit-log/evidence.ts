@@ -331,6 +331,10 @@ export async function verifyPackage(read: ReadPackage, online: (OnlineDeps & { h
   if (read.nonCanonicalAt !== null) return done(`the file is not the canonical form it was written in (first difference at byte ${read.nonCanonicalAt})`);
   const { manifest, ...rest } = pkg;
   if (!manifest || typeof manifest !== 'object' || !c || typeof c !== 'object') return done('manifest or content missing');
+  // the manifest is not hashed itself: its own fields are checked exactly (an unknown key or algorithm is a change)
+  const manifestKeys = Object.keys(manifest).sort().join(',');
+  if (manifestKeys !== 'algorithm,entries,root' || manifest.algorithm !== 'keccak256')
+    return done(`manifest: expected {algorithm: "keccak256", entries, root}, got keys ${manifestKeys} and algorithm ${JSON.stringify(manifest.algorithm)}`);
   const expected = manifestOf(rest);
   for (const [k, h] of Object.entries(expected.entries))
     if (manifest.entries?.[k] !== h) return done(`manifest entry ${k}: the package's ${k} hashes to ${h}, the manifest says ${manifest.entries?.[k]}`);

@@ -168,6 +168,7 @@ describe('slashing records in the audit log', () => {
     assert.match(f.summary, new RegExp(`^# Evidence package: slash ${finalId}\\n`));
     assert.throws(() => buildSlashPackage(exports[0]!, '0x' + '01'.repeat(32)), /no slash\.evidence record/);
     const text = serializePackage(buildSlashPackage(exports[0]!, finalId, { now: 1 }));
+    assert.equal(await verifies(text.replace('"algorithm"', '"blgorithm"')), false, "the manifest's own keys are checked (found by this property)");
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: text.length - 1 }), fc.integer({ min: 1, max: 94 }), async (pos, delta) => {
         const changed = String.fromCharCode(32 + ((text.charCodeAt(pos) - 32 + delta) % 95));
