@@ -167,12 +167,13 @@ test('a hostile peer connected to A: junk is rejected and the peer banned by A, 
     assert.ok(!h.net.connectedPeers().includes(sA0.peerId), 'A refuses the banned peer');
     assert.equal((await status(A.rpcUrl)).peers, 1, 'A is connected to B only');
 
-    // None of it reached B: B rejected nothing, checked no tx batch, saw no consensus junk.
+    // None of it reached B: B rejected nothing, refused no tx batch, saw no consensus junk.
     const mB = await metrics(B.rpcUrl);
     const deltaB = (name: string, labels: Record<string, string> = {}) => metricSum(mB, name, labels) - metricSum(mB0, name, labels);
     assert.equal(deltaB('bttc_p2p_gossip_validation_total', { result: 'reject' }), 0, 'B rejected nothing');
     assert.equal(deltaB('bttc_p2p_gossip_malformed_total'), 0);
-    assert.equal(deltaB('bttc_p2p_gossip_received_total', { kind: 'bttc-tx' }), 0, 'no tx batch reached B');
+    // B does receive honest tx batches (validators gossip their audit-log anchor transactions), but no junk one.
+    assert.equal(deltaB('bttc_tx_gossip_checked_total', { verdict: 'reject' }), 0, 'no junk tx batch reached B');
     for (const reason of ['bad-signature', 'non-member', 'not-proposer', 'far-future', 'malformed', 'malformed-frame', 'wrong-topic'])
       assert.equal(deltaB('bttc_consensus_gossip_checked_total', { reason }), 0, `B saw no consensus message with reason ${reason}`);
     assert.equal(deltaB('bttc_p2p_peers_banned_total'), 0, 'B had no one to ban');

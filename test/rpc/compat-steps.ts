@@ -452,6 +452,10 @@ export async function ethersFilterListeners(env: CompatEnv): Promise<void> {
     await withTimeout(gotPending, 10_000, 'pending via eth_newPendingTransactionFilter');
     assert.ok(pending.includes(tx.hash), `pending ${pending} include ${tx.hash}`);
   } finally {
+    // Stop the filter pollers first: a poll that fails on a destroyed provider re-arms itself on a
+    // timer that keeps the test process alive after every test has passed.
+    await provider.removeAllListeners();
+    await sleep(300); // the filters' eth_uninstallFilter calls are sent after removal, not awaited by it
     provider.destroy();
   }
 }
@@ -491,6 +495,8 @@ export async function ethersSubscriptions(env: CompatEnv): Promise<void> {
     assert.equal(await withTimeout(gotTransfer, 10_000, 'logs'), 8n);
     await waitFor(async () => blocks.includes(Number(m.number)));
   } finally {
+    await ws.removeAllListeners();
+    await sleep(300); // likewise the eth_unsubscribe calls
     await ws.destroy();
     provider.destroy();
   }
