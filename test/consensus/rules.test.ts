@@ -173,6 +173,32 @@ test('equivocation: a second, different vote is evidence and is not counted', as
   assert.equal((await h.evidence.list()).length, 1, 'repeats are dropped, not re-recorded');
 });
 
+test('equivocation after the decision: a nil precommit from a validator in the commit is evidence, and joins nothing', async () => {
+  const h = await started();
+  const p = h.proposerIndex(1, 0);
+  const v = h.value(1, 0, p);
+  const id = valueIdOf(v);
+  const [a, b] = others(h, p);
+  await h.deliver(h.proposal(p, 1, 0, v), h.vote(p, PV, 1, 0, id), h.vote(a!, PV, 1, 0, id));
+  await h.deliver(h.vote(p, PC, 1, 0, id), h.vote(a!, PC, 1, 0, id));
+  assert.equal(h.app.lastHeight, 1, 'decided with a in the commit');
+  assert.equal((await h.evidence.list()).length, 0);
+  // a's conflicting nil precommit for height 1 arrives only now, at height 2: still evidence.
+  await h.deliver(h.vote(a!, PC, 1, 0, null));
+  const ev = await h.evidence.list();
+  assert.equal(ev.length, 1, 'the late double sign is recorded');
+  assert.equal(ev[0]!.height, 1);
+  assert.equal(ev[0]!.step, PC);
+  assert.ok(equalBytes(ev[0]!.validator, h.vals[a!]!.address));
+  assert.ok(equalBytes(ev[0]!.voteA.valueId!, id));
+  assert.equal(ev[0]!.voteB.valueId, null);
+  await h.deliver(h.vote(a!, PC, 1, 0, null));
+  assert.equal((await h.evidence.list()).length, 1, 'repeats are dropped');
+  // A late nil precommit from a validator not in the commit proves nothing.
+  await h.deliver(h.vote(b!, PC, 1, 0, null));
+  assert.equal((await h.evidence.list()).length, 1, 'b never precommitted the value: no evidence');
+});
+
 test('bad signatures, unknown validators, wrong proposers and wrong chain ids are not counted', async () => {
   const h = await started();
   const p = h.proposerIndex(1, 0);

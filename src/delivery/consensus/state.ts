@@ -144,6 +144,8 @@ export class ConsensusState {
   private unsubscribe: (() => void) | null = null;
   private future: QueueItem[] = [];
   private readonly evidenceSeen = new Set<string>();
+  /** Validators already caught double-signing the last decided height after its decision (see lateCommitVote). */
+  private readonly lateConflicts = new Set<string>();
   private readonly commits = new Map<number, Commit>();
   private readonly served = new Map<string, number>();
   private readonly commitListeners: ((e: CommitEvent) => void)[] = [];
@@ -453,7 +455,7 @@ export class ConsensusState {
           this.insertProposal(p, valid);
           this.markSender(p.round, validatorHex, power);
         } else if (msg.vote.height < this.height) {
-          this.addLateCommitVote(msg.vote);
+          await this.addLateCommitVote(msg.vote, validatorHex);
         } else {
           const v = msg.vote;
           if (v.type === MsgType.Precommit && v.valueId && this.app.verifyVoteExtension && !this.app.verifyVoteExtension(v.height, v.validator, v.valueId, v.extension)) {
@@ -476,11 +478,20 @@ export class ConsensusState {
   private lateCommitVote(v: Vote, inBatch: Set<string>): { item: VerifyItem; validatorHex: string; power: number } | null {
     const c = this.commits.get(v.height);
     const set = this.decidedValset;
-    if (v.type !== MsgType.Precommit || v.height !== this.height - 1 || !c || !set || v.round !== c.round || !v.valueId || !equalBytes(v.valueId, c.proposal.valueId)) return null;
+    if (v.type !== MsgType.Precommit || v.height !== this.height - 1 || !c || !set || v.round !== c.round) return null;
     const vhex = bytesToHex(v.validator);
     const val = set.getByAddress(vhex);
-    if (!val || v.signature[64]! > 1 || inBatch.has(`late/${vhex}`) || c.precommits.some((p) => equalBytes(p.validator, v.validator))) return null;
-    inBatch.add(`late/${vhex}`);
+    if (!val || v.signature[64]! > 1) return null;
+    const holds = inBatch.has(`late/${vhex}`) || c.precommits.some((p) => equalBytes(p.validator, v.validator));
+    if (v.valueId && equalBytes(v.valueId, c.proposal.valueId)) {
+      if (holds) return null;
+      inBatch.add(`late/${vhex}`);
+    } else {
+      // A precommit for another value (or nil) from a validator whose precommit for the decided value
+      // we hold: a double sign that reached us only after the decision. Checked, then kept as evidence.
+      if (!holds || inBatch.has(`late-conflict/${vhex}`) || this.lateConflicts.has(vhex)) return null;
+      inBatch.add(`late-conflict/${vhex}`);
+    }
     return {
       validatorHex: vhex,
       power: val.votingPower,
@@ -488,9 +499,17 @@ export class ConsensusState {
     };
   }
 
-  private addLateCommitVote(v: Vote): void {
+  private async addLateCommitVote(v: Vote, validatorHex: string): Promise<void> {
     const c = this.commits.get(v.height);
-    if (!c || v.height !== this.height - 1 || c.precommits.some((p) => equalBytes(p.validator, v.validator))) return;
+    if (!c || v.height !== this.height - 1) return;
+    const held = c.precommits.find((p) => equalBytes(p.validator, v.validator));
+    if (!v.valueId || !equalBytes(v.valueId, c.proposal.valueId)) {
+      if (!held || this.lateConflicts.has(validatorHex)) return;
+      this.lateConflicts.add(validatorHex);
+      await this.recordEquivocation(validatorHex, held, v);
+      return;
+    }
+    if (held) return;
     if (this.app.lateCommitVote && !this.app.lateCommitVote(v.height, v)) return;
     c.precommits.push(v);
   }
@@ -514,8 +533,13 @@ export class ConsensusState {
       return;
     }
     if (res.duplicate) return;
-    const ev: Evidence = { validator: v.validator, height: v.height, round: v.round, step: v.type, voteA: res.conflict, voteB: v };
     this.evidenceSeen.add(`${validatorHex}/${v.round}/${v.type}`);
+    await this.recordEquivocation(validatorHex, res.conflict, v);
+  }
+
+  /** Two different signed votes of one validator for one height, round and step: evidence. */
+  private async recordEquivocation(validatorHex: string, voteA: Vote, v: Vote): Promise<void> {
+    const ev: Evidence = { validator: v.validator, height: v.height, round: v.round, step: v.type, voteA, voteB: v };
     this.stats.equivocations++;
     this.metrics?.equivocations.inc();
     this.logger?.warn({ validator: validatorHex, height: v.height, round: v.round, step: v.type }, 'equivocation: two different signed votes');
@@ -744,6 +768,7 @@ export class ConsensusState {
     for (const c of this.timers) c();
     this.timers.clear();
     this.evidenceSeen.clear();
+    this.lateConflicts.clear();
     if (this.served.size > 10_000) this.served.clear();
     this.heightStartedAt = this.clock.now();
     this.metrics?.height.set(height);
