@@ -194,6 +194,22 @@ export function storyOf(log: LogExport, involved: ReadonlySet<number>): { record
 }
 
 /** Builds a checkpoint's package from a node's public log. */
+/** The header every evidence package starts with: format, kind and id, and whose log it came from. */
+export function packageHeader<K extends string>(log: LogExport, kind: K, id: string, now?: number) {
+  return {
+    format: PACKAGE_FORMAT,
+    version: PACKAGE_VERSION,
+    kind,
+    id,
+    createdAt: now ?? Date.now(),
+    chainId: log.chainId,
+    signer: log.signer,
+    anchorContract: log.anchorContract,
+    rootChain: log.rootChain ?? null,
+    redactionRules: REDACTION_RULES,
+  };
+}
+
 export function buildCheckpointPackage(log: LogExport, number: number, opts: { rootChainId?: number; now?: number } = {}): EvidencePackage {
   const rootChainId = opts.rootChainId ?? log.rootChain?.id;
   const acked = log.records.find((r) => r.type === 'checkpoint.acked' && r.payload.number === number && (rootChainId === undefined || r.payload.rootChainId === rootChainId));
@@ -223,18 +239,7 @@ export function buildCheckpointPackage(log: LogExport, number: number, opts: { r
   const sigs = signedRec ? (signedRec.payload.signatures as { signer: string; signature: string }[]) : null;
   const { records, batches, anchors } = storyOf(log, involved);
   const signedCp = signedRec ? (signedRec.payload as unknown as SignedCheckpoint) : null;
-  const base = {
-    format: PACKAGE_FORMAT,
-    version: PACKAGE_VERSION,
-    kind: 'checkpoint' as const,
-    id: `checkpoint:${cp.rootChainId}:${cp.number}`,
-    createdAt: opts.now ?? Date.now(),
-    chainId: log.chainId,
-    signer: log.signer,
-    anchorContract: log.anchorContract,
-    rootChain: log.rootChain ?? null,
-    redactionRules: REDACTION_RULES,
-  };
+  const base = packageHeader(log, 'checkpoint' as const, `checkpoint:${cp.rootChainId}:${cp.number}`, opts.now);
   const content = {
     checkpoint: cp,
     blockRange: { start: cp.start, end: cp.end, blocks: cp.end - cp.start + 1 },

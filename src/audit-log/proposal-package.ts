@@ -19,7 +19,7 @@ import { tallyProposal, type CountedBallot } from '../gov/tally.ts';
 import { decodeTallyRecord, tallyVoteHash } from '../gov/tally-data.ts';
 import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 import type { AuditBatch } from './batch.ts';
-import { manifestOf, PACKAGE_FORMAT, PACKAGE_VERSION, REDACTION_RULES, storyOf, type EvidencePackage, type SignatureCheck } from './evidence.ts';
+import { manifestOf, packageHeader, storyOf, type EvidencePackage, type SignatureCheck } from './evidence.ts';
 import type { AnchorState } from './interface.ts';
 import { canonicalJson, type AuditRecord } from './record.ts';
 import { isRedacted, type ChainEntry, type LogExport } from './verify.ts';
@@ -245,18 +245,7 @@ export function buildProposalPackage(log: LogExport, proposalId: string, opts: {
       }
     : null;
   const { records, batches, anchors } = storyOf(log, new Set(story.map((r) => r.seq)));
-  const base = {
-    format: PACKAGE_FORMAT,
-    version: PACKAGE_VERSION,
-    kind: 'proposal' as const,
-    id: correlation,
-    createdAt: opts.now ?? Date.now(),
-    chainId: log.chainId,
-    signer: log.signer,
-    anchorContract: log.anchorContract,
-    rootChain: log.rootChain ?? null,
-    redactionRules: REDACTION_RULES,
-  };
+  const base = packageHeader(log, 'proposal' as const, correlation, opts.now);
   const content = { proposal, ballots, tally, validation: validateProposal({ proposal, ballots, tally }), records, batches, anchors };
   const pkg = { ...base, content: { ...content, summary: summaryOf({ ...base, content }) } };
   return { ...pkg, manifest: manifestOf(pkg) };

@@ -20,7 +20,7 @@ import { encodeEvidence, evidenceHash, parseEvidence, type Evidence } from '../s
 import { DEFAULT_PENALTIES } from '../slashing/penalty.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import type { AuditBatch } from './batch.ts';
-import { manifestOf, PACKAGE_FORMAT, PACKAGE_VERSION, REDACTION_RULES, storyOf, type EvidencePackage } from './evidence.ts';
+import { manifestOf, packageHeader, storyOf, type EvidencePackage } from './evidence.ts';
 import type { AnchorState } from './interface.ts';
 import { canonicalJson, type AuditRecord } from './record.ts';
 import { isRedacted, type ChainEntry, type LogExport } from './verify.ts';
@@ -172,18 +172,7 @@ export function buildSlashPackage(log: LogExport, slashId: string, opts: { now?:
   const sections = slashSectionsFrom(story, slashId);
   if (!sections) throw new AuditError(`--slash ${slashId}: no slash.evidence record for it in this node's log: not recorded, or recorded before the log began`);
   const { records, batches, anchors } = storyOf(log, new Set(story.map((r) => r.seq)));
-  const base = {
-    format: PACKAGE_FORMAT,
-    version: PACKAGE_VERSION,
-    kind: 'slash' as const,
-    id: correlation,
-    createdAt: opts.now ?? Date.now(),
-    chainId: log.chainId,
-    signer: log.signer,
-    anchorContract: log.anchorContract,
-    rootChain: log.rootChain ?? null,
-    redactionRules: REDACTION_RULES,
-  };
+  const base = packageHeader(log, 'slash' as const, correlation, opts.now);
   const content = { ...sections, validation: validateSlash(sections), records, batches, anchors };
   const pkg = { ...base, content: { ...content, summary: summaryOf({ ...base, content }) } };
   return { ...pkg, manifest: manifestOf(pkg) };
