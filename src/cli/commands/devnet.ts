@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError } from '../io.ts';
+import { stopOnSignals } from '../signals.ts';
 
 interface Opts {
   dir: string;
@@ -115,17 +116,7 @@ export function register(program: Command): void {
       }
       if (!existedBefore || opts.reset) lock = acquirePidLock(dir, 'devnet', 'devnet.pid');
       const sup = new DevnetSupervisor({ dir, blockTimeSec: Number(opts.rootBlockTime), restartDelayMs: Number(opts.restartDelay) * 1000, logLevel: opts.logLevel }, { logger });
-      let stopping: Promise<void> | null = null;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        logger.info({ signal }, 'stopping every devnet process');
-        stopping = sup.stop().then(() => {
-          logger.info('devnet stopped; run again to resume, --reset to start over');
-          process.exit(0);
-        });
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      const signals = stopOnSignals(() => sup.stop(), logger, { stopping: 'stopping every devnet process', stopped: 'devnet stopped; run again to resume, --reset to start over' });
       try {
         await sup.start();
       } catch (err) {
@@ -137,7 +128,7 @@ export function register(program: Command): void {
       let last = 0;
       const every = Number(opts.statusInterval) * 1000;
       for (;;) {
-        if (stopping) return;
+        if (signals.stopping) return;
         const snap = await sup.snapshot();
         if (tty) process.stdout.write('\x1b[H\x1b[2J' + statusTable(snap, started) + '\n');
         else if (Date.now() - last >= every) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError } from '../io.ts';
+import { stopOnSignals } from '../signals.ts';
 
 function int(v: string, what: string, min: number, max = 65535): number {
   const n = Number(v);
@@ -136,17 +137,7 @@ export function register(program: Command): void {
         throw err;
       }
       process.on('exit', () => lock.release());
-      let stopping: Promise<void> | null = null;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        logger.info({ signal }, 'stopping every process of this host');
-        stopping = sup.stop().then(() => {
-          logger.info('testnet host stopped');
-          process.exit(0);
-        });
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      const signals = stopOnSignals(() => sup.stop(), logger, { stopping: 'stopping every process of this host', stopped: 'testnet host stopped' });
       try {
         await sup.start();
       } catch (err) {
@@ -155,7 +146,7 @@ export function register(program: Command): void {
       }
       const every = int(opts.statusInterval, '--status-interval', 1, 3600) * 1000;
       for (;;) {
-        if (stopping) return;
+        if (signals.stopping) return;
         const snap = await sup.snapshot();
         process.stdout.write(hostStatusLine(snap) + '\n');
         await new Promise((r) => setTimeout(r, every));
