@@ -9,17 +9,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
-import { RootChainNode } from '../../src/rootchain/node.ts';
-import { rootChainBackend } from '../../src/rootchain/backend.ts';
 import { devKey, devnetGenesis } from '../../src/rootchain/genesis.ts';
-import { MethodRegistry } from '../../src/rpc/registry.ts';
-import { RpcServer } from '../../src/rpc/server.ts';
-import { registerEth } from '../../src/rpc/eth.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { AuditError } from '../../src/audit/interface.ts';
 import { recomputeVotingPower, decodeVotesMoved, votesMovedTopic } from '../../src/audit/voting-power.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
+import { serveRootChain } from '../helpers/root-chain-rpc.ts';
 
 const E18 = 10n ** 18n;
 const TX = { type: 0, gasPrice: 1_000_000_000n };
@@ -75,15 +71,7 @@ describe('audit voting-power on the embedded root chain', { timeout: 300_000 }, 
 
   it('recomputes every account from the logs and agrees with the contract (--check); bad flags exit 2 naming the flag', async () => {
     const { json } = devnetGenesis({ validators: 2 });
-    const node = await RootChainNode.open({ dataDir: join(dir.path, 'chain'), genesisJson: json, blockTimeMs: 0 });
-    const registry = new MethodRegistry({});
-    registerEth(registry, rootChainBackend(node));
-    const server = new RpcServer({ host: '127.0.0.1', port: 0 }, { registry });
-    const { url } = await server.start();
-    cleanups.push(async () => {
-      await server.close();
-      await node.close();
-    });
+    const { node, url } = await serveRootChain(join(dir.path, 'chain'), json, cleanups);
     const c = node.info.contracts;
     const art = loadArtifacts();
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });

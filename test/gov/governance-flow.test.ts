@@ -13,13 +13,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Contract, id as keccakText, JsonRpcProvider, Wallet } from 'ethers';
-import { RootChainNode } from '../../src/rootchain/node.ts';
-import { rootChainBackend } from '../../src/rootchain/backend.ts';
 import { DEVNET_GOVERNANCE } from '../../src/rootchain/deploy.ts';
 import { devnetGenesis, devKey } from '../../src/rootchain/genesis.ts';
-import { MethodRegistry } from '../../src/rpc/registry.ts';
-import { RpcServer } from '../../src/rpc/server.ts';
-import { registerEth } from '../../src/rpc/eth.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { domainSeparator } from '../../src/gov/ballot.ts';
 import { judgeBallots, tallyProposal, type BallotEntry } from '../../src/gov/tally.ts';
@@ -29,6 +24,7 @@ import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { serveRootChain } from '../helpers/root-chain-rpc.ts';
 
 const TX = { type: 0, gasPrice: 1_000_000_000n };
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -52,15 +48,7 @@ describe('governance on the embedded root chain', { timeout: 300_000 }, () => {
 
   it('propose → gov vote ×3 → anchored tally → queue → execute after the delay; audit tally matches', async () => {
     const { json, signerKeys, ownerKeys } = devnetGenesis({ validators: 4 });
-    const node = await RootChainNode.open({ dataDir: join(dir.path, 'chain'), genesisJson: json, blockTimeMs: 0 });
-    const registry = new MethodRegistry({});
-    registerEth(registry, rootChainBackend(node));
-    const server = new RpcServer({ host: '127.0.0.1', port: 0 }, { registry });
-    const { url } = await server.start();
-    cleanups.push(async () => {
-      await server.close();
-      await node.close();
-    });
+    const { node, url } = await serveRootChain(join(dir.path, 'chain'), json, cleanups);
     const c = node.info.contracts;
     const art = loadArtifacts();
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });

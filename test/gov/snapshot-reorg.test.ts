@@ -10,12 +10,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
-import { RootChainNode } from '../../src/rootchain/node.ts';
-import { rootChainBackend } from '../../src/rootchain/backend.ts';
 import { devnetGenesis, devKey } from '../../src/rootchain/genesis.ts';
-import { MethodRegistry } from '../../src/rpc/registry.ts';
-import { RpcServer } from '../../src/rpc/server.ts';
-import { registerEth } from '../../src/rpc/eth.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { HttpEndpoint } from '../../src/audit/http.ts';
 import { JsonRpcEndpoint } from '../../src/audit/json-rpc.ts';
@@ -25,6 +20,7 @@ import { judgeBallots, tallyProposal } from '../../src/gov/tally.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { serveRootChain } from '../helpers/root-chain-rpc.ts';
 
 const TX = { type: 0, gasPrice: 1_000_000_000n };
 const E18 = 10n ** 18n;
@@ -39,15 +35,7 @@ describe('governance snapshot across a root-chain reorg', { timeout: 300_000 }, 
 
   it('power at the snapshot follows the canonical branch: contract, logs and tally agree', async () => {
     const { json, ownerKeys } = devnetGenesis({ validators: 4 });
-    const node = await RootChainNode.open({ dataDir: join(dir.path, 'chain'), genesisJson: json, blockTimeMs: 0 });
-    const registry = new MethodRegistry({});
-    registerEth(registry, rootChainBackend(node));
-    const server = new RpcServer({ host: '127.0.0.1', port: 0 }, { registry });
-    const { url } = await server.start();
-    cleanups.push(async () => {
-      await server.close();
-      await node.close();
-    });
+    const { node, url } = await serveRootChain(join(dir.path, 'chain'), json, cleanups);
     const c = node.info.contracts;
     const art = loadArtifacts();
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });

@@ -11,12 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, Wallet, type TransactionReceipt } from 'ethers';
-import { RootChainNode } from '../../src/rootchain/node.ts';
-import { rootChainBackend } from '../../src/rootchain/backend.ts';
 import { devKey, devnetGenesis } from '../../src/rootchain/genesis.ts';
-import { MethodRegistry } from '../../src/rpc/registry.ts';
-import { RpcServer } from '../../src/rpc/server.ts';
-import { registerEth } from '../../src/rpc/eth.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { EvmRootChainClient } from '../../src/root/evm-client.ts';
 import { RootChainWatcher } from '../../src/root/watcher.ts';
@@ -26,6 +21,7 @@ import { LevelStore } from '../../src/db/level.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
 import { publicKeyCreate } from '../../src/crypto/secp256k1.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
+import { serveRootChain } from '../helpers/root-chain-rpc.ts';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -44,15 +40,7 @@ describe('staking events on the embedded root chain', { timeout: 120_000 }, () =
     const dir = mkdtempSync(join(tmpdir(), 'rootchain-staking-'));
     dirs.push(dir);
     const { json } = devnetGenesis({ validators: 2, staking: { signerUpdateLimit: 0 } });
-    const node = await RootChainNode.open({ dataDir: join(dir, 'chain'), genesisJson: json, blockTimeMs: 0 });
-    const registry = new MethodRegistry({});
-    registerEth(registry, rootChainBackend(node));
-    const server = new RpcServer({ host: '127.0.0.1', port: 0 }, { registry });
-    const { url } = await server.start();
-    cleanups.push(async () => {
-      await server.close();
-      await node.close();
-    });
+    const { node, url } = await serveRootChain(join(dir, 'chain'), json, cleanups);
     const c = node.info.contracts;
     // rootchain.json (what the devnet reads) names StakingInfo, and it is the StakeManager's logger.
     const infoFile = JSON.parse(readFileSync(node.writeInfo(url), 'utf8')) as { contracts: Record<string, string> };
