@@ -144,14 +144,13 @@ export function sealPacked(task: Uint8Array): Uint8Array {
 }
 
 export interface SealResult {
-  hashes: Uint8Array[];
+  /** count × 32 bytes: record i's hash at i × 32. */
+  hashes: Uint8Array;
   digest: Uint8Array;
   signature: Uint8Array;
 }
 
 export function unpackSealResult(res: Uint8Array, count: number): SealResult {
   if (res.length !== count * 32 + 97) throw new RangeError(`audit batch result: ${res.length} bytes for ${count} records`);
-  const hashes: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) hashes.push(res.slice(i * 32, i * 32 + 32));
-  return { hashes, digest: res.slice(count * 32, count * 32 + 32), signature: res.slice(count * 32 + 32) };
+  return { hashes: res.subarray(0, count * 32), digest: res.slice(count * 32, count * 32 + 32), signature: res.slice(count * 32 + 32) };
 }

@@ -262,7 +262,7 @@ export function canonicalJson(v: unknown, path = '$'): string {
   }
 }
 
-const textEncoder = new TextEncoder();
+const VERSION_PREFIX = String.fromCharCode(RECORD_ENCODING_VERSION);
 
 /** The body of a record. */
 export function recordBody(r: RecordInput & { seq: number; time: number }): RecordBody {
@@ -284,11 +284,8 @@ export function recordBody(r: RecordInput & { seq: number; time: number }): Reco
 /** `0x01 ‖ canonical JSON` of the body. */
 export function encodeRecordBody(body: RecordBody): Uint8Array {
   if (body.v !== RECORD_ENCODING_VERSION) throw new TypeError(`audit record ${body.seq}: encoding version ${body.v} is not supported (this node knows ${RECORD_ENCODING_VERSION})`);
-  const json = canonicalJson(body);
-  const out = new Uint8Array(1 + Buffer.byteLength(json, 'utf8'));
-  out[0] = RECORD_ENCODING_VERSION;
-  textEncoder.encodeInto(json, out.subarray(1));
-  return out;
+  // one native UTF-8 encode into Buffer's slab pool: "\x01" is the version byte's own UTF-8 encoding
+  return Buffer.from(VERSION_PREFIX + canonicalJson(body), 'utf8');
 }
 
 /** `keccak256(prev ‖ keccak256(body bytes))`. */

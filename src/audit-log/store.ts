@@ -76,6 +76,38 @@ export class AuditStore {
     return ((await this.meta.get(`head:${stream}`)) as StreamHead | undefined) ?? null;
   }
 
+  /**
+   * The puts for a sealed run of records `firstSeq…`: the same keys `records.key` gives and the
+   * `prev ‖ hash ‖ body` values, built from one key template and one buffer per batch (a seal writes
+   * up to batchMaxRecords records; per-record codec calls and allocations were most of its cost).
+   */
+  recordPutOps(stream: AuditStream, firstSeq: number, prev: Uint8Array, hashes: Uint8Array, bodies: readonly Uint8Array[]): BatchOp[] {
+    const template = this.records.key([STREAM_ID[stream], firstSeq]);
+    const seqAt = template.length - 8;
+    let size = 0;
+    for (const b of bodies) size += template.length + 64 + b.length;
+    const buf = new Uint8Array(size);
+    const dv = new DataView(buf.buffer);
+    const ops: BatchOp[] = new Array(bodies.length);
+    let o = 0;
+    for (let i = 0; i < bodies.length; i++) {
+      const body = bodies[i]!;
+      const seq = firstSeq + i;
+      const key = buf.subarray(o, o + template.length);
+      key.set(template);
+      dv.setUint32(o + seqAt, Math.floor(seq / 0x1_0000_0000));
+      dv.setUint32(o + seqAt + 4, seq >>> 0);
+      o += template.length;
+      const value = buf.subarray(o, o + 64 + body.length);
+      value.set(i === 0 ? prev : hashes.subarray((i - 1) * 32, i * 32), 0);
+      value.set(hashes.subarray(i * 32, i * 32 + 32), 32);
+      value.set(body, 64);
+      o += 64 + body.length;
+      ops[i] = { type: 'put', key, value };
+    }
+    return ops;
+  }
+
   headOp(stream: AuditStream, head: StreamHead): BatchOp {
     return this.meta.putOp(`head:${stream}`, head);
   }

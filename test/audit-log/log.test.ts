@@ -49,6 +49,27 @@ function sample(i: number): RecordInput {
 }
 
 describe('record encoding', () => {
+  it('the batch write path gives the same keys and values as the records repository, past 2^32', () => {
+    const store = new AuditStore({} as never); // only key/value encoding is used, no I/O
+    for (const firstSeq of [0, 41, 0xffff_fffe, 2 ** 40 + 3]) {
+      const bodies = [1, 2, 3].map((i) => encodeRecordBody(recordBody({ ...sample(i), seq: firstSeq + i - 1, time: 7 })));
+      const prev = keccak256(Uint8Array.of(1));
+      const hashes = new Uint8Array(96).map((_, i) => (i * 7 + firstSeq) & 0xff);
+      const ops = store.recordPutOps('private', firstSeq, prev, hashes, bodies);
+      bodies.forEach((b, i) => {
+        const expected = store.records.putOp([STREAM_ID.private, firstSeq + i], {
+          ...JSON.parse(new TextDecoder().decode(b.subarray(1))),
+          prev: bytesToHex(i === 0 ? prev : hashes.subarray((i - 1) * 32, i * 32)),
+          hash: bytesToHex(hashes.subarray(i * 32, i * 32 + 32)),
+        });
+        const op = ops[i]!;
+        assert.equal(op.type, 'put');
+        assert.deepEqual([...op.key], [...expected.key], `key of seq ${firstSeq + i}`);
+        assert.deepEqual([...(op as { value: Uint8Array }).value], [...(expected as { value: Uint8Array }).value], `value of seq ${firstSeq + i}`);
+      });
+    }
+  });
+
   it('is canonical JSON behind a version byte: keys sorted, no whitespace, floats refused', () => {
     const body = recordBody({ ...sample(1), seq: 5, time: 7 });
     const bytes = encodeRecordBody(body);
