@@ -402,7 +402,7 @@ export function register(program: Command): void {
   const audit = program
     .command('audit')
     .description(
-      "recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network's checkpoints and spans from its endpoints (checkpoint, span)",
+      "recompute what the network claims (roots, producers, proposer, checkpoint signatures) from JSON input (FILE may be - for stdin), or a live network's checkpoints, spans, voting power, tallies and slashes from its endpoints (checkpoint, span, voting-power, tally, slash)",
     );
   audit
     .command('checkpoint-root')
