@@ -11,6 +11,7 @@
 import type { BatchDBOp, DB } from '@ethereumjs/util';
 import { ClassicLevel } from 'classic-level';
 import { BUCKETS } from '../db/buckets.ts';
+import { reachableNodes } from './reachable.ts';
 
 /**
  * Key prefixes inside the executor's level database, from the registry. Only the bytes are taken,
@@ -39,7 +40,7 @@ export class StateDb implements DB<string, string | Uint8Array> {
   private cache = new Map<string, Uint8Array>();
   private readonly cacheLimit: number;
   /** Reads served from the pending buffer or level; for the bench's "where the time goes". */
-  stats = { reads: 0, diskReads: 0, writes: 0 };
+  stats = { reads: 0, diskReads: 0, writes: 0, flushedNodes: 0, droppedNodes: 0 };
 
   constructor(level: ClassicLevel<Uint8Array, Uint8Array>, opts: { cacheNodes?: number } = {}) {
     this.level = level;
@@ -108,13 +109,21 @@ export class StateDb implements DB<string, string | Uint8Array> {
     return this.pending.size;
   }
 
-  /** Writes buffered nodes plus `extra` (metadata) in one atomic level batch. */
-  async flush(extra: RawBatchOp[] = []): Promise<void> {
+  /**
+   * Writes buffered nodes plus `extra` (metadata) in one atomic level batch. With `roots` (the block's
+   * post-state root), only the buffered nodes those roots reach are written: the rest are nodes the
+   * block itself replaced (src/evm/reachable.ts). Without, everything buffered is written (genesis
+   * writes a trie bottom-up in several flushes, before its root exists).
+   */
+  async flush(extra: RawBatchOp[] = [], roots?: readonly Uint8Array[]): Promise<void> {
+    const keep = roots ? reachableNodes(roots, this.pending) : null;
     const ops: RawBatchOp[] = [];
-    for (const [k, v] of this.pending) ops.push({ type: 'put', key: nodeKey(k), value: v });
+    for (const [k, v] of this.pending) if (!keep || keep.has(k)) ops.push({ type: 'put', key: nodeKey(k), value: v });
     for (const op of extra) ops.push(op);
+    this.stats.flushedNodes += ops.length - extra.length;
+    this.stats.droppedNodes += this.pending.size - (ops.length - extra.length);
     if (ops.length > 0) await this.level.batch(ops);
-    for (const [k, v] of this.pending) this.remember(k, v);
+    for (const [k, v] of this.pending) if (!keep || keep.has(k)) this.remember(k, v);
     this.pending.clear();
   }
 
