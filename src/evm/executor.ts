@@ -6,8 +6,10 @@
  *   merge) and carry the sender recovered upstream: `getSenderAddress` returns it, nothing recovers again.
  * - A block runs inside one state-manager checkpoint, so per-transaction commits stay in the account
  *   and storage caches; the tries are written once, at the end of the block.
+ * - At the block's end the tries are updated in one batch per trie (BatchStateManager, BatchTrie): each
+ *   changed node is encoded and hashed once, not once per account put.
  * - Trie nodes go to an in-memory write buffer with a node cache (StateDb) and reach disk in one level
- *   batch per block.
+ *   batch per block, only those the post-state references (src/evm/reachable.ts).
  * - One call at a time: every public method goes through a promise queue.
  * - Calls and state reads run on a CallRunner over a read-through overlay of the StateDb (writes kept
  *   aside); the node's RPC uses call workers instead (src/evm/call), which read this executor's nodes
@@ -16,7 +18,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { createBlock, type Block } from '@ethereumjs/block';
 import { createMPT } from '@ethereumjs/mpt';
-import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
+import { Caches } from '@ethereumjs/statemanager';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Account, Address } from '@ethereumjs/util';
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
@@ -30,6 +32,7 @@ import { ancestorBlockchain } from './ancestors.ts';
 import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
+import { BatchStateManager } from './batchStateManager.ts';
 import { CallRunner, padLeft } from './call/runner.ts';
 import { OverlayDb } from './call/overlayDb.ts';
 import { serveStateNodes } from './call/nodeServer.ts';
@@ -138,7 +141,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
   readonly db: StateDb;
   private readonly logger: Logger;
   private readonly metrics: Metrics | null;
-  private sm!: MerkleStateManager;
+  private sm!: BatchStateManager;
   private vm!: VM;
   private calls!: CallRunner;
   private readonly nodeServers = new Set<{ close(): void }>();
@@ -175,7 +178,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
     const trie = await createMPT({ db: this.db, useKeyHashing: true, valueEncoding: 'view', common });
     // `sm['_trie']` and `sm['_checkpointCount']` below are EthereumJS private fields: the @ethereumjs
     // packages are pinned to one exact version for that (test/evm/ethereumjs-pin.test.ts checks both).
-    this.sm = new MerkleStateManager({ trie, common, caches: newCaches() });
+    this.sm = new BatchStateManager({ trie, common, caches: newCaches() }, this.db);
     this.vm = await createVM({ common, stateManager: this.sm, blockchain: blockchain as never });
     this.calls = await CallRunner.create(common, new OverlayDb(this.db), { interruptible: false });
     const genesisRoot = await this.db.getMeta('genesisRoot');

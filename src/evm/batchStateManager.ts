@@ -1,0 +1,76 @@
+/**
+ * EthereumJS's MerkleStateManager with a batched `flush`: when a block commits, its storage changes
+ * and then its account changes are written to the tries with BatchTrie (one update per trie, each
+ * changed node encoded and hashed once) instead of one MPT `put` per slot and per account. Code is
+ * written as upstream does. The resulting roots and stored nodes are the MPT's own
+ * (test/evm/batch-trie.test.ts; test/evm/executor.test.ts compares whole blocks with stock EthereumJS).
+ *
+ * Only the outermost flush (no open checkpoint) takes the batched path; a flush inside a checkpoint
+ * (nothing in the block path does one) is left to upstream, whose trie checkpoints can revert it.
+ * Uses the protected fields of @ethereumjs/statemanager 10.1.3, pinned exactly for that.
+ */
+import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
+import { RLP } from '@ethereumjs/rlp';
+import { Account, createAddressFromString } from '@ethereumjs/util';
+import { BatchTrie, type TrieNodeStore, type TrieUpdate } from './batchTrie.ts';
+import { keccak256 } from './crypto.ts';
+import { hexToBytes } from '../util/bytes.ts';
+
+export class BatchStateManager extends MerkleStateManager {
+  readonly #batch: BatchTrie;
+  /** Flushes that took the batched path (the executor's tests check it is the one used). */
+  batchedFlushes = 0;
+
+  constructor(opts: MerkleStateManagerOpts, nodes: TrieNodeStore) {
+    super(opts);
+    this.#batch = new BatchTrie(nodes);
+  }
+
+  override async flush(): Promise<void> {
+    const caches = this._caches;
+    if (this._checkpointCount > 0 || !caches?.account || !caches.storage) return super.flush();
+    // code first, exactly as upstream: it may create accounts and changes code hashes
+    for (const [addressHex, elem] of caches.code?.flush() ?? []) {
+      if (elem.code === undefined) continue;
+      const address = createAddressFromString(`0x${addressHex}`);
+      const codeHash = keccak256(elem.code);
+      await this._getCodeDB().put(this._prefixCodeHashes ? concatPrefix(codeHash) : codeHash, elem.code);
+      if ((await this.getAccount(address)) === undefined) await this.putAccount(address, new Account());
+      await this.modifyAccountFields(address, { codeHash });
+    }
+    // storage, grouped by account: one trie update each, then the account's new storage root
+    const byAccount = new Map<string, TrieUpdate[]>();
+    for (const [addressHex, keyHex, value] of caches.storage.flush()) {
+      let list = byAccount.get(addressHex);
+      if (!list) byAccount.set(addressHex, (list = []));
+      const decoded = RLP.decode(value ?? new Uint8Array(0)) as Uint8Array;
+      list.push([keccak256(hexToBytes(`0x${keyHex}`)), decoded.length > 0 ? RLP.encode(decoded) : null]);
+    }
+    for (const [addressHex, updates] of byAccount) {
+      const address = createAddressFromString(`0x${addressHex}`);
+      const account = await this.getAccount(address);
+      if (!account) continue; // as upstream: storage of an account deleted since is dropped
+      account.storageRoot = await this.#batch.update(account.storageRoot, updates);
+      // a storage trie object cached by upstream must not keep the old root
+      delete this._storageTries[bytesToUnprefixedHexOf(keccak256(address.bytes))];
+      await this.putAccount(address, account);
+    }
+    const accounts: TrieUpdate[] = [];
+    for (const [addressHex, elem] of caches.account.flush()) accounts.push([keccak256(hexToBytes(`0x${addressHex}`)), elem.accountRLP ?? null]);
+    if (accounts.length > 0) this._trie.root(await this.#batch.update(this._trie.root(), accounts));
+    this.batchedFlushes++;
+  }
+}
+
+const CODEHASH_PREFIX = new TextEncoder().encode('c');
+
+function concatPrefix(codeHash: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + codeHash.length);
+  out.set(CODEHASH_PREFIX, 0);
+  out.set(codeHash, 1);
+  return out;
+}
+
+function bytesToUnprefixedHexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+}
