@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { stakeTxFromEvent, StakeKind } from '../../src/delivery/modules/staking/stake-txs.ts';
 import type { RootEvent } from '../../src/root/abi.ts';
 import { stakingSequence } from '../../src/root/sequence.ts';
+import { evidenceHash, type DowntimeEvidence } from '../../src/slashing/evidence.ts';
 import { closeNode, decideHeight, deliverEvents, devConfig, FakeRoot, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from './helpers.ts';
 
 const config = devConfig();
@@ -156,5 +157,29 @@ describe('Jailed / UnJailed in Delivery', () => {
       assert.equal(signersOf(n, n.app.height + 1).length, 4);
       assert.equal(n.app.poolSize, 0, 'the older Jailed was voted on and marked processed, not kept');
     }
+  });
+
+  it('evidence about heights a now-jailed validator missed still checks and names it (the slashing module keeps its sets by height)', async () => {
+    const net = await network();
+    const root = new FakeRoot();
+    const [a, b, c] = net.nodes as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
+    const signer = net.keys[JAILED_ID - 1]!.address;
+    const decide = async (signers: NodeHandle[]) => {
+      net.clock.t += 2000;
+      await deliverEvents(net.nodes, root);
+      await decideHeight(net.nodes, chainId, signers);
+    };
+    for (let i = 0; i < 4; i++) await decide(net.nodes);
+    for (let i = 0; i < 28; i++) await decide([a, b, c]); // its precommits missing from heights 5..32
+    const missedTo = a.app.height - 1;
+    root.stakingEvent('Jailed', { validatorId: BigInt(JAILED_ID), exitEpoch: 3n, signer });
+    for (let i = 0; i < 6 && a.app.queries.staking.validator(JAILED_ID)?.jailed !== true; i++) await decide([a, b, c]);
+    for (const n of net.nodes) assert.equal(signersOf(n, n.app.height + 1).includes(signer), false, 'jailed: out of the set');
+    const ev: DowntimeEvidence = { v: 1, offense: 'downtime', validator: signer, toHeight: String(missedTo), window: String(config.slashing.signedBlocksWindow) };
+    for (const n of net.nodes) n.app.queries.slashing.inbox.submitEvidence(ev);
+    for (let i = 0; i < 4 && a.app.queries.slashing.candidates().length === 0; i++) await decide([a, b, c]);
+    const cand = a.app.queries.slashing.candidates().find((x) => x.id === evidenceHash(ev));
+    assert.ok(cand, 'a candidate opened about heights before the jail');
+    assert.equal(cand.validatorId, JAILED_ID, 'named by its record, though no longer in the set');
   });
 });
