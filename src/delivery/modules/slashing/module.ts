@@ -118,7 +118,9 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
       const s = slashingOf(ctx.state);
       const { id, validator, height, offense } = d.decision;
       s.slashingSeen.set(id, height);
-      const validatorId = stakingOf(ctx.state).consensusSet.getByAddress(validator)?.validator.id ?? 0;
+      // From the records, not the consensus set: a jailed validator has left the set but evidence
+      // about the heights it signed still names it.
+      const validatorId = [...stakingOf(ctx.state).validators.values()].find((v) => v.signer === validator.toLowerCase())?.id ?? 0;
       const on = deps.params.enabled;
       const closesAt = on ? ctx.height + deps.params.challengeWindow : null;
       const record: SlashRecord = {
