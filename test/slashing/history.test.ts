@@ -23,6 +23,7 @@ import { CHECKPOINT_APPROVED } from '../../src/delivery/modules/checkpoint/notic
 import { trackHistory } from '../../src/delivery/modules/slashing/module.ts';
 import { emptySlashingState, type SlashingState } from '../../src/delivery/modules/slashing/state.ts';
 import { checkContext } from '../../src/delivery/modules/slashing/txs.ts';
+import { auditSlash } from '../../src/slashing/audit.ts';
 import { makeValidator } from '../../src/protocol/validators/validator.ts';
 import { ValidatorSet } from '../../src/protocol/validators/validator-set.ts';
 import { spanToJson } from '../../src/protocol/span/span.ts';
@@ -171,5 +172,19 @@ describe('checkpoint equivocation against the Delivery set at the approval heigh
     );
     // Past the unbonding period the approval is gone: stale, as the evidence's age is.
     assert.equal(code(s, equivocation(A, 0, 63), 31 + UNBONDING), 'stale');
+  });
+});
+
+describe('audit slash with the span producers', () => {
+  it('double seal: refused for a signer not among the given span producers; unchecked (and said so) without spans', () => {
+    const base = { chainId: CHAIN, height: 100, validators: [A, B, C].map((k) => ({ signer: k.addressHex })) };
+    const spans = [{ startBlock: 0, endBlock: 63, producers: [A.addressHex, B.addressHex] }];
+    const refused = auditSlash(doubleSeal(C, 10), params, { ...base, spans }, recoverSeal);
+    assert.deepEqual([refused.decision, refused.code], ['refused', 'not-in-set-at-height']);
+    assert.equal(auditSlash(doubleSeal(A, 10), params, { ...base, spans }, recoverSeal).decision, 'slash');
+    assert.equal(auditSlash(doubleSeal(A, 64), params, { ...base, spans }, recoverSeal).code, 'future');
+    const open = auditSlash(doubleSeal(C, 10), params, base, recoverSeal);
+    assert.equal(open.decision, 'slash');
+    assert.ok(open.notChecked.some((n) => n.startsWith('span producer membership')));
   });
 });
