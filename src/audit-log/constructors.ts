@@ -128,6 +128,22 @@ export const records = {
       correlationId: `slash:${s.evidenceHash}`,
       payload: { ...s.detail, slashId: s.slashId, outcome: s.outcome, amount: s.amount },
     }),
+  /** A slash batch approved by 2/3+1 signatures; evidenceHash = keccak256(0x01 ‖ data), the digest the SlashingManager checks. */
+  slashBatchSigned: (c: Common, b: { nonce: number; digest: string; proposer: string; evidenceHashes: string[]; signatureCount: number }): RecordInput =>
+    rec('slash.batch-signed', 'notice', c, {
+      subject: `slash-batch:${b.nonce}`,
+      evidenceHash: b.digest,
+      correlationId: `slash-batch:${b.nonce}`,
+      payload: { nonce: b.nonce, proposer: b.proposer, evidenceHashes: b.evidenceHashes, signatureCount: b.signatureCount },
+    }),
+  /** The batch's proposer sent it to the SlashingManager: outcome and the root transaction's hash (null unless submitted). */
+  slashBatchSubmitted: (c: Common, b: { nonce: number; evidenceHashes: string[]; outcome: string; txHash: string | null }): RecordInput =>
+    rec('slash.batch-submitted', b.outcome === 'failed' ? 'warning' : 'notice', c, {
+      subject: `slash-batch:${b.nonce}`,
+      ...(b.txHash ? { evidenceHash: b.txHash } : {}),
+      correlationId: `slash-batch:${b.nonce}`,
+      payload: { nonce: b.nonce, evidenceHashes: b.evidenceHashes, outcome: b.outcome, rootTxHash: b.txHash },
+    }),
   /** A Governor proposal mirrored into Delivery (gov-writers.ts); evidenceHash = the root-chain ProposalCreated tx. */
   proposalCreated: (c: Common, p: { proposalId: string; proposer: string; snapshot: number; deadline: number; rootChainId: number; rootTxHash: string; rootBlock: number }): RecordInput =>
     rec('proposal.created', 'notice', c, { subject: `proposal:${p.proposalId}`, evidenceHash: p.rootTxHash, correlationId: `proposal:${p.proposalId}`, payload: p }),

@@ -39,6 +39,8 @@ export const RECORD_TYPES = [
   'slash.evidence',
   'slash.candidate',
   'slash.final',
+  'slash.batch-signed',
+  'slash.batch-submitted',
   'proposal.created',
   'snapshot.fixed',
   'ballot.accepted',

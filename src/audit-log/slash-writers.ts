@@ -5,12 +5,18 @@
  *                    and, when a candidate opened, slash.candidate (challenge window closesAt)
  *   SLASH_VOIDED   → slash.final, outcome `voided`, with the challenge's reason
  *   SLASH_FINAL    → slash.final, outcome `slashed`, with the (escalated) penalty bps and jail epochs
- * Everything comes from consensus data (block height and time), so every validator writes the same
- * public records. The signed batch (SLASH_BATCH_SIGNED) and the root chain's SlashingManager events
- * are not written: the module does not mirror the root chain's Slashed events back into Delivery.
+ *   SLASH_BATCH_SIGNED → slash.batch-signed (nonce, proposer, the batch's evidence ids; evidenceHash
+ *                    = the digest the SlashingManager checks), correlationId `slash-batch:<nonce>`
+ * Everything above comes from consensus data (block height and time), so every validator writes the
+ * same public records. `recordSlashSender` wraps the proposer's sender: slash.batch-submitted with
+ * the outcome and the root transaction's hash (only the proposer writes it, as checkpoint.submitted).
+ * The root chain's Slashed events are not mirrored back into Delivery, so there is no "applied" record.
  */
 import type { CommittedBlock } from '../delivery/app/app.ts';
-import { SLASH_FINAL, SLASH_RECORDED, SLASH_VOIDED } from '../delivery/modules/slashing/notices.ts';
+import { SLASH_BATCH_SIGNED, SLASH_FINAL, SLASH_RECORDED, SLASH_VOIDED } from '../delivery/modules/slashing/notices.ts';
+import type { SlashBatchSender } from '../delivery/modules/slashing/submission.ts';
+import { decodeSlashBatch, slashBatchVoteHash } from '../slashing/batch.ts';
+import { hexToBytes } from '../util/bytes.ts';
 import type { SlashRecord } from '../delivery/modules/slashing/store.ts';
 import { records } from './constructors.ts';
 import type { AuditWriter } from './interface.ts';
@@ -44,5 +50,25 @@ export function writeSlashRecords(app: SlashDeliveryView, log: AuditWriter): voi
       // amount: the stake cut is computed on the root chain (SlashingManager) from these bps
       log.append(records.slashFinal(at, { slashId: r.id, validatorId: r.validatorId, evidenceHash: r.id, outcome: 'slashed', amount: 'by-bps', detail }));
     }
+    for (const b of c.notices.of(SLASH_BATCH_SIGNED)) {
+      const data = hexToBytes(b.data);
+      log.append(
+        records.slashBatchSigned(at, { nonce: b.nonce, digest: slashBatchVoteHash(data), proposer: decodeSlashBatch(data).proposer, evidenceHashes: [...b.ids], signatureCount: b.sigs.length }),
+      );
+    }
   });
+}
+
+/** The proposer's sender, recording each outcome (a failure's text also to the private stream). */
+export function recordSlashSender(sender: SlashBatchSender, log: AuditWriter, height: () => number): SlashBatchSender {
+  return {
+    async send(batch) {
+      const res = await sender.send(batch);
+      const txHash = res.outcome === 'submitted' ? res.txHash : null;
+      log.append(records.slashBatchSubmitted({ height: height() }, { nonce: batch.nonce, evidenceHashes: [...batch.ids], outcome: res.outcome, txHash }));
+      if (res.outcome === 'failed')
+        log.append(records.localError({ height: height() }, { component: 'slash-batch-submitter', message: res.reason, correlationId: `slash-batch:${batch.nonce}` }), 'private');
+      return res;
+    },
+  };
 }

@@ -31,7 +31,8 @@ import { AuditLogService, type CoveringCheckpoint } from '../audit-log/service.t
 import { AuditStore } from '../audit-log/store.ts';
 import { canonicalHash, recordSubmissions, writeDeliveryRecords } from '../audit-log/writers.ts';
 import { writeGovRecords } from '../audit-log/gov-writers.ts';
-import { writeSlashRecords } from '../audit-log/slash-writers.ts';
+import { recordSlashSender, writeSlashRecords } from '../audit-log/slash-writers.ts';
+import type { SlashBatchSender } from '../delivery/modules/slashing/submission.ts';
 import type { NodeSection } from './config.ts';
 import type { KeyPair } from './keys.ts';
 
@@ -62,6 +63,8 @@ export interface AuditLogWiring {
   /** A devnet genesis with AuditAnchor at its fixed address; a geth genesis unchanged. */
   bttcGenesis(g: BttcGenesis): BttcGenesis;
   watchSubmitters<S extends CheckpointSubmitterLike>(submitters: ReadonlyMap<number, S>): ReadonlyMap<number, CheckpointSubmitterLike>;
+  /** The slash batch sender, recording each submission (slash.batch-submitted). */
+  watchSlashSender(sender: SlashBatchSender): SlashBatchSender;
   attach(parts: AuditAttachParts): Promise<void>;
   /** `others` and the audit-log routes. */
   routes(...others: RestRoute[]): RestRoute[];
@@ -98,7 +101,7 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
   const bttcGenesis = (g: BttcGenesis): BttcGenesis => (isGethGenesis(g) ? g : withAuditAnchor(g, anchorCode));
   if (!signer || !settings.enabled) {
     deps.logger.info({ reason: signer ? 'auditLog.enabled is false' : 'a follower has no signer key' }, 'audit log: not kept by this node');
-    return { log: null, bttcGenesis, watchSubmitters: (s) => s, attach: async () => undefined, routes: (...others) => [...others, ...auditLogRoutes(null)] };
+    return { log: null, bttcGenesis, watchSubmitters: (s) => s, watchSlashSender: (s) => s, attach: async () => undefined, routes: (...others) => [...others, ...auditLogRoutes(null)] };
   }
   const { db, hashPool, metrics, logger, onClose } = deps;
   const address = bytesToHex(signer.address);
@@ -157,6 +160,7 @@ export async function openAuditLog(opts: { config: NodeConfig; node: NodeSection
     log,
     bttcGenesis,
     watchSubmitters: (s) => recordSubmissions(s, log, height),
+    watchSlashSender: (s) => recordSlashSender(s, log, height),
     routes: (...others) => [...others, ...auditLogRoutes(service)],
     async attach(parts) {
       app = parts.app;

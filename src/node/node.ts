@@ -147,7 +147,7 @@ export class BttcNode {
       genesis.delivery,
     );
     // Applying a block has no root-chain side effect: approved checkpoints and signed slash batches are submitted by listeners.
-    startSubmissions({ submitters: audit.watchSubmitters(submitters), clients }, { app, metrics, logger, onClose });
+    startSubmissions({ submitters: audit.watchSubmitters(submitters), clients, watchSlashSender: (x) => audit.watchSlashSender(x) }, { app, metrics, logger, onClose });
     app.onCommitted((c) => tracker.onDeliveryCommit(c));
     // Spans and state syncs for Bttc: this Delivery in process, or node.delivery.restUrl's REST.
     const delivery = await bttcDeliverySources({ ...node.delivery, bttcChainId: config.bttc.chainId }, { app, metrics, logger, onClose });

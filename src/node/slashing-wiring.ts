@@ -125,7 +125,7 @@ function settleOnClose(onClose: OnClose, name: string, s: { whenSettled(): Promi
  * (each chain's submitter), and signed slash batches when the staking chain is an EVM chain.
  */
 export function startSubmissions(
-  opts: { submitters: ReadonlyMap<number, CheckpointSubmitterLike>; clients: ReadonlyMap<number, RootChainClient> },
+  opts: { submitters: ReadonlyMap<number, CheckpointSubmitterLike>; clients: ReadonlyMap<number, RootChainClient>; watchSlashSender?: (s: SlashBatchSender) => SlashBatchSender },
   deps: { app: DeliveryApp; metrics: Registry; logger: Logger; onClose: OnClose },
 ): void {
   const { app, metrics, logger, onClose } = deps;
@@ -134,7 +134,7 @@ export function startSubmissions(
   settleOnClose(onClose, 'delivery submissions', submission);
   const client = opts.clients.get(app.stakingChainId);
   if (!(client instanceof EvmRootChainClient) || app.address === null) return;
-  const slashes = new SlashBatchSubmission({ address: app.address }, { sender: new EvmSlashBatchSender(client), metrics, logger });
+  const slashes = new SlashBatchSubmission({ address: app.address }, { sender: (opts.watchSlashSender ?? ((x) => x))(new EvmSlashBatchSender(client)), metrics, logger });
   slashes.attach(app);
   settleOnClose(onClose, 'slash batch submission', slashes);
 }

@@ -3,7 +3,10 @@
  * is per staker. Input: the evidence (or a slash record from GET /slashing/evidence/{hash}, whose
  * `evidence` it takes) and, optionally, the context a node would have had:
  *   {"chainId", "height", "unbondingHeights"?, "validators": [{"signer","id"?,"self"?,"partners"?,
- *    "delegators"?}], "prior"?: {signer: n}, "commits"?: {height: [signers]}}
+ *    "delegators"?}], "prior"?: {signer: n}, "commits"?: {height: [signers]},
+ *    "spans"?: [{"startBlock","endBlock","producers"}], "checkpoints"?: [{"start","end","borChainId","height"}]}
+ *   (`spans`: double seal is judged against the producers of the span covering the block;
+ *   `checkpoints`: equivocation against `validators` as the set at the range's approval height)
  * Without it, only what the evidence itself proves is checked (signatures, the conflict); set
  * membership and age are reported as not checked.
  */
@@ -27,6 +30,8 @@ export interface AuditContext {
   validators: AuditValidator[];
   prior?: Record<string, number>;
   commits?: Record<string, string[]>;
+  spans?: { startBlock: number; endBlock: number; producers: string[] }[];
+  checkpoints?: { start: number; end: number; borChainId: number; height: number }[];
 }
 
 export interface AuditResult {
@@ -68,9 +73,17 @@ export function auditSlash(e: Evidence, params: SlashingParams, ctx: AuditContex
     seen: () => false,
     downtime: params.downtime,
     recoverSeal,
+    producersAt: (b) => {
+      if (!ctx?.spans) return { producers: ANY };
+      const sp = ctx.spans.find((x) => x.startBlock <= b && b <= x.endBlock);
+      return sp ? { producers: new Set(sp.producers.map((p) => p.toLowerCase())) } : { code: 'future', reason: `no span in --validators "spans" covers Bttc block ${b}` };
+    },
+    // The `validators` given are taken as the set at the approval height.
+    checkpointHeight: (start, end, chain) => ctx?.checkpoints?.find((c) => c.start === start && c.end === end && c.borChainId === chain)?.height ?? ctx?.height ?? 0,
     ...(ctx?.commits ? { signedAt: (h: number) => (ctx.commits?.[String(h)] ? new Set(ctx.commits[String(h)]!.map((s) => s.toLowerCase())) : undefined) } : {}),
   };
   if (e.offense === 'downtime' && !ctx?.commits) throw new AuditInputError('downtime evidence needs --validators with "commits": {height: [signers]} for the window');
+  if (e.offense === 'double-seal' && !ctx?.spans) notChecked.push('span producer membership (give "spans" in --validators)');
   notChecked.push('replay (whether the network already recorded this id: GET /slashing/evidence/{id})');
   const d = checkEvidence(e, check);
   if (!d.ok) return { id, offense: e.offense, validator: null, decision: 'refused', code: d.code, reason: d.reason, notChecked, penalty: null, amounts: null };

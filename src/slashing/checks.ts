@@ -38,6 +38,10 @@ export interface CheckContext {
   signedAt?(height: number): ReadonlySet<string> | undefined;
   /** Downtime: more than `maxMissed` of the window must be missed. */
   downtime?: { window: number; maxMissed: number };
+  /** Double seal: the producers of the span covering a Bttc block, or why they are not known. */
+  producersAt?(block: number): { producers: ReadonlySet<string> } | { code: 'future' | 'stale'; reason: string };
+  /** Checkpoint equivocation: the Delivery height a checkpoint for the range was approved at, or why none is known. */
+  checkpointHeight?(start: number, end: number, borChainId: number): number | { code: 'future' | 'stale'; reason: string };
   /** Bttc seal recovery (src/bttc/engine), injected so src/delivery never imports src/bttc. */
   recoverSeal?(headerRlp: Uint8Array): SealedHeader;
 }
@@ -122,8 +126,15 @@ function checkDoubleSeal(id: string, e: DoubleSealEvidence, ctx: CheckContext): 
   if (a.number !== b.number) return refuse(id, e.offense, 'not-conflicting', `headers are at different heights (${a.number} vs ${b.number})`);
   if (a.hash === b.hash) return refuse(id, e.offense, 'not-conflicting', 'the two headers are the same header');
   if (a.signer !== b.signer) return refuse(id, e.offense, 'not-conflicting', `headers are sealed by different signers (${a.signer} vs ${b.signer})`);
-  // Bttc heights have no Delivery height: the set that matters is the one at the check's height.
-  return placed(id, e.offense, a.signer, ctx.height, ctx);
+  // The set at the offense is the span's producers at that Bttc block (a signer that has left the
+  // Delivery set since is still slashable; one that was never a producer there cannot be framed).
+  if (!ctx.producersAt) return refuse(id, e.offense, 'malformed', 'this checker has no span producer history');
+  if (a.number > BigInt(Number.MAX_SAFE_INTEGER)) return refuse(id, e.offense, 'malformed', `header number ${a.number} is out of range`);
+  const at = ctx.producersAt(Number(a.number));
+  if ('code' in at) return refuse(id, e.offense, at.code, at.reason);
+  if (!at.producers.has(a.signer)) return refuse(id, e.offense, 'not-in-set-at-height', `${a.signer} was not a producer of the span covering Bttc block ${a.number}`);
+  // Age and replay expiry count from the Delivery height that records it.
+  return { ok: true, id, offense: e.offense, validator: a.signer, height: ctx.height };
 }
 
 function checkpointSigner(data: Uint8Array, sig: Uint8Array): string | undefined {
@@ -156,7 +167,12 @@ function checkCheckpointEquivocation(id: string, e: CheckpointEquivocationEviden
   for (const [name, d, s] of [['sigA', da, e.sigA] as const, ['sigB', db, e.sigB] as const]) {
     if (checkpointSigner(d, hexToBytes(s)) !== e.signer) return refuse(id, e.offense, 'forged', `${name} is not ${e.signer}'s signature over its checkpoint`);
   }
-  return placed(id, e.offense, e.signer, ctx.height, ctx);
+  // The signing set is the Delivery set at the height the range's checkpoint was approved.
+  if (!ctx.checkpointHeight) return refuse(id, e.offense, 'malformed', 'this checker has no checkpoint history');
+  if (ra.end > BigInt(Number.MAX_SAFE_INTEGER) || ra.chain > BigInt(Number.MAX_SAFE_INTEGER)) return refuse(id, e.offense, 'malformed', 'checkpoint range or chain id out of range');
+  const h = ctx.checkpointHeight(Number(ra.start), Number(ra.end), Number(ra.chain));
+  if (typeof h !== 'number') return refuse(id, e.offense, h.code, h.reason);
+  return placed(id, e.offense, e.signer, h, ctx);
 }
 
 /** Heights in the window [toHeight − window + 1, toHeight] whose stored commit lacks the validator. */

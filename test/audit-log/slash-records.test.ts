@@ -4,7 +4,9 @@
  * the slashing writers attached. Validator 3 goes down; downtime evidence opens a candidate that a
  * presence proof voids, then a second one goes final. Checks the records (and when), that both nodes
  * write the same public records, the hash chain, that the slash package verifies offline and fails
- * with any one byte changed, and the CLI round trip.
+ * with any one byte changed, and the CLI round trip. The final slash's batch is signed (slash.batch-signed
+ * on both nodes) and sent by the real sender to the SlashingManager of the embedded root chain served
+ * over JSON-RPC, whose genesis stakes the same signer keys (slash.batch-submitted with the root tx).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -27,10 +29,20 @@ import { encodeVote, valueIdOf, voteDigest } from '../../src/delivery/consensus/
 import type { Vote } from '../../src/delivery/consensus/types.ts';
 import { HashPool } from '../../src/pools/hashPool.ts';
 import { encodeEvidence, evidenceHash, type DowntimeEvidence, type Evidence } from '../../src/slashing/evidence.ts';
+import { slashBatchVoteHash } from '../../src/slashing/batch.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { closeNode, decideHeight, devConfig, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from '../delivery/helpers.ts';
 import { BIN } from '../helpers/devnet.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
+import { keyFromSecret } from '../helpers/keys.ts';
+import { serveRootChain } from '../helpers/root-chain-rpc.ts';
+import { devKey, devnetGenesis } from '../../src/rootchain/genesis.ts';
+import { EvmRootChainClient } from '../../src/root/evm-client.ts';
+import { EvmSlashBatchSender } from '../../src/node/slashing-wiring.ts';
+import { recordSlashSender } from '../../src/audit-log/slash-writers.ts';
+import { SLASH_BATCH_SIGNED } from '../../src/delivery/modules/slashing/notices.ts';
+import type { SignedBatch } from '../../src/delivery/modules/slashing/state.ts';
+import { Interface } from 'ethers';
 
 const config = devConfig();
 const dir = makeTempDir('slash-audit');
@@ -39,6 +51,9 @@ let pool: HashPool;
 const exports: LogExport[] = [];
 let voidedId = '';
 let finalId = '';
+let batch: SignedBatch | undefined;
+let rootTx: { hash: string; status: number; applied: string[] } | null = null;
+const cleanups: (() => Promise<void>)[] = [];
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -57,7 +72,11 @@ async function verifies(text: string): Promise<boolean> {
 
 before(async () => {
   pool = new HashPool({ threads: 1 });
-  const keys = Array.from({ length: 4 }, (_, i) => key(i, 19));
+  // The devnet root genesis's signer keys, so the signed batch verifies on its SlashingManager.
+  const keys = Array.from({ length: 4 }, (_, i) => {
+    const k = keyFromSecret(devKey(`signer ${i}`));
+    return { secretKey: k.secret, publicKey: k.publicKey, address: k.addressHex };
+  });
   const genesis = genesisOf(keys);
   const clock = { now: () => GENESIS_TIME };
   for (const k of keys) nodes.push(await openNode(k, genesis, { clock, config }));
@@ -100,8 +119,37 @@ before(async () => {
   const second = ev(30);
   finalId = evidenceHash(second);
   for (const n of nodes) n.app.queries.slashing.inbox.submitEvidence(second);
+  const signed: SignedBatch[] = [];
+  a.app.onCommitted((cb) => signed.push(...cb.notices.of(SLASH_BATCH_SIGNED)));
   for (let i = 0; i < 40 && (await slashing.record(finalId))?.status !== 'final'; i++) await decide([a, b, c]);
   assert.equal((await slashing.record(finalId))?.status, 'final');
+  // 3. The final slash is batched and signed, then sent to the root chain by the recording sender.
+  for (let i = 0; i < 10 && signed.length === 0; i++) await decide([a, b, c]);
+  batch = signed[0];
+  assert.ok(batch, 'a signed slash batch');
+  const { json } = devnetGenesis({ validators: 4 });
+  const root = await serveRootChain(join(dir.path, 'root'), json, cleanups);
+  const ct = root.node.info.contracts;
+  const client = await EvmRootChainClient.connect({
+    rpcUrl: root.url,
+    rootChainId: 2,
+    contracts: { stakeManager: ct.stakeManager, rootChain: ct.rootChain, stateSender: ct.stateSender },
+    privateKey: bytesToHex(keys[0]!.secretKey),
+  });
+  cleanups.push(async () => client.provider.destroy());
+  const out = await recordSlashSender(new EvmSlashBatchSender(client), logs[0]!.log, () => a.app.height).send(batch);
+  assert.equal(out.outcome, 'submitted', out.outcome === 'failed' ? out.reason : out.outcome);
+  if (out.outcome === 'submitted') {
+    const r = await client.provider.getTransactionReceipt(out.txHash);
+    const iface = new Interface([
+      'event SlashApplied(uint256 indexed nonce, uint256 indexed validatorId, bytes32 indexed evidenceHash, uint256 selfAmount, uint256 delegatorAmount, uint256 jailEpochs)',
+    ]);
+    const applied = (r?.logs ?? []).flatMap((l) => {
+      const d = iface.parseLog({ topics: [...l.topics], data: l.data });
+      return d ? [String(d.args[2])] : [];
+    });
+    rootTx = { hash: out.txHash, status: r?.status ?? -1, applied };
+  }
 
   for (const l of logs) {
     await l.log.close();
@@ -113,6 +161,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
   for (const n of nodes) await closeNode(n);
   await pool?.close();
   dir.remove();
@@ -144,8 +193,34 @@ describe('slashing records in the audit log', () => {
     const rec = (await nodes[0]!.app.queries.slashing.record(finalId))!;
     assert.equal(fin[2]!.height, rec.finalAt);
     assert.deepEqual({ selfBps: fin[2]!.payload.selfBps, delegatorBps: fin[2]!.payload.delegatorBps, jailEpochs: fin[2]!.payload.jailEpochs, prior: fin[2]!.payload.prior }, rec.penalty);
-    assert.deepEqual(exports[1]!.records, log.records, "validator 1's public records are validator 0's, byte for byte");
+    // Validator 0 sent the batch: its slash.batch-submitted is its own last record; the rest is shared.
+    assert.equal(log.records[log.records.length - 1]?.type, 'slash.batch-submitted');
+    assert.deepEqual(exports[1]!.records, log.records.slice(0, -1), "validator 1's public records are validator 0's, byte for byte");
     for (const l of exports) assert.equal((await verifyLog(l, null)).failure, null);
+  });
+
+  it('the signed batch and its root transaction: slash.batch-signed on every node, slash.batch-submitted with the root tx hash', () => {
+    const b = batch!;
+    const signedRecs = exports.map((l) => l.records.filter((r) => r.type === 'slash.batch-signed'));
+    for (const recs of signedRecs) assert.equal(recs.length, 1);
+    const sr = signedRecs[0]![0]!;
+    assert.deepEqual(sr.payload.evidenceHashes, [finalId], "the batch's evidence hashes");
+    assert.deepEqual(b.ids, [finalId]);
+    assert.equal(sr.payload.nonce, b.nonce);
+    assert.equal(sr.payload.signatureCount, b.sigs.length);
+    assert.equal(sr.evidenceHash, slashBatchVoteHash(hexToBytes(b.data)), 'evidenceHash: the digest the SlashingManager checks');
+    assert.equal(sr.correlationId, `slash-batch:${b.nonce}`);
+    assert.equal(sr.height, b.height, 'written at the height that signed it');
+
+    const sub = exports[0]!.records.filter((r) => r.type === 'slash.batch-submitted');
+    assert.equal(sub.length, 1);
+    assert.equal(exports[1]!.records.filter((r) => r.type === 'slash.batch-submitted').length, 0, 'only the sender writes it');
+    assert.ok(rootTx, 'the root transaction');
+    assert.equal(rootTx.status, 1, 'the root transaction succeeded');
+    assert.deepEqual(rootTx.applied, [finalId], 'the SlashingManager applied the evidence the record names');
+    assert.deepEqual(sub[0]!.payload, { nonce: b.nonce, evidenceHashes: [finalId], outcome: 'submitted', rootTxHash: rootTx.hash });
+    assert.equal(sub[0]!.evidenceHash, rootTx.hash);
+    assert.equal(sub[0]!.correlationId, `slash-batch:${b.nonce}`);
   });
 
   it('the slash package verifies offline (id recomputed, evidence re-parsed) and fails with any one byte changed', async () => {

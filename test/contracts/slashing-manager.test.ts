@@ -8,15 +8,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { testKey } from '../helpers/keys.ts';
 import { E18, signSorted, sortBySigner } from './fixture.ts';
-import { checkpoint, deployStakingSet, fundStaker, shareOf, view, ZERO_ADDRESS, type StakingSet } from './staking-fixture.ts';
+import { balance, checkpoint, deployStakingSet, fundStaker, shareOf, view, ZERO_ADDRESS, type StakingSet } from './staking-fixture.ts';
 import { DEFAULT_PENALTIES, amountsFor } from '../../src/slashing/penalty.ts';
 import { encodeSlashBatch, type FinalSlash } from '../../src/slashing/batch.ts';
 
 const D = 2000n * E18;
 const H = (n: number): string => '0x' + n.toString(16).padStart(64, '0');
 
-async function withManager(validators = 4): Promise<StakingSet & { sm: string }> {
-  const set = await deployStakingSet({ validators });
+async function withManager(validators = 4, params: Parameters<typeof deployStakingSet>[0] = {}): Promise<StakingSet & { sm: string }> {
+  const set = await deployStakingSet({ validators, ...params });
   const sm = await set.chain.deploy('SlashingManager', set.gov, [set.stakeManager]);
   await set.chain.must(set.gov, 'StakeManager', set.stakeManager, 'setSlashingManager', [sm]);
   return { ...set, sm };
@@ -103,6 +103,56 @@ describe('SlashingManager.updateSlashedAmounts', () => {
       assert.deepEqual([jailed?.args[0], jailed?.args[1], String(jailed?.args[2]).toLowerCase()], [id, 1n + BigInt(DEFAULT_PENALTIES[offense].jailEpochs), v.signerAddress]);
       const applied = out.logs.find((l) => l.name === 'SlashApplied');
       assert.equal(applied?.args[2], H(42));
+    });
+  }
+
+  // BTTC's ValidatorShare.slash cuts the withdraw pool pro rata with the active pool: a delegator
+  // who sold after the offense (still unbonding at the slash) pays the same share as one who stayed.
+  for (const offense of ['double-sign', 'downtime'] as const) {
+    const bps = BigInt(DEFAULT_PENALTIES[offense].delegatorBps);
+    it(`${offense}: a delegator unbonding at slash time claims ${bps} bps less; one who stayed loses the same share`, async () => {
+      const set = await withManager(4, { params: { withdrawalDelay: 1n } });
+      const v = set.vals[0]!;
+      const id = set.ids.get(v)!;
+      const share = await shareOf(set, id);
+      const seller = testKey('slash-unbonding-seller');
+      const stayer = testKey('slash-unbonding-stayer');
+      const A = 400n * E18;
+      const B = 600n * E18;
+      for (const [d, amt] of [
+        [seller, A],
+        [stayer, B],
+      ] as const) {
+        await fundStaker(set, d, amt);
+        await set.chain.must(d, 'ValidatorShare', share, 'buyVoucher', [amt, 0n]);
+      }
+      // Sold after the offense, before the slash: all of it is unbonding.
+      await set.chain.must(seller, 'ValidatorShare', share, 'sellVoucher_new', [A, 2n * A]);
+      const totalBefore = await view(set, 'StakeManager', set.stakeManager, 'totalStaked');
+      const out = await submit(set, 1n, [rule(offense, id, 77)]);
+      assert.ok(out.ok, out.revert);
+      const activeCut = (B * bps) / 10000n;
+      const poolCut = (A * bps) / 10000n;
+      const applied = out.logs.find((l) => l.name === 'SlashApplied');
+      assert.equal(applied?.args[4], activeCut + poolCut, 'SlashApplied.delegatorAmount counts the unbonding cut');
+      assert.equal(await view(set, 'ValidatorShare', share, 'withdrawPool'), A - poolCut);
+      assert.equal(await view(set, 'ValidatorShare', share, 'withdrawExchangeRate'), 100n - (100n * bps) / 10000n, 'withdraw rate drops like the share rate');
+      // The unbonding stake never counted in totalStaked: only the active cut leaves it.
+      const selfCut = (D * BigInt(DEFAULT_PENALTIES[offense].selfBps)) / 10000n;
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'totalStaked'), totalBefore - selfCut - activeCut);
+      assert.equal(await view(set, 'StakeManager', set.stakeManager, 'totalSlashed'), selfCut + activeCut + poolCut);
+
+      const others = set.vals.filter((x) => x !== v);
+      assert.ok((await checkpoint(set, { signers: others })).ok);
+      const before = await balance(set, seller.addressHex);
+      const claim = await set.chain.send(seller, 'ValidatorShare', share, 'unstakeClaimTokens_new', [1n]);
+      assert.ok(claim.ok, claim.revert);
+      const claimed = (await balance(set, seller.addressHex)) - before;
+      assert.equal(claimed, A - (A * bps) / 10000n, `the unbonding delegator claims exactly ${bps} bps less`);
+      const [stayed] = (await set.chain.call('ValidatorShare', share, 'getTotalStake', [stayer.addressHex])) as unknown as [bigint];
+      assert.ok(B - stayed - (B * bps) / 10000n <= 1n, 'the delegator who stayed loses the same share (±1 wei)');
+      if (bps === 0n) assert.equal(claimed, A, 'downtime never touches unbonding stake');
+      assert.equal(await view(set, 'ValidatorShare', share, 'withdrawPool'), 0n, 'the pool pays out exactly what is left');
     });
   }
 

@@ -299,6 +299,8 @@ describe('store layout', () => {
               'slashingCounts',
               'slashingNonce',
               'slashingSigned',
+              'slashingSpans',
+              'slashingCheckpoints',
               'lastCommit',
               'mySideVotes',
             ],

@@ -4,7 +4,8 @@
  * window; anyone accuses it with `bttc-node slash submit` (REST POST /slashing/evidence); nobody
  * challenges, so after the window the slash is batched, signed and applied on the root chain: 1% of
  * its own stake, none of its delegators', jailed; resumed, it unjails with its owner key once the
- * jail's epoch has passed. Takes 2–4 minutes (one checkpoint).
+ * jail's epoch has passed. Delivery follows both: the validator leaves its set when jailed and is
+ * back after UnJailed. Takes 2–4 minutes (one checkpoint).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,6 +71,10 @@ test('devnet: a stopped validator accused of downtime is jailed after the window
     assert.equal((await sm.getFunction('delegatedAmount')(id)) as bigint, delegatedBefore, 'delegators keep their stake for downtime');
     assert.equal((await sm.getFunction('isValidator')(id)) as boolean, false, 'jailed');
     const until_ = (await sm.getFunction('jailedUntil')(id)) as bigint;
+    // Delivery mirrors the root Jailed: the record says jailed and the set (so spans) lacks it.
+    const record = async () => ((await (await fetch(`${rest}/staking/validator/${id}`)).json()) as Json).result;
+    const inSet = async () => (((await (await fetch(`${rest}/staking/validator-set`)).json()) as Json).result.validators as Json[]).some((v) => v.signer === signer);
+    await until('Delivery jails it', 60_000, async () => (await record()).jailed === true && !(await inSet()), 1000);
 
     process.kill(stopped, 'SIGCONT');
     stopped = null;
@@ -85,6 +90,18 @@ test('devnet: a stopped validator accused of downtime is jailed after the window
     const si = at('StakingInfo', info.contracts.stakingInfo);
     assert.ok(r.logs.map((l) => si.interface.parseLog(l)).some((p) => p?.name === 'UnJailed' && p.args.validatorId === id));
     assert.equal((await sm.getFunction('isValidator')(id)) as boolean, true);
+    await until('Delivery unjails it: back in the set', 60_000, async () => (await record()).jailed === false && (await inSet()), 1000);
+    // Back for real: its precommits are in Delivery commits again after the unjail.
+    const back = await height();
+    await until(
+      'it signs Delivery commits again',
+      120_000,
+      () => {
+        const n = devnet.snapshot()?.nodes.find((x) => x.index === victim.index);
+        return (n?.status?.delivery.lastSignedHeight ?? 0) > back;
+      },
+      1000,
+    );
   } catch (err) {
     devnet.dumpOutput();
     throw err;

@@ -42,7 +42,8 @@ function vote(k: TestKey, height: number, round: number, valueByte: number | nul
 }
 
 function ctx(over: Partial<CheckContext> = {}): CheckContext {
-  return { chainId: CHAIN, height: 100, maxAgeHeights: 50, validatorsAt: () => SET, seen: () => false, ...over };
+  // Span producers and checkpoint approval heights: test/slashing/history.test.ts.
+  return { chainId: CHAIN, height: 100, maxAgeHeights: 50, validatorsAt: () => SET, seen: () => false, producersAt: () => ({ producers: SET }), checkpointHeight: () => 90, ...over };
 }
 
 function ds(k: TestKey, h: number, a: number | null, b: number | null, opts: { signer?: TestKey; round?: number } = {}): DoubleSignEvidence {

@@ -585,11 +585,12 @@ contract StakeManager is ICheckpointSignatures {
         }
         uint256 delegated = v.delegatedAmount;
         delegatorCut = (delegated * delegatorBps) / 10000;
-        if (delegatorCut > 0) {
-            v.delegatedAmount = delegated - delegatorCut;
-            ValidatorShare(v.contractAddress).onSlash(delegated, delegated - delegatorCut);
-        }
         totalStaked -= selfCut + delegatorCut;
+        if (delegatorBps > 0) {
+            v.delegatedAmount = delegated - delegatorCut;
+            // Unbonding delegators' stake (outside totalStaked) is cut at the same rate.
+            delegatorCut += ValidatorShare(v.contractAddress).onSlash(delegated, delegated - delegatorCut, delegatorBps);
+        }
         totalSlashed += selfCut + delegatorCut;
         if (jailEpochs > 0 && v.deactivationEpoch == 0) {
             uint256 until = currentEpoch + jailEpochs;

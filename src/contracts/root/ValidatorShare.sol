@@ -164,12 +164,18 @@ contract ValidatorShare {
 
     // ---------------------------------------------------------------- slashing
 
-    /// The StakeManager cut the delegated stake from `oldDelegated` to `newDelegated`: the exchange
-    /// rate (delegated / shares) already dropped; each holder's voting units drop by its stake loss.
-    function onSlash(uint256 oldDelegated, uint256 newDelegated) external onlyStakeManager {
+    /// The StakeManager cut the delegated stake from `oldDelegated` to `newDelegated` by `bps`: the
+    /// exchange rate (delegated / shares) already dropped; each holder's voting units drop by its
+    /// stake loss. The withdraw pool (stake sold and still unbonding) is cut by the same `bps`, so
+    /// the withdraw exchange rate drops with the share rate (BTTC's ValidatorShare.slash cuts its
+    /// withdrawPool pro rata too): selling after the offense does not escape the slash. Returns the
+    /// pool's cut (tokens that stay locked in the StakeManager).
+    function onSlash(uint256 oldDelegated, uint256 newDelegated, uint256 bps) external onlyStakeManager returns (uint256 poolCut) {
+        poolCut = (withdrawPool * bps) / 10000;
+        withdrawPool -= poolCut;
         uint256 shares = totalSupply;
         activeAmount = activeAmount > oldDelegated - newDelegated ? activeAmount - (oldDelegated - newDelegated) : 0;
-        if (shares == 0) return;
+        if (shares == 0) return poolCut;
         uint256 n = _holders.length;
         for (uint256 i = 0; i < n; ++i) {
             address h = _holders[i];

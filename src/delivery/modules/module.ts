@@ -75,8 +75,8 @@ export interface Notices {
   of<T>(n: Notice<T>): readonly T[];
 }
 
-/** What applying a block produces besides the new state. */
-export interface BlockEffects {
+/** What applying a block produces besides the new state; `of` reads the notices made so far in it (end-block sees the block's). */
+export interface BlockEffects extends Notices {
   /** One operation for the block's atomic batch. */
   write(op: BatchOp): void;
   notify<T>(n: Notice<T>, value: T): void;

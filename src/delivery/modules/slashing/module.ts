@@ -20,15 +20,19 @@ import { escalate } from '../../../slashing/penalty.ts';
 import type { SealedHeader } from '../../../slashing/checks.ts';
 import type { SlashingParams } from '../../../slashing/params.ts';
 import type { CommittedState } from '../../app/state.ts';
-import { stakingOf } from '../staking/state.ts';
-import type { BlockContext, DeliveryModule, PlainTxSpec, SideTxSpec } from '../module.ts';
+import { deliverySet, stakingOf } from '../staking/state.ts';
+import { makeSpan } from '../span/txs.ts';
+import type { StoredSpanJson } from '../span/store.ts';
+import { SPAN_COMMITTED } from '../span/notices.ts';
+import { CHECKPOINT_APPROVED } from '../checkpoint/notices.ts';
+import type { BlockContext, DeliveryModule, Notices, PlainTxSpec, SideTxSpec } from '../module.ts';
 import type { SignatureVerifier } from '../../../pools/interface.ts';
 import { proposerSigner } from '../staking/state.ts';
 import { batchVerdict, expectedBatch, slashBatchTxCodec, tallyBatch, validateBatchTx, SLASH_BATCH_TX, type SlashBatchTx } from './batch.ts';
 import { SLASH_BATCH_SIGNED, SLASH_FINAL, SLASH_RECORDED, SLASH_VOIDED } from './notices.ts';
 import { SlashingQueries } from './queries.ts';
 import { slashingRoutes, type EvidenceInbox } from './rest.ts';
-import { emptySlashingState, SLASHING_STATE, slashingOf, type Candidate } from './state.ts';
+import { emptySlashingState, SLASHING_STATE, slashingOf, type Candidate, type SpanProducers } from './state.ts';
 import { SlashRecordStore, type SlashRecord } from './store.ts';
 import {
   challengeHolds,
@@ -118,7 +122,9 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
       const s = slashingOf(ctx.state);
       const { id, validator, height, offense } = d.decision;
       s.slashingSeen.set(id, height);
-      const validatorId = stakingOf(ctx.state).consensusSet.getByAddress(validator)?.validator.id ?? 0;
+      // From the records, not the consensus set: a jailed validator has left the set but evidence
+      // about the heights it signed still names it.
+      const validatorId = [...stakingOf(ctx.state).validators.values()].find((v) => v.signer === validator.toLowerCase())?.id ?? 0;
       const on = deps.params.enabled;
       const closesAt = on ? ctx.height + deps.params.challengeWindow : null;
       const record: SlashRecord = {
@@ -197,6 +203,9 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
     initGenesis(g) {
       const s = emptySlashingState();
       s.slashingSets.push({ from: 0, signers: stakingOf(g.state).consensusSet.signers() });
+      // Span 0 is written at genesis without a notice: the same rule the span module applies.
+      const span0 = makeSpan(0, deliverySet(g.state), new Uint8Array(32), 0, g);
+      s.slashingSpans.push(spanEntry(span0, 0));
       g.state.init(SLASHING_STATE, s);
     },
     proposeBeforeEvents(p) {
@@ -222,6 +231,7 @@ export function slashingModule(deps: SlashingModuleDeps): DeliveryModule<Slashin
       if (ctx.lastCommitSigners && ctx.height > 1) s.slashingSigners.set(ctx.height - 1, [...ctx.lastCommitSigners].sort());
       for (const h of s.slashingSigners.keys()) if (h < ctx.height - keepSigners(deps.params)) s.slashingSigners.delete(h);
       trackSet(s, ctx);
+      trackHistory(s, fx, ctx.height, deps.params.unbondingHeights);
       for (const [id, h] of s.slashingSeen) if (h < ctx.height - deps.params.unbondingHeights) s.slashingSeen.delete(id);
       const closing = s.slashingOpen.filter((c) => c.closesAt <= ctx.height);
       if (closing.length === 0) return;
@@ -277,4 +287,25 @@ function trackSet(s: ReturnType<typeof slashingOf>, ctx: BlockContext): void {
   const signers = stakingOf(ctx.state).consensusSet.signers().sort();
   const last = s.slashingSets[s.slashingSets.length - 1];
   if (!last || last.signers.join() !== signers.join()) s.slashingSets.push({ from: ctx.height + 1, signers });
+}
+
+/**
+ * Keeps what offenses outside Delivery heights are judged against: each committed span's producers
+ * (span module's notice, span 0 at genesis) and each approved checkpoint's range with its height.
+ * A span is dropped once the span two after it (the one Bttc enters when it is over) was committed
+ * more than the unbonding period ago; a checkpoint range once its approval is that old.
+ */
+export function trackHistory(s: ReturnType<typeof slashingOf>, fx: Notices, height: number, unbondingHeights: number): void {
+  for (const sp of fx.of(SPAN_COMMITTED)) s.slashingSpans.push(spanEntry(sp, height));
+  for (const a of fx.of(CHECKPOINT_APPROVED)) {
+    const c = a.buffer.checkpoint;
+    s.slashingCheckpoints.push({ start: c.start, end: c.end, borChainId: c.borChainId, height });
+  }
+  const horizon = height - unbondingHeights;
+  while (s.slashingSpans.length > 2 && s.slashingSpans[2]!.height < horizon) s.slashingSpans.shift();
+  s.slashingCheckpoints = s.slashingCheckpoints.filter((c) => c.height >= horizon);
+}
+
+function spanEntry(sp: StoredSpanJson, height: number): SpanProducers {
+  return { id: sp.id, startBlock: sp.startBlock, endBlock: sp.endBlock, producers: sp.selectedProducers.map((p) => p.signer.toLowerCase()).sort(), height };
 }

@@ -46,6 +46,28 @@ export interface SlashingState {
   slashingNonce: number;
   /** Recently signed batches, for the submitter (the last SIGNED_KEPT). */
   slashingSigned: SignedBatch[];
+  /** Committed spans' Bttc ranges and producer signers (double-seal evidence is judged against them). */
+  slashingSpans: SpanProducers[];
+  /** Approved checkpoints' ranges and the Delivery height of approval (equivocation is judged against the set then). */
+  slashingCheckpoints: ApprovedRange[];
+}
+
+export interface SpanProducers {
+  id: number;
+  startBlock: number;
+  endBlock: number;
+  /** Producer signers, 0x lower hex, sorted. */
+  producers: string[];
+  /** Delivery height that committed the span. */
+  height: number;
+}
+
+export interface ApprovedRange {
+  start: number;
+  end: number;
+  borChainId: number;
+  /** Delivery height that approved a checkpoint for the range. */
+  height: number;
 }
 
 export interface SignedBatch {
@@ -62,7 +84,7 @@ export const SIGNED_KEPT = 16;
 
 export const SLASHING_STATE: StateSlot<SlashingState> = {
   module: 'slashing',
-  keys: ['slashingSigners', 'slashingSets', 'slashingSeen', 'slashingOpen', 'slashingFinal', 'slashingCounts', 'slashingNonce', 'slashingSigned'],
+  keys: ['slashingSigners', 'slashingSets', 'slashingSeen', 'slashingOpen', 'slashingFinal', 'slashingCounts', 'slashingNonce', 'slashingSigned', 'slashingSpans', 'slashingCheckpoints'],
   toJson: (s) => ({
     slashingSigners: [...s.slashingSigners],
     slashingSets: s.slashingSets,
@@ -72,6 +94,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingCounts: [...s.slashingCounts],
     slashingNonce: s.slashingNonce,
     slashingSigned: s.slashingSigned,
+    slashingSpans: s.slashingSpans,
+    slashingCheckpoints: s.slashingCheckpoints,
   }),
   // A snapshot written before this module existed has none of its keys: start empty.
   fromJson: (j) => ({
@@ -83,6 +107,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingCounts: new Map((j.slashingCounts as [string, number][] | undefined) ?? []),
     slashingNonce: (j.slashingNonce as number | undefined) ?? 0,
     slashingSigned: (j.slashingSigned as SignedBatch[] | undefined) ?? [],
+    slashingSpans: (j.slashingSpans as SpanProducers[] | undefined) ?? [],
+    slashingCheckpoints: (j.slashingCheckpoints as ApprovedRange[] | undefined) ?? [],
   }),
   clone: (s) => ({
     slashingSigners: new Map(s.slashingSigners),
@@ -93,6 +119,8 @@ export const SLASHING_STATE: StateSlot<SlashingState> = {
     slashingCounts: new Map(s.slashingCounts),
     slashingNonce: s.slashingNonce,
     slashingSigned: s.slashingSigned.map((b) => ({ ...b })),
+    slashingSpans: s.slashingSpans.map((x) => ({ ...x })),
+    slashingCheckpoints: s.slashingCheckpoints.map((x) => ({ ...x })),
   }),
 };
 
@@ -112,4 +140,25 @@ export function setAt(s: SlashingState, height: number): ReadonlySet<string> | u
     found = e.signers;
   }
   return found ? new Set(found) : undefined;
+}
+
+/**
+ * Producers of the span covering Bttc block `block`, or why there is no answer: above the last
+ * committed span is `future`, below the oldest kept (older than the unbonding period) is `stale`.
+ */
+export function producersAt(s: SlashingState, block: number): { producers: ReadonlySet<string> } | { code: 'future' | 'stale'; reason: string } {
+  const span = s.slashingSpans.find((x) => x.startBlock <= block && block <= x.endBlock);
+  if (span) return { producers: new Set(span.producers) };
+  const last = s.slashingSpans[s.slashingSpans.length - 1];
+  if (!last || block > last.endBlock) return { code: 'future', reason: `no committed span covers Bttc block ${block} yet` };
+  return { code: 'stale', reason: `the span covering Bttc block ${block} is older than the unbonding period` };
+}
+
+/** Delivery height of the first kept approval of a checkpoint for [start, end] on `borChainId`, or why there is none. */
+export function checkpointHeight(s: SlashingState, start: number, end: number, borChainId: number): number | { code: 'future' | 'stale'; reason: string } {
+  const hit = s.slashingCheckpoints.find((c) => c.start === start && c.end === end && c.borChainId === borChainId);
+  if (hit) return hit.height;
+  const maxEnd = s.slashingCheckpoints.reduce((m, c) => (c.borChainId === borChainId && c.end > m ? c.end : m), -1);
+  if (start > maxEnd) return { code: 'future', reason: `no checkpoint for Bttc blocks ${start}-${end} has been approved in Delivery yet (the signing set is not known)` };
+  return { code: 'stale', reason: `no checkpoint for Bttc blocks ${start}-${end} was approved within the unbonding period` };
 }

@@ -12,7 +12,7 @@ import { checkEvidence, missedHeights, presenceProof, whyNotConflicting, type Ch
 import { decodeEvidence, type Evidence } from '../../../slashing/evidence.ts';
 import { decodeVote } from '../../consensus/codec.ts';
 import type { SlashingParams } from '../../../slashing/params.ts';
-import { setAt, slashingOf, type SlashingState } from './state.ts';
+import { checkpointHeight, producersAt, setAt, slashingOf, type SlashingState } from './state.ts';
 
 export const SLASH_EVIDENCE_TX = 19;
 export const SLASH_CHALLENGE_TX = 20;
@@ -74,6 +74,8 @@ export function checkContext(s: SlashingState, chainId: string, height: number, 
       return v ? new Set(v) : undefined;
     },
     downtime: deps.params.downtime,
+    producersAt: (b) => producersAt(s, b),
+    checkpointHeight: (start, end, chain) => checkpointHeight(s, start, end, chain),
     ...(deps.recoverSeal ? { recoverSeal: deps.recoverSeal } : {}),
   };
 }

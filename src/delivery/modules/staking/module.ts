@@ -71,7 +71,13 @@ export function stakingModule(deps: StakingModuleDeps): DeliveryModule<StakingQu
     processedKind: PROCESSED_STAKE,
     validate: (tx, ctx) => validateStakeTx(tx, ctx),
     async apply(tx, ctx, fx) {
-      const res = await applyStakeTx(tx, book.view(ctx.state, fx), stakingOf(ctx.state).validators.has(tx.validatorId));
+      const st = stakingOf(ctx.state);
+      // Jail moves the validator record; the sets follow in this block's end-block (end-block.ts).
+      const setJailed = (jailed: boolean) => {
+        const v = st.validators.get(tx.validatorId);
+        if (v) st.validators.set(tx.validatorId, { ...v, jailed });
+      };
+      const res = await applyStakeTx(tx, book.view(ctx.state, fx), st.validators.has(tx.validatorId), setJailed);
       count(ctx.state, STAKE_EVENT_NAMES[tx.kind], res.outcome);
       if (res.outcome !== 'applied')
         logger?.debug({ height: ctx.height, event: STAKE_EVENT_NAMES[tx.kind], validatorId: tx.validatorId, outcome: res.outcome, reason: res.reason }, 'stake event not applied');

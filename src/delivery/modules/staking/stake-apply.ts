@@ -15,6 +15,10 @@
  *   leave when they claim; leaving more than a partner has, or claiming more than it has leaving,
  *   is `early`.
  * - Rewards claimed and restaked are recorded per delegator.
+ * - Jailed / UnJailed set the validator record's `jailed` (through `setJailed`), ordered by replay
+ *   sequence like the stake: the later event wins, an older one is `stale`. The StakeManager may log
+ *   Jailed again for a jailed validator (a second slash extends the jail), so "already jailed" is
+ *   not an error, and an UnJailed applied before an older Jailed leaves the validator out of jail.
  */
 import type { ApplyOutcome } from '../context.ts';
 import { emptyDelegation, emptyValidatorStake, type DelegationRecord, type PartnerRecord, type StakeView, type ValidatorStakeRecord } from './stake-store.ts';
@@ -40,7 +44,7 @@ export function joinStakeRecord(validatorId: number, amount: bigint, sequence: b
  * Applies one approved stake event. `known` says whether Delivery has the validator's record
  * (its Staked event applied, or genesis).
  */
-export async function applyStakeTx(tx: StakeTx, view: StakeView, known: boolean): Promise<StakeApplyResult> {
+export async function applyStakeTx(tx: StakeTx, view: StakeView, known: boolean, setJailed?: (jailed: boolean) => void): Promise<StakeApplyResult> {
   const name = STAKE_EVENT_NAMES[tx.kind];
   if (!known) return early(`${name}: validator ${tx.validatorId} is not known yet`);
   const v = (await view.validator(tx.validatorId)) ?? emptyValidatorStake(tx.validatorId);
@@ -58,6 +62,15 @@ export async function applyStakeTx(tx: StakeTx, view: StakeView, known: boolean)
     case StakeKind.ValidatorUnstaked:
       // The validator claimed its own stake back; delegated stake stays until its delegators sell.
       return setTotal(big(v.delegatedStake));
+    case StakeKind.Jailed:
+    case StakeKind.UnJailed: {
+      if (!setJailed) return { outcome: 'rejected', reason: `${name}: no validator record to jail` };
+      if (seq <= big(v.jailSequence ?? '-1')) return { outcome: 'stale', reason: `${name}: a later jail event already set it` };
+      v.jailSequence = seq.toString();
+      view.putValidator(v);
+      setJailed(tx.kind === StakeKind.Jailed);
+      return { outcome: 'applied' };
+    }
     case StakeKind.UpdateCommissionRate: {
       if (seq <= big(v.commissionSequence)) return { outcome: 'stale', reason: `${name}: an event after it already set the rate` };
       v.commissionRate = tx.amount.toString();

@@ -53,6 +53,8 @@ export interface ValidatorStakeRecord {
   stakeSequence: string;
   /** Replay sequence of the event that last set commissionRate ("-1": none). */
   commissionSequence: string;
+  /** Replay sequence of the Jailed / UnJailed event that last set `jailed` (absent: none yet, so pinned record formats stay as they were). */
+  jailSequence?: string;
 }
 
 export interface DelegationRecord {

@@ -4,7 +4,8 @@
  * claims, a commission change, and a partner joining or leaving a validator slot. Each is mirrored
  * into Delivery like every staking event (the app's pool; every validator votes Yes only when its
  * own watcher saw the identical event) and applied at the tally by stake-apply.ts. BTTC keeps voting
- * power at 1 per validator, so none of these changes the consensus sets.
+ * power at 1 per validator, so none of these changes the consensus sets, except Jailed / UnJailed:
+ * they set the validator record's `jailed`, and the sets follow at the end of the block.
  */
 import type { RootEvent } from '../../../root/abi.ts';
 import { DeliveryCodecError, readRef, writeRef, type Reader, type Writer } from '../../app/binary.ts';
@@ -29,6 +30,10 @@ export const StakeKind = {
   PartnerLeft: 10,
   /** Unstaked(user, validatorId, amount, total): the validator's own stake was claimed back. */
   ValidatorUnstaked: 11,
+  /** Jailed(validatorId, exitEpoch, signer): slashed and locked; amount = exitEpoch (jail end). */
+  Jailed: 12,
+  /** UnJailed(validatorId, signer): the owner unjailed it after the jail. */
+  UnJailed: 13,
 } as const;
 export type StakeKind = (typeof StakeKind)[keyof typeof StakeKind];
 
@@ -45,6 +50,8 @@ export const STAKE_EVENT_NAMES: Record<StakeKind, string> = {
   9: 'PartnerLeaveInit',
   10: 'PartnerLeft',
   11: 'Unstaked',
+  12: 'Jailed',
+  13: 'UnJailed',
 };
 
 export interface StakeTx extends EventTx {
@@ -88,7 +95,7 @@ export const stakeTxCodec: TxCodec<StakeTx> = {
 };
 
 /** Validator-wide kinds: they name no account. */
-const VALIDATOR_WIDE = new Set<StakeKind>([StakeKind.StakeUpdate, StakeKind.UpdateCommissionRate, StakeKind.ValidatorUnstaked]);
+const VALIDATOR_WIDE = new Set<StakeKind>([StakeKind.StakeUpdate, StakeKind.UpdateCommissionRate, StakeKind.ValidatorUnstaked, StakeKind.Jailed, StakeKind.UnJailed]);
 
 export function isValidatorWide(kind: StakeKind): boolean {
   return VALIDATOR_WIDE.has(kind);
@@ -132,6 +139,12 @@ export function stakeTxFromEvent(ev: RootEvent): StakeTx | null {
       return make(StakeKind.PartnerLeft, user('partner'), argBigInt(a, 'amount', n));
     case 'Unstaked':
       return make(StakeKind.ValidatorUnstaked, ZERO_ADDRESS, argBigInt(a, 'amount', n));
+    // The signer the events name is not kept: the validator record's signer is the one that counts
+    // (a SignerChange moves it), and jail applies to the validator id.
+    case 'Jailed':
+      return make(StakeKind.Jailed, ZERO_ADDRESS, argBigInt(a, 'exitEpoch', n));
+    case 'UnJailed':
+      return make(StakeKind.UnJailed, ZERO_ADDRESS, 0n);
     default:
       return null;
   }
