@@ -33,6 +33,7 @@ import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts'
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
 import { BatchStateManager } from './batchStateManager.ts';
+import './jumpAnalysisCache.ts';
 import { CallRunner, padLeft } from './call/runner.ts';
 import { OverlayDb } from './call/overlayDb.ts';
 import { serveStateNodes } from './call/nodeServer.ts';

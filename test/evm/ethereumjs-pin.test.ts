@@ -2,7 +2,8 @@
  * The executor reaches into two private fields of EthereumJS's MerkleStateManager (`_trie` to ask
  * whether a state root is stored, `_checkpointCount` to unwind after a failed block), and
  * SharedCommon overrides Common methods whose contracts are internal. A minor release may rename
- * any of them, so every @ethereumjs package is pinned to one exact version in package.json, and
+ * any of them (and src/evm/jumpAnalysisCache.ts replaces the interpreter's jump analysis with a
+ * cached one), so every @ethereumjs package is pinned to one exact version in package.json, and
  * this test fails when the installed versions drift from the pin or the internals are gone.
  */
 import assert from 'node:assert/strict';
@@ -32,4 +33,12 @@ test('the EthereumJS internals the executor uses are still there', async () => {
   for (const m of ['updateParams', 'setHardfork', 'hardforkGteHardfork', 'consensusType', 'consensusAlgorithm', 'copy']) {
     assert.equal(typeof (Common.prototype as unknown as Record<string, unknown>)[m], 'function', `Common.prototype.${m} (SharedCommon overrides it)`);
   }
+});
+
+test('the jump-analysis cache finds and wraps the interpreter method it replaces', async () => {
+  // importing throws, naming the method, when @ethereumjs/evm no longer has it
+  const { jumpAnalysisStats } = await import('../../src/evm/jumpAnalysisCache.ts');
+  const { Interpreter } = (await import(new URL('./interpreter.js', import.meta.resolve('@ethereumjs/evm')).href)) as { Interpreter: { prototype: Record<string, unknown> } };
+  assert.equal((Interpreter.prototype._getValidJumpDestinations as { name: string }).name, 'cachedJumpAnalysis');
+  assert.equal(typeof jumpAnalysisStats.hits, 'number');
 });

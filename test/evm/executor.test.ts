@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Interface } from 'ethers';
 import { Executor } from '../../src/evm/executor.ts';
+import { jumpAnalysisStats } from '../../src/evm/jumpAnalysisCache.ts';
 import { BlockValidationError, CallRevertedError, type GenesisSpec, type HeaderFields } from '../../src/evm/interface.ts';
 import { hashHeader, EMPTY_TRIE_ROOT } from '../../src/evm/block.ts';
 import { signLegacyTx } from '../../src/evm/txSign.ts';
@@ -120,6 +121,12 @@ test('a built block matches stock buildBlock (state, tx and receipt roots, bloom
   const acc = await other.getAccount(res.header.stateRoot, author);
   assert.equal(acc!.balance, res.header.gasUsed * GWEI);
   await other.close();
+});
+
+test('token calls after the first reuse its jump analysis (src/evm/jumpAnalysisCache.ts)', async () => {
+  // the first test ran a deployment and three transfers of one token: one analysis, two reuses at least
+  assert.ok(jumpAnalysisStats.misses >= 1, JSON.stringify(jumpAnalysisStats));
+  assert.ok(jumpAnalysisStats.hits >= 2, JSON.stringify(jumpAnalysisStats));
 });
 
 test('a received block with a wrong root is rejected and leaves the state at its parent', async (t) => {

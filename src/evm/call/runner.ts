@@ -25,6 +25,7 @@ import { Deadline, deadlineOpcodes } from './deadline.ts';
 import type { AccessListEntry, AccessListResult, AccountProof, ReplayBlock, TraceOptions } from './interface.ts';
 import type { ScratchDb } from './overlayDb.ts';
 import { CallTracer, StructLogger, gethError, type TracedTx, type Tracer, type TxOutcome } from './tracers.ts';
+import '../jumpAnalysisCache.ts';
 
 /** Default gas of a call that names none (before the cap): the block's limit, at least this. */
 export const CALL_GAS_DEFAULT = 50_000_000n;
