@@ -291,6 +291,7 @@ describe('store layout', () => {
               'clerkLastStateId',
               'govProposals',
               'govUnattributed',
+              'govParams',
               'slashingSigners',
               'slashingSets',
               'slashingSeen',
