@@ -11,6 +11,8 @@ import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 export const DELIVERY_PARAMS = {
   /** Seconds a checkpoint waits in the buffer before another may replace it (config checkpoint.bufferTime). */
   checkpoint_buffer_time: { min: 1n, max: 86_400n },
+  /** Bttc blocks per span, for spans not yet committed (config bttc.spanLength); Delivery also requires a multiple of the sprint. */
+  span_duration: { min: 1n, max: 10_000_000n },
 } as const;
 
 export type DeliveryParamName = keyof typeof DELIVERY_PARAMS;

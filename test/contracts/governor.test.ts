@@ -173,7 +173,12 @@ describe('Governor: proposals', () => {
     const key = paramKey('checkpoint_buffer_time');
     assert.equal(((await callAt(set.chain, 'Governor', g, 'CHECKPOINT_BUFFER_TIME'))[0] as string).toLowerCase(), key, 'the TS key is bytes32("checkpoint_buffer_time")');
     const send = (k: string, v: bigint) => set.chain.send(tl, 'Governor', g, 'setDeliveryParam', [k, v]);
-    assert.equal((await send(paramKey('span_duration'), 64n)).revert, 'Governor: unknown delivery param');
+    assert.equal((await send(paramKey('sprint_duration'), 64n)).revert, 'Governor: unknown delivery param');
+    const span = paramKey('span_duration');
+    assert.equal(((await callAt(set.chain, 'Governor', g, 'SPAN_DURATION'))[0] as string).toLowerCase(), span);
+    assert.equal((await send(span, 0n)).revert, 'Governor: span_duration out of range');
+    assert.equal((await send(span, 10_000_001n)).revert, 'Governor: span_duration out of range');
+    assert.ok((await send(span, 10_000_000n)).ok);
     assert.equal((await send(key, 0n)).revert, 'Governor: checkpoint_buffer_time out of range');
     assert.equal((await send(key, 86_401n)).revert, 'Governor: checkpoint_buffer_time out of range');
     for (const [value, old] of [

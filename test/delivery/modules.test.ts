@@ -287,6 +287,8 @@ describe('store layout', () => {
               'tracks',
               'lastNoAckTime',
               'lastSpanId',
+              'lastSpanStart',
+              'lastSpanEnd',
               'clerkLastId',
               'clerkLastStateId',
               'govProposals',

@@ -88,6 +88,7 @@ contract Governor {
     /// Delivery parameters governance may change, keyed by the name of Delivery's REST field (ASCII,
     /// left-aligned); 0 until governance first sets one (Delivery's genesis value applies).
     bytes32 public constant CHECKPOINT_BUFFER_TIME = "checkpoint_buffer_time";
+    bytes32 public constant SPAN_DURATION = "span_duration";
     mapping(bytes32 => uint256) public deliveryParam;
 
     /// OpenZeppelin Governor's event, field for field (signatures are always empty strings).
@@ -289,11 +290,13 @@ contract Governor {
         proposalThreshold = newProposalThreshold;
     }
 
-    /// checkpoint_buffer_time in seconds, 1 s to 1 day (Delivery's config bounds). A key Delivery
+    /// checkpoint_buffer_time in seconds, 1 s to 1 day; span_duration in Bttc blocks, 1 to 10^7
+    /// (Delivery's config bounds; Delivery also requires a multiple of its sprint). A key Delivery
     /// does not know is refused here, so nothing is emitted that no node would apply.
     function setDeliveryParam(bytes32 key, uint256 value) external onlyTimelock {
-        require(key == CHECKPOINT_BUFFER_TIME, "Governor: unknown delivery param");
-        require(value >= 1 && value <= 86400, "Governor: checkpoint_buffer_time out of range");
+        if (key == CHECKPOINT_BUFFER_TIME) require(value >= 1 && value <= 86400, "Governor: checkpoint_buffer_time out of range");
+        else if (key == SPAN_DURATION) require(value >= 1 && value <= 10000000, "Governor: span_duration out of range");
+        else revert("Governor: unknown delivery param");
         emit ParamChanged(key, value, deliveryParam[key]);
         deliveryParam[key] = value;
     }

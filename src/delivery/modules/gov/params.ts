@@ -6,7 +6,9 @@
  *
  * The rule, so every node switches at the same height: a change applied while applying block A is
  * in force from block A + 1 on (`effectiveHeight`); every check of block h reads the value whose
- * effectiveHeight ≤ h (`paramAt`). Changes of one key apply in root-chain order: an event at or
+ * effectiveHeight ≤ h (`paramAt`). checkpoint_buffer_time: every checkpoint check of block h;
+ * span_duration: the first span not yet committed, proposed and approved from A + 1 on (a span tx in
+ * flight with the old bounds is stale at its tally and proposed again). Changes of one key apply in root-chain order: an event at or
  * below the key's last applied sequence is stale (a replay, or an older change arriving late), so
  * an older value can never overwrite a newer one.
  */
@@ -81,11 +83,14 @@ export function validateParamTx(tx: GovParamTx, ctx: Pick<BlockContext, 'staking
  * applied) when Delivery knows no such key, the value is out of bounds, or it is not newer than the
  * key's last applied change.
  */
-export function applyParamTx(tx: GovParamTx, ctx: Pick<BlockContext, 'state' | 'height'>): ApplyResult & { change?: ParamChange } {
+export function applyParamTx(tx: GovParamTx, ctx: Pick<BlockContext, 'state' | 'height' | 'config'>): ApplyResult & { change?: ParamChange } {
   const name = paramName(tx.key);
   if (!name) return { outcome: 'stale', reason: `unknown delivery parameter key ${tx.key}` };
   const bad = paramValueError(name, tx.value);
   if (bad) return { outcome: 'stale', reason: bad };
+  // Bttc commits the next span at the last sprint of the current one: a span is whole sprints.
+  const sprint = BigInt(ctx.config.bttc.sprint);
+  if (name === 'span_duration' && tx.value % sprint !== 0n) return { outcome: 'stale', reason: `span_duration must be a multiple of bttc.sprint (${sprint}), got ${tx.value}` };
   const g = govOf(ctx.state);
   const mine = g.govParams.filter((c) => c.name === name);
   const last = mine[mine.length - 1];
@@ -113,6 +118,8 @@ export function genesisParam(name: DeliveryParamName, config: NodeConfig): numbe
   switch (name) {
     case 'checkpoint_buffer_time':
       return config.checkpoint.bufferTime;
+    case 'span_duration':
+      return config.bttc.spanLength;
   }
 }
 
@@ -126,6 +133,14 @@ export function paramAt(state: DeliveryState, name: DeliveryParamName, height: n
 /** Seconds a buffered checkpoint waits before another may replace it, for block `height`. */
 export function checkpointBufferTime(state: DeliveryState, height: number, config: NodeConfig): number {
   return paramAt(state, 'checkpoint_buffer_time', height, config);
+}
+
+/**
+ * Bttc blocks of a span proposed or applied in block `height`: the span module gives the next span
+ * (the first one not yet committed) the bounds [last span's end + 1, last span's end + this].
+ */
+export function spanDuration(state: DeliveryState, height: number, config: NodeConfig): number {
+  return paramAt(state, 'span_duration', height, config);
 }
 
 /** Changes applied but not yet in force at `height`. */

@@ -62,7 +62,7 @@ function tallyJson(t: StoredTally): GoJsonValue {
 }
 
 /** Units of the parameters' values (as the Governor stores them). */
-const PARAM_UNITS: Record<ParamChange['name'], string> = { checkpoint_buffer_time: 's' };
+const PARAM_UNITS: Record<ParamChange['name'], string> = { checkpoint_buffer_time: 's', span_duration: 'blocks' };
 
 function changeJson(c: ParamChange): GoJsonValue {
   return {
