@@ -32,7 +32,7 @@ import { blockAllocCodeChanges, borBlockRules, gethGenesisMismatches, gethGenesi
 import { systemContractsAlloc, type SystemContractsCode } from './system/genesis.ts';
 import { SystemCallPlanner } from './system/planner.ts';
 import { executorContractReader } from './system/reader.ts';
-import type { SpanSource, StateSyncSource } from './system/types.ts';
+import type { SpanRecord, SpanSource, StateSyncSource } from './system/types.ts';
 import { TxPool, type TxPoolOptions } from './txpool/pool.ts';
 import { IncomingBlocks } from './incoming.ts';
 import { decodeTx } from './txpool/tx.ts';
@@ -76,12 +76,35 @@ export type ImportResult =
   | { status: 'rejected'; code: RejectCode | 'bad-transaction' | 'execution' | 'system-calls'; reason: string }
   | { status: 'unknown-parent'; reason: string };
 
-/** Producer lists by block number from Delivery's spans. */
+/**
+ * Producer lists by block number from Delivery's spans. A span covers the blocks its record says:
+ * governance may change the length of spans not yet committed (docs/governance.md), so the formula
+ * over bttc.spanLength is only the first guess; the search steps by id from the span found last.
+ */
 export function spanProducers(spans: SpanSource, cfg: BttcLayerConfig): SpanProducerSource {
+  let hint = -1;
+  const find = (n: number): SpanRecord | undefined => {
+    let id = hint >= 0 && spans.spanById(hint) ? hint : spanIdForBlock(n, cfg);
+    // A guess past the last span known (spans grew longer than configured): step back to one.
+    while (id > 0 && !spans.spanById(id)) id--;
+    let dir = 0;
+    for (;;) {
+      const s = spans.spanById(id);
+      if (!s) return undefined;
+      const step = n < s.startBlock ? -1 : n > s.endBlock ? 1 : 0;
+      if (step === 0) {
+        hint = id;
+        return s;
+      }
+      // One direction only: contiguous spans never send the search back.
+      if ((dir !== 0 && step !== dir) || id + step < 0) return undefined;
+      dir = step;
+      id += step;
+    }
+  };
   return {
     producersFor(number: bigint): readonly ProducerEntry[] | undefined {
-      const span = spans.spanById(spanIdForBlock(Number(number), cfg));
-      return span?.producers.map((p) => ({ address: p.signer, power: p.power }));
+      return find(Number(number))?.producers.map((p) => ({ address: p.signer, power: p.power }));
     },
   };
 }

@@ -20,7 +20,7 @@ export interface RootAddresses {
   stakeVotes: string;
   /** Each genesis validator's ValidatorShare (delegation contract), in genesis order. */
   validatorShares: string[];
-  /** Governance (docs/governance.md): deployed last; the StakeManager moves to the Timelock by a governance call. */
+  /** Governance (docs/governance.md): deployed last; the StakeManager's governance is handed to the Timelock then (genesis `stakingGovernance`). */
   timelock: string;
   governor: string;
   /** Applies signed final slash batches (issue 19); deployed after the genesis stakes, before any transfer of governance. */
@@ -117,7 +117,7 @@ export function planDeployment(g: RootGenesis): DeployPlan {
   addresses.slashingManager = at(txs.length);
   deploy('deploy SlashingManager', need('SlashingManager').bytecode, ['address'], [addresses.stakeManager]);
   push('StakeManager.setSlashingManager', addresses.stakeManager, smI.encodeFunctionData('setSlashingManager', [addresses.slashingManager]));
-  if (g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
+  if (g.stakingGovernance === 'key' && g.governance !== g.deployer) push('StakeManager.transferGovernance', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [g.governance]));
   // Governance last, so every address above stays where it was. The guardian is the governance key;
   // the proposal threshold is one minimum deposit of voting power.
   const gv = DEVNET_GOVERNANCE;
@@ -131,5 +131,9 @@ export function planDeployment(g: RootGenesis): DeployPlan {
     [addresses.stakeVotes, addresses.stakeManager, addresses.timelock, gv.votingDelay, gv.votingPeriod, s.minDeposit],
   );
   push('Timelock.initProposer', addresses.timelock, iface('Timelock').encodeFunctionData('initProposer', [addresses.governor]));
+  // The StakeManager's governance setters answer to the Timelock from the first block on: a
+  // parameter change is a full proposal (the Governor's own and the Delivery parameters it holds
+  // already are). `stakingGovernance: "key"` leaves them to the governance key instead.
+  if (g.stakingGovernance === 'timelock') push('StakeManager.transferGovernance to the Timelock', addresses.stakeManager, smI.encodeFunctionData('transferGovernance', [addresses.timelock]));
   return { addresses, txs, labels };
 }

@@ -11,6 +11,8 @@
  *   "gasLimit": 30000000, "timestamp": 1700000000,
  *   "deployerKey": "0x…",        // dev key that deploys and stakes (funded automatically)
  *   "governance": "0x…",         // optional, defaults to the deployer
+ *   "stakingGovernance": "timelock", // who holds StakeManager's governance setters: "timelock" (default:
+ *                                    // a change is a full Governor proposal) or "key" (the governance key)
  *   "alloc": { "0xaddr": { "balance": "1000000000000000000000" } },
  *   "btt": { "0xaddr": "5000000000000000000000" },   // test BTT minted at genesis
  *   "staking": { "minDeposit": "…", "minHeimdallFee": "…", "validatorThreshold": 10, "withdrawalDelay": 4,
@@ -57,6 +59,8 @@ export interface RootGenesis {
   deployerKey: Uint8Array;
   deployer: string;
   governance: string;
+  /** After deployment the StakeManager answers to the Timelock (default) or to the `governance` key. */
+  stakingGovernance: 'timelock' | 'key';
   alloc: { address: string; balance: bigint }[];
   btt: { address: string; amount: bigint }[];
   staking: StakingParams;
@@ -163,11 +167,18 @@ export function parseGenesis(json: unknown, where = 'genesis'): RootGenesis {
     deployerKey,
     deployer,
     governance: o.governance === undefined ? deployer : addr(o.governance, `${where}.governance`),
+    stakingGovernance: stakingGovernance(o.stakingGovernance, `${where}.stakingGovernance`),
     alloc,
     btt,
     staking,
     validators,
   };
+}
+
+function stakingGovernance(v: unknown, where: string): 'timelock' | 'key' {
+  if (v === undefined || v === 'timelock') return 'timelock';
+  if (v === 'key') return 'key';
+  throw new GenesisError(`${where}: expected "timelock" or "key", got ${JSON.stringify(v)}`);
 }
 
 export function readGenesisFile(path: string): RootGenesis {
@@ -192,7 +203,7 @@ export function devKey(label: string): Uint8Array {
 }
 
 /** A genesis for `n` validators with deterministic dev keys: owner i = devKey("owner i"), signer i = devKey("signer i"). */
-export function devnetGenesis(opts: { validators: number; chainId?: number; borChainId?: number; rootChainId?: number; staking?: Partial<StakingParams> }): {
+export function devnetGenesis(opts: { validators: number; chainId?: number; borChainId?: number; rootChainId?: number; staking?: Partial<StakingParams>; stakingGovernance?: 'timelock' | 'key' }): {
   json: Record<string, unknown>;
   signerKeys: Uint8Array[];
   ownerKeys: Uint8Array[];
@@ -218,6 +229,7 @@ export function devnetGenesis(opts: { validators: number; chainId?: number; borC
     borChainId: opts.borChainId ?? 1337199,
     gasLimit: 30_000_000,
     deployerKey: bytesToHex(devKey('deployer')),
+    ...(opts.stakingGovernance ? { stakingGovernance: opts.stakingGovernance } : {}),
     alloc,
     staking: Object.fromEntries(Object.entries(st).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])),
     validators,

@@ -6,7 +6,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AbiCoder, id as keccakText, TypedDataEncoder } from 'ethers';
+import { AbiCoder, id as keccakText, Interface, TypedDataEncoder } from 'ethers';
+import { paramKey } from '../../src/gov/params.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
 import { ballotDigest, domainSeparator, type Ballot } from '../../src/gov/ballot.ts';
 import { OUTCOMES, outcome } from '../../src/gov/tally.ts';
@@ -161,6 +162,42 @@ describe('Governor: proposals', () => {
       ['setProposalThreshold', 1n],
     ] as const)
       assert.equal((await set.chain.send(set.gov, 'Governor', set.governor, fn, [arg])).revert, 'Governor: only the timelock', fn);
+    assert.equal((await set.chain.send(set.gov, 'Governor', set.governor, 'setDeliveryParam', [paramKey('checkpoint_buffer_time'), 60n])).revert, 'Governor: only the timelock');
+  });
+
+  it('setDeliveryParam: a known key within bounds, ParamChanged with the old value; anything else refused', async () => {
+    // A Governor whose "timelock" is a test key, so the Timelock-only setter can be called directly.
+    const tl = testKey('gov-fake-timelock');
+    await set.chain.fund(tl.addressHex);
+    const g = (await set.chain.deploy('Governor', set.gov, [set.stakeVotes, set.stakeManager, tl.addressHex, 1n, 1n, 1n])).toLowerCase();
+    const key = paramKey('checkpoint_buffer_time');
+    assert.equal(((await callAt(set.chain, 'Governor', g, 'CHECKPOINT_BUFFER_TIME'))[0] as string).toLowerCase(), key, 'the TS key is bytes32("checkpoint_buffer_time")');
+    const send = (k: string, v: bigint) => set.chain.send(tl, 'Governor', g, 'setDeliveryParam', [k, v]);
+    assert.equal((await send(paramKey('sprint_duration'), 64n)).revert, 'Governor: unknown delivery param');
+    const span = paramKey('span_duration');
+    assert.equal(((await callAt(set.chain, 'Governor', g, 'SPAN_DURATION'))[0] as string).toLowerCase(), span);
+    assert.equal((await send(span, 0n)).revert, 'Governor: span_duration out of range');
+    assert.equal((await send(span, 10_000_001n)).revert, 'Governor: span_duration out of range');
+    assert.ok((await send(span, 10_000_000n)).ok);
+    assert.equal((await send(key, 0n)).revert, 'Governor: checkpoint_buffer_time out of range');
+    assert.equal((await send(key, 86_401n)).revert, 'Governor: checkpoint_buffer_time out of range');
+    for (const [value, old] of [
+      [1n, 0n],
+      [86_400n, 1n],
+      [60n, 86_400n],
+    ] as const) {
+      const out = await send(key, value);
+      assert.ok(out.ok, out.revert);
+      const ev = out.logs.find((l) => l.name === 'ParamChanged')!;
+      assert.deepEqual([String(ev.args.key).toLowerCase(), ev.args.value, ev.args.oldValue], [key, value, old]);
+      assert.equal((await callAt(set.chain, 'Governor', g, 'deliveryParam', [key]))[0], value);
+    }
+    // The event's signature, pinned: Delivery's watcher decodes it by this topic.
+    assert.equal(
+      loadArtifacts().Governor!.abi.some((e) => e.type === 'event' && e.name === 'ParamChanged'),
+      true,
+    );
+    assert.equal(new Interface(loadArtifacts().Governor!.abi as never).getEvent('ParamChanged')!.topicHash, keccakText('ParamChanged(bytes32,uint256,uint256)'));
   });
 });
 

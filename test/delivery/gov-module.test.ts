@@ -275,7 +275,7 @@ describe('gov module', () => {
 
   it('at inclusion: unparseable and unknown-proposal ballots go to the unattributed stream with their code', () => {
     const s = DeliveryState.genesis(0, [GOV_STATE]);
-    s.init(GOV_STATE, { govProposals: new Map(), govUnattributed: 0 });
+    s.init(GOV_STATE, { govProposals: new Map(), govUnattributed: 0, govParams: [] });
     const ctx = { config, stakingChainId: 2, height: 5, blockTime: 0, state: s };
     const enc = (x: string) => ({ type: GOV_BALLOT_TX, body: new TextEncoder().encode(x) }) as const;
     const a = includeBallot(enc('{"proposalId":'), ctx);

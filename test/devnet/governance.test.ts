@@ -1,11 +1,15 @@
 /**
  * Done means (issue 18, the devnet test): `bttc-node devnet` with 4 validators as real processes.
- * The StakeManager is handed to the Timelock; a holder proposes a StakeManager parameter change on
- * the devnet's root chain; three holders vote with `bttc-node gov vote --rest` against different
+ * The devnet genesis hands the StakeManager to the Timelock; a holder proposes a StakeManager parameter
+ * change and two Delivery parameter changes (checkpoint_buffer_time 60 s → 30 s, span_duration 256 → 128
+ * blocks) on the devnet's root chain; three holders vote with `bttc-node gov vote --rest` against different
  * nodes (gossip carries each ballot to whoever proposes the next Delivery block); Delivery mirrors
  * the proposal, includes the ballots, and when voting closes its validators recompute and sign the
  * tally, which the tally's submitter anchors with Governor.submitTally; anyone queues it and executes
- * it after the Timelock delay, and the parameter has changed. `bttc-node audit tally --rest` (no
+ * it after the Timelock delay, and the parameter has changed; every node mirrors the Governor's
+ * ParamChanged, applies it at the same height A and serves the new value from A + 1 (REST
+ * /gov/params, /checkpoints/params, /bor/params; the devnet's spans are 256 blocks, so the next span
+ * with the new length is test/delivery/gov-params.test.ts's to show). `bttc-node audit tally --rest` (no
  * --governor) prints "match": true; node 0's `evidence export --proposal` package passes
  * `audit package` with its anchors checked. The root chain runs 2 s blocks so the 10-block vote has room.
  */
@@ -17,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, id as keccakText, JsonRpcProvider, Wallet } from 'ethers';
 import { getArtifact } from '../../src/contracts/build.ts';
+import { paramKey } from '../../src/gov/params.ts';
 import { readKeyFile } from '../../src/node/keys.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { until } from '../helpers/until.ts';
@@ -38,7 +43,9 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-test('devnet: propose a StakeManager change, vote ×3 with gov vote --rest, Delivery anchors the tally, queue, execute; audit tally matches', { timeout: 420_000 }, async () => {
+test('devnet: propose a StakeManager and two Delivery parameter changes, vote ×3 with gov vote --rest, Delivery anchors the tally, queue, execute; buffer time and span length switch at A + 1 on every node; audit tally matches', {
+  timeout: 420_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bttc-governance-'));
   const devnet = new DevnetProcess(dir, ['--validators', '4', '--root-block-time', '2', ...devnetPortArgs(PORTS)]);
   let root: JsonRpcProvider | null = null;
@@ -64,13 +71,27 @@ test('devnet: propose a StakeManager change, vote ×3 with gov vote --rest, Deli
       return { status: r.status, body: await r.json().catch(() => null) };
     };
 
-    // Governance handed to the Timelock: from now on a parameter change is a full proposal.
-    await (await sm.getFunction('transferGovernance')(c.timelock, TX)).wait();
+    // The devnet genesis handed the StakeManager to the Timelock: a parameter change is a full proposal.
+    assert.equal(((await sm.getFunction('governance')()) as string).toLowerCase(), c.timelock);
+    await assert.rejects(sm.getFunction('updateCheckpointReward').staticCall(1n, TX), /only governance/);
+    // Delivery runs on its genesis buffer time until governance changes it.
+    for (const rest of rests) {
+      assert.equal((await get(rest, '/checkpoints/params')).body.result.checkpoint_buffer_time, 60e9);
+      assert.equal((await get(rest, '/bor/params')).body.result.span_duration, 256);
+    }
+
+    // One proposal: a StakeManager parameter and a Delivery parameter (the Governor's checkpoint_buffer_time).
     const oldReward = (await sm.getFunction('checkpointReward')()) as bigint;
     const newReward = oldReward + 777n;
-    const targets = [c.stakeManager];
-    const values = [0n];
-    const calldatas = [sm.interface.encodeFunctionData('updateCheckpointReward', [newReward])];
+    const bufferKey = paramKey('checkpoint_buffer_time');
+    const targets = [c.stakeManager, c.governor, c.governor];
+    const values = [0n, 0n, 0n];
+    const spanKey = paramKey('span_duration');
+    const calldatas = [
+      sm.interface.encodeFunctionData('updateCheckpointReward', [newReward]),
+      governor.interface.encodeFunctionData('setDeliveryParam', [bufferKey, 30n]),
+      governor.interface.encodeFunctionData('setDeliveryParam', [spanKey, 128n]),
+    ];
     const description = `devnet governance test ${process.pid}`;
     const receipt = await (await governor.getFunction('propose')(targets, values, calldatas, description, TX)).wait();
     const created = receipt!.logs.map((l: { topics: readonly string[]; data: string }) => governor.interface.parseLog(l)).find((p: { name: string } | null) => p?.name === 'ProposalCreated')!;
@@ -126,9 +147,59 @@ test('devnet: propose a StakeManager change, vote ×3 with gov vote --rest, Deli
         return false;
       }
     });
-    await (await g2.getFunction('execute')(targets, values, calldatas, keccakText(description), TX)).wait();
+    const executed = (await (await g2.getFunction('execute')(targets, values, calldatas, keccakText(description), TX)).wait())!;
     assert.equal(Number(await governor.getFunction('state')(pid)), 6, 'Executed');
     assert.equal(await sm.getFunction('checkpointReward')(), newReward);
+    assert.equal(await governor.getFunction('deliveryParam')(bufferKey), 30n);
+    assert.equal(await governor.getFunction('deliveryParam')(spanKey), 128n);
+
+    // Every node mirrors each ParamChanged: applied at the same height A, in force from A + 1 (the
+    // documented rule); /checkpoints/params and /bor/params serve the new values from there on.
+    const mirrored = (name: string, genesisValue: number, value: number) =>
+      Promise.all(
+        rests.map((rest) =>
+          until(
+            `${rest}: the ${name} change mirrored`,
+            90_000,
+            async () => {
+              const r = (await get(rest, '/gov/params')).body;
+              const height = Number(r.height);
+              const p = r.result.params.find((x: Json) => x.name === name);
+              const pending = r.result.pending.find((x: Json) => x.name === name);
+              if (pending) {
+                // Caught at A itself: pending, and the genesis value still in force for block A.
+                assert.equal(pending.effectiveHeight, height + 1);
+                assert.equal(p.value, genesisValue);
+                assert.equal(pending.value, value);
+                return { height: pending.height, effectiveHeight: pending.effectiveHeight, txHash: pending.txHash, rootBlock: pending.rootBlock };
+              }
+              if (p.source !== 'governor') return null;
+              assert.ok(height >= p.effectiveHeight);
+              assert.equal(p.value, value);
+              return { height: p.effectiveHeight - 1, effectiveHeight: p.effectiveHeight, txHash: p.txHash, rootBlock: p.rootBlock };
+            },
+            500,
+          ),
+        ),
+      );
+    const afterHeight = (rest: string, path: string, h: number) =>
+      until(`${rest}${path} at height ≥ ${h}`, 60_000, async () => {
+        const x = (await get(rest, path)).body;
+        return Number(x.height) >= h ? x.result : null;
+      });
+    for (const [name, genesisValue, value, path, field, scale] of [
+      ['checkpoint_buffer_time', 60, 30, '/checkpoints/params', 'checkpoint_buffer_time', 1e9],
+      ['span_duration', 256, 128, '/bor/params', 'span_duration', 1],
+    ] as const) {
+      const applied = await mirrored(name, genesisValue, value);
+      for (const a of applied) {
+        assert.deepEqual(a, applied[0], `${name}: the same change, applied at the same height, on every node`);
+        assert.equal(a.effectiveHeight, a.height + 1);
+        assert.equal(a.txHash, executed.hash.toLowerCase());
+        assert.equal(a.rootBlock, executed.blockNumber);
+      }
+      for (const rest of rests) assert.equal((await afterHeight(rest, path, applied[0]!.effectiveHeight))[field], value * scale, `${rest}${path}`);
+    }
 
     // The audit from public data: root-chain logs and the ballot set from Delivery REST.
     const audit = await cli(['audit', 'tally', '--proposal', pidHex, '--rpc', info.rpcUrl, '--rest', rests[3]!]);

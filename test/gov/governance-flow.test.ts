@@ -1,7 +1,7 @@
 /**
  * Governance end to end on the embedded root chain (real contracts, real JSON-RPC, the CLI as a
- * process): the StakeManager is handed to the Timelock; a holder proposes a StakeManager parameter
- * change; three holders vote with `bttc-node gov vote`; the tally (src/gov, as each Delivery node
+ * process): the genesis hands the StakeManager to the Timelock; a holder proposes a StakeManager parameter
+ * change together with a Delivery parameter (the Governor's checkpoint_buffer_time); three holders vote with `bttc-node gov vote`; the tally (src/gov, as each Delivery node
  * computes it) is signed by 3 of the 4 validators' signers and anchored with Governor.submitTally;
  * anyone queues it, executes it after the delay, and the parameter has changed. `bttc-node audit
  * tally` recomputes it from the root chain's logs and the ballot file: "match": true; a ballot file
@@ -17,6 +17,7 @@ import { DEVNET_GOVERNANCE } from '../../src/rootchain/deploy.ts';
 import { devnetGenesis, devKey } from '../../src/rootchain/genesis.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { domainSeparator } from '../../src/gov/ballot.ts';
+import { paramKey } from '../../src/gov/params.ts';
 import { judgeBallots, tallyProposal, type BallotEntry } from '../../src/gov/tally.ts';
 import { signTally, submitTallyCalldata, tallyRecord } from '../../src/gov/tally-data.ts';
 import { addressFromPublicKey } from '../../src/crypto/address.ts';
@@ -59,17 +60,21 @@ describe('governance on the embedded root chain', { timeout: 300_000 }, () => {
     const governor = new Contract(c.governor, art.Governor!.abi as never, owners[0]);
     const chainId = BigInt(json.chainId as number);
 
-    // The StakeManager answers to the Timelock from now on.
-    await (await sm.getFunction('transferGovernance')(c.timelock, TX)).wait();
+    // The genesis handed the StakeManager to the Timelock: the deployer holds no setter.
     assert.equal(((await sm.getFunction('governance')()) as string).toLowerCase(), c.timelock);
     await assert.rejects(sm.getFunction('updateCheckpointReward').staticCall(1n, TX), /only governance/);
+    const bufferKey = paramKey('checkpoint_buffer_time');
+    await assert.rejects(governor.getFunction('setDeliveryParam').staticCall(bufferKey, 30n, TX), /Governor: only the timelock/);
 
+    // One proposal, two changes: a StakeManager parameter and a Delivery parameter the Governor holds.
     const oldReward = (await sm.getFunction('checkpointReward')()) as bigint;
     const newReward = oldReward + 12345n;
-    const targets = [c.stakeManager];
-    const values = [0n];
-    const calldatas = [sm.interface.encodeFunctionData('updateCheckpointReward', [newReward])];
-    const description = 'raise the checkpoint reward';
+    const targets = [c.stakeManager, c.governor];
+    const values = [0n, 0n];
+    const calldatas = [sm.interface.encodeFunctionData('updateCheckpointReward', [newReward]), governor.interface.encodeFunctionData('setDeliveryParam', [bufferKey, 30n])];
+    const description = 'raise the checkpoint reward, shorten the checkpoint buffer time';
+    // Power counts from the block after the stakes (the proposer's votes one block back): one block on.
+    await (await deployer.sendTransaction({ to: deployer.address, value: 0n, ...TX })).wait();
     const receipt = await (await governor.getFunction('propose')(targets, values, calldatas, description, TX)).wait();
     const ev = governor.interface.parseLog(receipt!.logs.find((l: { topics: readonly string[] }) => l.topics[0] === governor.interface.getEvent('ProposalCreated')!.topicHash)!)!;
     const pid = ev.args.proposalId as bigint;
@@ -188,9 +193,13 @@ describe('governance on the embedded root chain', { timeout: 300_000 }, () => {
         return false;
       }
     });
-    await (await g2.getFunction('execute')(targets, values, calldatas, keccakText(description), TX)).wait();
+    const executed = await (await g2.getFunction('execute')(targets, values, calldatas, keccakText(description), TX)).wait();
     assert.equal(Number(await governor.getFunction('state')(pid)), 6, 'Executed');
     assert.equal(await sm.getFunction('checkpointReward')(), newReward);
+    assert.equal(await governor.getFunction('deliveryParam')(bufferKey), 30n);
+    const changed = executed!.logs.filter((l: { address: string }) => l.address.toLowerCase() === c.governor).map((l: { topics: readonly string[]; data: string }) => governor.interface.parseLog(l));
+    const pc = changed.find((e: { name: string } | null) => e?.name === 'ParamChanged')!;
+    assert.deepEqual([pc.args.key, pc.args.value, pc.args.oldValue], [bufferKey, 30n, 0n], 'ParamChanged, which Delivery mirrors');
 
     // The audit, from public data only.
     const setFile = join(dir.path, 'ballots.json');

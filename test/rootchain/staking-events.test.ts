@@ -39,7 +39,7 @@ describe('staking events on the embedded root chain', { timeout: 120_000 }, () =
   it("come from StakingInfo, none from the StakeManager, and reach the watcher with BTTC's arguments", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rootchain-staking-'));
     dirs.push(dir);
-    const { json } = devnetGenesis({ validators: 2, staking: { signerUpdateLimit: 0 } });
+    const { json } = devnetGenesis({ validators: 2, staking: { signerUpdateLimit: 0 }, stakingGovernance: 'key' });
     const { node, url } = await serveRootChain(join(dir, 'chain'), json, cleanups);
     const c = node.info.contracts;
     // rootchain.json (what the devnet reads) names StakingInfo, and it is the StakeManager's logger.
@@ -54,7 +54,8 @@ describe('staking events on the embedded root chain', { timeout: 120_000 }, () =
     assert.equal(((await smRead.getFunction('logger')()) as string).toLowerCase(), c.stakingInfo);
     assert.notEqual(c.stakingInfo, c.stakeManager);
 
-    // A third validator: the deployer (BTT owner, governance) funds a new owner, who stakes.
+    // A third validator: the deployer (BTT owner; governance, as this genesis keeps the StakeManager
+    // with the key rather than the Timelock) funds a new owner, who stakes.
     const owner = new Wallet(bytesToHex(devKey('owner 9')), provider);
     const signerKey = devKey('signer 9');
     const nextSignerKey = devKey('signer 10');

@@ -85,6 +85,12 @@ contract Governor {
     /// `execute`, the proposal reads Executed once the Timelock marks that batch done.
     mapping(uint256 => bytes32) private _opIds;
 
+    /// Delivery parameters governance may change, keyed by the name of Delivery's REST field (ASCII,
+    /// left-aligned); 0 until governance first sets one (Delivery's genesis value applies).
+    bytes32 public constant CHECKPOINT_BUFFER_TIME = "checkpoint_buffer_time";
+    bytes32 public constant SPAN_DURATION = "span_duration";
+    mapping(bytes32 => uint256) public deliveryParam;
+
     /// OpenZeppelin Governor's event, field for field (signatures are always empty strings).
     event ProposalCreated(
         uint256 proposalId,
@@ -114,6 +120,10 @@ contract Governor {
     event VotingDelaySet(uint256 oldVotingDelay, uint256 newVotingDelay);
     event VotingPeriodSet(uint256 oldVotingPeriod, uint256 newVotingPeriod);
     event ProposalThresholdSet(uint256 oldProposalThreshold, uint256 newProposalThreshold);
+    /// A Delivery parameter changed (docs/governance.md "Delivery parameters"): Delivery mirrors it
+    /// and applies it from the height after the one that tallies the mirrored event. oldValue 0: the
+    /// genesis value (Delivery's own config) was in force.
+    event ParamChanged(bytes32 indexed key, uint256 value, uint256 oldValue);
 
     modifier onlyTimelock() {
         require(msg.sender == address(timelock), "Governor: only the timelock");
@@ -278,6 +288,17 @@ contract Governor {
     function setProposalThreshold(uint256 newProposalThreshold) external onlyTimelock {
         emit ProposalThresholdSet(proposalThreshold, newProposalThreshold);
         proposalThreshold = newProposalThreshold;
+    }
+
+    /// checkpoint_buffer_time in seconds, 1 s to 1 day; span_duration in Bttc blocks, 1 to 10^7
+    /// (Delivery's config bounds; Delivery also requires a multiple of its sprint). A key Delivery
+    /// does not know is refused here, so nothing is emitted that no node would apply.
+    function setDeliveryParam(bytes32 key, uint256 value) external onlyTimelock {
+        if (key == CHECKPOINT_BUFFER_TIME) require(value >= 1 && value <= 86400, "Governor: checkpoint_buffer_time out of range");
+        else if (key == SPAN_DURATION) require(value >= 1 && value <= 10000000, "Governor: span_duration out of range");
+        else revert("Governor: unknown delivery param");
+        emit ParamChanged(key, value, deliveryParam[key]);
+        deliveryParam[key] = value;
     }
 
     // ---------------------------------------------------------------- signatures

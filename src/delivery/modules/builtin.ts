@@ -26,6 +26,7 @@ import { govModule } from './gov/module.ts';
 import type { GovQueries } from './gov/queries.ts';
 import type { GovRootReader } from './gov/reader.ts';
 import { govAnchoredTxCodec, govBallotTxCodec, govProposalTxCodec, govTallyTxCodec } from './gov/txs.ts';
+import { govParamTxCodec } from './gov/params.ts';
 import type { DeliveryModule, Notices, TxCodec } from './module.ts';
 import { spanModule } from './span/module.ts';
 import { SPAN_COMMITTED } from './span/notices.ts';
@@ -63,6 +64,7 @@ export const BUILTIN_TX_CODECS: readonly TxCodec<DeliveryTx>[] = [
   slashEvidenceTxCodec,
   slashChallengeTxCodec,
   slashBatchTxCodec,
+  govParamTxCodec,
 ];
 
 export interface BuiltinModuleDeps {

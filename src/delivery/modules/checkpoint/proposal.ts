@@ -15,6 +15,7 @@ import type { BttcHeaderReader, CheckpointHasher } from '../../app/interface.ts'
 import type { DeliveryState } from '../../app/state.ts';
 import type { ModuleContext } from '../context.ts';
 import type { ApplyResult, BlockContext, Verdict, YesVote } from '../module.ts';
+import { checkpointBufferTime } from '../gov/params.ts';
 import { deliverySet, proposerSigner } from '../staking/state.ts';
 import { requireTrack, stakingAckCount, trackOf, type BufferedCheckpoint, type CheckpointTrack } from './state.ts';
 import { CHECKPOINT_TX, type CheckpointTx } from './txs.ts';
@@ -25,8 +26,9 @@ import { CHECKPOINT_TX, type CheckpointTx } from './txs.ts';
  */
 export const ACCOUNT_ROOT_NONE = '0x' + '00'.repeat(32);
 
-export function bufferOpen(t: CheckpointTrack, ctx: ModuleContext): boolean {
-  return t.buffer === null || ctx.blockTime - t.buffer.time >= ctx.config.checkpoint.bufferTime * 1000;
+/** The buffer time is governance's (gov/params.ts): the value in force for the block being judged. */
+export function bufferOpen(t: CheckpointTrack, ctx: BlockContext): boolean {
+  return t.buffer === null || ctx.blockTime - t.buffer.time >= checkpointBufferTime(ctx.state, ctx.height, ctx.config) * 1000;
 }
 
 /** Deterministic validity of a proposal against the committed state and the block's time. */
@@ -89,7 +91,7 @@ export async function proposeCheckpoint(
   deps: { bttc: BttcHeaderReader; hasher?: CheckpointHasher | null; me: string },
 ): Promise<CheckpointTx | null> {
   const t = trackOf(s, rootChainId);
-  if (!t || proposerSigner(s) !== deps.me || !bufferOpen(t, ctx)) return null;
+  if (!t || proposerSigner(s) !== deps.me || !bufferOpen(t, { ...ctx, state: s })) return null;
   const latest = await deps.bttc.latestNumber();
   const choice = chooseCheckpointRange({ lastEnd: t.lastEnd, latest, now: Math.floor(ctx.blockTime / 1000), lastCheckpointTime: Math.floor(t.lastAckTime / 1000) }, ctx.config.checkpoint);
   if (!choice.ready) return null;

@@ -1,5 +1,7 @@
 /** Checkpoint's read side: per root chain (the staking chain by default) its ack count, buffer and acked checkpoints. */
+import type { NodeConfig } from '../../../config/types.ts';
 import type { CommittedState } from '../../app/state.ts';
+import { checkpointBufferTime } from '../gov/params.ts';
 import { proposerSigner } from '../staking/state.ts';
 import { checkpointOf, trackOf, type BufferedCheckpoint } from './state.ts';
 import type { AckedCheckpoint, CheckpointStore } from './store.ts';
@@ -13,6 +15,11 @@ export class CheckpointQueries {
     this.stakingChainId = stakingChainId;
     this.committed = deps.committed;
     this.store = deps.store;
+  }
+
+  /** checkpoint_buffer_time (s) in force for block `height`: the genesis config's or governance's (gov/params.ts). */
+  checkpointBufferTime(config: NodeConfig, height: number): number {
+    return checkpointBufferTime(this.committed.get(), height, config);
   }
 
   rootChainIds(): number[] {

@@ -3,7 +3,7 @@
  * Delivery keeps one checkpoint line per root chain and names it in the path: `{root}` is tron,
  * eth or bsc (a configured name or id is accepted too).
  *
- *   GET /checkpoints/params                    checkpoint_buffer_time (ns), avg/max length, interval
+ *   GET /checkpoints/params                    checkpoint_buffer_time (ns, governance's value in force), avg/max length, interval
  *   GET /checkpoints/buffer/{root}             the approved checkpoint awaiting its ack (types
  *                                              Checkpoint); none: 500 with Delivery's error
  *   GET /checkpoints/count/{root}              {"result": ack count}
@@ -83,8 +83,9 @@ export function checkpointRoutes(q: CheckpointQueries): RestRoute[] {
     // Delivery's paths.
     {
       path: '/checkpoints/params',
+      // The buffer time in force for the committed block: governance may have changed it (gov/params.ts).
       handle: (req) => ({
-        checkpoint_buffer_time: BigInt(req.config.checkpoint.bufferTime) * 1_000_000_000n,
+        checkpoint_buffer_time: BigInt(q.checkpointBufferTime(req.config, req.height)) * 1_000_000_000n,
         avg_checkpoint_length: req.config.checkpoint.avgLength,
         max_checkpoint_length: req.config.checkpoint.maxLength,
         child_chain_block_interval: CHILD_BLOCK_INTERVAL,

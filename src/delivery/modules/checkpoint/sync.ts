@@ -13,8 +13,9 @@ import type { SignatureVerifier } from '../../../pools/interface.ts';
 import { checkpointSyncVoteHash, signCheckpointSync, type CheckpointSync } from '../../../protocol/checkpoint/checkpoint-sync.ts';
 import { SignatureSet } from '../../../protocol/checkpoint/signature-set.ts';
 import { bytesToHex } from '../../../util/bytes.ts';
-import { isConfiguredRootChain, type ModuleContext } from '../context.ts';
+import { isConfiguredRootChain } from '../context.ts';
 import type { ApplyResult, BlockContext, ProposalContext, Verdict, YesVote } from '../module.ts';
+import { checkpointBufferTime } from '../gov/params.ts';
 import { deliverySet, proposerSigner } from '../staking/state.ts';
 import { checkpointOf, requireTrack, syncBuffer, syncedCount, syncLineOf, trackOf, type BufferedCheckpointSync, type CheckpointTrack } from './state.ts';
 import type { AckedCheckpoint, CheckpointStore } from './store.ts';
@@ -29,9 +30,9 @@ export function syncKey(rootChainId: number): string {
  * A new record may be approved when none waits, or when the one waiting has had a fifth of the
  * buffer time to be acked (BTTC flushes the sync buffer after bufferTime/5 and lets the next go).
  */
-export function syncBufferOpen(t: CheckpointTrack, ctx: ModuleContext): boolean {
+export function syncBufferOpen(t: CheckpointTrack, ctx: BlockContext): boolean {
   const b = syncBuffer(t);
-  return b === null || ctx.blockTime - b.time >= (ctx.config.checkpoint.bufferTime * 1000) / 5;
+  return b === null || ctx.blockTime - b.time >= (checkpointBufferTime(ctx.state, ctx.height, ctx.config) * 1000) / 5;
 }
 
 /** Why `s` is not the record of `cp` (the acked checkpoint it names), or null. */

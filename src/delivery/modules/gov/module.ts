@@ -19,11 +19,12 @@ import type { DeliveryTx } from '../../app/types.ts';
 import type { DeliveryModule, EventTxSpec, PlainTxSpec, SideTxSpec } from '../module.ts';
 import { includeBallot } from './ballots.ts';
 import { applyTally, proposeTallies, tallyKey, tallyVerdict, validateTallyTx } from './close.ts';
-import { GOV_BALLOT_INCLUDED, GOV_PROPOSAL_MIRRORED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from './notices.ts';
+import { GOV_BALLOT_INCLUDED, GOV_PARAM_CHANGED, GOV_PROPOSAL_MIRRORED, GOV_TALLY_ANCHORED, GOV_TALLY_APPROVED } from './notices.ts';
 import { BallotPool } from './pool.ts';
 import { GovQueries } from './queries.ts';
 import type { GovRootReader } from './reader.ts';
 import { govRoutes } from './rest.ts';
+import { applyParamTx, govParamTxCodec, paramTxFromEvent, PROCESSED_GOV_PARAM, validateParamTx, type GovParamTx } from './params.ts';
 import { GOV_STATE, govOf } from './state.ts';
 import { GovStore } from './store.ts';
 import {
@@ -74,6 +75,7 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
         tallies: counter(deps.metrics, 'bttc_delivery_gov_tallies_total', 'Tally side txs applied, by outcome (applied, rejected, stale) and the proposal outcome when applied', ['outcome', 'result']),
         proposals: counter(deps.metrics, 'bttc_delivery_gov_proposals_total', 'Governor proposals mirrored'),
         anchored: counter(deps.metrics, 'bttc_delivery_gov_tallies_anchored_total', 'TallyAnchored events mirrored back from the Governor'),
+        params: counter(deps.metrics, 'bttc_delivery_gov_param_changes_total', 'Governor ParamChanged events mirrored, by parameter and outcome (applied, stale)', ['param', 'outcome']),
       }
     : null;
   // Counted once the block is durable (committed), not while it is applied (a block may be applied and dropped).
@@ -184,14 +186,31 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
     },
   };
 
+  const paramTx: EventTxSpec<GovParamTx> = {
+    kind: 'event',
+    codec: govParamTxCodec,
+    processedKind: PROCESSED_GOV_PARAM,
+    validate: validateParamTx,
+    apply(tx, ctx, fx) {
+      const r = applyParamTx(tx, ctx);
+      if (r.change) fx.notify(GOV_PARAM_CHANGED, r.change);
+      later(ctx.state, () => {
+        m?.params.inc({ param: r.change?.name ?? 'unknown', outcome: r.outcome });
+        if (r.change) logger?.info({ ...r.change }, 'delivery parameter changed by governance');
+        else logger?.warn({ height: ctx.height, key: tx.key, value: tx.value.toString(), txHash: tx.ref.txHash, reason: r.reason }, 'governor parameter change not applied');
+      });
+      return { outcome: r.outcome, reason: r.reason };
+    },
+  };
+
   return {
     name: 'gov',
-    txs: [proposalTx, ballotTx, tallyTx, anchoredTx],
+    txs: [proposalTx, ballotTx, tallyTx, anchoredTx, paramTx],
     state: GOV_STATE,
     buckets: [BUCKETS.deliveryGovBallot, BUCKETS.deliveryGovTally],
     queries,
     initGenesis(g) {
-      g.state.init(GOV_STATE, { govProposals: new Map(), govUnattributed: 0 });
+      g.state.init(GOV_STATE, { govProposals: new Map(), govUnattributed: 0, govParams: [] });
     },
     async propose(p) {
       const out: DeliveryTx[] = [];
@@ -208,7 +227,7 @@ export function govModule(deps: GovModuleDeps): DeliveryModule<GovQueries> {
       return out;
     },
     txFromRootEvent(ev) {
-      const tx = proposalTxFromEvent(ev) ?? anchoredTxFromEvent(ev);
+      const tx = proposalTxFromEvent(ev) ?? anchoredTxFromEvent(ev) ?? paramTxFromEvent(ev);
       return tx && tx.ref.rootChainId === deps.stakingChainId ? tx : null;
     },
     committed(state) {

@@ -1,5 +1,6 @@
 /** What the gov module announces in a committed block (app.onCommitted listeners read them). */
 import { notice } from '../module.ts';
+import type { ParamChange } from './params.ts';
 import type { GovProposal } from './state.ts';
 import type { StoredBallot, StoredTally } from './store.ts';
 
@@ -12,3 +13,5 @@ export const GOV_BALLOT_INCLUDED = notice<{ proposalId: string; ballot: StoredBa
 export const GOV_TALLY_APPROVED = notice<StoredTally>('gov', 'tally-approved');
 /** The Governor's TallyAnchored mirrored back. */
 export const GOV_TALLY_ANCHORED = notice<StoredTally>('gov', 'tally-anchored');
+/** A Delivery parameter change from the Governor applied (in force from its effectiveHeight). */
+export const GOV_PARAM_CHANGED = notice<ParamChange>('gov', 'param-changed');

@@ -3,7 +3,10 @@
  * buckets, and its intake: a ballot handed to this node goes to its pool.
  */
 import { parseSignedBallot, signedBallotJson } from '../../../gov/ballot.ts';
+import type { NodeConfig } from '../../../config/types.ts';
+import { DELIVERY_PARAMS, paramKey, type DeliveryParamName } from '../../../gov/params.ts';
 import type { CommittedState } from '../../app/state.ts';
+import { paramAt, pendingParams, type ParamChange } from './params.ts';
 import type { BallotPool, PoolAdd } from './pool.ts';
 import { type GovProposal, govOf } from './state.ts';
 import type { GovStore, StoredBallot, StoredTally } from './store.ts';
@@ -86,4 +89,28 @@ export class GovQueries {
   tallies(): Promise<StoredTally[]> {
     return this.store.allTallies();
   }
+
+  /**
+   * Delivery parameters at the committed height h: each one's value in force for block h (genesis
+   * from the config, or the Governor's last change in force) and the changes applied but in force
+   * only from a later height.
+   */
+  params(config: NodeConfig, height: number): { params: ParamView[]; pending: ParamChange[] } {
+    const s = this.committed.get();
+    const changes = govOf(s).govParams;
+    const params = (Object.keys(DELIVERY_PARAMS) as DeliveryParamName[]).map((name): ParamView => {
+      const c = changes.filter((x) => x.name === name && x.effectiveHeight <= height).pop() ?? null;
+      return { name, key: paramKey(name), value: paramAt(s, name, height, config), source: c ? 'governor' : 'genesis', change: c ? { ...c } : null };
+    });
+    return { params, pending: pendingParams(s, height) };
+  }
+}
+
+export interface ParamView {
+  name: DeliveryParamName;
+  key: string;
+  value: number;
+  source: 'genesis' | 'governor';
+  /** The change in force (null: the genesis value). */
+  change: ParamChange | null;
 }

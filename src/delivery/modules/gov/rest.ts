@@ -14,11 +14,15 @@
  *                                           ballots: [{height, ballot}]}) plus `counted` and `refused` (with reasons)
  *   GET  /gov/proposals/{id}/tally          the approved tally: counts, manifestRoot, outcome, the signed data and
  *                                           signatures, `anchored` ({txHash, blockNumber, …} or null); 404 before
+ *   GET  /gov/params                        Delivery parameters governance may change: {params: [{name, key, value,
+ *                                           unit, source: genesis|governor, effectiveHeight, rootBlock, txHash}],
+ *                                           pending: [changes applied, in force from effectiveHeight > height]}
  */
 import { BallotError, isProposalId, proposalIdHex } from '../../../gov/ballot.ts';
 import type { GoJsonValue } from '../../../protocol/delivery-rest/go-json.ts';
 import { HttpError } from '../../rest/http-error.ts';
 import type { RestRoute } from '../../rest/interface.ts';
+import type { ParamChange } from './params.ts';
 import type { GovQueries, ProposalView } from './queries.ts';
 import type { StoredBallot, StoredTally } from './store.ts';
 
@@ -57,6 +61,24 @@ function tallyJson(t: StoredTally): GoJsonValue {
   return { ...(t.tally as Record<string, GoJsonValue>), closeHeight: t.closeHeight, height: t.height, data: t.data, signatures: t.signatures, submitter: t.submitter, anchored: t.anchored };
 }
 
+/** Units of the parameters' values (as the Governor stores them). */
+const PARAM_UNITS: Record<ParamChange['name'], string> = { checkpoint_buffer_time: 's', span_duration: 'blocks' };
+
+function changeJson(c: ParamChange): GoJsonValue {
+  return {
+    name: c.name,
+    value: c.value,
+    oldValue: c.oldValue,
+    unit: PARAM_UNITS[c.name],
+    height: c.height,
+    effectiveHeight: c.effectiveHeight,
+    rootChainId: c.rootChainId,
+    rootBlock: c.rootBlock,
+    logIndex: c.logIndex,
+    txHash: c.txHash,
+  };
+}
+
 export function govRoutes(q: GovQueries): RestRoute[] {
   const known = async (raw: string | undefined) => {
     const id = idParam(raw);
@@ -84,6 +106,25 @@ export function govRoutes(q: GovQueries): RestRoute[] {
       path: '/gov/ballots/unattributed',
       async handle() {
         return (await q.ballots(`0x${'00'.repeat(32)}`)).map((b) => ({ ...(refusalOf(b, null) as Record<string, GoJsonValue>), ballot: b.json as GoJsonValue }));
+      },
+    },
+    {
+      path: '/gov/params',
+      handle(req) {
+        const { params, pending } = q.params(req.config, req.height);
+        return {
+          params: params.map((p) => ({
+            name: p.name,
+            key: p.key,
+            value: p.value,
+            unit: PARAM_UNITS[p.name],
+            source: p.source,
+            effectiveHeight: p.change?.effectiveHeight ?? 0,
+            rootBlock: p.change?.rootBlock ?? null,
+            txHash: p.change?.txHash ?? null,
+          })),
+          pending: pending.map(changeJson),
+        };
       },
     },
     { path: '/gov/proposals', handle: async () => (await q.proposals()).map(proposalJson) },

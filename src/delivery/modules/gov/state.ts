@@ -5,6 +5,7 @@
  */
 import type { DeliveryState } from '../../app/state.ts';
 import type { StateSlot } from '../module.ts';
+import type { ParamChange } from './params.ts';
 
 export interface GovProposal {
   id: string;
@@ -25,18 +26,21 @@ export interface GovState {
   govProposals: Map<string, GovProposal>;
   /** Ballots that name no known proposal or do not parse (the unattributed stream's next index). */
   govUnattributed: number;
+  /** Delivery parameter changes from the Governor: per key the one in force and any not yet (params.ts). */
+  govParams: ParamChange[];
 }
 
 export const GOV_STATE: StateSlot<GovState> = {
   module: 'gov',
-  keys: ['govProposals', 'govUnattributed'],
-  toJson: (s) => ({ govProposals: [...s.govProposals.values()], govUnattributed: s.govUnattributed }),
-  // Snapshots written before the gov module existed have neither key.
+  keys: ['govProposals', 'govUnattributed', 'govParams'],
+  toJson: (s) => ({ govProposals: [...s.govProposals.values()], govUnattributed: s.govUnattributed, govParams: s.govParams }),
+  // Snapshots written before the gov module (or its parameters) existed lack the keys.
   fromJson: (j) => ({
     govProposals: new Map(((j.govProposals as GovProposal[] | undefined) ?? []).map((p) => [p.id, p])),
     govUnattributed: (j.govUnattributed as number | undefined) ?? 0,
+    govParams: ((j.govParams as ParamChange[] | undefined) ?? []).map((c) => ({ ...c })),
   }),
-  clone: (s) => ({ govProposals: new Map([...s.govProposals].map(([k, v]) => [k, { ...v }])), govUnattributed: s.govUnattributed }),
+  clone: (s) => ({ govProposals: new Map([...s.govProposals].map(([k, v]) => [k, { ...v }])), govUnattributed: s.govUnattributed, govParams: s.govParams.map((c) => ({ ...c })) }),
 };
 
 export function govOf(s: DeliveryState): GovState {

@@ -116,7 +116,7 @@ export const govTallyTxCodec: TxCodec<GovTallyTx> = {
   },
 };
 
-function refOf(ev: RootEvent): EventRef {
+export function refOf(ev: RootEvent): EventRef {
   return { rootChainId: ev.rootChainId, sequence: ev.sequence, blockNumber: ev.blockNumber, logIndex: ev.logIndex, txHash: ev.txHash.toLowerCase() };
 }
 

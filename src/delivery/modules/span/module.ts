@@ -59,7 +59,7 @@ export function spanModule(deps: SpanModuleDeps): DeliveryModule<SpanQueries> {
     buckets: [BUCKETS.deliverySpan],
     queries,
     initGenesis(g, fx) {
-      g.state.init(SPAN_STATE, { lastSpanId: 0 });
+      g.state.init(SPAN_STATE, { lastSpanId: 0, lastSpanStart: 0, lastSpanEnd: g.config.bttc.firstSpanEnd });
       // Span 0 covers Bttc from its genesis: every genesis validator, a zero seed, epoch 0.
       fx.write(store.putOp(makeSpan(0, deliverySet(g.state), new Uint8Array(32), 0, g)));
     },

@@ -1,6 +1,8 @@
 /** Span's read side: the latest span id and the stored spans (Bttc reads them in the same process, or over REST). */
 import { spanFromJson, type Span } from '../../../protocol/span/span.ts';
+import type { NodeConfig } from '../../../config/types.ts';
 import type { CommittedState } from '../../app/state.ts';
+import { spanDuration } from '../gov/params.ts';
 import { spanOf } from './state.ts';
 import type { SpanStore, StoredSpanJson } from './store.ts';
 
@@ -11,6 +13,11 @@ export class SpanQueries {
   constructor(deps: { committed: CommittedState; store: SpanStore }) {
     this.committed = deps.committed;
     this.store = deps.store;
+  }
+
+  /** span_duration in force for block `height` (the genesis config's or governance's, gov/params.ts): the next span's length. */
+  spanDuration(config: NodeConfig, height: number): number {
+    return spanDuration(this.committed.get(), height, config);
   }
 
   get lastId(): number {

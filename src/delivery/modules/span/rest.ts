@@ -5,7 +5,7 @@
  *   GET /bor/latest-span           the latest span (an empty span before any, as Delivery answers)
  *   GET /bor/span/list?page&limit  spans in the string order of their ids, ≤ 20 a page, null when
  *                                  none; page and limit are required
- *   GET /bor/params                sprint_duration, span_duration, producer_count
+ *   GET /bor/params                sprint_duration, span_duration (in force), producer_count
  *   GET /bor/next-span-seed        the seed of the next span (`nextSpanSeedRoute`: it needs the
  *                                  node's root-chain client, so the node mounts it)
  *
@@ -59,7 +59,8 @@ export function spanRoutes(q: SpanQueries): RestRoute[] {
     },
     {
       path: '/bor/params',
-      handle: (req) => ({ sprint_duration: req.config.bttc.sprint, span_duration: req.config.bttc.spanLength, producer_count: req.config.bttc.producerCount }),
+      // span_duration: the length the next span gets (governance may have changed it, gov/params.ts).
+      handle: (req) => ({ sprint_duration: req.config.bttc.sprint, span_duration: q.spanDuration(req.config, req.height), producer_count: req.config.bttc.producerCount }),
     },
   ];
 }

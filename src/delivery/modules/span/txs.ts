@@ -18,7 +18,8 @@ import type { BlockContext, TxCodec, Verdict } from '../module.ts';
 import { stakingAckCount } from '../checkpoint/state.ts';
 import { deliverySet } from '../staking/state.ts';
 import type { SpanSeeds } from './seed.ts';
-import { spanOf } from './state.ts';
+import { spanDuration } from '../gov/params.ts';
+import { lastSpanBounds, spanOf } from './state.ts';
 
 export const SPAN_TX = 5;
 
@@ -48,10 +49,16 @@ export const spanTxCodec: TxCodec<SpanTx> = {
   },
 };
 
+/** Bounds of the next span (the first not yet committed): after the latest one, span_duration long as in force for this block. */
+export function nextSpanBounds(ctx: BlockContext): { start: number; end: number } {
+  const last = lastSpanBounds(ctx.state, ctx.config);
+  return { start: last.end + 1, end: last.end + spanDuration(ctx.state, ctx.height, ctx.config) };
+}
+
 export function validateSpanTx(tx: SpanTx, ctx: BlockContext): string | null {
   const last = spanOf(ctx.state).lastSpanId;
   if (tx.spanId !== last + 1) return `span ${tx.spanId} must be ${last + 1}`;
-  const b = spanBounds(tx.spanId, ctx.config.bttc);
+  const b = nextSpanBounds(ctx);
   if (tx.startBlock !== b.start || tx.endBlock !== b.end) return `span ${tx.spanId} must cover [${b.start}, ${b.end}], got [${tx.startBlock}, ${tx.endBlock}]`;
   if (tx.bttcChainId !== ctx.config.bttc.chainId) return `bttcChainId ${tx.bttcChainId} must be ${ctx.config.bttc.chainId}`;
   return null;
@@ -63,8 +70,9 @@ export async function spanVerdict(tx: SpanTx, seeds: Pick<SpanSeeds, 'seed'>): P
   return bytesToHex(mine) === tx.seed ? { vote: 'yes' } : { vote: 'no' };
 }
 
-export function makeSpan(id: number, set: ValidatorSet, seed: Uint8Array, ackCount: number, ctx: Pick<ModuleContext, 'config'>): SpanJson {
-  const b = spanBounds(id, ctx.config.bttc);
+/** Span `id` drawn from `set`; its bounds are given (a validated span tx's) or, for span 0, the configured ones. */
+export function makeSpan(id: number, set: ValidatorSet, seed: Uint8Array, ackCount: number, ctx: Pick<ModuleContext, 'config'>, bounds?: { start: number; end: number }): SpanJson {
+  const b = bounds ?? spanBounds(id, ctx.config.bttc);
   const eligible = spanEligibleValidators(set.validators(), ackCount);
   const { producers } = selectNextProducers(seed, eligible, ctx.config.bttc.producerCount);
   return spanToJson({ id, startBlock: b.start, endBlock: b.end, validatorSet: set.copy(), selectedProducers: producers, bttcChainId: ctx.config.bttc.chainId });
@@ -73,8 +81,11 @@ export function makeSpan(id: number, set: ValidatorSet, seed: Uint8Array, ackCou
 export function applySpanTx(tx: SpanTx, ctx: BlockContext): { outcome: ApplyOutcome; span?: SpanJson; reason?: string } {
   const err = validateSpanTx(tx, ctx);
   if (err) return { outcome: 'stale', reason: err };
-  const span = makeSpan(tx.spanId, deliverySet(ctx.state), hexToBytes(tx.seed), stakingAckCount(ctx.state, ctx.stakingChainId), ctx);
-  spanOf(ctx.state).lastSpanId = tx.spanId;
+  const span = makeSpan(tx.spanId, deliverySet(ctx.state), hexToBytes(tx.seed), stakingAckCount(ctx.state, ctx.stakingChainId), ctx, { start: tx.startBlock, end: tx.endBlock });
+  const st = spanOf(ctx.state);
+  st.lastSpanId = tx.spanId;
+  st.lastSpanStart = tx.startBlock;
+  st.lastSpanEnd = tx.endBlock;
   return { outcome: 'applied', span };
 }
 
@@ -85,12 +96,12 @@ export function applySpanTx(tx: SpanTx, ctx: BlockContext): { outcome: ApplyOutc
  */
 export async function proposeSpan(ctx: BlockContext, deps: { bttc: BttcHeaderReader; seeds: Pick<SpanSeeds, 'seed'> }): Promise<SpanTx | null> {
   const lastSpanId = spanOf(ctx.state).lastSpanId;
-  const cur = spanBounds(lastSpanId, ctx.config.bttc);
+  const cur = lastSpanBounds(ctx.state, ctx.config);
   const latest = await deps.bttc.latestNumber();
   if (latest < cur.start) return null;
   const id = lastSpanId + 1;
   const seed = await deps.seeds.seed(id, 'proposal');
   if (seed?.length !== 32) return null;
-  const b = spanBounds(id, ctx.config.bttc);
+  const b = nextSpanBounds(ctx);
   return { type: SPAN_TX, spanId: id, startBlock: b.start, endBlock: b.end, seed: bytesToHex(seed), bttcChainId: ctx.config.bttc.chainId };
 }
