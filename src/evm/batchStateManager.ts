@@ -11,7 +11,7 @@
  */
 import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
 import { RLP } from '@ethereumjs/rlp';
-import { Account, createAddressFromString } from '@ethereumjs/util';
+import { Account, createAddressFromString, unpadBytes, type Address } from '@ethereumjs/util';
 import { BatchTrie, type TrieNodeStore, type TrieUpdate } from './batchTrie.ts';
 import { keccak256 } from './crypto.ts';
 import { hexToBytes } from '../util/bytes.ts';
@@ -24,6 +24,22 @@ export class BatchStateManager extends MerkleStateManager {
   constructor(opts: MerkleStateManagerOpts, nodes: TrieNodeStore) {
     super(opts);
     this.#batch = new BatchTrie(nodes);
+  }
+
+  /**
+   * Upstream writes a slot both to the storage cache and, because the cache's `put` returns nothing
+   * and the two are joined with `??`, straight into the account's storage trie: a full MPT put on
+   * every SSTORE, six per ERC-20 transfer, all redone at the flush. Here a slot goes to the cache
+   * only, and reaches the trie once, at the flush; reads of changed slots are served by the cache
+   * and unchanged ones by the trie at its pre-block root, which is what they hold.
+   */
+  override async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const cache = this._caches?.storage;
+    if (!cache) return super.putStorage(address, key, value);
+    if (key.length !== 32) throw new Error('Storage key must be 32 bytes long');
+    if (value.length > 32) throw new Error('Storage value cannot be longer than 32 bytes');
+    if (!(await this.getAccount(address))) throw new Error('putStorage() called on non-existing account');
+    cache.put(address, key, RLP.encode(unpadBytes(value)));
   }
 
   override async flush(): Promise<void> {
