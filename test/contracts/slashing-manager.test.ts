@@ -298,4 +298,33 @@ describe('SlashingManager.updateSlashedAmounts', () => {
     const [stayed] = (await set.chain.call('ValidatorShare', share, 'getTotalStake', [stayer.addressHex])) as unknown as [bigint];
     assert.ok(B - stayed - loss(stayer) <= 1n, 'the bonded delegator (±1 wei rounding)');
   });
+  it('downtime cuts a pending leave by the own bps; a leave already claimed escapes', async () => {
+    const set = await withManager(4, { params: { withdrawalDelay: 1n } });
+    const v = set.vals[0]!;
+    const id = set.ids.get(v)!;
+    await set.chain.must(v.owner, 'StakeManager', set.stakeManager, 'createPartnership', [id]);
+    const p = ((await set.chain.call('StakeManager', set.stakeManager, 'partnershipOf', [id]))[0] as string).toLowerCase();
+    set.chain.at('ValidatorPartnership', p);
+    const [gone, pending] = [testKey('slash-leave-claimed'), testKey('slash-leave-pending')];
+    for (const k of [gone, pending]) {
+      await fundStaker(set, k, 700n * E18, p);
+      await set.chain.must(k, 'ValidatorPartnership', p, 'join', [700n * E18]);
+    }
+    await set.chain.must(gone, 'ValidatorPartnership', p, 'leave');
+    assert.ok((await checkpoint(set)).ok);
+    await set.chain.must(gone, 'ValidatorPartnership', p, 'claimLeave');
+    await set.chain.must(pending, 'ValidatorPartnership', p, 'leave');
+    const bps = BigInt(DEFAULT_PENALTIES.downtime.selfBps);
+    const partnershipBefore = await balance(set, p);
+    const out = await submit(set, 1n, [rule('downtime', id, 3)]);
+    assert.ok(out.ok, out.revert);
+    const leaveCut = (700n * E18 * bps) / 10000n;
+    const [left] = (await set.chain.call('ValidatorPartnership', p, 'leaves', [pending.addressHex])) as unknown as [bigint];
+    assert.equal(left, 700n * E18 - leaveCut);
+    const [claimed] = (await set.chain.call('ValidatorPartnership', p, 'leaves', [gone.addressHex])) as unknown as [bigint];
+    assert.equal(claimed, 700n * E18, 'a claimed leave is not touched');
+    assert.equal(partnershipBefore - (await balance(set, p)), leaveCut);
+    const applied = out.logs.find((l) => l.name === 'SlashApplied');
+    assert.deepEqual([applied?.args[3], applied?.args[4]], [(D * bps) / 10000n + leaveCut, 0n]);
+  });
 });
