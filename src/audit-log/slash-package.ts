@@ -47,12 +47,12 @@ export interface SlashBatchSection {
   /** keccak256(0x01 ‖ data): what the validators signed and the SlashingManager checks. */
   digest: string;
   evidenceHashes: string[];
-  /** abi.encode(nonce, proposer, slashes), as updateSlashedAmounts takes it. */
-  data: string;
-  /** [R, S, V] decimal strings, sorted by signer. */
-  signatures: [string, string, string][];
+  /** abi.encode(nonce, proposer, slashes), as updateSlashedAmounts takes it (null: a record written before it was logged). */
+  data: string | null;
+  /** [R, S, V] decimal strings, sorted by signer (null as data). */
+  signatures: [string, string, string][] | null;
   /** The address each signature recovers to (null: it does not recover). */
-  signers: (string | null)[];
+  signers: (string | null)[] | null;
   signedAt: number;
   /** This node sent it: the outcome and the root transaction (null: another validator sent it). */
   submitted: { outcome: string; rootTxHash: string | null; height: number } | null;
@@ -128,16 +128,16 @@ function batchSectionFrom(story: readonly AuditRecord[], id: string): SlashBatch
   if (!signed) return null;
   const p = signed.payload as unknown as { nonce: number; proposer: string; evidenceHashes: string[]; data?: string; signatures?: [string, string, string][] };
   const digest = signed.evidenceHash ?? '';
-  const signatures = p.signatures ?? [];
+  const signatures = p.signatures ?? null;
   const sub = story.filter((r) => r.type === 'slash.batch-submitted' && r.payload.nonce === p.nonce).at(-1);
   return {
     nonce: p.nonce,
     proposer: p.proposer,
     digest,
     evidenceHashes: [...p.evidenceHashes],
-    data: p.data ?? '',
+    data: p.data ?? null,
     signatures,
-    signers: signatures.map((sig) => signerOf(digest, sig)),
+    signers: signatures ? signatures.map((sig) => signerOf(digest, sig)) : null,
     signedAt: signed.height,
     submitted: sub ? { outcome: String(sub.payload.outcome), rootTxHash: (sub.payload.rootTxHash as string | null) ?? null, height: sub.height } : null,
   };
@@ -155,6 +155,8 @@ function signerOf(digest: string, [r, s, v]: [string, string, string]): string |
 /** The batch's own bytes agree with what its record states, and they carry the slash. Null: holds. */
 export function checkSlashBatch(b: SlashBatchSection, id: string): string | null {
   if (!b.evidenceHashes.includes(id)) return `batch: batch ${b.nonce} does not list the slash ${id}`;
+  // A log written before the batch's bytes were recorded: only the record's list can be checked.
+  if (b.data === null) return null;
   let d: ReturnType<typeof decodeSlashBatch>;
   try {
     d = decodeSlashBatch(hexToBytes(b.data));
@@ -165,7 +167,7 @@ export function checkSlashBatch(b: SlashBatchSection, id: string): string | null
   if (d.nonce !== BigInt(b.nonce) || d.proposer !== b.proposer.toLowerCase()) return `batch: the data is batch ${d.nonce} by ${d.proposer}, not ${b.nonce} by ${b.proposer}`;
   const ids = d.slashes.map((x) => x.evidenceHash.toLowerCase());
   if (canonicalJson(ids) !== canonicalJson(b.evidenceHashes)) return 'batch: the data carries other evidence hashes than the record states';
-  if (b.signers.some((x) => x === null)) return 'batch: a signature does not recover';
+  if (!b.signers || b.signers.some((x) => x === null)) return 'batch: a signature does not recover';
   return null;
 }
 
@@ -216,7 +218,7 @@ function summaryOf(p: { signer: string; anchorContract: string | null; content: 
       ? `- Penalty: ${c.penalty.selfBps} bps of own stake, ${c.penalty.delegatorBps} bps of delegated stake, jail ${c.penalty.jailEpochs} epoch(s) (${c.penalty.prior} prior offense(s)); amounts per staker are cut by the SlashingManager, not in the log`
       : '- Penalty: none',
     c.batch
-      ? `- Signed batch ${c.batch.nonce} (height ${c.batch.signedAt}, ${c.batch.signatures.length} signatures, digest \`${c.batch.digest}\`)${c.batch.submitted ? `; sent to the SlashingManager: ${c.batch.submitted.outcome}${c.batch.submitted.rootTxHash ? `, root tx \`${c.batch.submitted.rootTxHash}\`` : ''}` : "; sent by another validator (its root tx is in that node's log)"}`
+      ? `- Signed batch ${c.batch.nonce} (height ${c.batch.signedAt}, ${c.batch.signatures?.length ?? 'unrecorded'} signatures, digest \`${c.batch.digest}\`)${c.batch.submitted ? `; sent to the SlashingManager: ${c.batch.submitted.outcome}${c.batch.submitted.rootTxHash ? `, root tx \`${c.batch.submitted.rootTxHash}\`` : ''}` : "; sent by another validator (its root tx is in that node's log)"}`
       : '- Signed batch: none in this log',
     `- Re-checked: id ${v.idMatches ? 'recomputed equal' : '**differs**'}, encoding ${v.canonical ? 'canonical' : '**not canonical**'}, decision ${v.decision}${v.code ? ` (${v.code}: ${v.reason})` : ''}${v.notChecked.length ? `; not checked: ${v.notChecked.join('; ')}` : ''}`,
     `- Log: ${full.length} records of this slash in ${c.batches.length} signed batch(es) by \`${p.signer}\`; ${c.anchors.filter((a) => a.block).length} batch anchor(s) on Bttc at ${p.anchorContract ?? '(not anchored)'}`,
