@@ -5,7 +5,8 @@
  *     window (set lookups only);
  *  2. `SlashingManager.updateSlashedAmounts` gas for batches of 1, 10 and 100 final slashes, on the
  *     real root contracts in @ethereumjs/vm (Berlin), 2/3+1 of 4 validator signatures, each slashed
- *     validator with 2 delegators (a double-sign cut walks its ValidatorShare's holders).
+ *     validator with 2 delegators (a double-sign cut walks its ValidatorShare's holders); and one
+ *     double-sign slash of a partnership validator with a bonded and a leaving partner.
  *
  *   node bench/slashing.ts [--quick]
  */
@@ -87,6 +88,23 @@ async function batchGas(): Promise<Record<string, number>> {
       out[`${n} ${offense} slash${n > 1 ? 'es' : ''}`] = Number(res.gasUsed);
     }
   }
+  // A partnership (founder + one bonded partner + one partner whose leave is pending): the cut walks
+  // the partners and also cuts the pending leave, returning its tokens to the StakeManager.
+  const v = set.vals[3]!;
+  const id = set.ids.get(v)!;
+  await set.chain.must(v.owner, 'StakeManager', set.stakeManager, 'createPartnership', [id]);
+  const p = ((await set.chain.call('StakeManager', set.stakeManager, 'partnershipOf', [id]))[0] as string).toLowerCase();
+  set.chain.at('ValidatorPartnership', p);
+  for (const label of ['bench-slash-partner', 'bench-slash-leaver']) {
+    const partner = testKey(label);
+    await fundStaker(set, partner, 100n * E18, p);
+    await set.chain.must(partner, 'ValidatorPartnership', p, 'join', [100n * E18]);
+    if (label.endsWith('leaver')) await set.chain.must(partner, 'ValidatorPartnership', p, 'leave');
+  }
+  const data = encodeSlashBatch(++nonce, set.vals[0]!.signerAddress, [{ validatorId: id, selfBps: 1, delegatorBps: 1, jailEpochs: 0, evidenceHash: '0x' + (++ev).toString(16).padStart(64, '0') }]);
+  const res = await set.chain.send(set.gov, 'SlashingManager', sm, 'updateSlashedAmounts', [data, signSorted(data, signers)]);
+  if (!res.ok) throw new Error(`updateSlashedAmounts(partnership): ${res.revert}`);
+  out['1 double-sign slash, partnership with a pending leave'] = Number(res.gasUsed);
   return out;
 }
 

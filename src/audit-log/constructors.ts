@@ -129,12 +129,16 @@ export const records = {
       payload: { ...s.detail, slashId: s.slashId, outcome: s.outcome, amount: s.amount },
     }),
   /** A slash batch approved by 2/3+1 signatures; evidenceHash = keccak256(0x01 ‖ data), the digest the SlashingManager checks. */
-  slashBatchSigned: (c: Common, b: { nonce: number; digest: string; proposer: string; evidenceHashes: string[]; signatureCount: number }): RecordInput =>
+  slashBatchSigned: (
+    c: Common,
+    b: { nonce: number; digest: string; proposer: string; evidenceHashes: string[]; signatureCount: number; data: string; signatures: [string, string, string][] },
+  ): RecordInput =>
     rec('slash.batch-signed', 'notice', c, {
       subject: `slash-batch:${b.nonce}`,
       evidenceHash: b.digest,
       correlationId: `slash-batch:${b.nonce}`,
-      payload: { nonce: b.nonce, proposer: b.proposer, evidenceHashes: b.evidenceHashes, signatureCount: b.signatureCount },
+      // data and signatures: exactly what updateSlashedAmounts takes, so the slash package can re-check them
+      payload: { nonce: b.nonce, proposer: b.proposer, evidenceHashes: b.evidenceHashes, signatureCount: b.signatureCount, data: b.data, signatures: b.signatures },
     }),
   /** The batch's proposer sent it to the SlashingManager: outcome and the root transaction's hash (null unless submitted). */
   slashBatchSubmitted: (c: Common, b: { nonce: number; evidenceHashes: string[]; outcome: string; txHash: string | null }): RecordInput =>

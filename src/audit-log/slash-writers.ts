@@ -5,7 +5,8 @@
  *                    and, when a candidate opened, slash.candidate (challenge window closesAt)
  *   SLASH_VOIDED   → slash.final, outcome `voided`, with the challenge's reason
  *   SLASH_FINAL    → slash.final, outcome `slashed`, with the (escalated) penalty bps and jail epochs
- *   SLASH_BATCH_SIGNED → slash.batch-signed (nonce, proposer, the batch's evidence ids; evidenceHash
+ *   SLASH_BATCH_SIGNED → slash.batch-signed (nonce, proposer, the batch's evidence ids, its data and
+ *                    [R, S, V] signatures as updateSlashedAmounts takes them; evidenceHash
  *                    = the digest the SlashingManager checks), correlationId `slash-batch:<nonce>`
  * Everything above comes from consensus data (block height and time), so every validator writes the
  * same public records. `recordSlashSender` wraps the proposer's sender: slash.batch-submitted with
@@ -53,7 +54,15 @@ export function writeSlashRecords(app: SlashDeliveryView, log: AuditWriter): voi
     for (const b of c.notices.of(SLASH_BATCH_SIGNED)) {
       const data = hexToBytes(b.data);
       log.append(
-        records.slashBatchSigned(at, { nonce: b.nonce, digest: slashBatchVoteHash(data), proposer: decodeSlashBatch(data).proposer, evidenceHashes: [...b.ids], signatureCount: b.sigs.length }),
+        records.slashBatchSigned(at, {
+          nonce: b.nonce,
+          digest: slashBatchVoteHash(data),
+          proposer: decodeSlashBatch(data).proposer,
+          evidenceHashes: [...b.ids],
+          signatureCount: b.sigs.length,
+          data: b.data,
+          signatures: b.sigs.map((x) => [...x]),
+        }),
       );
     }
   });

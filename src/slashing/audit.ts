@@ -3,7 +3,7 @@
  * is per staker. Input: the evidence (or a slash record from GET /slashing/evidence/{hash}, whose
  * `evidence` it takes) and, optionally, the context a node would have had:
  *   {"chainId", "height", "unbondingHeights"?, "validators": [{"signer","id"?,"self"?,"partners"?,
- *    "delegators"?}], "prior"?: {signer: n}, "commits"?: {height: [signers]},
+ *    "delegators"?,"unbonding"?,"leaving"?}], "prior"?: {signer: n}, "commits"?: {height: [signers]},
  *    "spans"?: [{"startBlock","endBlock","producers"}], "checkpoints"?: [{"start","end","borChainId","height"}]}
  *   (`spans`: double seal is judged against the producers of the span covering the block;
  *   `checkpoints`: equivocation against `validators` as the set at the range's approval height)
@@ -21,6 +21,10 @@ export interface AuditValidator {
   self?: string;
   partners?: Record<string, string>;
   delegators?: Record<string, string>;
+  /** Delegators' stake sold and still unbonding at the slash (claimable wei); cut for double signing. */
+  unbonding?: Record<string, string>;
+  /** Partners' pending leaves at the slash (wei); cut at the own-stake bps. */
+  leaving?: Record<string, string>;
 }
 
 export interface AuditContext {
@@ -93,7 +97,12 @@ export function auditSlash(e: Evidence, params: SlashingParams, ctx: AuditContex
   let amounts: AuditResult['amounts'] = null;
   if (v && (v.self !== undefined || v.partners)) {
     const partners = v.partners ? mapBig(v.partners, 'partners') : { owner: big(v.self!, 'self') };
-    const a = amountsFor(rule, { partners, delegators: mapBig(v.delegators ?? {}, 'delegators') });
+    const a = amountsFor(rule, {
+      partners,
+      delegators: mapBig(v.delegators ?? {}, 'delegators'),
+      unbonding: mapBig(v.unbonding ?? {}, 'unbonding'),
+      leaving: mapBig(v.leaving ?? {}, 'leaving'),
+    });
     amounts = { self: a.self.toString(), delegators: a.delegators.toString(), perStaker: Object.fromEntries(Object.entries(a.perStaker).map(([k, x]) => [k, x.toString()])) };
   } else notChecked.push('amounts per staker (give the validator\'s "self", "partners" or "delegators" in --validators)');
   return { id, offense: e.offense, validator: d.validator, decision: 'slash', code: null, reason: null, notChecked, penalty: { ...rule, prior }, amounts };

@@ -46,6 +46,10 @@ export interface StakeSplit {
   partners: Record<string, bigint>;
   /** Delegated stake per delegator. */
   delegators: Record<string, bigint>;
+  /** Delegators' stake sold and still unbonding (withdraw-pool claims, wei): cut at the delegator bps. */
+  unbonding?: Record<string, bigint>;
+  /** Partners' pending leaves (`leave()` not yet claimed, wei): cut at the own-stake bps. */
+  leaving?: Record<string, bigint>;
 }
 
 export interface Amounts {
@@ -57,6 +61,11 @@ export interface Amounts {
 /**
  * What each staker loses, rounded as the contracts round (own cut on the total, then pro rata per
  * partner, rounded down; delegator loss = stake before − stake after at the new exchange rate).
+ * Unbonding stake is cut as the contracts cut it: each pending partner leave by floor(leave × own
+ * bps), the withdraw pool (their sum) by floor(pool × delegator bps), each unbonding delegator's
+ * claim pro rata (before − floor(before × pool after / pool); the contract pays it through
+ * `withdrawExchangeRate`, which can round the claim down further when the rate is not exact).
+ * `self` and `delegators` count these cuts, as `SlashApplied` does.
  */
 export function amountsFor(rule: OffenseRule, stake: StakeSplit): Amounts {
   const own = Object.values(stake.partners).reduce((a, b) => a + b, 0n);
@@ -77,5 +86,16 @@ export function amountsFor(rule: OffenseRule, stake: StakeSplit): Amounts {
     const loss = delegated === 0n ? 0n : s - (s * (delegated - delegatorCut)) / delegated;
     perStaker[d] = (perStaker[d] ?? 0n) + loss;
   }
-  return { self, delegators: delegatorCut, perStaker };
+  for (const [p, s] of Object.entries(stake.leaving ?? {})) {
+    const loss = (s * BigInt(rule.selfBps)) / 10_000n;
+    perStaker[p] = (perStaker[p] ?? 0n) + loss;
+    self += loss;
+  }
+  const pool = Object.values(stake.unbonding ?? {}).reduce((a, b) => a + b, 0n);
+  const poolCut = (pool * BigInt(rule.delegatorBps)) / 10_000n;
+  for (const [d, s] of Object.entries(stake.unbonding ?? {})) {
+    const loss = s - (s * (pool - poolCut)) / pool;
+    perStaker[d] = (perStaker[d] ?? 0n) + loss;
+  }
+  return { self, delegators: delegatorCut + poolCut, perStaker };
 }

@@ -105,7 +105,7 @@ describe('record encoding', () => {
       records.slashEvidence(c, { validatorId: 1, offense: 'double-sign', evidenceHash: h, detail: {} }),
       records.slashCandidate(c, { slashId: '1', validatorId: 1, offense: 'double-sign', evidenceHash: h, challengeUntil: 5, fraction: '0.05' }),
       records.slashFinal(c, { slashId: '1', validatorId: 1, evidenceHash: h, outcome: 'slashed', amount: '1' }),
-      records.slashBatchSigned(c, { nonce: 1, digest: h, proposer: '0x' + '11'.repeat(20), evidenceHashes: [h], signatureCount: 3 }),
+      records.slashBatchSigned(c, { nonce: 1, digest: h, proposer: '0x' + '11'.repeat(20), evidenceHashes: [h], signatureCount: 3, data: '0x', signatures: [] }),
       records.slashBatchSubmitted(c, { nonce: 1, evidenceHashes: [h], outcome: 'submitted', txHash: h }),
       records.proposalCreated(c, { proposalId: '1', proposer: key.addressHex, snapshot: 5, deadline: 9, rootChainId: 2, rootTxHash: h, rootBlock: 4 }),
       records.snapshotFixed(c, { proposalId: '1', snapshotBlock: 5, deadline: 9, snapshotHash: h }),

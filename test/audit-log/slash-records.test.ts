@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { parsePackageText, serializePackage, verifyPackage } from '../../src/audit-log/evidence.ts';
 import { AuditLog } from '../../src/audit-log/log.ts';
 import { AuditLogService } from '../../src/audit-log/service.ts';
-import { buildSlashPackage, validateSlash, type SlashPackage } from '../../src/audit-log/slash-package.ts';
+import { buildSlashPackage, checkSlashBatch, validateSlash, type SlashPackage } from '../../src/audit-log/slash-package.ts';
 import { canonicalHash } from '../../src/audit-log/writers.ts';
 import { writeSlashRecords } from '../../src/audit-log/slash-writers.ts';
 import { AuditStore } from '../../src/audit-log/store.ts';
@@ -232,11 +232,13 @@ describe('slashing records in the audit log', () => {
       assert.equal(report.failure, null);
       assert.equal(pkg.content.validation.id, id);
       assert.equal(pkg.content.validation.idMatches, true);
-      assert.equal(pkg.content.records.filter((r) => !isRedacted(r)).length, 3);
+      // evidence, candidate, final; the final one also its batch's signed and submitted records
+      assert.equal(pkg.content.records.filter((r) => !isRedacted(r)).length, id === finalId ? 5 : 3);
     }
     const v = buildSlashPackage(exports[0]!, voidedId, { now: 1 }).content;
     assert.equal(v.decision.status, 'voided');
     assert.equal(v.penalty, null);
+    assert.equal(v.batch, null, 'a voided slash is in no batch');
     const f = buildSlashPackage(exports[0]!, finalId, { now: 1 }).content;
     assert.equal(f.decision.status, 'final');
     assert.deepEqual(f.penalty, { selfBps: 100, delegatorBps: 0, jailEpochs: 1, prior: 0 });
@@ -254,6 +256,51 @@ describe('slashing records in the audit log', () => {
     );
   });
 
+  it('the slash package carries the batch that applied it: nonce, evidence hashes, signatures, root tx; audit package re-checks it', async () => {
+    const b = batch!;
+    const f = buildSlashPackage(exports[0]!, finalId, { now: 1 }).content;
+    const pb = f.batch!;
+    assert.ok(pb, 'batch section filled');
+    assert.deepEqual([pb.nonce, pb.evidenceHashes, pb.data, pb.signatures], [b.nonce, [finalId], b.data, b.sigs]);
+    assert.equal(pb.digest, slashBatchVoteHash(hexToBytes(b.data)));
+    // Three of the four validators signed (validator 3 was down); their addresses, ascending.
+    const signers = nodes
+      .slice(0, 3)
+      .map((n) => n.key.address.toLowerCase())
+      .sort();
+    assert.deepEqual(pb.signers, signers);
+    assert.deepEqual(pb.submitted && [pb.submitted.outcome, pb.submitted.rootTxHash], ['submitted', rootTx?.hash]);
+    assert.match(f.summary, new RegExp(`Signed batch ${b.nonce} .*root tx \`${rootTx?.hash}\``));
+    // Another validator's log has the same signed batch, sent by someone else.
+    const other = buildSlashPackage(exports[1]!, finalId, { now: 1 }).content.batch;
+    assert.deepEqual({ ...other, submitted: null, signedAt: 0 }, { ...pb, submitted: null, signedAt: 0 });
+    assert.equal(other?.submitted, null);
+    assert.equal((await verifyPackage(parsePackageText(serializePackage(buildSlashPackage(exports[1]!, finalId, { now: 1 })), 'pkg'), null)).failure, null);
+
+    // The batch's own bytes are re-checked: it must carry the slash, and any changed byte of its data fails.
+    assert.equal(checkSlashBatch(pb, finalId), null);
+    assert.match(checkSlashBatch(pb, voidedId) ?? '', /^batch: batch \d+ does not list the slash/);
+    // A record from before the batch bytes were logged: only its evidence list is checked.
+    const legacy = { ...pb, data: null, signatures: null, signers: null };
+    assert.equal(checkSlashBatch(legacy, finalId), null);
+    assert.match(checkSlashBatch(legacy, voidedId) ?? '', /does not list the slash/);
+    const data = pb.data!;
+    const sig1 = pb.signatures![0]![1];
+    await fc.assert(
+      fc.property(fc.integer({ min: 2, max: data.length - 1 }), fc.integer({ min: 1, max: 15 }), (pos, delta) => {
+        const nib = ((parseInt(data[pos]!, 16) + delta) % 16).toString(16);
+        assert.notEqual(checkSlashBatch({ ...pb, data: data.slice(0, pos) + nib + data.slice(pos + 1) }, finalId), null, `data nibble ${pos}`);
+      }),
+      { numRuns: 200 },
+    );
+    const text = serializePackage(buildSlashPackage(exports[0]!, finalId, { now: 1 }));
+    const i = text.indexOf(sig1);
+    assert.ok(i > 0);
+    const last = text[i + sig1.length - 1]!;
+    const changed = text.slice(0, i + sig1.length - 1) + (last === '1' ? '2' : '1') + text.slice(i + sig1.length);
+    assert.equal(await verifies(changed), false, 'a changed signature byte fails');
+  });
+
   it('a forger who re-seals the manifest is still caught: sections from the records, evidence re-checked', async () => {
     const pkg = buildSlashPackage(exports[0]!, finalId, { now: 1 });
     const reseal = (p: SlashPackage): string => {
@@ -269,6 +316,9 @@ describe('slashing records in the audit log', () => {
     const claim = structuredClone(pkg);
     claim.content.validation.decision = 'slash';
     assert.match((await verifyPackage(parsePackageText(reseal(claim), 'pkg'), null)).failure ?? '', /^validation: the stated result is not what re-checking the evidence gives/);
+    const batchClaim = structuredClone(pkg);
+    batchClaim.content.batch!.evidenceHashes = [voidedId];
+    assert.match((await verifyPackage(parsePackageText(reseal(batchClaim), 'pkg'), null)).failure ?? '', /^batch: not what the package's slash records state/);
     const other = structuredClone(pkg);
     other.content.evidence.id = voidedId;
     assert.match((await verifyPackage(parsePackageText(reseal(other), 'pkg'), null)).failure ?? '', /^evidence: no slash\.evidence record in the package names it/);

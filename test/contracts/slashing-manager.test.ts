@@ -11,6 +11,12 @@ import { E18, signSorted, sortBySigner } from './fixture.ts';
 import { balance, checkpoint, deployStakingSet, fundStaker, shareOf, view, ZERO_ADDRESS, type StakingSet } from './staking-fixture.ts';
 import { DEFAULT_PENALTIES, amountsFor } from '../../src/slashing/penalty.ts';
 import { encodeSlashBatch, type FinalSlash } from '../../src/slashing/batch.ts';
+import { auditSlash } from '../../src/slashing/audit.ts';
+import { evidenceHash, type Evidence } from '../../src/slashing/evidence.ts';
+import { encodeVote, voteDigest } from '../../src/delivery/consensus/codec.ts';
+import type { Vote } from '../../src/delivery/consensus/types.ts';
+import { signRsv } from '../../src/crypto/secp256k1.ts';
+import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 
 const D = 2000n * E18;
 const H = (n: number): string => '0x' + n.toString(16).padStart(64, '0');
@@ -192,5 +198,133 @@ describe('SlashingManager.updateSlashedAmounts', () => {
     assert.equal(await view(set, 'ValidatorPartnership', p, 'shares', [v.owner.addressHex]), D - expected.perStaker[v.owner.addressHex]!);
     assert.equal(await view(set, 'StakeManager', set.stakeManager, 'validatorStake', [id]), 3000n * E18 - expected.self);
     assert.equal(await view(set, 'StakeVotes', set.stakeVotes, 'getVotes', [partner.addressHex]), 1000n * E18 - expected.perStaker[partner.addressHex]!);
+  });
+  // Issue 19: "primary penalties fall on the operator's own stake (and partners pro rata)". A partner
+  // who starts leaving after the offense (PartnerLeaveInit, not yet PartnerLeft) is cut at the own
+  // bps, as an unbonding delegator is at the delegator bps; `audit slash` (given the unbonding and
+  // leaving stakes) states exactly what the contracts cut.
+  it('double sign on a partnership: a leaving partner and an unbonding delegator pay too; audit slash agrees with the contract', async () => {
+    const set = await withManager(4, { params: { withdrawalDelay: 1n } });
+    const v = set.vals[0]!;
+    const id = set.ids.get(v)!;
+    await set.chain.must(v.owner, 'StakeManager', set.stakeManager, 'createPartnership', [id]);
+    const p = ((await set.chain.call('StakeManager', set.stakeManager, 'partnershipOf', [id]))[0] as string).toLowerCase();
+    set.chain.at('ValidatorPartnership', p);
+    const share = await shareOf(set, id);
+    const [stays, leaves, stayer, seller] = ['slash-p-stays', 'slash-p-leaves', 'slash-d-stays', 'slash-d-sells'].map((l) => testKey(l)) as [
+      ReturnType<typeof testKey>,
+      ReturnType<typeof testKey>,
+      ReturnType<typeof testKey>,
+      ReturnType<typeof testKey>,
+    ];
+    const [P1, P2, A, B] = [1000n * E18, 1500n * E18, 400n * E18, 600n * E18];
+    for (const [k, amt] of [
+      [stays, P1],
+      [leaves, P2],
+    ] as const) {
+      await fundStaker(set, k, amt, p);
+      await set.chain.must(k, 'ValidatorPartnership', p, 'join', [amt]);
+    }
+    for (const [d, amt] of [
+      [stayer, B],
+      [seller, A],
+    ] as const) {
+      await fundStaker(set, d, amt);
+      await set.chain.must(d, 'ValidatorShare', share, 'buyVoucher', [amt, 0n]);
+    }
+    // The offense: two conflicting precommits by the validator's signer.
+    const chainId = 'delivery-slash-partners';
+    const vote = (value: number): string => {
+      const x: Vote = { type: 3, height: 40, round: 0, valueId: new Uint8Array(32).fill(value), validator: hexToBytes(v.signerAddress), extension: new Uint8Array(0), signature: new Uint8Array(65) };
+      x.signature = signRsv(voteDigest(chainId, x), v.signer.secret);
+      return bytesToHex(encodeVote(x));
+    };
+    const ev: Evidence = { v: 1, offense: 'double-sign', chainId, voteA: vote(1), voteB: vote(2) };
+    // After the offense, before the slash: one partner leaves, one delegator sells everything.
+    assert.ok((await set.chain.send(leaves, 'ValidatorPartnership', p, 'leave')).ok);
+    await set.chain.must(seller, 'ValidatorShare', share, 'sellVoucher_new', [A, 2n * A]);
+
+    const audit = auditSlash(
+      ev,
+      { enabled: true, penalties: DEFAULT_PENALTIES, downtime: { window: 0, maxMissed: 0 }, challengeWindow: 0, unbondingHeights: 1000 },
+      {
+        chainId,
+        height: 50,
+        validators: [
+          {
+            signer: v.signerAddress,
+            id: Number(id),
+            partners: { [v.owner.addressHex]: String(D), [stays.addressHex]: String(P1) },
+            leaving: { [leaves.addressHex]: String(P2) },
+            delegators: { [stayer.addressHex]: String(B) },
+            unbonding: { [seller.addressHex]: String(A) },
+          },
+        ],
+      },
+      () => {
+        throw new Error('no headers in double-sign evidence');
+      },
+    );
+    assert.equal(audit.decision, 'slash', audit.reason ?? '');
+    const amounts = audit.amounts!;
+    const loss = (k: { addressHex: string }): bigint => BigInt(amounts.perStaker[k.addressHex] ?? -1);
+    const tokensBefore = await balance(set, set.stakeManager);
+    const partnershipBefore = await balance(set, p);
+    const out = await submit(set, 1n, [{ ...rule('double-sign', id, 0), evidenceHash: evidenceHash(ev) }]);
+    assert.ok(out.ok, out.revert);
+    const applied = out.logs.find((l) => l.name === 'SlashApplied');
+    assert.deepEqual([applied?.args[3], applied?.args[4]], [BigInt(amounts.self), BigInt(amounts.delegators)], 'SlashApplied = audit self / delegators');
+    assert.ok(loss(leaves) > 0n && loss(seller) > 0n);
+    assert.equal(await view(set, 'StakeManager', set.stakeManager, 'totalSlashed'), BigInt(amounts.self) + BigInt(amounts.delegators));
+    // Bonded partners: shares; the leaving partner: its pending leave, whose tokens go back to the StakeManager.
+    assert.equal(await view(set, 'ValidatorPartnership', p, 'shares', [v.owner.addressHex]), D - loss(v.owner));
+    assert.equal(await view(set, 'ValidatorPartnership', p, 'shares', [stays.addressHex]), P1 - loss(stays));
+    const [pending] = (await set.chain.call('ValidatorPartnership', p, 'leaves', [leaves.addressHex])) as unknown as [bigint];
+    assert.equal(pending, P2 - loss(leaves), 'the pending leave is cut at the own-stake bps');
+    assert.equal(partnershipBefore - (await balance(set, p)), loss(leaves));
+    assert.equal((await balance(set, set.stakeManager)) - tokensBefore, loss(leaves), 'cut tokens stay locked in the StakeManager');
+
+    const others = set.vals.filter((x) => x !== v);
+    assert.ok((await checkpoint(set, { signers: others })).ok);
+    for (const [k, call, args, amount] of [
+      [leaves, 'claimLeave', [], P2],
+      [seller, 'unstakeClaimTokens_new', [1n], A],
+    ] as const) {
+      const before = await balance(set, k.addressHex);
+      const c = await set.chain.send(k, k === leaves ? 'ValidatorPartnership' : 'ValidatorShare', k === leaves ? p : share, call, [...args]);
+      assert.ok(c.ok, c.revert);
+      assert.equal((await balance(set, k.addressHex)) - before, amount - loss(k), `${call} pays what audit slash says is left`);
+    }
+    const [stayed] = (await set.chain.call('ValidatorShare', share, 'getTotalStake', [stayer.addressHex])) as unknown as [bigint];
+    assert.ok(B - stayed - loss(stayer) <= 1n, 'the bonded delegator (±1 wei rounding)');
+  });
+  it('downtime cuts a pending leave by the own bps; a leave already claimed escapes', async () => {
+    const set = await withManager(4, { params: { withdrawalDelay: 1n } });
+    const v = set.vals[0]!;
+    const id = set.ids.get(v)!;
+    await set.chain.must(v.owner, 'StakeManager', set.stakeManager, 'createPartnership', [id]);
+    const p = ((await set.chain.call('StakeManager', set.stakeManager, 'partnershipOf', [id]))[0] as string).toLowerCase();
+    set.chain.at('ValidatorPartnership', p);
+    const [gone, pending] = [testKey('slash-leave-claimed'), testKey('slash-leave-pending')];
+    for (const k of [gone, pending]) {
+      await fundStaker(set, k, 700n * E18, p);
+      await set.chain.must(k, 'ValidatorPartnership', p, 'join', [700n * E18]);
+    }
+    await set.chain.must(gone, 'ValidatorPartnership', p, 'leave');
+    assert.ok((await checkpoint(set)).ok);
+    await set.chain.must(gone, 'ValidatorPartnership', p, 'claimLeave');
+    await set.chain.must(pending, 'ValidatorPartnership', p, 'leave');
+    const bps = BigInt(DEFAULT_PENALTIES.downtime.selfBps);
+    const partnershipBefore = await balance(set, p);
+    const out = await submit(set, 1n, [rule('downtime', id, 3)]);
+    assert.ok(out.ok, out.revert);
+    const leaveCut = (700n * E18 * bps) / 10000n;
+    const [left] = (await set.chain.call('ValidatorPartnership', p, 'leaves', [pending.addressHex])) as unknown as [bigint];
+    assert.equal(left, 700n * E18 - leaveCut);
+    const [claimed] = (await set.chain.call('ValidatorPartnership', p, 'leaves', [gone.addressHex])) as unknown as [bigint];
+    assert.equal(claimed, 700n * E18, 'a claimed leave is not touched');
+    assert.equal(partnershipBefore - (await balance(set, p)), leaveCut);
+    const applied = out.logs.find((l) => l.name === 'SlashApplied');
+    assert.deepEqual([applied?.args[3], applied?.args[4]], [(D * bps) / 10000n + leaveCut, 0n]);
   });
 });

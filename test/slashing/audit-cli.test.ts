@@ -55,6 +55,28 @@ describe('bttc-node audit slash', () => {
     });
   });
 
+  it('unbonding delegators and leaving partners: cut as the contracts cut them, counted in self/delegators and per staker', async () => {
+    const [d1, d2, pl] = ['0x00000000000000000000000000000000000000d1', '0x00000000000000000000000000000000000000d2', '0x00000000000000000000000000000000000000e1'];
+    const v0 = ctx.validators[0]!;
+    const withUnbonding = { ...ctx, validators: [{ ...v0, unbonding: { [d1]: '300000000000000000001', [d2]: '700000000000000000000' }, leaving: { [pl]: '999' } }] };
+    const r = await run(['audit', 'slash', '--evidence', file('ev.json', ev), '--validators', file('ctx-unb.json', withUnbonding)]);
+    assert.equal(r.code, 0, r.err);
+    // pool 1000e18 + 1 wei: cut floor(pool × 5%) = 50e18; d1 keeps floor(d1 × (pool − cut) / pool).
+    const pool = 1000n * 10n ** 18n + 1n;
+    const cut = (pool * 500n) / 10000n;
+    const d1Loss = 300000000000000000001n - (300000000000000000001n * (pool - cut)) / pool;
+    const d2Loss = 700n * 10n ** 18n - (700n * 10n ** 18n * (pool - cut)) / pool;
+    assert.deepEqual(JSON.parse(r.out).amounts, {
+      self: String(100n * 10n ** 18n + 49n),
+      delegators: String(50n * 10n ** 18n + cut),
+      perStaker: { owner: '100000000000000000000', [d1]: String(50n * 10n ** 18n + d1Loss), [d2]: String(d2Loss), [pl]: '49' },
+    });
+    // A leave or unbond that is not a decimal wei string is refused naming it.
+    const bad = await run(['audit', 'slash', '--evidence', file('ev.json', ev), '--validators', file('ctx-bad.json', { ...ctx, validators: [{ ...v0, leaving: { [pl]: '1e3' } }] })]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, new RegExp(`leaving\\.${pl}`));
+  });
+
   it('accepts a REST record and reports a refusal with its code; escalates with prior offenses', async () => {
     const same = { ...ev, voteB: ev.voteA };
     const r = await run(['audit', 'slash', '--evidence', file('rec.json', { height: '9', result: { status: 'candidate', evidence: same } })]);

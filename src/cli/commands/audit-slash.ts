@@ -14,10 +14,13 @@ interface SlashOpts {
 const HELP = `
 Input: --evidence is the evidence JSON (docs/slashing.md) or a record as GET /slashing/evidence/{hash}
 answers it. --validators (optional) is the context a node had: {"chainId","height","unbondingHeights"?,
-"validators":[{"signer","id"?,"self"?,"partners"?,"delegators"?}],"prior"?:{signer:n},
+"validators":[{"signer","id"?,"self"?,"partners"?,"delegators"?,"unbonding"?,"leaving"?}],"prior"?:{signer:n},
 "commits"?:{height:[signers]},"spans"?:[{"startBlock","endBlock","producers"}],
 "checkpoints"?:[{"start","end","borChainId","height"}]} (amounts are decimal wei strings; "commits" is
-required for downtime; double seal is checked against the "spans" producers when given).
+required for downtime; double seal is checked against the "spans" producers when given). "unbonding":
+delegators' stake sold and still unbonding at the slash ({address: claimable wei}), cut at the
+delegator bps; "leaving": partners' pending leaves ({address: wei}), cut at the own-stake bps; both
+are counted in "self"/"delegators" and "perStaker", as the SlashingManager's SlashApplied counts them.
 Output: {"id","offense","validator","decision":"slash"|"refused","code","reason","notChecked",
 "penalty":{"selfBps","delegatorBps","jailEpochs","prior"},"amounts":{"self","delegators","perStaker"}}.
 Exit status: 0 checked (either decision), 2 bad input (the message names the field).`;

@@ -573,10 +573,11 @@ contract StakeManager is ICheckpointSignatures {
         require(v.status == Status.Active || v.status == Status.Locked, "StakeManager: not a staked validator");
         _settle(v);
         selfCut = (v.amount * selfBps) / 10000;
+        uint256 leaving; // leaving partners' unbonding stake: outside totalStaked, like the withdraw pool
         if (selfCut > 0) {
             address partnership = partnershipOf[validatorId];
             if (partnership != address(0)) {
-                selfCut = ValidatorPartnership(partnership).onSlash(selfCut);
+                (selfCut, leaving) = ValidatorPartnership(partnership).onSlash(selfCut, selfBps);
             } else if (v.deactivationEpoch == 0) {
                 // An unstaking validator's units were burnt when unbonding started.
                 stakeVotes.burn(NFTContract.ownerOf(validatorId), selfCut);
@@ -591,6 +592,7 @@ contract StakeManager is ICheckpointSignatures {
             // Unbonding delegators' stake (outside totalStaked) is cut at the same rate.
             delegatorCut += ValidatorShare(v.contractAddress).onSlash(delegated, delegated - delegatorCut, delegatorBps);
         }
+        selfCut += leaving;
         totalSlashed += selfCut + delegatorCut;
         if (jailEpochs > 0 && v.deactivationEpoch == 0) {
             uint256 until = currentEpoch + jailEpochs;

@@ -16,7 +16,8 @@ import {IStakeManagerStaking, IStakeVotesWriter, IStakingLogger} from "./IStakeM
 ///           and split pro rata to shares; `withdrawRewards()` pays a partner its part;
 ///         - leave: `leave()` takes all the caller's stake out of the validator at once (its shares
 ///           and voting units end now) and starts the same unbonding delay as delegators
-///           (`withdrawalDelay` epochs); `claimLeave()` pays it out afterwards. Leaving twice
+///           (`withdrawalDelay` epochs); `claimLeave()` pays it out afterwards (less any slash
+///           applied meanwhile: unbonding stake is cut at the own-stake bps). Leaving twice
 ///           reverts, and the last partner cannot leave (the validator would have no self-stake).
 ///
 ///         Deployed once as an implementation; each partnership is an EIP-1167 clone made by the
@@ -133,14 +134,25 @@ contract ValidatorPartnership {
 
     /// The StakeManager slashes `amount` of the self-stake: every partner loses shares (one share is
     /// one token) and voting units pro rata; returns what was cut (rounded down per partner).
-    function onSlash(uint256 amount) external returns (uint256 cut) {
+    /// A partner still unbonding a `leave()` (tokens held here until `claimLeave`) loses `bps` of it,
+    /// as an unbonding delegator does: leaving after the offense does not escape the slash. That
+    /// part goes back to the StakeManager (where cut stake stays locked) and is returned as
+    /// `leavingCut`; its voting units were burnt at `leave()`.
+    function onSlash(uint256 amount, uint256 bps) external returns (uint256 cut, uint256 leavingCut) {
         require(msg.sender == address(stakeManager), "ValidatorPartnership: only the StakeManager");
         uint256 total = totalShares;
         uint256 n = _partners.length;
         for (uint256 i = 0; i < n; ++i) {
             address p = _partners[i];
             uint256 s = shares[p];
-            if (s == 0) continue;
+            if (s == 0) {
+                Leave storage l = leaves[p];
+                if (l.claimed) continue;
+                uint256 lost = (l.amount * bps) / 10000;
+                l.amount -= lost;
+                leavingCut += lost;
+                continue;
+            }
             _settle(p);
             uint256 loss = (s * amount) / total;
             shares[p] = s - loss;
@@ -148,6 +160,7 @@ contract ValidatorPartnership {
             stakeVotes.burn(p, loss);
         }
         totalShares = total - cut;
+        if (leavingCut > 0) require(token.transfer(address(stakeManager), leavingCut), "ValidatorPartnership: transfer failed");
     }
 
     // ---------------------------------------------------------------- private
