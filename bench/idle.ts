@@ -1,7 +1,8 @@
 /**
  * The idle 4-validator devnet: CPU cores its validators (and the root chain) use with no load, over
  * --seconds (default 60) after a --settle period (default 20 s) past start-up. Writes
- * bench/results/idle.json. --profile DIR runs the nodes with --cpu-prof into DIR (written as they stop).
+ * bench/results/idle.json, with validator 0's cores per thread (main, bttc-network, executor, V8's GC
+ * helpers...). --profile DIR runs the nodes with --cpu-prof into DIR (written as they stop).
  *
  *   node bench/idle.ts [--seconds 60] [--settle 20] [--validators 4] [--profile DIR]
  */
@@ -9,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBenchDevnet } from './lib/devnet.ts';
 import { QUICK, report, round } from './lib/harness.ts';
-import { treeCpuSeconds } from './lib/proc.ts';
+import { threadCpuSeconds, treeCpuSeconds } from './lib/proc.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -30,14 +31,23 @@ try {
   const pids = [...s.nodes.map((n) => n.pid!), s.rootchain.pid!];
   const head0 = s.nodes[0]!.status!.bttc.head;
   const a = pids.map((p) => treeCpuSeconds(p) ?? NaN);
+  const threads0 = threadCpuSeconds(pids[0]);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const b = pids.map((p) => treeCpuSeconds(p) ?? NaN);
+  const threads1 = threadCpuSeconds(pids[0]);
   const secs = (performance.now() - t0) / 1000;
   const head1 = (await sup.snapshot()).nodes[0]!.status!.bttc.head;
   const cores = b.map((x, i) => round((x - a[i]!) / secs));
   const perValidator = cores.slice(0, validators);
   const total = round(perValidator.reduce((x, y) => x + y, 0));
+  const byThread = Object.fromEntries(
+    [...threads1]
+      .map(([name, cpu]) => [name, round((cpu - (threads0.get(name) ?? 0)) / secs)] as const)
+      .filter(([, c]) => c > 0)
+      .sort((x, y) => y[1] - x[1]),
+  );
+  console.log(`validator 0 by thread: ${JSON.stringify(byThread)}`);
   console.log(
     `idle ${validators}-validator devnet over ${secs.toFixed(0)} s: ${total} cores over the validators (${perValidator.join(', ')}), root chain ${cores[validators]}, ${head1 - head0} blocks`,
   );
@@ -48,9 +58,10 @@ try {
       idleCoresValidators: total,
       idleCoresPerValidator: perValidator,
       idleCoresRootChain: cores[validators],
+      validator0CoresByThread: byThread,
       blocks: head1 - head0,
       loadAverage: loadavg(),
-      notes: ['CPU from /proc (user + system, all threads) of each node process tree; the machine (2 cores) was shared with five other engineers this session'],
+      notes: ["CPU from /proc (user + system, all threads) of each node process tree; the machine (2 cores) was shared with other engineers' test runs (see loadAverage)"],
     });
 } finally {
   await sup.stop();

@@ -57,3 +57,29 @@ export function treeRssBytes(pid: number | null | undefined): number | null {
   for (const p of processTree(pid)) pages += stat(p)?.rssPages ?? 0;
   return pages * 4096;
 }
+
+/**
+ * CPU seconds per thread of `pid`, keyed by thread name (threads of one name summed: node names
+ * its V8 and libuv helpers alike); empty when the process is gone.
+ */
+export function threadCpuSeconds(pid: number | null | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!pid) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / TICKS);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}

@@ -15,5 +15,6 @@ export { HashPool } from './hashPool.ts';
 export function createSignatureVerifier(opts: VerifyPoolOptions & { threads?: number } = {}, deps: { metrics?: Registry | null; logger?: Logger | null } = {}): SignatureVerifier {
   const threads = opts.threads ?? defaultThreads();
   if (threads === 0) return new InlineVerifier();
-  return new VerifyPool({ ...opts, threads }, deps);
+  // A node checks gossip one or two signatures at a time while idle: those stay on the main thread.
+  return new VerifyPool({ inlineMax: 2, ...opts, threads }, deps);
 }

@@ -9,12 +9,19 @@
  * producer's last 8 full blocks every few seconds, just when the producer is busiest. So the tick
  * syncs only when a peer is two or more blocks ahead, or when our head has not moved since the
  * previous tick (a slot passed with nothing arriving).
+ *
+ * While the head keeps moving, gossip is evidently feeding us, so the tick asks peers for their
+ * status only every `movingEvery`-th tick: each round opens a request stream to every peer (and
+ * every peer does the same to us), which was most of an idle validator's network work. A stalled
+ * head, the first tick and any unknown-parent request still sync at once.
  */
 import type { Logger } from '../observability/logger.ts';
 import type { BttcChainView, BttcSync, DeliverySync, PeerList, RangeFetcher } from './interface.ts';
 
 export interface SyncSchedulerOptions {
   intervalMs: number;
+  /** While our head moves between ticks, run a round only every this many ticks (default 4; 1 = every tick). */
+  movingEvery?: number;
 }
 
 export interface SyncSchedulerDeps {
@@ -32,6 +39,8 @@ export class SyncScheduler {
   private syncing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private headAtLastTick = -1n;
+  /** Ticks skipped in a row because the head was moving. */
+  private skipped = 0;
 
   constructor(opts: SyncSchedulerOptions, deps: SyncSchedulerDeps) {
     this.opts = opts;
@@ -47,8 +56,11 @@ export class SyncScheduler {
   /** The periodic round, under the two-ahead-or-stalled rule. */
   tick(): Promise<void> {
     const ours = this.deps.chain.head().number;
+    const first = this.headAtLastTick < 0n;
     const stalled = ours === this.headAtLastTick;
     this.headAtLastTick = ours;
+    if (!first && !stalled && ++this.skipped < (this.opts.movingEvery ?? 4)) return Promise.resolve();
+    this.skipped = 0;
     return this.sync(undefined, stalled ? 1n : 2n);
   }
 

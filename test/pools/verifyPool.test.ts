@@ -5,6 +5,7 @@ import { VerifyPool, PoolClosedError, PoolOverloadedError } from '../../src/pool
 import type { VerifyItem, VerifyResult } from '../../src/pools/interface.ts';
 import { mixedBatch, checkMixedResults, recoverItem, verifyItem, blsItem } from './fixtures.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
+import { malformedReason } from '../../src/pools/execute.ts';
 import { sleep } from '../helpers/until.ts';
 
 const pools: VerifyPool[] = [];
@@ -143,4 +144,27 @@ test('close with a zero grace period cuts running tasks off with PoolClosedError
     JSON.stringify(settled.map((s) => s.status === 'rejected' && (s.reason as Error).message)),
   );
   assert.ok(settled.some((s) => s.status === 'rejected' && /while .* running/.test((s.reason as Error).message)));
+});
+
+test('inlineMax: one or two secp256k1 items on an idle pool run on the calling thread, more (or BLS) go to a worker; results agree', async () => {
+  const reg = new Registry();
+  const p = pool({ threads: 1, inlineMax: 2 }, { metrics: reg });
+  const workerRuns = async () => Number(/bttc_verify_pool_worker_run_seconds_count (\d+)/.exec(await reg.metrics())![1]);
+  const { items, expect } = mixedBatch();
+  const inline = await Promise.all(items.map((it) => p.verifyBatch([it])));
+  checkMixedResults(
+    inline.map((r) => r[0]!),
+    expect,
+  );
+  const secpOnly = items.filter((it) => it.kind !== 'bls-fast-aggregate').length;
+  assert.ok(secpOnly >= 2, 'the fixture has secp256k1 items');
+  const blsOnly = items.filter((it) => it.kind === 'bls-fast-aggregate' && malformedReason(it) === null).length;
+  assert.equal(await workerRuns(), blsOnly, 'only the BLS singles reached the worker');
+  const three = recoverPool(3);
+  const res = await p.verifyBatch(three.map((f) => f.item));
+  res.forEach((r, i) => assert.equal(addr(r), three[i]!.address));
+  assert.equal(await workerRuns(), blsOnly + 1, 'a batch of three is a worker task');
+  const invalid = { ...verifyItem(), digest: new Uint8Array(32).fill(1) };
+  const [bad] = await p.verifyBatch([invalid]);
+  assert.equal(bad!.ok, false, 'an inline check still refuses a wrong digest');
 });

@@ -19,11 +19,15 @@ function peer(name: string, bttcHead: bigint, opts: { deliveryHeight?: bigint; g
   return { peer: name, status: { genesisHash: opts.genesis ?? GENESIS, bttcHead, bttcHeadHash: new Uint8Array(32), deliveryHeight: opts.deliveryHeight ?? 0n } };
 }
 
-function setup(ourHead: bigint, peers: PeerStatus[]) {
+function setup(ourHead: bigint, peers: PeerStatus[], movingEvery = 1) {
   const head = { number: ourHead };
   const fetches: FetchRangeOptions[] = [];
+  let statusRounds = 0;
   const rangeSync: RangeFetcher = {
-    peerStatuses: async () => peers,
+    peerStatuses: async () => {
+      statusRounds++;
+      return peers;
+    },
     fetchRange: async (o): Promise<FetchRangeResult> => {
       fetches.push(o);
       return { fetched: 0, servedBy: [], failures: [], penalised: [] };
@@ -33,8 +37,8 @@ function setup(ourHead: bigint, peers: PeerStatus[]) {
   const delivery: DeliverySync = { run: async () => false, syncedBlocks: 0 };
   const logger = silentLogger();
   const bttc = new BttcRangeSync({ chain, layer: { importBlock: async () => assert.fail('nothing is fetched in these tests') }, rangeSync, logger });
-  const scheduler = new SyncScheduler({ intervalMs: 60_000 }, { peers: { connectedPeers: () => peers.map((p) => p.peer) }, rangeSync, chain, bttc, delivery, logger });
-  return { head, fetches, scheduler };
+  const scheduler = new SyncScheduler({ intervalMs: 60_000, movingEvery }, { peers: { connectedPeers: () => peers.map((p) => p.peer) }, rangeSync, chain, bttc, delivery, logger });
+  return { head, fetches, scheduler, statusRounds: () => statusRounds };
 }
 
 test('a tick leaves a peer one block ahead to gossip', async () => {
@@ -131,4 +135,25 @@ test('a Delivery gap wider than the lag pauses consensus, is fetched, and consen
   calls.length = 0;
   assert.equal(await d.run(peers), false);
   assert.deepEqual(calls, []);
+});
+
+test('while the head moves, only every movingEvery-th tick asks peers; a stall asks at once', async () => {
+  const peers = [peer('a', 100n)];
+  const { head, fetches, scheduler, statusRounds } = setup(100n, peers, 4);
+  await scheduler.tick();
+  assert.equal(statusRounds(), 1, 'the first tick always asks');
+  for (let i = 1; i <= 3; i++) {
+    head.number = 100n + BigInt(i);
+    peers[0] = peer('a', head.number + 2n);
+    await scheduler.tick();
+  }
+  assert.equal(statusRounds(), 1, 'three ticks with a moving head ask nobody');
+  assert.equal(fetches.length, 0);
+  head.number = 104n;
+  peers[0] = peer('a', 106n);
+  await scheduler.tick();
+  assert.equal(statusRounds(), 2, 'the fourth moving tick asks');
+  assert.equal(fetches.length, 1, 'and fetches from the peer two ahead');
+  await scheduler.tick();
+  assert.equal(statusRounds(), 3, 'a stalled head asks on the very next tick');
 });

@@ -16,6 +16,8 @@ export interface TxSource {
   pending(maxGas?: bigint): Iterable<PoolTx>;
   /** Transactions the executor refused in a build on the current head. */
   dropRejected(hashes: readonly Uint8Array[]): Promise<unknown>;
+  /** Calls `listener` when transactions enter the pool; returns the unsubscribe function. Lets a producer waiting on an empty pool sleep instead of polling. */
+  onAdded?(listener: () => void): () => void;
 }
 
 export interface SealedBlock {

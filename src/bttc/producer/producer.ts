@@ -220,8 +220,25 @@ export class BlockProducer {
       const at = releaseMs - this.opts.sealMarginMs - this.lead.leadMs(gas < gasLimit ? gas : gasLimit, this.opts.buildBudgetMs);
       const now = this.deps.clock.now();
       if (now >= at) return gen === this.generation;
-      await this.waitUntil(gen, Math.min(at, now + LEAD_RECHECK_MS));
+      // An empty pool only changes when a transaction arrives: sleep until then (or the start) rather
+      // than waking every LEAD_RECHECK_MS through every idle slot.
+      if (gas === 0n && this.deps.txs.onAdded) await this.waitUntilAdded(gen, at);
+      else await this.waitUntil(gen, Math.min(at, now + LEAD_RECHECK_MS));
       if (gen !== this.generation) return false;
+    }
+  }
+
+  /** waitUntil(atMs), cut short when transactions enter the pool. */
+  private async waitUntilAdded(gen: number, atMs: number): Promise<void> {
+    const wait = this.waitUntil(gen, atMs);
+    const cancel = this.cancelTimer;
+    const off = this.deps.txs.onAdded!(() => {
+      if (this.cancelTimer === cancel) cancel?.();
+    });
+    try {
+      await wait;
+    } finally {
+      off();
     }
   }
 
