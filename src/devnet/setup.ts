@@ -51,6 +51,8 @@ export interface DevnetLayout {
   loadtestAccounts: number;
   /** Embedded root chains after the first (absent in layouts written before there could be more: none). */
   extraRootChains?: ExtraRootChain[];
+  /** Bttc blocks per checkpoint (checkpoint.avgLength) when not the preset's (`--checkpoint-blocks`); fixed at creation. */
+  checkpointBlocks?: number;
 }
 
 /** A root chain beyond the first: its own process, genesis, data directory and port (root + k). */
@@ -84,6 +86,11 @@ export function extraRootFiles(dir: string, c: Pick<ExtraRootChain, 'name'>): { 
 
 /** Epochs (checkpoints, ~70 s each on a devnet) before unbonded stake can be claimed: short enough to try delegation by hand. */
 export const DEVNET_WITHDRAWAL_DELAY = 2;
+
+/** The preset overrides a devnet's layout implies: a shorter checkpoint, for tests whose point is not its length. */
+export function devnetSet(l: Pick<DevnetLayout, 'checkpointBlocks'>): Record<string, unknown> {
+  return l.checkpointBlocks === undefined ? {} : { checkpoint: { avgLength: l.checkpointBlocks } };
+}
 
 export const DEFAULT_PORTS: DevnetPorts = { rpc: 8545, rest: 1317, p2p: 30303, root: 8645 };
 export const LOADTEST_ACCOUNTS = 128;
@@ -188,9 +195,12 @@ export async function writeNetworkFiles(
 }
 
 /** Writes keys, genesis files and the layout for a fresh devnet. */
-export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number }): Promise<DevnetLayout> {
+export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number; checkpointBlocks?: number }): Promise<DevnetLayout> {
   const n = opts.validators;
-  const { peerIds, extra } = await writeNetworkFiles(dir, { validators: n, ...(opts.rootChains ? { rootChains: opts.rootChains } : {}), nodeDirOf: (i) => nodeDir(dir, i) });
+  const shape = opts.checkpointBlocks === undefined ? {} : { checkpointBlocks: opts.checkpointBlocks };
+  // The root chain's checkpointBlockInterval (rewards per checkpoint) follows the checkpoint length too.
+  const config = loadConfig('devnet', devnetSet(shape));
+  const { peerIds, extra } = await writeNetworkFiles(dir, { validators: n, config, ...(opts.rootChains ? { rootChains: opts.rootChains } : {}), nodeDirOf: (i) => nodeDir(dir, i) });
   const layout: DevnetLayout = {
     version: 1,
     validators: n,
@@ -199,6 +209,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
     rootStartBlock: null,
     loadtestAccounts: LOADTEST_ACCOUNTS,
     ...(extra.length ? { extraRootChains: extra } : {}),
+    ...shape,
   };
   writeLayout(dir, layout);
   if (opts.followers) await setFollowers(dir, layout, opts.followers);
@@ -276,6 +287,7 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
   const file = join(nodeDir(dir, i), 'config.json');
   const extra = extraRootChains(layout);
   const json = nodeConfigJson({
+    set: devnetSet(layout),
     follower,
     roots: [root, ...extraRoots],
     extra,

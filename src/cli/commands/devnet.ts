@@ -15,6 +15,7 @@ interface Opts {
   p2pPort: string;
   rootPort: string;
   rootBlockTime: string;
+  checkpointBlocks?: string;
   restartDelay: string;
   statusInterval: string;
   logLevel: string;
@@ -44,6 +45,10 @@ export function register(program: Command): void {
     .option('--p2p-port <port>', 'libp2p TCP port of node 0 (node i: +i)', '30303')
     .option('--root-port <port>', 'JSON-RPC port of the embedded root chain (with --root-chains 2, the second: +1)', '8645')
     .option('--root-block-time <s>', 'root chain block time, seconds', '1')
+    .option(
+      '--checkpoint-blocks <n>',
+      "Bttc blocks per checkpoint (checkpoint.avgLength; on first start, a resumed devnet keeps its length; default the devnet preset's 32), e.g. 8 for checkpoints every ~16 s",
+    )
     .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
     .option('--status-interval <s>', 'seconds between status lines when stdout is not a terminal', '5')
     .option('--log-level <level>', 'log level of the node processes (logs go to <dir>/node-<i>/node.log)', 'info')
@@ -52,9 +57,11 @@ export function register(program: Command): void {
       const validators = int(opts.validators, '--validators', 1, 64);
       const followers = opts.followers === undefined ? undefined : int(opts.followers, '--followers', 0, 64);
       const rootChains = int(opts.rootChains, '--root-chains', 1, 2);
+      const checkpointBlocks = opts.checkpointBlocks === undefined ? undefined : int(opts.checkpointBlocks, '--checkpoint-blocks', 2, 1024);
       const ports = { rpc: int(opts.rpcPort, '--rpc-port', 1), rest: int(opts.restPort, '--rest-port', 1), p2p: int(opts.p2pPort, '--p2p-port', 1), root: int(opts.rootPort, '--root-port', 1) };
       const { createDevnet, readLayout, setFollowers, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
       const { BSC_ROOT_CHAIN } = await import('../../devnet/setup.ts');
+      const { loadConfig } = await import('../../config/load.ts');
       const { createLogger } = await import('../../observability/logger.ts');
       const logger = createLogger({ name: 'devnet' });
       // One devnet per directory: a second `npm start` names the running one instead of clashing on ports.
@@ -81,6 +88,10 @@ export function register(program: Command): void {
         const existingRoots = 1 + (existing.extraRootChains?.length ?? 0);
         if (cmd.getOptionValueSource('rootChains') === 'cli' && existingRoots !== rootChains)
           throw new CliError(`${dir} holds a devnet with ${existingRoots} root chain(s); use --reset to start a new one with ${rootChains}`);
+        if (checkpointBlocks !== undefined && checkpointBlocks !== (existing.checkpointBlocks ?? loadConfig('devnet').checkpoint.avgLength))
+          throw new CliError(
+            `${dir} holds a devnet of ${existing.checkpointBlocks ?? loadConfig('devnet').checkpoint.avgLength}-block checkpoints; use --reset to start a new one with --checkpoint-blocks ${checkpointBlocks}`,
+          );
         // Ports are fixed when a devnet is created (peers and configs name them): a different one given now is refused, never ignored.
         const given = (['rpc', 'rest', 'p2p', 'root'] as const).filter((k) => cmd.getOptionValueSource(`${k}Port`) === 'cli' && ports[k] !== existing.ports[k]);
         if (given.length)
@@ -106,7 +117,7 @@ export function register(program: Command): void {
         logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');
       } else {
         try {
-          await createDevnet(dir, { validators, followers: followers ?? 0, ports, rootChains });
+          await createDevnet(dir, { validators, followers: followers ?? 0, ports, rootChains, ...(checkpointBlocks === undefined ? {} : { checkpointBlocks }) });
         } catch (err) {
           // Leave no half-made devnet behind: a later start would try to resume it.
           rmSync(dir, { recursive: true, force: true });
