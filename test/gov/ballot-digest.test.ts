@@ -1,0 +1,52 @@
+/**
+ * The ballot digest (src/gov/ballot.ts, written out for speed) against ethers' EIP-712 encoder over
+ * random ballots: any proposal id, support, voter, nonce up to 2^256 − 1, empty and non-ASCII reasons.
+ * (test/contracts/governor.test.ts pins one ballot against the Governor's own hashBallot too.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { TypedDataEncoder } from 'ethers';
+import { ballotDigest, BallotError, domainSeparator, type Ballot, type Support } from '../../src/gov/ballot.ts';
+import { bytesToHex } from '../../src/util/bytes.ts';
+
+const TYPES = {
+  Ballot: [
+    { name: 'proposalId', type: 'uint256' },
+    { name: 'support', type: 'uint8' },
+    { name: 'voter', type: 'address' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'reason', type: 'string' },
+  ],
+};
+const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => bytesToHex(b));
+
+test('ballotDigest equals ethers TypedDataEncoder.hash for random ballots and domains', () => {
+  fc.assert(
+    fc.property(
+      hex(32),
+      fc.integer({ min: 0, max: 3 }),
+      hex(20),
+      fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+      fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.constant('too risky ✓')),
+      fc.bigInt({ min: 1n, max: 1n << 64n }),
+      hex(20),
+      (proposalId, support, voter, nonce, reason, chainId, governor) => {
+        const b: Ballot = { proposalId, support: support as Support, voter, nonce, reason };
+        const ours = bytesToHex(ballotDigest(b, domainSeparator({ chainId, governor })));
+        const theirs = TypedDataEncoder.hash({ name: 'BTTC Governor', version: '1', chainId, verifyingContract: governor }, TYPES, { ...b, nonce: b.nonce });
+        assert.equal(ours, theirs);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('ballotDigest refuses a proposal id or voter that is not hex of the right length', () => {
+  const ok: Ballot = { proposalId: `0x${'12'.repeat(32)}`, support: 1, voter: `0x${'ab'.repeat(20)}`, nonce: 1n, reason: '' };
+  const sep = domainSeparator({ chainId: 2n, governor: `0x${'42'.repeat(20)}` });
+  assert.throws(() => ballotDigest({ ...ok, proposalId: `0x${'12'.repeat(31)}zz` }, sep), BallotError);
+  assert.throws(() => ballotDigest({ ...ok, proposalId: `0x${'12'.repeat(33)}` }, sep), BallotError);
+  assert.throws(() => ballotDigest({ ...ok, voter: `0x${'ab'.repeat(19)}` }, sep), BallotError);
+  assert.throws(() => ballotDigest({ ...ok, voter: `0x${'ab'.repeat(19)}g0` }, sep), BallotError);
+});
