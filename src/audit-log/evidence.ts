@@ -161,13 +161,9 @@ function summaryOf(p: Omit<EvidencePackage, 'manifest' | 'content'> & { content:
     v
       ? `- Signatures: ${v.validSignatures} of ${v.signatures.length} recover to their signer over vote hash \`${v.voteHash}\`${v.signedIsAcked ? '' : '; **the signed checkpoint is not the acked one**'}`
       : '- Signatures: no signature set in the log (approved before the log began?)',
-    `- Log: ${full.length} records of this checkpoint in ${c.batches.length} signed batch(es) by \`${p.signer}\`; ${c.anchors.filter((a) => a.block).length} batch anchor(s) on Bttc at ${p.anchorContract ?? '(not anchored)'}`,
+    summaryLogLine('checkpoint', full.length, c, p),
     '',
-    '## Timeline',
-    '',
-    '| seq | time (UTC) | Delivery height | type | severity |',
-    '|---|---|---|---|---|',
-    ...full.map((r) => `| ${r.seq} | ${new Date(r.time).toISOString()} | ${r.height} | ${r.type} | ${r.severity} |`),
+    ...timelineLines(full),
     '',
     '## Check it',
     '',
@@ -194,6 +190,22 @@ export function storyOf(log: LogExport, involved: ReadonlySet<number>): { record
 }
 
 /** Builds a checkpoint's package from a node's public log. */
+
+/** The summary line every package has about the log behind it: records, batches, anchors. */
+export function summaryLogLine(what: string, records: number, c: { batches: readonly AuditBatch[]; anchors: readonly AnchorState[] }, p: { signer: string; anchorContract: string | null }): string {
+  return `- Log: ${records} records of this ${what} in ${c.batches.length} signed batch(es) by \`${p.signer}\`; ${c.anchors.filter((a) => a.block).length} batch anchor(s) on Bttc at ${p.anchorContract ?? '(not anchored)'}`;
+}
+
+/** The summary's timeline table of the package's unredacted records. */
+export function timelineLines(records: readonly AuditRecord[]): string[] {
+  return [
+    '## Timeline',
+    '',
+    '| seq | time (UTC) | Delivery height | type | severity |',
+    '|---|---|---|---|---|',
+    ...records.map((r) => `| ${r.seq} | ${new Date(r.time).toISOString()} | ${r.height} | ${r.type} | ${r.severity} |`),
+  ];
+}
 /** The header every evidence package starts with: format, kind and id, and whose log it came from. */
 export function packageHeader<K extends string>(log: LogExport, kind: K, id: string, now?: number) {
   return {

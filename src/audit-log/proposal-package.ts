@@ -19,7 +19,7 @@ import { tallyProposal, type CountedBallot } from '../gov/tally.ts';
 import { decodeTallyRecord, tallyVoteHash } from '../gov/tally-data.ts';
 import { bytesToHex, hexToBytes } from '../util/bytes.ts';
 import type { AuditBatch } from './batch.ts';
-import { manifestOf, packageHeader, storyOf, type EvidencePackage, type SignatureCheck } from './evidence.ts';
+import { manifestOf, packageHeader, storyOf, summaryLogLine, timelineLines, type EvidencePackage, type SignatureCheck } from './evidence.ts';
 import type { AnchorState } from './interface.ts';
 import { canonicalJson, type AuditRecord } from './record.ts';
 import { isRedacted, type ChainEntry, type LogExport } from './verify.ts';
@@ -178,7 +178,7 @@ function summaryOf(p: Omit<ProposalPackage, 'manifest' | 'content'> & { content:
     t?.anchored
       ? `- Anchored on the root chain by tx \`${t.anchored.rootTxHash}\` (block ${t.anchored.rootBlock}, outcome ${t.anchored.outcome})${v?.anchoredMatches ? '' : ' **with a different manifest root**'}`
       : '- Anchored: no TallyAnchored in the log yet',
-    `- Log: ${full.length} records of this proposal in ${c.batches.length} signed batch(es) by \`${p.signer}\`; ${c.anchors.filter((a) => a.block).length} batch anchor(s) on Bttc at ${p.anchorContract ?? '(not anchored)'}`,
+    summaryLogLine('proposal', full.length, c, p),
     '',
     '## Ballot manifest',
     '',
@@ -186,11 +186,7 @@ function summaryOf(p: Omit<ProposalPackage, 'manifest' | 'content'> & { content:
     '|---|---|---|---|',
     ...c.ballots.counted.map((b) => `| ${b.voter} | ${b.support} | ${b.power} | ${b.ballotHash} |`),
     '',
-    '## Timeline',
-    '',
-    '| seq | time (UTC) | Delivery height | type | severity |',
-    '|---|---|---|---|---|',
-    ...full.map((r) => `| ${r.seq} | ${new Date(r.time).toISOString()} | ${r.height} | ${r.type} | ${r.severity} |`),
+    ...timelineLines(full),
     '',
     '## Check it',
     '',

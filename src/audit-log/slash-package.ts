@@ -25,7 +25,7 @@ import { decodeSlashBatch, slashBatchVoteHash } from '../slashing/batch.ts';
 import { DEFAULT_PENALTIES } from '../slashing/penalty.ts';
 import { bytesToHex, concatBytes, hexToBytes, uintToBytes } from '../util/bytes.ts';
 import { recoverBatchSigner, type AuditBatch } from './batch.ts';
-import { manifestOf, packageHeader, storyOf, type EvidencePackage } from './evidence.ts';
+import { manifestOf, packageHeader, storyOf, summaryLogLine, timelineLines, type EvidencePackage } from './evidence.ts';
 import type { AnchorState } from './interface.ts';
 import { canonicalJson, type AuditRecord } from './record.ts';
 import { isRedacted, type ChainEntry, type LogExport } from './verify.ts';
@@ -221,13 +221,9 @@ function summaryOf(p: { signer: string; anchorContract: string | null; content: 
       ? `- Signed batch ${c.batch.nonce} (height ${c.batch.signedAt}, ${c.batch.signatures?.length ?? 'unrecorded'} signatures, digest \`${c.batch.digest}\`)${c.batch.submitted ? `; sent to the SlashingManager: ${c.batch.submitted.outcome}${c.batch.submitted.rootTxHash ? `, root tx \`${c.batch.submitted.rootTxHash}\`` : ''}` : "; sent by another validator (its root tx is in that node's log)"}`
       : '- Signed batch: none in this log',
     `- Re-checked: id ${v.idMatches ? 'recomputed equal' : '**differs**'}, encoding ${v.canonical ? 'canonical' : '**not canonical**'}, decision ${v.decision}${v.code ? ` (${v.code}: ${v.reason})` : ''}${v.notChecked.length ? `; not checked: ${v.notChecked.join('; ')}` : ''}`,
-    `- Log: ${full.length} records of this slash in ${c.batches.length} signed batch(es) by \`${p.signer}\`; ${c.anchors.filter((a) => a.block).length} batch anchor(s) on Bttc at ${p.anchorContract ?? '(not anchored)'}`,
+    summaryLogLine('slash', full.length, c, p),
     '',
-    '## Timeline',
-    '',
-    '| seq | time (UTC) | Delivery height | type | severity |',
-    '|---|---|---|---|---|',
-    ...full.map((r) => `| ${r.seq} | ${new Date(r.time).toISOString()} | ${r.height} | ${r.type} | ${r.severity} |`),
+    ...timelineLines(full),
     '',
     '## Check it',
     '',
