@@ -9,16 +9,16 @@
  * (nothing in the block path does one) is left to upstream, whose trie checkpoints can revert it.
  * Uses the protected fields of @ethereumjs/statemanager 10.1.3, pinned exactly for that.
  */
-import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
+import { CODEHASH_PREFIX, MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
 import { RLP } from '@ethereumjs/rlp';
 import { Account, createAddressFromString, unpadBytes, type Address } from '@ethereumjs/util';
 import { BatchTrie, type TrieNodeStore, type TrieUpdate } from './batchTrie.ts';
 import { keccak256 } from './crypto.ts';
-import { hexToBytes } from '../util/bytes.ts';
+import { bytesToHex, concatBytes, hexToBytes } from '../util/bytes.ts';
 
 export class BatchStateManager extends MerkleStateManager {
   readonly #batch: BatchTrie;
-  /** Flushes that took the batched path (the executor's tests check it is the one used). */
+  /** Flushes that took the batched path (test/evm/flush-reachable.test.ts checks blocks take it). */
   batchedFlushes = 0;
 
   constructor(opts: MerkleStateManagerOpts, nodes: TrieNodeStore) {
@@ -50,7 +50,7 @@ export class BatchStateManager extends MerkleStateManager {
       if (elem.code === undefined) continue;
       const address = createAddressFromString(`0x${addressHex}`);
       const codeHash = keccak256(elem.code);
-      await this._getCodeDB().put(this._prefixCodeHashes ? concatPrefix(codeHash) : codeHash, elem.code);
+      await this._getCodeDB().put(this._prefixCodeHashes ? concatBytes(CODEHASH_PREFIX, codeHash) : codeHash, elem.code);
       if ((await this.getAccount(address)) === undefined) await this.putAccount(address, new Account());
       await this.modifyAccountFields(address, { codeHash });
     }
@@ -68,7 +68,7 @@ export class BatchStateManager extends MerkleStateManager {
       if (!account) continue; // as upstream: storage of an account deleted since is dropped
       account.storageRoot = await this.#batch.update(account.storageRoot, updates);
       // a storage trie object cached by upstream must not keep the old root
-      delete this._storageTries[bytesToUnprefixedHexOf(keccak256(address.bytes))];
+      delete this._storageTries[bytesToHex(keccak256(address.bytes)).slice(2)];
       await this.putAccount(address, account);
     }
     const accounts: TrieUpdate[] = [];
@@ -76,17 +76,4 @@ export class BatchStateManager extends MerkleStateManager {
     if (accounts.length > 0) this._trie.root(await this.#batch.update(this._trie.root(), accounts));
     this.batchedFlushes++;
   }
-}
-
-const CODEHASH_PREFIX = new TextEncoder().encode('c');
-
-function concatPrefix(codeHash: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + codeHash.length);
-  out.set(CODEHASH_PREFIX, 0);
-  out.set(codeHash, 1);
-  return out;
-}
-
-function bytesToUnprefixedHexOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 }

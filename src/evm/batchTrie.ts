@@ -15,7 +15,8 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from './crypto.ts';
-import { bytesToHex } from '../util/bytes.ts';
+import { bytesToHex, equalBytes } from '../util/bytes.ts';
+import { EMPTY_TRIE_ROOT } from './block.ts';
 
 /** Where nodes are read from and written to, by unprefixed hex hash (the MPT's own key form). */
 export interface TrieNodeStore {
@@ -25,8 +26,6 @@ export interface TrieNodeStore {
 
 /** A key (32 bytes) and its new value, or null to delete it. */
 export type TrieUpdate = readonly [key: Uint8Array, value: Uint8Array | null];
-
-export const EMPTY_TRIE_ROOT = keccak256(RLP.encode(new Uint8Array(0)));
 
 type Decoded = Uint8Array | Decoded[];
 
@@ -214,7 +213,7 @@ export class BatchTrie {
    * the store (the root always, as the MPT does, even when it is shorter than 32 bytes).
    */
   async update(root: Uint8Array, updates: Iterable<TrieUpdate>): Promise<Uint8Array> {
-    let top: Child = equalRoot(root, EMPTY_TRIE_ROOT) ? null : root;
+    let top: Child = equalBytes(root, EMPTY_TRIE_ROOT) ? null : root;
     for (const [key, value] of updates) {
       if (key.length !== 32) throw new Error(`trie update: a ${key.length}-byte key (hashed 32-byte keys only)`);
       const k = nibbles(key);
@@ -230,10 +229,4 @@ export class BatchTrie {
     for (const [k, v] of writes) await this.#store.put(k, v);
     return hash;
   }
-}
-
-function equalRoot(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

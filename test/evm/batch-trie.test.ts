@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createMPT } from '@ethereumjs/mpt';
 import { MapDB } from '@ethereumjs/util';
-import { BatchTrie, EMPTY_TRIE_ROOT, type TrieUpdate } from '../../src/evm/batchTrie.ts';
+import { BatchTrie, type TrieUpdate } from '../../src/evm/batchTrie.ts';
+import { EMPTY_TRIE_ROOT } from '../../src/evm/block.ts';
 import { keccak256 } from '../../src/evm/crypto.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 

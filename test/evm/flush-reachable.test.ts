@@ -16,6 +16,7 @@ import { createMPT } from '@ethereumjs/mpt';
 import { MapDB } from '@ethereumjs/util';
 import { Interface } from 'ethers';
 import { Executor } from '../../src/evm/executor.ts';
+import type { BatchStateManager } from '../../src/evm/batchStateManager.ts';
 import { reachableNodes } from '../../src/evm/reachable.ts';
 import type { HeaderFields } from '../../src/evm/interface.ts';
 import { hashHeader } from '../../src/evm/block.ts';
@@ -155,6 +156,8 @@ test('random blocks: every block state stays complete on disk after a restart wi
             roots.push(head.stateRoot);
           }
           const dropped = ex.db.stats.droppedNodes;
+          // the blocks went through the batched commit, not upstream's per-put flush
+          assert.ok((ex as unknown as { sm: BatchStateManager }).sm.batchedFlushes >= blocks.length, 'batched flushes');
           await ex.close();
           ex = await Executor.open({ chainId: CHAIN_ID, dataDir: dir.path, cacheNodes: 1 });
           const level = ex.db.level;
