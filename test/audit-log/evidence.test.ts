@@ -6,11 +6,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BIN } from '../helpers/devnet.ts';
+import { runBin } from '../helpers/devnet.ts';
 import { testKeys } from '../helpers/keys.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { HashPool } from '../../src/pools/hashPool.ts';
@@ -23,27 +22,15 @@ import { canonicalHash } from '../../src/audit-log/writers.ts';
 import { buildCheckpointPackage, parsePackageText, serializePackage, verifyPackage } from '../../src/audit-log/evidence.ts';
 import { isRedacted, type LogExport } from '../../src/audit-log/verify.ts';
 import { signCheckpoint } from '../../src/protocol/checkpoint/checkpoint.ts';
-import { AuditError } from '../../src/audit/interface.ts';
+import { packageVerifies } from '../helpers/evidence.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 
 const [k1, k2, k3] = testKeys(3, 'evidence');
 const CHAIN_ID = 1337199;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBin(args);
 
-/** Does the package text still verify? A parse error counts as "does not". */
-async function verifies(text: string): Promise<boolean> {
-  try {
-    return (await verifyPackage(parsePackageText(text, 'pkg'), null)).ok;
-  } catch (err) {
-    if (err instanceof AuditError) return false;
-    throw err;
-  }
-}
+const verifies = packageVerifies;
 
 describe('evidence packages', () => {
   let pool: HashPool;

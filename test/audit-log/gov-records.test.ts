@@ -7,7 +7,6 @@
  * recomputed from its ballots) and fails with any one byte changed; then the CLI round trip.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,14 +18,14 @@ import { buildProposalPackage, type ProposalPackage } from '../../src/audit-log/
 import { AuditLogService } from '../../src/audit-log/service.ts';
 import { AuditStore } from '../../src/audit-log/store.ts';
 import { isRedacted, verifyLog, type LogExport } from '../../src/audit-log/verify.ts';
-import { AuditError } from '../../src/audit/interface.ts';
+import { packageVerifies } from '../helpers/evidence.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import type { GovRootReader } from '../../src/delivery/modules/gov/reader.ts';
 import { signBallot, signedBallotJson, type Ballot, type Support } from '../../src/gov/ballot.ts';
 import { HashPool } from '../../src/pools/hashPool.ts';
 import { canonicalHash } from '../../src/audit-log/writers.ts';
 import { closeNode, decideHeight, deliverEvents, devConfig, FakeRoot, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from '../delivery/helpers.ts';
-import { BIN } from '../helpers/devnet.ts';
+import { runBin } from '../helpers/devnet.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 const config = devConfig();
@@ -53,20 +52,9 @@ function ballot(i: number, support: Support, nonce: bigint, signer = i): unknown
   return signedBallotJson({ ballot: b, signature: signBallot(b, domain, voters[signer]!.secretKey) });
 }
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBin(args);
 
-async function verifies(text: string): Promise<boolean> {
-  try {
-    return (await verifyPackage(parsePackageText(text, 'pkg'), null)).ok;
-  } catch (err) {
-    if (err instanceof AuditError) return false;
-    throw err;
-  }
-}
+const verifies = packageVerifies;
 
 let nodes: NodeHandle[] = [];
 const readers: TableReader[] = [];

@@ -5,11 +5,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BIN } from '../helpers/devnet.ts';
+import { runBin } from '../helpers/devnet.ts';
 import { testKey } from '../helpers/keys.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { HashPool } from '../../src/pools/hashPool.ts';
@@ -32,11 +31,7 @@ import { keccak256 } from '../../src/crypto/keccak.ts';
 const key = testKey(7);
 const signer = { privateKey: key.secret, address: key.addressHex };
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBin(args);
 
 function sample(i: number): RecordInput {
   return i % 3 === 0

@@ -9,7 +9,6 @@
  * over JSON-RPC, whose genesis stakes the same signer keys (slash.batch-submitted with the root tx).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +21,7 @@ import { canonicalHash } from '../../src/audit-log/writers.ts';
 import { writeSlashRecords } from '../../src/audit-log/slash-writers.ts';
 import { AuditStore } from '../../src/audit-log/store.ts';
 import { isRedacted, verifyLog, type LogExport } from '../../src/audit-log/verify.ts';
-import { AuditError } from '../../src/audit/interface.ts';
+import { packageVerifies } from '../helpers/evidence.ts';
 import { signRsv } from '../../src/crypto/secp256k1.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import { encodeVote, valueIdOf, voteDigest } from '../../src/delivery/consensus/codec.ts';
@@ -32,7 +31,7 @@ import { encodeEvidence, evidenceHash, type DowntimeEvidence, type Evidence } fr
 import { slashBatchVoteHash } from '../../src/slashing/batch.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { closeNode, decideHeight, devConfig, genesisOf, GENESIS_TIME, key, openNode, type NodeHandle } from '../delivery/helpers.ts';
-import { BIN } from '../helpers/devnet.ts';
+import { runBin } from '../helpers/devnet.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 import { keyFromSecret } from '../helpers/keys.ts';
 import { serveRootChain } from '../helpers/root-chain-rpc.ts';
@@ -55,20 +54,9 @@ let batch: SignedBatch | undefined;
 let rootTx: { hash: string; status: number; applied: string[] } | null = null;
 const cleanups: (() => Promise<void>)[] = [];
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBin(args);
 
-async function verifies(text: string): Promise<boolean> {
-  try {
-    return (await verifyPackage(parsePackageText(text, 'pkg'), null)).ok;
-  } catch (err) {
-    if (err instanceof AuditError) return false;
-    throw err;
-  }
-}
+const verifies = packageVerifies;
 
 before(async () => {
   pool = new HashPool({ threads: 1 });

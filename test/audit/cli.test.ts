@@ -5,10 +5,9 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from '../helpers/devnet.ts';
+import { runBin } from '../helpers/devnet.ts';
 import { vectors } from '../helpers/vectors.ts';
 import type { HeaderBlock } from '../../src/audit/interface.ts';
 import { checkpointRoot } from '../../src/merkle/checkpoint.ts';
@@ -16,11 +15,7 @@ import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { deadUrl, startFakeBttcRpc, startFakeEvmRootChain, startFakeRest, startFakeTronApi, syntheticBlock } from './fakes.ts';
 
 /** Runs the CLI without blocking this process's event loop (the fakes answer from here). */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runBin(args, { env: { ...process.env, ...env } });
 
 function header(id: bigint, start: number, end: number): HeaderBlock {
   const hs = [];

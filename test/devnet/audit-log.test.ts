@@ -10,12 +10,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../helpers/until.ts';
-import { BIN, DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs, runBin } from '../helpers/devnet.ts';
 import type { AuditStatus } from '../../src/audit-log/interface.ts';
 import type { LogExport, VerifyReport } from '../../src/audit-log/verify.ts';
 import type { PackageReport } from '../../src/audit-log/evidence.ts';
@@ -35,11 +34,7 @@ const RPC = `http://127.0.0.1:${PORTS.rpc}`;
 const ROOT = `http://127.0.0.1:${PORTS.root}`;
 const CHAIN_ID = loadConfig('devnet').bttc.chainId;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBin(args, { maxBuffer: 64 << 20 });
 
 async function rpc<T = string>(method: string, params: unknown[]): Promise<T> {
   const res = await fetch(RPC, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

@@ -10,7 +10,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,16 +18,14 @@ import { join } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
 import { loadTokenArtifact } from '../../src/loadtest/token.ts';
 import { until } from '../helpers/until.ts';
-import { BIN, DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs, runBin } from '../helpers/devnet.ts';
 
 const BASE = 21000 + (process.pid % 1000) * 10;
 const PORTS = { rpc: BASE, rest: BASE + 4, p2p: BASE + 100, root: BASE + 9 };
 const RESTART_DELAY_S = 40;
 
 /** `bttc-node …` without blocking this process (the tampering proxy answers from here). */
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(BIN, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr })));
-}
+const runCli = (args: string[]) => runBin(args);
 
 /**
  * A JSON-RPC proxy to `target` that rewrites the receiptsRoot of block `block` in every

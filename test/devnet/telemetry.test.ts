@@ -15,12 +15,11 @@
  * Takes about 2–3 minutes on a shared 2-core machine.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { BIN, DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
+import { DevnetProcess, devnetPortArgs, runBin } from '../helpers/devnet.ts';
 import { opsMetricNames } from '../helpers/ops.ts';
 import { until } from '../helpers/until.ts';
 import { OPTIONAL_SECTIONS } from '../../src/dashboard/page.ts';
@@ -64,9 +63,7 @@ async function get<T>(url: string): Promise<{ height: number; result: T }> {
   return { height: Number(b.height), result: b.result };
 }
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => execFile(BIN, args, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr })));
-}
+const runCli = (args: string[]) => runBin(args);
 
 test('telemetry: a validator stopped for N heights shows exactly N missed commits on every node; the dashboard renders in Chromium', { timeout: 420_000 }, async (t) => {
   const t0 = Date.now();

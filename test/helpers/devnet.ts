@@ -3,12 +3,19 @@
  * show its output when a test fails, and stop it with Ctrl-C checking that every node went away.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ExecFileOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DevnetSnapshot } from '../../src/devnet/supervisor.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/bttc-node');
+
+/** `bttc-node …` as a child process, without blocking this one: its exit code (-1 if it had none) and output. */
+export function runBin(args: string[], opts: ExecFileOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(BIN, args, { ...opts, encoding: 'utf8' }, (err, stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+  });
+}
 
 /** The devnet's last status.json, or null while it has not written one (or mid-write). */
 export function readDevnetSnapshot(dir: string): DevnetSnapshot | null {
