@@ -115,10 +115,13 @@ function fakeNode(sendDelayMs: number, refuse: Refuse = () => null) {
         }
       });
       const slow = calls.some((c) => c.method === 'eth_sendRawTransaction');
-      setTimeout(() => {
-        arrivedBeforeAnswer.set(request, requests);
-        res.end(JSON.stringify(Array.isArray(parsed) ? out : out[0]));
-      }, slow ? sendDelayMs : 0);
+      setTimeout(
+        () => {
+          arrivedBeforeAnswer.set(request, requests);
+          res.end(JSON.stringify(Array.isArray(parsed) ? out : out[0]));
+        },
+        slow ? sendDelayMs : 0,
+      );
     });
   });
   return {
