@@ -109,12 +109,31 @@ export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: 
   });
 }
 
-export function judgeBallots(entries: readonly BallotEntry[], proposals: ReadonlyMap<string, ProposalInfo>, deps: JudgeDeps): Judged {
-  const accepted = new Map<string, Map<string, CountedBallot>>();
-  const refusals: Refusal[] = [];
-  entries.forEach((e, index) => {
-    const refuse = (code: RefusalCode, detail: string, proposalId: string | null, voter: string | null) => refusals.push({ index, height: e.height, code, detail, proposalId, voter });
-    const pre = deps.prepared?.[index];
+/**
+ * The judge as a stream: ballots are fed in inclusion order, in as many calls as the caller likes
+ * (the pooled judge feeds each chunk as soon as its signatures are recovered), and the verdicts are
+ * exactly judgeBallots' over the whole stream.
+ */
+export class BallotJudge {
+  readonly accepted = new Map<string, Map<string, CountedBallot>>();
+  readonly refusals: Refusal[] = [];
+  readonly #proposals: ReadonlyMap<string, ProposalInfo>;
+  readonly #deps: Pick<JudgeDeps, 'power' | 'domainSeparator'>;
+
+  constructor(proposals: ReadonlyMap<string, ProposalInfo>, deps: Pick<JudgeDeps, 'power' | 'domainSeparator'>) {
+    this.#proposals = proposals;
+    this.#deps = deps;
+  }
+
+  /**
+   * Judges the entry at stream position `index`. `pre` is its parse and digest when already done
+   * (null: it did not parse), `signer` its recovered signer when already known (null: no signer
+   * recovers); both are computed here when left undefined.
+   */
+  judge(e: BallotEntry, index: number, pre?: PreparedBallot | null, signer?: string | null): void {
+    const refuse = (code: RefusalCode, detail: string, proposalId: string | null, voter: string | null): void => {
+      this.refusals.push({ index, height: e.height, code, detail, proposalId, voter });
+    };
     let signed: SignedBallot;
     if (pre) signed = pre.signed;
     else
@@ -125,21 +144,35 @@ export function judgeBallots(entries: readonly BallotEntry[], proposals: Readonl
         return;
       }
     const b = signed.ballot;
-    const p = proposals.get(b.proposalId);
+    const p = this.#proposals.get(b.proposalId);
     if (!p) return refuse('unknown-proposal', `no proposal ${b.proposalId} on the Governor`, b.proposalId, b.voter);
     if (p.closeHeight !== null && e.height > p.closeHeight) return refuse('closed', `included at height ${e.height}, voting closed at ${p.closeHeight}`, b.proposalId, b.voter);
-    const digest = pre ? pre.digest : ballotDigest(b, deps.domainSeparator);
-    const signer = deps.signers?.has(index) ? deps.signers.get(index)! : recoverSigner(digest, signed.signature);
-    if (signer !== b.voter) return refuse('bad-signature', signer === null ? 'signature does not recover' : `signature recovers to ${signer}, not the voter`, b.proposalId, b.voter);
-    const power = deps.power(b.proposalId, b.voter);
+    const digest = pre ? pre.digest : ballotDigest(b, this.#deps.domainSeparator);
+    const who = signer !== undefined ? signer : recoverSigner(digest, signed.signature);
+    if (who !== b.voter) return refuse('bad-signature', who === null ? 'signature does not recover' : `signature recovers to ${who}, not the voter`, b.proposalId, b.voter);
+    const power = this.#deps.power(b.proposalId, b.voter);
     if (power <= 0n) return refuse('no-power-at-snapshot', `no voting power at block ${p.snapshot}`, b.proposalId, b.voter);
-    let byVoter = accepted.get(b.proposalId);
-    if (!byVoter) accepted.set(b.proposalId, (byVoter = new Map()));
+    let byVoter = this.accepted.get(b.proposalId);
+    if (!byVoter) this.accepted.set(b.proposalId, (byVoter = new Map()));
     const prev = byVoter.get(b.voter);
     if (prev && b.nonce <= prev.nonce) return refuse('stale-nonce', `nonce ${b.nonce} ≤ accepted nonce ${prev.nonce}`, b.proposalId, b.voter);
     byVoter.set(b.voter, { voter: b.voter, support: b.support, power, nonce: b.nonce, ballotHash: bytesToHex(digest), index });
+  }
+
+  result(): Judged {
+    return { accepted: this.accepted, refusals: this.refusals };
+  }
+}
+
+export function judgeBallots(entries: readonly BallotEntry[], proposals: ReadonlyMap<string, ProposalInfo>, deps: JudgeDeps): Judged {
+  const judge = new BallotJudge(proposals, deps);
+  entries.forEach((e, index) => {
+    const pre = deps.prepared?.[index];
+    // A prepared list marks an entry that did not parse with null: it is parsed again here so its
+    // refusal names the field.
+    judge.judge(e, index, pre ?? undefined, deps.signers?.has(index) ? deps.signers.get(index)! : undefined);
   });
-  return { accepted, refusals };
+  return judge.result();
 }
 
 // ------------------------------------------------------------------ x/gov rule

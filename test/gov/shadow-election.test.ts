@@ -14,8 +14,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AbiCoder, keccak256 as ethersKeccak, recoverAddress, Signature, TypedDataEncoder, concat } from 'ethers';
 import { ballotDigest, domainSeparator, signBallot, signedBallotJson, type Ballot, type Support } from '../../src/gov/ballot.ts';
-import { judgeBallots, tallyProposal, type BallotEntry, type ProposalInfo, type RefusalCode } from '../../src/gov/tally.ts';
-import { parseBallotSet, recomputeTally } from '../../src/audit/tally.ts';
+import { judgeBallots, tallyProposal, type BallotEntry, type Judged, type ProposalInfo, type RefusalCode } from '../../src/gov/tally.ts';
+import { judgeBallotsPooled } from '../../src/gov/tally-pooled.ts';
+import { VerifyPool } from '../../src/pools/verifyPool.ts';
+import { parseBallotSet, recomputeTally, recomputeTallyPooled } from '../../src/audit/tally.ts';
 import { decodeVotesMoved, recomputeVotingPower, votesMovedTopic, type VotesMove } from '../../src/audit/voting-power.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { testKey, type TestKey } from '../helpers/keys.ts';
@@ -273,7 +275,7 @@ function independent(g: Generated) {
 }
 
 describe(`shadow election: ${VOTERS} voters`, { timeout: 600_000 }, () => {
-  it('node tally == independent recomputation == audit tally; every refusal has the intended code', () => {
+  it('node tally == independent recomputation == audit tally (inline and pooled); every refusal has the intended code', async () => {
     const g = generate(Number(process.env.SHADOW_SEED ?? 18));
     const proposal: ProposalInfo = { id: PID, snapshot: SNAPSHOT, deadline: SNAPSHOT + 50n, closeHeight: CLOSE_HEIGHT };
 
@@ -300,6 +302,21 @@ describe(`shadow election: ${VOTERS} voters`, { timeout: 600_000 }, () => {
       SNAPSHOT,
     );
     const audit = recomputeTally(proposal, set, auditPower, DOMAIN);
+    // The same with recoveries in a real verify pool, in chunks that split replacements and replays
+    // across task boundaries: verdicts depend on order, so a chunk judged out of turn would show.
+    const pool = new VerifyPool({ threads: 2, maxBatchSize: 64 });
+    let pooled: Judged;
+    let auditPooled: Awaited<ReturnType<typeof recomputeTallyPooled>>;
+    try {
+      pooled = await judgeBallotsPooled(g.entries, new Map([[PID, proposal]]), { domainSeparator: SEP, power: (_id, v) => power.accounts.get(v) ?? 0n }, pool, { chunkSize: 97 });
+      auditPooled = await recomputeTallyPooled(proposal, set, auditPower, DOMAIN, pool);
+    } finally {
+      await pool.close();
+    }
+    assert.deepEqual(pooled.refusals, judged.refusals, 'pooled judge: the same refusals, in the same order');
+    assert.deepEqual(pooled.accepted, judged.accepted, 'pooled judge: the same counted ballots');
+    assert.deepEqual(auditPooled.refusals, audit.refusals, 'pooled audit: the same refusals');
+    assert.equal(auditPooled.tally.manifestRoot, audit.tally.manifestRoot, 'pooled audit: the same manifest root');
 
     // Power: logs vs ledger.
     assert.equal(power.total, g.ledgerTotal);
