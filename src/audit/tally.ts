@@ -13,7 +13,9 @@
 import { Interface } from 'ethers';
 import { domainSeparator } from '../gov/ballot.ts';
 import type { TallyRecord } from '../gov/tally-data.ts';
-import { type BallotEntry, judgeBallots, type ProposalInfo, type ProposalTally, type Refusal, tallyProposal } from '../gov/tally.ts';
+import { type BallotEntry, judgeBallots, type Judged, type ProposalInfo, type ProposalTally, type Refusal, tallyProposal } from '../gov/tally.ts';
+import { judgeBallotsPooled } from '../gov/tally-pooled.ts';
+import type { SignatureVerifier } from '../pools/interface.ts';
 import { AuditError } from './interface.ts';
 import type { JsonRpcEndpoint } from './json-rpc.ts';
 import { type FetchOptions, fetchVotesMoved, recomputeVotingPower, type VotingPower } from './voting-power.ts';
@@ -53,8 +55,31 @@ export type AnchoredTally = Omit<TallyRecord, 'governor' | 'chainId' | 'proposal
 
 /** The pure part: judge and tally one proposal's ballot set against power recomputed from logs. */
 export function recomputeTally(p: ProposalInfo, set: BallotSet, power: VotingPower, domain: { chainId: bigint; governor: string }): { tally: ProposalTally; refusals: Refusal[] } {
+  checkSnapshot(p, power);
+  return tallied(p, judgeBallots(set.ballots, new Map([[p.id, p]]), judgeDeps(power, domain)), power);
+}
+
+/** recomputeTally with the signature recoveries in a verify pool (same verdicts; for large ballot sets). */
+export async function recomputeTallyPooled(
+  p: ProposalInfo,
+  set: BallotSet,
+  power: VotingPower,
+  domain: { chainId: bigint; governor: string },
+  verifier: SignatureVerifier,
+): Promise<{ tally: ProposalTally; refusals: Refusal[] }> {
+  checkSnapshot(p, power);
+  return tallied(p, await judgeBallotsPooled(set.ballots, new Map([[p.id, p]]), judgeDeps(power, domain), verifier), power);
+}
+
+function checkSnapshot(p: ProposalInfo, power: VotingPower): void {
   if (power.block !== p.snapshot) throw new AuditError(`power recomputed at block ${power.block}, the snapshot is ${p.snapshot}`);
-  const judged = judgeBallots(set.ballots, new Map([[p.id, p]]), { domainSeparator: domainSeparator(domain), power: (_id, voter) => power.accounts.get(voter) ?? 0n });
+}
+
+function judgeDeps(power: VotingPower, domain: { chainId: bigint; governor: string }) {
+  return { domainSeparator: domainSeparator(domain), power: (_id: string, voter: string) => power.accounts.get(voter) ?? 0n };
+}
+
+function tallied(p: ProposalInfo, judged: Judged, power: VotingPower): { tally: ProposalTally; refusals: Refusal[] } {
   return { tally: tallyProposal(p, judged.accepted.get(p.id), power.total), refusals: judged.refusals };
 }
 
@@ -106,7 +131,13 @@ async function call(rpc: JsonRpcEndpoint, to: string, fn: string, args: unknown[
   }
 }
 
-export async function auditTally(input: TallyAuditInput, deps: { rpc: JsonRpcEndpoint }): Promise<TallyAuditResult> {
+export interface TallyAuditDeps {
+  rpc: JsonRpcEndpoint;
+  /** Recover ballot signers in this pool (large ballot sets); without it they are recovered inline. */
+  verifier?: SignatureVerifier | null;
+}
+
+export async function auditTally(input: TallyAuditInput, deps: TallyAuditDeps): Promise<TallyAuditResult> {
   const { rpc } = deps;
   const id = BigInt(input.proposalId);
   if (input.ballots.proposalId !== input.proposalId) throw new AuditError(`--ballots: the set is for proposal ${input.ballots.proposalId}, not ${input.proposalId}`);
@@ -137,6 +168,7 @@ export async function auditTally(input: TallyAuditInput, deps: { rpc: JsonRpcEnd
   const moves = await fetchVotesMoved(rpc, stakeVotes, input.fromBlock ?? 0n, snapshot, input.fetch);
   const power = recomputeVotingPower(moves, snapshot);
   const proposal: ProposalInfo = { id: input.proposalId, snapshot, deadline, closeHeight: input.ballots.closeHeight };
-  const { tally, refusals } = recomputeTally(proposal, input.ballots, power, { chainId, governor: input.governor });
+  const domain = { chainId, governor: input.governor };
+  const { tally, refusals } = deps.verifier ? await recomputeTallyPooled(proposal, input.ballots, power, domain, deps.verifier) : recomputeTally(proposal, input.ballots, power, domain);
   return { proposal, tally, refusals, anchored, differences: compareTally(tally, anchored), events: moves.length };
 }

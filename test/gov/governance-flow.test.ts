@@ -215,6 +215,10 @@ describe('governance on the embedded root chain', { timeout: 300_000 }, () => {
       out.refusals.map((r: { code: string; voter: string }) => [r.code, r.voter]),
       [['bad-signature', owner3]],
     );
+    // The same audit with the signatures recovered by two worker threads: the same JSON, refusals and all.
+    const threaded = await cli(['audit', 'tally', '--proposal', pidHex, '--rpc', url, '--governor', c.governor, '--ballots', setFile, '--threads', '2']);
+    assert.equal(threaded.code, 0, threaded.stderr);
+    assert.deepEqual(JSON.parse(threaded.stdout), out);
     const missing = join(dir.path, 'ballots-missing.json');
     writeFileSync(missing, JSON.stringify({ proposalId: pidHex, closeHeight: 100, ballots: ballots.slice(1).map((b) => ({ height: b.height, ballot: b.json })) }));
     const mis = await cli(['audit', 'tally', '--proposal', pid.toString(), '--rpc', url, '--governor', c.governor, '--ballots', missing]);
@@ -226,6 +230,7 @@ describe('governance on the embedded root chain', { timeout: 300_000 }, () => {
       [['--proposal', pidHex, '--rpc', url, '--governor', '0x12', '--ballots', setFile], /--governor: expected a 0x-prefixed 20-byte address/],
       [['--proposal', pidHex, '--rpc', url, '--governor', c.governor], /exactly one of --ballots FILE and --rest URL/],
       [['--proposal', '0x01', '--rpc', url, '--governor', c.governor, '--ballots', setFile], /--ballots: the set is for proposal/],
+      [['--proposal', pidHex, '--rpc', url, '--governor', c.governor, '--ballots', setFile, '--threads', 'two'], /--threads: expected an integer/],
     ];
     for (const [args, re] of flagCases) {
       const r = await cli(['audit', 'tally', ...args]);

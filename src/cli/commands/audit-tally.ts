@@ -14,7 +14,11 @@ interface TallyOpts {
   ballots?: string;
   fromBlock: string;
   retries: string;
+  threads?: string;
 }
+
+/** Below this many ballots the worker threads' start-up costs more than they save. */
+const POOL_FROM_BALLOTS = 2048;
 
 const EXIT_HELP = `
 Output: {"proposalId","snapshot","deadline","forVotes","againstVotes","abstainVotes","vetoVotes",
@@ -44,6 +48,7 @@ async function tallyCmd(opts: TallyOpts): Promise<void> {
   if (!/^\d+$/.test(opts.fromBlock)) bad(`--from-block: expected a non-negative integer, got ${JSON.stringify(opts.fromBlock)}`);
   if (!/^\d{1,2}$/.test(opts.retries)) bad(`--retries: expected an integer from 0 to 99, got ${JSON.stringify(opts.retries)}`);
   if ((opts.ballots === undefined) === (opts.rest === undefined)) bad('give exactly one of --ballots FILE and --rest URL for the ballot set');
+  if (opts.threads !== undefined && !/^\d{1,3}$/.test(opts.threads)) bad(`--threads: expected an integer from 0 to 999, got ${JSON.stringify(opts.threads)}`);
   const { HttpEndpoint } = await import('../../audit/http.ts');
   const { JsonRpcEndpoint } = await import('../../audit/json-rpc.ts');
   const { AuditError } = await import('../../audit/interface.ts');
@@ -68,7 +73,14 @@ async function tallyCmd(opts: TallyOpts): Promise<void> {
     }
     const ballots = audit.parseBallotSet(raw, opts.ballots !== undefined ? '--ballots' : '--rest ballots');
     const rpc = new JsonRpcEndpoint(new HttpEndpoint(opts.rpc, { flag: '--rpc', attempts }));
-    result = await audit.auditTally({ governor, proposalId, ballots, fromBlock: BigInt(opts.fromBlock) }, { rpc });
+    const { VerifyPool, defaultThreads } = await import('../../pools/verifyPool.ts');
+    const threads = opts.threads !== undefined ? Number(opts.threads) : ballots.ballots.length >= POOL_FROM_BALLOTS ? defaultThreads() : 0;
+    const verifier = threads > 0 ? new VerifyPool({ threads, maxBatchSize: 256 }) : null;
+    try {
+      result = await audit.auditTally({ governor, proposalId, ballots, fromBlock: BigInt(opts.fromBlock) }, { rpc, verifier });
+    } finally {
+      await verifier?.close();
+    }
   } catch (err) {
     if (err instanceof AuditError) throw new CliError(err.message, 2);
     throw err;
@@ -102,6 +114,7 @@ export function registerTally(audit: Command): void {
     .option('--ballots <FILE>', 'the ballot set from a file (- for stdin) instead of --rest')
     .option('--from-block <N>', 'first block to scan for VotesMoved logs (the StakeVotes deployment block or earlier)', '0')
     .option('--retries <N>', 'retries of a request after a transient failure', '4')
+    .option('--threads <N>', `worker threads recovering ballot signatures (default: cores − 1 from ${POOL_FROM_BALLOTS} ballots, else 0 = on the main thread)`)
     .addHelpText('after', EXIT_HELP)
     .exitOverride((err: CommanderError) => {
       throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
