@@ -11,10 +11,10 @@
  *                      "gasCap": "50000000", "evmTimeoutMs": 5000, "callWorkers": 1 },
  *             "rest": { "port": 1317 },
  *             "delivery": { "restUrl": null },
- *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600 },
+ *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600, "meshDegree": 4 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
- *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "stateCacheNodes": 500000,
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "stateCacheNodes": 500000, "buildBudgetMs": null,
  *             "auditLog": { "privateRetentionHours": 720 } } }
  * ```
  *
@@ -57,8 +57,13 @@ export interface NodeSection {
   rpc: RpcSection;
   rest: { host: string; port: number };
   delivery: DeliverySection;
-  /** `banSeconds`: how long a peer that sent junk (gossip score below the graylist threshold) is refused. */
-  p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean; banSeconds: number };
+  /**
+   * `banSeconds`: how long a peer that sent junk (gossip score below the graylist threshold) is refused.
+   * `meshDegree`: gossipsub's mesh degree D, the peers each message is pushed to (default 4, mesh
+   * kept between min(3, D) and max(8, 2D)); with D ≥ validators − 1 every validator is one hop
+   * from every other, which matters when peers are 50–100 ms apart.
+   */
+  p2p: { listen: string[]; staticPeers: string[]; bootstrap: string[]; inWorker: boolean; banSeconds: number; meshDegree: number };
   /** Per root chain: first block the watcher scans on a fresh data directory. */
   rootChains: { id: number; startBlock: number }[];
   /** TRON root chain settings (there is at most one TRON root chain). */
@@ -69,6 +74,11 @@ export interface NodeSection {
   stateCacheNodes: number;
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
+  /**
+   * Longest a block build may take, ms: the producer snapshots its pool at most this long (plus a
+   * seal margin) before the block's release time. null: min(1000, half the block period).
+   */
+  buildBudgetMs: number | null;
   /** Delivery heights in the telemetry window the scorecard scores (src/telemetry). */
   telemetryWindowHeights: number;
   /**
@@ -211,6 +221,7 @@ const NODE_SPEC: FieldSpec = {
         bootstrap: multiaddrs,
         inWorker: { type: 'bool' },
         banSeconds: { type: 'int', min: 0, max: 7 * 24 * 3600 },
+        meshDegree: { type: 'int', min: 1, max: 32 },
       },
     },
     rootChains: { type: 'array', of: { type: 'object', fields: { id: { type: 'int', min: 1 }, startBlock: { type: 'int', min: 0 } } } },
@@ -219,6 +230,7 @@ const NODE_SPEC: FieldSpec = {
     executor: { type: 'enum', values: ['worker', 'inline'] },
     stateCacheNodes: { type: 'int', min: 0, max: 100_000_000 },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
+    buildBudgetMs: { type: 'optional', of: { type: 'int', min: 50, max: 60_000 } },
     telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
     deliverySyncLag: { type: 'int', min: 1, max: 100_000 },
@@ -255,7 +267,7 @@ const DEFAULTS = {
   },
   rest: { host: '127.0.0.1', port: 1317 },
   delivery: { restUrl: null },
-  p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true, banSeconds: 600 },
+  p2p: { listen: ['/ip4/127.0.0.1/tcp/30303'], staticPeers: [], bootstrap: [], inWorker: true, banSeconds: 600, meshDegree: 4 },
   rootChains: [],
   // 1000 TRX: TronRootChainClient's own default, so a file that does not set it gets what the client always used.
   tron: { maxFeeLimitSun: '1000000000', apiKey: null },
@@ -263,6 +275,7 @@ const DEFAULTS = {
   executor: 'worker',
   stateCacheNodes: 500_000,
   deliveryBlockMs: 1000,
+  buildBudgetMs: null,
   telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,
   deliverySyncLag: 4,

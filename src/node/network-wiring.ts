@@ -45,6 +45,7 @@ export async function startNetwork(opts: { node: NodeSection; chainId: number },
       inWorker: p2p.inWorker,
       reconnect: { baseMs: 500, maxMs: 5000 },
       banSeconds: p2p.banSeconds,
+      gossip: { D: p2p.meshDegree, Dlo: Math.min(3, p2p.meshDegree), Dhi: Math.max(8, 2 * p2p.meshDegree) },
     },
     { metrics, logger, verifier },
   );

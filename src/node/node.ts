@@ -160,7 +160,7 @@ export class BttcNode {
     };
     const layerSigner = signer ? { key: signer.privateKey, address: signer.address } : null;
     const layer = await BttcLayer.open(
-      { bttc: config.bttc, genesis: audit.bttcGenesis(genesis.bttc), systemCode: await loadSystemContractsCode(), signer: layerSigner },
+      { bttc: config.bttc, genesis: audit.bttcGenesis(genesis.bttc), systemCode: await loadSystemContractsCode(), signer: layerSigner, buildBudgetMs: node.buildBudgetMs ?? undefined },
       { executor, chain, db, verifier, spans: delivery.spans, stateSyncs: delivery.stateSyncs, broadcast, metrics, logger },
     );
     onClose('bttc layer', () => layer.close());
