@@ -3,13 +3,30 @@
  * with the machine it ran on, so results are committed beside the code that produced them.
  * Report ratios measured side by side in one run: absolute times on shared machines drift.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, availableParallelism } from 'node:os';
 import { Bench, type BenchOptions } from 'tinybench';
 
 export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../results');
+
+// `node bench/x.ts --help` prints the bench's header comment (what it measures, its flags) and
+// exits before anything starts: a bench that ignored --help would start a run of many minutes.
+// This module is imported first by every bench, so it runs before the bench's own top-level code.
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const src = readFileSync(process.argv[1]!, 'utf8');
+  const start = src.indexOf('/**');
+  console.log(
+    start < 0
+      ? `${process.argv[1]}: no description`
+      : src
+          .slice(start + 3, src.indexOf('*/', start))
+          .replace(/^ \* ?/gm, '')
+          .trim(),
+  );
+  process.exit(0);
+}
 
 /** `--quick` (or BENCH_QUICK=1) runs a short pass for smoke tests; numbers from it are not committed. */
 export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
