@@ -23,6 +23,11 @@ export interface LabTestnetOptions {
   set?: string[];
   rootBlockTimeSec?: number;
   logLevel?: string;
+  /**
+   * Fields merged into every node's `node` section after init (one level deep: `{ p2p: { meshDegree: 6 } }`
+   * keeps the other p2p fields), for settings `testnet init` has no flag for (the WAN bench's sweeps).
+   */
+  node?: Record<string, unknown>;
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
@@ -69,7 +74,14 @@ export class LabTestnet {
     const r = await run(BIN, args);
     if (r.code !== 0) throw new Error(`testnet init failed (${r.code}): ${r.out}`);
     this.layout = JSON.parse(readFileSync(join(this.opts.dir, 'testnet.json'), 'utf8')) as TestnetLayout;
+    if (this.opts.node) for (const file of this.nodeConfigFiles()) patchNodeSection(file, this.opts.node);
     return this.layout;
+  }
+
+  /** Every node's config.json, in node order. */
+  nodeConfigFiles(): string[] {
+    const layout = this.layout!;
+    return layout.nodes.map((n) => join(this.opts.dir, layout.hosts.find((h) => h.host === n.host)!.dir, n.dir, 'config.json'));
   }
 
   hostDir(k: number): string {
@@ -134,4 +146,15 @@ export class LabTestnet {
     const root = this.procs[0] ? await stopOne(this.procs[0]) : null;
     return [root, ...nodes];
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merges `patch` into the file's `node` section, objects one level deep. */
+export function patchNodeSection(file: string, patch: Record<string, unknown>): void {
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as { node: Record<string, unknown> };
+  for (const [k, v] of Object.entries(patch)) cfg.node[k] = isPlainObject(v) && isPlainObject(cfg.node[k]) ? { ...cfg.node[k], ...v } : v;
+  writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
 }

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { parseHosts, checkNodeCount, HostsFileError } from '../../src/testnet/hosts.ts';
 import { createTestnet, hostPorts, type TestnetLayout } from '../../src/testnet/init.ts';
 import { parseNodeFile, readNodeFile } from '../../src/node/config.ts';
-import { BIN } from '../../src/testnet/lab.ts';
+import { BIN, patchNodeSection } from '../../src/testnet/lab.ts';
 
 test('hosts file: format, defaults, and errors naming the line', () => {
   const h = parseHosts('# comment\n\n10.0.0.1  2 root  # the root\n10.0.0.2 2\nnode3.example 1\nnode4.example 0 bind=10.1.1.4\n', 'hosts.txt');
@@ -202,4 +202,21 @@ test('node config: JSON-RPC beyond loopback serves eth, net, web3, bor unless th
   assert.deepEqual(file({ host: '127.0.0.1' }), ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode', 'debug'], 'loopback devnet: as before');
   assert.deepEqual(file({}), ['eth', 'net', 'web3', 'bor', 'txpool', 'bttcnode', 'debug'], 'the default host is loopback');
   assert.deepEqual(file({ host: '10.0.0.1', namespaces: ['eth', 'debug'] }), ['eth', 'debug'], 'named namespaces are served as named');
+});
+
+test('a node setting patched into every config (the WAN bench sweeps) keeps the rest and still parses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bttc-patch-'));
+  try {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ preset: 'devnet', node: { dataDir: './data', keys: './k.json', genesis: './g.json', p2p: { listen: ['/ip4/10.0.0.2/tcp/30303'], staticPeers: [] } } }));
+    patchNodeSection(file, { p2p: { meshDegree: 6 }, buildBudgetMs: 500 });
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(raw.node.p2p, { listen: ['/ip4/10.0.0.2/tcp/30303'], staticPeers: [], meshDegree: 6 });
+    const n = parseNodeFile(raw, file).node;
+    assert.equal(n.p2p.meshDegree, 6);
+    assert.equal(n.buildBudgetMs, 500);
+    assert.equal(n.dataDir.endsWith('data'), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
