@@ -17,7 +17,7 @@
 import { keccak256Batch } from '../crypto/keccak.ts';
 import { nextPowerOfTwo } from '../merkle/checkpoint.ts';
 import { bytesToHex, hexToBytes, uintToBytes } from '../util/bytes.ts';
-import { BallotError, ballotDigest, parseSignedBallot, recoverSigner, type SignedBallot, type Support } from './ballot.ts';
+import { BallotError, ballotDigest, ballotDigestBatch, parseSignedBallot, recoverSigner, type SignedBallot, type Support } from './ballot.ts';
 
 export type RefusalCode = 'malformed' | 'unknown-proposal' | 'closed' | 'bad-signature' | 'no-power-at-snapshot' | 'stale-nonce';
 export const REFUSAL_CODES: readonly RefusalCode[] = ['malformed', 'unknown-proposal', 'closed', 'bad-signature', 'no-power-at-snapshot', 'stale-nonce'];
@@ -97,16 +97,39 @@ export interface Judged {
   refusals: Refusal[];
 }
 
-/** Parses and recovers signers for a stream, without deciding anything else (what the verify pool does in bulk). */
+/** Parses a stream and computes its ballots' digests (batched), without deciding anything else; null where an entry does not parse. */
 export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: Uint8Array): (PreparedBallot | null)[] {
-  return entries.map((e) => {
+  const out: (PreparedBallot | null)[] = new Array(entries.length).fill(null);
+  const parsed: SignedBallot[] = [];
+  const at: number[] = [];
+  entries.forEach((e, i) => {
     try {
-      const signed = parseSignedBallot(e.json);
-      return { digest: ballotDigest(signed.ballot, domainSeparator), signed };
+      parsed.push(parseSignedBallot(e.json));
+      at.push(i);
     } catch {
-      return null;
+      // left null: the judge parses it again and names the field in its refusal
     }
   });
+  let digests: Uint8Array;
+  try {
+    digests = ballotDigestBatch(
+      parsed.map((p) => p.ballot),
+      domainSeparator,
+    );
+  } catch {
+    // A parsed ballot the digest refuses (cannot happen for what parseSignedBallot returns): fall
+    // back to one at a time, so only that entry is left to the judge.
+    at.forEach((i, k) => {
+      try {
+        out[i] = { digest: ballotDigest(parsed[k]!.ballot, domainSeparator), signed: parsed[k]! };
+      } catch {
+        out[i] = null;
+      }
+    });
+    return out;
+  }
+  at.forEach((i, k) => (out[i] = { digest: digests.subarray(32 * k, 32 * k + 32), signed: parsed[k]! }));
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TypedDataEncoder } from 'ethers';
-import { ballotDigest, BallotError, domainSeparator, type Ballot, type Support } from '../../src/gov/ballot.ts';
+import { ballotDigest, ballotDigestBatch, BallotError, domainSeparator, type Ballot, type Support } from '../../src/gov/ballot.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 
 const TYPES = {
@@ -49,4 +49,29 @@ test('ballotDigest refuses a proposal id or voter that is not hex of the right l
   assert.throws(() => ballotDigest({ ...ok, proposalId: `0x${'12'.repeat(33)}` }, sep), BallotError);
   assert.throws(() => ballotDigest({ ...ok, voter: `0x${'ab'.repeat(19)}` }, sep), BallotError);
   assert.throws(() => ballotDigest({ ...ok, voter: `0x${'ab'.repeat(19)}g0` }, sep), BallotError);
+});
+
+test('ballotDigestBatch equals ethers TypedDataEncoder.hash for every ballot of a random batch', () => {
+  const ballot = fc.record({
+    proposalId: hex(32),
+    support: fc.integer({ min: 0, max: 3 }).map((x) => x as Support),
+    voter: hex(20),
+    nonce: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+    reason: fc.oneof(fc.constant(''), fc.string({ maxLength: 40 })),
+  });
+  fc.assert(
+    fc.property(fc.array(ballot, { minLength: 0, maxLength: 20 }), hex(20), (ballots: Ballot[], governor) => {
+      const domain = { chainId: 199n, governor };
+      const batch = ballotDigestBatch(ballots, domainSeparator(domain));
+      assert.equal(batch.length, 32 * ballots.length);
+      ballots.forEach((b, i) =>
+        assert.equal(
+          bytesToHex(batch.subarray(32 * i, 32 * i + 32)),
+          TypedDataEncoder.hash({ name: 'BTTC Governor', version: '1', chainId: 199n, verifyingContract: governor }, TYPES, b),
+          `ballot ${i}`,
+        ),
+      );
+    }),
+    { numRuns: 100 },
+  );
 });
