@@ -12,6 +12,13 @@ import type { SignatureVerifier, VerifyItem } from '../pools/interface.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { BallotJudge, ballotDigests, type BallotEntry, type JudgeDeps, type Judged, type ProposalInfo } from './tally.ts';
 
+/**
+ * Verify pool settings for a tally (`audit tally`, bench/tally.ts): one task per chunk of 1024
+ * recoveries. Nothing latency-critical shares the pool, so tasks can be 8× the node's 128; fewer
+ * tasks is less messaging and result handling on this thread.
+ */
+export const TALLY_POOL_OPTIONS = { maxBatchSize: 1024 } as const;
+
 export interface PooledJudgeOptions {
   /** Ballots per chunk (default 1024: ~0.1 s of recoveries, small enough that workers start early). */
   chunkSize?: number;

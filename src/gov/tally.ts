@@ -187,14 +187,21 @@ export class BallotJudge {
   }
 }
 
+/** Ballots parsed and hashed per batch when judgeBallots prepares them itself. */
+const PREPARE_CHUNK = 1024;
+
 export function judgeBallots(entries: readonly BallotEntry[], proposals: ReadonlyMap<string, ProposalInfo>, deps: JudgeDeps): Judged {
   const judge = new BallotJudge(proposals, deps);
-  entries.forEach((e, index) => {
-    const pre = deps.prepared?.[index];
-    // A prepared list marks an entry that did not parse with null: it is parsed again here so its
-    // refusal names the field.
-    judge.judge(e, index, pre ?? undefined, deps.signers?.has(index) ? deps.signers.get(index)! : undefined);
-  });
+  for (let start = 0; start < entries.length; start += PREPARE_CHUNK) {
+    const end = Math.min(entries.length, start + PREPARE_CHUNK);
+    // Digests in batches (two native hash calls per chunk); given ones are used as they are.
+    const own = deps.prepared ? null : ballotDigests(entries.slice(start, end), deps.domainSeparator);
+    for (let index = start; index < end; index++) {
+      const pre = own ? own[index - start] : deps.prepared![index];
+      // An entry that did not parse (null) is parsed again by the judge so its refusal names the field.
+      judge.judge(entries[index]!, index, pre ?? undefined, deps.signers?.has(index) ? deps.signers.get(index)! : undefined);
+    }
+  }
   return judge.result();
 }
 

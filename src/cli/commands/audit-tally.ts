@@ -74,8 +74,9 @@ async function tallyCmd(opts: TallyOpts): Promise<void> {
     const ballots = audit.parseBallotSet(raw, opts.ballots !== undefined ? '--ballots' : '--rest ballots');
     const rpc = new JsonRpcEndpoint(new HttpEndpoint(opts.rpc, { flag: '--rpc', attempts }));
     const { VerifyPool, defaultThreads } = await import('../../pools/verifyPool.ts');
+    const { TALLY_POOL_OPTIONS } = await import('../../gov/tally-pooled.ts');
     const threads = opts.threads !== undefined ? Number(opts.threads) : ballots.ballots.length >= POOL_FROM_BALLOTS ? defaultThreads() : 0;
-    const verifier = threads > 0 ? new VerifyPool({ threads, maxBatchSize: 256 }) : null;
+    const verifier = threads > 0 ? new VerifyPool({ ...TALLY_POOL_OPTIONS, threads }) : null;
     try {
       result = await audit.auditTally({ governor, proposalId, ballots, fromBlock: BigInt(opts.fromBlock) }, { rpc, verifier });
     } finally {
