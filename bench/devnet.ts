@@ -5,7 +5,9 @@
  * network produces blocks (first newHeads arrival at any validator) and as validator 0, the RPC node,
  * shows them after its own import; TPS, Mgas/s,
  * checkpoints acked during the run and each node's main-thread event-loop lag p99 (prom-client's
- * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N.
+ * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N,
+ * --mode transfer|erc20 (erc20: token transfers at gasLimit / 35,000 / period, the gas of a transfer
+ * to an existing holder, so blocks are full), --results-name NAME (default devnet, devnet-erc20).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -23,7 +25,16 @@ function arg(name: string, dflt: number): number {
 }
 
 const cfg = loadConfig('devnet').bttc;
-const fullRate = Math.floor(cfg.gasLimit / 21000 / cfg.period);
+const modeIdx = process.argv.indexOf('--mode');
+const mode = modeIdx >= 0 ? process.argv[modeIdx + 1] : 'transfer';
+if (mode !== 'transfer' && mode !== 'erc20') {
+  console.error(`--mode: expected transfer or erc20, got ${JSON.stringify(mode)}`);
+  process.exit(2);
+}
+const gasPerTx = mode === 'erc20' ? 35_000 : 21_000;
+const fullRate = Math.floor(cfg.gasLimit / gasPerTx / cfg.period);
+const nameIdx = process.argv.indexOf('--results-name');
+const resultsName = nameIdx >= 0 ? process.argv[nameIdx + 1]! : mode === 'erc20' ? 'devnet-erc20' : 'devnet';
 const seconds = arg('--seconds', QUICK ? 60 : 300);
 const rate = arg('--rate', QUICK ? Math.floor(fullRate / 4) : fullRate);
 const validators = arg('--validators', 4);
@@ -87,7 +98,7 @@ try {
   const lt = new LoadTest({
     rpc: sup.rpcUrl(0),
     watch,
-    mode: 'transfer',
+    mode,
     rate,
     durationSec: seconds,
     accounts,
@@ -135,7 +146,7 @@ try {
     ['build', 'execute'].map((kind) => [kind, texts.map((t) => round(counterSum(t, 'bttc_executor_block_cpu_seconds_total', kind) / counterSum(t, 'bttc_executor_block_wall_seconds_total', kind)))]),
   );
   console.log(`executor CPU / wall over block work, per validator: build ${executorCpuShare.build!.join(', ')}; execute (imports) ${executorCpuShare.execute!.join(', ')}`);
-  report('devnet', {
+  report(resultsName, {
     rows: [
       {
         name: 'block interval (network: first newHeads at any validator)',
@@ -153,7 +164,7 @@ try {
       'block interval p99 within sprints / 2.2 s target': (r.blockIntervalWithinSprint?.p99 ?? NaN) / 2.2,
       'TPS achieved / offered rate': r.tps / rate,
     },
-    load: { rate, seconds, fullRate, validators },
+    load: { mode, rate, seconds, fullRate, gasPerTxAssumed: gasPerTx, validators },
     blockIntervalNetwork: r.blockIntervalNetwork,
     blockInterval: r.blockInterval,
     blockIntervalHeader: r.blockIntervalHeader,
