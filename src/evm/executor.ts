@@ -497,7 +497,8 @@ export class Executor implements ExecutorApi, StateNodeHost {
           mixDigest: req.header.mixDigest ?? ZERO_HASH,
           nonce: req.header.nonce ?? new Uint8Array(8),
         };
-        this.metrics?.blockSeconds.observe({ kind: 'build' }, (performance.now() - start) / 1000);
+        // Waiting for top-up answers is idle time, not build work.
+        this.metrics?.blockSeconds.observe({ kind: 'build' }, (performance.now() - start - (timings.topUpWaitMs ?? 0)) / 1000);
         this.metrics?.txs.inc({ outcome: 'included' }, included.length);
         this.metrics?.txs.inc({ outcome: 'rejected' }, rejected.length);
         this.metrics?.gas.inc(Number(gasUsed));
