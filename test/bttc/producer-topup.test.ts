@@ -62,6 +62,7 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
   clock.at(t0 + opts.everyMs, feed);
   const starts = new Map<bigint, number>();
   const released: Released[] = [];
+  const faults: string[] = [];
   let producer!: BlockProducer;
   const builder = {
     /** As the executor: the first batch, then top-ups until `more` answers null, then the finalise. */
@@ -102,6 +103,9 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
       sink: {
         onSealed: async (b) => {
           const hashes = new Set(b.txs.map((raw) => bytesToHex(raw)));
+          // A top-up offers only what was not offered yet: no transaction twice in a block or in two blocks.
+          if (hashes.size !== b.txs.length) faults.push(`block ${b.header.number} holds a transaction twice`);
+          for (const h of hashes) if (!pool.has(h)) faults.push(`block ${b.header.number} holds ${h}, which an earlier block included`);
           for (const h of hashes) pool.delete(h);
           released.push({
             number: b.header.number,
@@ -120,7 +124,7 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
   producer.onHead(genesis);
   await clock.runUntil(t0 + opts.totalMs);
   producer.stop();
-  return { released, arrivedAt };
+  return { released, arrivedAt, faults };
 }
 
 /** Transactions that arrived after block `b`'s snapshot and at least `marginMs` before its release. */
@@ -133,6 +137,7 @@ test('a transaction arriving after the snapshot but before release is included i
   const withTopUp = await run(true, opts);
   const without = await run(false, opts);
   for (const r of [withTopUp, without]) {
+    assert.deepEqual(r.faults, []);
     assert.ok(r.released.length >= 6, `${r.released.length} blocks`);
     // Block 2 follows one build sample only (the lead estimate's cold start, top-up or not): from block 3 on, on time.
     for (const b of r.released.filter((x) => x.number >= 3n)) assert.equal(b.atMs, b.releaseMs, `block ${b.number} released at its timestamp`);
@@ -159,6 +164,7 @@ test('a transaction arriving after the snapshot but before release is included i
 test('with top-up on, an empty pool still costs no polling: a few pool reads per empty slot', async () => {
   // Feed for 3 s, then nothing: the later slots are empty.
   const r = await run(true, { everyMs: 10, feedMs: 3000, totalMs: 24_000 });
+  assert.deepEqual(r.faults, []);
   const firstEmpty = r.released.findIndex((b, i) => i > 0 && b.hashes.size === 0);
   assert.ok(firstEmpty > 1, 'blocks with transactions, then empty ones');
   const empty = r.released.slice(firstEmpty);
