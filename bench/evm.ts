@@ -397,7 +397,7 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
       processCpuMsPerBlock: med(samples, (s) => s.processCpuMs),
     });
     const o = samples[0]?.timings !== undefined;
-    const t = (k: keyof TimingBreakdown) => med(samples, (s) => s.timings![k]);
+    const t = (k: keyof TimingBreakdown) => med(samples, (s) => s.timings![k] ?? 0);
     perSide[name] = {
       label,
       median: {

@@ -8,7 +8,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { Executor } from '../src/evm/executor.ts';
 import * as codec from '../src/evm/codec.ts';
 import { BlockValidationError, CallRevertedError } from '../src/evm/interface.ts';
-import type { ExecutorAttachMsg, ExecutorErrorInfo, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from '../src/evm/rpcTypes.ts';
+import type { ExecutorAttachMsg, ExecutorErrorInfo, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorTopUpAskMsg, ExecutorTopUpMsg, ExecutorWorkerData } from '../src/evm/rpcTypes.ts';
 import { bigToBytes } from '../src/evm/block.ts';
 
 if (!parentPort) throw new Error('workers/executor.ts must run as a worker thread');
@@ -30,9 +30,26 @@ try {
   throw err;
 }
 
-const handlers: Record<ExecutorMethod, (p: Uint8Array) => Promise<Uint8Array>> = {
+/** Top-up asks of builds in progress, by request id, waiting for the main thread's answer. */
+const topUpWaiters = new Map<number, (payload: Uint8Array) => void>();
+
+const handlers: Record<ExecutorMethod, (p: Uint8Array, id: number) => Promise<Uint8Array>> = {
   initGenesis: async (p) => codec.encodeHeaderFields(await ex.initGenesis(codec.decodeGenesis(p))),
-  buildBlock: async (p) => codec.encodeBuildResult(await ex.buildBlock(codec.decodeBuildRequest(p))),
+  buildBlock: async (p, id) => {
+    const { topUp, ...req } = codec.decodeBuildRequest(p);
+    if (topUp) {
+      req.more = () =>
+        new Promise((resolve) => {
+          topUpWaiters.set(id, (payload) => resolve(codec.decodeTopUp(payload)));
+          port.postMessage({ id, topUpAsk: true } satisfies ExecutorTopUpAskMsg);
+        });
+    }
+    try {
+      return codec.encodeBuildResult(await ex.buildBlock(req));
+    } finally {
+      topUpWaiters.delete(id);
+    }
+  },
   executeBlock: async (p) => codec.encodeExecuteResult(await ex.executeBlock(codec.decodeExecuteRequest(p))),
   call: async (p) => {
     const { req, ref } = codec.decodeCall(p);
@@ -69,7 +86,13 @@ const handlers: Record<ExecutorMethod, (p: Uint8Array) => Promise<Uint8Array>> =
   },
 };
 
-port.on('message', (msg: ExecutorRequestMsg | ExecutorAttachMsg) => {
+port.on('message', (msg: ExecutorRequestMsg | ExecutorAttachMsg | ExecutorTopUpMsg) => {
+  if ('topUp' in msg) {
+    const resolve = topUpWaiters.get(msg.id);
+    topUpWaiters.delete(msg.id);
+    resolve?.(msg.topUp);
+    return;
+  }
   if ('attachStateReader' in msg) {
     // A call worker's state-node channel: answered from this thread between its own awaits.
     ex.serveStateNodes(msg.attachStateReader).then(
@@ -79,7 +102,7 @@ port.on('message', (msg: ExecutorRequestMsg | ExecutorAttachMsg) => {
     return;
   }
   const h = handlers[msg.method];
-  const run = h ? h(msg.payload) : Promise.reject(new Error(`executor worker: unknown method ${String(msg.method)}`));
+  const run = h ? h(msg.payload, msg.id) : Promise.reject(new Error(`executor worker: unknown method ${String(msg.method)}`));
   run.then(
     (payload) => {
       const out = exact(payload);

@@ -25,6 +25,7 @@ import type {
   SystemCall,
   SystemCallResult,
   TimingBreakdown,
+  TopUpBatch,
 } from './interface.ts';
 
 type Nested = Uint8Array | Nested[];
@@ -97,11 +98,15 @@ function codeChangesFromList(n: Nested): { codeChanges?: CodeChange[] } {
 export function encodeBuildRequest(r: BuildBlockRequest): Uint8Array {
   const h = r.header;
   const tpl: Nested = [u(h.number), u(h.time), u(h.gasLimit), opt(h.difficulty, u), opt(h.coinbase, (x) => x), opt(h.extra, (x) => x), opt(h.mixDigest, (x) => x), opt(h.nonce, (x) => x)];
-  return encode([parentToList(r.parent), tpl, ...ctxToList(r), r.txs, sendersToBytes(r.senders), u(Math.max(0, Math.round(r.budgetMs * 1000)))]);
+  const list: Nested[] = [parentToList(r.parent), tpl, ...ctxToList(r), r.txs, sendersToBytes(r.senders), u(Math.max(0, Math.round(r.budgetMs * 1000)))];
+  // The `more` callback stays on the caller's side; the worker learns only that it may ask (a trailing 1).
+  if (r.more) list.push(u(1));
+  return encode(list);
 }
 
-export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
-  const [parent, tpl, author, anc, sys, codes, txs, senders, budget] = decode(bytes);
+/** `topUp` (present only when set): the caller answers top-up asks (the worker wires `more` to its channel). */
+export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest & { topUp?: true } {
+  const [parent, tpl, author, anc, sys, codes, txs, senders, budget, topUp] = decode(bytes);
   const [number, time, gasLimit, difficulty, coinbase, extra, mixDigest, nonce] = l(tpl!);
   const header: BuildBlockRequest['header'] = { number: big(number!), time: big(time!), gasLimit: big(gasLimit!) };
   const d = unopt(difficulty!, big);
@@ -124,7 +129,20 @@ export function decodeBuildRequest(bytes: Uint8Array): BuildBlockRequest {
     txs: l(txs!).map(b),
     senders: sendersFromBytes(b(senders!)),
     budgetMs: num(budget!) / 1000,
+    ...(topUp !== undefined && num(topUp) === 1 ? { topUp: true as const } : {}),
   };
+}
+
+/** A top-up answer: the batch, or an empty list for "no more, finish the block". */
+export function encodeTopUp(t: TopUpBatch | null): Uint8Array {
+  return encode(t ? [t.txs, sendersToBytes(t.senders), u(Math.max(0, Math.round(t.budgetMs * 1000)))] : []);
+}
+
+export function decodeTopUp(bytes: Uint8Array): TopUpBatch | null {
+  const list = decode(bytes);
+  if (list.length === 0) return null;
+  const [txs, senders, budget] = list;
+  return { txs: l(txs!).map(b), senders: sendersFromBytes(b(senders!)), budgetMs: num(budget!) / 1000 };
 }
 
 export function encodeExecuteRequest(r: ExecuteBlockRequest): Uint8Array {
@@ -168,11 +186,20 @@ function sysResultFromList(n: Nested): SystemCallResult {
 }
 
 function timingsToList(t: TimingBreakdown): Nested {
-  return [t.decodeMs, t.execMs, t.systemMs, t.commitMs, t.rootsMs, t.cpuMs, t.queuedMs].map((ms) => u(Math.round(ms * 1000)));
+  const list = [t.decodeMs, t.execMs, t.systemMs, t.commitMs, t.rootsMs, t.cpuMs, t.queuedMs].map((ms) => u(Math.round(ms * 1000)));
+  // A build that asked for top-ups: how many batches it ran and how long it waited for them.
+  if (t.topUpWaitMs !== undefined) list.push(u(Math.round(t.topUpWaitMs * 1000)), u(t.topUps ?? 0));
+  return list;
 }
 function timingsFromList(n: Nested): TimingBreakdown {
-  const [decodeMs, execMs, systemMs, commitMs, rootsMs, cpuMs, queuedMs] = l(n).map((x) => num(x) / 1000);
-  return { decodeMs: decodeMs!, execMs: execMs!, systemMs: systemMs!, commitMs: commitMs!, rootsMs: rootsMs!, cpuMs: cpuMs!, queuedMs: queuedMs! };
+  const list = l(n);
+  const [decodeMs, execMs, systemMs, commitMs, rootsMs, cpuMs, queuedMs, topUpWaitMs] = list.slice(0, 8).map((x) => num(x) / 1000);
+  const t: TimingBreakdown = { decodeMs: decodeMs!, execMs: execMs!, systemMs: systemMs!, commitMs: commitMs!, rootsMs: rootsMs!, cpuMs: cpuMs!, queuedMs: queuedMs! };
+  if (topUpWaitMs !== undefined) {
+    t.topUpWaitMs = topUpWaitMs;
+    t.topUps = num(list[8]!);
+  }
+  return t;
 }
 
 export function encodeBuildResult(r: BuildBlockResult): Uint8Array {

@@ -407,24 +407,24 @@ export class Executor implements ExecutorApi, StateNodeHost {
       const rejected: RejectedTx[] = [];
       let notTried = 0;
       let gasUsed = 0n;
-      await this.sm.checkpoint();
-      try {
-        for (let i = 0; i < req.txs.length; i++) {
-          if (performance.now() - start >= req.budgetMs) {
-            notTried += req.txs.length - i;
+      /** Runs one batch of transactions whose request indices start at `offset`, until `deadline`. */
+      const runTxs = async (txs: Uint8Array[], senders: Uint8Array[], offset: number, deadline: number): Promise<void> => {
+        for (let i = 0; i < txs.length; i++) {
+          if (performance.now() >= deadline) {
+            notTried += txs.length - i;
             break;
           }
           const gasLeft = req.header.gasLimit - gasUsed;
           if (gasLeft < 21000n) {
-            notTried += req.txs.length - i;
+            notTried += txs.length - i;
             break;
           }
           const td = performance.now();
           let tx: TypedTransaction;
           try {
-            tx = this.decodeTx(req.txs[i]!, req.senders[i]!);
+            tx = this.decodeTx(txs[i]!, senders[i]!);
           } catch (e) {
-            rejected.push({ index: i, reason: `malformed transaction: ${errorText(e)}` });
+            rejected.push({ index: offset + i, reason: `malformed transaction: ${errorText(e)}` });
             continue;
           }
           const te = performance.now();
@@ -443,12 +443,30 @@ export class Executor implements ExecutorApi, StateNodeHost {
               gasUsed += r.totalGasSpent;
               receipts.push(this.receiptOf(r, tx.type, gasUsed));
             }
-            included.push(i);
-            includedRaw.push(req.txs[i]!);
+            included.push(offset + i);
+            includedRaw.push(txs[i]!);
           } catch (e) {
-            rejected.push({ index: i, reason: errorText(e) });
+            rejected.push({ index: offset + i, reason: errorText(e) });
           }
           timings.execMs += performance.now() - te;
+        }
+      };
+      await this.sm.checkpoint();
+      try {
+        const budgetEnd = start + req.budgetMs;
+        await runTxs(req.txs, req.senders, 0, budgetEnd);
+        // Top-up: transactions that reached the pool while the first ones ran join this block, in
+        // arrival batches after them, before the system calls (which stay last, as Bor's Finalize).
+        let offset = req.txs.length;
+        while (req.more && performance.now() < budgetEnd && req.header.gasLimit - gasUsed >= 21000n) {
+          const tw = performance.now();
+          const batch = await req.more();
+          timings.topUpWaitMs = (timings.topUpWaitMs ?? 0) + (performance.now() - tw);
+          if (!batch) break;
+          if (batch.txs.length !== batch.senders.length) throw new Error(`buildBlock: top-up of ${batch.txs.length} txs but ${batch.senders.length} senders`);
+          timings.topUps = (timings.topUps ?? 0) + 1;
+          await runTxs(batch.txs, batch.senders, offset, Math.min(budgetEnd, performance.now() + batch.budgetMs));
+          offset += batch.txs.length;
         }
         const ts = performance.now();
         const systemResults = await this.runSystemCalls(req.systemCalls, block);
@@ -479,7 +497,8 @@ export class Executor implements ExecutorApi, StateNodeHost {
           mixDigest: req.header.mixDigest ?? ZERO_HASH,
           nonce: req.header.nonce ?? new Uint8Array(8),
         };
-        this.metrics?.blockSeconds.observe({ kind: 'build' }, (performance.now() - start) / 1000);
+        // Waiting for top-up answers is idle time, not build work.
+        this.metrics?.blockSeconds.observe({ kind: 'build' }, (performance.now() - start - (timings.topUpWaitMs ?? 0)) / 1000);
         this.metrics?.txs.inc({ outcome: 'included' }, included.length);
         this.metrics?.txs.inc({ outcome: 'rejected' }, rejected.length);
         this.metrics?.gas.inc(Number(gasUsed));

@@ -26,9 +26,10 @@ import {
   type GenesisSpec,
   type HeaderFields,
   type TimingBreakdown,
+  type TopUpBatch,
 } from './interface.ts';
 import type { StateNodeHost } from './call/interface.ts';
-import type { ExecutorAttachMsg, ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorWorkerData } from './rpcTypes.ts';
+import type { ExecutorAttachMsg, ExecutorLifecycleMsg, ExecutorMethod, ExecutorRequestMsg, ExecutorResponseMsg, ExecutorTopUpAskMsg, ExecutorTopUpMsg, ExecutorWorkerData } from './rpcTypes.ts';
 
 const WORKER_URL = new URL('../../workers/executor.ts', import.meta.url);
 
@@ -36,6 +37,8 @@ interface Pending {
   resolve: (b: Uint8Array) => void;
   reject: (e: Error) => void;
   end?: () => void;
+  /** A build's top-up source (BuildBlockRequest.more), asked by the worker while it builds. */
+  more?: () => Promise<TopUpBatch | null>;
 }
 
 function exact(b: Uint8Array): Uint8Array {
@@ -65,7 +68,7 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
           wall: counter(deps.metrics, 'bttc_executor_block_wall_seconds_total', 'Wall time of the executor building or executing blocks (decode to commit)', ['kind']),
         }
       : null;
-    worker.on('message', (msg: ExecutorResponseMsg) => this.onMessage(msg));
+    worker.on('message', (msg: ExecutorResponseMsg | ExecutorTopUpAskMsg) => ('topUpAsk' in msg ? this.onTopUpAsk(msg.id) : this.onMessage(msg)));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`executor worker exited (code ${code})`)));
   }
@@ -96,6 +99,22 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
     this.pending.clear();
   }
 
+  /** The worker waits for this answer before it finalises the block: a failing source ends the top-up. */
+  private onTopUpAsk(id: number): void {
+    const more = this.pending.get(id)?.more;
+    const answer = more ? more() : Promise.resolve(null);
+    answer
+      .catch((err: unknown) => {
+        this.logger.error({ err: (err as Error).message }, 'block top-up failed: finishing the block with what it has');
+        return null;
+      })
+      .then((batch) => {
+        if (this.dead) return;
+        const body = exact(codec.encodeTopUp(batch));
+        this.worker.postMessage({ id, topUp: body } satisfies ExecutorTopUpMsg, [body.buffer as ArrayBuffer]);
+      });
+  }
+
   private onMessage(msg: ExecutorResponseMsg): void {
     const p = this.pending.get(msg.id);
     if (!p) return;
@@ -113,7 +132,7 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
     p.reject(err);
   }
 
-  private request(method: ExecutorMethod, payload: Uint8Array): Promise<Uint8Array> {
+  private request(method: ExecutorMethod, payload: Uint8Array, more?: () => Promise<TopUpBatch | null>): Promise<Uint8Array> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const body = exact(payload);
@@ -126,6 +145,7 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
           reject(err);
         },
         end,
+        ...(more ? { more } : {}),
       });
       this.worker.postMessage({ id, method, payload: body } satisfies ExecutorRequestMsg, [body.buffer as ArrayBuffer]);
     });
@@ -135,7 +155,7 @@ export class ExecutorClient implements ExecutorApi, StateNodeHost {
     return codec.decodeHeaderFields(await this.request('initGenesis', codec.encodeGenesis(spec)));
   }
   async buildBlock(req: BuildBlockRequest): Promise<BuildBlockResult> {
-    const r = codec.decodeBuildResult(await this.request('buildBlock', codec.encodeBuildRequest(req)));
+    const r = codec.decodeBuildResult(await this.request('buildBlock', codec.encodeBuildRequest(req), req.more ?? undefined));
     this.countBlockTime('build', r.timings);
     return r;
   }

@@ -139,6 +139,21 @@ export interface BuildBlockRequest extends BlockContext {
   senders: Uint8Array[];
   /** Stop adding transactions once this much wall time has been spent executing. */
   budgetMs: number;
+  /**
+   * Top-up: after `txs`, the builder asks for transactions that reached the pool meanwhile and adds
+   * them to the same block before its system calls and commit, until this answers null, the gas runs
+   * out or `budgetMs` is spent. Their indices (in `included`, `rejected`) continue after `txs`, in the
+   * order offered. Absent: the block holds only `txs`, as before.
+   */
+  more?: (() => Promise<TopUpBatch | null>) | null;
+}
+
+/** Transactions added to a block being built (see BuildBlockRequest.more). */
+export interface TopUpBatch {
+  txs: Uint8Array[];
+  senders: Uint8Array[];
+  /** Stop executing this batch once this much wall time has passed since the builder received it. */
+  budgetMs: number;
 }
 
 export interface RejectedTx {
@@ -156,6 +171,9 @@ export interface TimingBreakdown {
   cpuMs: number;
   /** Time the call waited behind earlier calls in the executor's queue. */
   queuedMs: number;
+  /** A build with `more`: time spent waiting for top-up answers (not work), and the batches run. */
+  topUpWaitMs?: number;
+  topUps?: number;
 }
 
 export interface BuildBlockResult {

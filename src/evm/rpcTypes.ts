@@ -30,6 +30,18 @@ export interface ExecutorErrorInfo {
   data?: Uint8Array;
 }
 
+/** Worker → main: build request `id` asks for a top-up (BuildBlockRequest.more). */
+export interface ExecutorTopUpAskMsg {
+  id: number;
+  topUpAsk: true;
+}
+
+/** Main → worker: the answer to a top-up ask of build `id` (codec.encodeTopUp). */
+export interface ExecutorTopUpMsg {
+  id: number;
+  topUp: Uint8Array;
+}
+
 export type ExecutorResponseMsg = { id: number; ok: true; payload: Uint8Array } | { id: number; ok: false; error: ExecutorErrorInfo };
 
 export type ExecutorLifecycleMsg = { ready: true } | { failed: string };

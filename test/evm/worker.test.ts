@@ -92,4 +92,84 @@ test('codec round-trips a build request and result', () => {
   const back = codec.decodeBuildRequest(codec.encodeBuildRequest(req));
   assert.deepEqual(back, req);
   assert.throws(() => codec.encodeBuildRequest({ ...req, senders: [new Uint8Array(19), new Uint8Array(20)] }), /sender 0 is 19 bytes/);
+  // A top-up source stays on the caller's side: the worker only learns that it may ask.
+  const withMore = codec.decodeBuildRequest(codec.encodeBuildRequest({ ...req, more: async () => null }));
+  assert.equal(withMore.topUp, true);
+  assert.deepEqual({ ...withMore, topUp: undefined }, { ...req, topUp: undefined });
+  const batch = { txs: [Uint8Array.of(0xc1, 0x80)], senders: [new Uint8Array(20).fill(9)], budgetMs: 12.25 };
+  assert.deepEqual(codec.decodeTopUp(codec.encodeTopUp(batch)), batch);
+  assert.equal(codec.decodeTopUp(codec.encodeTopUp(null)), null);
+});
+
+test('top-up: transactions handed over while a block builds join it, across the worker boundary, and the block re-executes on another executor', async (t) => {
+  const worker = await createExecutor({ mode: 'worker', chainId: 1029, dataDir: tempDir(t, 't1') });
+  const inline = await createExecutor({ mode: 'inline', chainId: 1029, dataDir: tempDir(t, 't2') });
+  const importer = await createExecutor({ mode: 'worker', chainId: 1029, dataDir: tempDir(t, 't3') });
+  try {
+    const g = await worker.initGenesis(spec);
+    await inline.initGenesis(spec);
+    await importer.initGenesis(spec);
+    const [a, b, c] = accounts;
+    const pay = (from: typeof a, nonce: number, value: bigint) => signLegacyTx({ nonce, gasPrice: 1n, gasLimit: 21_000n, to: c!.address, value }, 1029, from!.key);
+    const first = [pay(a, 0, 1n)];
+    // Batch 2 continues a's nonces and adds b; batch 3 has a gap (a nonce 5): refused with its index.
+    const batches = [
+      { txs: [pay(a, 1, 2n), pay(b, 0, 3n)], senders: [a!.address, b!.address], budgetMs: 5000 },
+      { txs: [pay(a, 5, 4n)], senders: [a!.address], budgetMs: 5000 },
+    ];
+    const header = { number: 1n, time: 12n, gasLimit: 20_000_000n, extra: new Uint8Array(32) };
+    const build = async (ex: typeof worker) => {
+      let asked = 0;
+      const r = await ex.buildBlock({
+        parent: parentOf(g),
+        header,
+        author,
+        txs: first,
+        senders: [a!.address],
+        budgetMs: 5000,
+        more: async () => batches[asked++] ?? null,
+      });
+      return { r, asked };
+    };
+    const w = await build(worker);
+    const i = await build(inline);
+    assert.equal(w.asked, 3, 'asked until the source answered null');
+    assert.deepEqual(w.r.included, [0, 1, 2], 'the first snapshot, then the top-up in order');
+    assert.deepEqual(
+      w.r.rejected.map((x) => x.index),
+      [3],
+    );
+    assert.match(w.r.rejected[0]!.reason, /nonce/);
+    assert.equal(w.r.header.gasUsed, 3n * 21_000n);
+    assert.equal(w.r.timings.topUps, 2);
+    assert.equal(bytesToHex(encodeHeader(w.r.header)), bytesToHex(encodeHeader(i.r.header)), 'worker and inline build the same block');
+    const all = [...first, ...batches.flatMap((x) => x.txs)];
+    const allSenders = [a!.address, ...batches.flatMap((x) => x.senders)];
+    const txs = w.r.included.map((k) => all[k]!);
+    const senders = w.r.included.map((k) => allSenders[k]!);
+    const imported = await importer.executeBlock({ parent: parentOf(g), header: w.r.header, txs, senders, author });
+    assert.deepEqual(imported.receipts, w.r.receipts, 'another validator importing the block gets the same receipts and roots');
+    const cAcc = await importer.getAccount(w.r.header.stateRoot, c!.address);
+    assert.equal(cAcc!.balance, 10n ** 20n + 6n);
+    // A top-up whose budget is spent is not run (counted as not tried), and the block still finalises.
+    const late = await inline.buildBlock({
+      parent: parentOf(g),
+      header,
+      author,
+      txs: [],
+      senders: [],
+      budgetMs: 5000,
+      more: (() => {
+        let n = 0;
+        return async () => (n++ === 0 ? { txs: [pay(a, 0, 1n)], senders: [a!.address], budgetMs: 0 } : null);
+      })(),
+    });
+    assert.deepEqual(late.included, []);
+    assert.equal(late.notTried, 1);
+    assert.deepEqual(late.header.stateRoot, g.stateRoot);
+  } finally {
+    await worker.close();
+    await inline.close();
+    await importer.close();
+  }
 });

@@ -7,7 +7,7 @@
  * when the in-turn producer (and every better-placed backup) missed the slot. Turn order comes from
  * the snapshot, so the in-turn producer of the next sprint takes over again by itself.
  */
-import type { CodeChange } from '../../evm/interface.ts';
+import type { CodeChange, TopUpBatch } from '../../evm/interface.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { counter, histogram, SECONDS_BUCKETS, type Counter, type Histogram, type Registry } from '../../observability/metrics.ts';
 import { bytesToHex } from '../../util/bytes.ts';
@@ -17,9 +17,10 @@ import type { SpanProducerSource } from '../engine/interface.ts';
 import { calcGasLimit, NotAProducerError, producerDelay, succession } from '../engine/rules.ts';
 import { sealHeader } from '../engine/seal.ts';
 import type { Snapshot } from '../engine/snapshot.ts';
-import type { BorParams, BttcHeader } from '../engine/types.ts';
+import type { BorParams, BttcHeader, ProducerEntry } from '../engine/types.ts';
 import { BuildLeadEstimator } from './buildLead.ts';
 import type { Clock } from './clock.ts';
+import type { PoolTx } from '../txpool/interface.ts';
 import type { BlockBuilder, IncomingBlockSource, SealedBlockSink, SystemCallSource, TxSource } from './interface.ts';
 
 export interface ProducerOptions {
@@ -38,6 +39,13 @@ export interface ProducerOptions {
    * latency. buildBudgetMs stays the cap. Default true.
    */
   adaptiveLead?: boolean;
+  /**
+   * Top up the block being built: once the first snapshot's transactions ran, the executor asks for
+   * what reached the pool meanwhile and runs it in the same block, until release − (measured
+   * finalise time + margin). Transactions arriving during the build lead then make this block
+   * instead of the next one. Needs `TxSource.onAdded`. Default true.
+   */
+  topUp?: boolean;
   /** Cap on transactions offered per block: sum of their gas limits ≤ this × the block gas limit. */
   overcommit?: number;
   maxTxsOffered?: number;
@@ -64,6 +72,10 @@ export interface ProducerDeps {
 
 /** How often a producer waiting to build looks at the pool again. */
 const LEAD_RECHECK_MS = 50;
+/** Least time between two top-up batches: arrivals are gathered rather than sent one by one. */
+const TOPUP_GATHER_MS = 20;
+/** Finalise times remembered (system calls, commit, roots, as the executor reports them). */
+const FINALISE_WINDOW = 8;
 
 export type SlotOutcome = 'sealed' | 'superseded' | 'yielded' | 'not-producer' | 'span-unknown' | 'failed';
 
@@ -73,6 +85,7 @@ interface Metrics {
   buildSeconds: Histogram<string>;
   txsPerBlock: Histogram<string>;
   releaseLate: Histogram<string>;
+  topUpTxs: Counter<string>;
 }
 
 export class BlockProducer {
@@ -89,9 +102,11 @@ export class BlockProducer {
   /** Outcome of each slot this node tried, for tests and diagnostics. */
   readonly history: { number: bigint; outcome: SlotOutcome; succession?: number }[] = [];
   private readonly lead = new BuildLeadEstimator();
+  /** Recent finalise times of this node's builds (ms): when the last top-up must end. */
+  private readonly finaliseMs: number[] = [];
 
   constructor(opts: ProducerOptions, deps: ProducerDeps) {
-    this.opts = { buildBudgetMs: 1000, sealMarginMs: 50, adaptiveLead: true, overcommit: 3, maxTxsOffered: 5000, vanity: new Uint8Array(32), ...opts };
+    this.opts = { buildBudgetMs: 1000, sealMarginMs: 50, adaptiveLead: true, topUp: true, overcommit: 3, maxTxsOffered: 5000, vanity: new Uint8Array(32), ...opts };
     this.deps = deps;
     const reg = deps.metrics ?? null;
     this.metrics = reg
@@ -102,6 +117,7 @@ export class BlockProducer {
           txsPerBlock: histogram(reg, 'bttc_producer_block_transactions', 'Transactions in blocks this node sealed', [0, 1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
           // A block released after its timestamp stretches the interval every other node sees.
           releaseLate: histogram(reg, 'bttc_producer_release_late_seconds', 'How long after its header timestamp a sealed block was released', [0, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2]),
+          topUpTxs: counter(reg, 'bttc_producer_topup_transactions_total', 'Transactions offered to a block being built after its first pool snapshot (top-ups)'),
         }
       : null;
   }
@@ -198,6 +214,7 @@ export class BlockProducer {
         lateMs: Math.round(lateMs),
         offered: block.offered,
         leadMs: Math.round(block.leadMs),
+        topUps: block.topUps,
         notTried: block.build.notTried,
         timingsMs: roundTimings(block.build.timings),
       },
@@ -252,9 +269,9 @@ export class BlockProducer {
 
   private async build(gen: number, head: BttcHeader, headHash: Uint8Array, number: bigint, time: bigint, difficulty: bigint, succ: number, releaseMs: number) {
     const p = this.opts.params;
-    let producers = null;
+    let producers: readonly ProducerEntry[] | null = null;
     if (isSprintEnd(number, p.sprint)) {
-      producers = this.deps.spans.producersFor(number + 1n);
+      producers = this.deps.spans.producersFor(number + 1n) ?? null;
       if (!producers) {
         this.record(number, 'span-unknown', succ);
         this.deps.logger?.warn({ number: String(number) }, 'next span unknown at a sprint end: cannot seal');
@@ -262,23 +279,46 @@ export class BlockProducer {
       }
     }
     const gasLimit = calcGasLimit(head.gasLimit, this.opts.targetGasLimit);
-    const txs: Uint8Array[] = [];
-    const senders: Uint8Array[] = [];
-    const offered: Uint8Array[] = [];
-    let gasOffered = 0n;
-    const gasCap = gasLimit * BigInt(this.opts.overcommit);
-    for (const tx of this.deps.txs.pending(gasLimit)) {
-      if (txs.length >= this.opts.maxTxsOffered || gasOffered + tx.gasLimit > gasCap) break;
-      txs.push(tx.raw);
-      senders.push(tx.sender);
-      offered.push(tx.hash);
-      gasOffered += tx.gasLimit;
+    const offer = new Offer(gasLimit * BigInt(this.opts.overcommit), this.opts.maxTxsOffered);
+    // Listening before the snapshot: nothing that arrives after it goes unnoticed by the top-up.
+    const arrivals = { seen: false };
+    const off =
+      this.opts.topUp && this.deps.txs.onAdded
+        ? this.deps.txs.onAdded(() => {
+            arrivals.seen = true;
+          })
+        : null;
+    offer.take(this.deps.txs.pending(gasLimit));
+    try {
+      return await this.runBuild(gen, head, headHash, number, time, difficulty, succ, releaseMs, producers, gasLimit, offer, off ? arrivals : null);
+    } finally {
+      off?.();
     }
+  }
+
+  /** The build proper, once the first snapshot is taken (`build` keeps the arrival listener around it). */
+  private async runBuild(
+    gen: number,
+    head: BttcHeader,
+    headHash: Uint8Array,
+    number: bigint,
+    time: bigint,
+    difficulty: bigint,
+    succ: number,
+    releaseMs: number,
+    producers: readonly ProducerEntry[] | null,
+    gasLimit: bigint,
+    offer: Offer,
+    arrivals: { seen: boolean } | null,
+  ) {
+    const { txs, senders, offered } = offer;
+    const firstOffered = txs.length;
     const systemCalls = this.deps.systemCalls ? await this.deps.systemCalls.systemCallsFor(number, head) : [];
     const ancestorHashes = this.deps.ancestorHashes ? await this.deps.ancestorHashes(head, headHash) : [headHash];
     if (gen !== this.generation) return null;
     const budgetMs = Math.max(50, Math.min(this.opts.buildBudgetMs, releaseMs - this.opts.sealMarginMs - this.deps.clock.now()));
     const t0 = this.deps.clock.now();
+    const topUp = arrivals ? this.topUpSource(gen, releaseMs, gasLimit, offer, arrivals) : null;
     const result = await this.deps.builder.buildBlock({
       parent: { hash: headHash, number: head.number, stateRoot: head.stateRoot },
       header: { number, time, gasLimit, difficulty, coinbase: new Uint8Array(20), extra: buildExtra(this.opts.vanity, producers), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8) },
@@ -289,10 +329,15 @@ export class BlockProducer {
       txs,
       senders,
       budgetMs,
+      more: topUp?.more ?? null,
     });
-    const buildMs = this.deps.clock.now() - t0;
+    // Time spent waiting for arrivals is not build work: the lead estimate learns only the work.
+    const buildMs = this.deps.clock.now() - t0 - (topUp?.waitedMs() ?? 0);
     this.metrics?.buildSeconds.observe(buildMs / 1000);
     this.lead.record({ ms: buildMs, gasUsed: result.header.gasUsed });
+    const t = result.timings;
+    this.finaliseMs.push(t.systemMs + t.commitMs + t.rootsMs);
+    if (this.finaliseMs.length > FINALISE_WINDOW) this.finaliseMs.shift();
     // A build for a head that has since moved ran on a stale state: its refusals say nothing about
     // the new head. Otherwise the pool drops only the refusals that were next in their sender's line.
     if (gen !== this.generation) return null;
@@ -308,9 +353,53 @@ export class BlockProducer {
       build: result,
       succession: succ,
       offered: txs.length,
+      /** Transactions offered after the first snapshot, while the block was being built. */
+      topUps: txs.length - firstOffered,
       /** How long before the release the pool was read and the build began. */
       leadMs: releaseMs - t0,
     };
+  }
+
+  /**
+   * The build's `more`: waits (without polling) until transactions arrive, gathers them for a few
+   * ms, and answers those pending the first snapshot and earlier top-ups did not offer, in the pool's
+   * order (price, then nonce per sender). Null once the top-up window closes: release − seal margin −
+   * the slowest recent finalise × 1.25 − 30 ms, or the head moved. An empty pool costs no reads.
+   */
+  private topUpSource(gen: number, releaseMs: number, gasLimit: bigint, offer: Offer, arrivals: { seen: boolean }) {
+    let waited = 0;
+    let lastAt = -Infinity;
+    const closesAt = () => releaseMs - this.opts.sealMarginMs - this.finaliseEstimateMs();
+    const more = async (): Promise<TopUpBatch | null> => {
+      const entered = this.deps.clock.now();
+      try {
+        for (;;) {
+          const end = closesAt();
+          if (gen !== this.generation || this.deps.clock.now() >= end || offer.full()) return null;
+          if (!arrivals.seen) await this.waitUntilAdded(gen, end);
+          else await this.waitUntil(gen, Math.min(end, lastAt + TOPUP_GATHER_MS));
+          if (gen !== this.generation || !arrivals.seen) continue;
+          const now = this.deps.clock.now();
+          if (now < lastAt + TOPUP_GATHER_MS || now >= end) continue;
+          arrivals.seen = false;
+          lastAt = now;
+          const from = offer.txs.length;
+          offer.take(this.deps.txs.pending(gasLimit));
+          if (offer.txs.length === from) continue;
+          this.metrics?.topUpTxs.inc(offer.txs.length - from);
+          return { txs: offer.txs.slice(from), senders: offer.senders.slice(from), budgetMs: Math.max(0, end - now) };
+        }
+      } finally {
+        waited += this.deps.clock.now() - entered;
+      }
+    };
+    return { more, waitedMs: () => waited };
+  }
+
+  /** Finalise time to keep free before the release; the whole budget until a build has been seen. */
+  private finaliseEstimateMs(): number {
+    if (this.finaliseMs.length === 0) return this.opts.buildBudgetMs;
+    return Math.max(...this.finaliseMs) * 1.25 + 30;
   }
 
   private waitUntil(gen: number, atMs: number): Promise<void> {
@@ -333,6 +422,40 @@ export class BlockProducer {
     this.history.push(succ === undefined ? { number, outcome } : { number, outcome, succession: succ });
     if (this.history.length > 10_000) this.history.splice(0, 5000);
     this.metrics?.slots.inc({ outcome });
+  }
+}
+
+/** What a block build has offered so far: the first snapshot, then each top-up, in that order. */
+class Offer {
+  readonly txs: Uint8Array[] = [];
+  readonly senders: Uint8Array[] = [];
+  readonly offered: Uint8Array[] = [];
+  private readonly seen = new Set<string>();
+  private gas = 0n;
+  private readonly gasCap: bigint;
+  private readonly maxTxs: number;
+
+  constructor(gasCap: bigint, maxTxs: number) {
+    this.gasCap = gasCap;
+    this.maxTxs = maxTxs;
+  }
+
+  full(): boolean {
+    return this.txs.length >= this.maxTxs;
+  }
+
+  /** Adds the pending transactions not offered yet, until the caps; a sender's order is the pool's. */
+  take(pending: Iterable<PoolTx>): void {
+    for (const tx of pending) {
+      const key = bytesToHex(tx.hash);
+      if (this.seen.has(key)) continue;
+      if (this.full() || this.gas + tx.gasLimit > this.gasCap) break;
+      this.seen.add(key);
+      this.txs.push(tx.raw);
+      this.senders.push(tx.sender);
+      this.offered.push(tx.hash);
+      this.gas += tx.gasLimit;
+    }
   }
 }
 
