@@ -370,3 +370,26 @@ test('small intake batches recover senders inline, big ones in the verifier; bot
   assert.match(text, /where="inline"} 8/);
   assert.match(text, /where="verify-pool"} 17/);
 });
+
+test('a crash before queued deletions reach the disk brings back nothing the chain included', async (t) => {
+  const dir = tempDir(t, 'bttc-txpool');
+  let db = await LevelStore.open(dir);
+  const accounts = new MemAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const { pool } = makePool({}, { db, accounts });
+  const [a, b] = users;
+  const res = await pool.addRaw([signTx({ nonce: 0n, gasPrice: 5n }, a!.key), signTx({ nonce: 0n, gasPrice: 5n }, b!.key)]);
+  assert.ok(res.every((r) => r.ok));
+  // a's transaction is included: the pool drops it, and its deletion waits for a batch to ride with.
+  accounts.set(a!.address, { nonce: 1n, balance: RICH });
+  await pool.onNewHead([a!.address]);
+  assert.equal(pool.size, 1);
+  await db.close(); // the crash: the deletion never reached the disk
+  db = await LevelStore.open(dir);
+  const { pool: again } = makePool({}, { db, accounts });
+  const { loaded, dropped } = await again.open();
+  assert.deepEqual({ loaded, dropped }, { loaded: 1, dropped: 1 }, 'the included one is back on disk only to be dropped on reload');
+  assert.ok(res[1]!.ok && again.get(res[1]!.hash));
+  await again.close();
+  await db.close();
+});

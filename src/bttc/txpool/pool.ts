@@ -210,12 +210,12 @@ export class TxPool implements TxPoolApi {
     this.seq = stored.length ? stored[stored.length - 1]!.seq + 1 : 0;
     await this.refreshAccounts(uniqueSenders(stored.map((t) => t.sender)));
     let dropped = broken.length;
-    for (const h of broken) void this.store.del(h);
+    for (const h of broken) this.store.del(h);
     for (const tx of stored) {
       const list = this.senderList(tx.senderHex);
       if (tx.nonce < list.nonce || list.txs.has(tx.nonce) || list.txs.size >= this.opts.maxPerSender || this.all.size >= this.opts.maxTotal) {
         dropped++;
-        void this.store.del(tx.hash);
+        this.store.del(tx.hash);
         continue;
       }
       list.txs.set(tx.nonce, tx);
@@ -427,7 +427,7 @@ export class TxPool implements TxPoolApi {
     const list = this.senders.get(tx.senderHex);
     if (list && list.txs.get(tx.nonce) === tx) list.txs.delete(tx.nonce);
     this.metrics?.removed.inc({ cause });
-    if (this.store) void this.store.del(tx.hash);
+    if (this.store) this.store.del(tx.hash);
   }
 
   private senderList(senderHex: string): SenderList {
@@ -466,7 +466,6 @@ export class TxPool implements TxPoolApi {
     const known = uniqueSenders(touchedSenders).filter((s) => this.senders.has(bytesToHex(s)));
     await this.refreshAccounts(known);
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
   }
 
@@ -493,7 +492,6 @@ export class TxPool implements TxPoolApi {
     }
     this.metrics?.rejectedKept.inc(kept);
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
     return { dropped, kept };
   }
@@ -504,7 +502,6 @@ export class TxPool implements TxPoolApi {
       if (tx) this.drop(tx, cause);
     }
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
   }
 
