@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LevelStore } from '../../src/db/level.ts';
 import type { BatchOp, KeyValueStore } from '../../src/db/interface.ts';
-import { DEL_FLUSH_MS, PoolStore, type StoredTx } from '../../src/bttc/txpool/store.ts';
+import { DEL_FLUSH_MS, JOURNAL_WRITE_INTERVAL_MS, PoolStore, type StoredTx } from '../../src/bttc/txpool/store.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 
 /** The real LevelStore, with every batch it is given recorded. */
-function recording(db: LevelStore, gate?: Promise<void>): { store: KeyValueStore; batches: BatchOp[][] } {
+function recording(db: LevelStore, gate?: Promise<void>): { store: KeyValueStore; batches: BatchOp[][]; at: number[] } {
   const batches: BatchOp[][] = [];
+  const at: number[] = [];
   const store: KeyValueStore = {
     get: (k) => db.get(k),
     getMany: (k) => db.getMany(k),
@@ -16,13 +17,14 @@ function recording(db: LevelStore, gate?: Promise<void>): { store: KeyValueStore
     del: (k) => db.del(k),
     batch: (ops) => {
       batches.push(ops);
+      at.push(performance.now());
       // The first write is held until `gate` opens: a slow disk, so later puts find it in flight.
       return batches.length === 1 && gate ? gate.then(() => db.batch(ops)) : db.batch(ops);
     },
     entries: (r) => db.entries(r),
     close: () => db.close(),
   };
-  return { store, batches };
+  return { store, batches, at };
 }
 
 const rec = (i: number): StoredTx => ({ hash: new Uint8Array(32).fill(i), sender: new Uint8Array(20).fill(i), seq: i, raw: new Uint8Array([0xc0 + (i % 32), i]) });
@@ -103,4 +105,28 @@ test('a failed write rejects the puts in it; settle does not hang on it', async 
   await assert.rejects(s.put(rec(2)), /not open|closed/i);
   s.del(rec(1).hash);
   await assert.rejects(s.settle(), /not open|closed/i);
+});
+
+test('writes start at least the write interval apart: puts of the next ticks share one batch', async (t) => {
+  const db = await LevelStore.open(tempDir(t, 'bttc-poolstore'));
+  const { store, batches, at } = recording(db);
+  assert.ok(JOURNAL_WRITE_INTERVAL_MS > 0 && JOURNAL_WRITE_INTERVAL_MS <= 100, 'acknowledgements wait at most 100 ms');
+  const s = new PoolStore(store, { minWriteIntervalMs: 200 });
+  const t0 = performance.now();
+  await s.put(rec(1));
+  assert.equal(batches.length, 1, 'an idle store writes at once');
+  const later: Promise<void>[] = [];
+  for (const i of [2, 3, 4]) {
+    await new Promise((r) => setTimeout(r, 10));
+    later.push(s.put(rec(i)));
+  }
+  await Promise.all(later);
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [1, 3],
+  );
+  assert.ok(at[1]! - at[0]! >= 195, `second write ${Math.round(at[1]! - at[0]!)} ms after the first`);
+  assert.ok(at[0]! - t0 < 200, 'the first did not wait for the interval');
+  assert.deepEqual(await stored(store), [1, 2, 3, 4]);
+  await db.close();
 });
