@@ -50,7 +50,7 @@ export async function startNetwork(opts: { node: NodeSection; chainId: number },
     { metrics, logger, verifier },
   );
   const publishBlock = blockPublisher({ network, logger });
-  const txGossip = new TxGossipBatcher({ network, logger });
+  const txGossip = new TxGossipBatcher({ network, logger, metrics });
   network.on('error', (err) => logger.error({ err: err.message }, 'network failed'));
   await network.start();
   deps.onClose('network', () => network.close());

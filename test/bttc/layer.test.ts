@@ -211,7 +211,14 @@ test('import: senders of transactions already in the pool are taken from it; the
     const dbs = [await LevelStore.open(join(base, `chain-${name}`)), await LevelStore.open(join(base, `layer-${name}`))];
     const chain = new ChainStore({}, { db: dbs[0]! });
     const layer = await BttcLayer.open(
-      { bttc: cfg, genesis: { time: genesisTime, alloc: users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]) }, systemCode, signer: null },
+      // Every intake recovery through the verifier (none inline), so it counts them all.
+      {
+        bttc: cfg,
+        genesis: { time: genesisTime, alloc: users.map((u) => [u.address, { balance: 10n ** 21n }] as [Uint8Array, { balance: bigint }]) },
+        systemCode,
+        signer: null,
+        txpool: { inlineRecoverMax: 0 },
+      },
       { executor, chain, db: dbs[1]!, verifier, spans: { spanById: (id) => spans.get(id) }, stateSyncs: { recordsFrom: async () => [] } },
     );
     return { executor, chain, dbs, layer };

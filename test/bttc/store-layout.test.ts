@@ -72,7 +72,8 @@ test('txpool: 0xb1 ‖ tx hash → sender (20) ‖ seq (u64) ‖ raw; a record t
     const loaded: string[] = [];
     for await (const tx of store.load()) loaded.push(`${hexOf(tx.hash)}/${hexOf(tx.sender)}/${tx.seq}/${hexOf(tx.raw)}`);
     assert.deepEqual(loaded, [`${hexOf(hash)}/${hexOf(sender)}/258/f80102`]);
-    await store.del(hash);
+    store.del(hash); // deletions are written lazily (store.ts); settle writes them now
+    await store.settle();
     assert.deepEqual([...(await rawEntries(db)).keys()], [`b1${hexOf(short)}`]);
   });
 });

@@ -328,3 +328,68 @@ test('addChecked (gossip: decoded, senders recovered) applies the same checks as
   assert.equal(recoveries, 0, 'no sender recovered a second time');
   assert.equal(bytesToHex(pool.get(decodeTx(raws[0]!).hash)!.sender), bytesToHex(a!.address));
 });
+
+test('small intake batches recover senders inline, big ones in the verifier; both agree, bad signatures included', async () => {
+  let pooled = 0;
+  const inner = new InlineVerifier();
+  const verifier = {
+    verifyBatch: (items: Parameters<InlineVerifier['verifyBatch']>[0]) => {
+      pooled += items.length;
+      return inner.verifyBatch(items);
+    },
+  } as InlineVerifier;
+  const metrics = createMetricsRegistry();
+  const accounts = new MemAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const mk = (inlineRecoverMax?: number) =>
+    new TxPool({ chainId: testParams.chainId, blockGasLimit: 20_000_000n, ...(inlineRecoverMax === undefined ? {} : { inlineRecoverMax }) }, { verifier, accounts, db: null, metrics });
+  const raws = (n: number, salt: bigint) => Array.from({ length: n }, (_, i) => signTx({ nonce: BigInt(i), gasPrice: 5n + salt }, users[i % users.length]!.key));
+  // A signature whose r is not on the curve recovers nobody: the same refusal on both paths.
+  const good = signTx({ nonce: 0n, gasPrice: 7n }, users[0]!.key);
+  const f = RLP.decode(good) as Uint8Array[];
+  const broken = RLP.encode([...f.slice(0, 7), new Uint8Array(32).fill(0xff), f[8]!]);
+
+  const small = [...raws(7, 0n), broken];
+  const inlineRes = await mk().addRaw(small);
+  assert.equal(pooled, 0, '8 senders: recovered on the calling thread');
+  const viaPool = await mk(0).addRaw(small);
+  assert.equal(pooled, 8, 'inlineRecoverMax 0: every recovery goes to the verifier');
+  assert.deepEqual(inlineRes, viaPool);
+  const last = inlineRes[7]!;
+  assert.ok(!last.ok && last.code === 'bad-signature', `broken r refused: ${JSON.stringify(last)}`);
+  assert.deepEqual(
+    inlineRes.slice(0, 7).map((r) => (r.ok ? bytesToHex(r.sender) : r.code)),
+    small.slice(0, 7).map((_, i) => bytesToHex(users[i % users.length]!.address)),
+  );
+
+  pooled = 0;
+  const big = await mk().addRaw(raws(9, 1n));
+  assert.equal(pooled, 9, '9 senders: one verifier batch');
+  assert.ok(big.every((r) => r.ok));
+  const text = await metrics.getSingleMetricAsString('bttc_txpool_sender_recoveries_total');
+  assert.match(text, /where="inline"} 8/);
+  assert.match(text, /where="verify-pool"} 17/);
+});
+
+test('a crash before queued deletions reach the disk brings back nothing the chain included', async (t) => {
+  const dir = tempDir(t, 'bttc-txpool');
+  let db = await LevelStore.open(dir);
+  const accounts = new MemAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const { pool } = makePool({}, { db, accounts });
+  const [a, b] = users;
+  const res = await pool.addRaw([signTx({ nonce: 0n, gasPrice: 5n }, a!.key), signTx({ nonce: 0n, gasPrice: 5n }, b!.key)]);
+  assert.ok(res.every((r) => r.ok));
+  // a's transaction is included: the pool drops it, and its deletion waits for a batch to ride with.
+  accounts.set(a!.address, { nonce: 1n, balance: RICH });
+  await pool.onNewHead([a!.address]);
+  assert.equal(pool.size, 1);
+  await db.close(); // the crash: the deletion never reached the disk
+  db = await LevelStore.open(dir);
+  const { pool: again } = makePool({}, { db, accounts });
+  const { loaded, dropped } = await again.open();
+  assert.deepEqual({ loaded, dropped }, { loaded: 1, dropped: 1 }, 'the included one is back on disk only to be dropped on reload');
+  assert.ok(res[1]!.ok && again.get(res[1]!.hash));
+  await again.close();
+  await db.close();
+});

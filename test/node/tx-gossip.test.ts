@@ -110,7 +110,7 @@ test('fine but not for us: ignored, not punished', async () => {
 test('batches carry the send epoch: a re-announcement in a later epoch is a new gossip message', async () => {
   let now = 1_700_000_000_000;
   const published: Uint8Array[] = [];
-  const b = new TxGossipBatcher({ network: { publish: async (_k, data) => (published.push(data), { recipients: 0 }) }, now: () => now });
+  const b = new TxGossipBatcher({ network: { publish: async (_k, data) => (published.push(data), { recipients: 0 }), connectedPeers: () => ['peer'] }, now: () => now });
   const a = await tx();
   b.queue(a);
   b.flush();
@@ -129,4 +129,24 @@ test('batches carry the send epoch: a re-announcement in a later epoch is a new 
   }
   const v1 = decodeTxBatch(encodeTxBatch([a]));
   assert.ok(v1.ok && v1.value.length === 1, 'v1 batches still decode');
+});
+
+test('with no peer connected nothing is handed to the network; once one connects, new transactions go out', async () => {
+  let peers: string[] = [];
+  const published: Uint8Array[] = [];
+  const metrics = new Registry();
+  const b = new TxGossipBatcher({ network: { publish: async (_k, data) => (published.push(data), { recipients: peers.length }), connectedPeers: () => peers }, metrics });
+  const [a, c] = [await tx(), await tx({ nonce: 1 })];
+  b.queue(a);
+  b.flush();
+  assert.equal(published.length, 0, 'alone: no hand-off');
+  assert.equal(await metricValue(metrics, 'bttc_tx_gossip_skipped_total'), 1);
+  peers = ['12D3KooWpeer'];
+  b.queue(c);
+  b.flush();
+  assert.equal(published.length, 1);
+  const r = decodeTxBatch(published[0]!);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value, [c]);
+  b.close();
 });

@@ -55,7 +55,7 @@ export interface TxPoolApi {
   onNewHead(touchedSenders: readonly Uint8Array[]): Promise<void>;
   /** Executor refusals: drop those that were next in their sender's line, keep later nonces queued. */
   dropRejected(hashes: readonly Uint8Array[]): Promise<{ dropped: number; kept: number }>;
-  /** Remove transactions by hash (persisted), counted under `cause`. */
+  /** Remove transactions by hash, counted under `cause` (the deletion reaches the disk lazily: store.ts). */
   remove(hashes: readonly Uint8Array[], cause: string): Promise<void>;
   readonly size: number;
 }

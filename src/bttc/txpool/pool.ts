@@ -10,7 +10,8 @@ import type { Logger } from '../../observability/logger.ts';
 import { Gauge } from 'prom-client';
 import { counter, gauge, histogram, SECONDS_BUCKETS, type Registry, type Counter, type Histogram } from '../../observability/metrics.ts';
 import type { SignatureVerifier } from '../../pools/interface.ts';
-import { isLowS } from '../../crypto/secp256k1.ts';
+import { isLowS, secp256k1Backend } from '../../crypto/secp256k1.ts';
+import { executeItem } from '../../pools/execute.ts';
 import { bytesToHex } from '../../util/bytes.ts';
 import type { KeyValueStore } from '../../db/interface.ts';
 import type { AccountInfo, AccountReader, AddResult, PoolTx, RejectCode, TxPoolApi } from './interface.ts';
@@ -29,7 +30,18 @@ export interface TxPoolOptions {
   maxTxBytes?: number;
   /** Accept pre-EIP-155 transactions (no chain id): geth refuses them by default, so do we. */
   allowUnprotected?: boolean;
+  /**
+   * An intake call with at most this many senders to recover recovers them on the calling thread
+   * with the native binding instead of the verify pool (0: always the pool). Posting a task to the
+   * pool costs the main thread ≈ 0.4 ms; a native recovery ≈ 0.07 ms (docs/performance.md), so
+   * below ~8 the hop costs more than the work it moves, and 8 inline recoveries block for < 1 ms.
+   * Ignored when the secp256k1 binding fell back to JavaScript (≈ 1 ms a recovery).
+   */
+  inlineRecoverMax?: number;
 }
+
+/** Default TxPoolOptions.inlineRecoverMax. */
+export const INLINE_RECOVER_MAX = 8;
 
 interface SenderList {
   /** By nonce. */
@@ -48,6 +60,7 @@ interface Metrics {
   addSeconds: Histogram<string>;
   rejectedKept: Counter<string>;
   accountReads: Counter<string>;
+  recoveries: Counter<string>;
 }
 
 export class TxPool implements TxPoolApi {
@@ -70,6 +83,7 @@ export class TxPool implements TxPoolApi {
       maxTotal: 8192,
       maxTxBytes: 128 * 1024,
       allowUnprotected: false,
+      inlineRecoverMax: INLINE_RECOVER_MAX,
       ...opts,
     };
     this.verifier = deps.verifier;
@@ -85,6 +99,7 @@ export class TxPool implements TxPoolApi {
           size: gauge(reg, 'bttc_txpool_transactions', 'Transactions in the pool'),
           addSeconds: histogram(reg, 'bttc_txpool_add_seconds', 'Time to validate and insert one intake batch', SECONDS_BUCKETS),
           rejectedKept: counter(reg, 'bttc_txpool_rejected_kept_total', 'Executor refusals kept queued (a later nonce whose predecessor missed the block)'),
+          recoveries: counter(reg, 'bttc_txpool_sender_recoveries_total', 'Senders recovered on intake: inline on the calling thread (small batches) or in the verify pool', ['where']),
           accountReads: counter(reg, 'bttc_txpool_account_reads_total', 'Sender accounts needed on intake: read from the executor, or still current from an earlier read', ['source']),
         }
       : null;
@@ -195,12 +210,12 @@ export class TxPool implements TxPoolApi {
     this.seq = stored.length ? stored[stored.length - 1]!.seq + 1 : 0;
     await this.refreshAccounts(uniqueSenders(stored.map((t) => t.sender)));
     let dropped = broken.length;
-    for (const h of broken) void this.store.del(h);
+    for (const h of broken) this.store.del(h);
     for (const tx of stored) {
       const list = this.senderList(tx.senderHex);
       if (tx.nonce < list.nonce || list.txs.has(tx.nonce) || list.txs.size >= this.opts.maxPerSender || this.all.size >= this.opts.maxTotal) {
         dropped++;
-        void this.store.del(tx.hash);
+        this.store.del(tx.hash);
         continue;
       }
       list.txs.set(tx.nonce, tx);
@@ -225,9 +240,10 @@ export class TxPool implements TxPoolApi {
       return r;
     });
     const toRecover = decoded.map((d, i) => (d ? i : -1)).filter((i) => i >= 0);
-    const recovered = toRecover.length
-      ? await this.verifier.verifyBatch(toRecover.map((i) => ({ kind: 'secp256k1-recover' as const, digest: decoded[i]!.sigHash, signature: decoded[i]!.signature })))
-      : [];
+    const items = toRecover.map((i) => ({ kind: 'secp256k1-recover' as const, digest: decoded[i]!.sigHash, signature: decoded[i]!.signature }));
+    const inline = items.length > 0 && items.length <= this.opts.inlineRecoverMax && secp256k1Backend === 'native';
+    this.metrics?.recoveries.inc({ where: inline ? 'inline' : 'verify-pool' }, items.length);
+    const recovered = items.length === 0 ? [] : inline ? items.map(executeItem) : await this.verifier.verifyBatch(items);
     const candidates: PoolTx[] = [];
     toRecover.forEach((i, k) => {
       const res = recovered[k]!;
@@ -411,7 +427,7 @@ export class TxPool implements TxPoolApi {
     const list = this.senders.get(tx.senderHex);
     if (list && list.txs.get(tx.nonce) === tx) list.txs.delete(tx.nonce);
     this.metrics?.removed.inc({ cause });
-    if (this.store) void this.store.del(tx.hash);
+    if (this.store) this.store.del(tx.hash);
   }
 
   private senderList(senderHex: string): SenderList {
@@ -450,7 +466,6 @@ export class TxPool implements TxPoolApi {
     const known = uniqueSenders(touchedSenders).filter((s) => this.senders.has(bytesToHex(s)));
     await this.refreshAccounts(known);
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
   }
 
@@ -477,7 +492,6 @@ export class TxPool implements TxPoolApi {
     }
     this.metrics?.rejectedKept.inc(kept);
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
     return { dropped, kept };
   }
@@ -488,7 +502,6 @@ export class TxPool implements TxPoolApi {
       if (tx) this.drop(tx, cause);
     }
     this.pruneEmpty();
-    await this.store?.settle();
     this.metrics?.size.set(this.all.size);
   }
 
