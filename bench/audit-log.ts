@@ -224,7 +224,7 @@ report('audit-log', {
   devnet: { rate, seconds, fullRate, runs },
   loadAverage: loadavg(),
   notes: [
-    "one 2-core machine shared with other engineers' work: the on/off runs ran one after the other, so their ratio carries that noise; the own-work share comes from the node's audit-log metrics in the run with the log on",
+    "one 2-core machine: the on/off runs ran one after the other, so their ratio carries that noise; the own-work share comes from the node's audit-log metrics in the run with the log on",
     'own work = CPU the log\'s sealing took on the main thread and in the hash worker (bttc_audit_log_seal_main_cpu_seconds_total + bttc_hash_pool_worker_cpu_seconds_total{op="audit-batch"}, thread CPU time) + records × the measured append CPU; anchor transactions (one per batch and validator, ~70k gas each) are in the A/B only',
     "records/s is wall clock with appends, hashing, signing and LevelDB writes overlapping; records per CPU-second counts only this process's main-thread and hash-worker CPU, so it does not depend on what else the machine runs",
     "the log's work does not grow with the transaction rate (it records checkpoints, spans, state syncs, alerts), while the node's does: a share measured at a lower achieved rate is an upper bound for the share at 476 tx/s",

@@ -474,6 +474,6 @@ notes.push(
   "CPU: processCpuMs = process.cpuUsage() over the block, every thread of the process (for ours the executor worker, the main thread and level's threads; for stock the main thread and level's threads); mainThreadCpuMs = process.threadCpuUsage() of the bench thread (for stock, all of its JS); executorThreadCpuMs = the executor worker thread over buildBlock (timings.cpuMs)",
 );
 notes.push(
-  "sides interleaved block by block (round k runs every side's block k, starting with side k mod n), one warm-up block each not recorded; every side reaches the same state root on every block (checked); compare ratios, not absolute times: the machine was shared with other jobs",
+  "sides interleaved block by block (round k runs every side's block k, starting with side k mod n), one warm-up block each not recorded; every side reaches the same state root on every block (checked); compare ratios, not absolute times (the load average is recorded)",
 );
 report('evm', { load: { start: loadStart, end: loadEnd }, blocksPerSide: BLOCKS, warmupBlocksPerSide: 1, rows: allRows, ratios, detail, notes });

@@ -61,7 +61,7 @@ try {
       validator0CoresByThread: byThread,
       blocks: head1 - head0,
       loadAverage: loadavg(),
-      notes: ["CPU from /proc (user + system, all threads) of each node process tree; the machine (2 cores) was shared with other engineers' test runs (see loadAverage)"],
+      notes: ['CPU from /proc (user + system, all threads) of each node process tree; one 2-core machine: see loadAverage for what else ran'],
     });
 } finally {
   await sup.stop();

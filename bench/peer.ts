@@ -235,7 +235,7 @@ try {
       'rows: meanMs/p99Ms are inclusion latency p50/p99 (send to first newHeads of the including block)',
       'node CPU = user+system seconds of the node process tree (all threads) from /proc; the devnet root chain and the load generator are not counted (anvil has neither)',
       'anvil runs in memory; the devnet writes LevelDB on disk and (1 validator) also runs Delivery consensus, checkpoints and the root-chain watchers',
-      'anvil and the 1-validator devnet run alternately (anvil transfer, devnet transfer, anvil erc20, devnet erc20) on one 2-core machine shared with five other engineers this session: the ratios are what count',
+      'anvil and the 1-validator devnet run alternately (anvil transfer, devnet transfer, anvil erc20, devnet erc20) on one 2-core machine (how busy it was: the load average below): the ratios are what count',
       'the 4-validator devnet runs after both are stopped; its CPU is summed over the 4 validators (each re-executes every block)',
       `readings from ${readFileSync('/proc/loadavg', 'utf8').trim()} (load average at the end)`,
     ],

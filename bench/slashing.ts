@@ -115,7 +115,7 @@ report('slashing', {
   rows: verify,
   gas,
   notes: [
-    'machine shared with other engineers (2 cores): rates are noisy, compare within this run only',
+    'one 2-core machine: rates move with its load, compare within this run only',
     'gas: one batch tx, 3 of 4 signatures (2/3+1); double-sign rows cut delegators too (walks 2 ValidatorShare holders per slash)',
   ],
 });

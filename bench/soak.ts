@@ -111,7 +111,7 @@ try {
     notes: [
       'RSS: the node process tree from /proc (main thread, workers, native memory); growth is (end − warm-up) / warm-up',
       'data dir: bytes under node-<i>/data (LevelDB before and after compactions, so it moves in steps)',
-      'the machine (2 cores) was shared with five other engineers this session; the load generator and the root chain run on it too',
+      'one 2-core machine (its load average is recorded); the load generator and the root chain run on it too',
     ],
   });
 } finally {

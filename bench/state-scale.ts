@@ -173,6 +173,6 @@ report('state-scale', {
   notes: [
     `${TXS} plain transfers per block (20M gas) from ${TXS} funded senders; meanMs is the median buildBlock wall time (execute + commit + roots + level write)`,
     'each size: genesis through the executor worker (initGenesis), executor reopened (cold node cache), 1 warm-up block, then existing/fresh recipient blocks alternate, interleaved across sizes',
-    'the machine (2 cores) was shared with five other engineers this session: compare ratios, not absolute times',
+    'one 2-core machine (its load average is recorded): compare ratios, not absolute times',
   ],
 });

@@ -434,6 +434,6 @@ report(arg('--results-name', 'wan'), {
     'with producerDelay 6 s (mainnet) every sprint start (1 in 16 blocks) waits 6 s by design, so the p99 of all intervals is ~6 s; its "within sprints" p99 (as validator 0 sees blocks, after its import) is the comparable number',
     'checkpoint times run from the first status poll (250 ms) showing the checkpoint committed in Delivery to 2/3+1 side-tx votes (approved) and to the ack; checkpoint.avgLength is shortened so several fit in one step',
     'reorgs per 1000 blocks are per node (summed over nodes / validators); backup seals are blocks any node sealed out of turn',
-    'the machine (2 cores) was shared with other engineers during the run: see loadAverage per step',
+    'one 2-core machine runs every node, relay and the load generator: see loadAverage per step',
   ],
 });

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpus, availableParallelism } from 'node:os';
+import { cpus, availableParallelism, loadavg } from 'node:os';
 import { Bench, type BenchOptions } from 'tinybench';
 
 export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../results');
@@ -32,7 +32,15 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 
 export function machine(): Record<string, unknown> {
-  return { node: process.version, cpu: cpus()[0]?.model, cores: availableParallelism(), platform: `${process.platform}-${process.arch}`, date: new Date().toISOString(), quick: QUICK };
+  return {
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: availableParallelism(),
+    platform: `${process.platform}-${process.arch}`,
+    date: new Date().toISOString(),
+    quick: QUICK,
+    loadAverageAtReport: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
 }
 
 export function newBench(opts: BenchOptions = {}): Bench {
