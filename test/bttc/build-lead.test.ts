@@ -18,6 +18,7 @@ import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import { BuildLeadEstimator } from '../../src/bttc/producer/buildLead.ts';
 import type { BuildRequest, BuildResult } from '../../src/bttc/producer/interface.ts';
 import type { PoolTx } from '../../src/bttc/txpool/interface.ts';
+import { watchedTxSource } from '../helpers/tx-source.ts';
 import { fakeBuildResult, genesisHeader, makeSigners, MemHeaders, producersOf, testParams as params } from './helpers.ts';
 
 test('the lead estimate is the budget until builds are seen, grows with gas and stays within its bounds', () => {
@@ -138,8 +139,7 @@ test('a producer waiting on an empty pool sleeps until a transaction arrives ins
   headers.add(genesis);
   const snaps = new SnapshotManager({ sprint: params.sprint, genesisProducers: producers }, { factory: borProducerSetFactory, headers });
   const pool: PoolTx[] = [];
-  const listeners = new Set<() => void>();
-  let pendingCalls = 0;
+  const txs = watchedTxSource(() => pool.values());
   const released: { number: bigint; txs: number }[] = [];
   let producer!: BlockProducer;
   producer = new BlockProducer(
@@ -154,17 +154,7 @@ test('a producer waiting on an empty pool sleeps until a transaction arrives ins
           return fakeBuildResult(req, 21000n * BigInt(req.txs.length), req.txs.length);
         },
       },
-      txs: {
-        pending: () => {
-          pendingCalls++;
-          return pool.values();
-        },
-        dropRejected: async () => ({ dropped: 0, kept: 0 }),
-        onAdded: (l) => {
-          listeners.add(l);
-          return () => listeners.delete(l);
-        },
-      },
+      txs: txs.source,
       sink: {
         onSealed: async (b) => {
           released.push({ number: b.header.number, txs: b.txs.length });
@@ -179,10 +169,10 @@ test('a producer waiting on an empty pool sleeps until a transaction arrives ins
   await clock.runUntil(clock.now() + 14_000);
   const emptyBlocks = released.length;
   assert.ok(emptyBlocks >= 3, `${emptyBlocks} empty blocks sealed`);
-  assert.ok(pendingCalls <= emptyBlocks * 3, `${pendingCalls} pool reads for ${emptyBlocks} empty slots: no 50 ms polling`);
+  assert.ok(txs.reads() <= emptyBlocks * 3, `${txs.reads()} pool reads for ${emptyBlocks} empty slots: no 50 ms polling`);
   // A transaction arrives while the producer waits: it wakes, and the next block carries it.
   pool.push({ gasLimit: 21000n, raw: new Uint8Array([1]), sender: new Uint8Array(20), hash: keccak256(u64be(1n)) } as unknown as PoolTx);
-  for (const l of [...listeners]) l();
+  txs.added();
   await clock.runUntil(clock.now() + 2_100);
   producer.stop();
   assert.ok(released.length > emptyBlocks, 'a block followed the arrival');

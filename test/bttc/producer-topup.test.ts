@@ -18,6 +18,7 @@ import { FakeClock } from '../../src/bttc/producer/clock.ts';
 import { BlockProducer } from '../../src/bttc/producer/producer.ts';
 import type { BuildRequest, BuildResult } from '../../src/bttc/producer/interface.ts';
 import type { PoolTx } from '../../src/bttc/txpool/interface.ts';
+import { watchedTxSource } from '../helpers/tx-source.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { fakeBuildResult, genesisHeader, makeSigners, MemHeaders, producersOf, testParams as params } from './helpers.ts';
 
@@ -47,8 +48,8 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
   const snaps = new SnapshotManager({ sprint: params.sprint, genesisProducers: producers }, { factory: borProducerSetFactory, headers });
   const pool = new Map<string, PoolTx>();
   const arrivedAt = new Map<string, number>();
-  const listeners = new Set<() => void>();
-  let pendingReads = 0;
+  // A copy per read: the producer iterates while the test keeps adding.
+  const txs = watchedTxSource(() => [...pool.values()]);
   let seq = 0;
   const feed = () => {
     if (clock.now() - t0 >= opts.feedMs) return;
@@ -56,7 +57,7 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
     const tx = { gasLimit: 21000n, raw: hash, sender: hash.slice(0, 20), hash } as unknown as PoolTx;
     pool.set(bytesToHex(hash), tx);
     arrivedAt.set(bytesToHex(hash), clock.now());
-    for (const l of [...listeners]) l();
+    txs.added();
     clock.at(clock.now() + opts.everyMs, feed);
   };
   clock.at(t0 + opts.everyMs, feed);
@@ -89,17 +90,7 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
       snapshots: snaps,
       spans: { producersFor: () => producers },
       builder,
-      txs: {
-        pending: () => {
-          pendingReads++;
-          return [...pool.values()].values();
-        },
-        dropRejected: async () => ({ dropped: 0, kept: 0 }),
-        onAdded: (l) => {
-          listeners.add(l);
-          return () => listeners.delete(l);
-        },
-      },
+      txs: txs.source,
       sink: {
         onSealed: async (b) => {
           const hashes = new Set(b.txs.map((raw) => bytesToHex(raw)));
@@ -113,7 +104,7 @@ async function run(topUp: boolean, opts: { everyMs: number; feedMs: number; tota
             releaseMs: Number(b.header.time) * 1000,
             startedMs: starts.get(b.header.number)!,
             hashes,
-            reads: pendingReads,
+            reads: txs.reads(),
           });
           headers.add(b.header);
           producer.onHead(b.header, headerHash(b.header));
