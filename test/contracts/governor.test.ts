@@ -6,7 +6,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AbiCoder, id as keccakText, Interface, TypedDataEncoder } from 'ethers';
+import { AbiCoder, id as keccakText, Interface } from 'ethers';
 import { paramKey } from '../../src/gov/params.ts';
 import { keccak256 } from '../../src/crypto/keccak.ts';
 import { ballotDigest, domainSeparator, type Ballot } from '../../src/gov/ballot.ts';
@@ -14,6 +14,7 @@ import { OUTCOMES, outcome } from '../../src/gov/tally.ts';
 import { SUBMIT_TALLY_SELECTOR, tallySignBytes, type TallyRecord } from '../../src/gov/tally-data.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
 import { testKey } from '../helpers/keys.ts';
+import { ethersBallotHash } from '../helpers/ballot-eip712.ts';
 import { loadArtifacts } from '../../src/contracts/build.ts';
 import { E18, sortBySigner } from './fixture.ts';
 import { callAt } from './staking-fixture.ts';
@@ -77,19 +78,7 @@ describe('Governor: interface', () => {
     const domain = { chainId: 2n, governor: set.governor };
     const ts = bytesToHex(ballotDigest(b, domainSeparator(domain)));
     const onChain = await gview<string>(set, 'hashBallot', [BigInt(b.proposalId), b.support, b.voter, b.nonce, b.reason]);
-    const ethersHash = TypedDataEncoder.hash(
-      { name: 'BTTC Governor', version: '1', chainId: 2, verifyingContract: set.governor },
-      {
-        Ballot: [
-          { name: 'proposalId', type: 'uint256' },
-          { name: 'support', type: 'uint8' },
-          { name: 'voter', type: 'address' },
-          { name: 'nonce', type: 'uint256' },
-          { name: 'reason', type: 'string' },
-        ],
-      },
-      { ...b, proposalId: BigInt(b.proposalId) },
-    );
+    const ethersHash = ethersBallotHash({ chainId: 2, governor: set.governor }, { ...b, proposalId: BigInt(b.proposalId) });
     assert.equal(ts, onChain);
     assert.equal(ts, ethersHash);
     assert.equal(bytesToHex(domainSeparator(domain)), await gview<string>(set, 'DOMAIN_SEPARATOR'));

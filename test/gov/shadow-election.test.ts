@@ -12,7 +12,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbiCoder, keccak256 as ethersKeccak, recoverAddress, Signature, TypedDataEncoder, concat } from 'ethers';
+import { AbiCoder, keccak256 as ethersKeccak, recoverAddress, Signature, concat } from 'ethers';
 import { ballotDigest, domainSeparator, signBallot, signedBallotJson, type Ballot, type Support } from '../../src/gov/ballot.ts';
 import { judgeBallots, tallyProposal, type BallotEntry, type Judged, type ProposalInfo, type RefusalCode } from '../../src/gov/tally.ts';
 import { judgeBallotsPooled } from '../../src/gov/tally-pooled.ts';
@@ -21,6 +21,7 @@ import { parseBallotSet, recomputeTally, recomputeTallyPooled } from '../../src/
 import { decodeVotesMoved, recomputeVotingPower, votesMovedTopic, type VotesMove } from '../../src/audit/voting-power.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { testKey, type TestKey } from '../helpers/keys.ts';
+import { ethersBallotHash } from '../helpers/ballot-eip712.ts';
 
 const VOTERS = Number(process.env.SHADOW_VOTERS ?? 5000);
 const ZERO = '0x0000000000000000000000000000000000000000';
@@ -204,16 +205,6 @@ function generate(seed: number): Generated {
 
 /** The test's own recomputation: ethers for hashing and recovery, the ledger for power. */
 function independent(g: Generated) {
-  const types = {
-    Ballot: [
-      { name: 'proposalId', type: 'uint256' },
-      { name: 'support', type: 'uint8' },
-      { name: 'voter', type: 'address' },
-      { name: 'nonce', type: 'uint256' },
-      { name: 'reason', type: 'string' },
-    ],
-  };
-  const domain = { name: 'BTTC Governor', version: '1', chainId: DOMAIN.chainId, verifyingContract: GOVERNOR };
   const latest = new Map<string, { support: number; nonce: bigint; hash: string }>();
   const codes: (RefusalCode | null)[] = [];
   const HALF = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -234,7 +225,7 @@ function independent(g: Generated) {
     if (o.proposalId !== PID) return codes.push('unknown-proposal');
     if (e.height > CLOSE_HEIGHT) return codes.push('closed');
     const value = { proposalId: BigInt(o.proposalId as string), support: o.support, voter: o.voter, nonce: BigInt(o.nonce as string), reason: o.reason };
-    const hash = TypedDataEncoder.hash(domain, types, value);
+    const hash = ethersBallotHash(DOMAIN, value);
     let signer = '';
     try {
       const sig = Signature.from(o.signature as string);
