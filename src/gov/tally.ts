@@ -110,24 +110,11 @@ export function ballotDigests(entries: readonly BallotEntry[], domainSeparator: 
       // left null: the judge parses it again and names the field in its refusal
     }
   });
-  let digests: Uint8Array;
-  try {
-    digests = ballotDigestBatch(
-      parsed.map((p) => p.ballot),
-      domainSeparator,
-    );
-  } catch {
-    // A parsed ballot the digest refuses (cannot happen for what parseSignedBallot returns): fall
-    // back to one at a time, so only that entry is left to the judge.
-    at.forEach((i, k) => {
-      try {
-        out[i] = { digest: ballotDigest(parsed[k]!.ballot, domainSeparator), signed: parsed[k]! };
-      } catch {
-        out[i] = null;
-      }
-    });
-    return out;
-  }
+  // parseSignedBallot has checked the hex fields the digest writes, so the batch cannot refuse one.
+  const digests = ballotDigestBatch(
+    parsed.map((p) => p.ballot),
+    domainSeparator,
+  );
   at.forEach((i, k) => (out[i] = { digest: digests.subarray(32 * k, 32 * k + 32), signed: parsed[k]! }));
   return out;
 }
