@@ -234,7 +234,10 @@ async function dashboardCheck(restUrl: string, victimId: number, victimMissed: n
       rest.validators.map((v) => v.id),
     );
     for (const r of rows) assert.equal(r.missed, rest.validators.find((v) => v.id === r.id)!.cumulative.commitsMissed, `validator ${r.id}: missed commits on the page`);
-    assert.equal(rows.find((r) => r.id === victimId)!.missed, victimMissed);
+    // The victim's outage is on the page. Heights committed since it was counted (the wait for a
+    // checkpoint takes a minute or two) may add a stray late precommit, tolerated as for the others above.
+    const victimOnPage = rows.find((r) => r.id === victimId)!.missed;
+    assert.ok(victimOnPage >= victimMissed && victimOnPage <= victimMissed + 2, `victim's missed commits on the page: ${victimOnPage}, counted earlier: ${victimMissed}`);
     assert.match((await page.textContent('#policy')) ?? '', new RegExp(`policy ${rest.policy.version}`));
     const span = (await get<{ span_id: number; selected_producers: unknown[] }>(`${restUrl}/bor/latest-span`)).result;
     assert.match((await page.textContent('.span')) ?? '', new RegExp(`^span ${span.span_id}:`));
