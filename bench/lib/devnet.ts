@@ -15,9 +15,15 @@ export async function waitDevnetReady(sup: DevnetSupervisor, validators: number)
 }
 
 /** A fresh devnet in a temporary directory (ports from `base`), started and ready; the caller stops it and removes `dir`. */
-export async function startBenchDevnet(name: string, validators: number, base: number, logLevel: 'warn' | 'info' = 'warn'): Promise<{ sup: DevnetSupervisor; dir: string }> {
+export async function startBenchDevnet(
+  name: string,
+  validators: number,
+  base: number,
+  logLevel: 'warn' | 'info' = 'warn',
+  extra: { deliveryEmptyBlockMs?: number } = {},
+): Promise<{ sup: DevnetSupervisor; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), `bttc-bench-${name}-`));
-  await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
+  await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 }, ...extra });
   const sup = new DevnetSupervisor({ dir, blockTimeSec: 1, restartDelayMs: 5000, logLevel }, { logger: createLogger({ name: `bench-${name}`, level: 'warn' }) });
   try {
     await sup.start();

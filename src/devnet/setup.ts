@@ -53,6 +53,8 @@ export interface DevnetLayout {
   extraRootChains?: ExtraRootChain[];
   /** Bttc blocks per checkpoint (checkpoint.avgLength) when not the preset's (`--checkpoint-blocks`); fixed at creation. */
   checkpointBlocks?: number;
+  /** Every node's `deliveryEmptyBlockMs` (`--delivery-empty-block-ms`; absent: the node default, 0); fixed at creation. */
+  deliveryEmptyBlockMs?: number;
 }
 
 /** A root chain beyond the first: its own process, genesis, data directory and port (root + k). */
@@ -195,7 +197,10 @@ export async function writeNetworkFiles(
 }
 
 /** Writes keys, genesis files and the layout for a fresh devnet. */
-export async function createDevnet(dir: string, opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number; checkpointBlocks?: number }): Promise<DevnetLayout> {
+export async function createDevnet(
+  dir: string,
+  opts: { validators: number; followers?: number; ports: DevnetPorts; rootChains?: number; checkpointBlocks?: number; deliveryEmptyBlockMs?: number },
+): Promise<DevnetLayout> {
   const n = opts.validators;
   const shape = opts.checkpointBlocks === undefined ? {} : { checkpointBlocks: opts.checkpointBlocks };
   // The root chain's checkpointBlockInterval (rewards per checkpoint) follows the checkpoint length too.
@@ -210,6 +215,7 @@ export async function createDevnet(dir: string, opts: { validators: number; foll
     loadtestAccounts: LOADTEST_ACCOUNTS,
     ...(extra.length ? { extraRootChains: extra } : {}),
     ...shape,
+    ...(opts.deliveryEmptyBlockMs === undefined ? {} : { deliveryEmptyBlockMs: opts.deliveryEmptyBlockMs }),
   };
   writeLayout(dir, layout);
   if (opts.followers) await setFollowers(dir, layout, opts.followers);
@@ -300,7 +306,7 @@ export function writeNodeConfig(dir: string, layout: DevnetLayout, i: number, ro
     deliveryRestUrl: follower ? `http://127.0.0.1:${p.rest}` : null,
     listen: [`/ip4/127.0.0.1/tcp/${p.p2p + i}`],
     staticPeers: peers.map((id, j) => (j === i ? null : `/ip4/127.0.0.1/tcp/${p.p2p + j}/p2p/${id}`)).filter((x): x is string => x !== null),
-    nodeExtra: testOnlyDoubleSign(i),
+    nodeExtra: { ...testOnlyDoubleSign(i), ...(layout.deliveryEmptyBlockMs === undefined ? {} : { deliveryEmptyBlockMs: layout.deliveryEmptyBlockMs }) },
   });
   writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   return file;

@@ -14,7 +14,7 @@
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600, "meshDegree": 4 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
- *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "stateCacheNodes": 500000, "buildBudgetMs": null,
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "deliveryEmptyBlockMs": 0, "stateCacheNodes": 500000, "buildBudgetMs": null,
  *             "auditLog": { "privateRetentionHours": 720 } } }
  * ```
  *
@@ -74,6 +74,14 @@ export interface NodeSection {
   stateCacheNodes: number;
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
+  /**
+   * Tendermint's create_empty_blocks_interval, ms: a Delivery proposer with nothing to include waits
+   * up to this long before proposing an empty height; a height with transactions, and the two after
+   * it (side-tx votes and tallies), still follow at once. 0 (the default, as Tendermint's): never
+   * waits. Every validator of a network should use the same value (the others' round-0 propose
+   * timeout grows by it). Windows counted in heights (slashing downtime, telemetry) then span more time.
+   */
+  deliveryEmptyBlockMs: number;
   /**
    * Longest a block build may take, ms: the producer snapshots its pool at most this long (plus a
    * seal margin) before the block's release time. null: min(1000, half the block period).
@@ -230,6 +238,7 @@ const NODE_SPEC: FieldSpec = {
     executor: { type: 'enum', values: ['worker', 'inline'] },
     stateCacheNodes: { type: 'int', min: 0, max: 100_000_000 },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
+    deliveryEmptyBlockMs: { type: 'int', min: 0, max: 600_000 },
     buildBudgetMs: { type: 'optional', of: { type: 'int', min: 50, max: 60_000 } },
     telemetryWindowHeights: { type: 'int', min: 1, max: 100_000 },
     deliveryCatchUpHeights: { type: 'int', min: 1, max: 100_000 },
@@ -275,6 +284,7 @@ const DEFAULTS = {
   executor: 'worker',
   stateCacheNodes: 500_000,
   deliveryBlockMs: 1000,
+  deliveryEmptyBlockMs: 0,
   buildBudgetMs: null,
   telemetryWindowHeights: 100,
   deliveryCatchUpHeights: 64,

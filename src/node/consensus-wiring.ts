@@ -56,7 +56,14 @@ export async function startConsensus(opts: { node: NodeSection; chainId: string;
     },
   };
   const consensus = new ConsensusHost(() => {
-    const engineOpts = { chainId: opts.chainId, secretKey, startHeight: app.height + 1, timeouts: { commit: node.deliveryBlockMs }, commitHistory: node.deliveryCatchUpHeights };
+    const engineOpts = {
+      chainId: opts.chainId,
+      secretKey,
+      startHeight: app.height + 1,
+      timeouts: { commit: node.deliveryBlockMs },
+      emptyBlockIntervalMs: node.deliveryEmptyBlockMs,
+      commitHistory: node.deliveryCatchUpHeights,
+    };
     const engine = new ConsensusState(engineOpts, { app, transport, clock, verifier, wal, evidence, metrics, logger });
     engine.onCommit((e) => deps.tracker.onConsensusCommit(e));
     return engine;

@@ -259,4 +259,33 @@ describe('delivery app', () => {
     blk.txs.push(replay);
     assert.match((await app.invalidReason(h2, encodeBlock(blk)))!, /already processed/);
   });
+
+  it('empty-block interval: a proposal may wait only when it and the last two blocks carry no txs', async () => {
+    const net = await network(4);
+    cleanup.push(...net.nodes);
+    const root = new FakeRoot();
+    // The next height's proposer, asked the way the consensus engine asks it.
+    const ask = async () => {
+      const h = net.nodes[0]!.app.height + 1;
+      const addr = bytesToHex(net.nodes[0]!.app.validatorSet(h).proposer(0).address);
+      const app = net.nodes.find((n) => n.key.address === addr)!.app;
+      const value = await app.proposeValue(h, 0);
+      return { wait: app.canWaitToPropose(h, value), txs: decodeBlock(value).txs.length, copyWaits: app.canWaitToPropose(h, value.slice()), staleWaits: app.canWaitToPropose(h + 1, value) };
+    };
+    await run(net, 3);
+    assert.deepEqual(await ask(), { wait: true, txs: 0, copyWaits: false, staleWaits: false }, 'idle: an empty proposal of our own for the next height may wait');
+    root.staked(5, key(10));
+    await deliverEvents(net.nodes, root);
+    assert.deepEqual(await ask(), { wait: false, txs: 1, copyWaits: false, staleWaits: false }, 'a proposal with a tx never waits');
+    await run(net, 1, root); // the staking tx is in
+    const waits: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await ask();
+      assert.equal(a.txs, 0);
+      waits.push(a.wait);
+      await run(net, 1, root);
+    }
+    assert.deepEqual(waits, [false, false, true], 'the two heights after a tx (side votes, tally) follow at once; the third may wait');
+    assert.equal(net.nodes[0]!.app.validatorSetJson().validators.length, 5, 'and the join was tallied and applied');
+  });
 });

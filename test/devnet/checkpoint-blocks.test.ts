@@ -1,4 +1,6 @@
 /**
+ * Also `--delivery-empty-block-ms MS` (every node's deliveryEmptyBlockMs), the same way.
+ *
  * `bttc-node devnet --checkpoint-blocks N` (the knob the checkpoint-bound devnet tests use to run
  * short checkpoints), without starting processes: the layout keeps N, every node's config and the
  * root chain's StakeManager (checkPointBlockInterval) get it, a devnet without the flag keeps the
@@ -53,6 +55,31 @@ test('devnet --checkpoint-blocks: the layout, node configs and the root chain ca
     assert.notEqual(changed.code, 0);
     assert.match(changed.stderr, /holds a devnet of 8-block checkpoints; use --reset to start a new one with --checkpoint-blocks 16/);
     assert.equal(readLayout(join(dir, 'short'))?.checkpointBlocks, 8);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('devnet --delivery-empty-block-ms: every node config carries it; without it the node default 0; bad or changed values are refused', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bttc-devnet-empty-'));
+  const nodeValue = (d: string) => {
+    const file = writeNodeConfig(d, readLayout(d)!, 0, ROOT);
+    return parseNodeFile(JSON.parse(readFileSync(file, 'utf8')), file).node.deliveryEmptyBlockMs;
+  };
+  try {
+    await createDevnet(join(dir, 'idle'), { validators: 1, ports: PORTS, deliveryEmptyBlockMs: 5000 });
+    assert.equal(readLayout(join(dir, 'idle'))?.deliveryEmptyBlockMs, 5000);
+    assert.equal(nodeValue(join(dir, 'idle')), 5000);
+    await createDevnet(join(dir, 'plain'), { validators: 1, ports: PORTS });
+    assert.equal(nodeValue(join(dir, 'plain')), 0);
+
+    const bad = await cli(['devnet', '--dir', join(dir, 'bad'), '--delivery-empty-block-ms', '-1']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--delivery-empty-block-ms: expected an integer from 0 to 600000, got "-1"/);
+    assert.ok(!existsSync(join(dir, 'bad')), 'nothing created');
+    const changed = await cli(['devnet', '--dir', join(dir, 'idle'), '--delivery-empty-block-ms', '2000']);
+    assert.notEqual(changed.code, 0);
+    assert.match(changed.stderr, /holds a devnet with --delivery-empty-block-ms 5000; use --reset to start a new one with --delivery-empty-block-ms 2000/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

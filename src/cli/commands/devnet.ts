@@ -16,6 +16,7 @@ interface Opts {
   rootPort: string;
   rootBlockTime: string;
   checkpointBlocks?: string;
+  deliveryEmptyBlockMs?: string;
   restartDelay: string;
   statusInterval: string;
   logLevel: string;
@@ -49,6 +50,10 @@ export function register(program: Command): void {
       '--checkpoint-blocks <n>',
       "Bttc blocks per checkpoint (checkpoint.avgLength; on first start, a resumed devnet keeps its length; default the devnet preset's 32), e.g. 8 for checkpoints every ~16 s",
     )
+    .option(
+      '--delivery-empty-block-ms <ms>',
+      "on first start: an idle Delivery proposer waits up to this long before an empty height (Tendermint's create_empty_blocks_interval; heights with transactions follow at once); default 0, a height every second",
+    )
     .option('--restart-delay <s>', 'seconds before a validator that died is started again', '5')
     .option('--status-interval <s>', 'seconds between status lines when stdout is not a terminal', '5')
     .option('--log-level <level>', 'log level of the node processes (logs go to <dir>/node-<i>/node.log)', 'info')
@@ -58,6 +63,7 @@ export function register(program: Command): void {
       const followers = opts.followers === undefined ? undefined : int(opts.followers, '--followers', 0, 64);
       const rootChains = int(opts.rootChains, '--root-chains', 1, 2);
       const checkpointBlocks = opts.checkpointBlocks === undefined ? undefined : int(opts.checkpointBlocks, '--checkpoint-blocks', 2, 1024);
+      const deliveryEmptyBlockMs = opts.deliveryEmptyBlockMs === undefined ? undefined : int(opts.deliveryEmptyBlockMs, '--delivery-empty-block-ms', 0, 600_000);
       const ports = { rpc: int(opts.rpcPort, '--rpc-port', 1), rest: int(opts.restPort, '--rest-port', 1), p2p: int(opts.p2pPort, '--p2p-port', 1), root: int(opts.rootPort, '--root-port', 1) };
       const { createDevnet, readLayout, setFollowers, DevnetSupervisor, statusTable, statusLine } = await import('../../devnet/index.ts');
       const { BSC_ROOT_CHAIN } = await import('../../devnet/setup.ts');
@@ -92,6 +98,10 @@ export function register(program: Command): void {
           throw new CliError(
             `${dir} holds a devnet of ${existing.checkpointBlocks ?? loadConfig('devnet').checkpoint.avgLength}-block checkpoints; use --reset to start a new one with --checkpoint-blocks ${checkpointBlocks}`,
           );
+        if (deliveryEmptyBlockMs !== undefined && deliveryEmptyBlockMs !== (existing.deliveryEmptyBlockMs ?? 0))
+          throw new CliError(
+            `${dir} holds a devnet with --delivery-empty-block-ms ${existing.deliveryEmptyBlockMs ?? 0}; use --reset to start a new one with --delivery-empty-block-ms ${deliveryEmptyBlockMs}`,
+          );
         // Ports are fixed when a devnet is created (peers and configs name them): a different one given now is refused, never ignored.
         const given = (['rpc', 'rest', 'p2p', 'root'] as const).filter((k) => cmd.getOptionValueSource(`${k}Port`) === 'cli' && ports[k] !== existing.ports[k]);
         if (given.length)
@@ -117,7 +127,14 @@ export function register(program: Command): void {
         logger.info({ dir, validators: existing.validators, followers: existing.followers ?? 0 }, 'resuming devnet from disk');
       } else {
         try {
-          await createDevnet(dir, { validators, followers: followers ?? 0, ports, rootChains, ...(checkpointBlocks === undefined ? {} : { checkpointBlocks }) });
+          await createDevnet(dir, {
+            validators,
+            followers: followers ?? 0,
+            ports,
+            rootChains,
+            ...(checkpointBlocks === undefined ? {} : { checkpointBlocks }),
+            ...(deliveryEmptyBlockMs === undefined ? {} : { deliveryEmptyBlockMs }),
+          });
         } catch (err) {
           // Leave no half-made devnet behind: a later start would try to resume it.
           rmSync(dir, { recursive: true, force: true });

@@ -120,6 +120,8 @@ export class DeliveryApp implements Application, RestSource {
   private readonly committed: CommittedState;
   /** Decoded blocks at state.height and state.height − 1 (pending side txs and carried-vote checks). */
   private readonly recent = new Map<number, DeliveryBlock>();
+  /** Our last proposal and how many txs it carries (canWaitToPropose asks about it). */
+  private lastProposal: { value: Uint8Array; txs: number } | null = null;
   private readonly pool: RootEventPool;
   private readonly views = new Map<number, ValidatorSetView>();
   private readonly listeners: ((c: CommittedBlock) => void)[] = [];
@@ -288,7 +290,20 @@ export class DeliveryApp implements Application, RestSource {
     // Carry every precommit of the last commit (as Tendermint's LastCommit does), not only those with
     // side votes: who signed each height is then consensus data (src/telemetry counts it).
     const votes = s.lastCommit.votes;
-    return encodeBlock({ height, time, lastCommit: { round: s.lastCommit.round, votes }, txs }, this.registry.codecs);
+    const value = encodeBlock({ height, time, lastCommit: { round: s.lastCommit.round, votes }, txs }, this.registry.codecs);
+    this.lastProposal = { value, txs: txs.length };
+    return value;
+  }
+
+  /**
+   * The empty-block interval may hold our proposal back only when it carries no txs and neither do
+   * the last two blocks: a side tx at H is voted on in H + 1's precommits and tallied in H + 2, and a
+   * staking change needs the heights after it to take effect, so those heights follow at once.
+   */
+  canWaitToPropose(height: number, value: Uint8Array): boolean {
+    if (height !== this.state.height + 1 || this.lastProposal?.value !== value || this.lastProposal.txs > 0) return false;
+    for (const b of this.recent.values()) if (b.txs.length > 0) return false;
+    return true;
   }
 
   /** Uniqueness keys of side txs in blocks whose tally is still ahead (the last two), so nothing is proposed twice. */

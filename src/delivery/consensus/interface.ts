@@ -32,6 +32,12 @@ export interface Application {
   validatorSet(height: number): ValidatorSetView;
   /** getValue() of the algorithm: a fresh value to propose. */
   proposeValue(height: number, round: number): Promise<Uint8Array> | Uint8Array;
+  /**
+   * True when proposing `value` for `height` may wait (the empty-block interval): it carries nothing
+   * and no earlier height waits on the next ones (side-tx votes and tallies, a changed state to prove).
+   * Omitted: never wait.
+   */
+  canWaitToPropose?(height: number, value: Uint8Array): boolean;
   /** valid(v): must be deterministic, every correct validator has to agree on it. */
   validateValue(height: number, value: Uint8Array): Promise<boolean> | boolean;
   /** Side-transaction votes for our precommit of `value`; omit or return empty for none. */
@@ -121,6 +127,12 @@ export interface ConsensusOptions {
   maxBatch?: number;
   /** Decided heights kept to help lagging peers catch up. */
   commitHistory?: number;
+  /**
+   * CometBFT's create_empty_blocks_interval, ms: a proposer with nothing to carry waits up to this
+   * long after round 0 begins before proposing an empty height (0, the default: never waits). The
+   * other validators' round-0 propose timeout grows by the same amount.
+   */
+  emptyBlockIntervalMs?: number;
 }
 
 export type { Proposal, Vote, Commit };

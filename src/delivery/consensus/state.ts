@@ -39,6 +39,8 @@ const MAX_ROUNDS_AHEAD = 1000;
 const MAX_PROPOSALS_PER_ROUND = 4;
 /** Own past rounds re-gossiped per tick. */
 const REGOSSIP_ROUNDS = 8;
+/** While an idle proposer waits out the empty-block interval, it looks for work this often (ms). */
+const EMPTY_BLOCK_POLL_MS = 200;
 
 export interface ConsensusDeps {
   app: Application;
@@ -57,7 +59,8 @@ type QueueItem =
   | { kind: 'gossip' }
   | { kind: 'catch-up'; from: string; height: number }
   | { kind: 'init' }
-  | { kind: 'start-height'; height: number };
+  | { kind: 'start-height'; height: number }
+  | { kind: 'propose-retry'; height: number; round: number };
 
 interface ProposalEntry {
   proposal: Proposal;
@@ -135,6 +138,8 @@ export class ConsensusState {
   private isValidator = false;
   private rounds = new Map<number, RoundState>();
   private heightStartedAt = 0;
+  /** When round 0 of this height began: the empty-block interval counts from here. */
+  private roundZeroStartedAt = 0;
   private readonly queue: QueueItem[] = [];
   private running = false;
   private closed = false;
@@ -160,6 +165,7 @@ export class ConsensusState {
       gossipIntervalMs: opts.gossipIntervalMs ?? 1000,
       maxBatch: opts.maxBatch ?? 128,
       commitHistory: opts.commitHistory ?? 64,
+      emptyBlockIntervalMs: opts.emptyBlockIntervalMs ?? 0,
     };
     this.app = deps.app;
     this.transport = deps.transport;
@@ -296,6 +302,11 @@ export class ConsensusState {
         return;
       case 'start-height':
         if (item.height === this.height && this.step === RoundStep.NewHeight) await this.startRound(0);
+        break;
+      case 'propose-retry':
+        // Still our turn, nothing proposed meanwhile (a round change or a decision cancels the wait).
+        if (item.height !== this.height || item.round !== this.round || this.step !== RoundStep.Propose) return;
+        await this.propose(item.round);
         break;
       case 'timeout':
         if (item.height !== this.height || item.round !== this.round) return;
@@ -664,33 +675,52 @@ export class ConsensusState {
     this.round = round;
     this.step = RoundStep.Propose;
     this.metrics?.round.set(round);
+    if (round === 0) this.roundZeroStartedAt = this.clock.now();
     const proposer = this.valset.proposer(round);
     const signer = this.isValidator ? this.signer : null;
-    if (signer && equalBytes(proposer.address, signer.address)) {
-      const prior = signer.signedAt(this.height, round, MsgType.Proposal);
-      let proposal: Proposal;
-      let bytes: Uint8Array;
-      if (prior?.kind === 'proposal') {
-        proposal = prior.proposal;
-        bytes = prior.bytes;
-      } else {
-        const value = this.validValue ?? (await this.app.proposeValue(this.height, round));
-        const validRound = this.validValue ? this.validRound : -1;
-        try {
-          ({ proposal, bytes } = await this.timedSign('proposal', () => signer.signProposal({ height: this.height, round, validRound, value })));
-        } catch (err) {
-          if (!(err instanceof DoubleSignError)) throw err;
-          this.refused(err);
-          return;
-        }
-      }
-      if (this.closed) return;
-      this.insertProposal(proposal, true);
-      this.markSender(round, signer.addressHex, proposer.votingPower);
-      this.transport.broadcast(this.withProofOfLock(proposal, bytes));
-    } else {
-      this.scheduleTimeout(RoundStep.Propose, round);
+    if (signer && equalBytes(proposer.address, signer.address)) await this.propose(round);
+    else {
+      // An idle proposer may wait out the empty-block interval before it proposes: round 0 gives it that long.
+      const wait = round === 0 ? this.opts.emptyBlockIntervalMs : 0;
+      this.schedule(this.timeoutFor(RoundStep.Propose, round) + wait, { kind: 'timeout', step: RoundStep.Propose, height: this.height, round });
     }
+  }
+
+  /**
+   * Our proposal for `round` (we are its proposer). With an empty-block interval (CometBFT's
+   * create_empty_blocks_interval), round 0 of a height that has nothing to carry is put off until the
+   * application has work or the interval since round 0 began has passed; an idle network then
+   * decides a height per interval instead of one per commit pause.
+   */
+  private async propose(round: number): Promise<void> {
+    const signer = this.signer!;
+    const prior = signer.signedAt(this.height, round, MsgType.Proposal);
+    let proposal: Proposal;
+    let bytes: Uint8Array;
+    if (prior?.kind === 'proposal') {
+      proposal = prior.proposal;
+      bytes = prior.bytes;
+    } else {
+      const value = this.validValue ?? (await this.app.proposeValue(this.height, round));
+      if (this.closed) return;
+      const waitLeft = this.roundZeroStartedAt + this.opts.emptyBlockIntervalMs - this.clock.now();
+      if (round === 0 && !this.validValue && waitLeft > 0 && this.app.canWaitToPropose?.(this.height, value)) {
+        this.schedule(Math.min(EMPTY_BLOCK_POLL_MS, waitLeft), { kind: 'propose-retry', height: this.height, round });
+        return;
+      }
+      const validRound = this.validValue ? this.validRound : -1;
+      try {
+        ({ proposal, bytes } = await this.timedSign('proposal', () => signer.signProposal({ height: this.height, round, validRound, value })));
+      } catch (err) {
+        if (!(err instanceof DoubleSignError)) throw err;
+        this.refused(err);
+        return;
+      }
+    }
+    if (this.closed) return;
+    this.insertProposal(proposal, true);
+    this.markSender(round, signer.addressHex, this.valset.proposer(round).votingPower);
+    this.transport.broadcast(this.withProofOfLock(proposal, bytes));
   }
 
   /** A re-proposal travels with the 2f+1 prevotes of its validRound, so peers that missed them can check it (L28). */

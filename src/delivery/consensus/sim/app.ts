@@ -14,6 +14,8 @@ export class SimApp implements Application {
   /** Side votes seen in each commit (Yes count). */
   readonly sideVotes = new Map<number, number>();
   lastHeight = 0;
+  /** Transactions waiting to be carried (tests add them); a commit carries them all. While > 0, proposals never wait. */
+  pendingTxs = 0;
   private readonly address: Uint8Array;
   private readonly valueSize: number;
   private readonly validators: SimValidators;
@@ -35,6 +37,11 @@ export class SimApp implements Application {
     dv.setUint32(8, round);
     v.set(this.address, 12);
     return v;
+  }
+
+  /** An empty proposal may wait out the empty-block interval. */
+  canWaitToPropose(): boolean {
+    return this.pendingTxs === 0;
   }
 
   validateValue(height: number, value: Uint8Array): boolean {
@@ -68,5 +75,6 @@ export class SimApp implements Application {
     this.committed.set(height, value);
     this.sideVotes.set(height, commit.precommits.filter((v) => v.extension.length > 0).length);
     this.lastHeight = height;
+    this.pendingTxs = 0;
   }
 }

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   byzantine?: Record<number, Behavior>;
   verifier?: SignatureVerifier;
   valueSize?: number;
+  /** The engines' empty-block interval (ConsensusOptions.emptyBlockIntervalMs); apps have work only when told (SimApp.work). */
+  emptyBlockIntervalMs?: number;
 }
 
 export interface SimNode {
@@ -70,7 +72,8 @@ export class SimCluster {
   /** Height → first committed value (hex) seen anywhere, and any disagreement. */
   readonly decided = new Map<number, string>();
   readonly violations: string[] = [];
-  readonly commitEvents: (CommitEvent & { node: number })[] = [];
+  /** Every decision, with the node and the virtual time it happened at. */
+  readonly commitEvents: (CommitEvent & { node: number; at: number })[] = [];
   private readonly verifier: SignatureVerifier;
   private readonly opts: ClusterOptions;
 
@@ -119,7 +122,14 @@ export class SimCluster {
         ? new EquivocatingTransport({ chainId: this.chainId, secretKey: n.secretKey }, { inner: endpoint, peers: () => this.network.peerIds(), prng: this.prng.fork() })
         : endpoint;
     const state = new ConsensusState(
-      { chainId: this.chainId, secretKey: n.secretKey, startHeight: n.app.lastHeight + 1, timeouts: { ...SIM_TIMEOUTS, ...this.opts.timeouts }, gossipIntervalMs: this.opts.gossipIntervalMs ?? 500 },
+      {
+        chainId: this.chainId,
+        secretKey: n.secretKey,
+        startHeight: n.app.lastHeight + 1,
+        timeouts: { ...SIM_TIMEOUTS, ...this.opts.timeouts },
+        gossipIntervalMs: this.opts.gossipIntervalMs ?? 500,
+        emptyBlockIntervalMs: this.opts.emptyBlockIntervalMs ?? 0,
+      },
       { app: n.app, transport, clock: this.clock, verifier: this.verifier, wal: new MemoryWal(n.disk), evidence: n.evidence },
     );
     state.onCommit((e) => this.onCommit(n, e));
@@ -130,7 +140,7 @@ export class SimCluster {
 
   private onCommit(n: SimNode, e: CommitEvent): void {
     const hex = bytesToHex(e.value);
-    this.commitEvents.push({ ...e, node: n.index });
+    this.commitEvents.push({ ...e, node: n.index, at: this.clock.now() });
     const prior = this.decided.get(e.height);
     if (prior === undefined) this.decided.set(e.height, hex);
     else if (prior !== hex && n.behavior === 'honest') this.violations.push(`height ${e.height}: node ${n.index} committed ${hex.slice(0, 18)}… but ${prior.slice(0, 18)}… was committed elsewhere`);
