@@ -6,7 +6,8 @@
  * latency p50/p99 and the node's CPU seconds per 1000 included transactions (/proc, the process and
  * its descendants, all threads). The headline is that CPU ratio. Then a 4-validator devnet: its idle
  * cores over --idle-seconds, and its CPU per 1000 transactions under the same loads, summed over the
- * validators. Options: --seconds S (60), --rate N (200), --idle-seconds S (60), --no-four.
+ * validators. Options: --seconds S (60), --rate N (200), --idle-seconds S (60), --no-four,
+ * --delivery-empty-block-ms MS (the devnets' Delivery empty-block interval; default 0, the node default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +29,8 @@ const seconds = arg('--seconds', QUICK ? 20 : 60);
 const rate = arg('--rate', QUICK ? 50 : 200);
 const idleSeconds = arg('--idle-seconds', QUICK ? 10 : 60);
 const withFour = !process.argv.includes('--no-four');
+// --delivery-empty-block-ms MS: the devnets' node setting deliveryEmptyBlockMs (default 0, the node default).
+const emptyBlockMs = arg('--delivery-empty-block-ms', 0);
 const basePort = arg('--port-base', 27000);
 function argStr(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -88,7 +91,7 @@ async function startAnvil(port: number, accounts: LoadAccount[]): Promise<{ targ
 }
 
 async function startDevnet(validators: number, base: number): Promise<{ target: Target; sup: DevnetSupervisor; dir: string; rootPid: () => number | null }> {
-  const { sup, dir } = await startBenchDevnet(`peer-${validators}`, validators, base);
+  const { sup, dir } = await startBenchDevnet(`peer-${validators}`, validators, base, 'warn', emptyBlockMs > 0 ? { deliveryEmptyBlockMs: emptyBlockMs } : {});
   let pids: number[] = [];
   let rootPid: number | null = null;
   const refresh = async () => {
@@ -223,6 +226,7 @@ try {
     })),
     ratios,
     load: { rate, seconds, accounts: accounts.length },
+    deliveryEmptyBlockMs: emptyBlockMs,
     runs,
     idleCores: {
       anvil: idleAnvil[0],
