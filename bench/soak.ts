@@ -56,6 +56,20 @@ interface Sample {
   head: number | null;
   rssMB: (number | null)[];
   dataDirMB: number[];
+  /** Per node: used V8 heap per thread, MB (bttc_thread_heap_bytes from its /metrics), null if unreachable. */
+  heapUsedMB: (Record<string, number> | null)[];
+}
+
+/** Used heap per thread of one node, MB, from its /metrics. */
+async function threadHeapsMB(rpcUrl: string): Promise<Record<string, number> | null> {
+  try {
+    const text = await (await fetch(`${rpcUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="([^"]+)",kind="used"\} (\d+)$/gm)) out[m[1]!] = round(Number(m[2]) / 1e6);
+    return out;
+  } catch {
+    return null;
+  }
 }
 
 const { sup, dir } = await startBenchDevnet('soak', validators, base);
@@ -72,6 +86,7 @@ try {
         head: s.nodes[0]?.status?.bttc.head ?? null,
         rssMB: s.nodes.map((n) => (n.pid ? round((treeRssBytes(n.pid) ?? NaN) / 1e6) : null)),
         dataDirMB: s.nodes.map((_, i) => round(dirBytes(join(nodeDir(dir, i), 'data')) / 1e6)),
+        heapUsedMB: await Promise.all(s.nodes.map((n) => threadHeapsMB(n.rpcUrl))),
       };
       samples.push(sample);
       console.log(`${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`);
@@ -92,6 +107,11 @@ try {
   const first = samples[0]!;
   const rssGrowth = warm.rssMB.map((w, i) => (w && last.rssMB[i] ? round((last.rssMB[i]! - w) / w) : null));
   const rssSlopeMBPerMin = warm.rssMB.map((w, i) => (w && last.rssMB[i] && last.atSec > warm.atSec ? round((last.rssMB[i]! - w) / ((last.atSec - warm.atSec) / 60)) : null));
+  // Which thread's JavaScript heap moved between warm-up and the end (the rest of RSS is native).
+  const heapGrowthMB = warm.heapUsedMB.map((w, i) => {
+    const l = last.heapUsedMB[i];
+    return w && l ? Object.fromEntries(Object.keys(l).map((t) => [t, round(l[t]! - (w[t] ?? 0))])) : null;
+  });
   const blocks = (last.head ?? 0) - (first.head ?? 0);
   const dataPer1000 = last.dataDirMB.map((d, i) => (blocks > 0 ? round(((d - first.dataDirMB[i]!) / blocks) * 1000) : null));
   report('soak', {
@@ -104,12 +124,14 @@ try {
     blockIntervalNetwork: r.blockIntervalNetwork,
     inclusionLatency: r.inclusionLatency,
     rss: { warmUpSeconds: warmSec, atWarmUpMB: warm.rssMB, atEndMB: last.rssMB, growthAfterWarmUp: rssGrowth, slopeMBPerMinAfterWarmUp: rssSlopeMBPerMin },
+    heapUsed: { atWarmUpMB: warm.heapUsedMB, atEndMB: last.heapUsedMB, growthMBAfterWarmUp: heapGrowthMB },
     dataDir: { blocks, mbPer1000Blocks: dataPer1000, atEndMB: last.dataDirMB },
     restarts: final.nodes.map((n) => n.restarts),
     samples,
     loadAverage: loadavg(),
     notes: [
       'RSS: the node process tree from /proc (main thread, workers, native memory); growth is (end − warm-up) / warm-up',
+      'heapUsed: V8 used heap per thread (bttc_thread_heap_bytes); RSS minus the heaps is native memory (LevelDB, buffers, code)',
       'data dir: bytes under node-<i>/data (LevelDB before and after compactions, so it moves in steps)',
       'one 2-core machine (its load average is recorded); the load generator and the root chain run on it too',
     ],

@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import { createMetricsRegistry, type Registry } from '../observability/metrics.ts';
+import { trackThreadHeaps } from '../observability/thread-heap.ts';
 import { warnIfSlowCrypto } from '../crypto/status.ts';
 import { createSignatureVerifier, HashPool, type SignatureVerifier } from '../pools/index.ts';
 import { CallService, createExecutor } from '../evm/index.ts';
@@ -105,6 +106,8 @@ export class BttcNode {
     const me = signer ? bytesToHex(signer.address) : null;
     if (me && !genesis.delivery.validators.some((v) => v.signer === me)) logger.warn({ signer: me }, 'this signer is not a genesis validator: the node follows the chain but does not produce or vote');
 
+    const threadHeaps = trackThreadHeaps({}, { metrics });
+    onClose('thread heap metrics', () => threadHeaps.close());
     // Pools
     const verifier: SignatureVerifier = new SignatureMemo(createSignatureVerifier({ threads: node.verifyThreads }, { metrics, logger }), { metrics });
     onClose('verify pool', () => verifier.close());
