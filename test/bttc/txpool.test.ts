@@ -5,7 +5,7 @@ import { InlineVerifier } from '../../src/pools/inline.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import { createMetricsRegistry } from '../../src/observability/metrics.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
-import { TxPool, type TxPoolOptions } from '../../src/bttc/txpool/pool.ts';
+import { INLINE_RECOVER_MAX, TxPool, type TxPoolOptions } from '../../src/bttc/txpool/pool.ts';
 import { decodeTx } from '../../src/bttc/txpool/tx.ts';
 import type { AddResult } from '../../src/bttc/txpool/interface.ts';
 import { RLP } from '@ethereumjs/rlp';
@@ -350,7 +350,7 @@ test('small intake batches recover senders inline, big ones in the verifier; bot
   const broken = RLP.encode([...f.slice(0, 7), new Uint8Array(32).fill(0xff), f[8]!]);
 
   const small = [...raws(7, 0n), broken];
-  const inlineRes = await mk().addRaw(small);
+  const inlineRes = await mk(8).addRaw(small);
   assert.equal(pooled, 0, '8 senders: recovered on the calling thread');
   const viaPool = await mk(0).addRaw(small);
   assert.equal(pooled, 8, 'inlineRecoverMax 0: every recovery goes to the verifier');
@@ -363,11 +363,16 @@ test('small intake batches recover senders inline, big ones in the verifier; bot
   );
 
   pooled = 0;
-  const big = await mk().addRaw(raws(9, 1n));
-  assert.equal(pooled, 9, '9 senders: one verifier batch');
+  const big = await mk(8).addRaw(raws(9, 1n));
+  assert.equal(pooled, 9, '9 senders over a limit of 8: one verifier batch');
   assert.ok(big.every((r) => r.ok));
+  // The default keeps an intake batch of the journal's write interval (≈ 10–40 senders) inline.
+  assert.ok(INLINE_RECOVER_MAX >= 32);
+  const byDefault = await mk().addRaw(raws(32, 2n));
+  assert.equal(pooled, 9, '32 senders under the default limit: no verifier batch');
+  assert.ok(byDefault.every((r) => r.ok));
   const text = await metrics.getSingleMetricAsString('bttc_txpool_sender_recoveries_total');
-  assert.match(text, /where="inline"} 8/);
+  assert.match(text, /where="inline"} 40/);
   assert.match(text, /where="verify-pool"} 17/);
 });
 
