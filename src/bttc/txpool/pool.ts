@@ -442,8 +442,23 @@ export class TxPool implements TxPoolApi {
     return list;
   }
 
+  /**
+   * Drops the lists of senders with no transaction left, except those whose account was read at the
+   * current head state (at most `maxTotal` of them): a sender whose transactions a block just
+   * included is refreshed by onNewHead in that block's one batched read, and its next transaction
+   * then needs no read of its own. Without this every busy sender cost an executor round trip per
+   * block on the intake path (one per intake batch that brought a sender back), each waiting behind
+   * the block being built. A kept list holds exactly what a read at this state would return; one not
+   * touched by the next head goes stale and is dropped then.
+   */
   private pruneEmpty(): void {
-    for (const [k, l] of this.senders) if (l.txs.size === 0) this.senders.delete(k);
+    const version = this.accounts.stateVersion?.() ?? null;
+    let kept = 0;
+    for (const [k, l] of this.senders) {
+      if (l.txs.size > 0) continue;
+      if (version !== null && l.version === version && kept < this.opts.maxTotal) kept++;
+      else this.senders.delete(k);
+    }
   }
 
   private async refreshAccounts(all: Uint8Array[], onlyStale = false): Promise<void> {
@@ -518,7 +533,9 @@ export class TxPool implements TxPoolApi {
         n++;
       }
     }
-    return { pending, queued: this.all.size - pending, senders: this.senders.size };
+    let senders = 0;
+    for (const list of this.senders.values()) if (list.txs.size > 0) senders++;
+    return { pending, queued: this.all.size - pending, senders };
   }
 
   /**
