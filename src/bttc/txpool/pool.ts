@@ -33,11 +33,11 @@ export interface TxPoolOptions {
   /**
    * An intake call with at most this many senders to recover recovers them on the calling thread
    * with the native binding instead of the verify pool (0: always the pool). Posting a task to the
-   * pool costs the main thread ≈ 0.07 ms a transaction in `postTask` alone and the worker as much
-   * again to receive, recover and answer; a native recovery on the calling thread costs ≈ 0.03 ms
-   * (docs/performance.md, "pass 2"). So inline is the cheaper path in CPU at any size; the limit
-   * only bounds how long one intake call blocks the event loop (64 × 0.03–0.07 ms ≈ 2–4 ms) before
-   * a big batch (a 500-transaction RPC batch) is worth handing to the other core.
+   * pool costs the main thread ≈ 0.08 ms a transaction in piscina's `postTask` alone, and the
+   * worker the recovery plus its own messaging; a native recovery on the calling thread costs
+   * ≈ 0.06 ms of CPU (docs/performance.md, "pass 2"). So inline is the cheaper path in CPU at any
+   * size; the limit only bounds how long one intake call blocks the event loop (64 × 0.06 ms ≈ 4 ms)
+   * before a big batch (a 500-transaction RPC batch) is worth handing to the other core.
    * Ignored when the secp256k1 binding fell back to JavaScript (≈ 1 ms a recovery).
    */
   inlineRecoverMax?: number;
