@@ -3,7 +3,12 @@
 export function hexToBytes(hex: string): Uint8Array {
   const h = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
   if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new Error(`invalid hex string: ${hex.length > 70 ? hex.slice(0, 67) + '...' : hex}`);
-  return Uint8Array.from(Buffer.from(h, 'hex'));
+  // One allocation of exactly the result (Buffer.from would take a slice of the shared 8 KiB pool,
+  // which a caller keeping the bytes would pin, so it was copied out again): the hot path of every
+  // JSON-RPC data parameter, a raw transaction per eth_sendRawTransaction.
+  const out = new Uint8Array(h.length >>> 1);
+  Buffer.from(out.buffer, 0, out.length).write(h, 'hex');
+  return out;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

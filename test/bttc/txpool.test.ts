@@ -5,7 +5,7 @@ import { InlineVerifier } from '../../src/pools/inline.ts';
 import { LevelStore } from '../../src/db/level.ts';
 import { createMetricsRegistry } from '../../src/observability/metrics.ts';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.ts';
-import { TxPool, type TxPoolOptions } from '../../src/bttc/txpool/pool.ts';
+import { INLINE_RECOVER_MAX, TxPool, type TxPoolOptions } from '../../src/bttc/txpool/pool.ts';
 import { decodeTx } from '../../src/bttc/txpool/tx.ts';
 import type { AddResult } from '../../src/bttc/txpool/interface.ts';
 import { RLP } from '@ethereumjs/rlp';
@@ -265,6 +265,48 @@ test('intake reads a sender account once per state version; a new head state rea
   assert.equal(accounts.read.length, 3);
 });
 
+test('a sender whose transactions a block included keeps its head-state account: its next transaction needs no read', async () => {
+  class VersionedAccounts extends MemAccounts {
+    version = 'root-1';
+    reads = 0;
+    stateVersion(): string {
+      return this.version;
+    }
+    override getAccounts(addresses: readonly Uint8Array[]) {
+      this.reads += addresses.length;
+      return super.getAccounts(addresses);
+    }
+  }
+  const accounts = new VersionedAccounts();
+  for (const u of users) accounts.set(u.address, { nonce: 0n, balance: RICH });
+  const { pool } = makePool({}, { accounts });
+  const [a, b] = users;
+  assert.ok((await pool.addRaw([signTx({ nonce: 0n, gasPrice: 10n }, a!.key), signTx({ nonce: 0n, gasPrice: 10n }, b!.key)])).every((r) => r.ok));
+  assert.equal(accounts.reads, 2);
+  // A block includes both: the head's one batched refresh reads them, their lists are empty.
+  accounts.set(a!.address, { nonce: 1n, balance: RICH });
+  accounts.set(b!.address, { nonce: 1n, balance: RICH });
+  accounts.version = 'root-2';
+  await pool.onNewHead([a!.address, b!.address]);
+  assert.equal(accounts.reads, 4);
+  assert.deepEqual(pool.stats(), { pending: 0, queued: 0, senders: 0 }, 'an empty list is not a sender with transactions');
+  assert.equal(pool.size, 0);
+  assert.equal(pool.nextNonce(a!.address), undefined, 'the pending nonce still comes from the head state');
+  // Their next transactions are checked against the kept head-state nonce without a read.
+  const next = await pool.addRaw([signTx({ nonce: 1n, gasPrice: 10n }, a!.key), signTx({ nonce: 0n, gasPrice: 11n }, b!.key)]);
+  assert.deepEqual(next.map(codeOf), ['ok', 'nonce-too-low']);
+  assert.equal(accounts.reads, 4, 'no read for a sender refreshed at this head');
+  // A head that does not touch a sender leaves its kept account stale: dropped, read again on demand.
+  accounts.set(a!.address, { nonce: 2n, balance: RICH });
+  accounts.version = 'root-3';
+  await pool.onNewHead([a!.address]);
+  accounts.version = 'root-4';
+  await pool.onNewHead([]);
+  const again = await pool.addRaw([signTx({ nonce: 2n, gasPrice: 10n }, a!.key), signTx({ nonce: 1n, gasPrice: 10n }, b!.key)]);
+  assert.deepEqual(again.map(codeOf), ['ok', 'ok']);
+  assert.equal(accounts.reads, 7, 'a (kept at root-3) and b (dropped at root-3) are read at root-4');
+});
+
 test("a reorg re-injects a removed block's transactions even when their sender is at its limit (no stranded nonces)", async () => {
   const { pool, accounts } = makePool({ maxPerSender: 4, maxTotal: 8 });
   const [a, b] = users;
@@ -350,7 +392,7 @@ test('small intake batches recover senders inline, big ones in the verifier; bot
   const broken = RLP.encode([...f.slice(0, 7), new Uint8Array(32).fill(0xff), f[8]!]);
 
   const small = [...raws(7, 0n), broken];
-  const inlineRes = await mk().addRaw(small);
+  const inlineRes = await mk(8).addRaw(small);
   assert.equal(pooled, 0, '8 senders: recovered on the calling thread');
   const viaPool = await mk(0).addRaw(small);
   assert.equal(pooled, 8, 'inlineRecoverMax 0: every recovery goes to the verifier');
@@ -363,11 +405,16 @@ test('small intake batches recover senders inline, big ones in the verifier; bot
   );
 
   pooled = 0;
-  const big = await mk().addRaw(raws(9, 1n));
-  assert.equal(pooled, 9, '9 senders: one verifier batch');
+  const big = await mk(8).addRaw(raws(9, 1n));
+  assert.equal(pooled, 9, '9 senders over a limit of 8: one verifier batch');
   assert.ok(big.every((r) => r.ok));
+  // The default keeps an intake batch of the journal's write interval (≈ 10–40 senders) inline.
+  assert.ok(INLINE_RECOVER_MAX >= 32);
+  const byDefault = await mk().addRaw(raws(32, 2n));
+  assert.equal(pooled, 9, '32 senders under the default limit: no verifier batch');
+  assert.ok(byDefault.every((r) => r.ok));
   const text = await metrics.getSingleMetricAsString('bttc_txpool_sender_recoveries_total');
-  assert.match(text, /where="inline"} 8/);
+  assert.match(text, /where="inline"} 40/);
   assert.match(text, /where="verify-pool"} 17/);
 });
 

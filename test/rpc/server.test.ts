@@ -73,6 +73,12 @@ test('a registry others extend, served over http and ws, with mounted REST and /
     ws.send('{oops');
     assert.equal((JSON.parse(await parseReply) as { error: { code: number } }).error.code, -32700);
     ws.close();
+    // Per-method children are cached: counts and latencies still land on the right label.
+    const after = await (await fetch(`${url}/metrics`)).text();
+    assert.match(after, /bttc_rpc_requests_total\{method="bor_echo"\} 3/);
+    assert.match(after, /bttc_rpc_request_seconds_count\{method="bor_echo"\} 3/);
+    assert.match(after, /bttc_rpc_requests_total\{method="unknown"\} 1/);
+    assert.match(after, /bttc_rpc_errors_total\{method="unknown",code="-32601"\} 1/);
   } finally {
     await server.close();
   }

@@ -33,15 +33,18 @@ export interface TxPoolOptions {
   /**
    * An intake call with at most this many senders to recover recovers them on the calling thread
    * with the native binding instead of the verify pool (0: always the pool). Posting a task to the
-   * pool costs the main thread ≈ 0.4 ms; a native recovery ≈ 0.07 ms (docs/performance.md), so
-   * below ~8 the hop costs more than the work it moves, and 8 inline recoveries block for < 1 ms.
+   * pool costs the main thread ≈ 0.08 ms a transaction in piscina's `postTask` alone, and the
+   * worker the recovery plus its own messaging; a native recovery on the calling thread costs
+   * ≈ 0.06 ms of CPU (docs/performance.md, "pass 2"). So inline is the cheaper path in CPU at any
+   * size; the limit only bounds how long one intake call blocks the event loop (64 × 0.06 ms ≈ 4 ms)
+   * before a big batch (a 500-transaction RPC batch) is worth handing to the other core.
    * Ignored when the secp256k1 binding fell back to JavaScript (≈ 1 ms a recovery).
    */
   inlineRecoverMax?: number;
 }
 
 /** Default TxPoolOptions.inlineRecoverMax. */
-export const INLINE_RECOVER_MAX = 8;
+export const INLINE_RECOVER_MAX = 64;
 
 interface SenderList {
   /** By nonce. */
@@ -439,8 +442,23 @@ export class TxPool implements TxPoolApi {
     return list;
   }
 
+  /**
+   * Drops the lists of senders with no transaction left, except those whose account was read at the
+   * current head state (at most `maxTotal` of them): a sender whose transactions a block just
+   * included is refreshed by onNewHead in that block's one batched read, and its next transaction
+   * then needs no read of its own. Without this every busy sender cost an executor round trip per
+   * block on the intake path (one per intake batch that brought a sender back), each waiting behind
+   * the block being built. A kept list holds exactly what a read at this state would return; one not
+   * touched by the next head goes stale and is dropped then.
+   */
   private pruneEmpty(): void {
-    for (const [k, l] of this.senders) if (l.txs.size === 0) this.senders.delete(k);
+    const version = this.accounts.stateVersion?.() ?? null;
+    let kept = 0;
+    for (const [k, l] of this.senders) {
+      if (l.txs.size > 0) continue;
+      if (version !== null && l.version === version && kept < this.opts.maxTotal) kept++;
+      else this.senders.delete(k);
+    }
   }
 
   private async refreshAccounts(all: Uint8Array[], onlyStale = false): Promise<void> {
@@ -515,7 +533,9 @@ export class TxPool implements TxPoolApi {
         n++;
       }
     }
-    return { pending, queued: this.all.size - pending, senders: this.senders.size };
+    let senders = 0;
+    for (const list of this.senders.values()) if (list.txs.size > 0) senders++;
+    return { pending, queued: this.all.size - pending, senders };
   }
 
   /**
