@@ -33,6 +33,7 @@ import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts'
 import { keccak256 } from './crypto.ts';
 import { StateDb, metaKey } from './stateDb.ts';
 import { BatchStateManager } from './batchStateManager.ts';
+import { prefetchBlockAccounts } from './prefetch.ts';
 import './jumpAnalysisCache.ts';
 import { CallRunner, padLeft } from './call/runner.ts';
 import { OverlayDb } from './call/overlayDb.ts';
@@ -399,6 +400,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
       if (req.txs.length !== req.senders.length) throw new Error(`buildBlock: ${req.txs.length} txs but ${req.senders.length} senders`);
       if (req.header.number !== req.parent.number + 1n) throw new Error(`buildBlock: header number ${req.header.number} does not follow parent ${req.parent.number}`);
       await this.moveTo(req.parent.stateRoot);
+      await prefetchBlockAccounts(this.db, this.sm, req.parent.stateRoot, req.txs, req.senders, [req.author]);
       const block = this.execBlock(req.header, req);
       const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const included: number[] = [];
@@ -465,6 +467,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
           if (!batch) break;
           if (batch.txs.length !== batch.senders.length) throw new Error(`buildBlock: top-up of ${batch.txs.length} txs but ${batch.senders.length} senders`);
           timings.topUps = (timings.topUps ?? 0) + 1;
+          await prefetchBlockAccounts(this.db, this.sm, req.parent.stateRoot, batch.txs, batch.senders);
           await runTxs(batch.txs, batch.senders, offset, Math.min(budgetEnd, performance.now() + batch.budgetMs));
           offset += batch.txs.length;
         }
@@ -522,6 +525,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
       if (!equalBytes(h.parentHash, req.parent.hash))
         throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
       await this.moveTo(req.parent.stateRoot);
+      await prefetchBlockAccounts(this.db, this.sm, req.parent.stateRoot, req.txs, req.senders, [req.author]);
       const block = this.execBlock(h, req);
       const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const receipts: Receipt[] = [];
