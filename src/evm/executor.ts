@@ -369,6 +369,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
         if (this.db.pendingCount() >= GENESIS_FLUSH_NODES) await this.db.flush();
       });
       await this.db.flush([{ type: 'put', key: metaKey('genesisRoot'), value: stateRoot }]);
+      await this.db.settleBulkLoad();
       await this.sm.setStateRoot(stateRoot, true);
       this.currentRoot = stateRoot;
       this.logger.info({ stateRoot: bytesToHex(stateRoot), accounts: spec.alloc.length }, 'genesis state written');

@@ -15,8 +15,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT } from './block.ts';
-
-type Decoded = Uint8Array | Decoded[];
+import { decodeNode, type Decoded } from './trieNodeRlp.ts';
 
 /** What the prefetcher needs from the node store (StateDb). */
 export interface PrefetchStore {
@@ -87,7 +86,7 @@ function decodeAt(store: PrefetchStore, c: Cursor): Decoded | undefined {
   if (known !== undefined) return known;
   const raw = store.cached(hex);
   if (raw === undefined) return undefined; // not stored: left to the block's own read to report
-  const node = RLP.decode(raw) as Decoded;
+  const node = decodeNode(raw);
   if (c.depth <= DECODED_DEPTH) {
     if (decodedCache.size >= DECODED_MAX) decodedCache.clear();
     decodedCache.set(hex, node);
