@@ -24,6 +24,11 @@ const META_PREFIX = BUCKETS.stateMeta.id; // 'm' ‖ name
 const LEVEL_CACHE_BYTES = 32 * 1024 * 1024;
 const LEVEL_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 
+export interface StateDbOptions {
+  cacheNodes?: number;
+  cacheBytes?: number;
+}
+
 export type RawBatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
 function nodeKey(hexKey: string): Uint8Array {
@@ -47,15 +52,22 @@ export class StateDb implements DB<string, string | Uint8Array> {
    */
   private cache = new Map<string, Uint8Array>();
   private readonly cacheLimit: number;
+  private readonly cacheByteLimit: number;
+  private cacheBytes = 0;
   /** Reads served from the pending buffer or level; for the bench's "where the time goes". */
   stats = { reads: 0, diskReads: 0, writes: 0, knownWrites: 0, prefetched: 0, prefetchMs: 0, writeMs: 0, flushedNodes: 0, droppedNodes: 0 };
 
-  constructor(level: ClassicLevel<Uint8Array, Uint8Array>, opts: { cacheNodes?: number } = {}) {
+  /**
+   * `cacheNodes` (default 500k) and `cacheBytes` (node bytes, default 256 MiB) bound the node cache;
+   * whichever is reached first evicts the least recently used nodes.
+   */
+  constructor(level: ClassicLevel<Uint8Array, Uint8Array>, opts: StateDbOptions = {}) {
     this.level = level;
     this.cacheLimit = opts.cacheNodes ?? 500_000;
+    this.cacheByteLimit = opts.cacheBytes ?? 256 * 1024 * 1024;
   }
 
-  static async open(path: string, opts: { cacheNodes?: number } = {}): Promise<StateDb> {
+  static async open(path: string, opts: StateDbOptions = {}): Promise<StateDb> {
     const level = new ClassicLevel<Uint8Array, Uint8Array>(path, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -73,16 +85,28 @@ export class StateDb implements DB<string, string | Uint8Array> {
 
   private remember(key: string, value: Uint8Array): void {
     // Map keeps insertion order: re-inserting marks recent use, the first key is the least recent.
-    this.cache.delete(key);
+    const old = this.cache.get(key);
+    if (old !== undefined) {
+      this.cacheBytes -= old.length;
+      this.cache.delete(key);
+    }
     this.cache.set(key, value);
-    if (this.cache.size > this.cacheLimit) {
-      const drop = this.cache.size - this.cacheLimit + (this.cacheLimit >> 4);
+    this.cacheBytes += value.length;
+    if (this.cache.size > this.cacheLimit || this.cacheBytes > this.cacheByteLimit) {
+      // drop the least recent 1/16 beyond the bounds at once, so eviction is not paid per insert
+      const drop = Math.max(0, this.cache.size - this.cacheLimit) + (this.cacheLimit >> 4);
       let n = 0;
-      for (const k of this.cache.keys()) {
-        if (n++ >= drop) break;
+      for (const [k, v] of this.cache) {
+        if (n++ >= drop && this.cacheBytes <= this.cacheByteLimit - (this.cacheByteLimit >> 4)) break;
         this.cache.delete(k);
+        this.cacheBytes -= v.length;
       }
     }
+  }
+
+  /** Nodes and bytes in the node cache (bounded by `cacheNodes` and `cacheBytes`). */
+  cacheSize(): { nodes: number; bytes: number } {
+    return { nodes: this.cache.size, bytes: this.cacheBytes };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
