@@ -22,6 +22,8 @@ import { EMPTY_ITEM, decodeNode, encodeBytes, encodeList, type Decoded } from '.
 export interface TrieNodeStore {
   get(hexKey: string): Promise<Uint8Array | undefined>;
   put(hexKey: string, value: Uint8Array): Promise<void>;
+  /** A node already in memory, read without a promise (StateDb): most of a commit's loads are. */
+  cached?(hexKey: string): Uint8Array | undefined;
   /**
    * Where an update's new nodes go when the store has it (StateDb): every node so written is referenced
    * by the root the update returns, which lets the store skip its reachability walk.
@@ -123,7 +125,7 @@ export class BatchTrie {
   async #load(c: Child): Promise<TrieNode | null> {
     if (c === null || !(c instanceof Uint8Array)) return c;
     const hex = bytesToHex(c).slice(2);
-    const raw = await this.#store.get(hex);
+    const raw = this.#store.cached?.(hex) ?? (await this.#store.get(hex));
     if (raw === undefined) throw new Error(`trie node ${hex} is missing`);
     return nodeOf(decodeNode(raw), c);
   }

@@ -401,9 +401,11 @@ export class Executor implements ExecutorApi, StateNodeHost {
       if (req.txs.length !== req.senders.length) throw new Error(`buildBlock: ${req.txs.length} txs but ${req.senders.length} senders`);
       if (req.header.number !== req.parent.number + 1n) throw new Error(`buildBlock: header number ${req.header.number} does not follow parent ${req.parent.number}`);
       await this.moveTo(req.parent.stateRoot);
+      const tp = performance.now();
       await prefetchBlockAccounts(this.db, this.sm, req.parent.stateRoot, req.txs, req.senders, [req.author]);
       const block = this.execBlock(req.header, req);
-      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
+      // the up-front account reads (src/evm/prefetch.ts) count as execution: they were its reads before
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: performance.now() - tp, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const included: number[] = [];
       const includedRaw: Uint8Array[] = [];
       const receipts: Receipt[] = [];
@@ -526,9 +528,10 @@ export class Executor implements ExecutorApi, StateNodeHost {
       if (!equalBytes(h.parentHash, req.parent.hash))
         throw new BlockValidationError('parentHash', `block ${h.number} parentHash ${bytesToHex(h.parentHash)} is not the given parent ${bytesToHex(req.parent.hash)}`);
       await this.moveTo(req.parent.stateRoot);
+      const tp = performance.now();
       await prefetchBlockAccounts(this.db, this.sm, req.parent.stateRoot, req.txs, req.senders, [req.author]);
       const block = this.execBlock(h, req);
-      const timings: TimingBreakdown = { decodeMs: 0, execMs: 0, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
+      const timings: TimingBreakdown = { decodeMs: 0, execMs: performance.now() - tp, systemMs: 0, commitMs: 0, rootsMs: 0, cpuMs: 0, queuedMs: start - called };
       const receipts: Receipt[] = [];
       let gasUsed = 0n;
       await this.sm.checkpoint();

@@ -45,11 +45,11 @@ interface Cursor {
 }
 
 /**
- * What the walk found for each key, by the key's hex: the leaf value, or null when the trie at the
+ * What the walk found for each key (the caller's key object, so no key is hex-encoded): the leaf value, or null when the trie at the
  * root provably has no such key. A key whose path ran into a node the store does not have is left
  * out (the block's own read will report it).
  */
-export type Resolved = Map<string, Uint8Array | null>;
+export type Resolved = Map<Uint8Array, Uint8Array | null>;
 
 /**
  * Loads into the store the nodes on the paths of `keys` (32-byte hashed keys) in the trie at `root`
@@ -59,7 +59,7 @@ export async function prefetchPaths(store: PrefetchStore, root: Uint8Array, keys
   const found: Resolved = new Map();
   if (keys.length === 0) return found;
   if (equalBytes(root, EMPTY_TRIE_ROOT)) {
-    for (const k of keys) found.set(bytesToHex(k), null);
+    for (const k of keys) found.set(k, null);
     return found;
   }
   let frontier: Cursor[] = [{ ref: root, depth: 0, nibble: 0, keys: [...keys] }];
@@ -108,7 +108,7 @@ function descend(store: PrefetchStore, c: Cursor, out: Cursor[], found: Resolved
   if (!Array.isArray(node)) return;
   const push = (ref: Decoded, keys: Uint8Array[], nibble: number) => {
     if (ref instanceof Uint8Array && ref.length === 0) {
-      for (const k of keys) found.set(bytesToHex(k), null);
+      for (const k of keys) found.set(k, null);
       return;
     }
     if (ref instanceof Uint8Array && ref.length !== 32) return; // malformed: the block's read reports it
@@ -136,14 +136,14 @@ function descend(store: PrefetchStore, c: Cursor, out: Cursor[], found: Resolved
     // a leaf: the key is here, or nowhere in this trie
     const value = node[1]!;
     if (!(value instanceof Uint8Array)) return;
-    for (const k of c.keys) found.set(bytesToHex(k), follows(k, c.nibble, path, true) ? value : null);
+    for (const k of c.keys) found.set(k, follows(k, c.nibble, path, true) ? value : null);
     return;
   }
   // an extension: the keys that follow its path go on to its child, the others are absent
   const on: Uint8Array[] = [];
   for (const k of c.keys) {
     if (follows(k, c.nibble, path, false)) on.push(k);
-    else found.set(bytesToHex(k), null);
+    else found.set(k, null);
   }
   if (on.length > 0) push(node[1]!, on, c.nibble + path.length);
 }
@@ -186,7 +186,7 @@ export async function prefetchBlockAccounts(
   senders: readonly Uint8Array[],
   extra: readonly Uint8Array[] = [],
 ): Promise<number> {
-  const byKey = new Map<string, Uint8Array>();
+  const byKey = new Map<Uint8Array, Uint8Array>();
   const keys: Uint8Array[] = [];
   const seen = new Set<string>();
   const add = (a: Uint8Array | undefined) => {
@@ -196,7 +196,7 @@ export async function prefetchBlockAccounts(
     seen.add(h);
     const k = keccak256(a);
     keys.push(k);
-    byKey.set(bytesToHex(k), a);
+    byKey.set(k, a);
   };
   for (const s of senders) add(s);
   for (const t of txs) add(txRecipient(t));

@@ -21,6 +21,8 @@ import { reachableNodes } from './reachable.ts';
 const NODE_PREFIX = BUCKETS.stateNode.id; // 'n' ‖ node hash / code hash (as the MPT names them)
 const META_PREFIX = BUCKETS.stateMeta.id; // 'm' ‖ name
 
+const LOAD_PARALLEL = 4;
+const LOAD_CHUNK_MIN = 256;
 const LEVEL_CACHE_BYTES = 32 * 1024 * 1024;
 const LEVEL_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 
@@ -139,7 +141,13 @@ export class StateDb implements DB<string, string | Uint8Array> {
     const want = keys.filter((k) => !this.pending.has(k) && !this.cache.has(k));
     if (want.length === 0) return;
     const t = performance.now();
-    const values = await this.level.getMany(want.map(nodeKey));
+    // LevelDB's getMany reads its keys one after another on one libuv thread; a few calls in parallel
+    // use the other threads while the disk or page cache answers.
+    const parts = Math.min(LOAD_PARALLEL, Math.ceil(want.length / LOAD_CHUNK_MIN));
+    const size = Math.ceil(want.length / parts);
+    const chunks: Promise<(Uint8Array | undefined)[]>[] = [];
+    for (let i = 0; i < want.length; i += size) chunks.push(this.level.getMany(want.slice(i, i + size).map(nodeKey)));
+    const values = (await Promise.all(chunks)).flat();
     this.stats.prefetchMs += performance.now() - t;
     for (let i = 0; i < want.length; i++) {
       const v = values[i];
