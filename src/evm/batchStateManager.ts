@@ -11,10 +11,10 @@
  */
 import { CODEHASH_PREFIX, MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
 import { RLP } from '@ethereumjs/rlp';
-import { Account, createAddressFromString, unpadBytes, type Address } from '@ethereumjs/util';
+import { Account, Address, createAccountFromRLP, createAddressFromString, unpadBytes } from '@ethereumjs/util';
 import { BatchTrie, type TrieNodeStore, type TrieUpdate } from './batchTrie.ts';
 import { keccak256 } from './crypto.ts';
-import { bytesToHex, concatBytes, hexToBytes } from '../util/bytes.ts';
+import { bytesToHex, concatBytes, equalBytes, hexToBytes } from '../util/bytes.ts';
 
 export class BatchStateManager extends MerkleStateManager {
   readonly #batch: BatchTrie;
@@ -40,6 +40,22 @@ export class BatchStateManager extends MerkleStateManager {
     if (value.length > 32) throw new Error('Storage value cannot be longer than 32 bytes');
     if (!(await this.getAccount(address))) throw new Error('putStorage() called on non-existing account');
     cache.put(address, key, RLP.encode(unpadBytes(value)));
+  }
+
+  /**
+   * Accounts read from the trie at `root` by the block prefetcher (src/evm/prefetch.ts), put in the
+   * account cache exactly as getAccount does after its own trie read, so execution does not walk the
+   * trie for them again. Only while the state is at `root` (else nothing is seeded), and never over
+   * an entry the cache already has: that can be this block's own newer write.
+   */
+  seedAccounts(root: Uint8Array, accounts: Iterable<readonly [address: Uint8Array, rlp: Uint8Array | null]>): void {
+    const cache = this._caches?.account;
+    if (!cache || !equalBytes(root, this._trie.root())) return;
+    for (const [bytes, rlp] of accounts) {
+      const address = new Address(bytes);
+      if (cache.get(address) !== undefined) continue;
+      cache.put(address, rlp === null ? undefined : createAccountFromRLP(rlp));
+    }
   }
 
   override async flush(): Promise<void> {

@@ -13,21 +13,26 @@
  * than mishandled. The result is byte-for-byte the trie the MPT builds (test/evm/batch-trie.test.ts
  * compares roots and stored nodes with @ethereumjs/mpt over random updates).
  */
-import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT } from './block.ts';
+import { EMPTY_ITEM, decodeNode, encodeBytes, encodeList, type Decoded } from './trieNodeRlp.ts';
 
 /** Where nodes are read from and written to, by unprefixed hex hash (the MPT's own key form). */
 export interface TrieNodeStore {
   get(hexKey: string): Promise<Uint8Array | undefined>;
   put(hexKey: string, value: Uint8Array): Promise<void>;
+  /** A node already in memory, read without a promise (StateDb): most of a commit's loads are. */
+  cached?(hexKey: string): Uint8Array | undefined;
+  /**
+   * Where an update's new nodes go when the store has it (StateDb): every node so written is referenced
+   * by the root the update returns, which lets the store skip its reachability walk.
+   */
+  putResult?(hexKey: string, value: Uint8Array): void;
 }
 
 /** A key (32 bytes) and its new value, or null to delete it. */
 export type TrieUpdate = readonly [key: Uint8Array, value: Uint8Array | null];
-
-type Decoded = Uint8Array | Decoded[];
 
 /** A child slot: nothing, a stored node not loaded yet (its hash), or a node in memory. */
 type Child = null | Uint8Array | TrieNode;
@@ -120,9 +125,9 @@ export class BatchTrie {
   async #load(c: Child): Promise<TrieNode | null> {
     if (c === null || !(c instanceof Uint8Array)) return c;
     const hex = bytesToHex(c).slice(2);
-    const raw = await this.#store.get(hex);
+    const raw = this.#store.cached?.(hex) ?? (await this.#store.get(hex));
     if (raw === undefined) throw new Error(`trie node ${hex} is missing`);
-    return nodeOf(RLP.decode(raw) as Decoded, c);
+    return nodeOf(decodeNode(raw), c);
   }
 
   async #insert(c: Child, key: number[], at: number, value: Uint8Array): Promise<TrieNode> {
@@ -185,27 +190,29 @@ export class BatchTrie {
     return { kind: 'ext', path, child: c };
   }
 
-  /** The RLP structure of a node, with its children as references. */
-  async #encode(node: TrieNode, writes: Map<string, Uint8Array>): Promise<Decoded> {
-    if (node.kind === 'leaf') return [hexPrefix(node.path, true), node.value];
-    if (node.kind === 'ext') return [hexPrefix(node.path, false), await this.#ref(node.child, writes)];
-    const items: Decoded[] = new Array(17);
-    for (let i = 0; i < 16; i++) items[i] = await this.#ref(node.children[i]!, writes);
-    items[16] = new Uint8Array(0);
-    return items;
+  /** The RLP of a node, with its children as references. */
+  #encode(node: TrieNode, writes: Map<string, Uint8Array>): Uint8Array {
+    if (node.kind === 'leaf') return encodeList([encodeBytes(hexPrefix(node.path, true)), encodeBytes(node.value)]);
+    if (node.kind === 'ext') return encodeList([encodeBytes(hexPrefix(node.path, false)), this.#ref(node.child, writes)]);
+    const items: Uint8Array[] = new Array(17);
+    for (let i = 0; i < 16; i++) items[i] = this.#ref(node.children[i]!, writes);
+    items[16] = EMPTY_ITEM;
+    return encodeList(items);
   }
 
-  /** A child as its parent holds it: its hash (stored under it), or itself when shorter than 32 bytes. */
-  async #ref(c: Child, writes: Map<string, Uint8Array>): Promise<Decoded> {
-    if (c === null) return new Uint8Array(0);
-    if (c instanceof Uint8Array) return c;
-    if (c.hash) return c.hash;
-    const structure = await this.#encode(c, writes);
-    const raw = RLP.encode(structure);
-    if (raw.length < 32) return structure;
+  /**
+   * A child as its parent holds it, encoded: its hash (the node stored under it), or the node itself
+   * when its RLP is shorter than 32 bytes.
+   */
+  #ref(c: Child, writes: Map<string, Uint8Array>): Uint8Array {
+    if (c === null) return EMPTY_ITEM;
+    if (c instanceof Uint8Array) return encodeBytes(c);
+    if (c.hash) return encodeBytes(c.hash);
+    const raw = this.#encode(c, writes);
+    if (raw.length < 32) return raw;
     const hash = keccak256(raw);
     writes.set(bytesToHex(hash).slice(2), raw);
-    return hash;
+    return encodeBytes(hash);
   }
 
   /**
@@ -223,10 +230,12 @@ export class BatchTrie {
     if (top instanceof Uint8Array) return top;
     if (top.hash) return top.hash;
     const writes = new Map<string, Uint8Array>();
-    const raw = RLP.encode(await this.#encode(top, writes));
+    const raw = this.#encode(top, writes);
     const hash = keccak256(raw);
     writes.set(bytesToHex(hash).slice(2), raw);
-    for (const [k, v] of writes) await this.#store.put(k, v);
+    const store = this.#store;
+    if (store.putResult) for (const [k, v] of writes) store.putResult(k, v);
+    else for (const [k, v] of writes) await store.put(k, v);
     return hash;
   }
 }
