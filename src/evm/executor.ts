@@ -72,6 +72,8 @@ export interface ExecutorOptions {
   eips?: number[];
   /** Trie nodes kept in memory (default 500k). */
   cacheNodes?: number;
+  /** Bytes of trie nodes kept in memory (default 256 MiB); the cache is bounded by both. */
+  cacheBytes?: number;
   /** Apply plain value transfers between EOAs directly (default true; see `tryTransfer`). Off only to compare against runTx. */
   transferFastPath?: boolean;
 }
@@ -167,7 +169,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
 
   static async open(opts: ExecutorOptions, deps: ExecutorDeps = {}): Promise<Executor> {
     const common = createBttcCommon({ chainId: opts.chainId, hardfork: opts.hardfork, eips: opts.eips });
-    const db = await StateDb.open(opts.dataDir, { cacheNodes: opts.cacheNodes });
+    const db = await StateDb.open(opts.dataDir, { cacheNodes: opts.cacheNodes, cacheBytes: opts.cacheBytes });
     const ex = new Executor(common, db, deps, opts.transferFastPath ?? true);
     await ex.setup();
     return ex;

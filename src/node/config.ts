@@ -14,7 +14,7 @@
  *             "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30303"], "staticPeers": [], "bootstrap": [], "banSeconds": 600, "meshDegree": 4 },
  *             "rootChains": [{ "id": 2, "startBlock": 0 }],
  *             "tron": { "maxFeeLimitSun": "1000000000" },
- *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "deliveryEmptyBlockMs": 0, "stateCacheNodes": 500000, "buildBudgetMs": null,
+ *             "verifyThreads": 1, "executor": "worker", "deliveryBlockMs": 1000, "deliveryEmptyBlockMs": 0, "stateCacheNodes": 500000, "stateCacheMB": 256, "buildBudgetMs": null,
  *             "auditLog": { "privateRetentionHours": 720 } } }
  * ```
  *
@@ -72,6 +72,8 @@ export interface NodeSection {
   executor: 'worker' | 'inline';
   /** State trie nodes the executor keeps in memory (LRU) beside LevelDB: bounds its memory (~200 bytes a node). */
   stateCacheNodes: number;
+  /** The same cache bounded by the bytes of its nodes, MiB (default 256): whichever bound is reached first evicts. */
+  stateCacheMB: number;
   /** Pause after a Delivery decision before the next height (Tendermint's timeout_commit), ms. */
   deliveryBlockMs: number;
   /**
@@ -237,6 +239,7 @@ const NODE_SPEC: FieldSpec = {
     verifyThreads: { type: 'int', min: 0, max: 64 },
     executor: { type: 'enum', values: ['worker', 'inline'] },
     stateCacheNodes: { type: 'int', min: 0, max: 100_000_000 },
+    stateCacheMB: { type: 'int', min: 1, max: 1_048_576 },
     deliveryBlockMs: { type: 'int', min: 0, max: 60_000 },
     deliveryEmptyBlockMs: { type: 'int', min: 0, max: 600_000 },
     buildBudgetMs: { type: 'optional', of: { type: 'int', min: 50, max: 60_000 } },
@@ -283,6 +286,7 @@ const DEFAULTS = {
   verifyThreads: 1,
   executor: 'worker',
   stateCacheNodes: 500_000,
+  stateCacheMB: 256,
   deliveryBlockMs: 1000,
   deliveryEmptyBlockMs: 0,
   buildBudgetMs: null,

@@ -115,7 +115,10 @@ export class BttcNode {
     onClose('hash pool', () => hashPool.close());
 
     // Execution and storage
-    const executor = await createExecutor({ mode: node.executor, chainId: config.bttc.chainId, dataDir: join(node.dataDir, 'state'), cacheNodes: node.stateCacheNodes }, { metrics, logger });
+    const executor = await createExecutor(
+      { mode: node.executor, chainId: config.bttc.chainId, dataDir: join(node.dataDir, 'state'), cacheNodes: node.stateCacheNodes, cacheBytes: node.stateCacheMB * 2 ** 20 },
+      { metrics, logger },
+    );
     onClose('executor', () => executor.close());
     // eth_call & co. run in their own workers over a read-only view of the executor's state: never in import's way.
     const calls = await CallService.start(

@@ -32,6 +32,11 @@ test('node file: defaults filled, paths resolved against the file, errors name t
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, rpc: { port: 70000 } } }, 'n.json'), /n\.json: node\.rpc\.port: expected an integer from 0 to 65535, got 70000/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, p2p: { listen: ['tcp:1'] } } }, 'n.json'), /node\.p2p\.listen\[0\]: expected a multiaddr/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, colour: 'blue' } }, 'n.json'), /node\.colour: expected no such field/);
+  // The state cache's byte bound and Delivery's empty-block interval: defaults, and bad values named.
+  assert.deepEqual([f.node.stateCacheMB, f.node.deliveryEmptyBlockMs], [256, 0]);
+  assert.equal(parseNodeFile({ preset: 'devnet', node: { ...node, stateCacheMB: 64, deliveryEmptyBlockMs: 5000 } }, 'n.json').node.stateCacheMB, 64);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, stateCacheMB: 0 } }, 'n.json'), /n\.json: node\.stateCacheMB: expected an integer from 1 to 1048576, got 0/);
+  assert.throws(() => parseNodeFile({ preset: 'devnet', node: { ...node, deliveryEmptyBlockMs: -5 } }, 'n.json'), /n\.json: node\.deliveryEmptyBlockMs: expected an integer from 0 to 600000, got -5/);
   assert.throws(() => parseNodeFile({ preset: 'devnet', set: { bttc: { period: 'two' } }, node }, 'n.json'), /n\.json: set\.bttc\.period/);
   assert.throws(
     () => parseNodeFile({ preset: 'devnet', node: { ...node, rootChains: [{ id: 9, startBlock: 0 }] } }, 'n.json'),
