@@ -27,7 +27,7 @@ import type { Registry } from 'prom-client';
 import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
-import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeReceipt, orBloom, orderedTrieRoot } from './block.ts';
+import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, orBloom, orderedTrieRoot, receiptEncoding } from './block.ts';
 import { ancestorBlockchain } from './ancestors.ts';
 import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
@@ -333,7 +333,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
     const stateRoot = await this.sm.getStateRoot();
     const t1 = performance.now();
     const txRoot = orderedTrieRoot(rawTxs);
-    const receiptRoot = orderedTrieRoot(receipts.map(encodeReceipt));
+    const receiptRoot = orderedTrieRoot(receipts.map(receiptEncoding));
     const bloom = new Uint8Array(256);
     for (const r of receipts) orBloom(bloom, r.logsBloom);
     const t2 = performance.now();
