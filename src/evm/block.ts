@@ -102,19 +102,26 @@ export function encodeReceipt(r: Receipt): Uint8Array {
 }
 
 /**
- * The consensus encoding of each receipt object that was encoded once or decoded from it. A block's
- * receipts are encoded by the executor for the receipt root, cross to the main thread and are stored
- * there: with this memo the bytes are built once, not three times (≈ 20 µs an ERC-20 receipt on the
- * main thread alone). Receipts are values: nothing changes one after it is built.
+ * The consensus encoding of a receipt object that was encoded once or decoded from it, kept on the
+ * object under a non-enumerable symbol (invisible to equality checks and JSON). A block's receipts
+ * are encoded by the executor for the receipt root, cross to the main thread and are stored there:
+ * with this the bytes are built once, not three times (≈ 20 µs an ERC-20 receipt on the main thread
+ * alone). Not a WeakMap: its ephemeron entries cost every garbage collection, measurably more than
+ * the encoding saved. Receipts are values: nothing changes one after it is built.
  */
-const receiptEncodings = new WeakMap<Receipt, Uint8Array>();
+const ENCODED = Symbol('receiptEncoding');
+type WithEncoding = Receipt & { [ENCODED]?: Uint8Array };
 
-/** encodeReceipt, remembered for the object (see receiptEncodings); the bytes must not be modified. */
+function remember(r: Receipt, enc: Uint8Array): void {
+  Object.defineProperty(r, ENCODED, { value: enc, enumerable: false, writable: false, configurable: false });
+}
+
+/** encodeReceipt, remembered on the object (see ENCODED); the bytes must not be modified. */
 export function receiptEncoding(r: Receipt): Uint8Array {
-  let enc = receiptEncodings.get(r);
+  let enc = (r as WithEncoding)[ENCODED];
   if (enc === undefined) {
     enc = encodeReceipt(r);
-    receiptEncodings.set(r, enc);
+    if (Object.isExtensible(r)) remember(r, enc);
   }
   return enc;
 }
@@ -135,7 +142,7 @@ export function receiptFromItem(item: unknown): Receipt {
   if (!(enc instanceof Uint8Array) || !(gasUsed instanceof Uint8Array) || !Array.isArray(ca) || ca.length > 1) throw new Error('receipt: expected [encoding, gasUsed, [contractAddress]?]');
   const r: Receipt = { ...decodeReceipt(enc), gasUsed: bytesToBig(gasUsed) };
   if (ca.length) r.contractAddress = ca[0]!;
-  receiptEncodings.set(r, enc);
+  remember(r, enc);
   return r;
 }
 
