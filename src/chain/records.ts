@@ -16,7 +16,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { BUCKETS } from '../db/buckets.ts';
 import type { KeyValueStore } from '../db/interface.ts';
 import { bytesCodec, fixedBytesCodec, presenceCodec, Repository, tupleCodec, u64BigCodec, type Codec } from '../db/repository.ts';
-import { bigToBytes, bytesToBig, decodeHeader, decodeReceipt, encodeHeader, encodeReceipt } from '../evm/block.ts';
+import { bigToBytes, bytesToBig, decodeHeader, encodeHeader, receiptFromItem, receiptToItem } from '../evm/block.ts';
 import type { HeaderFields, Receipt } from '../evm/interface.ts';
 import type { TxLocation } from './interface.ts';
 
@@ -60,14 +60,10 @@ export const bodyCodec: Codec<StoredBody> = {
   },
 };
 
+// A receipt the executor produced carries its consensus encoding across (receiptEncoding): stored as is.
 export const receiptsCodec: Codec<Receipt[]> = {
-  encode: (rs) => RLP.encode(rs.map((r) => [encodeReceipt(r), bigToBytes(r.gasUsed), r.contractAddress ? [r.contractAddress] : []])),
-  decode: (raw) =>
-    (RLP.decode(raw) as unknown as [Uint8Array, Uint8Array, Uint8Array[]][]).map(([enc, gasUsed, ca]) => {
-      const r: Receipt = { ...decodeReceipt(enc), gasUsed: bytesToBig(gasUsed) };
-      if (ca.length) r.contractAddress = ca[0]!;
-      return r;
-    }),
+  encode: (rs) => RLP.encode(rs.map(receiptToItem)),
+  decode: (raw) => (RLP.decode(raw) as unknown[]).map(receiptFromItem),
 };
 
 export const quantityCodec: Codec<bigint> = { encode: bigToBytes, decode: bytesToBig };

@@ -4,10 +4,11 @@
  * RLP-shaped (signed transactions, headers, receipts) and decoding a list of byte strings is cheap.
  *
  * Optional values are encoded as a list of zero or one items; numbers as minimal big-endian bytes;
- * millisecond timings as integer microseconds.
+ * millisecond timings as integer microseconds. Receipts cross as the chain store keeps them
+ * (block.ts receiptToItem): the consensus encoding built for the receipt root is stored as is.
  */
 import { RLP } from '@ethereumjs/rlp';
-import { bigToBytes, bytesToBig, headerFromList, headerToList, logFromList, logToList } from './block.ts';
+import { bigToBytes, bytesToBig, headerFromList, headerToList, logFromList, logToList, receiptFromItem, receiptToItem } from './block.ts';
 import type {
   AccountState,
   BuildBlockRequest,
@@ -21,7 +22,6 @@ import type {
   GenesisSpec,
   HeaderFields,
   ParentRef,
-  Receipt,
   SystemCall,
   SystemCallResult,
   TimingBreakdown,
@@ -163,17 +163,6 @@ export function decodeExecuteRequest(bytes: Uint8Array): ExecuteBlockRequest {
   };
 }
 
-function receiptToList(r: Receipt): Nested {
-  return [u(r.txType), u(r.status), u(r.cumulativeGasUsed), u(r.gasUsed), r.logsBloom, r.logs.map(logToList) as Nested, opt(r.contractAddress, (x) => x)];
-}
-function receiptFromList(n: Nested): Receipt {
-  const [txType, status, cum, used, bloom, logs, ca] = l(n);
-  const r: Receipt = { txType: num(txType!), status: num(status!) === 1 ? 1 : 0, cumulativeGasUsed: big(cum!), gasUsed: big(used!), logsBloom: b(bloom!), logs: l(logs!).map(logFromList) };
-  const c = unopt(ca!, b);
-  if (c) r.contractAddress = c;
-  return r;
-}
-
 function sysResultToList(s: SystemCallResult): Nested {
   return [u(s.success ? 1 : 0), u(s.gasUsed), s.returnValue, s.logs.map(logToList) as Nested, opt(s.error, (e) => Buffer.from(e))];
 }
@@ -209,7 +198,7 @@ export function encodeBuildResult(r: BuildBlockResult): Uint8Array {
   return encode([
     headerToList(r.header),
     inc,
-    r.receipts.map(receiptToList),
+    r.receipts.map(receiptToItem),
     r.systemResults.map(sysResultToList),
     r.rejected.map((x) => [u(x.index), Buffer.from(x.reason)]),
     u(r.notTried),
@@ -226,7 +215,7 @@ export function decodeBuildResult(bytes: Uint8Array): BuildBlockResult {
   return {
     header: headerFromList(l(header!) as Uint8Array[]),
     included,
-    receipts: l(receipts!).map(receiptFromList),
+    receipts: l(receipts!).map(receiptFromItem),
     systemResults: l(sys!).map(sysResultFromList),
     rejected: l(rejected!).map((x) => ({ index: num(l(x)[0]!), reason: Buffer.from(b(l(x)[1]!)).toString() })),
     notTried: num(notTried!),
@@ -235,12 +224,12 @@ export function decodeBuildResult(bytes: Uint8Array): BuildBlockResult {
 }
 
 export function encodeExecuteResult(r: ExecuteBlockResult): Uint8Array {
-  return encode([r.receipts.map(receiptToList), r.systemResults.map(sysResultToList), timingsToList(r.timings)]);
+  return encode([r.receipts.map(receiptToItem), r.systemResults.map(sysResultToList), timingsToList(r.timings)]);
 }
 
 export function decodeExecuteResult(bytes: Uint8Array): ExecuteBlockResult {
   const [receipts, sys, timings] = decode(bytes);
-  return { receipts: l(receipts!).map(receiptFromList), systemResults: l(sys!).map(sysResultFromList), timings: timingsFromList(timings!) };
+  return { receipts: l(receipts!).map(receiptFromItem), systemResults: l(sys!).map(sysResultFromList), timings: timingsFromList(timings!) };
 }
 
 /**

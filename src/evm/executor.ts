@@ -27,7 +27,7 @@ import type { Registry } from 'prom-client';
 import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
-import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, encodeReceipt, orBloom, orderedTrieRoot } from './block.ts';
+import { EMPTY_TRIE_ROOT, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH, orBloom, orderedTrieRoot, receiptEncoding } from './block.ts';
 import { ancestorBlockchain } from './ancestors.ts';
 import { BTTC_HARDFORK, createBttcCommon, type SharedCommon } from './common.ts';
 import { keccak256 } from './crypto.ts';
@@ -40,6 +40,7 @@ import { OverlayDb } from './call/overlayDb.ts';
 import { serveStateNodes } from './call/nodeServer.ts';
 import type { StateNodeHost } from './call/interface.ts';
 import { writeGenesisState } from './genesisTrie.ts';
+import { decodeTransferTx, type TransferFields } from './transferTx.ts';
 import {
   BlockValidationError,
   type AccountState,
@@ -155,6 +156,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly fastPath: boolean;
+  private readonly chainId: bigint;
   /** Transactions applied by the plain-transfer fast path (diagnostics and tests). */
   fastTransfers = 0;
 
@@ -162,6 +164,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
     this.common = common;
     // The fast path encodes Berlin's rules for a transfer (no base fee, no 7702, intrinsic gas 21000).
     this.fastPath = fastPath && common.hardfork() === BTTC_HARDFORK && !common.isActivatedEIP(1559) && !common.isActivatedEIP(7702);
+    this.chainId = common.chainId();
     this.db = db;
     this.logger = deps.logger ?? silentLogger();
     this.metrics = deps.metrics ? createMetrics(deps.metrics) : null;
@@ -217,6 +220,30 @@ export class Executor implements ExecutorApi, StateNodeHost {
     return tx;
   }
 
+  /**
+   * One transaction of a block, decoded as lightly as it allows: a plain legacy transfer (the fast
+   * path's shape) through decodeTransferTx, which accepts only what EthereumJS accepts; the full
+   * EthereumJS object otherwise, or when the fast path declines the light one (`full`). Throws as
+   * createTxFromRLP does for a malformed transaction.
+   */
+  private decodeForBlock(raw: Uint8Array, sender: Uint8Array): { light: TransferFields | null; gasLimit: bigint; full: () => TypedTransaction } {
+    if (!(sender instanceof Uint8Array) || sender.length !== 20) throw new Error('sender must be 20 bytes');
+    const light = this.fastPath ? decodeTransferTx(raw, this.chainId) : null;
+    let tx = light ? null : this.decodeTx(raw, sender);
+    const full = () => (tx ??= this.decodeTx(raw, sender));
+    return { light, gasLimit: light ? light.gasLimit : tx!.gasLimit, full };
+  }
+
+  /** tryTransfer for a decoded transaction: light fields, or a full object of the transfer's shape. */
+  private tryTransferOf(d: { light: TransferFields | null; full: () => TypedTransaction }, sender: Uint8Array, coinbase: Address): Promise<bigint | null> {
+    if (!this.fastPath) return Promise.resolve(null);
+    if (d.light) return this.tryTransfer(d.light, new Address(sender), coinbase);
+    const tx = d.full();
+    if (tx.type !== 0 || tx.to === undefined || tx.data.length !== 0) return Promise.resolve(null);
+    const gasPrice = (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+    return this.tryTransfer({ nonce: tx.nonce, gasPrice, gasLimit: tx.gasLimit, to: tx.to.bytes, value: tx.value }, tx.getSenderAddress(), coinbase);
+  }
+
   private execBlock(tpl: HeaderTemplate, ctx: BlockContext): ExecBlock {
     this.ancestors = ctx.ancestorHashes ?? [];
     this.ancestorsOf = tpl.number;
@@ -247,17 +274,14 @@ export class Executor implements ExecutorApi, StateNodeHost {
    * both ways and compares roots and receipts.
    * Returns the gas used (always the 21,000 intrinsic gas: a legacy transfer has no execution gas).
    */
-  private async tryTransfer(tx: TypedTransaction, coinbase: Address): Promise<bigint | null> {
-    if (!this.fastPath || tx.type !== 0 || tx.to === undefined || tx.data.length !== 0) return null;
-    const { value, gasLimit } = tx;
-    const gasPrice = (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+  private async tryTransfer(t: TransferFields, from: Address, coinbase: Address): Promise<bigint | null> {
+    const { value, gasLimit, gasPrice } = t;
     if (value <= 0n || gasPrice <= 0n || gasLimit < TRANSFER_GAS) return null;
-    const to = tx.to;
-    if (isReservedAddress(to.bytes)) return null;
-    const from = tx.getSenderAddress();
+    if (isReservedAddress(t.to)) return null;
+    const to = new Address(t.to);
     const sm = this.sm;
     const sender = await sm.getAccount(from);
-    if (!sender || !equalBytes(sender.codeHash, KECCAK256_NULL) || sender.nonce !== tx.nonce || sender.balance < gasLimit * gasPrice + value) return null;
+    if (!sender || !equalBytes(sender.codeHash, KECCAK256_NULL) || sender.nonce !== t.nonce || sender.balance < gasLimit * gasPrice + value) return null;
     if (sender.nonce >= MAX_NONCE) return null;
     const recipient = await sm.getAccount(to);
     if (recipient && !equalBytes(recipient.codeHash, KECCAK256_NULL)) return null;
@@ -336,7 +360,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
     const stateRoot = await this.sm.getStateRoot();
     const t1 = performance.now();
     const txRoot = orderedTrieRoot(rawTxs);
-    const receiptRoot = orderedTrieRoot(receipts.map(encodeReceipt));
+    const receiptRoot = orderedTrieRoot(receipts.map(receiptEncoding));
     const bloom = new Uint8Array(256);
     for (const r of receipts) orBloom(bloom, r.logsBloom);
     const t2 = performance.now();
@@ -427,25 +451,26 @@ export class Executor implements ExecutorApi, StateNodeHost {
             break;
           }
           const td = performance.now();
-          let tx: TypedTransaction;
+          let d: ReturnType<Executor['decodeForBlock']>;
           try {
-            tx = this.decodeTx(txs[i]!, senders[i]!);
+            d = this.decodeForBlock(txs[i]!, senders[i]!);
           } catch (e) {
             rejected.push({ index: offset + i, reason: `malformed transaction: ${errorText(e)}` });
             continue;
           }
           const te = performance.now();
           timings.decodeMs += te - td;
-          if (tx.gasLimit > gasLeft) {
+          if (d.gasLimit > gasLeft) {
             notTried++;
             continue;
           }
           try {
-            const fast = await this.tryTransfer(tx, block.header.coinbase);
+            const fast = await this.tryTransferOf(d, senders[i]!, block.header.coinbase);
             if (fast !== null) {
               gasUsed += fast;
               receipts.push(transferReceipt(gasUsed));
             } else {
+              const tx = d.full();
               const r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });
               gasUsed += r.totalGasSpent;
               receipts.push(this.receiptOf(r, tx.type, gasUsed));
@@ -540,21 +565,22 @@ export class Executor implements ExecutorApi, StateNodeHost {
       try {
         for (let i = 0; i < req.txs.length; i++) {
           const td = performance.now();
-          let tx: TypedTransaction;
+          let d: ReturnType<Executor['decodeForBlock']>;
           try {
-            tx = this.decodeTx(req.txs[i]!, req.senders[i]!);
+            d = this.decodeForBlock(req.txs[i]!, req.senders[i]!);
           } catch (e) {
             throw new BlockValidationError('transactions', `block ${h.number} tx ${i}: malformed: ${errorText(e)}`);
           }
           const te = performance.now();
           timings.decodeMs += te - td;
-          if (gasUsed + tx.gasLimit > h.gasLimit)
-            throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${tx.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
-          const fast = await this.tryTransfer(tx, block.header.coinbase);
+          if (gasUsed + d.gasLimit > h.gasLimit)
+            throw new BlockValidationError('gasLimit', `block ${h.number} tx ${i}: gas limit ${d.gasLimit} exceeds the block's remaining gas ${h.gasLimit - gasUsed}`);
+          const fast = await this.tryTransferOf(d, req.senders[i]!, block.header.coinbase);
           if (fast !== null) {
             gasUsed += fast;
             receipts.push(transferReceipt(gasUsed));
           } else {
+            const tx = d.full();
             let r;
             try {
               r = await runTx(this.vm, { tx, block, skipHardForkValidation: true, skipBlockGasLimitValidation: true });

@@ -2,7 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RLP } from '@ethereumjs/rlp';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
-import { orderedTrieRoot, encodeHeader, decodeHeader, encodeReceipt, decodeReceipt, logsBloom, bloomContains, EMPTY_TRIE_ROOT } from '../../src/evm/block.ts';
+import fc from 'fast-check';
+import {
+  orderedTrieRoot,
+  encodeHeader,
+  decodeHeader,
+  encodeReceipt,
+  decodeReceipt,
+  logsBloom,
+  bloomContains,
+  EMPTY_TRIE_ROOT,
+  bigToBytes,
+  receiptEncoding,
+  receiptFromItem,
+} from '../../src/evm/block.ts';
+import { decodeExecuteResult, encodeExecuteResult } from '../../src/evm/codec.ts';
+import type { Receipt } from '../../src/evm/interface.ts';
+import { receiptsCodec } from '../../src/chain/records.ts';
 import { bytesToHex } from '../../src/util/bytes.ts';
 import { vectors } from '../helpers/vectors.ts';
 
@@ -54,4 +70,50 @@ test('header and receipt encodings round-trip; the bloom finds what was added', 
   assert.ok(bloomContains(r.logsBloom, logs[0]!.address));
   assert.ok(bloomContains(r.logsBloom, logs[0]!.topics[0]!));
   assert.ok(!bloomContains(r.logsBloom, new Uint8Array(20).fill(0x77)));
+});
+
+/** Random receipts as the executor builds them: legacy and access-list types, failures, creations, logs. */
+const arbReceipt = fc
+  .record({
+    txType: fc.constantFrom(0, 1),
+    status: fc.constantFrom<0 | 1>(0, 1),
+    cumulativeGasUsed: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    gasUsed: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    logs: fc.array(
+      fc.record({
+        address: fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        topics: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 4 }),
+        data: fc.uint8Array({ maxLength: 200 }),
+      }),
+      { maxLength: 4 },
+    ),
+    contractAddress: fc.option(fc.uint8Array({ minLength: 20, maxLength: 20 }), { nil: undefined }),
+  })
+  .map(({ contractAddress, ...r }): Receipt => {
+    const logs = r.logs.map(({ address, topics, data }) => ({ address, topics, data }));
+    const receipt: Receipt = { txType: r.txType, status: r.status, cumulativeGasUsed: r.cumulativeGasUsed, gasUsed: r.gasUsed, logsBloom: logsBloom(logs), logs };
+    if (contractAddress) receipt.contractAddress = contractAddress;
+    return receipt;
+  });
+
+/** The stored receipts layout, written out from the documented form (src/chain/records.ts), not through receiptToItem. */
+const storedLayout = (rs: Receipt[]) => RLP.encode(rs.map((r) => [encodeReceipt(r), bigToBytes(r.gasUsed), r.contractAddress ? [r.contractAddress] : []]));
+
+test('receipts crossing from the executor are stored with the bytes a fresh encoding gives, and decode to the same fields', () => {
+  fc.assert(
+    fc.property(fc.array(arbReceipt, { maxLength: 6 }), fc.boolean(), (rs, executed) => {
+      const result = { receipts: rs, systemResults: [], timings: { decodeMs: 1, execMs: 2, systemMs: 0, commitMs: 3, rootsMs: 4, cpuMs: 5, queuedMs: 0 } };
+      // The executor encodes each receipt for the root before the result crosses (the memo path) or not.
+      if (executed) orderedTrieRoot(rs.map(receiptEncoding));
+      const crossed = decodeExecuteResult(encodeExecuteResult(result)).receipts;
+      assert.deepEqual(crossed, rs);
+      const expected = storedLayout(rs);
+      assert.deepEqual(receiptsCodec.encode(crossed), expected, 'stored bytes after crossing');
+      assert.deepEqual(receiptsCodec.encode(rs), expected, 'stored bytes of the executor objects');
+      assert.deepEqual(receiptsCodec.decode(expected), rs);
+      for (const [i, r] of crossed.entries()) assert.deepEqual(receiptEncoding(r), encodeReceipt(rs[i]!));
+    }),
+    { numRuns: 300 },
+  );
+  assert.throws(() => receiptFromItem([new Uint8Array(1), new Uint8Array(0)]), /expected \[encoding, gasUsed/);
 });
