@@ -58,8 +58,8 @@ export function trackThreadHeaps(opts: { timeoutMs?: number }, deps: { metrics: 
     }
   };
 
-  // Threads are per process, not per node: a second tracker on the same registry (several nodes in
-  // one test process) reads the same threads, so it replaces the first one's gauge.
+  // One gauge per registry: a second tracker on the same registry (several nodes in one test
+  // process) replaces the first one's gauge. It reports the workers started after it was created.
   deps.metrics.removeSingleMetric(METRIC);
   const g: Gauge<string> = new Gauge({
     name: METRIC,

@@ -679,11 +679,7 @@ export class ConsensusState {
     const proposer = this.valset.proposer(round);
     const signer = this.isValidator ? this.signer : null;
     if (signer && equalBytes(proposer.address, signer.address)) await this.propose(round);
-    else {
-      // An idle proposer may wait out the empty-block interval before it proposes: round 0 gives it that long.
-      const wait = round === 0 ? this.opts.emptyBlockIntervalMs : 0;
-      this.schedule(this.timeoutFor(RoundStep.Propose, round) + wait, { kind: 'timeout', step: RoundStep.Propose, height: this.height, round });
-    }
+    else this.scheduleTimeout(RoundStep.Propose, round);
   }
 
   /**
@@ -818,7 +814,8 @@ export class ConsensusState {
 
   private timeoutFor(step: RoundStep, round: number): number {
     const t = this.opts.timeouts;
-    if (step === RoundStep.Propose) return t.propose + t.proposeDelta * round;
+    // Round 0 also leaves an idle proposer its empty-block interval (see propose).
+    if (step === RoundStep.Propose) return t.propose + t.proposeDelta * round + (round === 0 ? this.opts.emptyBlockIntervalMs : 0);
     if (step === RoundStep.Prevote) return t.prevote + t.prevoteDelta * round;
     return t.precommit + t.precommitDelta * round;
   }

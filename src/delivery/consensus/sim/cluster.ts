@@ -34,7 +34,7 @@ export interface ClusterOptions {
   byzantine?: Record<number, Behavior>;
   verifier?: SignatureVerifier;
   valueSize?: number;
-  /** The engines' empty-block interval (ConsensusOptions.emptyBlockIntervalMs); apps have work only when told (SimApp.work). */
+  /** The engines' empty-block interval (ConsensusOptions.emptyBlockIntervalMs); apps have work only when told (SimApp.pendingTxs). */
   emptyBlockIntervalMs?: number;
 }
 
