@@ -16,7 +16,7 @@
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT } from './block.ts';
-import { EMPTY_ITEM, decodeNode, encodeBytes, encodeList, type Decoded } from './trieNodeRlp.ts';
+import { EMPTY_ITEM, decodeHexPrefix, decodeNode, encodeBytes, encodeList, type Decoded } from './trieNodeRlp.ts';
 
 /** Where nodes are read from and written to, by unprefixed hex hash (the MPT's own key form). */
 export interface TrieNodeStore {
@@ -75,15 +75,6 @@ function hexPrefix(path: readonly number[], leaf: boolean): Uint8Array {
   if (odd) out[0]! |= path[i++]!;
   for (let o = 1; i < path.length; i += 2, o++) out[o] = (path[i]! << 4) | path[i + 1]!;
   return out;
-}
-
-function decodeHexPrefix(b: Uint8Array): { path: number[]; leaf: boolean } {
-  const flag = b[0]! >> 4;
-  if (flag > 3) throw new Error(`trie node: bad hex-prefix flag ${flag}`);
-  const path: number[] = [];
-  if (flag & 1) path.push(b[0]! & 15);
-  for (let i = 1; i < b.length; i++) path.push(b[i]! >> 4, b[i]! & 15);
-  return { path, leaf: flag >= 2 };
 }
 
 function childOf(d: Decoded): Child {

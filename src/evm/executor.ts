@@ -130,6 +130,11 @@ function isReservedAddress(a: Uint8Array): boolean {
   return a[18]! < 4;
 }
 
+/** A block's senders come recovered from outside the executor: each must be a 20-byte address. */
+function checkSender(sender: Uint8Array): void {
+  if (!(sender instanceof Uint8Array) || sender.length !== 20) throw new Error('sender must be 20 bytes');
+}
+
 /** The receipt runTx gives a successful transfer: no logs, an empty bloom. */
 function transferReceipt(cumulativeGasUsed: bigint): Receipt {
   return { txType: 0, status: 1, cumulativeGasUsed, gasUsed: TRANSFER_GAS, logsBloom: new Uint8Array(256), logs: [] };
@@ -210,7 +215,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
   }
 
   private decodeTx(raw: Uint8Array, sender: Uint8Array): TypedTransaction {
-    if (!(sender instanceof Uint8Array) || sender.length !== 20) throw new Error('sender must be 20 bytes');
+    checkSender(sender);
     const tx = createTxFromRLP(raw, { common: this.common, freeze: false }) as TypedTransaction;
     const addr = new Address(sender);
     const hash = keccak256(raw);
@@ -227,7 +232,7 @@ export class Executor implements ExecutorApi, StateNodeHost {
    * createTxFromRLP does for a malformed transaction.
    */
   private decodeForBlock(raw: Uint8Array, sender: Uint8Array): { light: TransferFields | null; gasLimit: bigint; full: () => TypedTransaction } {
-    if (!(sender instanceof Uint8Array) || sender.length !== 20) throw new Error('sender must be 20 bytes');
+    checkSender(sender);
     const light = this.fastPath ? decodeTransferTx(raw, this.chainId) : null;
     let tx = light ? null : this.decodeTx(raw, sender);
     const full = () => (tx ??= this.decodeTx(raw, sender));

@@ -15,7 +15,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT } from './block.ts';
-import { decodeNode, type Decoded } from './trieNodeRlp.ts';
+import { decodeHexPrefix, decodeNode, type Decoded } from './trieNodeRlp.ts';
 
 /** What the prefetcher needs from the node store (StateDb). */
 export interface PrefetchStore {
@@ -126,13 +126,14 @@ function descend(store: PrefetchStore, c: Cursor, out: Cursor[], found: Resolved
     return;
   }
   if (node.length !== 2 || !(node[0] instanceof Uint8Array) || node[0].length === 0) return;
-  const hp = node[0];
-  const flag = hp[0]! >> 4;
-  if (flag > 3) return;
-  const path: number[] = [];
-  if (flag & 1) path.push(hp[0]! & 15);
-  for (let i = 1; i < hp.length; i++) path.push(hp[i]! >> 4, hp[i]! & 15);
-  if (flag >= 2) {
+  let hp: { path: number[]; leaf: boolean };
+  try {
+    hp = decodeHexPrefix(node[0]);
+  } catch {
+    return; // malformed: the block's read reports it
+  }
+  const { path } = hp;
+  if (hp.leaf) {
     // a leaf: the key is here, or nowhere in this trie
     const value = node[1]!;
     if (!(value instanceof Uint8Array)) return;

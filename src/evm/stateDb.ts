@@ -157,15 +157,21 @@ export class StateDb implements DB<string, string | Uint8Array> {
     }
   }
 
-  async put(key: string, value: string | Uint8Array): Promise<void> {
+  /**
+   * Counts a write and says whether the node is already stored. The cache holds only nodes that are
+   * on disk (read from level or flushed), and a key is its node's hash: putting it again changes
+   * nothing. The MPT's checkpoint DB re-puts every node it read during a block at the block's
+   * commit; without this they were written to level again.
+   */
+  private alreadyStored(key: string): boolean {
     this.stats.writes++;
-    // The cache holds only nodes that are on disk (read from level or flushed), and a key is its
-    // node's hash: putting it again changes nothing. The MPT's checkpoint DB re-puts every node it
-    // read during a block at the block's commit; without this they were written to level again.
-    if (this.cache.has(key)) {
-      this.stats.knownWrites++;
-      return;
-    }
+    if (!this.cache.has(key)) return false;
+    this.stats.knownWrites++;
+    return true;
+  }
+
+  async put(key: string, value: string | Uint8Array): Promise<void> {
+    if (this.alreadyStored(key)) return;
     if (!this.pending.has(key)) this.unsure++;
     this.pending.set(key, typeof value === 'string' ? Buffer.from(value, 'hex') : value);
   }
@@ -176,11 +182,7 @@ export class StateDb implements DB<string, string | Uint8Array> {
    * as hashing the nodes at 1M accounts. Already-stored nodes are skipped as in `put`.
    */
   putResult(key: string, value: Uint8Array): void {
-    this.stats.writes++;
-    if (this.cache.has(key)) {
-      this.stats.knownWrites++;
-      return;
-    }
+    if (this.alreadyStored(key)) return;
     this.pending.set(key, value);
   }
 

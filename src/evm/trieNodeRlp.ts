@@ -11,6 +11,16 @@
 
 export type Decoded = Uint8Array | Decoded[];
 
+/** The nibble path of a leaf or extension node's hex-prefix item, and which of the two it is. */
+export function decodeHexPrefix(b: Uint8Array): { path: number[]; leaf: boolean } {
+  const flag = b[0]! >> 4;
+  if (flag > 3) throw new Error(`trie node: bad hex-prefix flag ${flag}`);
+  const path: number[] = [];
+  if (flag & 1) path.push(b[0]! & 15);
+  for (let i = 1; i < b.length; i++) path.push(b[i]! >> 4, b[i]! & 15);
+  return { path, leaf: flag >= 2 };
+}
+
 function fail(why: string): never {
   throw new Error(`trie node RLP: ${why}`);
 }
