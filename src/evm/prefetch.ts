@@ -11,11 +11,11 @@
  * node cache. Only whole-node reads by hash: nothing here can change a root (nodes are
  * content-addressed; a wrong guess only warms the cache for nothing).
  */
-import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, equalBytes } from '../util/bytes.ts';
 import { EMPTY_TRIE_ROOT } from './block.ts';
 import { decodeHexPrefix, decodeNode, type Decoded } from './trieNodeRlp.ts';
+import { listFieldOffset } from './rlpScan.ts';
 
 /** What the prefetcher needs from the node store (StateDb). */
 export interface PrefetchStore {
@@ -151,21 +151,18 @@ function descend(store: PrefetchStore, c: Cursor, out: Cursor[], found: Resolved
 
 /**
  * The recipient (`to`) of a raw transaction, by position in its RLP (legacy: 3; EIP-2930: 4;
- * EIP-1559 and later typed: 5); undefined for a creation or anything that does not parse (a hint
- * only: the executor decodes and rejects malformed transactions itself).
+ * EIP-1559 and later typed: 5); undefined for a creation or anything whose field prefixes cannot be
+ * followed. A hint only: it does not validate the rest of the encoding (the executor decodes and
+ * rejects malformed transactions itself; a wrong hint costs one needless prefetch).
  */
 export function txRecipient(raw: Uint8Array): Uint8Array | undefined {
-  try {
-    const first = raw[0];
-    if (first === undefined) return undefined;
-    const typed = first <= 0x7f;
-    const fields = RLP.decode(typed ? raw.subarray(1) : raw) as Decoded;
-    if (!Array.isArray(fields)) return undefined;
-    const to = fields[!typed ? 3 : first === 1 ? 4 : 5];
-    return to instanceof Uint8Array && to.length === 20 ? to : undefined;
-  } catch {
-    return undefined;
-  }
+  const first = raw[0];
+  if (first === undefined) return undefined;
+  // Skipped to, not decoded: a block's worth of full decodes here would repeat execution's own.
+  const off = first <= 0x7f ? listFieldOffset(raw, 1, first === 1 ? 4 : 5) : listFieldOffset(raw, 0, 3);
+  // 0x94: a 20-byte string; anything else (0x80 for a creation) is not a recipient.
+  if (off < 0 || raw[off] !== 0x94 || off + 21 > raw.length) return undefined;
+  return raw.subarray(off + 1, off + 21);
 }
 
 /** Where resolved accounts go: the state manager's account cache (BatchStateManager.seedAccount). */

@@ -13,6 +13,7 @@
  * random valid and invalid encodings.
  */
 import { RLP } from '@ethereumjs/rlp';
+import { listFieldOffset } from './rlpScan.ts';
 
 export interface TransferFields {
   nonce: bigint;
@@ -40,29 +41,11 @@ function quantity(b: unknown, maxBytes: number): bigint | null {
 }
 
 /**
- * Offset just past the RLP item starting at `off` (its prefix only, nothing validated), or -1. Used
- * to find a transaction's data field without decoding: a contract call is declined before the
- * decode, which the full decode would repeat.
+ * The data field is the empty string (0x80), found by skipping the five fields before it: a contract
+ * call is declined before the decode, which the full decode would repeat.
  */
-function skipItem(raw: Uint8Array, off: number): number {
-  const f = raw[off];
-  if (f === undefined) return -1;
-  if (f < 0x80) return off + 1;
-  if (f <= 0xb7) return off + 1 + (f - 0x80);
-  if (f < 0xc0) {
-    const ll = f - 0xb7;
-    let n = 0;
-    for (let i = 1; i <= ll; i++) n = n * 256 + (raw[off + i] ?? 0);
-    return off + 1 + ll + n;
-  }
-  return -1; // a nested list: not a legacy transaction's plain field
-}
-
-/** The data field is the empty string (0x80), found by skipping the five fields before it. */
 function hasEmptyData(raw: Uint8Array): boolean {
-  const f = raw[0]!;
-  let off = f <= 0xf7 ? 1 : 1 + (f - 0xf7);
-  for (let i = 0; i < 5 && off >= 0; i++) off = skipItem(raw, off);
+  const off = listFieldOffset(raw, 0, 5);
   return off >= 0 && raw[off] === 0x80;
 }
 

@@ -114,6 +114,29 @@ const CHAIN_ID = 199;
 const accounts = testAccounts(5, 61);
 const author = testAccounts(1, 62)[0]!.address;
 
+test('txRecipient agrees with a full RLP decode on random legacy and typed encodings', () => {
+  const bytes = (max: number) => fc.uint8Array({ minLength: 0, maxLength: max });
+  // Field sizes cross the short/long string boundary (55 bytes) so both prefix forms are skipped.
+  const fields = fc.array(bytes(70), { minLength: 6, maxLength: 6 });
+  const to = fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), bytes(25));
+  const reference = (raw: Uint8Array): Uint8Array | undefined => {
+    const typed = raw[0]! <= 0x7f;
+    const decoded = RLP.decode(typed ? raw.subarray(1) : raw) as Decoded;
+    const f = (decoded as Decoded[])[!typed ? 3 : raw[0] === 1 ? 4 : 5];
+    return f instanceof Uint8Array && f.length === 20 ? f : undefined;
+  };
+  fc.assert(
+    fc.property(fc.constantFrom(-1, 1, 2), fields, to, (type, fs, recipient) => {
+      const pos = type === -1 ? 3 : type === 1 ? 4 : 5;
+      const list = [...fs.slice(0, pos), recipient, ...fs.slice(pos)];
+      const body = RLP.encode(list);
+      const raw = type === -1 ? body : Uint8Array.of(type, ...body);
+      assert.deepEqual(txRecipient(raw), reference(raw));
+    }),
+    { numRuns: 500 },
+  );
+});
+
 test('blocks with top-ups and a sibling block: the prefetched state gives stock EthereumJS roots', async () => {
   // a transfer: [from, to (0-4 an account, 5+ a fresh address), value]
   const txArb = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 5 }));
