@@ -1,0 +1,52 @@
+/**
+ * Noise, minus one exception per received chunk. Noise's transport decoder (a
+ * LengthPrefixedDecoder with a 2-byte length) loops until its buffer is short of a length prefix
+ * and learns that by catching the RangeError its `uint16BEDecode` throws: every TCP chunk that
+ * ends on a frame boundary (nearly all of them) builds a fresh RangeError with a captured stack.
+ * That was ≈ 7 % of an idle validator's network thread (247 ms self time in 38 s of profile).
+ *
+ * This wraps the encrypter and gives each secured connection's decoder a length decoder that
+ * throws one shared RangeError (no stack capture). The decoder only tests `instanceof RangeError`
+ * to stop reading, so framing, decryption and errors on real garbage are unchanged. If a future
+ * version of noise stops exposing `decoder.lengthDecoder`, the connection is left as it is.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+
+/** Thrown, never constructed again, when fewer than 2 bytes are buffered: the decoder stops and waits. */
+const SHORT = new RangeError('Could not decode int16BE (fewer than 2 bytes buffered)');
+
+interface ByteList {
+  length: number;
+  getUint16?: (offset: number) => number;
+}
+
+/** Big-endian u16 length prefix, as noise's own, but short input throws the shared SHORT error. */
+export function quietUint16BEDecode(data: Uint8Array | ByteList): number {
+  if (data.length < 2) throw SHORT;
+  if (data instanceof Uint8Array) return (data[0]! << 8) | data[1]!;
+  return data.getUint16!(0);
+}
+quietUint16BEDecode.bytes = 2;
+
+type Encrypter = ReturnType<ReturnType<typeof noise>>;
+type Secured = Awaited<ReturnType<Encrypter['secureInbound']>>;
+
+/** Swaps the decoder's length function when the connection has noise's transport decoder shape. */
+export function quietConnection<T extends Secured>(secured: T): T {
+  const decoder = (secured.connection as unknown as { decoder?: { lengthDecoder?: unknown } }).decoder;
+  if (decoder && typeof decoder.lengthDecoder === 'function') decoder.lengthDecoder = quietUint16BEDecode;
+  return secured;
+}
+
+/** `noise()` whose secured connections use `quietUint16BEDecode`. */
+export function quietNoise(init?: Parameters<typeof noise>[0]): ReturnType<typeof noise> {
+  const make = noise(init);
+  return (components) => {
+    const enc = make(components);
+    const secureInbound = enc.secureInbound.bind(enc);
+    const secureOutbound = enc.secureOutbound.bind(enc);
+    enc.secureInbound = async (...a: Parameters<typeof secureInbound>) => quietConnection(await secureInbound(...a));
+    enc.secureOutbound = async (...a: Parameters<typeof secureOutbound>) => quietConnection(await secureOutbound(...a));
+    return enc;
+  };
+}
