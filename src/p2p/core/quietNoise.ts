@@ -1,5 +1,5 @@
 /**
- * Noise, minus one exception per received chunk. Noise's transport decoder (a
+ * Noise, minus one exception per received chunk and one socket write per sent frame. Noise's transport decoder (a
  * LengthPrefixedDecoder with a 2-byte length) loops until its buffer is short of a length prefix
  * and learns that by catching the RangeError its `uint16BEDecode` throws: every TCP chunk that
  * ends on a frame boundary (nearly all of them) builds a fresh RangeError with a captured stack.
@@ -7,8 +7,15 @@
  *
  * This wraps the encrypter and gives each secured connection's decoder a length decoder that
  * throws one shared RangeError (no stack capture). The decoder only tests `instanceof RangeError`
- * to stop reading, so framing, decryption and errors on real garbage are unchanged. If a future
- * version of noise stops exposing `decoder.lengthDecoder`, the connection is left as it is.
+ * to stop reading, so framing, decryption and errors on real garbage are unchanged.
+ *
+ * Sending, noise's `encrypt` returns each frame as two chunks (2-byte length, ciphertext) and the
+ * TCP transport writes chunk by chunk: two write syscalls, and usually two TCP segments and two
+ * 'data' events at the peer, per gossip message. The wrapper joins a frame's chunks into one
+ * buffer (a copy of ≤ 64 KiB), so each frame is one write. Bytes on the wire are identical.
+ *
+ * If a future version of noise stops exposing `decoder.lengthDecoder` or `encrypt`, the
+ * connection is left as it is.
  */
 import { noise } from '@chainsafe/libp2p-noise';
 
@@ -31,10 +38,30 @@ quietUint16BEDecode.bytes = 2;
 type Encrypter = ReturnType<ReturnType<typeof noise>>;
 type Secured = Awaited<ReturnType<Encrypter['secureInbound']>>;
 
-/** Swaps the decoder's length function when the connection has noise's transport decoder shape. */
+/** uint8arraylist's list, as far as used here (not a direct dependency). */
+interface ChunkList {
+  subarray(): Uint8Array;
+}
+
+interface NoiseStreamShape {
+  decoder?: { lengthDecoder?: unknown };
+  encrypt?: (chunk: Uint8Array | ChunkList) => Uint8Array | ChunkList;
+}
+
+/** Swaps the decoder's length function and joins each encrypted frame, when the connection has noise's shape. */
 export function quietConnection<T extends Secured>(secured: T): T {
-  const decoder = (secured.connection as unknown as { decoder?: { lengthDecoder?: unknown } }).decoder;
+  const conn = secured.connection as unknown as NoiseStreamShape;
+  const decoder = conn.decoder;
   if (decoder && typeof decoder.lengthDecoder === 'function') decoder.lengthDecoder = quietUint16BEDecode;
+  const encrypt = conn.encrypt;
+  if (typeof encrypt === 'function') {
+    const base = encrypt.bind(conn);
+    conn.encrypt = (chunk) => {
+      const out = base(chunk);
+      // One contiguous buffer: the transport then writes it with one syscall.
+      return out instanceof Uint8Array ? out : out.subarray();
+    };
+  }
   return secured;
 }
 
