@@ -14,7 +14,8 @@ import { tcp } from '@libp2p/tcp';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { noise } from '@chainsafe/libp2p-noise';
 import type { Stream } from '@libp2p/interface';
-import { quietNoise, quietUint16BEDecode } from '../../src/p2p/core/quietNoise.ts';
+import { LengthPrefixedDecoder } from '@libp2p/utils';
+import { quietNoise, quietUint16BEDecode, WAIT_FOR_MORE } from '../../src/p2p/core/quietNoise.ts';
 import { lazyYamux } from '../../src/p2p/core/lazyYamux.ts';
 import { until } from '../helpers/until.ts';
 
@@ -127,9 +128,19 @@ test('lazyYamux: 3 MiB in 64 KiB sends arrive intact (window updates still flow)
   }
 });
 
-test('quietUint16BEDecode: big-endian like noise, short input is a RangeError', () => {
+test('quietUint16BEDecode: big-endian like noise; short input answers a length it cannot hold', () => {
   assert.equal(quietUint16BEDecode(Uint8Array.of(0x12, 0x34, 0xff)), 0x1234);
   assert.equal(quietUint16BEDecode({ length: 2, getUint16: () => 0xbeef }), 0xbeef);
-  assert.throws(() => quietUint16BEDecode(Uint8Array.of(1)), RangeError);
-  assert.throws(() => quietUint16BEDecode(new Uint8Array(0)), RangeError);
+  assert.equal(quietUint16BEDecode(Uint8Array.of(1)), WAIT_FOR_MORE);
+  assert.equal(quietUint16BEDecode(new Uint8Array(0)), WAIT_FOR_MORE);
+  assert.equal(quietUint16BEDecode({ length: 1 }), WAIT_FOR_MORE);
+  // The decoder it goes into: a 1-byte buffer waits (yields nothing, keeps the byte), then the frame decodes.
+  const decoder = new LengthPrefixedDecoder({ lengthDecoder: quietUint16BEDecode, encodingLength: () => 2 });
+  assert.deepEqual([...decoder.decode(Uint8Array.of(0))], []);
+  const frames = [...decoder.decode(Uint8Array.of(3, 9, 8, 7, 0))].map((f) => [...f.subarray()]);
+  assert.deepEqual(frames, [[9, 8, 7]]);
+  assert.deepEqual(
+    [...decoder.decode(Uint8Array.of(1, 5))].map((f) => [...f.subarray()]),
+    [[5]],
+  );
 });
