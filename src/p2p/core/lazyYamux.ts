@@ -37,14 +37,16 @@ type Factory = ReturnType<typeof yamux>;
 /** `yamux()` whose streams send lazy window updates. */
 export function lazyYamux(init?: Parameters<typeof yamux>[0]): Factory {
   const make = yamux(init);
-  return (components) => {
-    const f = make(components);
+  return () => {
+    const f = make();
     const create = f.createStreamMuxer.bind(f);
     f.createStreamMuxer = (...a: Parameters<typeof create>) => {
-      const muxer = create(...a) as ReturnType<typeof create> & { _newStream?: (...args: unknown[]) => WindowedStream };
-      const newStream = muxer._newStream;
+      const muxer = create(...a);
+      // _newStream is private in yamux's types: every stream, inbound or outbound, is made there.
+      const inner = muxer as unknown as { _newStream?: (...args: unknown[]) => WindowedStream };
+      const newStream = inner._newStream;
       if (typeof newStream === 'function') {
-        muxer._newStream = (...args: unknown[]) => {
+        inner._newStream = (...args: unknown[]) => {
           const s = newStream.apply(muxer, args);
           lazyWindowUpdates(s);
           return s;
