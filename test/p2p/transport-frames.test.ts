@@ -18,6 +18,7 @@ import { LengthPrefixedDecoder } from '@libp2p/utils';
 import { quietNoise, quietUint16BEDecode, WAIT_FOR_MORE } from '../../src/p2p/core/quietNoise.ts';
 import { lazyYamux } from '../../src/p2p/core/lazyYamux.ts';
 import { until } from '../helpers/until.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 
 const PROTOCOL = '/bttc-test/quiet-noise/1';
 const MESSAGES = 200;
@@ -48,12 +49,7 @@ async function exchange(stack: Stack): Promise<{ received: number[]; rangeErrors
     const stream = await a.dialProtocol(b.getMultiaddrs()[0]!, PROTOCOL);
     const Original = globalThis.RangeError;
     let rangeErrors = 0;
-    const write = Socket.prototype.write;
-    let writes = 0;
-    Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-      writes++;
-      return write.apply(this, args);
-    } as Socket['write'];
+    const writes = countCalls(Socket.prototype, 'write');
     globalThis.RangeError = new Proxy(Original, {
       apply: (target, self, args: [string?]) => {
         rangeErrors++;
@@ -72,9 +68,9 @@ async function exchange(stack: Stack): Promise<{ received: number[]; rangeErrors
       await until('every message arrived', 10_000, () => received.length >= MESSAGES * 4);
     } finally {
       globalThis.RangeError = Original;
-      Socket.prototype.write = write;
+      writes.restore();
     }
-    return { received, rangeErrors, writes };
+    return { received, rangeErrors, writes: writes.count };
   } finally {
     await a.stop();
     await b.stop();

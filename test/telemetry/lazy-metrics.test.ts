@@ -14,6 +14,7 @@ import { telemetryMetrics } from '../../src/telemetry/metrics.ts';
 import { TelemetryStore } from '../../src/telemetry/store.ts';
 import { hexToBytes } from '../../src/util/bytes.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 
 const V = ['0x' + '0a'.repeat(20), '0x' + '0b'.repeat(20), '0x' + '0c'.repeat(20), '0x' + '0d'.repeat(20)];
 const SIG = new Uint8Array(65).fill(7);
@@ -56,19 +57,14 @@ test('lazy telemetry gauges: no set per height; a scrape equals the eager gauges
   await lazy.open(null);
   await eager.open(null);
 
-  const set = Gauge.prototype.set;
-  let sets = 0;
-  Gauge.prototype.set = function (this: Gauge, ...args: Parameters<Gauge['set']>) {
-    sets++;
-    return set.apply(this, args);
-  } as Gauge['set'];
+  const sets = countCalls(Gauge.prototype, 'set');
   try {
     for (let h = 1; h <= 12; h++) await lazy.onCommitted(block(h), setAt(h));
-    assert.equal(sets, 0, 'a lazy collector set gauges at a height');
+    assert.equal(sets.count, 0, 'a lazy collector set gauges at a height');
     for (let h = 1; h <= 12; h++) await eager.onCommitted(block(h), setAt(h));
-    assert.ok(sets > 12 * 4, `the eager collector sets its gauges every height (${sets})`);
+    assert.ok(sets.count > 12 * 4, `the eager collector sets its gauges every height (${sets.count})`);
   } finally {
-    Gauge.prototype.set = set;
+    sets.restore();
   }
   const first = await telemetryLines(regLazy);
   // C missed heights 3, 6 and 9; D is down from height 10 (10 and 11 counted so far).
