@@ -5,8 +5,9 @@
  * helpers...). --profile DIR runs the nodes with --cpu-prof into DIR (written as they stop).
  * --empty-block-ms 0,5000 measures one devnet per Delivery empty-block interval (node setting
  * deliveryEmptyBlockMs), one after another; the first one's figures are the top-level ones.
+ * --out NAME writes bench/results/NAME.json instead of idle.json (A/B runs that must not replace it).
  *
- *   node bench/idle.ts [--seconds 60] [--settle 20] [--validators 4] [--empty-block-ms 0,5000] [--profile DIR]
+ *   node bench/idle.ts [--seconds 60] [--settle 20] [--validators 4] [--empty-block-ms 0,5000] [--profile DIR] [--out NAME]
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -87,7 +88,7 @@ async function measure(emptyBlockMs: number): Promise<IdleRun> {
 const runs: IdleRun[] = [];
 for (const ms of emptyBlockMs) runs.push(await measure(ms));
 if (!profileDir)
-  report('idle', {
+  report(arg('--out') ?? 'idle', {
     validators,
     // The first configuration's figures at the top (the node default unless --empty-block-ms says otherwise).
     ...runs[0]!,

@@ -47,8 +47,17 @@ export async function startTelemetry(
   const { app, chain } = deps;
   const validators = (): TelemetryValidatorRef[] => app.queries.staking.validatorSet().validators.map((v) => ({ id: v.id, signer: v.signer.toLowerCase(), jailed: v.jailed }));
   const idOf = (signer: string): string => String(validators().find((v) => v.signer === signer)?.id ?? signer);
-  const m = telemetryMetrics(deps.metrics);
-  const collector = new TelemetryCollector(opts, { store: new TelemetryStore(deps.db), metrics: m, logger: deps.logger, label: idOf });
+  // Gauges are set when scraped, not every height: a height only marks them (and the scores) stale.
+  let scoresStale = false;
+  const refresh = (): void => {
+    collector.refreshMetrics();
+    if (scoresStale) {
+      scoresStale = false;
+      scores();
+    }
+  };
+  const m = telemetryMetrics(deps.metrics, refresh);
+  const collector = new TelemetryCollector(opts, { store: new TelemetryStore(deps.db), metrics: m, logger: deps.logger, label: idOf, lazyMetrics: true });
 
   // The app's last block, if our store stopped one height short of it (a crash between the two batches).
   let last = null;
@@ -73,7 +82,12 @@ export async function startTelemetry(
     }
   };
   // The set that decided a height is only readable while it is the last committed one: read it in the listener.
-  app.onCommitted((c) => void collector.onCommitted(c.block, app.validatorSet(c.height)).then(scores));
+  app.onCommitted(
+    (c) =>
+      void collector.onCommitted(c.block, app.validatorSet(c.height)).then(() => {
+        scoresStale = true;
+      }),
+  );
 
   // Bttc slots: producers of the span covering each block, the sealer recovered from its header.
   const spanCache = new Map<number, StoredSpanJson>();

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { bytesToHex } from '../util/bytes.ts';
 import { rootInterfaces } from './abi.ts';
+import { LightRpc } from './light-rpc.ts';
 import { targetAddress, type RootChainClient, type RootContracts, type RootLog, type RootReceipt, type RootTxTarget, type SendOptions, type SentTx } from './interface.ts';
 
 export interface EvmRootChainClientOptions {
@@ -34,6 +35,8 @@ export class EvmRootChainClient implements RootChainClient {
   readonly wallet: Wallet | null;
   private readonly logger: Logger;
   readonly chainId: number;
+  /** The watcher's polling reads, without ethers' per-call overhead (light-rpc.ts). */
+  private readonly reads: LightRpc;
 
   private constructor(opts: EvmRootChainClientOptions, chainId: number, deps: { logger?: Logger }) {
     this.rootChainId = opts.rootChainId;
@@ -47,6 +50,7 @@ export class EvmRootChainClient implements RootChainClient {
     // read right after a receipt on a fast chain (the devnet root chain) is stale ("nonce too low").
     this.provider = new JsonRpcProvider(req, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, polling: false, cacheTimeout: -1 });
     this.wallet = opts.privateKey ? new Wallet(opts.privateKey, this.provider) : null;
+    this.reads = new LightRpc(opts.rpcUrl, req.timeout);
   }
 
   static async connect(opts: EvmRootChainClientOptions, deps: { logger?: Logger } = {}): Promise<EvmRootChainClient> {
@@ -65,7 +69,7 @@ export class EvmRootChainClient implements RootChainClient {
   }
 
   blockNumber(): Promise<number> {
-    return this.provider.getBlockNumber();
+    return this.reads.blockNumber();
   }
 
   async blockHash(number: number): Promise<string | null> {
@@ -74,8 +78,7 @@ export class EvmRootChainClient implements RootChainClient {
   }
 
   async getLogs(fromBlock: number, toBlock: number, addresses: string[]): Promise<RootLog[]> {
-    const logs = await this.provider.getLogs({ fromBlock, toBlock, address: addresses });
-    return logs.map(toRootLog).sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    return this.reads.getLogs(fromBlock, toBlock, addresses);
   }
 
   private async callRootChain(fn: string): Promise<bigint> {
@@ -134,5 +137,6 @@ export class EvmRootChainClient implements RootChainClient {
 
   async close(): Promise<void> {
     this.provider.destroy();
+    this.reads.close();
   }
 }

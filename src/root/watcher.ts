@@ -4,7 +4,11 @@
  *
  * - the cursor (last fully processed block + sequence of the last delivered event) lives in the
  *   key-value store and is written after every delivered event, so a restart resumes after the last
- *   event that was handed over, even in the middle of a block range;
+ *   event that was handed over, even in the middle of a block range; a range without events moves
+ *   the stored cursor at most every `cursorSaveMs` (and on stop): on a root chain that mines every
+ *   second, that was a LevelDB write per second per validator for nothing, and a restart that
+ *   rescans those few empty blocks delivers nothing twice (events at or below the stored sequence
+ *   are skipped);
  * - events carry their replay sequence (§6), which a consumer may also store with its own state;
  * - RPC errors back off exponentially (with a cap) and the loop carries on; a throwing `onEvent`
  *   is retried the same way, since dropping the event would lose a record.
@@ -28,6 +32,8 @@ export interface WatcherOptions {
   pollIntervalMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Longest time a cursor advanced over event-less blocks stays unsaved (default 10 s; 0 = save every range). */
+  cursorSaveMs?: number;
 }
 
 export interface WatcherDeps {
@@ -61,6 +67,10 @@ export class RootChainWatcher {
   /** Cursors by root chain id (u64); this watcher reads and writes only its own chain's. */
   private readonly cursors: Repository<number, Cursor>;
   private cursor: Cursor | null = null;
+  /** When the cursor was last written (ms, performance.now()); -Infinity: never in this process. */
+  private savedAt = Number.NEGATIVE_INFINITY;
+  /** The in-memory cursor is ahead of the stored one. */
+  private dirty = false;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -80,6 +90,7 @@ export class RootChainWatcher {
       pollIntervalMs: opts.pollIntervalMs ?? 2000,
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
+      cursorSaveMs: opts.cursorSaveMs ?? 10_000,
     };
     if (!Number.isInteger(this.opts.confirmations) || this.opts.confirmations < 0) throw new Error(`watcher: confirmations must be a non-negative integer, got ${opts.confirmations}`);
     this.deps = deps;
@@ -108,10 +119,21 @@ export class RootChainWatcher {
     return this.cursor;
   }
 
-  private async saveCursor(c: Cursor): Promise<void> {
+  private async saveCursor(c: Cursor, lazy = false): Promise<void> {
     this.cursor = c;
-    await this.cursors.put(this.deps.client.rootChainId, c);
     this.m?.processed.set({ root_chain: String(this.deps.client.rootChainId) }, c.block);
+    if (lazy && performance.now() - this.savedAt < this.opts.cursorSaveMs) {
+      this.dirty = true;
+      return;
+    }
+    await this.cursors.put(this.deps.client.rootChainId, c);
+    this.savedAt = performance.now();
+    this.dirty = false;
+  }
+
+  /** Writes a cursor held back by the lazy rule (stop calls it). */
+  async flushCursor(): Promise<void> {
+    if (this.dirty && this.cursor) await this.saveCursor(this.cursor);
   }
 
   /**
@@ -131,6 +153,7 @@ export class RootChainWatcher {
     while (from <= safe && (this.running || this.loop === null)) {
       const to = Math.min(safe, from + this.opts.maxBlockRange - 1);
       const logs = await client.getLogs(from, to, addresses);
+      const before = delivered;
       for (const log of logs) {
         const ev = decodeRootLog(log, client.contracts, client.rootChainId);
         if (!ev) continue;
@@ -142,7 +165,7 @@ export class RootChainWatcher {
         this.m?.events.inc({ root_chain: String(client.rootChainId), event: ev.name });
         await this.saveCursor({ block: this.cursor!.block, lastSequence: seq });
       }
-      await this.saveCursor({ block: to, lastSequence: this.cursor!.lastSequence });
+      await this.saveCursor({ block: to, lastSequence: this.cursor!.lastSequence }, delivered === before);
       from = to + 1;
     }
     return delivered;
@@ -189,5 +212,6 @@ export class RootChainWatcher {
     this.wake?.();
     await this.loop;
     this.loop = null;
+    await this.flushCursor();
   }
 }

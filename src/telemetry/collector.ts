@@ -41,10 +41,20 @@ export class TelemetryCollector {
   private bttcBusy: Promise<void> | null = null;
   private skipped = 0;
   private readonly label: (signer: string) => string;
+  /** Metrics are set at scrape time (refreshMetrics) when the gauges are lazy; these say what changed since. */
+  private readonly lazyMetrics: boolean;
+  private deliveryStale = false;
+  private bttcStale = false;
 
   /** `label`: a signer's `validator` metric label (the node passes its staking id). */
-  constructor(opts: TelemetryCollectorOptions, deps: { store: TelemetryStore; metrics?: TelemetryMetrics | null; logger?: Logger | null; label?: (signer: string) => string }) {
+  /**
+   * `label`: a signer's `validator` metric label (the node passes its staking id). `lazyMetrics`: the
+   * gauges were made with a refresh hook that calls refreshMetrics() (telemetryMetrics(reg, refresh)),
+   * so heights only mark them stale.
+   */
+  constructor(opts: TelemetryCollectorOptions, deps: { store: TelemetryStore; metrics?: TelemetryMetrics | null; logger?: Logger | null; label?: (signer: string) => string; lazyMetrics?: boolean }) {
     this.label = deps.label ?? ((s) => s);
+    this.lazyMetrics = deps.lazyMetrics === true;
     if (!Number.isSafeInteger(opts.windowHeights) || opts.windowHeights < 1) throw new Error(`telemetry: windowHeights must be a positive integer, got ${opts.windowHeights}`);
     this.windowHeights = opts.windowHeights;
     this.store = deps.store;
@@ -174,7 +184,24 @@ export class TelemetryCollector {
     return this.skipped;
   }
 
+  /** Sets the gauges from the totals if a height or a Bttc block came in since the last call (lazy metrics' scrape hook). */
+  refreshMetrics(): void {
+    if (this.deliveryStale) this.publishNow();
+    if (this.bttcStale) this.publishBttcNow();
+  }
+
   private publish(): void {
+    if (this.lazyMetrics) this.deliveryStale = true;
+    else this.publishNow();
+  }
+
+  private publishBttc(): void {
+    if (this.lazyMetrics) this.bttcStale = true;
+    else this.publishBttcNow();
+  }
+
+  private publishNow(): void {
+    this.deliveryStale = false;
     const m = this.metrics;
     if (!m) return;
     const win = this.windowTotals();
@@ -194,7 +221,8 @@ export class TelemetryCollector {
     }
   }
 
-  private publishBttc(): void {
+  private publishBttcNow(): void {
+    this.bttcStale = false;
     const m = this.metrics;
     if (!m) return;
     for (const [signer, c] of Object.entries(this.bttc.producers)) {

@@ -130,6 +130,47 @@ describe('RootChainWatcher', () => {
     assert.match(text, /bttc_root_watcher_events_total\{root_chain="2",event="Staked"\} 1/);
   });
 
+  it('over event-less blocks writes its cursor once per cursorSaveMs and on stop; a crash in between rescans without redelivery', async () => {
+    const client = new FakeRootClient(2);
+    populate(client);
+    client.head = 12;
+    let puts = 0;
+    const counted = Object.assign(Object.create(db) as LevelStore, {
+      put: (k: Uint8Array, v: Uint8Array) => {
+        puts++;
+        return db.put(k, v);
+      },
+    });
+    const got: RootEvent[] = [];
+    const w1 = new RootChainWatcher({ confirmations: 0, cursorSaveMs: 60_000 }, { client, db: counted, onEvent: (e) => void got.push(e) });
+    await w1.poll();
+    const afterEvents = puts;
+    assert.equal(got.length, 6);
+    // 30 polls, one new empty block each (a root chain mining every second, idle): no write.
+    for (let i = 0; i < 30; i++) {
+      client.head++;
+      assert.equal(await w1.poll(), 0);
+    }
+    assert.equal(puts, afterEvents, 'an event-less block moved the stored cursor');
+    assert.equal(w1.processedBlock, 42);
+    // A crash now: a new watcher resumes from the stored cursor (block 12) and delivers nothing again.
+    const again: RootEvent[] = [];
+    const w2 = new RootChainWatcher({ confirmations: 0, cursorSaveMs: 0 }, { client, db: counted, onEvent: (e) => void again.push(e) });
+    assert.equal(await w2.poll(), 0);
+    assert.deepEqual(again, []);
+    assert.equal(w2.processedBlock, 42);
+    // cursorSaveMs 0 saves every range; stop writes what the lazy rule held back.
+    client.head++;
+    const before = puts;
+    await w2.poll();
+    assert.equal(puts, before + 1);
+    client.head++;
+    await w1.poll();
+    await w1.stop();
+    const raw = await rawEntries(db);
+    assert.match(Buffer.from(raw.get(`52${beHex(2, 8)}`)!, 'hex').toString('utf8'), /^\{"block":44,/);
+  });
+
   it('starts from startBlock when there is no cursor', async () => {
     const client = new FakeRootClient(2);
     populate(client);
