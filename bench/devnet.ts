@@ -146,6 +146,16 @@ try {
   const executorCpuShare = Object.fromEntries(
     ['build', 'execute'].map((kind) => [kind, texts.map((t) => round(counterSum(t, 'bttc_executor_block_cpu_seconds_total', kind) / counterSum(t, 'bttc_executor_block_wall_seconds_total', kind)))]),
   );
+  // Means are steadier than the p99 of ~7 sprint hand-overs: import seconds per block at each
+  // validator, and at validator 0 how often and how long RPC intake waited for imports.
+  const sumCount = (t: string, name: string) => [Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(t)?.[1] ?? NaN), Number(new RegExp(`^${name}_count (\\S+)$`, 'm').exec(t)?.[1] ?? NaN)] as const;
+  const importMeanSeconds = texts.map((t) => {
+    const [sum, count] = sumCount(t, 'bttc_block_import_seconds');
+    return round(sum / count);
+  });
+  const [holdSum, holdCount] = sumCount(texts[0] ?? '', 'bttc_txintake_import_hold_seconds');
+  const intakeHold = { batches: holdCount, meanSeconds: round(holdSum / holdCount) };
+  console.log(`block import mean per validator: ${importMeanSeconds.join(', ')} s; validator 0 intake held ${intakeHold.batches} batches, mean ${intakeHold.meanSeconds} s`);
   console.log(`executor CPU / wall over block work, per validator: build ${executorCpuShare.build!.join(', ')}; execute (imports) ${executorCpuShare.execute!.join(', ')}`);
   report(resultsName, {
     rows: [
@@ -168,6 +178,8 @@ try {
     load: { mode, rate, seconds, fullRate, gasPerTxAssumed: gasPerTx, validators },
     blockIntervalNetwork: r.blockIntervalNetwork,
     blockInterval: r.blockInterval,
+    importMeanSeconds,
+    intakeHold,
     blockIntervalHeader: r.blockIntervalHeader,
     blockIntervalWithinSprint: r.blockIntervalWithinSprint,
     tps: round(r.tps),
