@@ -5,7 +5,7 @@
  * network produces blocks (first newHeads arrival at any validator) and as validator 0, the RPC node,
  * shows them after its own import; TPS, Mgas/s,
  * checkpoints acked during the run and each node's main-thread event-loop lag p99 (prom-client's
- * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N,
+ * monitorEventLoopDelay, since the node started). Options: --seconds S, --rate N, --validators N, --port-base N (24000),
  * --mode transfer|erc20 (erc20: token transfers at gasLimit / 35,000 / period, the gas of a transfer
  * to an existing holder, so blocks are full), --results-name NAME (default devnet, devnet-erc20).
  */
@@ -39,7 +39,8 @@ const seconds = arg('--seconds', QUICK ? 60 : 300);
 const rate = arg('--rate', QUICK ? Math.floor(fullRate / 4) : fullRate);
 const validators = arg('--validators', 4);
 const dir = mkdtempSync(join(tmpdir(), 'bttc-bench-devnet-'));
-const base = 24000;
+// --port-base N: first port (rpc N…, rest N+20…, p2p N+40…, root N+60), so two benches on one machine do not collide.
+const base = arg('--port-base', 24000);
 const logger = createLogger({ name: 'bench-devnet', level: 'warn' });
 await createDevnet(dir, { validators, ports: { rpc: base, rest: base + 20, p2p: base + 40, root: base + 60 } });
 // BENCH_LOG_LEVEL=info (with KEEP_DEVNET=1) keeps every sealed block's timings in .../node-<i>/node.log.
@@ -145,6 +146,16 @@ try {
   const executorCpuShare = Object.fromEntries(
     ['build', 'execute'].map((kind) => [kind, texts.map((t) => round(counterSum(t, 'bttc_executor_block_cpu_seconds_total', kind) / counterSum(t, 'bttc_executor_block_wall_seconds_total', kind)))]),
   );
+  // Means are steadier than the p99 of ~7 sprint hand-overs: import seconds per block at each
+  // validator, and at validator 0 how often and how long RPC intake waited for imports.
+  const sumCount = (t: string, name: string) => [Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(t)?.[1] ?? NaN), Number(new RegExp(`^${name}_count (\\S+)$`, 'm').exec(t)?.[1] ?? NaN)] as const;
+  const importMeanSeconds = texts.map((t) => {
+    const [sum, count] = sumCount(t, 'bttc_block_import_seconds');
+    return round(sum / count);
+  });
+  const [holdSum, holdCount] = sumCount(texts[0] ?? '', 'bttc_txintake_import_hold_seconds');
+  const intakeHold = { batches: holdCount, meanSeconds: round(holdSum / holdCount) };
+  console.log(`block import mean per validator: ${importMeanSeconds.join(', ')} s; validator 0 intake held ${intakeHold.batches} batches, mean ${intakeHold.meanSeconds} s`);
   console.log(`executor CPU / wall over block work, per validator: build ${executorCpuShare.build!.join(', ')}; execute (imports) ${executorCpuShare.execute!.join(', ')}`);
   report(resultsName, {
     rows: [
@@ -167,6 +178,8 @@ try {
     load: { mode, rate, seconds, fullRate, gasPerTxAssumed: gasPerTx, validators },
     blockIntervalNetwork: r.blockIntervalNetwork,
     blockInterval: r.blockInterval,
+    importMeanSeconds,
+    intakeHold,
     blockIntervalHeader: r.blockIntervalHeader,
     blockIntervalWithinSprint: r.blockIntervalWithinSprint,
     tps: round(r.tps),

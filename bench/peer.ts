@@ -7,7 +7,8 @@
  * its descendants, all threads). The headline is that CPU ratio. Then a 4-validator devnet: its idle
  * cores over --idle-seconds, and its CPU per 1000 transactions under the same loads, summed over the
  * validators. Options: --seconds S (60), --rate N (200), --idle-seconds S (60), --no-four,
- * --delivery-empty-block-ms MS (the devnets' Delivery empty-block interval; default 0, the node default).
+ * --delivery-empty-block-ms MS (the devnets' Delivery empty-block interval; default 0, the node default),
+ * --results-name NAME (peer).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -39,6 +40,8 @@ function argStr(name: string): string | undefined {
 const modes = (argStr('--modes') ?? 'transfer,erc20').split(',') as LoadMode[];
 // --profile DIR: the devnet nodes run with --cpu-prof into DIR (written when they stop); no anvil, no JSON.
 const profileDir = argStr('--profile');
+// --results-name NAME: write bench/results/NAME.json instead of peer.json (side runs must not replace the reference).
+const resultsName = argStr('--results-name') ?? 'peer';
 if (profileDir) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -214,7 +217,7 @@ try {
     ratios[`inclusion p50, 1 validator / anvil, ${mode}`] = (n.inclusionP50 ?? NaN) / (a.inclusionP50 ?? NaN);
     if (four) ratios[`CPU per 1000 tx, 4 validators summed / anvil, ${mode}`] = four.runs.find((r) => r.mode === mode)!.cpuPer1000Tx / a.cpuPer1000Tx;
   }
-  report('peer', {
+  report(resultsName, {
     rows: [...runs, ...(four?.runs ?? [])].map((r) => ({
       name: `${r.target} ${r.mode}`,
       meanMs: (r.inclusionP50 ?? NaN) * 1000,

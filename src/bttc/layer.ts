@@ -123,6 +123,8 @@ export class BttcLayer {
   private queue: Promise<unknown> = Promise.resolve();
   /** Blocks waiting in (or going through) the import queue: a backup producer yields to a better one. */
   private readonly incoming = new IncomingBlocks();
+  /** Gossiped blocks queued or importing (importsSettled). */
+  private importing = 0;
   private readonly m: { imported: Counter<string>; importSeconds: Histogram<string>; importPhase: Histogram<string>; reorgs: Counter<string>; senders: Counter<string> } | null;
 
   private constructor(opts: BttcLayerOptions, deps: BttcLayerDeps) {
@@ -250,15 +252,25 @@ export class BttcLayer {
     const hash = headerHash(h);
     // Recorded before anything awaits, so a producer asking right after sees the block.
     this.incoming.add(h.parentHash, hash, h.difficulty);
+    this.importing++;
     return this.serialize(() => {
       const queuedMs = performance.now() - queuedAt;
       this.m?.importPhase.observe({ phase: 'queued' }, queuedMs / 1000);
       return this.importNow(block, queuedMs, hash);
     }).finally(() => {
+      this.importing--;
       this.incoming.delete(h.parentHash, hash);
       // A producer that yielded to this block seals now if it did not become the head.
       this.producer?.wake();
     });
+  }
+
+  /**
+   * Null when no block import is queued or running; otherwise a promise that settles when the imports
+   * queued so far are through (never rejects). RPC intake waits on it so block import keeps priority.
+   */
+  importsSettled(): Promise<void> | null {
+    return this.importing > 0 ? this.queue.then(() => undefined) : null;
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {

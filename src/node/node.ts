@@ -171,7 +171,7 @@ export class BttcNode {
     );
     onClose('bttc layer', () => layer.close());
     await stores.verify({ hasState: (root) => executor.hasState(root), network: genesis.network });
-    const txIntake = new TxIntake(layer.txpool);
+    const txIntake = new TxIntake(layer.txpool, {}, { importsSettled: () => layer.importsSettled(), metrics });
     tracker.recordHead();
 
     // Network. A gossiped block whose parent we lack asks for a sync; until the scheduler exists (it

@@ -23,6 +23,7 @@ import { headerHash as headerHashOf } from '../../src/bttc/engine/header.ts';
 import type { SpanRecord, StateSyncRecord } from '../../src/bttc/system/types.ts';
 import { makeSigners, signTx } from './helpers.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { TxIntake } from '../../src/node/txIntake.ts';
 import { until } from '../helpers/until.ts';
 
 const cfg = loadConfig('devnet', { bttc: { chainId: 1337, period: 1, producerDelay: 1, backupMultiplier: 1, sprint: 4, spanLength: 8, firstSpanEnd: 7 } }).bttc;
@@ -173,13 +174,26 @@ test('import: a heavier branch arriving second reorganises the chain and returns
     };
     const light = await build(backup, 1n, 2n, [tx]); // the backup's block, with the transaction
     const heavy = await build(inTurn, 2n, 1n, []); // the in-turn block, empty
-    const r1 = await follower.layer.importBlock(light);
+    // RPC intake yields to the import: a raw transaction sent while the block imports enters the
+    // pool after it (and is still answered with the pool's verdict).
+    const intake = new TxIntake(follower.layer.txpool, {}, { importsSettled: () => follower.layer.importsSettled() });
+    assert.equal(follower.layer.importsSettled(), null, 'no import queued');
+    const order: string[] = [];
+    const importing = follower.layer.importBlock(light).then((r) => (order.push('import'), r));
+    assert.ok(follower.layer.importsSettled() instanceof Promise, 'an import is queued');
+    const other = signTx({ nonce: 0n, gasPrice: 1_000_000_000n, to: RECIPIENT, value: 1n, chainId: BigInt(cfg.chainId) }, users[1]!.key);
+    const sent = intake.add([other]).then((r) => (order.push('intake'), r));
+    const r1 = await importing;
+    const [accepted] = await sent;
+    assert.deepEqual(order, ['import', 'intake']);
+    assert.ok(accepted?.ok, JSON.stringify(accepted));
+    assert.equal(follower.layer.importsSettled(), null, 'imports settled');
     assert.equal(r1.status, 'head', JSON.stringify(r1));
-    assert.equal(follower.layer.txpool.size, 0);
+    assert.equal(follower.layer.txpool.size, 1, 'only the transaction sent during the import');
     const r2 = await follower.layer.importBlock(heavy);
     assert.ok(r2.status === 'head' && r2.reorg && r2.reorg.removed === 1 && r2.reorg.added === 1, JSON.stringify(r2));
     assert.equal(bytesToHex(follower.chain.head().hash), bytesToHex(headerHashOf(heavy.header)));
-    assert.equal(follower.layer.txpool.size, 1, 'the dropped transaction is pending again');
+    assert.equal(follower.layer.txpool.size, 2, 'the dropped transaction is pending again');
     const again = await follower.layer.importBlock(light);
     assert.equal(again.status, 'known');
     const bad = await follower.layer.importBlock({ header: { ...heavy.header, gasUsed: 1n }, txs: [] });
