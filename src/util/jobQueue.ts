@@ -7,10 +7,13 @@
  * nothing is lost silently.
  *
  * Metrics (when a prom-client Registry is given), labelled by queue name: queue length, running
- * jobs, wait time, run time, jobs by outcome, drops by reason.
+ * jobs, wait time, run time, jobs by outcome, drops by reason. The two gauges are read when scraped
+ * (prom-client `collect`) from the registry's open queues, not set on every push and finish: each
+ * set hashes its labels, four sets per job on the gossip validation queues.
  */
 import type { Registry, Gauge, Histogram, Counter } from 'prom-client';
-import { counter, gauge, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { Gauge as PromGauge } from 'prom-client';
+import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
 
 export type DropPolicy = 'reject-new' | 'drop-oldest';
 
@@ -80,6 +83,41 @@ class Fifo<E> {
   }
 }
 
+/** What a scrape reads from an open queue. */
+interface GaugeSource {
+  readonly name: string;
+  readonly length: number;
+  readonly running: number;
+}
+
+/** Open queues per registry: the gauges' collect hooks read these at scrape time. */
+const openQueues = new WeakMap<Registry, Set<GaugeSource>>();
+
+/**
+ * A gauge whose value per queue is read at scrape time from the registry's open queues. A closed
+ * queue leaves the set after a last set, so its series keeps its final value, as when gauges were
+ * set eagerly.
+ */
+function queueGauge(reg: Registry, name: string, help: string, read: (q: GaugeSource) => number): Gauge<string> {
+  const existing = reg.getSingleMetric(name) as Gauge<string> | undefined;
+  if (existing) return existing;
+  let queues = openQueues.get(reg);
+  if (!queues) {
+    queues = new Set();
+    openQueues.set(reg, queues);
+  }
+  const open = queues;
+  return new PromGauge({
+    name,
+    help,
+    labelNames: ['queue'],
+    registers: [reg],
+    collect(this: Gauge<string>) {
+      for (const q of open) this.set({ queue: q.name }, read(q));
+    },
+  });
+}
+
 interface QueueMetrics {
   length: Gauge<string>;
   running: Gauge<string>;
@@ -115,14 +153,25 @@ export class JobQueue<T, R> {
     const reg = deps.metrics;
     this.#metrics = reg
       ? {
-          length: gauge(reg, 'bttc_job_queue_length', 'Jobs waiting in a job queue', ['queue']),
-          running: gauge(reg, 'bttc_job_queue_running', 'Jobs running from a job queue', ['queue']),
+          length: queueGauge(reg, 'bttc_job_queue_length', 'Jobs waiting in a job queue', (q) => q.length),
+          running: queueGauge(reg, 'bttc_job_queue_running', 'Jobs running from a job queue', (q) => q.running),
           wait: histogram(reg, 'bttc_job_queue_wait_seconds', 'Time a job waited before it started', SECONDS_BUCKETS, ['queue']),
           run: histogram(reg, 'bttc_job_queue_run_seconds', 'Time a job ran', SECONDS_BUCKETS, ['queue']),
           jobs: counter(reg, 'bttc_job_queue_jobs_total', 'Jobs finished, by outcome', ['queue', 'outcome']),
           dropped: counter(reg, 'bttc_job_queue_dropped_total', 'Jobs dropped, by reason', ['queue', 'reason']),
         }
       : null;
+    this.#registry = reg ?? null;
+    if (reg) this.#track(true);
+  }
+
+  readonly #registry: Registry | null;
+
+  /** Adds this queue to (or, closed, removes it from) the set its registry's gauges read at scrape time. */
+  #track(open: boolean): void {
+    const queues = this.#registry ? openQueues.get(this.#registry) : undefined;
+    if (open) queues?.add(this);
+    else queues?.delete(this);
   }
 
   /** Waiting jobs (not running). */
@@ -180,8 +229,10 @@ export class JobQueue<T, R> {
       this.#metrics?.dropped.inc({ queue: this.name, reason: 'closed' });
       e.reject(new JobDroppedError(`${this.name}: ${message}`, 'closed'));
     }
-    this.#updateGauges();
     await this.onIdle();
+    // The last values stay on the series, as they did when gauges were set eagerly.
+    this.#updateGauges();
+    this.#track(false);
   }
 
   #pump(): void {
@@ -190,7 +241,6 @@ export class JobQueue<T, R> {
       if (!e) break;
       this.#start(e);
     }
-    this.#updateGauges();
     if (this.length === 0 && this.#running === 0 && this.#idleWaiters.length > 0) {
       const w = this.#idleWaiters;
       this.#idleWaiters = [];

@@ -223,13 +223,14 @@ export class DeliveryApp implements Application, RestSource {
 
   validatorSet(height: number): ValidatorSetView {
     const s = this.state;
-    const sets = this.registry.consensusSets(s);
-    let set: ValidatorSet;
-    if (height === s.height + 1) set = sets.next;
-    else if (height === s.height && height > 0) set = sets.decided;
-    else throw new Error(`delivery: no validator set for height ${height} (committed ${s.height})`);
+    const next = height === s.height + 1;
+    if (!next && !(height === s.height && height > 0)) throw new Error(`delivery: no validator set for height ${height} (committed ${s.height})`);
+    // A height's view is made once (the set deciding it does not change while it is next or last):
+    // the module sets are only derived on a miss, not on every gossip check that asks.
     let v = this.views.get(height);
     if (!v) {
+      const sets = this.registry.consensusSets(s);
+      const set: ValidatorSet = next ? sets.next : sets.decided;
       v = validatorSetView(set);
       this.views.set(height, v);
       for (const k of this.views.keys()) if (k < s.height) this.views.delete(k);

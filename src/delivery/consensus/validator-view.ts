@@ -15,6 +15,9 @@ function toConsensus(v: Validator): ConsensusValidator {
   return { address: hexToBytes(v.signer), publicKey: hexToBytes(v.pubKey), votingPower: Number(v.votingPower) };
 }
 
+/** Rounds whose proposers are computed together on the first call past round 0. */
+const BATCH_ROUNDS = 8;
+
 /** The set deciding one height. `set` is copied: later changes to it do not leak in. */
 export function validatorSetView(set: ValidatorSet): ValidatorSetView {
   const base = set.copy();
@@ -31,9 +34,16 @@ export function validatorSetView(set: ValidatorSet): ValidatorSetView {
     proposer(round: number): ConsensusValidator {
       let p = proposers[round];
       if (!p) {
-        const v = round === 0 ? base.getProposer() : base.copyIncrementProposerPriority(round).getProposer();
-        p = byAddress.get(v!.signer)!;
-        proposers[round] = p;
+        if (round === 0) proposers[0] = byAddress.get(base.getProposer()!.signer)!;
+        else {
+          // Rounds 1..n in one pass (each round's proposer is one more increment of the same
+          // rescaled copy); telemetry asks for rounds 0..7 of every height, consensus rarely past 0.
+          const signers = base.proposerSignersByRound(Math.max(round, BATCH_ROUNDS));
+          signers.forEach((signer, i) => {
+            proposers[i + 1] = byAddress.get(signer)!;
+          });
+        }
+        p = proposers[round]!;
       }
       return p;
     },

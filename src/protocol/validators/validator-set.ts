@@ -170,6 +170,23 @@ export class ValidatorSet implements ReadonlyValidatorSet {
     return c;
   }
 
+  /**
+   * The proposers of rounds 1..`rounds`, index r − 1 holding `copyIncrementProposerPriority(r).getProposer()`'s
+   * signer: one copy, one rescale and centring, then one increment per round, since every r runs that
+   * same prefix (r(r+1)/2 increments and r copies become r and one). This set is left unchanged.
+   */
+  proposerSignersByRound(rounds: number): string[] {
+    if (this.vals.length === 0) throw new ValidatorSetError('proposerSignersByRound: empty validator set');
+    if (!Number.isInteger(rounds) || rounds < 0) throw new ValidatorSetError(`proposerSignersByRound: rounds must be an integer >= 0, got ${rounds}`);
+    const out: string[] = [];
+    if (rounds === 0) return out;
+    const c = this.copy();
+    c.rescalePriorities(PRIORITY_WINDOW_SIZE_FACTOR * c.totalVotingPower());
+    c.shiftByAvgProposerPriority();
+    for (let r = 1; r <= rounds; r++) out.push(c.incrementOnce().signer);
+    return out;
+  }
+
   private incrementOnce(): Validator {
     const vals = this.vals;
     let best = vals[0]!;
