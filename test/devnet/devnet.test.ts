@@ -150,7 +150,9 @@ test('devnet: 4 validator processes, 2 s blocks, ERC-20 across nodes, checkpoint
 
     // Checkpoint acked on the root chain (3 of 4 signatures are enough: ⌊4·2/3⌋+1 = 3).
     const rootInfo = JSON.parse(readFileSync(join(dir, 'rootchain', 'rootchain.json'), 'utf8')) as { rpcUrl: string; contracts: { rootChain: string } };
-    const root = new JsonRpcProvider(rootInfo.rpcUrl, undefined, { staticNetwork: true, polling: false });
+    // cacheTimeout -1: ethers shares identical calls for 250 ms, and the root chain seals a sent
+    // transaction at once: a second send's nonce query would get the first one's answer.
+    const root = new JsonRpcProvider(rootInfo.rpcUrl, undefined, { staticNetwork: true, polling: false, cacheTimeout: -1 });
     providers.push(root);
     const rootChain = new Contract(rootInfo.contracts.rootChain, ['function currentHeaderBlock() view returns (uint256)', 'function getLastChildBlock() view returns (uint256)'], root);
     await until('a checkpoint on the root chain', 150_000, async () => (await rootChain.getFunction('currentHeaderBlock')()) >= 10000n);

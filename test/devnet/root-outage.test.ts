@@ -64,7 +64,9 @@ test('devnet: the root chain stopped for 3 minutes; Delivery and Bttc go on, spa
     const rootPid = snap0.rootchain.pid!;
     const bttc = new JsonRpcProvider(snap0.nodes[0]!.rpcUrl, undefined, { staticNetwork: true, polling: false });
     const rootInfo = JSON.parse(readFileSync(join(dir, 'rootchain', 'rootchain.json'), 'utf8')) as { rpcUrl: string; contracts: { rootChain: string; stateSender: string } };
-    const root = new JsonRpcProvider(rootInfo.rpcUrl, undefined, { staticNetwork: true, polling: false });
+    // cacheTimeout -1: ethers shares identical calls for 250 ms, and the root chain seals a sent
+    // transaction at once: a second send's nonce query would get the first one's answer.
+    const root = new JsonRpcProvider(rootInfo.rpcUrl, undefined, { staticNetwork: true, polling: false, cacheTimeout: -1 });
     providers.push(bttc, root);
     const restUrl = snap0.nodes[0]!.status!.restUrl;
 

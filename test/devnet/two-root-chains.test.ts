@@ -97,8 +97,10 @@ test('devnet --root-chains 2: checkpoints on both chains, BSC checkpoints synced
     assert.ok(metricSum(page, 'bttc_delivery_checkpoint_ack_count{root_chain="3"}') >= 1);
 
     // On-chain, nothing doubled. Header blocks follow each other on each RootChain, ranges contiguous from 0.
-    const ethP = new JsonRpcProvider(eth.rpcUrl, undefined, { staticNetwork: true, polling: false });
-    const bscP = new JsonRpcProvider(bsc.rpcUrl, undefined, { staticNetwork: true, polling: false });
+    // cacheTimeout -1: ethers shares identical calls for 250 ms, and the root chain seals a sent
+    // transaction at once: a second send's nonce query would get the first one's answer.
+    const ethP = new JsonRpcProvider(eth.rpcUrl, undefined, { staticNetwork: true, polling: false, cacheTimeout: -1 });
+    const bscP = new JsonRpcProvider(bsc.rpcUrl, undefined, { staticNetwork: true, polling: false, cacheTimeout: -1 });
     providers.push(ethP, bscP);
     const headers = async (p: JsonRpcProvider, r: RootJson) => {
       const logs: Log[] = await p.getLogs({ address: r.contracts.rootChain, topics: [rootChainAbi.getEvent('NewHeaderBlock')!.topicHash], fromBlock: 0, toBlock: 'latest' });
