@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBenchDevnet } from './lib/devnet.ts';
 import { QUICK, report, round } from './lib/harness.ts';
-import { treeRssBytes } from './lib/proc.ts';
+import { treeRssAnonBytes, treeRssBytes } from './lib/proc.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { nodeDir } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile } from '../src/loadtest/index.ts';
@@ -55,18 +55,24 @@ interface Sample {
   atSec: number;
   head: number | null;
   rssMB: (number | null)[];
+  /** Anonymous part of rssMB (the rest is file-backed: the binary, mapped files). */
+  rssAnonMB: (number | null)[];
   dataDirMB: number[];
   /** Per node: used V8 heap per thread, MB (bttc_thread_heap_bytes from its /metrics), null if unreachable. */
   heapUsedMB: (Record<string, number> | null)[];
+  /** Per node: V8 external memory (ArrayBuffer backing stores, Buffers) summed over threads, MB. */
+  externalMB: (number | null)[];
 }
 
-/** Used heap per thread of one node, MB, from its /metrics. */
-async function threadHeapsMB(rpcUrl: string): Promise<Record<string, number> | null> {
+/** Used heap per thread of one node, MB, and external memory summed over its threads, from its /metrics. */
+async function threadHeapsMB(rpcUrl: string): Promise<{ used: Record<string, number>; external: number } | null> {
   try {
     const text = await (await fetch(`${rpcUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const out: Record<string, number> = {};
-    for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="([^"]+)",kind="used"\} (\d+)$/gm)) out[m[1]!] = round(Number(m[2]) / 1e6);
-    return out;
+    const used: Record<string, number> = {};
+    for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="([^"]+)",kind="used"\} (\d+)$/gm)) used[m[1]!] = round(Number(m[2]) / 1e6);
+    let external = 0;
+    for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="[^"]+",kind="external"\} (\d+)$/gm)) external += Number(m[1]);
+    return { used, external: round(external / 1e6) };
   } catch {
     return null;
   }
@@ -86,10 +92,18 @@ try {
         head: s.nodes[0]?.status?.bttc.head ?? null,
         rssMB: s.nodes.map((n) => (n.pid ? round((treeRssBytes(n.pid) ?? NaN) / 1e6) : null)),
         dataDirMB: s.nodes.map((_, i) => round(dirBytes(join(nodeDir(dir, i), 'data')) / 1e6)),
-        heapUsedMB: await Promise.all(s.nodes.map((n) => threadHeapsMB(n.rpcUrl))),
+        heapUsedMB: [],
+        externalMB: [],
+        rssAnonMB: s.nodes.map((n) => (n.pid ? round((treeRssAnonBytes(n.pid) ?? NaN) / 1e6) : null)),
       };
+      for (const h of await Promise.all(s.nodes.map((n) => threadHeapsMB(n.rpcUrl)))) {
+        sample.heapUsedMB.push(h?.used ?? null);
+        sample.externalMB.push(h?.external ?? null);
+      }
       samples.push(sample);
-      console.log(`${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`);
+      console.log(
+        `${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} (anon ${sample.rssAnonMB.join(', ')}) external MB ${sample.externalMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`,
+      );
       const next = t0 + samples.length * sampleSec * 1000;
       while (sampling && performance.now() < next) await sleep(250);
     }
@@ -106,6 +120,8 @@ try {
   const last = samples[samples.length - 1]!;
   const first = samples[0]!;
   const rssGrowth = warm.rssMB.map((w, i) => (w && last.rssMB[i] ? round((last.rssMB[i]! - w) / w) : null));
+  const growth = (w: number | null | undefined, l: number | null | undefined) => (w && l ? round((l - w) / w) : null);
+  const rssAnonGrowth = warm.rssAnonMB.map((w, i) => growth(w, last.rssAnonMB[i]));
   const rssSlopeMBPerMin = warm.rssMB.map((w, i) => (w && last.rssMB[i] && last.atSec > warm.atSec ? round((last.rssMB[i]! - w) / ((last.atSec - warm.atSec) / 60)) : null));
   // Which thread's JavaScript heap moved between warm-up and the end (the rest of RSS is native).
   const heapGrowthMB = warm.heapUsedMB.map((w, i) => {
@@ -124,6 +140,8 @@ try {
     blockIntervalNetwork: r.blockIntervalNetwork,
     inclusionLatency: r.inclusionLatency,
     rss: { warmUpSeconds: warmSec, atWarmUpMB: warm.rssMB, atEndMB: last.rssMB, growthAfterWarmUp: rssGrowth, slopeMBPerMinAfterWarmUp: rssSlopeMBPerMin },
+    rssAnon: { atWarmUpMB: warm.rssAnonMB, atEndMB: last.rssAnonMB, growthAfterWarmUp: rssAnonGrowth },
+    externalMB: { atWarmUpMB: warm.externalMB, atEndMB: last.externalMB },
     heapUsed: { atWarmUpMB: warm.heapUsedMB, atEndMB: last.heapUsedMB, growthMBAfterWarmUp: heapGrowthMB },
     dataDir: { blocks, mbPer1000Blocks: dataPer1000, atEndMB: last.dataDirMB },
     restarts: final.nodes.map((n) => n.restarts),
@@ -132,6 +150,7 @@ try {
     notes: [
       'RSS: the node process tree from /proc (main thread, workers, native memory); growth is (end − warm-up) / warm-up',
       'heapUsed: V8 used heap per thread (bttc_thread_heap_bytes); RSS minus the heaps is native memory (LevelDB, buffers, code)',
+      'rssAnon: the anonymous part of RSS (RssAnon in /proc/<pid>/status); the rest is file-backed (binary, mapped files); externalMB: V8 external memory (Buffers, ArrayBuffers) summed over threads',
       'data dir: bytes under node-<i>/data (LevelDB before and after compactions, so it moves in steps)',
       'one 2-core machine (its load average is recorded); the load generator and the root chain run on it too',
     ],

@@ -59,6 +59,24 @@ export function treeRssBytes(pid: number | null | undefined): number | null {
 }
 
 /**
+ * Anonymous resident memory (RssAnon in /proc/<pid>/status: heaps, malloc, buffers) of `pid` and its
+ * descendants, bytes; null when the process is gone. RSS minus this is file-backed (the binary,
+ * mapped files): page cache the kernel can drop, not the process's own memory.
+ */
+export function treeRssAnonBytes(pid: number | null | undefined): number | null {
+  if (!pid || !stat(pid)) return null;
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited between the walk and the read
+    }
+  }
+  return kb * 1024;
+}
+
+/**
  * CPU seconds per thread of `pid`, keyed by thread name (threads of one name summed: node names
  * its V8 and libuv helpers alike); empty when the process is gone.
  */
