@@ -21,6 +21,25 @@ export function gauge(reg: Registry, name: string, help: string, labelNames: str
   return (reg.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, registers: [reg] });
 }
 
+/**
+ * `gauge` whose values are set when the registry is scraped (prom-client's `collect`), for values
+ * that change far more often than anyone reads them: `collect` receives the gauge to set.
+ */
+export function scrapedGauge(reg: Registry, name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void): Gauge<string> {
+  return (
+    (reg.getSingleMetric(name) as Gauge<string> | undefined) ??
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [reg],
+      collect() {
+        collect(this);
+      },
+    })
+  );
+}
+
 export function histogram(reg: Registry, name: string, help: string, buckets: number[], labelNames: string[] = []): Histogram<string> {
   return (reg.getSingleMetric(name) as Histogram<string> | undefined) ?? new Histogram({ name, help, buckets, labelNames, registers: [reg] });
 }

@@ -7,7 +7,7 @@
  * sets them from its totals at scrape time instead of once per Delivery height (a window fold and
  * ≈ 9 sets per validator every second, read by nobody between scrapes).
  */
-import { Gauge, gauge, type Registry } from '../observability/metrics.ts';
+import { gauge, scrapedGauge, type Gauge, type Registry } from '../observability/metrics.ts';
 
 export interface TelemetryMetrics {
   height: Gauge<string>;
@@ -30,7 +30,7 @@ export interface TelemetryMetrics {
 /** Every metric name the node exports from telemetry (the alert-rules test checks rules only use exported names). */
 export function telemetryMetrics(reg: Registry, refresh?: () => void): TelemetryMetrics {
   const v = ['validator'];
-  const gauge = refresh ? lazy(refresh) : plainGauge;
+  const gauge: typeof plainGauge = refresh ? (reg, name, help, labelNames = []) => scrapedGauge(reg, name, help, labelNames, refresh) : plainGauge;
   return {
     height: gauge(reg, 'bttc_telemetry_delivery_height', 'Last Delivery height whose outcome telemetry has counted'),
     commitsSigned: gauge(reg, 'bttc_validator_commits_signed', 'Delivery heights whose carried commit holds the validator precommit (cumulative)', v),
@@ -51,18 +51,3 @@ export function telemetryMetrics(reg: Registry, refresh?: () => void): Telemetry
 }
 
 const plainGauge = gauge;
-
-/** `gauge` whose scrape first calls `refresh` (an already registered gauge is reused as it is). */
-function lazy(refresh: () => void): typeof gauge {
-  return (reg, name, help, labelNames = []) =>
-    (reg.getSingleMetric(name) as Gauge<string> | undefined) ??
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [reg],
-      collect: () => {
-        refresh();
-      },
-    });
-}

@@ -12,8 +12,7 @@
  * set hashes its labels, four sets per job on the gossip validation queues.
  */
 import type { Registry, Gauge, Histogram, Counter } from 'prom-client';
-import { Gauge as PromGauge } from 'prom-client';
-import { counter, histogram, SECONDS_BUCKETS } from '../observability/metrics.ts';
+import { counter, histogram, scrapedGauge, SECONDS_BUCKETS } from '../observability/metrics.ts';
 
 export type DropPolicy = 'reject-new' | 'drop-oldest';
 
@@ -99,22 +98,14 @@ const openQueues = new WeakMap<Registry, Set<GaugeSource>>();
  * set eagerly.
  */
 function queueGauge(reg: Registry, name: string, help: string, read: (q: GaugeSource) => number): Gauge<string> {
-  const existing = reg.getSingleMetric(name) as Gauge<string> | undefined;
-  if (existing) return existing;
   let queues = openQueues.get(reg);
   if (!queues) {
     queues = new Set();
     openQueues.set(reg, queues);
   }
   const open = queues;
-  return new PromGauge({
-    name,
-    help,
-    labelNames: ['queue'],
-    registers: [reg],
-    collect(this: Gauge<string>) {
-      for (const q of open) this.set({ queue: q.name }, read(q));
-    },
+  return scrapedGauge(reg, name, help, ['queue'], (g) => {
+    for (const q of open) g.set({ queue: q.name }, read(q));
   });
 }
 
