@@ -5,7 +5,9 @@
  * (the loadtest's), RSS growth after warm-up (first 5 minutes, or a third of a shorter run), and
  * data-dir growth per 1000 blocks. Writes bench/results/soak.json.
  *
- *   node bench/soak.ts [--minutes 30] [--rate 476] [--sample-seconds 30]
+ * --out NAME writes bench/results/NAME.json instead (A/B runs that must not replace soak.json).
+ *
+ *   node bench/soak.ts [--minutes 30] [--rate 476] [--sample-seconds 30] [--out NAME]
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +23,8 @@ function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
+const outIdx = process.argv.indexOf('--out');
+const outName = outIdx >= 0 ? process.argv[outIdx + 1]! : 'soak';
 const cfg = loadConfig('devnet').bttc;
 const minutes = arg('--minutes', QUICK ? 2 : 30);
 const rate = arg('--rate', Math.floor(cfg.gasLimit / 21000 / cfg.period));
@@ -62,17 +66,21 @@ interface Sample {
   heapUsedMB: (Record<string, number> | null)[];
   /** Per node: V8 external memory (ArrayBuffer backing stores, Buffers) summed over threads, MB. */
   externalMB: (number | null)[];
+  /** Per node: V8 heap committed (total_heap_size) summed over threads, MB: the heaps' share of rssAnonMB. */
+  heapTotalMB: (number | null)[];
 }
 
 /** Used heap per thread of one node, MB, and external memory summed over its threads, from its /metrics. */
-async function threadHeapsMB(rpcUrl: string): Promise<{ used: Record<string, number>; external: number } | null> {
+async function threadHeapsMB(rpcUrl: string): Promise<{ used: Record<string, number>; external: number; total: number } | null> {
   try {
     const text = await (await fetch(`${rpcUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     const used: Record<string, number> = {};
     for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="([^"]+)",kind="used"\} (\d+)$/gm)) used[m[1]!] = round(Number(m[2]) / 1e6);
     let external = 0;
     for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="[^"]+",kind="external"\} (\d+)$/gm)) external += Number(m[1]);
-    return { used, external: round(external / 1e6) };
+    let total = 0;
+    for (const m of text.matchAll(/^bttc_thread_heap_bytes\{thread="[^"]+",kind="total"\} (\d+)$/gm)) total += Number(m[1]);
+    return { used, external: round(external / 1e6), total: round(total / 1e6) };
   } catch {
     return null;
   }
@@ -94,15 +102,17 @@ try {
         dataDirMB: s.nodes.map((_, i) => round(dirBytes(join(nodeDir(dir, i), 'data')) / 1e6)),
         heapUsedMB: [],
         externalMB: [],
+        heapTotalMB: [],
         rssAnonMB: s.nodes.map((n) => (n.pid ? round((treeRssAnonBytes(n.pid) ?? NaN) / 1e6) : null)),
       };
       for (const h of await Promise.all(s.nodes.map((n) => threadHeapsMB(n.rpcUrl)))) {
         sample.heapUsedMB.push(h?.used ?? null);
         sample.externalMB.push(h?.external ?? null);
+        sample.heapTotalMB.push(h?.total ?? null);
       }
       samples.push(sample);
       console.log(
-        `${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} (anon ${sample.rssAnonMB.join(', ')}) external MB ${sample.externalMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`,
+        `${sample.atSec.toFixed(0)} s head ${sample.head} RSS MB ${sample.rssMB.join(', ')} (anon ${sample.rssAnonMB.join(', ')}) heaps MB ${sample.heapTotalMB.join(', ')} external MB ${sample.externalMB.join(', ')} data MB ${sample.dataDirMB.join(', ')} restarts ${s.nodes.map((n) => n.restarts).join(',')}`,
       );
       const next = t0 + samples.length * sampleSec * 1000;
       while (sampling && performance.now() < next) await sleep(250);
@@ -130,7 +140,29 @@ try {
   });
   const blocks = (last.head ?? 0) - (first.head ?? 0);
   const dataPer1000 = last.dataDirMB.map((d, i) => (blocks > 0 ? round(((d - first.dataDirMB[i]!) / blocks) * 1000) : null));
-  report('soak', {
+  // RSS is a saw-tooth with the collectors (±150 MB per node between two samples), so end − warm-up
+  // of single samples says little: compare the median of the first and of the last window of samples
+  // after warm-up (each a sixth of the run, at least 3 samples), and fit a least-squares slope.
+  const after = samples.filter((s) => s.atSec >= warm.atSec);
+  const win = Math.max(3, Math.floor(after.length / 6));
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length === 0 ? NaN : v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const trend = (pick: (s: Sample) => (number | null)[]) =>
+    warm.rssMB.map((_, i) => {
+      const pts = after.map((s) => [s.atSec / 60, pick(s)[i]] as const).filter((p): p is readonly [number, number] => p[1] != null && Number.isFinite(p[1]));
+      if (pts.length < 2 * win) return null;
+      const head = median(pts.slice(0, win).map((p) => p[1]));
+      const tail = median(pts.slice(-win).map((p) => p[1]));
+      const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
+      const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
+      const slope = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) / pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+      return { firstWindowMedianMB: round(head), lastWindowMedianMB: round(tail), growth: round((tail - head) / head), slopeMBPerMin: round(slope) };
+    });
+  // Anonymous RSS the V8 heaps and external buffers do not explain: allocator arenas, LevelDB, code.
+  const nativeRestMB = (x: Sample) => x.rssAnonMB.map((a, i) => (a != null && x.heapTotalMB[i] != null && x.externalMB[i] != null ? round(a - x.heapTotalMB[i]! - x.externalMB[i]!) : null));
+  report(outName, {
     load: { rate, minutes, validators, sampleSeconds: sampleSec },
     tps: round(r.tps),
     mgasPerSec: round(r.mgasPerSec),
@@ -142,6 +174,17 @@ try {
     rss: { warmUpSeconds: warmSec, atWarmUpMB: warm.rssMB, atEndMB: last.rssMB, growthAfterWarmUp: rssGrowth, slopeMBPerMinAfterWarmUp: rssSlopeMBPerMin },
     rssAnon: { atWarmUpMB: warm.rssAnonMB, atEndMB: last.rssAnonMB, growthAfterWarmUp: rssAnonGrowth },
     externalMB: { atWarmUpMB: warm.externalMB, atEndMB: last.externalMB },
+    heapTotalMB: { atWarmUpMB: warm.heapTotalMB, atEndMB: last.heapTotalMB },
+    nativeRestMB: { atWarmUpMB: nativeRestMB(warm), atEndMB: nativeRestMB(last) },
+    // The figures to read for "flat": window medians and slopes after warm-up, per node.
+    trendAfterWarmUp: {
+      windowSamples: win,
+      rss: trend((x) => x.rssMB),
+      rssAnon: trend((x) => x.rssAnonMB),
+      heapTotal: trend((x) => x.heapTotalMB),
+      external: trend((x) => x.externalMB),
+      nativeRest: trend(nativeRestMB),
+    },
     heapUsed: { atWarmUpMB: warm.heapUsedMB, atEndMB: last.heapUsedMB, growthMBAfterWarmUp: heapGrowthMB },
     dataDir: { blocks, mbPer1000Blocks: dataPer1000, atEndMB: last.dataDirMB },
     restarts: final.nodes.map((n) => n.restarts),
@@ -151,6 +194,7 @@ try {
       'RSS: the node process tree from /proc (main thread, workers, native memory); growth is (end − warm-up) / warm-up',
       'heapUsed: V8 used heap per thread (bttc_thread_heap_bytes); RSS minus the heaps is native memory (LevelDB, buffers, code)',
       'rssAnon: the anonymous part of RSS (RssAnon in /proc/<pid>/status); the rest is file-backed (binary, mapped files); externalMB: V8 external memory (Buffers, ArrayBuffers) summed over threads',
+      'heapTotalMB: V8 heap committed, summed over threads; nativeRestMB = rssAnon − heapTotal − external: what neither the heaps nor the buffers explain (allocator arenas, LevelDB caches and memtables, compiled code)',
       'data dir: bytes under node-<i>/data (LevelDB before and after compactions, so it moves in steps)',
       'one 2-core machine (its load average is recorded); the load generator and the root chain run on it too',
     ],
