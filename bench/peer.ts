@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBenchDevnet } from './lib/devnet.ts';
 import { QUICK, report, round } from './lib/harness.ts';
-import { treeCpuSeconds, treeRssBytes } from './lib/proc.ts';
+import { threadCpuSeconds, treeCpuSeconds, treeRssBytes } from './lib/proc.ts';
 import type { DevnetSupervisor } from '../src/devnet/index.ts';
 import { LoadTest, readKeysFile, type LoadAccount, type LoadMode, type LoadReport } from '../src/loadtest/index.ts';
 import { JsonRpcClient } from '../src/loadtest/rpc.ts';
@@ -124,16 +124,26 @@ interface RunResult {
   /** Node CPU seconds per 1000 included transactions, per process (validators) and summed. */
   cpuPer1000Tx: number;
   cpuPer1000TxPerProcess: number[];
+  /** First process only (the RPC node): CPU seconds per 1000 transactions by thread name, from /proc. */
+  cpuPer1000TxByThread: Record<string, number>;
   rssMBAfter: number[];
 }
 
 async function runLoad(t: Target, mode: LoadMode, accounts: LoadAccount[]): Promise<RunResult> {
   const pids = t.pids();
   const before = cpuOf(pids);
+  const threadsBefore = threadCpuSeconds(pids[0]);
   console.log(`${t.name} ${mode}: ${rate} tx/s for ${seconds} s`);
   const lt = new LoadTest({ rpc: t.rpc, watch: t.watch, mode, rate, durationSec: seconds, accounts, drainSec: 30, ...(t.sprint ? { sprint: t.sprint } : {}) });
   const r: LoadReport = await lt.run();
   const after = cpuOf(pids);
+  const threadsAfter = threadCpuSeconds(pids[0]);
+  const byThread = Object.fromEntries(
+    [...threadsAfter]
+      .map(([name, sec]) => [name, round(((sec - (threadsBefore.get(name) ?? 0)) / Math.max(r.included, 1)) * 1000)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
   const per = after.map((a, i) => round(((a - before[i]!) / Math.max(r.included, 1)) * 1000));
   const res: RunResult = {
     target: t.name,
@@ -150,10 +160,11 @@ async function runLoad(t: Target, mode: LoadMode, accounts: LoadAccount[]): Prom
     inclusionP99: r.inclusionLatency.p99 ?? null,
     cpuPer1000Tx: round(per.reduce((s, x) => s + x, 0)),
     cpuPer1000TxPerProcess: per,
+    cpuPer1000TxByThread: byThread,
     rssMBAfter: pids.map((p) => round((treeRssBytes(p) ?? NaN) / 1e6)),
   };
   console.log(
-    `  ${res.tps} tx/s, ${res.mgasPerSec} Mgas/s, interval p50/p99 ${res.blockIntervalP50?.toFixed(2)}/${res.blockIntervalP99?.toFixed(2)} s, inclusion p50/p99 ${res.inclusionP50?.toFixed(2)}/${res.inclusionP99?.toFixed(2)} s, CPU ${res.cpuPer1000Tx} s per 1000 tx, errors ${JSON.stringify(res.errors)}`,
+    `  ${res.tps} tx/s, ${res.mgasPerSec} Mgas/s, interval p50/p99 ${res.blockIntervalP50?.toFixed(2)}/${res.blockIntervalP99?.toFixed(2)} s, inclusion p50/p99 ${res.inclusionP50?.toFixed(2)}/${res.inclusionP99?.toFixed(2)} s, CPU ${res.cpuPer1000Tx} s per 1000 tx (by thread ${JSON.stringify(res.cpuPer1000TxByThread)}), errors ${JSON.stringify(res.errors)}`,
   );
   return res;
 }
