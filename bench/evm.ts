@@ -18,6 +18,10 @@
  *
  *   node bench/evm.ts            full run (1 warm-up + 8 blocks per side), writes bench/results/evm.json
  *   node bench/evm.ts --quick    smoke run (1 warm-up + 1 block per side)
+ *
+ * A/B of our executor against another checkout of this repository (its src/evm, with its own
+ * worker), interleaved the same way; the stock sides can be left out to keep the run short:
+ *   node bench/evm.ts --base /tmp/old-checkout [--no-stock] [--out evm.ab-NAME]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -56,6 +60,16 @@ const GENESIS_TIME = 1_700_000_000n;
 const BLOCKS = QUICK ? 1 : 8;
 /** Trie-node LRU of the stock MPT (CheckpointDB cacheSize), the size the EthereumJS client gives its state trie. */
 const STOCK_TRIE_CACHE = 200_000;
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+/** Another checkout whose executor runs as side "base" (A/B), e.g. an older commit from `git archive`. */
+const BASE_DIR = argValue('--base');
+const NO_STOCK = process.argv.includes('--no-stock');
+const OUT = argValue('--out') ?? 'evm';
+type CreateExecutor = typeof createExecutor;
+const baseCreateExecutor: CreateExecutor | null = BASE_DIR ? ((await import(join(BASE_DIR, 'src/evm/index.ts'))) as { createExecutor: CreateExecutor }).createExecutor : null;
 const TOKEN = Uint8Array.from(Buffer.from('00000000000000000000000000000000000070ce', 'hex'));
 
 type Workload = 'plain' | 'erc20';
@@ -151,9 +165,9 @@ function sample(wallMs: number, gas: bigint, included: number[], cpu: { processM
   return { wallMs, gas: Number(gas), txs: included.length, mgasPerSec: Number(gas) / wallMs / 1000, processCpuMs: cpu.processMs, mainThreadCpuMs: cpu.threadMs, included, ...rest };
 }
 
-async function oursSide(name: string, label: string, blocks: { txs: Uint8Array[]; senders: Uint8Array[] }[], transferFastPath: boolean): Promise<OpenSide> {
+async function oursSide(name: string, label: string, blocks: { txs: Uint8Array[]; senders: Uint8Array[] }[], transferFastPath: boolean, create: CreateExecutor = createExecutor): Promise<OpenSide> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-evm-'));
-  const ex: ExecutorApi = await createExecutor({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir, transferFastPath });
+  const ex: ExecutorApi = await create({ mode: 'worker', chainId: CHAIN_ID, dataDir: dir, transferFastPath });
   const g = await ex.initGenesis(genesis());
   let parent: { hash: Uint8Array; number: bigint; stateRoot: Uint8Array; time: bigint } = { hash: headerHash(g), number: 0n, stateRoot: g.stateRoot, time: g.time };
   return {
@@ -330,7 +344,7 @@ async function runWorkload(w: Workload): Promise<{ sides: Map<string, SideResult
   // Stock: one Common; every transaction decoded once and its sender recovered (cached on the frozen tx) before any clock starts.
   const common = createStockCommon({ chainId: CHAIN_ID });
   const tp = performance.now();
-  const decoded = blocks.map((b) =>
+  const decoded = (NO_STOCK ? [] : blocks).map((b) =>
     b.txs.map((raw) => {
       const tx = createTxFromRLP(raw, { common });
       tx.getSenderAddress();
@@ -342,11 +356,14 @@ async function runWorkload(w: Workload): Promise<{ sides: Map<string, SideResult
   const sides: OpenSide[] = [];
   try {
     sides.push(await oursSide('ours', `ours ${w}: build+commit+seal (executor worker)`, blocks, true));
-    if (w === 'plain') sides.push(await oursSide('ours-runTx', `ours ${w}, transfers through runTx (fast path off): build+commit+seal (executor worker)`, blocks, false));
-    sides.push(await stockRunTxSide(common, decoded));
-    // Block k's contents: what ours included in block k, or in block k − 1 when stock runBlock's turn comes first in the round
-    // (the workload includes the same senders every block); the root check below catches any difference.
-    sides.push(await stockRunBlockSide(common, decoded, (k) => oursIncluded.get(k) ?? oursIncluded.get(k - 1) ?? blocks[k]!.txs.map((_, i) => i)));
+    if (baseCreateExecutor) sides.push(await oursSide('base', `base (${BASE_DIR}) ${w}: build+commit+seal (executor worker)`, blocks, true, baseCreateExecutor));
+    if (w === 'plain' && !NO_STOCK) sides.push(await oursSide('ours-runTx', `ours ${w}, transfers through runTx (fast path off): build+commit+seal (executor worker)`, blocks, false));
+    if (!NO_STOCK) {
+      sides.push(await stockRunTxSide(common, decoded));
+      // Block k's contents: what ours included in block k, or in block k − 1 when stock runBlock's turn comes first in the round
+      // (the workload includes the same senders every block); the root check below catches any difference.
+      sides.push(await stockRunBlockSide(common, decoded, (k) => oursIncluded.get(k) ?? oursIncluded.get(k - 1) ?? blocks[k]!.txs.map((_, i) => i)));
+    }
     const roots = new Map<number, Map<string, Sample>>();
     const out = await runInterleaved(sides, BLOCKS, (side, k, s) => {
       if (side === 'ours') oursIncluded.set(k, s.included);
@@ -437,43 +454,58 @@ for (const w of ['plain', 'erc20'] as Workload[]) {
   const cpu = (n: string) => med(sides.get(n)!.samples, (s) => s.processCpuMs);
   // Paired: block k of ours against block k of the other side (same round, so the same load).
   const paired = (n: string) => median(ours.map((s, i) => s.mgasPerSec / sides.get(n)!.samples[i]!.mgasPerSec));
-  for (const [n, what] of [
-    ['stock-runTx', 'stock runTx'],
-    ['stock-runBlock', 'stock runBlock'],
-  ] as const) {
+  if (baseCreateExecutor) {
+    const execCpu = (n: string) => med(sides.get(n)!.samples, (s) => s.executorCpuMs!);
+    ratios[`${w}: ours / base (median Mgas/s)`] = mg('ours') / mg('base');
+    ratios[`${w}: ours / base (median of per-round ratios)`] = paired('base');
+    ratios[`${w}: base / ours (median process CPU per block)`] = cpu('base') / cpu('ours');
+    ratios[`${w}: base / ours (median executor thread CPU per block)`] = execCpu('base') / execCpu('ours');
+    notes.push(`${w}: ours ${mg('ours').toFixed(1)} Mgas/s, base ${mg('base').toFixed(1)}; executor thread CPU per block ours ${execCpu('ours').toFixed(0)} ms, base ${execCpu('base').toFixed(0)} ms`);
+  }
+  for (const [n, what] of (NO_STOCK
+    ? []
+    : [
+        ['stock-runTx', 'stock runTx'],
+        ['stock-runBlock', 'stock runBlock'],
+      ]) as [string, string][]) {
     ratios[`${w}: ours / ${what} (median Mgas/s)`] = mg('ours') / mg(n);
     ratios[`${w}: ours / ${what} (median of per-round ratios)`] = paired(n);
     ratios[`${w}: ${what} / ours (median process CPU per block)`] = cpu(n) / cpu('ours');
   }
-  if (w === 'plain') {
+  if (w === 'plain' && !NO_STOCK) {
     ratios['plain: transfer fast path / runTx, block (median Mgas/s)'] = mg('ours') / mg('ours-runTx');
     ratios['plain: transfer fast path / runTx, execution phase'] = med(sides.get('ours-runTx')!.samples, (s) => s.timings!.execMs) / med(ours, (s) => s.timings!.execMs);
     ratios['plain: transfer fast path / runTx, executor CPU per block'] = med(sides.get('ours-runTx')!.samples, (s) => s.executorCpuMs!) / med(ours, (s) => s.executorCpuMs!);
     ratios['plain: ours fast path off / stock runTx (median Mgas/s)'] = mg('ours-runTx') / mg('stock-runTx');
   }
   detail[w] = { sides: perSide, oursSenderRecoveryOneThreadMs: recoveryMs, stockDecodeAndSenderRecoveryMsPerBlockUntimed: stockPrepMsPerBlock };
-  notes.push(
-    `${w}: ours ${mg('ours').toFixed(1)} Mgas/s, stock runTx ${mg('stock-runTx').toFixed(1)}, stock runBlock ${mg('stock-runBlock').toFixed(1)} (medians of ${ours.length} interleaved blocks): ours/stock ${(mg('ours') / mg('stock-runTx')).toFixed(2)}× (runTx), ${(mg('ours') / mg('stock-runBlock')).toFixed(2)}× (runBlock); process CPU per block ours ${cpu('ours').toFixed(0)} ms, stock runTx ${cpu('stock-runTx').toFixed(0)} ms, stock runBlock ${cpu('stock-runBlock').toFixed(0)} ms`,
-  );
-  notes.push(
-    `${w}: stock's decode + JS sender recovery, done before its clock starts, takes ${stockPrepMsPerBlock.toFixed(0)} ms per block (not in any stock figure); ours decodes inside its timed block and takes senders from the verify pool, whose native recovery would be ${recoveryMs.toFixed(0)} ms per block on one thread (not in ours' figure either)`,
-  );
+  if (!NO_STOCK)
+    notes.push(
+      `${w}: ours ${mg('ours').toFixed(1)} Mgas/s, stock runTx ${mg('stock-runTx').toFixed(1)}, stock runBlock ${mg('stock-runBlock').toFixed(1)} (medians of ${ours.length} interleaved blocks): ours/stock ${(mg('ours') / mg('stock-runTx')).toFixed(2)}× (runTx), ${(mg('ours') / mg('stock-runBlock')).toFixed(2)}× (runBlock); process CPU per block ours ${cpu('ours').toFixed(0)} ms, stock runTx ${cpu('stock-runTx').toFixed(0)} ms, stock runBlock ${cpu('stock-runBlock').toFixed(0)} ms`,
+    );
+  if (!NO_STOCK)
+    notes.push(
+      `${w}: stock's decode + JS sender recovery, done before its clock starts, takes ${stockPrepMsPerBlock.toFixed(0)} ms per block (not in any stock figure); ours decodes inside its timed block and takes senders from the verify pool, whose native recovery would be ${recoveryMs.toFixed(0)} ms per block on one thread (not in ours' figure either)`,
+    );
 }
 const loadEnd = loadavg();
-notes.push(
-  '"stock runTx": EthereumJS as its docs show it, one Berlin Common created once, createVM, MerkleStateManager with caches (new Caches()) over an MPT with a 200k-node cache on classic-level, txs decoded and senders recovered before timing, then checkpoint, runTx per tx, getStateRoot, commit (one level batch) and tx/receipt roots inside the timed block.',
-);
-notes.push(
-  '"stock runBlock": the same setup running a block of the same transactions through runBlock with generate: true and block, header and hardfork validation skipped (Bor consensus, not EthereumJS\'s, validates BTTC headers).',
-);
+if (!NO_STOCK)
+  notes.push(
+    '"stock runTx": EthereumJS as its docs show it, one Berlin Common created once, createVM, MerkleStateManager with caches (new Caches()) over an MPT with a 200k-node cache on classic-level, txs decoded and senders recovered before timing, then checkpoint, runTx per tx, getStateRoot, commit (one level batch) and tx/receipt roots inside the timed block.',
+  );
+if (!NO_STOCK)
+  notes.push(
+    '"stock runBlock": the same setup running a block of the same transactions through runBlock with generate: true and block, header and hardfork validation skipped (Bor consensus, not EthereumJS\'s, validates BTTC headers).',
+  );
 notes.push('"ours": the executor worker builds the block (decode, execute, commit, roots, one level batch) and the main thread seals it; its wall time includes the worker round trip and the seal.');
-notes.push(
-  'the old "stock" row (per-tx Common copy, JS sender recovery inside the timed loop, uncached MerkleStateManager, buildBlock/addTransaction) was a naive path, not stock as a tuned node uses it, and is gone',
-);
+if (!NO_STOCK)
+  notes.push(
+    'the old "stock" row (per-tx Common copy, JS sender recovery inside the timed loop, uncached MerkleStateManager, buildBlock/addTransaction) was a naive path, not stock as a tuned node uses it, and is gone',
+  );
 notes.push(
   "CPU: processCpuMs = process.cpuUsage() over the block, every thread of the process (for ours the executor worker, the main thread and level's threads; for stock the main thread and level's threads); mainThreadCpuMs = process.threadCpuUsage() of the bench thread (for stock, all of its JS); executorThreadCpuMs = the executor worker thread over buildBlock (timings.cpuMs)",
 );
 notes.push(
   "sides interleaved block by block (round k runs every side's block k, starting with side k mod n), one warm-up block each not recorded; every side reaches the same state root on every block (checked); compare ratios, not absolute times (the load average is recorded)",
 );
-report('evm', { load: { start: loadStart, end: loadEnd }, blocksPerSide: BLOCKS, warmupBlocksPerSide: 1, rows: allRows, ratios, detail, notes });
+report(OUT, { load: { start: loadStart, end: loadEnd }, blocksPerSide: BLOCKS, warmupBlocksPerSide: 1, rows: allRows, ratios, detail, notes });
