@@ -12,6 +12,7 @@
 import { CODEHASH_PREFIX, MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager';
 import { RLP } from '@ethereumjs/rlp';
 import { Account, Address, createAccountFromRLP, createAddressFromString, unpadBytes } from '@ethereumjs/util';
+import { accountOf, ObjectAccountCache } from './accountCache.ts';
 import { BatchTrie, type TrieNodeStore, type TrieUpdate } from './batchTrie.ts';
 import { keccak256 } from './crypto.ts';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from '../util/bytes.ts';
@@ -24,6 +25,13 @@ export class BatchStateManager extends MerkleStateManager {
   constructor(opts: MerkleStateManagerOpts, nodes: TrieNodeStore) {
     super(opts);
     this.#batch = new BatchTrie(nodes);
+  }
+
+  /** Upstream's, but a cached account comes back as a copy of the decoded one, not decoded again (accountCache.ts). */
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const elem = this._caches?.account?.get(address);
+    if (elem !== undefined) return accountOf(elem);
+    return super.getAccount(address);
   }
 
   /**
@@ -54,7 +62,9 @@ export class BatchStateManager extends MerkleStateManager {
     for (const [bytes, rlp] of accounts) {
       const address = new Address(bytes);
       if (cache.get(address) !== undefined) continue;
-      cache.put(address, rlp === null ? undefined : createAccountFromRLP(rlp));
+      if (rlp === null) cache.put(address, undefined);
+      else if (cache instanceof ObjectAccountCache) cache.putDecoded(address, rlp);
+      else cache.put(address, createAccountFromRLP(rlp));
     }
   }
 

@@ -19,6 +19,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { createBlock, type Block } from '@ethereumjs/block';
 import { createMPT } from '@ethereumjs/mpt';
 import { Caches } from '@ethereumjs/statemanager';
+import { ObjectAccountCache } from './accountCache.ts';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Account, Address } from '@ethereumjs/util';
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
@@ -109,7 +110,10 @@ function createMetrics(reg: Registry): Metrics {
 }
 
 function newCaches(): Caches {
-  return new Caches({ account: { size: 200_000 }, storage: { size: 500_000 }, code: { size: 2_000 } });
+  const caches = new Caches({ account: { size: 200_000 }, storage: { size: 500_000 }, code: { size: 2_000 } });
+  // Decoded accounts instead of RLP per read and write (src/evm/accountCache.ts); same settings.
+  caches.account = new ObjectAccountCache(caches.settings.account);
+  return caches;
 }
 
 const TRANSFER_GAS = 21_000n;
