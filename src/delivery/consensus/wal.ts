@@ -200,7 +200,9 @@ export interface FileWalOptions {
  * data is on disk (as if followed by fdatasync): one thread-pool job and one syscall per append
  * instead of a write and a datasync.
  */
-const APPEND_DSYNC = constants.O_RDWR | constants.O_APPEND | constants.O_DSYNC;
+const APPEND_DSYNC = constants.O_DSYNC === undefined ? 'a+' : constants.O_RDWR | constants.O_APPEND | constants.O_DSYNC;
+/** Where the platform has no O_DSYNC (Windows), each write is followed by a datasync, as before. */
+const SYNC_AFTER_WRITE = constants.O_DSYNC === undefined;
 
 /** Staged records written anyway, with a plain append, once this many wait (an observer never appends). */
 const MAX_STAGED = 16;
@@ -284,6 +286,7 @@ export class FileWal implements Wal {
       this.writes++;
       let o = 0;
       while (o < buf.length) o += (await this.fh.write(buf, o, buf.length - o, null)).bytesWritten;
+      if (SYNC_AFTER_WRITE) await this.fh.datasync();
       this.size += buf.length;
     });
     this.tail = run.catch(() => undefined);
