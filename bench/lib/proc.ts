@@ -101,3 +101,57 @@ export function threadCpuSeconds(pid: number | null | undefined): Map<string, nu
   }
   return out;
 }
+
+/** User and system (kernel) CPU seconds of one thread or a group of threads. */
+export interface UserSys {
+  user: number;
+  system: number;
+}
+
+/**
+ * User and system CPU seconds per thread of `pid`, keyed by thread name (threads of one name
+ * summed, as `threadCpuSeconds`): system time is what the kernel spent for the thread (syscalls,
+ * wake-ups, fsync, socket writes), which a JavaScript profile does not show. Empty when the
+ * process is gone.
+ */
+export function threadCpuSplit(pid: number | null | undefined): Map<string, UserSys> {
+  const out = new Map<string, UserSys>();
+  if (!pid) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const acc = out.get(name) ?? { user: 0, system: 0 };
+      acc.user += Number(f[11]) / TICKS;
+      acc.system += Number(f[12]) / TICKS;
+      out.set(name, acc);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Thread id → thread name of `pid` now (the names strace's per-thread output files need). */
+export function threadNames(pid: number): Map<number, string> {
+  const out = new Map<number, string>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        out.set(Number(tid), readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+      } catch {
+        // ended
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}

@@ -3,6 +3,14 @@ import type { Registry } from 'prom-client';
 import { counter, gauge, histogram, SECONDS_BUCKETS, type Counter, type Gauge, type Histogram } from '../observability/metrics.ts';
 import type { NetworkStats } from './interface.ts';
 
+/** Every network client's pull on one registry (clients may share one: tests, benches). */
+const PULLS = new WeakMap<Registry, Set<() => Promise<void>>>();
+function pullsOf(reg: Registry): Set<() => Promise<void>> {
+  let s = PULLS.get(reg);
+  if (!s) PULLS.set(reg, (s = new Set()));
+  return s;
+}
+
 export class NetworkMetrics {
   readonly validation: Counter<string>;
   readonly validationSeconds: Histogram<string>;
@@ -20,8 +28,18 @@ export class NetworkMetrics {
   readonly publishErrors: Counter<string>;
   readonly publishNoRecipients: Counter<string>;
   #last: NetworkStats | null = null;
+  readonly #reg: Registry;
+  readonly #pull: (() => Promise<NetworkStats | null>) | undefined;
+  #inflight: Promise<void> | null = null;
 
-  constructor(reg: Registry) {
+  /**
+   * `pull` asks the network worker for its counters: called when the registry is scraped (every
+   * worker-fed metric's prom-client `collect`, one round trip per scrape), instead of the worker
+   * posting them every second whether or not anyone reads them.
+   */
+  constructor(reg: Registry, pull?: () => Promise<NetworkStats | null>) {
+    this.#reg = reg;
+    this.#pull = pull;
     this.validation = counter(reg, 'bttc_p2p_gossip_validation_total', 'Gossip messages by validation result on the main thread', ['kind', 'result']);
     this.validationSeconds = histogram(reg, 'bttc_p2p_gossip_validation_seconds', 'Time from arrival on the main thread to a validation result', SECONDS_BUCKETS, ['kind']);
     this.queueDropped = counter(reg, 'bttc_p2p_gossip_queue_dropped_total', 'Gossip messages ignored because the main-thread queue was full or downstream saturated', ['kind']);
@@ -42,6 +60,31 @@ export class NetworkMetrics {
     this.bannedPeers = gauge(reg, 'bttc_p2p_banned_peers', 'Peers banned right now');
     this.publishErrors = counter(reg, 'bttc_p2p_publish_errors_total', 'Publishes that failed, by kind and reason', ['kind', 'reason']);
     this.publishNoRecipients = counter(reg, 'bttc_p2p_publish_no_recipients_total', 'Publishes that reached no peer (none connected or subscribed yet, or a duplicate of a recent publish)', ['kind']);
+    if (pull) {
+      const pulls = pullsOf(reg);
+      pulls.add(this.#refresh);
+      const collect = () => Promise.all([...pulls].map((r) => r())).then(() => undefined);
+      for (const m of [this.received, this.malformed, this.workerDropped, this.published, this.requests, this.peers, this.redials, this.banned, this.bannedPeers]) {
+        (m as unknown as { collect?: () => Promise<void> }).collect = collect;
+      }
+    }
+  }
+
+  /** One pull per scrape however many of the worker-fed metrics it reads. */
+  readonly #refresh = (): Promise<void> => {
+    this.#inflight ??= (this.#pull?.() ?? Promise.resolve(null))
+      .then((s) => {
+        if (s) this.onStats(s);
+      })
+      .finally(() => {
+        this.#inflight = null;
+      });
+    return this.#inflight;
+  };
+
+  /** Stops pulling (the network closed); the metrics keep their last values. */
+  detach(): void {
+    pullsOf(this.#reg).delete(this.#refresh);
   }
 
   /** Turns a cumulative worker snapshot into counter increments. */

@@ -102,7 +102,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
     this.#host = deps.host;
     this.#log = deps.logger;
     this.#registry = deps.metrics;
-    this.#metrics = deps.metrics ? new NetworkMetrics(deps.metrics) : null;
+    this.#metrics = deps.metrics ? new NetworkMetrics(deps.metrics, () => this.#pullStats()) : null;
     this.#verifier = deps.verifier ?? null;
     this.#host.port.onMessage((m) => this.#onMessage(m));
     this.#host.onExit((err) => this.#fail(err));
@@ -148,6 +148,7 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
       // stopping a core that already failed
     }
     this.#closed = true;
+    this.#metrics?.detach();
     for (const s of this.#subs.values()) s.queue.close();
     await this.#host.terminate();
     for (const c of this.#calls.values()) c.reject(new NetworkClosedError('network closed'));
@@ -252,7 +253,15 @@ export class NetworkClient extends EventEmitter<NetworkEvents> implements Networ
   }
 
   async stats(): Promise<NetworkStats> {
-    return ((await this.#call((id) => ({ t: 'stats', id }))) as { stats: NetworkStats }).stats;
+    const stats = ((await this.#call((id) => ({ t: 'stats', id }))) as { stats: NetworkStats }).stats;
+    this.#lastStats = stats;
+    return stats;
+  }
+
+  /** The worker's counters for a scrape; null once the network is closed (the metrics keep their last values). */
+  async #pullStats(): Promise<NetworkStats | null> {
+    if (this.#closed || this.#terminated || !this.#started) return null;
+    return this.stats().catch(() => null);
   }
 
   #post(msg: ToCore, transfer?: ArrayBuffer[]): void {

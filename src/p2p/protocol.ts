@@ -25,7 +25,10 @@ export interface NetworkCoreOptions {
   kindLimits?: Partial<Record<GossipKind, Partial<KindLimits>>>;
   gossip?: GossipTuning;
   reqresp?: ReqRespLimits;
-  /** How often counters are pushed to the main thread. */
+  /**
+   * How often counters are pushed to the main thread; 0 (the default) never: the main thread's
+   * metrics ask for them when scraped, so an idle node wakes nobody for counters nobody reads.
+   */
   statsIntervalMs?: number;
   /**
    * A peer whose gossip score falls below the graylist threshold (junk it sent us) is disconnected

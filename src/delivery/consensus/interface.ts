@@ -77,6 +77,13 @@ export type WalRecord = { type: 'message'; bytes: Uint8Array } | { type: 'lock';
 export interface Wal {
   /** Resolves once the record is durable (fsynced): only then may the message leave the node. */
   append(record: WalRecord): Promise<void>;
+  /**
+   * Queues a record that only matters once a later record is durable (a lock, revealed by the
+   * precommit appended right after it; a height's end): it reaches the disk in the same write and
+   * sync as the next `append`, or at `readAll`/`close`. A crash before then loses it, and nothing
+   * that depends on it was sent.
+   */
+  stage(record: WalRecord): void;
   /** Every intact record in order; a torn tail (crash mid-write) is dropped, corruption elsewhere throws. */
   readAll(): Promise<WalRecord[]>;
   /** Drops records of heights below `height` (after a commit); implementations may do it lazily. */

@@ -627,9 +627,10 @@ export class ConsensusState {
       if (pe?.valid) {
         rs.lockRuleDone = true;
         if (this.step === RoundStep.Prevote) {
-          // The lock is durable before the precommit that reveals it, so a restart cannot forget it.
-          // A node that does not vote reveals nothing and has nothing to remember.
-          if (this.isValidator) await this.wal.append({ type: 'lock', height: this.height, round: this.round, value: pe.proposal.value });
+          // The lock is durable before the precommit that reveals it, so a restart cannot forget it:
+          // staged, it goes to disk in the precommit's own write and sync. A node that does not vote
+          // reveals nothing and has nothing to remember.
+          if (this.isValidator) this.wal.stage({ type: 'lock', height: this.height, round: this.round, value: pe.proposal.value });
           this.setLock(pe.proposal.value, this.round);
           await this.castVote(MsgType.Precommit, pe.proposal.valueId, pe.proposal.value);
           this.step = RoundStep.Precommit;
@@ -761,7 +762,8 @@ export class ConsensusState {
     const height = this.height;
     const commit: Commit = { height, round, proposal, precommits: rs.precommits.votesFor(valueKey(proposal.valueId)) };
     await this.app.commitValue(height, proposal.value, commit);
-    await this.wal.append({ type: 'end-height', height });
+    // Nothing is sent on the strength of a height's end: it rides along with the next durable write.
+    this.wal.stage({ type: 'end-height', height });
     const elapsedMs = this.clock.now() - this.heightStartedAt;
     this.commits.set(height, commit);
     this.commits.delete(height - this.opts.commitHistory);

@@ -17,7 +17,7 @@
  *   rewritten in the current format.
  */
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
-import { openSync, fsyncSync, closeSync, existsSync } from 'node:fs';
+import { openSync, fsyncSync, closeSync, existsSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { crc32c } from '../../util/crc32c.ts';
@@ -195,11 +195,27 @@ export interface FileWalOptions {
   onTornTail?: (problem: WalProblem | null) => void;
 }
 
+/**
+ * The log's append handle: read/write, append, and O_DSYNC, so each `write` returns only once its
+ * data is on disk (as if followed by fdatasync): one thread-pool job and one syscall per append
+ * instead of a write and a datasync.
+ */
+const APPEND_DSYNC = constants.O_DSYNC === undefined ? 'a+' : constants.O_RDWR | constants.O_APPEND | constants.O_DSYNC;
+/** Where the platform has no O_DSYNC (Windows), each write is followed by a datasync, as before. */
+const SYNC_AFTER_WRITE = constants.O_DSYNC === undefined;
+
+/** Staged records written anyway, with a plain append, once this many wait (an observer never appends). */
+const MAX_STAGED = 16;
+
 export class FileWal implements Wal {
   readonly path: string;
   private fh: FileHandle;
   private size: number;
   private readonly maxBytes: number;
+  private staged: Uint8Array[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  /** Writes issued to the log file (each one durable on return); for tests and diagnostics. */
+  writes = 0;
 
   private constructor(path: string, fh: FileHandle, size: number, maxBytes: number) {
     this.path = path;
@@ -246,17 +262,39 @@ export class FileWal implements Wal {
     }
     opts.onTornTail?.(scan.problem);
     await fh.close();
-    return new FileWal(path, await open(path, 'a+'), scan.validLength, maxBytes);
+    return new FileWal(path, await open(path, APPEND_DSYNC), scan.validLength, maxBytes);
   }
 
   async append(record: WalRecord): Promise<void> {
-    const f = frame(encodeWalRecord(record));
-    await this.fh.write(f, 0, f.length, null);
-    await this.fh.datasync();
-    this.size += f.length;
+    return this.writeStagedAnd(frame(encodeWalRecord(record)));
+  }
+
+  stage(record: WalRecord): void {
+    this.staged.push(frame(encodeWalRecord(record)));
+    // A failure here loses only staged records, which nothing depends on; the next append reports a failing disk.
+    if (this.staged.length >= MAX_STAGED) void this.writeStagedAnd().catch(() => undefined);
+  }
+
+  /** Staged frames, then `last`, in a single durable write: on disk together, in call order. */
+  private async writeStagedAnd(last?: Uint8Array): Promise<void> {
+    const parts = last ? [...this.staged, last] : this.staged;
+    this.staged = [];
+    if (parts.length === 0) return this.tail;
+    const buf = parts.length === 1 ? parts[0]! : concat(parts);
+    // One write at a time, so records land in call order even when `stage` writes on its own.
+    const run = this.tail.then(async () => {
+      this.writes++;
+      let o = 0;
+      while (o < buf.length) o += (await this.fh.write(buf, o, buf.length - o, null)).bytesWritten;
+      if (SYNC_AFTER_WRITE) await this.fh.datasync();
+      this.size += buf.length;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   async readAll(): Promise<WalRecord[]> {
+    await this.writeStagedAnd();
     // Positional reads: an append handle's own file position is not where reading should start.
     const scan = scanWal(await readWhole(this.fh, this.size));
     if (scan.problem?.kind === 'corrupt') throw corruptError(this.path, scan.problem);
@@ -269,7 +307,7 @@ export class FileWal implements Wal {
     const frames = keep.map((r) => frame(encodeWalRecord(r)));
     await this.fh.close();
     await writeAtomically(this.path, [WAL_MAGIC, ...frames]);
-    this.fh = await open(this.path, 'a+');
+    this.fh = await open(this.path, APPEND_DSYNC);
     this.size = WAL_MAGIC.length + frames.reduce((n, f) => n + f.length, 0);
   }
 
@@ -278,8 +316,22 @@ export class FileWal implements Wal {
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    try {
+      await this.writeStagedAnd();
+    } finally {
+      await this.fh.close();
+    }
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** Writes `path` through a temporary file, fsync and rename, then fsyncs the directory: all or nothing. */
@@ -323,6 +375,7 @@ export class MemoryWalDisk {
 export class MemoryWal implements Wal {
   readonly disk: MemoryWalDisk;
   private closed = false;
+  private staged: Uint8Array[] = [];
 
   constructor(disk: MemoryWalDisk = new MemoryWalDisk()) {
     this.disk = disk;
@@ -331,6 +384,9 @@ export class MemoryWal implements Wal {
   async append(record: WalRecord): Promise<void> {
     if (this.closed) throw new WalError('WAL is closed');
     const f = frame(encodeWalRecord(record));
+    // Staged frames go in the same write, ahead of this one (a torn write tears its last frame).
+    this.disk.frames.push(...this.staged);
+    this.staged = [];
     if (this.disk.tearNextWrite) {
       this.disk.tearNextWrite = false;
       this.disk.frames.push(f.slice(0, Math.max(1, f.length >> 1)));
@@ -339,7 +395,19 @@ export class MemoryWal implements Wal {
     this.disk.frames.push(f);
   }
 
+  stage(record: WalRecord): void {
+    this.staged.push(frame(encodeWalRecord(record)));
+    if (this.staged.length >= MAX_STAGED) {
+      this.disk.frames.push(...this.staged);
+      this.staged = [];
+    }
+  }
+
   async readAll(): Promise<WalRecord[]> {
+    if (!this.closed) {
+      this.disk.frames.push(...this.staged);
+      this.staged = [];
+    }
     const total = this.disk.frames.reduce((n, f) => n + f.length, 0);
     const buf = new Uint8Array(total);
     let o = 0;
@@ -371,6 +439,8 @@ export class MemoryWal implements Wal {
   }
 
   async close(): Promise<void> {
+    if (!this.closed) this.disk.frames.push(...this.staged);
+    this.staged = [];
     this.closed = true;
   }
 }

@@ -226,8 +226,8 @@ export class NetworkCore {
       },
     );
     this.#keeper.start();
-    const statsEvery = o.statsIntervalMs ?? 1000;
-    this.#timers.push(setInterval(() => this.#postStats(), statsEvery));
+    const statsEvery = o.statsIntervalMs ?? 0;
+    if (statsEvery > 0) this.#timers.push(setInterval(() => this.#postStats(), statsEvery));
     this.#timers.push(setInterval(() => this.#sweepPending(), 5000));
     this.#timers.push(setInterval(() => this.#checkScores(), SCORE_CHECK_MS));
     for (const t of this.#timers) t.unref();
