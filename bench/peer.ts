@@ -8,7 +8,12 @@
  * cores over --idle-seconds, and its CPU per 1000 transactions under the same loads, summed over the
  * validators. Options: --seconds S (60), --rate N (200), --idle-seconds S (60), --no-four,
  * --delivery-empty-block-ms MS (the devnets' Delivery empty-block interval; default 0, the node default),
- * --results-name NAME (peer).
+ * --results-name NAME (peer), --warmup-seconds S (30).
+ *
+ * Every measured run is preceded by --warmup-seconds of the same load on the same target, not
+ * measured: the node's JIT compiles its hot paths during its first minute under load (V8's compiler
+ * threads alone were ≈ 0.17 ms per transfer in the first 30 s and ≈ 0.09 ms two runs later), and a
+ * validator runs for days. Anvil gets the same warm-up. --warmup-seconds 0 measures from cold.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +34,7 @@ function arg(name: string, dflt: number): number {
 const seconds = arg('--seconds', QUICK ? 20 : 60);
 const rate = arg('--rate', QUICK ? 50 : 200);
 const idleSeconds = arg('--idle-seconds', QUICK ? 10 : 60);
+const warmupSeconds = arg('--warmup-seconds', QUICK ? 0 : 30);
 const withFour = !process.argv.includes('--no-four');
 // --delivery-empty-block-ms MS: the devnets' node setting deliveryEmptyBlockMs (default 0, the node default).
 const emptyBlockMs = arg('--delivery-empty-block-ms', 0);
@@ -130,6 +136,10 @@ interface RunResult {
 }
 
 async function runLoad(t: Target, mode: LoadMode, accounts: LoadAccount[]): Promise<RunResult> {
+  if (warmupSeconds > 0) {
+    console.log(`${t.name} ${mode}: warm-up, ${rate} tx/s for ${warmupSeconds} s (not measured)`);
+    await new LoadTest({ rpc: t.rpc, watch: t.watch, mode, rate, durationSec: warmupSeconds, accounts, drainSec: 10, ...(t.sprint ? { sprint: t.sprint } : {}) }).run();
+  }
   const pids = t.pids();
   const before = cpuOf(pids);
   const threadsBefore = threadCpuSeconds(pids[0]);
@@ -239,7 +249,7 @@ try {
       intervalP99: r.blockIntervalP99,
     })),
     ratios,
-    load: { rate, seconds, accounts: accounts.length },
+    load: { rate, seconds, warmupSeconds, accounts: accounts.length },
     deliveryEmptyBlockMs: emptyBlockMs,
     runs,
     idleCores: {
@@ -251,6 +261,7 @@ try {
     loadAverage: loadavg(),
     notes: [
       'rows: meanMs/p99Ms are inclusion latency p50/p99 (send to first newHeads of the including block)',
+      `each measured run follows ${warmupSeconds} s of the same load on the same target, not measured (JIT warm-up; anvil gets it too); cpuPer1000TxByThread: the RPC node's threads (V8Worker = V8's GC and compiler helper threads)`,
       'node CPU = user+system seconds of the node process tree (all threads) from /proc; the devnet root chain and the load generator are not counted (anvil has neither)',
       'anvil runs in memory; the devnet writes LevelDB on disk and (1 validator) also runs Delivery consensus, checkpoints and the root-chain watchers',
       'anvil and the 1-validator devnet run alternately (anvil transfer, devnet transfer, anvil erc20, devnet erc20) on one 2-core machine (how busy it was: the load average below): the ratios are what count',
