@@ -81,25 +81,7 @@ export function treeRssAnonBytes(pid: number | null | undefined): number | null 
  * its V8 and libuv helpers alike); empty when the process is gone.
  */
 export function threadCpuSeconds(pid: number | null | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!pid) return out;
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / TICKS);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
+  return new Map([...threadCpuSplit(pid)].map(([name, t]) => [name, t.user + t.system]));
 }
 
 /** User and system (kernel) CPU seconds of one thread or a group of threads. */

@@ -20,6 +20,7 @@ import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync, existsSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { concatBytes } from '../../util/bytes.ts';
 import { crc32c } from '../../util/crc32c.ts';
 import type { Wal, WalRecord } from './interface.ts';
 
@@ -280,7 +281,7 @@ export class FileWal implements Wal {
     const parts = last ? [...this.staged, last] : this.staged;
     this.staged = [];
     if (parts.length === 0) return this.tail;
-    const buf = parts.length === 1 ? parts[0]! : concat(parts);
+    const buf = parts.length === 1 ? parts[0]! : concatBytes(...parts);
     // One write at a time, so records land in call order even when `stage` writes on its own.
     const run = this.tail.then(async () => {
       this.writes++;
@@ -322,16 +323,6 @@ export class FileWal implements Wal {
       await this.fh.close();
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Writes `path` through a temporary file, fsync and rename, then fsyncs the directory: all or nothing. */
