@@ -19,8 +19,9 @@ import { Interface, JsonRpcProvider, type Log } from 'ethers';
 import { until } from '../helpers/until.ts';
 import { DevnetProcess, devnetPortArgs } from '../helpers/devnet.ts';
 
-// Clear of devnet.test.ts (21000–31009), follower.test.ts (31200–39200) and delivery-sync.test.ts (41000–53000).
-const BASE = 53200 + (process.pid % 500) * 12;
+// Below the kernel's ephemeral range (see root-outage.test.ts); clear of root-outage (2000–7600)
+// and hostile-peer, telemetry (12000+).
+const BASE = 9000 + (process.pid % 250) * 12;
 const PORTS = { rpc: BASE, rest: BASE + 1, p2p: BASE + 2, root: BASE + 3 };
 
 const rootChainAbi = new Interface(['event NewHeaderBlock(address indexed proposer, uint256 indexed headerBlockId, uint256 indexed reward, uint256 start, uint256 end, bytes32 root)']);
