@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { startBenchDevnet } from './lib/devnet.ts';
 import { QUICK, report, round } from './lib/harness.ts';
-import { threadCpuSeconds, threadCpuSplit, threadNames, treeCpuSeconds, type UserSys } from './lib/proc.ts';
+import { threadCpuSplit, threadNames, treeCpuSeconds, type UserSys } from './lib/proc.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -59,13 +59,11 @@ async function measure(emptyBlockMs: number): Promise<IdleRun> {
     const head0 = s.nodes[0]!.status!.bttc.head;
     const height0 = s.nodes[0]!.status!.delivery.height;
     const a = pids.map((p) => treeCpuSeconds(p) ?? NaN);
-    const threads0 = threadCpuSeconds(pids[0]);
     const split0 = threadCpuSplit(pids[0]);
     const tracer = straceDir ? startStrace(pids[0]!, straceDir) : undefined;
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const b = pids.map((p) => treeCpuSeconds(p) ?? NaN);
-    const threads1 = threadCpuSeconds(pids[0]);
     const split1 = threadCpuSplit(pids[0]);
     const names = threadNames(pids[0]!);
     const fds = fdTargets(pids[0]!);
@@ -75,9 +73,11 @@ async function measure(emptyBlockMs: number): Promise<IdleRun> {
     const cores = b.map((x, i) => round((x - a[i]!) / secs));
     const perValidator = cores.slice(0, validators);
     const total = round(perValidator.reduce((x, y) => x + y, 0));
+    // One /proc reading per end of the window: total cores per thread are its user + system.
+    const cpuOf = (t: UserSys | undefined) => (t ? t.user + t.system : 0);
     const byThread = Object.fromEntries(
-      [...threads1]
-        .map(([name, cpu]) => [name, round((cpu - (threads0.get(name) ?? 0)) / secs)] as const)
+      [...split1]
+        .map(([name, t]) => [name, round((cpuOf(t) - cpuOf(split0.get(name))) / secs)] as const)
         .filter(([, c]) => c > 0)
         .sort((x, y) => y[1] - x[1]),
     );
