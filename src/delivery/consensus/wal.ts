@@ -376,8 +376,7 @@ export class MemoryWal implements Wal {
     if (this.closed) throw new WalError('WAL is closed');
     const f = frame(encodeWalRecord(record));
     // Staged frames go in the same write, ahead of this one (a torn write tears its last frame).
-    this.disk.frames.push(...this.staged);
-    this.staged = [];
+    this.writeStaged();
     if (this.disk.tearNextWrite) {
       this.disk.tearNextWrite = false;
       this.disk.frames.push(f.slice(0, Math.max(1, f.length >> 1)));
@@ -388,17 +387,16 @@ export class MemoryWal implements Wal {
 
   stage(record: WalRecord): void {
     this.staged.push(frame(encodeWalRecord(record)));
-    if (this.staged.length >= MAX_STAGED) {
-      this.disk.frames.push(...this.staged);
-      this.staged = [];
-    }
+    if (this.staged.length >= MAX_STAGED) this.writeStaged();
+  }
+
+  private writeStaged(): void {
+    this.disk.frames.push(...this.staged);
+    this.staged = [];
   }
 
   async readAll(): Promise<WalRecord[]> {
-    if (!this.closed) {
-      this.disk.frames.push(...this.staged);
-      this.staged = [];
-    }
+    if (!this.closed) this.writeStaged();
     const total = this.disk.frames.reduce((n, f) => n + f.length, 0);
     const buf = new Uint8Array(total);
     let o = 0;
@@ -430,7 +428,7 @@ export class MemoryWal implements Wal {
   }
 
   async close(): Promise<void> {
-    if (!this.closed) this.disk.frames.push(...this.staged);
+    if (!this.closed) this.writeStaged();
     this.staged = [];
     this.closed = true;
   }
